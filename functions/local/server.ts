@@ -1,0 +1,157 @@
+/**
+ * The whole newsroom on one machine: DynamoDB Local (embedded, or DYNAMODB_ENDPOINT), the tables,
+ * the write and read APIs on one Node server, and the projector driven by the real stream.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { writeApp, readApp } from '../../shared/http/app';
+import { tokensFromPlain, type TokenTable } from '../../shared/http/auth';
+import { clientConfig, tablesFromEnv } from '../../shared/store/dynamo';
+import { ensureTables } from '../../shared/store/tables';
+import { startDynamoLocal, type LocalDynamo } from './dynamodb-local';
+import { StreamPoller } from './stream-poller';
+import { BAKIYEV_FIXTURE, loadFixture, readFixture } from './seed';
+
+export interface NewsroomOptions {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  inMemory?: boolean;
+  /** Use this DynamoDB instead of starting DynamoDB Local. */
+  endpoint?: string;
+  editorTokens?: string;
+  /** Load events/ fixtures into an empty store (default true). */
+  seed?: boolean;
+  quiet?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface Newsroom {
+  url: string;
+  endpoint: string;
+  dataDir: string;
+  /** The generated editor token, when one was generated or read from the data directory. */
+  editorToken?: string;
+  poller: StreamPoller;
+  stop(): Promise<void>;
+}
+
+export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): NewsroomOptions {
+  return {
+    port: env.PORT ? Number(env.PORT) : 3000,
+    host: env.HOST ?? '127.0.0.1',
+    dataDir: env.NEWSROOM_DATA_DIR ?? resolve(new URL('../..', import.meta.url).pathname, '.newsroom'),
+    inMemory: env.NEWSROOM_IN_MEMORY === '1' || env.NEWSROOM_IN_MEMORY === 'true',
+    ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
+    ...(env.NEWSROOM_EDITOR_TOKENS ? { editorTokens: env.NEWSROOM_EDITOR_TOKENS } : {}),
+  };
+}
+
+/** Editor tokens: from the environment, else one generated once and kept in the data directory. */
+function editorTokens(options: NewsroomOptions, dataDir: string, log: (line: string) => void): { table: TokenTable; generated?: string } {
+  if (options.editorTokens) return { table: tokensFromPlain(options.editorTokens) };
+  const file = join(dataDir, 'editor-token');
+  if (!options.inMemory && existsSync(file)) {
+    const spec = readFileSync(file, 'utf8').trim();
+    log(`Editor token: the one in ${file}`);
+    return { table: tokensFromPlain(spec), generated: spec.slice(spec.indexOf(':') + 1) };
+  }
+  const token = randomBytes(24).toString('base64url');
+  const spec = `editor:${token}`;
+  if (!options.inMemory) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, spec + '\n', { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  log(`Editor token (shown once${options.inMemory ? '' : `, kept in ${file}`}): ${token}`);
+  return { table: tokensFromPlain(spec), generated: token };
+}
+
+export async function startNewsroom(options: NewsroomOptions = {}): Promise<Newsroom> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const dataDir = resolve(options.dataDir ?? '.newsroom');
+  const host = options.host ?? '127.0.0.1';
+  const stack: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stack.reverse()) await stop().catch(() => undefined);
+    stack.length = 0;
+  };
+
+  try {
+    let dynamo: LocalDynamo | undefined;
+    let endpoint = options.endpoint;
+    if (!endpoint) {
+      dynamo = await startDynamoLocal(options.inMemory ? {} : { dbPath: join(dataDir, 'dynamodb') });
+      stack.push(() => dynamo!.stop());
+      endpoint = dynamo.endpoint;
+    }
+    // The handlers read their configuration from the environment, as on Lambda.
+    process.env.DYNAMODB_ENDPOINT = endpoint;
+    const tables = tablesFromEnv();
+    const admin = new DynamoDBClient(clientConfig(endpoint));
+    await ensureTables(admin, tables);
+    admin.destroy();
+
+    const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${options.port ?? 3000}`;
+    process.env.PUBLIC_BASE_URL ??= baseUrl;
+    const { createRuntime, createWriter, createReader, feedContext, logger, storeIsReachable } = await import('../runtime');
+    const { handler: projector } = await import('../projector/handler');
+    const rt = createRuntime();
+    const reader = createReader(rt, feedContext(), { headTtlMs: Number.POSITIVE_INFINITY });
+    const writer = createWriter(rt);
+
+    const poller = new StreamPoller({
+      endpoint,
+      table: tables.events,
+      handler: projector,
+      ...(options.inMemory ? {} : { checkpointFile: join(dataDir, 'stream-checkpoints.json'), quarantineFile: join(dataDir, 'quarantine.ndjson') }),
+      // The projector moved these stories: drop their cached heads so the next read sees it.
+      onBatch: (storyIds) => storyIds.forEach((id) => reader.invalidate(id)),
+      log: (message, extra) => logger.warn(message, extra ?? {}),
+    });
+    await poller.start();
+    stack.push(() => poller.stop());
+
+    const tokens = editorTokens(options, dataDir, log);
+    const app = new Hono();
+    app.route('/', writeApp({ writer, tokens: () => tokens.table, log: logger, onWrite: () => poller.nudge() }));
+    app.route('/', readApp({ reader, log: logger, health: () => storeIsReachable(rt) }));
+
+    if (options.seed !== false && (await rt.events.listStoryIds()).length === 0) {
+      const fixture = readFixture(BAKIYEV_FIXTURE);
+      await loadFixture(writer, fixture, { quiet: options.quiet ?? false });
+      poller.nudge();
+    }
+
+    const server: ServerType = await new Promise((resolveServer, reject) => {
+      const s = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, () => resolveServer(s));
+      s.once('error', reject);
+    });
+    stack.push(
+      () =>
+        new Promise<void>((done) => {
+          server.close(() => done());
+          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        }),
+    );
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (url !== baseUrl && process.env.PUBLIC_BASE_URL === baseUrl) process.env.PUBLIC_BASE_URL = url;
+    return {
+      url,
+      endpoint,
+      dataDir,
+      ...(tokens.generated ? { editorToken: tokens.generated } : {}),
+      poller,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,35 @@
+/** `npm start`: the whole newsroom on this machine. */
+import { JavaMissingError } from './dynamodb-local';
+import { optionsFromEnv, startNewsroom } from './server';
+
+// Local runs target Node 20 on purpose (Lambda runs nodejs22.x): the SDK's notice says nothing new.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Per-request INFO logs are for CloudWatch; on a terminal, warnings and errors are enough.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+
+const started = Date.now();
+try {
+  const newsroom = await startNewsroom(optionsFromEnv());
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`Open ${newsroom.url}/stories/kyrgyzstan-bakiyev-ouster-2010/feed.atom (Atom feed)`);
+  console.log(`     ${newsroom.url}/api/stories (story list, JSON)`);
+  console.log(`Data: ${process.env.NEWSROOM_IN_MEMORY === '1' ? 'in memory' : newsroom.dataDir} · DynamoDB: ${newsroom.endpoint} · started in ${seconds} s`);
+  console.log(`Newsroom ready at ${newsroom.url}`);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the newsroom…`);
+    await newsroom.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+} catch (error) {
+  if (error instanceof JavaMissingError) {
+    console.error(error.message);
+  } else {
+    console.error(`The newsroom could not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  process.exit(1);
+}

@@ -1,0 +1,273 @@
+/**
+ * Drives the projector locally from the real DynamoDB Local stream, the way Lambda's event source
+ * mapping does on AWS: DescribeStream → GetShardIterator → GetRecords, batches handed to the same
+ * Lambda handler as stream events, partial batch failures retried from the failed record,
+ * checkpoints kept per shard, children of a split shard read after their parent, and a record
+ * that keeps failing quarantined (the local stand-in for the on-failure destination) so the
+ * other stories keep flowing.
+ */
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type Shard,
+  type _Record,
+} from '@aws-sdk/client-dynamodb-streams';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { clientConfig } from '../../shared/store/dynamo';
+
+export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
+
+export interface PollerOptions {
+  endpoint: string;
+  table: string;
+  handler: StreamHandler;
+  /** Where checkpoints are kept between runs (JSON); none keeps them in memory. */
+  checkpointFile?: string;
+  quarantineFile?: string;
+  batchSize?: number;
+  /** Attempts of one batch before its first failing record is quarantined. */
+  maxAttempts?: number;
+  idleMs?: number;
+  /** Called after a batch was handed to the handler, with the story ids it held. */
+  onBatch?: (storyIds: Set<string>, failed: number) => void;
+  log?: (message: string, extra?: Record<string, unknown>) => void;
+}
+
+interface ShardState {
+  iterator?: string;
+  /** Last sequence number fully processed. */
+  checkpoint?: string;
+  closed: boolean;
+  attempts: number;
+}
+
+export interface QuarantinedRecord {
+  shardId: string;
+  sequenceNumber: string;
+  keys: unknown;
+  at: string;
+}
+
+export class StreamPoller {
+  private readonly streams: DynamoDBStreamsClient;
+  private readonly shards = new Map<string, ShardState>();
+  private parents = new Map<string, string | undefined>();
+  private streamArn?: string;
+  private running = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  readonly quarantined: QuarantinedRecord[] = [];
+  private lastDescribe = 0;
+
+  constructor(private readonly options: PollerOptions) {
+    this.streams = new DynamoDBStreamsClient(clientConfig(options.endpoint));
+  }
+
+  async start(): Promise<void> {
+    const ddb = new DynamoDBClient(clientConfig(this.options.endpoint));
+    const table = await ddb.send(new DescribeTableCommand({ TableName: this.options.table }));
+    ddb.destroy();
+    this.streamArn = table.Table?.LatestStreamArn;
+    if (!this.streamArn) throw new Error(`table ${this.options.table} has no stream`);
+    this.loadCheckpoints();
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Poll now instead of waiting for the idle interval (after a write). */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.nudge();
+    await this.loop;
+    this.streams.destroy();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let busy = false;
+      try {
+        if (Date.now() - this.lastDescribe > 1_000) await this.describe();
+        for (const [shardId, state] of this.shards) {
+          if (!this.running) break;
+          if (state.closed || !this.ready(shardId)) continue;
+          busy = (await this.pollShard(shardId, state)) || busy;
+        }
+      } catch (error) {
+        if (this.running) this.options.log?.('stream poll failed', { error: String(error) });
+      }
+      if (!busy && this.running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.options.idleMs ?? 100);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  /** A child shard is read only once its parent is exhausted, preserving per-story order. */
+  private ready(shardId: string): boolean {
+    const parent = this.parents.get(shardId);
+    return !parent || !this.shards.has(parent) || this.shards.get(parent)!.closed;
+  }
+
+  private async describe(): Promise<void> {
+    this.lastDescribe = Date.now();
+    let start: string | undefined;
+    const found: Shard[] = [];
+    do {
+      const out = await this.streams.send(
+        new DescribeStreamCommand({ StreamArn: this.streamArn, ...(start ? { ExclusiveStartShardId: start } : {}) }),
+      );
+      found.push(...(out.StreamDescription?.Shards ?? []));
+      start = out.StreamDescription?.LastEvaluatedShardId;
+    } while (start);
+    for (const shard of found) {
+      if (!shard.ShardId) continue;
+      this.parents.set(shard.ShardId, shard.ParentShardId);
+      if (!this.shards.has(shard.ShardId)) this.shards.set(shard.ShardId, { closed: false, attempts: 0 });
+    }
+  }
+
+  private async iterator(shardId: string, state: ShardState): Promise<string | undefined> {
+    if (state.iterator) return state.iterator;
+    const out = await this.streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: this.streamArn,
+        ShardId: shardId,
+        ...(state.checkpoint
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.checkpoint }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    state.iterator = out.ShardIterator;
+    return state.iterator;
+  }
+
+  /** Returns true when records were handled (so the loop polls again at once). */
+  private async pollShard(shardId: string, state: ShardState): Promise<boolean> {
+    const iterator = await this.iterator(shardId, state);
+    if (!iterator) {
+      state.closed = true;
+      return false;
+    }
+    const out = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.batchSize ?? 100 }));
+    const records = out.Records ?? [];
+    if (records.length === 0) {
+      state.iterator = out.NextShardIterator;
+      if (!out.NextShardIterator) state.closed = true;
+      return false;
+    }
+    const event: DynamoDBStreamEvent = { Records: records.map((r) => this.toLambdaRecord(r)) };
+    let response: DynamoDBBatchResponse | void;
+    try {
+      response = await this.options.handler(event);
+    } catch (error) {
+      // The whole batch failed (as a thrown Lambda error): retry it all.
+      response = { batchItemFailures: [{ itemIdentifier: records[0]!.dynamodb!.SequenceNumber! }] };
+      this.options.log?.('projector invocation failed', { error: String(error) });
+    }
+    const storyIds = new Set(records.map((r) => String(r.dynamodb?.Keys?.storyId?.S ?? '')));
+    const failures = response?.batchItemFailures ?? [];
+    if (failures.length === 0) {
+      state.attempts = 0;
+      this.advance(state, records.at(-1)!.dynamodb!.SequenceNumber!, out.NextShardIterator);
+      this.options.onBatch?.(storyIds, 0);
+      return true;
+    }
+    // Like the event source mapping: the checkpoint moves to just before the earliest failure.
+    const failed = new Set(failures.map((f) => f.itemIdentifier));
+    const index = records.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));
+    const firstFailed = records[Math.max(0, index)]!;
+    state.attempts += 1;
+    this.options.onBatch?.(storyIds, failures.length);
+    if (state.attempts >= (this.options.maxAttempts ?? 5)) {
+      this.quarantine(shardId, firstFailed);
+      state.attempts = 0;
+      this.advance(state, firstFailed.dynamodb!.SequenceNumber!, undefined);
+      return true;
+    }
+    const before = index > 0 ? records[index - 1]!.dynamodb!.SequenceNumber! : state.checkpoint;
+    state.iterator = undefined;
+    if (before) this.advance(state, before, undefined);
+    await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** state.attempts)));
+    return false;
+  }
+
+  private advance(state: ShardState, sequenceNumber: string, next: string | undefined): void {
+    state.checkpoint = sequenceNumber;
+    state.iterator = next;
+    this.saveCheckpoints();
+  }
+
+  private quarantine(shardId: string, record: _Record): void {
+    const entry: QuarantinedRecord = {
+      shardId,
+      sequenceNumber: record.dynamodb?.SequenceNumber ?? '',
+      keys: record.dynamodb?.Keys,
+      at: new Date().toISOString(),
+    };
+    this.quarantined.push(entry);
+    this.options.log?.('stream record quarantined after repeated failures', { ...entry });
+    if (this.options.quarantineFile) {
+      mkdirSync(dirname(this.options.quarantineFile), { recursive: true });
+      appendFileSync(this.options.quarantineFile, JSON.stringify({ ...entry, record: record.dynamodb }) + '\n');
+    }
+  }
+
+  private toLambdaRecord(record: _Record): DynamoDBRecord {
+    return {
+      eventID: record.eventID,
+      eventName: record.eventName as DynamoDBRecord['eventName'],
+      eventVersion: record.eventVersion,
+      eventSource: 'aws:dynamodb',
+      awsRegion: record.awsRegion,
+      eventSourceARN: this.streamArn,
+      dynamodb: {
+        ...(record.dynamodb as DynamoDBRecord['dynamodb']),
+        ApproximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime
+          ? Math.floor(new Date(record.dynamodb.ApproximateCreationDateTime).getTime() / 1000)
+          : undefined,
+      },
+    };
+  }
+
+  private loadCheckpoints(): void {
+    if (!this.options.checkpointFile) return;
+    try {
+      const saved = JSON.parse(readFileSync(this.options.checkpointFile, 'utf8')) as {
+        streamArn: string;
+        shards: Record<string, string>;
+      };
+      // A new stream (tables recreated) starts from the beginning.
+      if (saved.streamArn !== this.streamArn) return;
+      for (const [shardId, checkpoint] of Object.entries(saved.shards)) {
+        this.shards.set(shardId, { checkpoint, closed: false, attempts: 0 });
+      }
+    } catch {
+      // No checkpoint yet: read every shard from its start (the projector is idempotent).
+    }
+  }
+
+  private saveCheckpoints(): void {
+    if (!this.options.checkpointFile) return;
+    const shards: Record<string, string> = {};
+    for (const [id, state] of this.shards) if (state.checkpoint) shards[id] = state.checkpoint;
+    const tmp = `${this.options.checkpointFile}.tmp`;
+    mkdirSync(dirname(tmp), { recursive: true });
+    writeFileSync(tmp, JSON.stringify({ streamArn: this.streamArn, shards }));
+    renameSync(tmp, this.options.checkpointFile);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Stream batch processing for the projector: group records by story, project each story's run in
+ * order, and report the first failed record of each failing story so Lambda retries from there.
+ *
+ * Powertools' BatchProcessor handles records one at a time; projecting a story's run together
+ * lets the projector fold it in memory and write it in one conditional transaction, and a failure
+ * must stop the rest of that story's records anyway (they would only hit the same gap).
+ */
+import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { projectStory, type EventReader, type ProjectionResult } from '../../shared/projection/projector';
+import type { StoryEvent } from '../../shared/story/events';
+import { eventFromRecord } from '../../shared/store/stream-records';
+import type { ViewStore } from '../../shared/store/view-store';
+import type { Log } from '../../shared/http/app';
+
+export interface ProcessDeps {
+  views: () => Promise<ViewStore>;
+  events: EventReader;
+  log: Pick<Log, 'error'>;
+}
+
+export interface ProcessOutcome extends DynamoDBBatchResponse {
+  results: ProjectionResult[];
+}
+
+export async function processStreamBatch(records: DynamoDBRecord[], deps: ProcessDeps): Promise<ProcessOutcome> {
+  const byStory = new Map<string, { event: StoryEvent; record: DynamoDBRecord }[]>();
+  const failures: string[] = [];
+  for (const record of records) {
+    let event: StoryEvent | undefined;
+    try {
+      event = eventFromRecord(record);
+    } catch (error) {
+      // Undecodable: report it (after retries it lands in the on-failure destination).
+      deps.log.error('undecodable stream record', { sequenceNumber: record.dynamodb?.SequenceNumber, error: String(error) });
+      failures.push(record.dynamodb?.SequenceNumber ?? '');
+      continue;
+    }
+    if (!event) continue;
+    const run = byStory.get(event.metadata.storyId) ?? [];
+    run.push({ event, record });
+    byStory.set(event.metadata.storyId, run);
+  }
+
+  const views = await deps.views();
+  const results: ProjectionResult[] = [];
+  await Promise.all(
+    [...byStory].map(async ([storyId, run]) => {
+      try {
+        results.push(await projectStory(storyId, run.map((r) => r.event), views, deps.events));
+      } catch (error) {
+        deps.log.error('projection failed', { storyId, version: run[0]!.event.metadata.version, error: String(error) });
+        failures.push(run[0]!.record.dynamodb?.SequenceNumber ?? '');
+      }
+    }),
+  );
+  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })), results };
+}

@@ -1,0 +1,67 @@
+/**
+ * Wiring shared by every entry point (Lambda handlers and the local server): clients, stores and
+ * configuration from the environment, created once per process.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { DEFAULT_TAG_PREFIX, type FeedContext } from '../shared/feeds/model';
+import { documentClient, tablesFromEnv, type Tables } from '../shared/store/dynamo';
+import { EventStore } from '../shared/store/event-store';
+import { StoryReader } from '../shared/store/story-reader';
+import { StoryWriter, type IdempotencyRecord, type ViewReader } from '../shared/store/story-writer';
+import { activeGeneration, ViewStore } from '../shared/store/view-store';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'newsroom' });
+
+export interface Runtime {
+  db: DynamoDBDocumentClient;
+  tables: Tables;
+  events: EventStore;
+}
+
+export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
+  const db = documentClient();
+  const tables = tablesFromEnv(env);
+  return { db, tables, events: new EventStore(db, tables.events) };
+}
+
+export function feedContext(env: NodeJS.ProcessEnv = process.env, fallbackBaseUrl = 'http://127.0.0.1:3000'): FeedContext {
+  return {
+    baseUrl: (env.PUBLIC_BASE_URL ?? fallbackBaseUrl).replace(/\/+$/, ''),
+    tagPrefix: env.NEWSROOM_TAG_PREFIX ?? DEFAULT_TAG_PREFIX,
+  };
+}
+
+/** View reads for the write side, always from the active generation. */
+export function liveViews(rt: Runtime): ViewReader {
+  const current = async () => new ViewStore(rt.db, rt.tables.views, await activeGeneration(rt.db, rt.tables.views));
+  return {
+    head: async (storyId, consistent) => (await current()).head(storyId, consistent),
+    entry: async (storyId, updateId, consistent) => (await current()).entry(storyId, updateId, consistent),
+  };
+}
+
+export function createWriter(rt: Runtime, options: { now?: () => string } = {}): StoryWriter {
+  return new StoryWriter(
+    rt.events,
+    liveViews(rt),
+    {
+      table: rt.tables.idempotency,
+      get: async (id) =>
+        (await rt.db.send(new GetCommand({ TableName: rt.tables.idempotency, Key: { id }, ConsistentRead: true })))
+          .Item as IdempotencyRecord | undefined,
+    },
+    { newId: () => ulid(), ...options },
+  );
+}
+
+export function createReader(rt: Runtime, feed: FeedContext, options: { headTtlMs?: number } = {}): StoryReader {
+  return new StoryReader(rt.db, rt.tables, { feed, feedSize: Number(process.env.NEWSROOM_FEED_SIZE ?? 50), ...options });
+}
+
+export async function storeIsReachable(rt: Runtime): Promise<boolean> {
+  await activeGeneration(rt.db, rt.tables.views);
+  return true;
+}

@@ -1,0 +1,58 @@
+/**
+ * Editor authentication: `Authorization: Bearer <token>`. Tokens are held only as SHA-256 hashes
+ * and compared in constant time; the token itself is never stored or logged.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+export interface Editor {
+  name: string;
+}
+
+export interface TokenTable {
+  /** name → SHA-256 of the token */
+  hashes: ReadonlyArray<{ name: string; hash: Buffer }>;
+}
+
+export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+/** Parses `name:token,name2:token2` (plain tokens, hashed here and then forgotten). */
+export function tokensFromPlain(spec: string): TokenTable {
+  return { hashes: parsePairs(spec).map(([name, token]) => ({ name, hash: sha256(token) })) };
+}
+
+/** Parses `name:sha256hex,…` (what AWS keeps in SSM / Secrets Manager). */
+export function tokensFromHashes(spec: string): TokenTable {
+  return {
+    hashes: parsePairs(spec).map(([name, hex]) => {
+      if (!/^[0-9a-f]{64}$/i.test(hex)) throw new Error(`editor ${name}: token hash must be 64 hex digits`);
+      return { name, hash: Buffer.from(hex, 'hex') };
+    }),
+  };
+}
+
+function parsePairs(spec: string): [string, string][] {
+  return spec
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const at = pair.indexOf(':');
+      if (at <= 0 || at === pair.length - 1) throw new Error('editor tokens must look like name:token,name2:token2');
+      return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+    });
+}
+
+export type AuthResult = { ok: true; editor: Editor } | { ok: false; reason: 'missing' | 'malformed' | 'invalid' };
+
+export function authenticate(header: string | undefined, tokens: TokenTable): AuthResult {
+  if (!header) return { ok: false, reason: 'missing' };
+  const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header.trim());
+  if (!match) return { ok: false, reason: 'malformed' };
+  const presented = sha256(match[1]!);
+  let found: Editor | undefined;
+  // Compare against every hash so the time taken does not say which editor (if any) matched.
+  for (const entry of tokens.hashes) {
+    if (timingSafeEqual(presented, entry.hash) && !found) found = { name: entry.name };
+  }
+  return found ? { ok: true, editor: found } : { ok: false, reason: 'invalid' };
+}

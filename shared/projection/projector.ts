@@ -1,0 +1,96 @@
+/**
+ * Applies a story's events to the stored view: ordered, idempotent, never skipping.
+ *
+ * - Events at or below the stored head's version were applied already (a redelivery): no-op.
+ * - A gap (a record whose predecessor was never applied) is filled from the events table, the
+ *   source of truth, instead of waiting for a redelivery that may never come.
+ * - The run is folded in memory and written as few conditional transactions (see ViewStore), so a
+ *   batch of 100 records costs a handful of writes, not 100.
+ */
+import type { StoryEvent } from '../story/events';
+import { foldStory, project, targetOf, type StoryHead, type TimelineEntry, type ViewStep } from './story-view';
+
+/** What the projector needs from the view store (a port: the DynamoDB adapter implements it). */
+export interface ViewWriter {
+  head(storyId: string, consistent?: boolean): Promise<StoryHead | undefined>;
+  entry(storyId: string, updateId: string, consistent?: boolean): Promise<TimelineEntry | undefined>;
+  applySteps(storyId: string, prevVersion: number, steps: ViewStep[]): Promise<void>;
+}
+
+/** Reads events from the source of truth. */
+export interface EventReader {
+  stream(storyId: string, options: { after?: number; upTo?: number }): AsyncIterable<StoryEvent[]>;
+}
+
+export interface ProjectionResult {
+  storyId: string;
+  /** Head version after the run (unchanged when everything was a redelivery). */
+  version: number;
+  applied: number;
+}
+
+const isStale = (error: unknown) => error instanceof Error && error.name === 'StaleHeadError';
+
+export async function projectStory(
+  storyId: string,
+  incoming: StoryEvent[],
+  views: ViewWriter,
+  events: EventReader,
+  attempts = 3,
+): Promise<ProjectionResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await projectOnce(storyId, incoming, views, events);
+    } catch (error) {
+      // Another projector instance moved the head between our read and write: re-read and go on.
+      if (!isStale(error) || attempt >= attempts) throw error;
+    }
+  }
+}
+
+async function projectOnce(
+  storyId: string,
+  incoming: StoryEvent[],
+  views: ViewWriter,
+  events: EventReader,
+): Promise<ProjectionResult> {
+  const head = await views.head(storyId, true);
+  const base = head?.version ?? 0;
+  const fresh = dedupe(incoming.filter((e) => e.metadata.version > base));
+  if (fresh.length === 0) return { storyId, version: base, applied: 0 };
+
+  const last = fresh.at(-1)!.metadata.version;
+  const run = isContiguous(fresh, base) ? fresh : await readRange(events, storyId, base, last);
+
+  const entries = new Map<string, TimelineEntry>();
+  const steps: ViewStep[] = [];
+  let current = head;
+  for (const event of run) {
+    const target = targetOf(event);
+    let targetEntry: TimelineEntry | undefined;
+    if (target) targetEntry = entries.get(target) ?? (await views.entry(storyId, target, true));
+    const step = project(event, { ...(current ? { head: current } : {}), ...(targetEntry ? { target: targetEntry } : {}) });
+    if (step.entry) entries.set(step.entry.updateId, step.entry);
+    steps.push(step);
+    current = step.head;
+  }
+  await views.applySteps(storyId, base, steps);
+  return { storyId, version: current!.version, applied: steps.length };
+}
+
+function dedupe(events: StoryEvent[]): StoryEvent[] {
+  const byVersion = new Map(events.map((e) => [e.metadata.version, e]));
+  return [...byVersion.values()].sort((a, b) => a.metadata.version - b.metadata.version);
+}
+
+function isContiguous(events: StoryEvent[], base: number): boolean {
+  return events.every((e, i) => e.metadata.version === base + i + 1);
+}
+
+async function readRange(reader: EventReader, storyId: string, after: number, upTo: number): Promise<StoryEvent[]> {
+  const out: StoryEvent[] = [];
+  for await (const page of reader.stream(storyId, { after, upTo })) out.push(...page);
+  return out;
+}
+
+export { foldStory };

@@ -1,0 +1,376 @@
+/**
+ * The developing-story view as a pure fold of events.
+ *
+ * `project(event, current)` says what one event changes: the story head, the timeline entry it
+ * creates or amends, a key point, and count deltas for people and sources. The DynamoDB
+ * projector writes exactly those items, and `foldStory` applies the same steps in memory (tests,
+ * time travel), so the live view and a replay cannot drift apart: they run one function.
+ *
+ * Nothing here grows with the story: each step touches a bounded number of items.
+ */
+import { assertNever, type StoryEvent } from '../story/events';
+import type { CorrectionChanges, StoryStatus } from '../story/updates';
+import type { UpdateKind } from '../story/decider';
+
+export interface StoryHead {
+  storyId: string;
+  headline: string;
+  summary: string;
+  status: StoryStatus;
+  language: string;
+  topics: string[];
+  /** The last event applied. */
+  version: number;
+  openedAt: string;
+  openedBy: string;
+  /** recordedAt of the latest event of any kind: drives Last-Modified and feed `updated`. */
+  lastEventAt: string;
+  /** recordedAt of the first and latest article or statement. */
+  firstUpdateAt?: string;
+  lastUpdateAt?: string;
+  updateCount: number;
+  correctionCount: number;
+  retractionCount: number;
+}
+
+export interface ArticleContent {
+  kind: 'article';
+  title: string;
+  url: string;
+  outlet: string;
+  publishedAt: string;
+  summary?: string;
+  author?: string;
+}
+
+export interface StatementContent {
+  kind: 'statement';
+  speaker: { name: string; role?: string };
+  quote: string;
+  saidAt?: string;
+  medium?: string;
+  outlet?: string;
+  url?: string;
+  context?: string;
+}
+
+export interface CorrectionNote {
+  version: number;
+  updateId: string;
+  note: string;
+  recordedAt: string;
+  recordedBy: string;
+  fields: string[];
+}
+
+export interface RetractionNotice {
+  version: number;
+  updateId: string;
+  reason: string;
+  recordedAt: string;
+  recordedBy: string;
+}
+
+export interface TimelineEntry {
+  storyId: string;
+  updateId: string;
+  kind: UpdateKind;
+  /** Version of the event that recorded the update. */
+  version: number;
+  /** Version of the latest event that changed this entry (creation, correction, retraction). */
+  changeVersion: number;
+  occurredAt?: string;
+  dateApproximate: boolean;
+  recordedAt: string;
+  recordedBy: string;
+  /** When the entry last changed: recordedAt of its latest correction or retraction. */
+  updatedAt: string;
+  /** The current (corrected) content; for a retracted entry it is withheld from readers by the renderers. */
+  content: ArticleContent | StatementContent;
+  corrections: CorrectionNote[];
+  retraction?: RetractionNotice;
+}
+
+export interface KeyPoint {
+  version: number;
+  at: string;
+  headline: string;
+  summary?: string;
+}
+
+export interface CountDelta {
+  key: string;
+  name: string;
+  role?: string;
+  delta: number;
+  url?: string;
+}
+
+export interface Person {
+  name: string;
+  /** Sorted, so that every store of the view lists them alike. */
+  roles: string[];
+  statementCount: number;
+}
+
+export interface Source {
+  outlet: string;
+  updateCount: number;
+  lastUrl?: string;
+}
+
+/** What one event changes in the view. */
+export interface ViewStep {
+  head: StoryHead;
+  entry?: TimelineEntry;
+  keyPoint?: KeyPoint;
+  people: CountDelta[];
+  sources: CountDelta[];
+}
+
+/** What the projector must read before it can apply an event. */
+export interface ProjectionReads {
+  head?: StoryHead;
+  /** The entry a correction or retraction targets. */
+  target?: TimelineEntry;
+}
+
+/** Which entry (if any) an event needs read first. */
+export function targetOf(event: StoryEvent): string | undefined {
+  return event.type === 'UpdateCorrected' || event.type === 'UpdateRetracted' ? event.data.target : undefined;
+}
+
+export const keyOf = (name: string) => name.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, ' ');
+
+export function timelineKey(entry: Pick<TimelineEntry, 'occurredAt' | 'recordedAt' | 'version'>): string {
+  return `${entry.occurredAt ?? entry.recordedAt}#${String(entry.version).padStart(12, '0')}`;
+}
+
+export function changeKey(version: number): string {
+  return String(version).padStart(12, '0');
+}
+
+export class ProjectionGapError extends Error {
+  override name = 'ProjectionGapError';
+  constructor(
+    readonly storyId: string,
+    readonly expected: number,
+    readonly got: number,
+  ) {
+    super(`story ${storyId}: event version ${got} arrived before version ${expected}`);
+  }
+}
+
+export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
+  const m = event.metadata;
+  const prev = reads.head;
+  if (event.type !== 'StoryOpened') {
+    if (!prev) throw new ProjectionGapError(m.storyId, 1, m.version);
+    if (m.version !== prev.version + 1) throw new ProjectionGapError(m.storyId, prev.version + 1, m.version);
+  } else if (m.version !== 1) {
+    throw new ProjectionGapError(m.storyId, 1, m.version);
+  }
+  const bump = (head: StoryHead): StoryHead => ({ ...head, version: m.version, lastEventAt: m.recordedAt });
+
+  switch (event.type) {
+    case 'StoryOpened':
+      return {
+        head: {
+          storyId: m.storyId,
+          headline: event.data.headline,
+          summary: event.data.summary,
+          status: 'developing',
+          language: event.data.language,
+          topics: event.data.topics,
+          version: m.version,
+          openedAt: m.recordedAt,
+          openedBy: m.recordedBy,
+          lastEventAt: m.recordedAt,
+          updateCount: 0,
+          correctionCount: 0,
+          retractionCount: 0,
+        },
+        keyPoint: { version: m.version, at: m.recordedAt, headline: event.data.headline, summary: event.data.summary },
+        people: [],
+        sources: [],
+      };
+    case 'ArticlePublished':
+    case 'StatementRecorded': {
+      const head = prev!;
+      const { dateApproximate, ...fields } = event.data;
+      const content: ArticleContent | StatementContent =
+        event.type === 'ArticlePublished'
+          ? { kind: 'article', ...(fields as Omit<ArticleContent, 'kind'>) }
+          : { kind: 'statement', ...(fields as Omit<StatementContent, 'kind'>) };
+      const entry: TimelineEntry = {
+        storyId: m.storyId,
+        updateId: m.updateId,
+        kind: content.kind,
+        version: m.version,
+        changeVersion: m.version,
+        ...(m.occurredAt === undefined ? {} : { occurredAt: m.occurredAt }),
+        dateApproximate: dateApproximate ?? false,
+        recordedAt: m.recordedAt,
+        recordedBy: m.recordedBy,
+        updatedAt: m.recordedAt,
+        content,
+        corrections: [],
+      };
+      return {
+        head: {
+          ...bump(head),
+          firstUpdateAt: head.firstUpdateAt ?? m.recordedAt,
+          lastUpdateAt: m.recordedAt,
+          updateCount: head.updateCount + 1,
+        },
+        entry,
+        people: personDeltas(content, 1),
+        sources: sourceDeltas(content, 1),
+      };
+    }
+    case 'UpdateCorrected': {
+      const head = prev!;
+      const target = reads.target;
+      // The write side refused corrections of unknown or retracted updates; a target missing
+      // here means the projection is broken, and skipping would hide that.
+      if (!target) throw new Error(`story ${m.storyId}: correction ${m.updateId} targets unknown update ${event.data.target}`);
+      const content = applyChanges(target.content, event.data.changes);
+      const note: CorrectionNote = {
+        version: m.version,
+        updateId: m.updateId,
+        note: event.data.note,
+        recordedAt: m.recordedAt,
+        recordedBy: m.recordedBy,
+        fields: Object.keys(event.data.changes),
+      };
+      const occurredAt = occurredAtOf(content) ?? target.occurredAt;
+      const entry: TimelineEntry = {
+        ...target,
+        content,
+        ...(occurredAt === undefined ? {} : { occurredAt }),
+        dateApproximate: event.data.changes.dateApproximate ?? target.dateApproximate,
+        changeVersion: m.version,
+        updatedAt: m.recordedAt,
+        corrections: [...target.corrections, note],
+      };
+      return {
+        head: { ...bump(head), correctionCount: head.correctionCount + 1 },
+        entry,
+        people: [...personDeltas(target.content, -1), ...personDeltas(content, 1)].filter((d) => d.delta !== 0),
+        sources: [...sourceDeltas(target.content, -1), ...sourceDeltas(content, 1)],
+      };
+    }
+    case 'UpdateRetracted': {
+      const head = prev!;
+      const target = reads.target;
+      if (!target) throw new Error(`story ${m.storyId}: retraction ${m.updateId} targets unknown update ${event.data.target}`);
+      const entry: TimelineEntry = {
+        ...target,
+        changeVersion: m.version,
+        updatedAt: m.recordedAt,
+        retraction: {
+          version: m.version,
+          updateId: m.updateId,
+          reason: event.data.reason,
+          recordedAt: m.recordedAt,
+          recordedBy: m.recordedBy,
+        },
+      };
+      return { head: { ...bump(head), retractionCount: head.retractionCount + 1 }, entry, people: [], sources: [] };
+    }
+    case 'HeadlineChanged': {
+      const head = prev!;
+      return {
+        head: {
+          ...bump(head),
+          headline: event.data.headline,
+          ...(event.data.summary === undefined ? {} : { summary: event.data.summary }),
+        },
+        keyPoint: {
+          version: m.version,
+          at: m.recordedAt,
+          headline: event.data.headline,
+          ...(event.data.summary === undefined ? {} : { summary: event.data.summary }),
+        },
+        people: [],
+        sources: [],
+      };
+    }
+    case 'StatusChanged':
+      return { head: { ...bump(prev!), status: event.data.status }, people: [], sources: [] };
+    default:
+      return assertNever(event, 'event');
+  }
+}
+
+function occurredAtOf(content: ArticleContent | StatementContent): string | undefined {
+  return content.kind === 'article' ? content.publishedAt : content.saidAt;
+}
+
+function applyChanges(content: ArticleContent | StatementContent, changes: CorrectionChanges) {
+  const { dateApproximate: _, ...fields } = changes;
+  return { ...content, ...fields } as ArticleContent | StatementContent;
+}
+
+function personDeltas(content: ArticleContent | StatementContent, delta: number): CountDelta[] {
+  if (content.kind !== 'statement') return [];
+  const { name, role } = content.speaker;
+  return [
+    { key: keyOf(name), name, delta, ...(role ? { role } : {}) },
+  ];
+}
+
+function sourceDeltas(content: ArticleContent | StatementContent, delta: number): CountDelta[] {
+  const names = [content.outlet, content.kind === 'statement' ? content.medium : undefined].filter(
+    (name): name is string => !!name && name.trim().length > 0,
+  );
+  return [...new Set(names)].map((name) => ({
+    key: keyOf(name),
+    name,
+    delta,
+    ...(content.url && name === content.outlet ? { url: content.url } : {}),
+  }));
+}
+
+/** The whole view in memory: for tests, time travel and "replay equals live" checks. */
+export interface StoryView {
+  head: StoryHead;
+  entries: Map<string, TimelineEntry>;
+  keyPoints: KeyPoint[];
+  people: Map<string, Person>;
+  sources: Map<string, Source>;
+}
+
+export function applyStep(view: StoryView | undefined, step: ViewStep): StoryView {
+  const next: StoryView = view ?? { head: step.head, entries: new Map(), keyPoints: [], people: new Map(), sources: new Map() };
+  next.head = step.head;
+  if (step.entry) next.entries.set(step.entry.updateId, step.entry);
+  if (step.keyPoint) next.keyPoints.push(step.keyPoint);
+  for (const d of step.people) {
+    const p = next.people.get(d.key) ?? { name: d.name, roles: [], statementCount: 0 };
+    p.statementCount += d.delta;
+    if (d.role && d.delta > 0 && !p.roles.includes(d.role)) p.roles = [...p.roles, d.role].sort();
+    next.people.set(d.key, p);
+  }
+  for (const d of step.sources) {
+    const s = next.sources.get(d.key) ?? { outlet: d.name, updateCount: 0 };
+    s.updateCount += d.delta;
+    if (d.url && d.delta > 0) s.lastUrl = d.url;
+    next.sources.set(d.key, s);
+  }
+  return next;
+}
+
+/** Folds events (oldest first) into a view; `from` continues an earlier fold (a snapshot). */
+export function foldStory(events: Iterable<StoryEvent>, from?: StoryView): StoryView | undefined {
+  let view = from;
+  for (const event of events) {
+    const target = targetOf(event);
+    const step = project(event, {
+      ...(view ? { head: view.head } : {}),
+      ...(target && view?.entries.get(target) ? { target: view.entries.get(target)! } : {}),
+    });
+    view = applyStep(view, step);
+  }
+  return view;
+}

@@ -1,0 +1,201 @@
+/**
+ * The event store: one stream per story in the events table (partition key `storyId`, sort key
+ * `version`). Appends are conditional writes on the next version, so versions are gap-free and an
+ * event is never overwritten. No code path updates or deletes an event.
+ */
+import {
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { ConcurrencyError } from '../errors';
+import type { PendingEvent, StoryEvent } from '../story/events';
+import { upcast } from '../story/upcast';
+import { cancellationCodes, isConditionFailure } from './dynamo';
+
+type Item = Record<string, NativeAttributeValue>;
+
+/** An extra item that must land in the same transaction as the events (e.g. an idempotency record). */
+export interface TransactPut {
+  TableName: string;
+  Item: Item;
+  ConditionExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Item;
+}
+
+/** The extra item's condition failed: the caller decides what that means. */
+export class CompanionConditionError extends Error {
+  override name = 'CompanionConditionError';
+}
+
+export interface ReadOptions {
+  /** Read events with version > after. */
+  after?: number;
+  /** Read events with version ≤ upTo. */
+  upTo?: number;
+  limit?: number;
+}
+
+export interface EventPage {
+  events: StoryEvent[];
+  /** Pass as `after` to read the next page; undefined when the stream is exhausted. */
+  nextAfter?: number;
+}
+
+export function toItem(event: StoryEvent): Item {
+  const { storyId, version, updateId, schemaVersion, recordedAt, recordedBy, occurredAt, ...meta } = event.metadata;
+  return {
+    storyId,
+    version,
+    type: event.type,
+    schemaVersion,
+    updateId,
+    recordedAt,
+    recordedBy,
+    ...(occurredAt === undefined ? {} : { occurredAt }),
+    data: event.data,
+    metadata: meta,
+  };
+}
+
+export function fromItem(item: Item): StoryEvent {
+  const { storyId, version, type, schemaVersion, updateId, recordedAt, recordedBy, occurredAt, data, metadata } = item;
+  return upcast({
+    type,
+    data,
+    metadata: {
+      ...(metadata ?? {}),
+      storyId,
+      version: Number(version),
+      schemaVersion: Number(schemaVersion),
+      updateId,
+      recordedAt,
+      recordedBy,
+      ...(occurredAt === undefined ? {} : { occurredAt }),
+    },
+  });
+}
+
+export class EventStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly table: string,
+  ) {}
+
+  /**
+   * Appends events after `expectedVersion`. One event with no companion is a single conditional
+   * PutItem (the common, cheap path); several events or a companion item go in one transaction.
+   * Throws ConcurrencyError when the stream is no longer at `expectedVersion`.
+   */
+  async append(
+    storyId: string,
+    expectedVersion: number,
+    pending: PendingEvent[],
+    companion?: TransactPut,
+  ): Promise<StoryEvent[]> {
+    const events = pending.map(
+      (event, i) => ({ ...event, metadata: { ...event.metadata, storyId, version: expectedVersion + i + 1 } }) as StoryEvent,
+    );
+    const puts = events.map((event) => ({
+      TableName: this.table,
+      Item: toItem(event),
+      ConditionExpression: 'attribute_not_exists(version)',
+    }));
+    try {
+      if (puts.length === 1 && !companion) {
+        await this.db.send(new PutCommand(puts[0]!));
+      } else {
+        await this.db.send(
+          new TransactWriteCommand({ TransactItems: [...puts, ...(companion ? [companion] : [])].map((Put) => ({ Put })) }),
+        );
+      }
+    } catch (error) {
+      if (isConditionFailure(error)) throw new ConcurrencyError(storyId, expectedVersion);
+      const codes = cancellationCodes(error);
+      if (codes) {
+        if (codes.slice(0, puts.length).some((code) => code === 'ConditionalCheckFailed')) {
+          throw new ConcurrencyError(storyId, expectedVersion);
+        }
+        if (companion && codes[puts.length] === 'ConditionalCheckFailed') throw new CompanionConditionError();
+      }
+      throw error;
+    }
+    return events;
+  }
+
+  /** The story's latest version, 0 when it has no events. One strongly consistent read. */
+  async headVersion(storyId: string): Promise<number> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'storyId = :s',
+        ExpressionAttributeValues: { ':s': storyId },
+        ProjectionExpression: 'version',
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    return Number(out.Items?.[0]?.version ?? 0);
+  }
+
+  /** One page of a story's events, oldest first. */
+  async read(storyId: string, options: ReadOptions = {}): Promise<EventPage> {
+    const after = options.after ?? 0;
+    const hasUpper = options.upTo !== undefined;
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: hasUpper ? 'storyId = :s AND version BETWEEN :a AND :b' : 'storyId = :s AND version > :a',
+        ExpressionAttributeValues: {
+          ':s': storyId,
+          ':a': hasUpper ? after + 1 : after,
+          ...(hasUpper ? { ':b': options.upTo } : {}),
+        },
+        ConsistentRead: true,
+        ...(options.limit === undefined ? {} : { Limit: options.limit }),
+      }),
+    );
+    const events = (out.Items ?? []).map(fromItem);
+    const last = events.at(-1)?.metadata.version;
+    return { events, ...(out.LastEvaluatedKey && last !== undefined ? { nextAfter: last } : {}) };
+  }
+
+  /** Every event of a story after `after` (and up to `upTo`), page by page. */
+  async *stream(storyId: string, options: Omit<ReadOptions, 'limit'> & { pageSize?: number } = {}): AsyncGenerator<StoryEvent[]> {
+    let after: number | undefined = options.after ?? 0;
+    while (after !== undefined) {
+      const page: EventPage = await this.read(storyId, {
+        after,
+        ...(options.upTo === undefined ? {} : { upTo: options.upTo }),
+        ...(options.pageSize === undefined ? {} : { limit: options.pageSize }),
+      });
+      if (page.events.length > 0) yield page.events;
+      after = page.nextAfter;
+    }
+  }
+
+  /** Ids of every story. A full scan of the table: an operator's tool (replay), not a request path. */
+  async listStoryIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.db.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'version = :one',
+          ExpressionAttributeValues: { ':one': 1 },
+          ProjectionExpression: 'storyId',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) ids.push(String(item.storyId));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return ids.sort();
+  }
+}

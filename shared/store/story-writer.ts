@@ -1,0 +1,226 @@
+/**
+ * The write side: validated commands in, events appended.
+ *
+ * The common path (an article or a statement) is ONE conditional PutItem: the story's head
+ * version is kept in memory and re-read only when a write loses a race. Corrections and
+ * retractions also read their target's projected status and fold the few events recorded after
+ * that projection, so they are decided against the whole story without reading all of it.
+ */
+import { createHash } from 'node:crypto';
+import { ConcurrencyError, ConflictError, DomainError } from '../errors';
+import { decide, evolve, type CommandMetadata, type StoryCommand, type StoryState } from '../story/decider';
+import type { StoryEvent } from '../story/events';
+import type { OpenStoryInput, UpdateInput } from '../story/updates';
+import type { StoryHead, TimelineEntry } from '../projection/story-view';
+import { CompanionConditionError, type EventStore, type TransactPut } from './event-store';
+
+export interface ViewReader {
+  head(storyId: string, consistent?: boolean): Promise<StoryHead | undefined>;
+  entry(storyId: string, updateId: string, consistent?: boolean): Promise<TimelineEntry | undefined>;
+}
+
+export interface IdempotencyStore {
+  table: string;
+  get(id: string): Promise<IdempotencyRecord | undefined>;
+}
+
+export interface IdempotencyRecord {
+  id: string;
+  requestHash: string;
+  response: { status: number; body: unknown };
+  expiresAt: number;
+}
+
+export interface WriteContext {
+  editor: string;
+  correlationId?: string;
+  /** From `If-Match`: append only if the story is still at this version. */
+  expectedVersion?: number;
+  idempotencyKey?: string;
+}
+
+export interface WriteResult {
+  status: number;
+  body: { storyId: string; updateId: string; version: number; recordedAt: string };
+  /** True when an Idempotency-Key retry got the first response back. */
+  replayed: boolean;
+}
+
+/** The same Idempotency-Key was used for a different request. */
+export class IdempotencyMismatchError extends DomainError {
+  override name = 'IdempotencyMismatchError';
+}
+
+/** A request with this Idempotency-Key is still being processed. */
+export class IdempotencyInFlightError extends DomainError {
+  override name = 'IdempotencyInFlightError';
+}
+
+export interface WriterOptions {
+  now?: () => string;
+  newId?: () => string;
+  /** How long an idempotency record is kept (seconds). */
+  idempotencyTtl?: number;
+  /** Appends retried after losing a race to another writer, before giving up. */
+  maxRaces?: number;
+}
+
+export class StoryWriter {
+  private readonly heads = new Map<string, number>();
+  private readonly inFlight = new Set<string>();
+  private readonly now: () => string;
+  private readonly newId: () => string;
+
+  constructor(
+    private readonly events: EventStore,
+    private readonly views: ViewReader,
+    private readonly idempotency: IdempotencyStore,
+    private readonly options: WriterOptions & { newId: () => string },
+  ) {
+    this.now = options.now ?? (() => new Date().toISOString());
+    this.newId = options.newId;
+  }
+
+  openStory(input: OpenStoryInput, ctx: WriteContext): Promise<WriteResult> {
+    return this.run(input.id, input, ctx, async (metadata) => {
+      const head = await this.events.headVersion(input.id);
+      const state: StoryState = { version: head, updates: new Map() };
+      return { state, command: { type: 'OpenStory', data: input, metadata } };
+    });
+  }
+
+  recordUpdate(storyId: string, update: UpdateInput, ctx: WriteContext): Promise<WriteResult> {
+    return this.run(storyId, update, ctx, async (metadata, raced) => {
+      const state = await this.loadState(storyId, update, ctx.expectedVersion, raced);
+      return { state, command: { type: 'RecordUpdate', data: { storyId, update }, metadata } };
+    });
+  }
+
+  private async run(
+    storyId: string,
+    body: unknown,
+    ctx: WriteContext,
+    prepare: (metadata: CommandMetadata, raced: boolean) => Promise<{ state: StoryState; command: StoryCommand }>,
+  ): Promise<WriteResult> {
+    const key = ctx.idempotencyKey ? `${ctx.editor}#${storyId}#${ctx.idempotencyKey}` : undefined;
+    const requestHash = createHash('sha256').update(JSON.stringify({ storyId, body, expected: ctx.expectedVersion })).digest('hex');
+    if (key) {
+      const earlier = await this.replay(key, requestHash);
+      if (earlier) return earlier;
+      if (this.inFlight.has(key)) throw new IdempotencyInFlightError(`a request with this Idempotency-Key is still in progress`);
+      this.inFlight.add(key);
+    }
+    try {
+      const maxRaces = this.options.maxRaces ?? 200;
+      for (let race = 0; ; race++) {
+        const metadata: CommandMetadata = {
+          now: this.now(),
+          updateId: this.newId(),
+          editor: ctx.editor,
+          ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+          ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
+        };
+        const { state, command } = await prepare(metadata, race > 0);
+        const pending = decide(command, state);
+        const first = pending[0]!;
+        const result: WriteResult = {
+          status: 201,
+          body: {
+            storyId,
+            updateId: first.metadata.updateId,
+            version: state.version + pending.length,
+            recordedAt: first.metadata.recordedAt,
+          },
+          replayed: false,
+        };
+        try {
+          const companion = key ? this.idempotencyRecord(key, requestHash, result) : undefined;
+          const stored = await this.events.append(storyId, state.version, pending, companion);
+          this.heads.set(storyId, stored.at(-1)!.metadata.version);
+          return result;
+        } catch (error) {
+          if (error instanceof CompanionConditionError && key) {
+            const earlier = await this.replay(key, requestHash);
+            if (earlier) return earlier;
+            throw new IdempotencyInFlightError('a request with this Idempotency-Key is still in progress');
+          }
+          if (!(error instanceof ConcurrencyError)) throw error;
+          this.heads.delete(storyId);
+          // With If-Match the editor asked for this exact version: losing the race is their answer.
+          if (ctx.expectedVersion !== undefined || command.type === 'OpenStory' || race >= maxRaces) {
+            if (command.type === 'OpenStory') throw new ConflictError(`story ${storyId} exists already`, '/id');
+            throw error;
+          }
+          // Jittered pause so that many writers on one story do not collide in lockstep.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 + race * 2)));
+        }
+      }
+    } finally {
+      if (key) this.inFlight.delete(key);
+    }
+  }
+
+  private async replay(key: string, requestHash: string): Promise<WriteResult | undefined> {
+    const record = await this.idempotency.get(key);
+    if (!record || record.expiresAt * 1000 < Date.parse(this.now())) return undefined;
+    if (record.requestHash !== requestHash) {
+      throw new IdempotencyMismatchError('this Idempotency-Key was already used with a different request');
+    }
+    return { status: record.response.status, body: record.response.body as WriteResult['body'], replayed: true };
+  }
+
+  private idempotencyRecord(id: string, requestHash: string, result: WriteResult): TransactPut {
+    const ttl = this.options.idempotencyTtl ?? 24 * 3600;
+    const record: IdempotencyRecord = {
+      id,
+      requestHash,
+      response: { status: result.status, body: result.body },
+      expiresAt: Math.floor(Date.parse(this.now()) / 1000) + ttl,
+    };
+    return {
+      TableName: this.idempotency.table,
+      Item: { ...record },
+      // An expired record may be replaced; a live one means the key was used.
+      ConditionExpression: 'attribute_not_exists(id) OR expiresAt < :now',
+      ExpressionAttributeValues: { ':now': Math.floor(Date.parse(this.now()) / 1000) },
+    };
+  }
+
+  /** Head version: from memory, else one consistent read. `expected` (If-Match) must name a stored version. */
+  private async headOf(storyId: string, fresh: boolean, expected?: number): Promise<number> {
+    let head = fresh ? undefined : this.heads.get(storyId);
+    if (head === undefined || (expected !== undefined && head !== expected)) {
+      head = await this.events.headVersion(storyId);
+      if (head > 0) this.heads.set(storyId, head);
+    }
+    if (expected !== undefined && head !== expected) {
+      throw new ConcurrencyError(storyId, expected, head);
+    }
+    return head;
+  }
+
+  private async loadState(storyId: string, update: UpdateInput, expected: number | undefined, fresh: boolean): Promise<StoryState> {
+    const head = await this.headOf(storyId, fresh, expected);
+    if (update.type !== 'correction' && update.type !== 'retraction') {
+      return { storyId, version: head, updates: new Map() };
+    }
+    // Start from the projected status of the target, then fold what the projection has not seen.
+    const [viewHead, target] = await Promise.all([
+      this.views.head(storyId, true),
+      this.views.entry(storyId, update.target, true),
+    ]);
+    const projected = Math.min(viewHead?.version ?? 0, head);
+    let state: StoryState = {
+      storyId,
+      version: projected,
+      updates: new Map(
+        target && target.version <= projected ? [[update.target, { kind: target.kind, retracted: !!target.retraction && target.retraction.version <= projected }]] : [],
+      ),
+    };
+    for await (const page of this.events.stream(storyId, { after: projected })) {
+      state = page.reduce<StoryState>((s, e: StoryEvent) => evolve(s, e), state);
+    }
+    if (expected !== undefined && state.version !== expected) throw new ConcurrencyError(storyId, expected, state.version);
+    return state;
+  }
+}

@@ -1,0 +1,388 @@
+/**
+ * The views table: the developing-story view stored as many small items, so no item grows with
+ * the story and every read costs O(page), not O(story).
+ *
+ *   pk `<gen>#story#<id>`  sk `head`          the story head (headline, status, version, counts)
+ *                          sk `u#<updateId>`  one timeline entry per article/statement,
+ *                                             LSI byChange (latest changes: feeds) and byTimeline
+ *                          sk `k#<version>`   key points (headline changes)
+ *                          sk `p#<name>`      people quoted, with statement counts
+ *                          sk `o#<outlet>`    sources
+ *   pk `<gen>#stories`     sk `<id>`          the story list
+ *
+ * `<gen>` is the projection generation: replay builds a new one beside the live one and then
+ * switches the pointer, so readers never see a half-built view.
+ */
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+  type NativeAttributeValue,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  changeKey,
+  timelineKey,
+  type CountDelta,
+  type KeyPoint,
+  type Person,
+  type Source,
+  type StoryHead,
+  type TimelineEntry,
+  type ViewStep,
+} from '../projection/story-view';
+import { cancellationCodes } from './dynamo';
+
+type Item = Record<string, NativeAttributeValue>;
+
+export interface StorySummary {
+  storyId: string;
+  headline: string;
+  summary: string;
+  status: StoryHead['status'];
+  language: string;
+  version: number;
+  openedAt: string;
+  lastEventAt: string;
+  updateCount: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor for the next page. */
+  next?: string;
+}
+
+/** The head moved while we wrote: another projector (or a redelivery) got there first. */
+export class StaleHeadError extends Error {
+  override name = 'StaleHeadError';
+}
+
+const POINTER = { pk: 'meta', sk: 'generation' };
+export const DEFAULT_GENERATION = 'v1';
+/** A transaction holds at most 100 items; keep room for the head and story-list items. */
+const MAX_TRANSACTION_ITEMS = 96;
+
+export async function activeGeneration(db: DynamoDBDocumentClient, table: string): Promise<string> {
+  const out = await db.send(new GetCommand({ TableName: table, Key: POINTER, ConsistentRead: true }));
+  return (out.Item?.generation as string | undefined) ?? DEFAULT_GENERATION;
+}
+
+export async function setActiveGeneration(db: DynamoDBDocumentClient, table: string, generation: string, extra: Item = {}) {
+  await db.send(new PutCommand({ TableName: table, Item: { ...POINTER, ...extra, generation } }));
+}
+
+const encodeCursor = (key: Item | undefined) =>
+  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
+const decodeCursor = (cursor: string | undefined): Item | undefined => {
+  if (!cursor) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return parsed && typeof parsed === 'object' ? (parsed as Item) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+function strip<T>(item: Item | undefined): T | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, changeKey: _c, timelineKey: _t, ...rest } = item;
+  return rest as T;
+}
+
+export class ViewStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly table: string,
+    readonly generation: string = DEFAULT_GENERATION,
+  ) {}
+
+  storyPk(storyId: string) {
+    return `${this.generation}#story#${storyId}`;
+  }
+
+  private get listPk() {
+    return `${this.generation}#stories`;
+  }
+
+  async head(storyId: string, consistent = false): Promise<StoryHead | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: this.storyPk(storyId), sk: 'head' }, ConsistentRead: consistent }),
+    );
+    return strip<StoryHead>(out.Item);
+  }
+
+  async entry(storyId: string, updateId: string, consistent = false): Promise<TimelineEntry | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: this.storyPk(storyId), sk: `u#${updateId}` }, ConsistentRead: consistent }),
+    );
+    return strip<TimelineEntry>(out.Item);
+  }
+
+  /** Entries most recently created or changed first: what a subscription feed shows. */
+  async latestChanges(storyId: string, limit: number, cursor?: string): Promise<Page<TimelineEntry>> {
+    return this.queryPage<TimelineEntry>(
+      { IndexName: 'byChange', KeyConditionExpression: 'pk = :pk', ScanIndexForward: false },
+      storyId,
+      limit,
+      cursor,
+    );
+  }
+
+  /** Entries by when they happened (occurredAt, then version). */
+  async timeline(storyId: string, limit: number, cursor?: string, newestFirst = false): Promise<Page<TimelineEntry>> {
+    return this.queryPage<TimelineEntry>(
+      { IndexName: 'byTimeline', KeyConditionExpression: 'pk = :pk', ScanIndexForward: !newestFirst },
+      storyId,
+      limit,
+      cursor,
+    );
+  }
+
+  async keyPoints(storyId: string, limit: number): Promise<KeyPoint[]> {
+    return (await this.prefixPage<KeyPoint>(storyId, 'k#', limit, false)).items;
+  }
+
+  async people(storyId: string, limit = 200): Promise<Person[]> {
+    // Roles are a DynamoDB string set (so concurrent ADDs merge); readers get a sorted list.
+    const page = await this.prefixPage<Omit<Person, 'roles'> & { roles?: Set<string> }>(storyId, 'p#', limit);
+    return page.items
+      .filter((p) => p.statementCount > 0)
+      .map((p) => ({ ...p, roles: [...(p.roles ?? [])].sort() }));
+  }
+
+  async sources(storyId: string, limit = 200): Promise<Source[]> {
+    return (await this.prefixPage<Source>(storyId, 'o#', limit)).items.filter((s) => s.updateCount > 0);
+  }
+
+  async listStories(): Promise<StorySummary[]> {
+    const stories: StorySummary[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': this.listPk },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) stories.push(strip<StorySummary>(item)!);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return stories.sort((a, b) => b.lastEventAt.localeCompare(a.lastEventAt) || a.storyId.localeCompare(b.storyId));
+  }
+
+  private async prefixPage<T>(storyId: string, prefix: string, limit: number, forward = true): Promise<Page<T>> {
+    return this.queryPage<T>(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':prefix': prefix },
+        ScanIndexForward: forward,
+      },
+      storyId,
+      limit,
+    );
+  }
+
+  private async queryPage<T>(
+    input: { IndexName?: string; KeyConditionExpression: string; ScanIndexForward: boolean; ExpressionAttributeValues?: Item },
+    storyId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<T>> {
+    const start = decodeCursor(cursor);
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        ...input,
+        ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':pk': this.storyPk(storyId) },
+        Limit: limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    const next = encodeCursor(out.LastEvaluatedKey);
+    return { items: (out.Items ?? []).map((item) => strip<T>(item)!), ...(next ? { next } : {}) };
+  }
+
+  /**
+   * Writes what a contiguous run of events changed, on top of the head at `prevVersion`.
+   * Each transaction is conditional on the head it builds on, so a redelivered or concurrent run
+   * cannot apply twice (the count deltas are not idempotent on their own). Throws StaleHeadError
+   * if the head moved.
+   */
+  async applySteps(storyId: string, prevVersion: number, steps: ViewStep[]): Promise<void> {
+    let base = prevVersion;
+    for (const chunk of chunkSteps(steps)) {
+      const items = this.itemsFor(chunk);
+      const head = chunk.at(-1)!.head;
+      const transact = [
+        {
+          Put: {
+            TableName: this.table,
+            Item: items.head,
+            ...(base === 0
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : { ConditionExpression: 'version = :prev', ExpressionAttributeValues: { ':prev': base } }),
+          },
+        },
+        { Put: { TableName: this.table, Item: items.summary } },
+        ...items.puts.map((Item) => ({ Put: { TableName: this.table, Item } })),
+        ...items.deltas.map((Update) => ({ Update: { TableName: this.table, ...Update } })),
+      ];
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: transact }));
+      } catch (error) {
+        if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') throw new StaleHeadError(storyId);
+        throw error;
+      }
+      base = head.version;
+    }
+  }
+
+  /**
+   * Writes a whole folded story into this generation with batch writes: for replay into a fresh
+   * generation that no reader sees yet, so no condition is needed and items are written once.
+   */
+  async writeSnapshot(view: { head: StoryHead; entries: Iterable<TimelineEntry>; keyPoints: KeyPoint[]; people: Map<string, Person>; sources: Map<string, Source> }, concurrency = 4): Promise<number> {
+    const pk = this.storyPk(view.head.storyId);
+    const items: Item[] = [
+      { pk, sk: 'head', ...view.head },
+      { pk: this.listPk, sk: view.head.storyId, ...summaryOf(view.head) },
+    ];
+    for (const entry of view.entries) items.push(this.entryItem(entry));
+    for (const point of view.keyPoints) items.push({ pk, sk: `k#${changeKey(point.version)}`, ...point });
+    for (const [key, person] of view.people) {
+      const { roles, ...rest } = person;
+      items.push({ pk, sk: `p#${key}`, ...rest, ...(roles.length > 0 ? { roles: new Set(roles) } : {}) });
+    }
+    for (const [key, source] of view.sources) items.push({ pk, sk: `o#${key}`, ...source });
+    await this.batchPut(items, concurrency);
+    return items.length;
+  }
+
+  async batchPut(items: Item[], concurrency = 4): Promise<void> {
+    const batches: Item[][] = [];
+    for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        let pending = batches[next++]!.map((Item) => ({ PutRequest: { Item } }));
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+          pending = (out.UnprocessedItems?.[this.table] ?? []) as typeof pending;
+          if (pending.length > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
+  }
+
+  private entryItem(entry: TimelineEntry): Item {
+    return {
+      pk: this.storyPk(entry.storyId),
+      sk: `u#${entry.updateId}`,
+      changeKey: changeKey(entry.changeVersion),
+      timelineKey: timelineKey(entry),
+      ...entry,
+    };
+  }
+
+  private itemsFor(steps: ViewStep[]) {
+    const head = steps.at(-1)!.head;
+    const pk = this.storyPk(head.storyId);
+    const entries = new Map<string, TimelineEntry>();
+    const puts: Item[] = [];
+    for (const step of steps) {
+      if (step.entry) entries.set(step.entry.updateId, step.entry);
+      if (step.keyPoint) puts.push({ pk, sk: `k#${changeKey(step.keyPoint.version)}`, ...step.keyPoint });
+    }
+    for (const entry of entries.values()) puts.push(this.entryItem(entry));
+    const deltas = [
+      ...mergeDeltas(steps.flatMap((s) => s.people)).map((d) => personUpdate(pk, d)),
+      ...mergeDeltas(steps.flatMap((s) => s.sources)).map((d) => sourceUpdate(pk, d)),
+    ];
+    return {
+      head: { pk, sk: 'head', ...head },
+      summary: { pk: this.listPk, sk: head.storyId, ...summaryOf(head) },
+      puts,
+      deltas,
+    };
+  }
+}
+
+export function summaryOf(head: StoryHead): StorySummary {
+  return {
+    storyId: head.storyId,
+    headline: head.headline,
+    summary: head.summary,
+    status: head.status,
+    language: head.language,
+    version: head.version,
+    openedAt: head.openedAt,
+    lastEventAt: head.lastEventAt,
+    updateCount: head.updateCount,
+  };
+}
+
+interface MergedDelta {
+  key: string;
+  name: string;
+  delta: number;
+  roles: Set<string>;
+  url?: string;
+}
+
+function mergeDeltas(deltas: CountDelta[]): MergedDelta[] {
+  const merged = new Map<string, MergedDelta>();
+  for (const d of deltas) {
+    const m = merged.get(d.key) ?? { key: d.key, name: d.name, delta: 0, roles: new Set<string>() };
+    m.delta += d.delta;
+    if (d.role && d.delta > 0) m.roles.add(d.role);
+    if (d.url && d.delta > 0) m.url = d.url;
+    merged.set(d.key, m);
+  }
+  return [...merged.values()];
+}
+
+function personUpdate(pk: string, d: MergedDelta) {
+  return {
+    Key: { pk, sk: `p#${d.key}` },
+    UpdateExpression:
+      'SET #name = if_not_exists(#name, :name), statementCount = if_not_exists(statementCount, :zero) + :d' +
+      (d.roles.size > 0 ? ' ADD #roles :roles' : ''),
+    ExpressionAttributeNames: { '#name': 'name', ...(d.roles.size > 0 ? { '#roles': 'roles' } : {}) },
+    ExpressionAttributeValues: { ':name': d.name, ':zero': 0, ':d': d.delta, ...(d.roles.size > 0 ? { ':roles': d.roles } : {}) },
+  };
+}
+
+function sourceUpdate(pk: string, d: MergedDelta) {
+  return {
+    Key: { pk, sk: `o#${d.key}` },
+    UpdateExpression:
+      'SET outlet = if_not_exists(outlet, :name), updateCount = if_not_exists(updateCount, :zero) + :d' +
+      (d.url ? ', lastUrl = :url' : ''),
+    ExpressionAttributeValues: { ':name': d.name, ':zero': 0, ':d': d.delta, ...(d.url ? { ':url': d.url } : {}) },
+  };
+}
+
+/** Splits a run of steps so each transaction stays under DynamoDB's 100-item limit. */
+function chunkSteps(steps: ViewStep[]): ViewStep[][] {
+  const chunks: ViewStep[][] = [];
+  let current: ViewStep[] = [];
+  let count = 0;
+  for (const step of steps) {
+    const cost = (step.entry ? 1 : 0) + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length;
+    if (current.length > 0 && count + cost > MAX_TRANSACTION_ITEMS - 2) {
+      chunks.push(current);
+      current = [];
+      count = 0;
+    }
+    current.push(step);
+    count += cost;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

@@ -1,0 +1,173 @@
+/**
+ * The write API's input contract. These zod schemas are the single source of truth: the API
+ * validates with them, the domain types are inferred from them, and the OpenAPI document is
+ * generated from them.
+ */
+import { z } from 'zod';
+import { findXmlForbiddenChar } from './text';
+
+/** Plain text that a feed can carry: XML 1.0 characters only, bounded length. */
+export const plainText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .superRefine((value, ctx) => {
+      const bad = findXmlForbiddenChar(value);
+      if (bad) ctx.addIssue({ code: 'custom', message: `contains a character XML 1.0 forbids (${bad})` });
+    });
+
+const requiredText = (max: number) =>
+  plainText(max).refine((value) => value.trim().length > 0, { message: 'must not be blank' });
+
+export const LIMITS = {
+  storyId: 80,
+  headline: 200,
+  summary: 2_000,
+  title: 300,
+  quote: 5_000,
+  name: 120,
+  role: 200,
+  outlet: 120,
+  medium: 120,
+  context: 2_000,
+  url: 2_000,
+  note: 1_000,
+  reason: 1_000,
+  topic: 60,
+  topics: 20,
+} as const;
+
+export const storyIdSchema = z
+  .string()
+  .max(LIMITS.storyId)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug: letters, digits and single hyphens');
+
+export const httpUrl = z
+  .string()
+  .max(LIMITS.url)
+  .superRefine((value, ctx) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(value);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
+      ctx.addIssue({ code: 'custom', message: 'must be an absolute http(s) URL' });
+    } else if (findXmlForbiddenChar(value)) {
+      ctx.addIssue({ code: 'custom', message: 'contains a character XML 1.0 forbids' });
+    }
+  });
+
+/** ISO 8601 date-time with a zone (`2010-04-13T10:00:00Z`, `…+06:00`) or a calendar date (`2010-04-13`). */
+export const isoDateTime = z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
+  error: 'must be an ISO 8601 date-time with a time zone, or a date (YYYY-MM-DD)',
+});
+
+export const languageTag = z
+  .string()
+  .max(35)
+  .regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/, 'must be a BCP 47 language tag such as "en" or "ru-KG"');
+
+export const openStorySchema = z.strictObject({
+  id: storyIdSchema,
+  headline: requiredText(LIMITS.headline),
+  summary: requiredText(LIMITS.summary),
+  language: languageTag.default('en'),
+  topics: z.array(requiredText(LIMITS.topic)).max(LIMITS.topics).default([]),
+});
+
+export const articleSchema = z.strictObject({
+  type: z.literal('article'),
+  title: requiredText(LIMITS.title),
+  url: httpUrl,
+  outlet: requiredText(LIMITS.outlet),
+  publishedAt: isoDateTime,
+  summary: plainText(LIMITS.summary).optional(),
+  author: plainText(LIMITS.name).optional(),
+  /** The date was derived (e.g. from a weekday) rather than stated. */
+  dateApproximate: z.boolean().optional(),
+});
+
+export const speakerSchema = z.strictObject({
+  name: requiredText(LIMITS.name),
+  role: plainText(LIMITS.role).optional(),
+});
+
+export const statementSchema = z.strictObject({
+  type: z.literal('statement'),
+  speaker: speakerSchema,
+  quote: requiredText(LIMITS.quote),
+  saidAt: isoDateTime.optional(),
+  medium: plainText(LIMITS.medium).optional(),
+  outlet: plainText(LIMITS.outlet).optional(),
+  url: httpUrl.optional(),
+  context: plainText(LIMITS.context).optional(),
+  dateApproximate: z.boolean().optional(),
+});
+
+/** Fields a correction may change: those of an article or a statement, minus `type`. */
+export const correctionChangesSchema = z
+  .strictObject({
+    title: requiredText(LIMITS.title).optional(),
+    url: httpUrl.optional(),
+    outlet: plainText(LIMITS.outlet).optional(),
+    publishedAt: isoDateTime.optional(),
+    summary: plainText(LIMITS.summary).optional(),
+    author: plainText(LIMITS.name).optional(),
+    speaker: speakerSchema.optional(),
+    quote: requiredText(LIMITS.quote).optional(),
+    saidAt: isoDateTime.optional(),
+    medium: plainText(LIMITS.medium).optional(),
+    context: plainText(LIMITS.context).optional(),
+    dateApproximate: z.boolean().optional(),
+  })
+  .refine((changes) => Object.keys(changes).length > 0, { message: 'must change at least one field' });
+
+export const updateIdSchema = z
+  .string()
+  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an update id (a 26-character ULID)');
+
+export const correctionSchema = z.strictObject({
+  type: z.literal('correction'),
+  target: updateIdSchema,
+  changes: correctionChangesSchema,
+  note: requiredText(LIMITS.note),
+});
+
+export const retractionSchema = z.strictObject({
+  type: z.literal('retraction'),
+  target: updateIdSchema,
+  reason: requiredText(LIMITS.reason),
+});
+
+export const headlineSchema = z.strictObject({
+  type: z.literal('headline'),
+  headline: requiredText(LIMITS.headline),
+  summary: plainText(LIMITS.summary).optional(),
+});
+
+export const statusSchema = z.strictObject({
+  type: z.literal('status'),
+  status: z.enum(['developing', 'concluded']),
+});
+
+export const updateSchema = z.discriminatedUnion('type', [
+  articleSchema,
+  statementSchema,
+  correctionSchema,
+  retractionSchema,
+  headlineSchema,
+  statusSchema,
+]);
+
+export type OpenStoryInput = z.infer<typeof openStorySchema>;
+export type ArticleInput = z.infer<typeof articleSchema>;
+export type StatementInput = z.infer<typeof statementSchema>;
+export type CorrectionInput = z.infer<typeof correctionSchema>;
+export type RetractionInput = z.infer<typeof retractionSchema>;
+export type HeadlineInput = z.infer<typeof headlineSchema>;
+export type StatusInput = z.infer<typeof statusSchema>;
+export type UpdateInput = z.infer<typeof updateSchema>;
+export type CorrectionChanges = z.infer<typeof correctionChangesSchema>;
+export type StoryStatus = StatusInput['status'];

@@ -1,0 +1,119 @@
+/** The projector against DynamoDB Local: redelivered, duplicated, out-of-order and gapped records. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import type { AttributeValue } from 'aws-lambda';
+import { processStreamBatch } from '../../functions/projector/process';
+import { foldStory } from '../../shared/projection/story-view';
+import { toItem } from '../../shared/store/event-store';
+import { ViewStore } from '../../shared/store/view-store';
+import type { StoryEvent } from '../../shared/story/events';
+import { createTestStore, type TestStore } from '../support/dynamo';
+import { article, opened, statement, stored } from '../support/events';
+
+let store: TestStore;
+beforeAll(async () => {
+  store = await createTestStore();
+});
+afterAll(() => store.drop());
+
+let sequence = 0;
+const record = (event: StoryEvent): DynamoDBRecord => ({
+  eventID: String(++sequence),
+  eventName: 'INSERT',
+  eventSource: 'aws:dynamodb',
+  dynamodb: {
+    Keys: marshall({ storyId: event.metadata.storyId, version: event.metadata.version }) as Record<string, AttributeValue>,
+    NewImage: marshall(toItem(event), { removeUndefinedValues: true }) as Record<string, AttributeValue>,
+    SequenceNumber: String(sequence).padStart(21, '0'),
+    StreamViewType: 'NEW_IMAGE',
+  },
+});
+
+function storyEvents(storyId: string): StoryEvent[] {
+  const s = { ...statement(3, 'Kurmanbek Bakiyev', 'q', storyId) };
+  return [
+    opened(storyId),
+    article(2, 'Bakiyev: I’m not going', storyId),
+    s,
+    stored('UpdateCorrected', { target: s.metadata.updateId, changes: { quote: 'corrected' }, note: 'typo' }, { storyId, version: 4 }),
+    statement(5, 'Roza Otunbayeva', 'base stays', storyId),
+    stored('UpdateRetracted', { target: s.metadata.updateId, reason: 'unverified' }, { storyId, version: 6 }),
+    stored('HeadlineChanged', { headline: 'New headline' }, { storyId, version: 7 }),
+  ];
+}
+
+async function storedView(views: ViewStore, storyId: string) {
+  const [head, timeline, people, sources, keyPoints] = await Promise.all([
+    views.head(storyId, true),
+    views.timeline(storyId, 100),
+    views.people(storyId),
+    views.sources(storyId),
+    views.keyPoints(storyId, 100),
+  ]);
+  return { head, timeline: timeline.items, people, sources, keyPoints };
+}
+
+async function seedEvents(events: StoryEvent[]) {
+  for (const e of events) await store.events.append(e.metadata.storyId, e.metadata.version - 1, [{ ...e, metadata: { ...e.metadata } } as never]);
+}
+
+const deps = () => ({ views: async () => store.views, events: store.events, log: { error() {} } });
+
+describe('projector', () => {
+  it('in-order delivery equals the pure fold', async () => {
+    const events = storyEvents('in-order');
+    await seedEvents(events);
+    const out = await processStreamBatch(events.map(record), deps());
+    expect(out.batchItemFailures).toEqual([]);
+    const view = await storedView(store.views, 'in-order');
+    const folded = foldStory(events)!;
+    expect(view.head).toEqual(folded.head);
+    expect(view.timeline).toEqual([...folded.entries.values()].sort((a, b) => a.version - b.version));
+    expect(view.people).toEqual([...folded.people.values()].filter((p) => p.statementCount > 0));
+  });
+
+  it('duplicated, redelivered and out-of-order batches end in the same view', async () => {
+    const reference = storyEvents('reference');
+    await seedEvents(reference);
+    await processStreamBatch(reference.map(record), deps());
+
+    const events = storyEvents('messy');
+    await seedEvents(events);
+    const [e1, e2, e3, e4, e5, e6, e7] = events as [StoryEvent, StoryEvent, StoryEvent, StoryEvent, StoryEvent, StoryEvent, StoryEvent];
+    // Out of order within a batch, duplicates, then redelivery of everything.
+    for (const batch of [[e2, e1, e1], [e4, e3, e3], [e1, e2, e3, e4], [e6, e5], [e5, e6, e7, e7], events]) {
+      const out = await processStreamBatch(batch.map(record), deps());
+      expect(out.batchItemFailures).toEqual([]);
+    }
+    const messy = await storedView(store.views, 'messy');
+    const clean = await storedView(store.views, 'reference');
+    const scrub = (v: typeof messy) => JSON.parse(JSON.stringify(v).replaceAll('reference', 'X').replaceAll('messy', 'X'));
+    const normalise = (v: typeof messy) => ({ ...scrub(v), timeline: scrub(v).timeline.map((e: { updateId: string }) => ({ ...e, updateId: 'id' })) });
+    expect(normalise(messy).head).toEqual(normalise(clean).head);
+    expect(normalise(messy).people).toEqual(normalise(clean).people);
+    expect(normalise(messy).sources).toEqual(normalise(clean).sources);
+    expect(messy.timeline.length).toBe(clean.timeline.length);
+    expect(messy.head?.version).toBe(7);
+  });
+
+  it('a record whose predecessors never arrived is filled in from the events table', async () => {
+    const events = storyEvents('gap');
+    await seedEvents(events);
+    const out = await processStreamBatch([record(events[6]!)], deps());
+    expect(out.batchItemFailures).toEqual([]);
+    expect((await store.views.head('gap', true))?.version).toBe(7);
+  });
+
+  it('a failing story reports its first record and does not hold up the others', async () => {
+    const good = storyEvents('good');
+    await seedEvents(good);
+    // A correction of an update that does not exist: the projection cannot apply it.
+    const bad = [opened('bad'), stored('UpdateCorrected', { target: '01HZ0000000000000000000000', changes: { quote: 'x' }, note: 'n' }, { storyId: 'bad', version: 2 })];
+    await seedEvents(bad);
+    const records = [...bad.map(record), ...good.map(record)];
+    const out = await processStreamBatch(records, deps());
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: records[0]!.dynamodb!.SequenceNumber }]);
+    expect((await store.views.head('good', true))?.version).toBe(7);
+  });
+});

@@ -1,0 +1,46 @@
+/** Fresh tables on the shared DynamoDB Local for one test file. */
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
+import { clientConfig, documentClient, type Tables } from '../../shared/store/dynamo';
+import { ensureTables } from '../../shared/store/tables';
+import { EventStore } from '../../shared/store/event-store';
+import { ViewStore } from '../../shared/store/view-store';
+
+export interface TestStore {
+  endpoint: string;
+  tables: Tables;
+  db: ReturnType<typeof documentClient>;
+  events: EventStore;
+  views: ViewStore;
+  /** Points the handlers' environment (EVENTS_TABLE, …) at these tables. */
+  applyEnv(): void;
+  drop(): Promise<void>;
+}
+
+export async function createTestStore(): Promise<TestStore> {
+  const endpoint = inject('dynamoEndpoint');
+  const suffix = randomUUID().slice(0, 8);
+  const tables: Tables = { events: `events-${suffix}`, views: `views-${suffix}`, idempotency: `idem-${suffix}` };
+  const admin = new DynamoDBClient(clientConfig(endpoint));
+  await ensureTables(admin, tables);
+  const db = documentClient(clientConfig(endpoint));
+  return {
+    endpoint,
+    tables,
+    db,
+    events: new EventStore(db, tables.events),
+    views: new ViewStore(db, tables.views),
+    applyEnv() {
+      process.env.DYNAMODB_ENDPOINT = endpoint;
+      process.env.EVENTS_TABLE = tables.events;
+      process.env.VIEWS_TABLE = tables.views;
+      process.env.IDEMPOTENCY_TABLE = tables.idempotency;
+    },
+    async drop() {
+      for (const name of Object.values(tables)) await admin.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
+      admin.destroy();
+      db.destroy();
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/** Builders for stored events in tests. */
+import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/story/events';
+
+let counter = 0;
+export const testId = () => `01HZ${String(++counter).padStart(22, '0')}`;
+
+export function stored<E extends StoryEvent>(
+  type: E['type'],
+  data: E['data'],
+  meta: Partial<StoryEvent['metadata']> & { storyId?: string; version: number },
+): E {
+  return {
+    type,
+    data,
+    metadata: {
+      storyId: 'story-1',
+      updateId: testId(),
+      schemaVersion: CURRENT_SCHEMA_VERSION,
+      recordedAt: `2026-01-01T00:00:${String(meta.version % 60).padStart(2, '0')}.000Z`,
+      recordedBy: 'tester',
+      ...meta,
+    },
+  } as E;
+}
+
+export const opened = (storyId = 'story-1') =>
+  stored('StoryOpened', { headline: 'Headline', summary: 'Summary', language: 'en', topics: ['Topic'] }, { storyId, version: 1 });
+
+export const statement = (version: number, name = 'Kurmanbek Bakiyev', quote = 'I am the legitimate president', storyId = 'story-1') =>
+  stored('StatementRecorded', { speaker: { name, role: 'ousted president' }, quote, saidAt: '2010-04-08', medium: 'BBC Russian', outlet: 'Foreign Policy' }, { storyId, version, occurredAt: '2010-04-08' });
+
+export const article = (version: number, title = 'Bakiyev: I’m not going', storyId = 'story-1') =>
+  stored('ArticlePublished', { title, url: 'https://foreignpolicy.com/a', outlet: 'Foreign Policy', publishedAt: '2010-04-08' }, { storyId, version, occurredAt: '2010-04-08' });
