@@ -1,6 +1,6 @@
 /** Lambda: public reads (views, feeds, pages, the raw log). */
 import { handle } from 'hono/aws-lambda';
-import { readApp } from '../../shared/http/app';
+import { readApp } from '../../shared/http/read-app';
 import { createReader, createRuntime, feedContext, logger, storeIsReachable } from '../runtime';
 
 const rt = createRuntime();

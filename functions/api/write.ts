@@ -1,6 +1,6 @@
 /** Lambda: the editors' write API (API Gateway HTTP API → Hono). */
 import { handle } from 'hono/aws-lambda';
-import { writeApp } from '../../shared/http/app';
+import { writeApp } from '../../shared/http/write-app';
 import { createRuntime, createWriter, logger } from '../runtime';
 import { loadEditorTokens } from './tokens';
 

@@ -11,7 +11,7 @@ import { projectStory, type EventReader, type ProjectionResult } from '../../sha
 import type { StoryEvent } from '../../shared/story/events';
 import { eventFromRecord } from '../../shared/store/stream-records';
 import type { ViewStore } from '../../shared/store/view-store';
-import type { Log } from '../../shared/http/app';
+import type { Log } from '../../shared/http/base';
 
 export interface ProcessDeps {
   views: () => Promise<ViewStore>;

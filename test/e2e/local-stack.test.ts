@@ -70,7 +70,7 @@ describe('the local newsroom', () => {
     expect(parsed.bozo).toBe(false);
     const entry = parsed.entries.find((e) => e.id?.endsWith(created.updateId));
     // The title travels as type="html": escaped markup that a reader shows as the literal text.
-    const unescape = (html = '') => html.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const unescape = (html: string | null = '') => (html ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
     expect(unescape(entry?.title)).toContain('Elections <will> be held on 10 October & not later');
   });
 

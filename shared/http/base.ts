@@ -1,0 +1,34 @@
+/**
+ * What every Hono app of the API shares: correlation ids, problem+json errors, logging.
+ * The same apps run on Lambda (hono/aws-lambda) and locally (@hono/node-server).
+ */
+import { Hono } from 'hono';
+import { problem, problemFor, problemResponse } from './problem';
+
+/** Structured logging (Powertools Logger on Lambda and locally): a message plus attributes. */
+export interface Log {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+export type Env = { Variables: { correlationId: string } };
+
+export function baseApp(log: Log): Hono<Env> {
+  const app = new Hono<Env>();
+  app.use('*', async (c, next) => {
+    const correlationId = c.req.header('x-correlation-id')?.slice(0, 100) || crypto.randomUUID();
+    c.set('correlationId', correlationId);
+    await next();
+    c.header('X-Correlation-Id', correlationId);
+  });
+  app.onError((error, c) => {
+    const p = problemFor(error);
+    if (p.status >= 500) {
+      log.error('request failed', { correlationId: c.get('correlationId'), path: c.req.path, error: String(error), stack: error instanceof Error ? error.stack : undefined });
+    }
+    return problemResponse(c, { ...p, instance: c.req.path });
+  });
+  app.notFound((c) => problemResponse(c, problem(404, 'not-found', 'No such resource', { instance: c.req.path })));
+  return app;
+}
