@@ -6,6 +6,7 @@ import type { StoryHead, StoryView, TimelineEntry, KeyPoint, Person, Source } fr
 import { baseApp, type Env, type Log } from './base';
 import { LIVE_CACHE_CONTROL, represent, respond } from './conditional';
 import { feedRoutes } from './feed-routes';
+import { pageRoutes } from './page-routes';
 import { problem, problemResponse, validationProblem } from './problem';
 
 export interface ReadDeps {
@@ -147,6 +148,7 @@ export function readApp(deps: ReadDeps): Hono<Env> {
   });
 
   feedRoutes(app, reader);
+  pageRoutes(app, reader);
 
   return app;
 }

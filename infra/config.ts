@@ -1,0 +1,131 @@
+import type { App } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/**
+ * Deployment configuration, read from CDK context (`-c key=value` or cdk.json) or passed as props.
+ * Nothing here names an AWS resource the stack creates: CloudFormation generates those names, so
+ * several stages can live in one account.
+ */
+export interface NewsroomConfig {
+  /** Stage label (`dev`, `prod`, …): part of the stack name, tags, metric namespace. */
+  readonly stage: string;
+  /** Custom domain served by CloudFront (needs `certificateArn`). */
+  readonly domainName?: string;
+  /** ACM certificate for `domainName`; CloudFront only accepts certificates from us-east-1. */
+  readonly certificateArn?: string;
+  /** Route 53 hosted zone to create alias records in; given explicitly, never looked up. */
+  readonly hostedZoneId?: string;
+  readonly hostedZoneName?: string;
+  /** Public URL used in feed links. Defaults to https://domainName, else the CloudFront domain. */
+  readonly publicBaseUrl?: string;
+  /** WebSub hub announced in feeds (optional). */
+  readonly hubUrl?: string;
+  /** SSM SecureString parameter holding `name:sha256hex,…` editor token hashes. */
+  readonly editorTokensParameter: string;
+  /** Customer-managed KMS key of that parameter, if any (the AWS-managed aws/ssm key needs no grant). */
+  readonly editorTokensKmsKeyArn?: string;
+  /** E-mail address subscribed to the alarm topic (optional). */
+  readonly alarmEmail?: string;
+  /** CloudFront Origin Shield region (optional; see docs/scale.md). */
+  readonly originShieldRegion?: string;
+  /** Reserved concurrency for the replay fan-out (optional; see docs/deploy.md). */
+  readonly replayConcurrency?: number;
+  /** Steady-state request rate limit of the HTTP API stage (burst is twice this). */
+  readonly apiRateLimit: number;
+  /** Powertools log level. */
+  readonly logLevel: string;
+  readonly logRetention: RetentionDays;
+}
+
+const CONTEXT_KEYS = [
+  'stage',
+  'domainName',
+  'certificateArn',
+  'hostedZoneId',
+  'hostedZoneName',
+  'publicBaseUrl',
+  'hubUrl',
+  'editorTokensParameter',
+  'editorTokensKmsKeyArn',
+  'alarmEmail',
+  'originShieldRegion',
+  'replayConcurrency',
+  'apiRateLimit',
+  'logLevel',
+] as const;
+
+type RawConfig = Partial<Record<(typeof CONTEXT_KEYS)[number], string>>;
+
+function optional(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value).trim();
+  return text === '' ? undefined : text;
+}
+
+/** Reads and validates the configuration; throws with a clear message on a bad combination. */
+export function resolveConfig(raw: RawConfig): NewsroomConfig {
+  const stage = optional(raw.stage) ?? 'dev';
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
+    throw new Error(`stage must match ^[a-z][a-z0-9-]{0,19}$, got "${stage}"`);
+  }
+  const domainName = optional(raw.domainName);
+  const certificateArn = optional(raw.certificateArn);
+  if (domainName && !certificateArn) {
+    throw new Error('domainName needs certificateArn (an ACM certificate in us-east-1 covering it)');
+  }
+  if (certificateArn && !domainName) {
+    throw new Error('certificateArn is only used together with domainName');
+  }
+  const hostedZoneId = optional(raw.hostedZoneId);
+  const hostedZoneName = optional(raw.hostedZoneName);
+  if ((hostedZoneId || hostedZoneName) && !(hostedZoneId && hostedZoneName && domainName)) {
+    throw new Error('hostedZoneId and hostedZoneName go together, and need domainName');
+  }
+  for (const key of ['publicBaseUrl', 'hubUrl'] as const) {
+    const url = optional(raw[key]);
+    if (url && !/^https?:\/\/[^\s/]+/.test(url)) throw new Error(`${key} must be an absolute http(s) URL`);
+  }
+  const parameter = optional(raw.editorTokensParameter) ?? `/newsroom/${stage}/editor-tokens`;
+  if (!/^\/?[a-zA-Z0-9_.\-/]+$/.test(parameter) || parameter.startsWith('arn:')) {
+    throw new Error('editorTokensParameter must be an SSM parameter name such as /newsroom/prod/editor-tokens');
+  }
+  const concurrency = optional(raw.replayConcurrency);
+  const replayConcurrency = concurrency === undefined ? undefined : Number(concurrency);
+  if (replayConcurrency !== undefined && !(Number.isInteger(replayConcurrency) && replayConcurrency > 0)) {
+    throw new Error('replayConcurrency must be a positive integer');
+  }
+  const rate = Number(optional(raw.apiRateLimit) ?? 1000);
+  if (!(Number.isInteger(rate) && rate > 0)) throw new Error('apiRateLimit must be a positive integer');
+  const logLevel = (optional(raw.logLevel) ?? 'INFO').toUpperCase();
+  if (!['DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'].includes(logLevel)) {
+    throw new Error(`logLevel must be a Powertools level, got "${logLevel}"`);
+  }
+  const prod = stage === 'prod';
+  return {
+    stage,
+    domainName,
+    certificateArn,
+    hostedZoneId,
+    hostedZoneName,
+    publicBaseUrl: optional(raw.publicBaseUrl)?.replace(/\/+$/, ''),
+    hubUrl: optional(raw.hubUrl),
+    editorTokensParameter: parameter,
+    editorTokensKmsKeyArn: optional(raw.editorTokensKmsKeyArn),
+    alarmEmail: optional(raw.alarmEmail),
+    originShieldRegion: optional(raw.originShieldRegion),
+    replayConcurrency,
+    apiRateLimit: rate,
+    logLevel,
+    logRetention: prod ? RetentionDays.THREE_MONTHS : RetentionDays.TWO_WEEKS,
+  };
+}
+
+/** Configuration from the app's context (cdk.json plus `-c` flags). */
+export function configFromContext(app: App): NewsroomConfig {
+  const raw: RawConfig = {};
+  for (const key of CONTEXT_KEYS) {
+    const value = optional(app.node.tryGetContext(key));
+    if (value !== undefined) raw[key] = value;
+  }
+  return resolveConfig(raw);
+}

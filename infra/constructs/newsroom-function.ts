@@ -1,0 +1,97 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { fromRoot, repoRoot } from '../paths.js';
+
+export interface NewsroomFunctionProps {
+  /** Handler file relative to the checkout root, e.g. `functions/api/read.ts`; it exports `handler`. */
+  readonly entry: string;
+  /** Powertools service name, e.g. `newsroom-read`. */
+  readonly serviceName: string;
+  readonly description: string;
+  readonly metricsNamespace: string;
+  readonly logLevel: string;
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+  readonly environment?: Record<string, string>;
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
+  readonly reservedConcurrentExecutions?: number;
+}
+
+/**
+ * The one place that holds the defaults of every newsroom Lambda function: esbuild ESM bundle
+ * (minified, source maps, AWS SDK v3 left to the runtime, Powertools bundled), ARM64 on Node.js 24,
+ * X-Ray tracing, Powertools logger/metrics/tracer configuration, an explicit log group with
+ * retention, and a role of its own that starts with nothing but writing to that log group
+ * (no AWSLambdaBasicExecutionRole, whose logs:CreateLogGroup on * it does not need).
+ */
+export class NewsroomFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: NewsroomFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.serviceName} Lambda function`,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: fromRoot(props.entry),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: fromRoot('package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      description: props.description,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: props.logLevel,
+        // Feed bodies are large and public; X-Ray segments should not carry them.
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        // Some bundled CommonJS dependencies (aws-xray-sdk-core under the Powertools tracer) call
+        // require(); an ESM bundle has none unless it is defined.
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        // The Node.js runtime ships AWS SDK v3; everything else, Powertools included, is bundled.
+        externalModules: ['@aws-sdk/*'],
+        tsconfig: fromRoot('tsconfig.json'),
+        logLevel: LogLevel.WARNING,
+      },
+    });
+  }
+}

@@ -1,0 +1,505 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../infra/config.js';
+import type { NewsroomFunction } from '../../infra/constructs/newsroom-function.js';
+import { createNewsroomApp } from '../../infra/newsroom-app.js';
+import { allAllowedActions, dependencyCycle, grantsOfRole, logicalId } from './template-helpers.js';
+
+// One synthesis for the whole file (bundling runs esbuild on the four real handlers).
+const { app, stack } = createNewsroomApp({
+  context: { stage: 'prod', hubUrl: 'https://hub.example.org/' },
+});
+const template = Template.fromStack(stack);
+const assembly = app.synth();
+
+/** Another configuration of the same app, synthesized without bundling (only its template is inspected). */
+function variant(context: Record<string, string>) {
+  const built = createNewsroomApp({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  return { stack: built.stack, template: Template.fromStack(built.stack) };
+}
+
+const id = (construct: Parameters<typeof logicalId>[1]) => logicalId(stack, construct);
+const arn = (construct: Parameters<typeof logicalId>[1]) => ({ 'Fn::GetAtt': [id(construct), 'Arn'] });
+
+const names: Record<string, string> = {
+  [id(stack.eventsTable)]: 'events',
+  [id(stack.viewsTable)]: 'views',
+  [id(stack.idempotencyTable)]: 'idempotency',
+  [id(stack.projectorDlq)]: 'projector-dlq',
+  [id(stack.replay.function)]: 'replay-function',
+};
+for (const fn of [stack.writeApi, stack.readApi, stack.projector, stack.replay]) {
+  names[id(fn.logGroup)] = 'own-log-group';
+}
+const grants = (fn: NewsroomFunction) => grantsOfRole(template, id(fn.role), names);
+
+const TRACING = { '*': ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'] };
+const OWN_LOGS = { 'own-log-group': ['logs:CreateLogStream', 'logs:PutLogEvents'] };
+const VIEWS_READ = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'];
+const VIEWS_READ_WRITE = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+];
+const views = (actions: string[]) => ({
+  views: actions,
+  'views/index/byChange': actions,
+  'views/index/byTimeline': actions,
+});
+
+describe('events table', () => {
+  it('is keyed storyId/version, streams new images, on-demand', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'storyId', KeyType: 'HASH' },
+        { AttributeName: 'version', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: 'storyId', AttributeType: 'S' },
+        { AttributeName: 'version', AttributeType: 'N' },
+      ]),
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+  });
+
+  it('has point-in-time recovery, deletion protection and is retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        KeySchema: Match.arrayWith([{ AttributeName: 'storyId', KeyType: 'HASH' }]),
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+});
+
+describe('views and idempotency tables', () => {
+  it('views: pk/sk with the byChange and byTimeline local indexes, projection ALL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      LocalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: 'byChange',
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'changeKey', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'byTimeline',
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'timelineKey', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ]),
+    });
+  });
+
+  it('views are retained in prod (served state), destroyed in other stages', () => {
+    expect(template.toJSON().Resources[id(stack.viewsTable)].DeletionPolicy).toBe('Retain');
+    const dev = variant({ stage: 'dev' });
+    expect(dev.template.toJSON().Resources[logicalId(dev.stack, dev.stack.viewsTable)].DeletionPolicy).toBe('Delete');
+  });
+
+  it('idempotency records expire on expiresAt', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+  });
+});
+
+describe('functions', () => {
+  const roles = [
+    ['write', stack.writeApi],
+    ['read', stack.readApi],
+    ['projector', stack.projector],
+    ['replay', stack.replay],
+  ] as const;
+
+  it.each(roles)('%s: Node.js 24 on ARM64, traced, own log group with retention, Powertools env', (role, fn) => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: { LogGroup: { Ref: id(fn.logGroup) } },
+      Role: arn(fn.role),
+      Environment: {
+        Variables: Match.objectLike({
+          EVENTS_TABLE: { Ref: id(stack.eventsTable) },
+          VIEWS_TABLE: { Ref: id(stack.viewsTable) },
+          POWERTOOLS_SERVICE_NAME: `newsroom-${role}`,
+          POWERTOOLS_METRICS_NAMESPACE: 'Newsroom/prod',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          WEBSUB_HUB_URL: 'https://hub.example.org/',
+          // No custom domain configured: feed links use the CloudFront domain.
+          PUBLIC_BASE_URL: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id(stack.distribution), 'DomainName'] }]] },
+        }),
+      },
+    });
+    expect(template.toJSON().Resources[id(fn.logGroup)].Properties.RetentionInDays).toBe(90);
+  });
+
+  it('write gets the idempotency table and the editor token parameter name', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arn(stack.writeApi.role),
+      Environment: {
+        Variables: Match.objectLike({
+          IDEMPOTENCY_TABLE: { Ref: id(stack.idempotencyTable) },
+          EDITOR_TOKENS_PARAMETER: '/newsroom/prod/editor-tokens',
+        }),
+      },
+    });
+  });
+
+  it('bundles are minified ESM with the require banner, source maps, and no AWS SDK inside', () => {
+    const artifact = assembly.getStackArtifact(stack.artifactId);
+    for (const [, fn] of roles) {
+      const code = template.toJSON().Resources[id(fn.function)].Properties.Code as { S3Key: string };
+      const hash = code.S3Key.replace(/\.zip$/, '');
+      const dir = join(artifact.assembly.directory, `asset.${hash}`);
+      const bundle = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      expect(bundle.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
+      expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+      // A bundled SDK client carries its user-agent prefix; the runtime's SDK is used instead.
+      expect(bundle).not.toContain('aws-sdk-js');
+    }
+  });
+
+  it('the public base URL reference creates no dependency cycle', () => {
+    expect(dependencyCycle(template)).toEqual([]);
+  });
+});
+
+describe('IAM: exact actions per function', () => {
+  it('write: appends and reads events (no UpdateItem/DeleteItem), idempotency records, reads views, one parameter', () => {
+    expect(grants(stack.writeApi)).toEqual({
+      ...OWN_LOGS,
+      ...TRACING,
+      events: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      idempotency: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      ...views(VIEWS_READ),
+      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/newsroom/prod/editor-tokens': [
+        'ssm:GetParameter',
+      ],
+    });
+  });
+
+  it('read: only reads views and events', () => {
+    expect(grants(stack.readApi)).toEqual({
+      ...OWN_LOGS,
+      ...TRACING,
+      ...views(VIEWS_READ),
+      events: ['dynamodb:GetItem', 'dynamodb:Query'],
+    });
+  });
+
+  it('projector: reads the stream, writes views, sends to its DLQ; nothing on the events table itself', () => {
+    expect(grants(stack.projector)).toEqual({
+      ...OWN_LOGS,
+      ...TRACING,
+      ...views(VIEWS_READ_WRITE),
+      'projector-dlq': ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+      'events.StreamArn': ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      '*': ['dynamodb:ListStreams', ...TRACING['*']].sort(),
+    });
+  });
+
+  it('replay: reads and scans events, writes views, invokes only itself', () => {
+    expect(grants(stack.replay)).toEqual({
+      ...OWN_LOGS,
+      ...TRACING,
+      events: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+      ...views(VIEWS_READ_WRITE),
+      'replay-function': ['lambda:InvokeFunction'],
+    });
+  });
+
+  it('no wildcard action anywhere, and nothing may update or delete an event', () => {
+    const allowed = allAllowedActions(template);
+    expect(allowed).toContain('dynamodb:PutItem');
+    for (const action of allowed) expect(action).not.toContain('*');
+    for (const [, fn] of [
+      ['write', stack.writeApi],
+      ['read', stack.readApi],
+      ['projector', stack.projector],
+      ['replay', stack.replay],
+    ] as const) {
+      const onEvents = grants(fn).events ?? [];
+      expect(onEvents).not.toContain('dynamodb:UpdateItem');
+      expect(onEvents).not.toContain('dynamodb:DeleteItem');
+      expect(onEvents).not.toContain('dynamodb:BatchWriteItem');
+    }
+  });
+
+  it('a customer-managed key for the token parameter adds exactly kms:Decrypt on that key', () => {
+    const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+    const other = variant({ stage: 'kms', editorTokensKmsKeyArn: keyArn });
+    const otherGrants = grantsOfRole(other.template, logicalId(other.stack, other.stack.writeApi.role), {});
+    expect(otherGrants[keyArn]).toEqual(['kms:Decrypt']);
+  });
+});
+
+describe('projector event source mapping', () => {
+  it('reports partial failures, bisects, bounds retries and record age, sends failures to the DLQ', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: id(stack.projector.function) },
+      EventSourceArn: { 'Fn::GetAtt': [id(stack.eventsTable), 'StreamArn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      MaximumRecordAgeInSeconds: 3600,
+      StartingPosition: 'TRIM_HORIZON',
+      DestinationConfig: { OnFailure: { Destination: arn(stack.projectorDlq) } },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
+    });
+  });
+
+  it('the DLQ keeps failures for 14 days, encrypted, TLS only', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      SqsManagedSseEnabled: true,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: id(stack.projectorDlq) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('HTTP API', () => {
+  const integrationOf = (fn: NewsroomFunction) => {
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration', {
+      Properties: { IntegrationUri: arn(fn.function) },
+    });
+    const ids = Object.keys(integrations);
+    expect(ids).toHaveLength(1);
+    return { 'Fn::Join': ['', ['integrations/', { Ref: ids[0] }]] };
+  };
+
+  it.each(['GET /', 'HEAD /', 'GET /{proxy+}', 'HEAD /{proxy+}'])('%s goes to the read function', (routeKey) => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: routeKey,
+      Target: integrationOf(stack.readApi),
+    });
+  });
+
+  it.each(['POST /api/stories', 'POST /api/stories/{id}/updates'])('%s goes to the write function', (routeKey) => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: routeKey,
+      Target: integrationOf(stack.writeApi),
+    });
+  });
+
+  it('integrations use payload format 2.0', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationUri: arn(stack.writeApi.function),
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('the default stage auto-deploys, is throttled and writes access logs', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+});
+
+describe('CloudFront', () => {
+  const distribution = () =>
+    template.toJSON().Resources[id(stack.distribution)].Properties.DistributionConfig as Record<string, unknown>;
+
+  it('the public-reads cache policy honours origin Cache-Control and keys on query strings only', () => {
+    template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({
+        DefaultTTL: 0,
+        MinTTL: 0,
+        MaxTTL: 86400,
+        ParametersInCacheKeyAndForwardedToOrigin: {
+          // No cookies and no headers: one shared copy per URL, and CloudFront keeps doing
+          // conditional revalidation (If-None-Match / If-Modified-Since) with the origin.
+          CookiesConfig: { CookieBehavior: 'none' },
+          HeadersConfig: { HeaderBehavior: 'none' },
+          QueryStringsConfig: { QueryStringBehavior: 'all' },
+          EnableAcceptEncodingGzip: true,
+          EnableAcceptEncodingBrotli: true,
+        },
+      }),
+    });
+  });
+
+  it('the default behaviour serves cached GET/HEAD from the HTTP API over HTTPS, compressed', () => {
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultCacheBehavior: Match.objectLike({
+          AllowedMethods: ['GET', 'HEAD'],
+          CachedMethods: ['GET', 'HEAD'],
+          CachePolicyId: { Ref: Match.stringLikeRegexp('PublicReadsCachePolicy') },
+          ViewerProtocolPolicy: 'redirect-to-https',
+          Compress: true,
+        }),
+        Origins: [
+          Match.objectLike({
+            DomainName: {
+              'Fn::Join': ['', [{ Ref: id(stack.httpApi) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
+            },
+            CustomOriginConfig: Match.objectLike({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] }),
+          }),
+        ],
+      }),
+    });
+  });
+
+  it('writes bypass the cache: no behaviour accepts POST, and no origin request policy forwards Host', () => {
+    const config = distribution();
+    const behaviors = [config.DefaultCacheBehavior, ...((config.CacheBehaviors as unknown[]) ?? [])] as Record<string, unknown>[];
+    for (const behavior of behaviors) {
+      expect(behavior.AllowedMethods).not.toContain('POST');
+      expect(behavior.OriginRequestPolicyId).toBeUndefined();
+    }
+  });
+
+  it('/health is never cached', () => {
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        CacheBehaviors: Match.arrayWith([
+          Match.objectLike({
+            PathPattern: '/health',
+            // Managed CachingDisabled policy.
+            CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+          }),
+        ]),
+      }),
+    });
+  });
+
+  it('a custom domain gets its certificate, TLS 1.2 minimum, alias records, and becomes the public base URL', () => {
+    const { template: t } = variant({
+      stage: 'custom',
+      domainName: 'news.example.org',
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+      hostedZoneId: 'Z0123456789',
+      hostedZoneName: 'example.org',
+    });
+    t.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Aliases: ['news.example.org'],
+        ViewerCertificate: Match.objectLike({
+          AcmCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+          MinimumProtocolVersion: 'TLSv1.2_2021',
+          SslSupportMethod: 'sni-only',
+        }),
+      }),
+    });
+    t.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'news.example.org.', Type: 'A', HostedZoneId: 'Z0123456789' });
+    t.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'news.example.org.', Type: 'AAAA' });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PUBLIC_BASE_URL: 'https://news.example.org' }) },
+    });
+  });
+});
+
+describe('alarms', () => {
+  const alarmOn = (props: Record<string, unknown>) =>
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...props,
+      AlarmActions: [{ Ref: id(stack.alarmTopic) }],
+      TreatMissingData: 'notBreaching',
+    });
+
+  it('projector errors', () => {
+    alarmOn({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(stack.projector.function) } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it('projector iterator age over a minute', () => {
+    alarmOn({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(stack.projector.function) } }],
+      Statistic: 'Maximum',
+      Threshold: 60000,
+    });
+  });
+
+  it('projector DLQ depth', () => {
+    alarmOn({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.projectorDlq), 'QueueName'] } }],
+      Threshold: 1,
+    });
+  });
+
+  it('API 5xx', () => {
+    alarmOn({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: id(stack.httpApi) } }],
+      Statistic: 'Sum',
+    });
+  });
+
+  it('an alarm e-mail subscribes to the alarm topic', () => {
+    variant({ stage: 'mail', alarmEmail: 'oncall@example.org' }).template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.org',
+    });
+  });
+});
+
+describe('configuration', () => {
+  it('rejects a domain without a certificate, and a bad stage', () => {
+    expect(() => resolveConfig({ domainName: 'news.example.org' })).toThrow(/certificateArn/);
+    expect(() => resolveConfig({ stage: 'Prod!' })).toThrow(/stage/);
+    expect(() => resolveConfig({ hubUrl: 'not a url' })).toThrow(/hubUrl/);
+  });
+
+  it('names no resource the stack creates (tables, functions, queue, topic, log groups)', () => {
+    const json = template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+    const nameProps: Record<string, string> = {
+      'AWS::DynamoDB::Table': 'TableName',
+      'AWS::Lambda::Function': 'FunctionName',
+      'AWS::SQS::Queue': 'QueueName',
+      'AWS::SNS::Topic': 'TopicName',
+      'AWS::Logs::LogGroup': 'LogGroupName',
+      'AWS::IAM::Role': 'RoleName',
+    };
+    for (const resource of Object.values(json)) {
+      const prop = nameProps[resource.Type];
+      if (prop) expect(resource.Properties?.[prop]).toBeUndefined();
+    }
+  });
+});
