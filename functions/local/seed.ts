@@ -2,7 +2,7 @@
  * Loads story fixtures from events/ through the same validation and append path as the API.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { openStorySchema, updateSchema } from '../../shared/story/updates';
 import type { StoryWriter } from '../../shared/store/story-writer';
 import { progress } from './progress';

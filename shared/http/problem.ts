@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConcurrencyError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../errors';
 import { IdempotencyInFlightError, IdempotencyMismatchError } from '../store/story-writer';
 

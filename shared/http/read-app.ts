@@ -1,6 +1,6 @@
 /** Public reads: the story list, the developing-story view, the raw log, health, and the feeds. */
 import type { Context, Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { orderedEntries, type StoryReader } from '../store/story-reader';
 import type { StoryHead, StoryView, TimelineEntry, KeyPoint, Person, Source } from '../projection/story-view';
 import { baseApp, type Env, type Log } from './base';

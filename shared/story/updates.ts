@@ -3,7 +3,7 @@
  * validates with them, the domain types are inferred from them, and the OpenAPI document is
  * generated from them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { findXmlForbiddenChar } from './text';
 
 /** Plain text that a feed can carry: XML 1.0 characters only, bounded length. */
