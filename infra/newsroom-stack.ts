@@ -19,6 +19,7 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { NewsroomConfig } from './config.js';
+import { LAMBDA_ENTRIES } from './bundling.js';
 import { NewsroomFunction } from './constructs/newsroom-function.js';
 
 export interface NewsroomStackProps extends StackProps {
@@ -149,7 +150,7 @@ export class NewsroomStack extends Stack {
 
     this.writeApi = new NewsroomFunction(this, 'WriteApi', {
       ...common,
-      entry: 'functions/api/write.ts',
+      entry: LAMBDA_ENTRIES.write,
       serviceName: 'newsroom-write',
       description: 'Newsroom editor write API (POST /api/stories, POST /api/stories/{id}/updates)',
       environment: {
@@ -162,7 +163,7 @@ export class NewsroomStack extends Stack {
 
     this.readApi = new NewsroomFunction(this, 'ReadApi', {
       ...common,
-      entry: 'functions/api/read.ts',
+      entry: LAMBDA_ENTRIES.read,
       serviceName: 'newsroom-read',
       description: 'Newsroom public reads: pages, feeds, JSON views, event log',
       environment: { ...tables, ...hub },
@@ -170,7 +171,7 @@ export class NewsroomStack extends Stack {
 
     this.projector = new NewsroomFunction(this, 'Projector', {
       ...common,
-      entry: 'functions/projector/handler.ts',
+      entry: LAMBDA_ENTRIES.projector,
       serviceName: 'newsroom-projector',
       description: 'Newsroom projector: folds the events stream into the views table',
       timeout: Duration.seconds(60),
@@ -182,7 +183,7 @@ export class NewsroomStack extends Stack {
     // The handler falls back to AWS_LAMBDA_FUNCTION_NAME, which Lambda sets to the function's name.
     this.replay = new NewsroomFunction(this, 'Replay', {
       ...common,
-      entry: 'functions/replay/handler.ts',
+      entry: LAMBDA_ENTRIES.replay,
       serviceName: 'newsroom-replay',
       description: 'Newsroom replay: {} fans out one rebuild per story; {"storyId"} rebuilds one story',
       memorySize: 2048,

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LAMBDA_BUNDLE } from '../bundling.js';
 import { fromRoot, repoRoot } from '../paths.js';
 
 export interface NewsroomFunctionProps {
@@ -79,16 +80,13 @@ export class NewsroomFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
+        target: LAMBDA_BUNDLE.target,
+        minify: LAMBDA_BUNDLE.minify,
         sourceMap: true,
         sourcesContent: false,
-        mainFields: ['module', 'main'],
-        // Some bundled CommonJS dependencies (aws-xray-sdk-core under the Powertools tracer) call
-        // require(); an ESM bundle has none unless it is defined.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        // The Node.js runtime ships AWS SDK v3; everything else, Powertools included, is bundled.
-        externalModules: ['@aws-sdk/*'],
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        banner: LAMBDA_BUNDLE.banner,
+        externalModules: [...LAMBDA_BUNDLE.external],
         tsconfig: fromRoot('tsconfig.json'),
         logLevel: LogLevel.WARNING,
       },

@@ -1,0 +1,78 @@
+/**
+ * Cold start: each Lambda bundle (esbuild, minified, with the deployed settings) is ≤ 300 KB and
+ * imports in a fresh process in ≤ 2 × the time of importing an empty module plus the SDK client
+ * it needs. Module-scope work (clients, configuration) counts, as it does on Lambda.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { build } from 'esbuild';
+import { LAMBDA_BUNDLE, LAMBDA_ENTRIES } from '../../infra/bundling';
+import { ms, type Bench, type BenchResult } from './harness';
+
+const root = new URL('../../', import.meta.url);
+const out = new URL('.tmp/cold-start/', root);
+
+/** Median wall time of `import(file)` in fresh node processes. */
+function importTime(file: string, runs = 15): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`;
+  const env = { ...process.env, AWS_REGION: 'us-east-1', EVENTS_TABLE: 'e', VIEWS_TABLE: 'v', IDEMPOTENCY_TABLE: 'i', AWS_LAMBDA_FUNCTION_NAME: 'bench' };
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    times.push(Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, cwd: root.pathname, encoding: 'utf8' })));
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+}
+
+export const bench: Bench = {
+  name: 'cold start',
+  async run() {
+    mkdirSync(out, { recursive: true });
+    const results: BenchResult[] = [];
+    // Baseline: an empty module that imports the SDK clients the handlers use.
+    const baseline = new URL('baseline.mjs', out).pathname;
+    writeFileSync(
+      baseline,
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';\nexport const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));\n",
+    );
+    // Resolve @aws-sdk/* from the checkout, as the Lambda runtime resolves it from its own copy.
+    const baseMs = importTime(baseline);
+    for (const [name, entry] of Object.entries(LAMBDA_ENTRIES)) {
+      if (!existsSync(new URL(entry, root))) continue;
+      const file = new URL(`${name}.mjs`, out).pathname;
+      await build({
+        entryPoints: [new URL(entry, root).pathname],
+        bundle: true,
+        platform: 'node',
+        outfile: file,
+        logLevel: 'warning',
+        format: LAMBDA_BUNDLE.format,
+        target: LAMBDA_BUNDLE.target,
+        minify: LAMBDA_BUNDLE.minify,
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        banner: { js: LAMBDA_BUNDLE.banner },
+        external: [...LAMBDA_BUNDLE.external],
+      });
+      const kb = statSync(file).size / 1024;
+      results.push({
+        bar: `Bundle size: ${name}`,
+        method: `esbuild ${entry} with the deployed settings (ESM, minified, AWS SDK external)`,
+        measured: `${kb.toFixed(0)} KB`,
+        baseline: '300 KB bar',
+        ratio: kb / 300,
+        target: '≤ 1.0',
+        pass: kb <= 300,
+      });
+      const t = importTime(file);
+      results.push({
+        bar: `Cold import: ${name}`,
+        method: 'median of 15 fresh `node` processes timing `await import(bundle)`, vs an empty module importing the DynamoDB document client',
+        measured: ms(t),
+        baseline: ms(baseMs),
+        ratio: t / baseMs,
+        target: '≤ 2.0',
+        pass: t / baseMs <= 2,
+      });
+    }
+    return results;
+  },
+};
