@@ -47,6 +47,13 @@ export async function viewAtVersion(views: ViewStore, events: EventStore, storyI
     }
   }
   if (!view) return undefined;
+  // Listed by key, as the live view's people and sources are, with fields in one order whatever
+  // order the stored snapshot returned them in (DynamoDB maps are unordered).
+  const byKey = <T>(entries: Iterable<[string, T]>) => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  view.people = new Map(byKey(view.people).map(([k, p]) => [k, { name: p.name, roles: [...p.roles].sort(), statementCount: p.statementCount }]));
+  view.sources = new Map(
+    byKey(view.sources).map(([k, s]) => [k, { outlet: s.outlet, updateCount: s.updateCount, ...(s.lastUrl === undefined ? {} : { lastUrl: s.lastUrl }) }]),
+  );
   view.keyPoints = await views.keyPointsAt(storyId, view.head.version, KEY_POINTS);
   if (view.entries.size > TIMELINE_PAGE) {
     const newest = [...view.entries.values()].sort((a, b) => b.changeVersion - a.changeVersion).slice(0, TIMELINE_PAGE);

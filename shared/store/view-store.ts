@@ -129,13 +129,18 @@ export async function setActiveGeneration(
   }
 }
 
-const encodeCursor = (key: Item | undefined) =>
-  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-const decodeCursor = (cursor: string | undefined): Item | undefined => {
+// Cursors leave out the partition key (it names the generation), so a cursor handed out before a
+// replay switched generations still pages the same story afterwards.
+const encodeCursor = (key: Item | undefined) => {
+  if (!key) return undefined;
+  const { pk: _, ...rest } = key;
+  return Buffer.from(JSON.stringify(rest)).toString('base64url');
+};
+const decodeCursor = (cursor: string | undefined, pk: string): Item | undefined => {
   if (!cursor) return undefined;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return parsed && typeof parsed === 'object' ? (parsed as Item) : undefined;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...(parsed as Item), pk } : undefined;
   } catch {
     return undefined;
   }
@@ -270,7 +275,7 @@ export class ViewStore {
     limit: number,
     cursor?: string,
   ): Promise<Page<T>> {
-    const start = decodeCursor(cursor);
+    const start = decodeCursor(cursor, this.storyPk(storyId));
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -350,8 +355,8 @@ export class ViewStore {
     const [people, sources] = await Promise.all([this.allOf<Item>(head.storyId, 'p#'), this.allOf<Item>(head.storyId, 'o#')]);
     const snapshot: TimeTravelSnapshot = {
       head,
-      people: people.map(({ sk, roles, ...p }) => [String(sk).slice(2), { ...(p as Omit<Person, 'roles'>), roles: [...((roles as Set<string> | undefined) ?? [])].sort() }]),
-      sources: sources.map(({ sk, ...s }) => [String(sk).slice(2), s as Source]),
+      people: people.map(({ pk: _pk, sk, roles, ...p }) => [String(sk).slice(2), { ...(p as Omit<Person, 'roles'>), roles: [...((roles as Set<string> | undefined) ?? [])].sort() }]),
+      sources: sources.map(({ pk: _pk, sk, ...s }) => [String(sk).slice(2), s as Source]),
     };
     await this.batchPut(this.snapshotItems(snapshot));
   }
