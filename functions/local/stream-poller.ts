@@ -67,6 +67,23 @@ export function readableShards(shards: Pick<Shard, 'ShardId' | 'ParentShardId'>[
     .map((s) => s.ShardId!);
 }
 
+/**
+ * The streams client (3.11xx) deserialises an empty map attribute `{"M":{}}` as `{}`, which
+ * unmarshall rejects; Lambda's event source mapping delivers `{"M":{}}`. Put it back (empty lists
+ * survive, so `{}` can only have been a map).
+ */
+function restoreEmptyMaps(image: Record<string, unknown>): Record<string, unknown> {
+  const fix = (value: unknown): unknown => {
+    if (!value || typeof value !== 'object') return value;
+    const av = value as { M?: Record<string, unknown>; L?: unknown[] };
+    if (Object.keys(av).length === 0) return { M: {} };
+    if (av.M) return { M: restoreEmptyMaps(av.M) };
+    if (av.L) return { L: av.L.map(fix) };
+    return value;
+  };
+  return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, fix(v)]));
+}
+
 export class StreamPoller {
   private readonly streams: DynamoDBStreamsClient;
   private readonly shards = new Map<string, ShardState>();
@@ -264,6 +281,8 @@ export class StreamPoller {
       eventSourceARN: this.streamArn,
       dynamodb: {
         ...(record.dynamodb as DynamoDBRecord['dynamodb']),
+        ...(record.dynamodb?.NewImage ? { NewImage: restoreEmptyMaps(record.dynamodb.NewImage) as never } : {}),
+        ...(record.dynamodb?.OldImage ? { OldImage: restoreEmptyMaps(record.dynamodb.OldImage) as never } : {}),
         ApproximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime
           ? Math.floor(new Date(record.dynamodb.ApproximateCreationDateTime).getTime() / 1000)
           : undefined,
