@@ -14,6 +14,9 @@ import { writeApp } from '../../shared/http/write-app';
 import { tokensFromPlain, type TokenTable } from '../../shared/http/auth';
 import { clientConfig, tablesFromEnv } from '../../shared/store/dynamo';
 import { ensureTables } from '../../shared/store/tables';
+import { PROJECTION_VERSION } from '../../shared/projection/story-view';
+import { DEFAULT_GENERATION, readPointer, setActiveGeneration } from '../../shared/store/view-store';
+import { claimDataDir } from './data-dir';
 import { startDynamoLocal, type LocalDynamo } from './dynamodb-local';
 import { StreamPoller } from './stream-poller';
 import { BAKIYEV_FIXTURE, loadFixture, readFixture } from './seed';
@@ -73,6 +76,43 @@ function editorTokens(options: NewsroomOptions, dataDir: string, log: (line: str
   return { table: tokensFromPlain(spec), generated: token };
 }
 
+/**
+ * Views built by an older PROJECTION_VERSION are rebuilt in the background (blue/green: readers
+ * keep the old generation until the new one is complete). Returns how to stop it: an interrupted
+ * rebuild resumes on the next start.
+ */
+async function rebuildIfOutdated(
+  rt: import('../runtime').Runtime,
+  empty: boolean,
+  log: (line: string) => void,
+  switched: () => void,
+): Promise<() => Promise<void>> {
+  const pointer = await readPointer(rt.db, rt.tables.views);
+  if (!pointer && empty) {
+    // A new store: the live projector builds it with this code.
+    await setActiveGeneration(rt.db, rt.tables.views, DEFAULT_GENERATION, DEFAULT_GENERATION);
+    return async () => undefined;
+  }
+  const built = pointer?.projectionVersion ?? 1;
+  if (built >= PROJECTION_VERSION) return async () => undefined;
+  const { replayAll } = await import('../replay/replay');
+  const abort = new AbortController();
+  log(`Views were built by projection version ${built}; rebuilding them for version ${PROJECTION_VERSION} in the background`);
+  const run = replayAll({ ...rt, log }, { signal: abort.signal, cleanupDelayMs: 2_500 }).then(
+    (s) => {
+      switched();
+      log(`Views rebuilt: ${s.stories} stories, ${s.events} events in ${s.seconds.toFixed(1)} s; now serving generation ${s.generation}`);
+    },
+    (error: unknown) => {
+      if (!abort.signal.aborted) log(`Background rebuild failed (the old views stay active): ${String(error)}`);
+    },
+  );
+  return async () => {
+    abort.abort();
+    await run;
+  };
+}
+
 export async function startNewsroom(options: NewsroomOptions = {}): Promise<Newsroom> {
   const log = options.log ?? ((line: string) => console.log(line));
   const dataDir = resolve(options.dataDir ?? '.newsroom');
@@ -84,6 +124,9 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
   };
 
   try {
+    // Held before DynamoDB Local starts, so a replay never opens the same dbPath (see data-dir.ts).
+    const claim = options.inMemory ? undefined : claimDataDir(dataDir, 'server');
+    if (claim) stack.push(async () => claim.release());
     let dynamo: LocalDynamo | undefined;
     let endpoint = options.endpoint;
     if (!endpoint) {
@@ -91,6 +134,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
       stack.push(() => dynamo!.stop());
       endpoint = dynamo.endpoint;
     }
+    claim?.setEndpoint(endpoint);
     // The handlers read their configuration from the environment, as on Lambda.
     process.env.DYNAMODB_ENDPOINT = endpoint;
     const tables = tablesFromEnv();
@@ -117,17 +161,22 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     });
     await poller.start();
     stack.push(() => poller.stop());
+    if (poller.quarantined.length > 0) {
+      log(`Quarantine: ${poller.quarantined.length} stream record(s) failed repeatedly and were set aside in ${join(dataDir, 'quarantine.ndjson')} (see docs/projections.md, "Poison records")`);
+    }
 
     const tokens = editorTokens(options, dataDir, log);
     const app = new Hono();
     app.route('/', writeApp({ writer, tokens: () => tokens.table, log: logger, onWrite: () => poller.nudge() }));
     app.route('/', readApp({ reader, log: logger, health: () => storeIsReachable(rt) }));
 
-    if (options.seed !== false && (await rt.events.listStoryIds()).length === 0) {
+    const empty = (await rt.events.listStoryIds()).length === 0;
+    if (options.seed !== false && empty) {
       const fixture = readFixture(BAKIYEV_FIXTURE);
       await loadFixture(writer, fixture, { quiet: options.quiet ?? false });
       poller.nudge();
     }
+    stack.push(await rebuildIfOutdated(rt, empty, log, () => reader.invalidate()));
 
     const server: ServerType = await new Promise((resolveServer, reject) => {
       const s = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, () => resolveServer(s));

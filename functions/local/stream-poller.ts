@@ -2,11 +2,12 @@
  * Drives the projector locally from the real DynamoDB Local stream, the way Lambda's event source
  * mapping does on AWS: DescribeStream → GetShardIterator → GetRecords, batches handed to the same
  * Lambda handler as stream events, partial batch failures retried from the failed record,
- * checkpoints kept per shard, children of a split shard read after their parent, and a record
- * that keeps failing quarantined (the local stand-in for the on-failure destination) so the
- * other stories keep flowing.
+ * checkpoints kept per shard, children of a split shard read after their parent, a batch whose
+ * invocation throws bisected (like `bisectBatchOnError`) to isolate the bad record, and a record
+ * that keeps failing quarantined after `maxAttempts` (the local stand-in for the on-failure
+ * destination, an SQS queue on AWS) so the other stories keep flowing.
  */
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   DescribeStreamCommand,
@@ -53,6 +54,36 @@ export interface QuarantinedRecord {
   at: string;
 }
 
+/**
+ * Shards that may be read now: a child of a split is read only once its parent is exhausted
+ * (closed), so each story's records stay in order across the split. A parent no longer listed
+ * (trimmed after 24 h) does not hold its children back.
+ */
+export function readableShards(shards: Pick<Shard, 'ShardId' | 'ParentShardId'>[], closed: ReadonlySet<string>): string[] {
+  const listed = new Set(shards.map((s) => s.ShardId));
+  return shards
+    .filter((s) => s.ShardId && !closed.has(s.ShardId))
+    .filter((s) => !s.ParentShardId || !listed.has(s.ParentShardId) || closed.has(s.ParentShardId))
+    .map((s) => s.ShardId!);
+}
+
+/**
+ * The streams client (3.11xx) deserialises an empty map attribute `{"M":{}}` as `{}`, which
+ * unmarshall rejects; Lambda's event source mapping delivers `{"M":{}}`. Put it back (empty lists
+ * survive, so `{}` can only have been a map).
+ */
+function restoreEmptyMaps(image: Record<string, unknown>): Record<string, unknown> {
+  const fix = (value: unknown): unknown => {
+    if (!value || typeof value !== 'object') return value;
+    const av = value as { M?: Record<string, unknown>; L?: unknown[] };
+    if (Object.keys(av).length === 0) return { M: {} };
+    if (av.M) return { M: restoreEmptyMaps(av.M) };
+    if (av.L) return { L: av.L.map(fix) };
+    return value;
+  };
+  return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, fix(v)]));
+}
+
 export class StreamPoller {
   private readonly streams: DynamoDBStreamsClient;
   private readonly shards = new Map<string, ShardState>();
@@ -75,6 +106,7 @@ export class StreamPoller {
     this.streamArn = table.Table?.LatestStreamArn;
     if (!this.streamArn) throw new Error(`table ${this.options.table} has no stream`);
     this.loadCheckpoints();
+    this.loadQuarantine();
     this.running = true;
     this.loop = this.run();
   }
@@ -119,8 +151,9 @@ export class StreamPoller {
 
   /** A child shard is read only once its parent is exhausted, preserving per-story order. */
   private ready(shardId: string): boolean {
-    const parent = this.parents.get(shardId);
-    return !parent || !this.shards.has(parent) || this.shards.get(parent)!.closed;
+    const closed = new Set([...this.shards].filter(([, s]) => s.closed).map(([id]) => id));
+    const listed = [...this.shards.keys()].map((id) => ({ ShardId: id, ParentShardId: this.parents.get(id) }));
+    return readableShards(listed, closed).includes(shardId);
   }
 
   private async describe(): Promise<void> {
@@ -170,15 +203,7 @@ export class StreamPoller {
       if (!out.NextShardIterator) state.closed = true;
       return false;
     }
-    const event: DynamoDBStreamEvent = { Records: records.map((r) => this.toLambdaRecord(r)) };
-    let response: DynamoDBBatchResponse | void;
-    try {
-      response = await this.options.handler(event);
-    } catch (error) {
-      // The whole batch failed (as a thrown Lambda error): retry it all.
-      response = { batchItemFailures: [{ itemIdentifier: records[0]!.dynamodb!.SequenceNumber! }] };
-      this.options.log?.('projector invocation failed', { error: String(error) });
-    }
+    const response = await this.invoke(records);
     const storyIds = new Set(records.map((r) => String(r.dynamodb?.Keys?.storyId?.S ?? '')));
     const failures = response?.batchItemFailures ?? [];
     if (failures.length === 0) {
@@ -204,6 +229,25 @@ export class StreamPoller {
     if (before) this.advance(state, before, undefined);
     await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** state.attempts)));
     return false;
+  }
+
+  /**
+   * Hands records to the handler. If the invocation throws, the batch is split in two and each
+   * half retried on its own, down to single records, as `bisectBatchOnError` does: the failure is
+   * narrowed to the record that causes it, and the records before it get through. Records after a
+   * failed half are not handed over (they would be retried from the failure anyway).
+   */
+  private async invoke(records: _Record[]): Promise<DynamoDBBatchResponse> {
+    try {
+      return (await this.options.handler({ Records: records.map((r) => this.toLambdaRecord(r)) })) ?? { batchItemFailures: [] };
+    } catch (error) {
+      this.options.log?.('projector invocation failed', { records: records.length, error: String(error) });
+      if (records.length === 1) return { batchItemFailures: [{ itemIdentifier: records[0]!.dynamodb!.SequenceNumber! }] };
+      const half = Math.ceil(records.length / 2);
+      const first = await this.invoke(records.slice(0, half));
+      if (first.batchItemFailures.length > 0) return first;
+      return this.invoke(records.slice(half));
+    }
   }
 
   private advance(state: ShardState, sequenceNumber: string, next: string | undefined): void {
@@ -237,11 +281,28 @@ export class StreamPoller {
       eventSourceARN: this.streamArn,
       dynamodb: {
         ...(record.dynamodb as DynamoDBRecord['dynamodb']),
+        ...(record.dynamodb?.NewImage ? { NewImage: restoreEmptyMaps(record.dynamodb.NewImage) as never } : {}),
+        ...(record.dynamodb?.OldImage ? { OldImage: restoreEmptyMaps(record.dynamodb.OldImage) as never } : {}),
         ApproximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime
           ? Math.floor(new Date(record.dynamodb.ApproximateCreationDateTime).getTime() / 1000)
           : undefined,
       },
     };
+  }
+
+  /** Records set aside by earlier runs, so that the startup output and operators still see them. */
+  private loadQuarantine(): void {
+    const file = this.options.quarantineFile;
+    if (!file || !existsSync(file)) return;
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const { record: _, ...entry } = JSON.parse(line) as QuarantinedRecord & { record?: unknown };
+        this.quarantined.push(entry);
+      } catch {
+        // A torn last line from a crash: the rest are still reported.
+      }
+    }
   }
 
   private loadCheckpoints(): void {

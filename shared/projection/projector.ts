@@ -6,15 +6,19 @@
  *   source of truth, instead of waiting for a redelivery that may never come.
  * - The run is folded in memory and written as few conditional transactions (see ViewStore), so a
  *   batch of 100 records costs a handful of writes, not 100.
+ * - Each time the head reaches a multiple of SNAPSHOT_INTERVAL, the run is cut there and the
+ *   story-wide parts are snapshotted for time travel before the rest is written.
  */
 import type { StoryEvent } from '../story/events';
-import { foldStory, project, targetOf, type StoryHead, type TimelineEntry, type ViewStep } from './story-view';
+import { foldStory, project, SNAPSHOT_INTERVAL, targetOf, type StoryHead, type TimelineEntry, type ViewStep } from './story-view';
 
 /** What the projector needs from the view store (a port: the DynamoDB adapter implements it). */
 export interface ViewWriter {
   head(storyId: string, consistent?: boolean): Promise<StoryHead | undefined>;
   entry(storyId: string, updateId: string, consistent?: boolean): Promise<TimelineEntry | undefined>;
   applySteps(storyId: string, prevVersion: number, steps: ViewStep[]): Promise<void>;
+  /** Records head, people and sources as they stand now, at `head.version`, for time travel. */
+  writeTimeTravelSnapshot(head: StoryHead): Promise<void>;
 }
 
 /** Reads events from the source of truth. */
@@ -74,8 +78,25 @@ async function projectOnce(
     steps.push(step);
     current = step.head;
   }
-  await views.applySteps(storyId, base, steps);
+  let prev = base;
+  for (const segment of atSnapshots(steps)) {
+    await views.applySteps(storyId, prev, segment);
+    const head = segment.at(-1)!.head;
+    // The head is exactly at the interval now (the next segment is not written yet), so the
+    // stored people and sources are those of this version.
+    if (head.version % SNAPSHOT_INTERVAL === 0) await views.writeTimeTravelSnapshot(head);
+    prev = head.version;
+  }
   return { storyId, version: current!.version, applied: steps.length };
+}
+
+function atSnapshots(steps: ViewStep[]): ViewStep[][] {
+  const segments: ViewStep[][] = [[]];
+  for (const step of steps) {
+    segments.at(-1)!.push(step);
+    if (step.head.version % SNAPSHOT_INTERVAL === 0) segments.push([]);
+  }
+  return segments.filter((s) => s.length > 0);
 }
 
 function dedupe(events: StoryEvent[]): StoryEvent[] {

@@ -6,11 +6,27 @@
  * projector writes exactly those items, and `foldStory` applies the same steps in memory (tests,
  * time travel), so the live view and a replay cannot drift apart: they run one function.
  *
- * Nothing here grows with the story: each step touches a bounded number of items.
+ * Nothing here grows with the story: each step touches a bounded number of items, and no item
+ * grows without bound (an entry keeps only its latest MAX_CORRECTION_NOTES correction notes; the
+ * full history stays in the event log and in the entry's revision items).
  */
 import { assertNever, type StoryEvent } from '../story/events';
 import type { CorrectionChanges, StoryStatus } from '../story/updates';
 import type { UpdateKind } from '../story/decider';
+
+/**
+ * Bump when a code change alters what the projection writes: the local server then rebuilds the
+ * views into a new generation in the background and switches when done (see docs/projections.md).
+ * 2: entries carry correctionCount and keep at most MAX_CORRECTION_NOTES notes; revision and
+ *    time-travel snapshot items.
+ */
+export const PROJECTION_VERSION = 2;
+
+/** Correction notes an entry keeps inline (the latest ones); older notes are in the event log. */
+export const MAX_CORRECTION_NOTES = 10;
+
+/** Versions between time-travel snapshots (see docs/projections.md#time-travel). */
+export const SNAPSHOT_INTERVAL = 1_000;
 
 export interface StoryHead {
   storyId: string;
@@ -87,7 +103,10 @@ export interface TimelineEntry {
   updatedAt: string;
   /** The current (corrected) content; for a retracted entry it is withheld from readers by the renderers. */
   content: ArticleContent | StatementContent;
+  /** The latest MAX_CORRECTION_NOTES correction notes, oldest first. */
   corrections: CorrectionNote[];
+  /** Every correction the entry ever had, including notes no longer kept inline. */
+  correctionCount: number;
   retraction?: RetractionNotice;
 }
 
@@ -197,25 +216,7 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
     case 'ArticlePublished':
     case 'StatementRecorded': {
       const head = prev!;
-      const { dateApproximate, ...fields } = event.data;
-      const content: ArticleContent | StatementContent =
-        event.type === 'ArticlePublished'
-          ? { kind: 'article', ...(fields as Omit<ArticleContent, 'kind'>) }
-          : { kind: 'statement', ...(fields as Omit<StatementContent, 'kind'>) };
-      const entry: TimelineEntry = {
-        storyId: m.storyId,
-        updateId: m.updateId,
-        kind: content.kind,
-        version: m.version,
-        changeVersion: m.version,
-        ...(m.occurredAt === undefined ? {} : { occurredAt: m.occurredAt }),
-        dateApproximate: dateApproximate ?? false,
-        recordedAt: m.recordedAt,
-        recordedBy: m.recordedBy,
-        updatedAt: m.recordedAt,
-        content,
-        corrections: [],
-      };
+      const entry = createdEntry(event);
       return {
         head: {
           ...bump(head),
@@ -224,8 +225,8 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
           updateCount: head.updateCount + 1,
         },
         entry,
-        people: personDeltas(content, 1),
-        sources: sourceDeltas(content, 1),
+        people: personDeltas(entry.content, 1),
+        sources: sourceDeltas(entry.content, 1),
       };
     }
     case 'UpdateCorrected': {
@@ -251,7 +252,8 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
         dateApproximate: event.data.changes.dateApproximate ?? target.dateApproximate,
         changeVersion: m.version,
         updatedAt: m.recordedAt,
-        corrections: [...target.corrections, note],
+        corrections: [...target.corrections, note].slice(-MAX_CORRECTION_NOTES),
+        correctionCount: (target.correctionCount ?? target.corrections.length) + 1,
       };
       return {
         head: { ...bump(head), correctionCount: head.correctionCount + 1 },
@@ -302,6 +304,34 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
       return assertNever(event, 'event');
   }
 }
+
+/** The timeline entry an article or statement creates, before any correction. */
+export function createdEntry(event: StoryEvent & { type: 'ArticlePublished' | 'StatementRecorded' }): TimelineEntry {
+  const m = event.metadata;
+  const { dateApproximate, ...fields } = event.data;
+  const content: ArticleContent | StatementContent =
+    event.type === 'ArticlePublished'
+      ? { kind: 'article', ...(fields as Omit<ArticleContent, 'kind'>) }
+      : { kind: 'statement', ...(fields as Omit<StatementContent, 'kind'>) };
+  return {
+    storyId: m.storyId,
+    updateId: m.updateId,
+    kind: content.kind,
+    version: m.version,
+    changeVersion: m.version,
+    ...(m.occurredAt === undefined ? {} : { occurredAt: m.occurredAt }),
+    dateApproximate: dateApproximate ?? false,
+    recordedAt: m.recordedAt,
+    recordedBy: m.recordedBy,
+    updatedAt: m.recordedAt,
+    content,
+    corrections: [],
+    correctionCount: 0,
+  };
+}
+
+/** True when a step changed an existing entry (a correction or retraction): it gets a revision item. */
+export const isRevision = (step: ViewStep) => !!step.entry && step.entry.version !== step.head.version;
 
 function occurredAtOf(content: ArticleContent | StatementContent): string | undefined {
   return content.kind === 'article' ? content.publishedAt : content.saidAt;

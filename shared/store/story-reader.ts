@@ -9,11 +9,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { renderAtom } from '../feeds/atom';
 import { storyFeed, type FeedContext } from '../feeds/model';
-import { foldStory, timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../projection/story-view';
-import type { StoryEvent } from '../story/events';
+import { timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../projection/story-view';
 import { represent, type Representation } from '../http/conditional';
 import type { Tables } from './dynamo';
 import { EventStore } from './event-store';
+import { viewAtVersion, versionAsOf } from './time-travel';
 import { activeGeneration, ViewStore } from './view-store';
 
 export type FeedFormat = 'atom';
@@ -98,17 +98,17 @@ export class StoryReader {
     return rep;
   }
 
-  /** The story as it stood at a version or a time: a fold of the log up to that point. */
+  /**
+   * The story as it stood at a version or a time (the earlier of the two when both are given):
+   * head, people, sources and key points as of then, and a page of the timeline — the entries
+   * changed most recently before that point (see time-travel.ts; bounded for any story length).
+   */
   async viewAt(storyId: string, at: { version?: number; asOf?: string }): Promise<StoryView | undefined> {
-    const events: StoryEvent[] = [];
-    const asOf = at.asOf ? Date.parse(at.asOf) : undefined;
-    outer: for await (const page of this.events.stream(storyId, at.version === undefined ? {} : { upTo: at.version })) {
-      for (const event of page) {
-        if (asOf !== undefined && Date.parse(event.metadata.recordedAt) > asOf) break outer;
-        events.push(event);
-      }
-    }
-    return foldStory(events);
+    let version = at.version ?? Number.MAX_SAFE_INTEGER;
+    if (at.asOf !== undefined) version = Math.min(version, await versionAsOf(this.events, storyId, at.asOf));
+    if (version < 1) return undefined;
+    if (version === Number.MAX_SAFE_INTEGER) version = await this.events.headVersion(storyId);
+    return viewAtVersion(await this.views(), this.events, storyId, version);
   }
 }
 

@@ -8,13 +8,21 @@
  *                          sk `k#<version>`   key points (headline changes)
  *                          sk `p#<name>`      people quoted, with statement counts
  *                          sk `o#<outlet>`    sources
+ *                          sk `r#<updateId>#<version>`  an entry's state after a correction or
+ *                                             retraction (time travel; not in the LSIs)
+ *                          sk `s#<version>#<n>`  time-travel snapshot every SNAPSHOT_INTERVAL
+ *                                             versions: head, people, sources, in bounded chunks
  *   pk `<gen>#stories`     sk `<id>`          the story list
+ *   pk `<gen>#build`       sk `<id>`          replay progress of a generation being built
+ *   pk `meta`              sk `generation`    the active generation pointer
+ *                          sk `build#<gen>`   a generation build (replay) and its counts
  *
  * `<gen>` is the projection generation: replay builds a new one beside the live one and then
  * switches the pointer, so readers never see a half-built view.
  */
 import {
   BatchWriteCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -24,6 +32,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import {
   changeKey,
+  isRevision,
+  PROJECTION_VERSION,
   timelineKey,
   type CountDelta,
   type KeyPoint,
@@ -33,7 +43,8 @@ import {
   type TimelineEntry,
   type ViewStep,
 } from '../projection/story-view';
-import { cancellationCodes } from './dynamo';
+import type { TimeTravelSnapshot } from '../projection/rebuild';
+import { cancellationCodes, isConditionFailure } from './dynamo';
 
 type Item = Record<string, NativeAttributeValue>;
 
@@ -60,27 +71,76 @@ export class StaleHeadError extends Error {
   override name = 'StaleHeadError';
 }
 
-const POINTER = { pk: 'meta', sk: 'generation' };
+export const POINTER = { pk: 'meta', sk: 'generation' };
 export const DEFAULT_GENERATION = 'v1';
 /** A transaction holds at most 100 items; keep room for the head and story-list items. */
 const MAX_TRANSACTION_ITEMS = 96;
+/** People or sources per snapshot chunk item: far below 400 KB even with long names. */
+const SNAPSHOT_CHUNK = 500;
+
+export interface GenerationPointer {
+  generation: string;
+  /** PROJECTION_VERSION of the code that built it; 1 for stores from before the pointer recorded it. */
+  projectionVersion: number;
+  switchedAt?: string;
+  previous?: string;
+}
+
+export async function readPointer(db: DynamoDBDocumentClient, table: string): Promise<GenerationPointer | undefined> {
+  const out = await db.send(new GetCommand({ TableName: table, Key: POINTER, ConsistentRead: true }));
+  if (!out.Item) return undefined;
+  return { ...(out.Item as GenerationPointer), projectionVersion: Number(out.Item.projectionVersion ?? 1) };
+}
 
 export async function activeGeneration(db: DynamoDBDocumentClient, table: string): Promise<string> {
-  const out = await db.send(new GetCommand({ TableName: table, Key: POINTER, ConsistentRead: true }));
-  return (out.Item?.generation as string | undefined) ?? DEFAULT_GENERATION;
+  return (await readPointer(db, table))?.generation ?? DEFAULT_GENERATION;
 }
 
-export async function setActiveGeneration(db: DynamoDBDocumentClient, table: string, generation: string, extra: Item = {}) {
-  await db.send(new PutCommand({ TableName: table, Item: { ...POINTER, ...extra, generation } }));
+/** Thrown when the pointer is no longer at the generation a switch expected: another replay switched first. */
+export class GenerationMovedError extends Error {
+  override name = 'GenerationMovedError';
 }
 
-const encodeCursor = (key: Item | undefined) =>
-  key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-const decodeCursor = (cursor: string | undefined): Item | undefined => {
+/**
+ * Points readers and the projector at `generation`, atomically (one conditional PutItem), only if
+ * the pointer is still at `expected`.
+ */
+export async function setActiveGeneration(
+  db: DynamoDBDocumentClient,
+  table: string,
+  generation: string,
+  expected: string,
+  extra: Partial<GenerationPointer> = {},
+) {
+  const pointer: GenerationPointer = { generation, projectionVersion: PROJECTION_VERSION, ...extra };
+  try {
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: { ...POINTER, ...pointer },
+        // No pointer item yet means the default generation is active.
+        ConditionExpression: expected === DEFAULT_GENERATION ? 'attribute_not_exists(pk) OR generation = :expected' : 'generation = :expected',
+        ExpressionAttributeValues: { ':expected': expected },
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailure(error)) throw new GenerationMovedError(`the active generation is no longer ${expected}`);
+    throw error;
+  }
+}
+
+// Cursors leave out the partition key (it names the generation), so a cursor handed out before a
+// replay switched generations still pages the same story afterwards.
+const encodeCursor = (key: Item | undefined) => {
+  if (!key) return undefined;
+  const { pk: _, ...rest } = key;
+  return Buffer.from(JSON.stringify(rest)).toString('base64url');
+};
+const decodeCursor = (cursor: string | undefined, pk: string): Item | undefined => {
   if (!cursor) return undefined;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return parsed && typeof parsed === 'object' ? (parsed as Item) : undefined;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...(parsed as Item), pk } : undefined;
   } catch {
     return undefined;
   }
@@ -91,6 +151,28 @@ function strip<T>(item: Item | undefined): T | undefined {
   const { pk: _pk, sk: _sk, changeKey: _c, timelineKey: _t, ...rest } = item;
   return rest as T;
 }
+
+/** Entries stored before correctionCount existed count their inline notes. */
+function entryOf(item: Item | undefined): TimelineEntry | undefined {
+  const entry = strip<TimelineEntry>(item);
+  return entry && { ...entry, correctionCount: entry.correctionCount ?? entry.corrections.length };
+}
+
+/** What a whole story's view is stored as: every item, written once by replay. */
+export interface StoredView {
+  head: StoryHead;
+  entries: Iterable<TimelineEntry>;
+  keyPoints: KeyPoint[];
+  people: Map<string, Person>;
+  sources: Map<string, Source>;
+  revisions?: TimelineEntry[];
+  snapshots?: TimeTravelSnapshot[];
+}
+
+const personItem = (pk: string, key: string, person: Person): Item => {
+  const { roles, ...rest } = person;
+  return { pk, sk: `p#${key}`, ...rest, ...(roles.length > 0 ? { roles: new Set(roles) } : {}) };
+};
 
 export class ViewStore {
   constructor(
@@ -118,7 +200,7 @@ export class ViewStore {
     const out = await this.db.send(
       new GetCommand({ TableName: this.table, Key: { pk: this.storyPk(storyId), sk: `u#${updateId}` }, ConsistentRead: consistent }),
     );
-    return strip<TimelineEntry>(out.Item);
+    return entryOf(out.Item);
   }
 
   /** Entries most recently created or changed first: what a subscription feed shows. */
@@ -193,7 +275,7 @@ export class ViewStore {
     limit: number,
     cursor?: string,
   ): Promise<Page<T>> {
-    const start = decodeCursor(cursor);
+    const start = decodeCursor(cursor, this.storyPk(storyId));
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -242,11 +324,8 @@ export class ViewStore {
     }
   }
 
-  /**
-   * Writes a whole folded story into this generation with batch writes: for replay into a fresh
-   * generation that no reader sees yet, so no condition is needed and items are written once.
-   */
-  async writeSnapshot(view: { head: StoryHead; entries: Iterable<TimelineEntry>; keyPoints: KeyPoint[]; people: Map<string, Person>; sources: Map<string, Source> }, concurrency = 4): Promise<number> {
+  /** Every item of a whole folded story, as replay writes them. */
+  viewItems(view: StoredView): Item[] {
     const pk = this.storyPk(view.head.storyId);
     const items: Item[] = [
       { pk, sk: 'head', ...view.head },
@@ -254,30 +333,177 @@ export class ViewStore {
     ];
     for (const entry of view.entries) items.push(this.entryItem(entry));
     for (const point of view.keyPoints) items.push({ pk, sk: `k#${changeKey(point.version)}`, ...point });
-    for (const [key, person] of view.people) {
-      const { roles, ...rest } = person;
-      items.push({ pk, sk: `p#${key}`, ...rest, ...(roles.length > 0 ? { roles: new Set(roles) } : {}) });
-    }
+    for (const [key, person] of view.people) items.push(personItem(pk, key, person));
     for (const [key, source] of view.sources) items.push({ pk, sk: `o#${key}`, ...source });
+    for (const revision of view.revisions ?? []) items.push(this.revisionItem(revision));
+    for (const snapshot of view.snapshots ?? []) items.push(...this.snapshotItems(snapshot));
+    return items;
+  }
+
+  /**
+   * Writes a whole folded story into this generation with batch writes: for replay into a fresh
+   * generation that no reader sees yet, so no condition is needed and items are written once.
+   */
+  async writeView(view: StoredView, concurrency = 4): Promise<number> {
+    const items = this.viewItems(view);
     await this.batchPut(items, concurrency);
     return items.length;
   }
 
-  async batchPut(items: Item[], concurrency = 4): Promise<void> {
-    const batches: Item[][] = [];
-    for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
+  /** Records the story-wide parts at the head's version for time travel (the projector calls it at each SNAPSHOT_INTERVAL). */
+  async writeTimeTravelSnapshot(head: StoryHead): Promise<void> {
+    const [people, sources] = await Promise.all([this.allOf<Item>(head.storyId, 'p#'), this.allOf<Item>(head.storyId, 'o#')]);
+    const snapshot: TimeTravelSnapshot = {
+      head,
+      people: people.map(({ pk: _pk, sk, roles, ...p }) => [String(sk).slice(2), { ...(p as Omit<Person, 'roles'>), roles: [...((roles as Set<string> | undefined) ?? [])].sort() }]),
+      sources: sources.map(({ pk: _pk, sk, ...s }) => [String(sk).slice(2), s as Source]),
+    };
+    await this.batchPut(this.snapshotItems(snapshot));
+  }
+
+  /** The latest time-travel snapshot at or below `version`. */
+  async snapshotAt(storyId: string, version: number): Promise<TimeTravelSnapshot | undefined> {
+    const pk = this.storyPk(storyId);
+    const last = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: { ':pk': pk, ':lo': 's#', ':hi': `s#${changeKey(version)}#~` },
+        ProjectionExpression: 'sk',
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const sk = last.Items?.[0]?.sk as string | undefined;
+    if (!sk) return undefined;
+    const prefix = sk.slice(0, sk.lastIndexOf('#') + 1);
+    const chunks: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      chunks.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    const head = chunks.find((c) => c.head)?.head as StoryHead | undefined;
+    if (!head) return undefined;
+    return {
+      head,
+      people: chunks.flatMap((c) => (c.people ?? []) as TimeTravelSnapshot['people']),
+      sources: chunks.flatMap((c) => (c.sources ?? []) as TimeTravelSnapshot['sources']),
+    };
+  }
+
+  /** An entry as it stood at `version`, if a correction or retraction at or below it changed it. */
+  async revisionAt(storyId: string, updateId: string, version: number): Promise<TimelineEntry | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: { ':pk': this.storyPk(storyId), ':lo': `r#${updateId}#`, ':hi': `r#${updateId}#${changeKey(version)}` },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    return entryOf(out.Items?.[0]);
+  }
+
+  /** The latest key points at or below `version`, oldest first. */
+  async keyPointsAt(storyId: string, version: number, limit: number): Promise<KeyPoint[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: { ':pk': this.storyPk(storyId), ':lo': 'k#', ':hi': `k#${changeKey(version)}` },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((item) => strip<KeyPoint>(item)!).reverse();
+  }
+
+  /** Keys of every item of a story in this generation (for a rebuild in place). */
+  async storyKeys(storyId: string): Promise<string[]> {
+    return (await this.allOf<Item>(storyId, '', 'sk')).map((item) => String(item.sk));
+  }
+
+  async deleteKeys(keys: { pk: string; sk: string }[], concurrency = 4): Promise<void> {
+    await this.batchWrite(keys.map((Key) => ({ DeleteRequest: { Key } })), concurrency);
+  }
+
+  async deleteItem(key: { pk: string; sk: string }): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
+  }
+
+  private async allOf<T>(storyId: string, prefix: string, projection?: string): Promise<T[]> {
+    const out: T[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': this.storyPk(storyId), ...(prefix ? { ':prefix': prefix } : {}) },
+          ConsistentRead: true,
+          ...(projection ? { ProjectionExpression: projection } : {}),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      out.push(...((page.Items ?? []) as T[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async batchPut(items: Item[], concurrency = 4, onWritten?: (n: number) => void): Promise<void> {
+    await this.batchWrite(items.map((Item) => ({ PutRequest: { Item } })), concurrency, onWritten);
+  }
+
+  /** BatchWriteItem, 25 requests a call, `concurrency` calls in flight, retrying unprocessed items. */
+  private async batchWrite(
+    requests: ({ PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } })[],
+    concurrency: number,
+    onWritten?: (n: number) => void,
+  ): Promise<void> {
     let next = 0;
     const worker = async () => {
-      while (next < batches.length) {
-        let pending = batches[next++]!.map((Item) => ({ PutRequest: { Item } }));
+      while (next < requests.length) {
+        let pending = requests.slice(next, (next += 25));
+        const size = pending.length;
         for (let attempt = 0; pending.length > 0; attempt++) {
           const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
           pending = (out.UnprocessedItems?.[this.table] ?? []) as typeof pending;
           if (pending.length > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
         }
+        onWritten?.(size);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, Math.ceil(requests.length / 25)) }, worker));
+  }
+
+  private revisionItem(entry: TimelineEntry): Item {
+    // No changeKey/timelineKey attributes: revisions stay out of the feed and timeline indexes.
+    return { pk: this.storyPk(entry.storyId), sk: `r#${entry.updateId}#${changeKey(entry.changeVersion)}`, ...entry };
+  }
+
+  private snapshotItems(snapshot: TimeTravelSnapshot): Item[] {
+    const prefix = `s#${changeKey(snapshot.head.version)}#`;
+    const pk = this.storyPk(snapshot.head.storyId);
+    const count = Math.max(1, Math.ceil(Math.max(snapshot.people.length, snapshot.sources.length) / SNAPSHOT_CHUNK));
+    return Array.from({ length: count }, (_, n) => ({
+      pk,
+      sk: `${prefix}${String(n).padStart(4, '0')}`,
+      ...(n === 0 ? { head: snapshot.head } : {}),
+      people: snapshot.people.slice(n * SNAPSHOT_CHUNK, (n + 1) * SNAPSHOT_CHUNK),
+      sources: snapshot.sources.slice(n * SNAPSHOT_CHUNK, (n + 1) * SNAPSHOT_CHUNK),
+    }));
   }
 
   private entryItem(entry: TimelineEntry): Item {
@@ -297,6 +523,7 @@ export class ViewStore {
     const puts: Item[] = [];
     for (const step of steps) {
       if (step.entry) entries.set(step.entry.updateId, step.entry);
+      if (isRevision(step)) puts.push(this.revisionItem(step.entry!));
       if (step.keyPoint) puts.push({ pk, sk: `k#${changeKey(step.keyPoint.version)}`, ...step.keyPoint });
     }
     for (const entry of entries.values()) puts.push(this.entryItem(entry));
@@ -374,7 +601,7 @@ function chunkSteps(steps: ViewStep[]): ViewStep[][] {
   let current: ViewStep[] = [];
   let count = 0;
   for (const step of steps) {
-    const cost = (step.entry ? 1 : 0) + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length;
+    const cost = (step.entry ? 1 : 0) + (isRevision(step) ? 1 : 0) + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length;
     if (current.length > 0 && count + cost > MAX_TRANSACTION_ITEMS - 2) {
       chunks.push(current);
       current = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foldStory, ProjectionGapError, project } from '../../shared/projection/story-view';
+import { foldStory, MAX_CORRECTION_NOTES, ProjectionGapError, project } from '../../shared/projection/story-view';
 import { article, opened, statement, stored } from '../support/events';
 
 describe('the developing-story view', () => {
@@ -44,5 +44,17 @@ describe('the developing-story view', () => {
   it('refuses an event whose predecessor was not applied', () => {
     const view = foldStory([opened()])!;
     expect(() => project(statement(3), { head: view.head })).toThrow(ProjectionGapError);
+  });
+
+  it('an entry corrected again and again keeps its latest notes and counts them all, so it stays bounded', () => {
+    const s = statement(2);
+    const corrections = Array.from({ length: MAX_CORRECTION_NOTES + 5 }, (_, i) =>
+      stored('UpdateCorrected', { target: s.metadata.updateId, changes: { quote: `take ${i}` }, note: `note ${i}` }, { version: i + 3 }),
+    );
+    const entry = foldStory([opened(), s, ...corrections])!.entries.get(s.metadata.updateId)!;
+    expect(entry.correctionCount).toBe(MAX_CORRECTION_NOTES + 5);
+    expect(entry.corrections).toHaveLength(MAX_CORRECTION_NOTES);
+    expect(entry.corrections.at(-1)?.note).toBe(`note ${MAX_CORRECTION_NOTES + 4}`);
+    expect(entry.content).toMatchObject({ quote: `take ${MAX_CORRECTION_NOTES + 4}` });
   });
 });

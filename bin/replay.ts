@@ -1,0 +1,88 @@
+/**
+ * `npm run replay` — rebuild every story's view into a new generation and switch to it;
+ * `npm run replay -- --story <id>` — rebuild one story in place.
+ *
+ * Finds the store through the data directory: if the newsroom is running, its endpoint.json names
+ * its DynamoDB; otherwise this starts DynamoDB Local on the data directory itself (and holds the
+ * directory while it runs). DYNAMODB_ENDPOINT overrides both. Options: --data-dir <dir>, --quiet.
+ */
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { values } = parseArgs({
+  options: { story: { type: 'string' }, 'data-dir': { type: 'string' }, quiet: { type: 'boolean', default: false } },
+  strict: true,
+});
+
+const { clientConfig, documentClient, tablesFromEnv } = await import('../shared/store/dynamo');
+const { ensureTables } = await import('../shared/store/tables');
+const { EventStore } = await import('../shared/store/event-store');
+const { optionsFromEnv } = await import('../functions/local/server');
+const { claimDataDir, runningOwner } = await import('../functions/local/data-dir');
+const { startDynamoLocal } = await import('../functions/local/dynamodb-local');
+const { rebuildStoryInPlace, replayAll } = await import('../functions/replay/replay');
+const { replayBar } = await import('../functions/replay/progress');
+
+const dataDir = resolve(values['data-dir'] ?? optionsFromEnv().dataDir ?? '.newsroom');
+const say = (line: string) => console.log(line);
+const cleanup: (() => Promise<void> | void)[] = [];
+
+async function connect(): Promise<string> {
+  if (process.env.DYNAMODB_ENDPOINT) return process.env.DYNAMODB_ENDPOINT;
+  for (let waited = 0; waited < 30_000; waited += 250) {
+    const running = runningOwner(dataDir);
+    if (!running) break;
+    if (running.endpoint) {
+      say(`Using the running ${running.owner}'s DynamoDB at ${running.endpoint} (pid ${running.pid})`);
+      return running.endpoint;
+    }
+    await new Promise((r) => setTimeout(r, 250)); // it is still starting DynamoDB Local
+  }
+  const claim = claimDataDir(dataDir, 'replay');
+  cleanup.push(() => claim.release());
+  const dynamo = await startDynamoLocal({ dbPath: join(dataDir, 'dynamodb') });
+  cleanup.unshift(() => dynamo.stop());
+  claim.setEndpoint(dynamo.endpoint);
+  say(`The newsroom is not running: started DynamoDB Local on ${join(dataDir, 'dynamodb')}`);
+  return dynamo.endpoint;
+}
+
+try {
+  const endpoint = await connect();
+  const tables = tablesFromEnv();
+  const admin = new DynamoDBClient(clientConfig(endpoint));
+  await ensureTables(admin, tables);
+  admin.destroy();
+  const db = documentClient(clientConfig(endpoint));
+  const ctx = { db, tables, events: new EventStore(db, tables.events), log: say };
+  if (values.story) {
+    const started = performance.now();
+    const out = await rebuildStoryInPlace(ctx, values.story);
+    const seconds = (performance.now() - started) / 1000;
+    say(`Rebuilt ${values.story} in generation ${out.generation}: ${out.events} events → ${out.items} items (${out.deleted} stale removed, ${out.caughtUp} caught up) in ${seconds.toFixed(1)} s, ${(out.events / seconds).toFixed(0)} events/s`);
+  } else {
+    let bar: ReturnType<typeof replayBar> | undefined;
+    const summary = await replayAll(ctx, {
+      cleanupDelayMs: 2_500,
+      onPlan: (plan) => {
+        say(`Replaying ${plan.events} events of ${plan.stories} stories into generation ${plan.generation}${plan.resumed ? ` (resuming: ${plan.resumed} stories already done)` : ''}`);
+        if (!values.quiet) bar = replayBar(plan.events);
+        return bar;
+      },
+    });
+    bar?.stop();
+    say(
+      `Replay done: ${summary.stories} stories, ${summary.events} events → ${summary.items} items in ${summary.seconds.toFixed(1)} s ` +
+        `(${summary.eventsPerSecond.toFixed(0)} events/s); ${summary.caughtUp} live events caught up; active generation ${summary.generation} (was ${summary.previous}, deleted)`,
+    );
+  }
+  db.destroy();
+} catch (error) {
+  console.error(`Replay failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  for (const step of cleanup) await step();
+}

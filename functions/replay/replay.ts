@@ -1,0 +1,431 @@
+/**
+ * Replay: rebuilds the views from the events table (never the stream, which keeps 24 hours)
+ * into a new projection generation, then switches readers to it atomically.
+ *
+ *   open build ──▶ rebuild each story (fold in memory, write every item once, mark it done)
+ *              ──▶ rebuild stories opened since ──▶ catch up tails ──▶ switch pointer
+ *              ──▶ catch up again ──▶ delete the old generation
+ *
+ * - Blue/green: the new generation is invisible until the pointer (pk=meta sk=generation) moves,
+ *   in one conditional PutItem that fails if another replay switched first.
+ * - Live writes are not lost: until the switch the live projector writes the old generation; the
+ *   catch-ups project every story's tail (events after what the build wrote) from the events
+ *   table into the new one, and after the switch the live projector fills any gap itself.
+ * - Resumable: each finished story is recorded (pk `<gen>#build`, sk story id) and the build
+ *   record (pk meta, sk `build#<gen>`) counts them; a replay that finds an unfinished build of
+ *   the same PROJECTION_VERSION carries on with the stories not yet recorded. A build of an older
+ *   projection version is abandoned and its items deleted.
+ * - On AWS, the fan-out Lambda rebuilds one story per invocation; the invocation whose story
+ *   brings `done` to `total` wins a conditional status change and finishes the build.
+ */
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { projectStory } from '../../shared/projection/projector';
+import { StoryRebuild } from '../../shared/projection/rebuild';
+import { PROJECTION_VERSION } from '../../shared/projection/story-view';
+import { cancellationCodes, isConditionFailure, type Tables } from '../../shared/store/dynamo';
+import type { EventStore } from '../../shared/store/event-store';
+import { DEFAULT_GENERATION, readPointer, setActiveGeneration, ViewStore } from '../../shared/store/view-store';
+
+export interface ReplayContext {
+  db: DynamoDBDocumentClient;
+  tables: Tables;
+  events: EventStore;
+  log?: (line: string) => void;
+}
+
+export interface BuildRecord {
+  generation: string;
+  projectionVersion: number;
+  status: 'building' | 'switching' | 'switched';
+  startedAt: string;
+  /** The generation that was active when the build began; the switch expects it still is. */
+  previous: string;
+  total: number;
+  done: number;
+}
+
+/** Reports read and written counts as a story is rebuilt (progress bars). */
+export interface RebuildProgress {
+  read?(events: number): void;
+  written?(items: number, ofItems: number, events: number): void;
+}
+
+export interface ReplayOptions {
+  /** Stories rebuilt at once (each writes with `writeConcurrency` BatchWriteItem calls in flight). */
+  storyConcurrency?: number;
+  writeConcurrency?: number;
+  /** Wait before deleting the old generation, so readers that cached the pointer move over first. */
+  cleanupDelayMs?: number;
+  signal?: AbortSignal;
+  /** Called with the number of events to rebuild once it is known. */
+  onPlan?(plan: { events: number; stories: number; resumed: number; generation: string }): RebuildProgress | void;
+  /** Called after each story is recorded as done (tests use it to simulate a crash). */
+  afterStory?(storyId: string): void | Promise<void>;
+  now?: () => Date;
+}
+
+export interface ReplaySummary {
+  generation: string;
+  previous: string;
+  stories: number;
+  /** Stories finished by an earlier, interrupted run of this build. */
+  resumed: number;
+  events: number;
+  items: number;
+  caughtUp: number;
+  seconds: number;
+  eventsPerSecond: number;
+}
+
+const buildKey = (generation: string) => ({ pk: 'meta', sk: `build#${generation}` });
+const progressPk = (generation: string) => `${generation}#build`;
+
+export function newGenerationName(now: Date): string {
+  return `p${PROJECTION_VERSION}-${now.getTime().toString(36)}`;
+}
+
+async function listBuilds(ctx: ReplayContext): Promise<BuildRecord[]> {
+  const out = await ctx.db.send(
+    new QueryCommand({
+      TableName: ctx.tables.views,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :b)',
+      ExpressionAttributeValues: { ':pk': 'meta', ':b': 'build#' },
+      ConsistentRead: true,
+    }),
+  );
+  return (out.Items ?? []) as BuildRecord[];
+}
+
+export async function readBuild(ctx: ReplayContext, generation: string): Promise<BuildRecord | undefined> {
+  const out = await ctx.db.send(new GetCommand({ TableName: ctx.tables.views, Key: buildKey(generation), ConsistentRead: true }));
+  return out.Item as BuildRecord | undefined;
+}
+
+/** Resumes the unfinished build of this projection version, or begins a new one. */
+export async function openBuild(ctx: ReplayContext, now = new Date()): Promise<{ build: BuildRecord; resumed: boolean }> {
+  for (const build of await listBuilds(ctx)) {
+    if (build.status === 'switched') continue;
+    // 'switching': a run died while finishing; finishing again is safe (see finishBuild).
+    if (build.projectionVersion === PROJECTION_VERSION) return { build, resumed: true };
+    if (build.projectionVersion !== PROJECTION_VERSION) {
+      ctx.log?.(`Abandoning build ${build.generation} of projection version ${build.projectionVersion}`);
+      await deleteGeneration(ctx, build.generation);
+      await ctx.db.send(new DeleteCommand({ TableName: ctx.tables.views, Key: buildKey(build.generation) }));
+    }
+  }
+  const pointer = await readPointer(ctx.db, ctx.tables.views);
+  const build: BuildRecord = {
+    generation: newGenerationName(now),
+    projectionVersion: PROJECTION_VERSION,
+    status: 'building',
+    startedAt: now.toISOString(),
+    previous: pointer?.generation ?? DEFAULT_GENERATION,
+    total: 0,
+    done: 0,
+  };
+  await ctx.db.send(
+    new PutCommand({ TableName: ctx.tables.views, Item: { ...buildKey(build.generation), ...build }, ConditionExpression: 'attribute_not_exists(pk)' }),
+  );
+  return { build, resumed: false };
+}
+
+export async function setBuildTotal(ctx: ReplayContext, generation: string, total: number): Promise<void> {
+  await ctx.db.send(
+    new UpdateCommand({ TableName: ctx.tables.views, Key: buildKey(generation), UpdateExpression: 'SET #t = :t', ExpressionAttributeNames: { '#t': 'total' }, ExpressionAttributeValues: { ':t': total } }),
+  );
+}
+
+/** Stories this build has finished, with the version each was rebuilt up to. */
+export async function finishedStories(ctx: ReplayContext, generation: string): Promise<Map<string, number>> {
+  const done = new Map<string, number>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await ctx.db.send(
+      new QueryCommand({
+        TableName: ctx.tables.views,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': progressPk(generation) },
+        ConsistentRead: true,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    for (const item of out.Items ?? []) done.set(String(item.sk), Number(item.version));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return done;
+}
+
+/** Folds a story from the events table and writes every item of it into `generation`, once. */
+export async function rebuildStory(
+  ctx: ReplayContext,
+  generation: string,
+  storyId: string,
+  options: { writeConcurrency?: number; progress?: RebuildProgress } = {},
+): Promise<{ version: number; events: number; items: number }> {
+  const fold = new StoryRebuild();
+  for await (const page of ctx.events.stream(storyId)) {
+    fold.add(page);
+    options.progress?.read?.(page.length);
+  }
+  if (!fold.view) return { version: 0, events: 0, items: 0 };
+  const views = new ViewStore(ctx.db, ctx.tables.views, generation);
+  const items = views.viewItems({ ...fold.view, entries: fold.view.entries.values(), revisions: fold.revisions, snapshots: fold.snapshots });
+  let written = 0;
+  await views.batchPut(items, options.writeConcurrency ?? 4, (n) => {
+    written += n;
+    options.progress?.written?.(n, items.length, fold.events);
+  });
+  return { version: fold.view.head.version, events: fold.events, items: written };
+}
+
+/**
+ * Records a story as rebuilt and counts it on the build record, in one transaction so that a
+ * retried invocation counts it once. Returns the build's new count (undefined if already counted).
+ */
+export async function markStoryDone(ctx: ReplayContext, generation: string, storyId: string, version: number): Promise<number | undefined> {
+  try {
+    await ctx.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: ctx.tables.views,
+              Item: { pk: progressPk(generation), sk: storyId, version },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          { Update: { TableName: ctx.tables.views, Key: buildKey(generation), UpdateExpression: 'ADD done :one', ExpressionAttributeValues: { ':one': 1 } } },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (cancellationCodes(error)?.[0] !== 'ConditionalCheckFailed') throw error;
+    await ctx.db.send(new PutCommand({ TableName: ctx.tables.views, Item: { pk: progressPk(generation), sk: storyId, version } }));
+    return undefined;
+  }
+  return Number((await readBuild(ctx, generation))?.done ?? 0);
+}
+
+/** Claims the right to finish a build (one winner among concurrent invocations). */
+export async function claimFinish(ctx: ReplayContext, generation: string): Promise<boolean> {
+  try {
+    await ctx.db.send(
+      new UpdateCommand({
+        TableName: ctx.tables.views,
+        Key: buildKey(generation),
+        UpdateExpression: 'SET #s = :switching',
+        ConditionExpression: '#s = :building AND done >= #t',
+        ExpressionAttributeNames: { '#s': 'status', '#t': 'total' },
+        ExpressionAttributeValues: { ':switching': 'switching', ':building': 'building' },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Projects every story's tail (events after what `generation` holds) from the events table. */
+export async function catchUp(ctx: ReplayContext, generation: string, storyIds: string[], concurrency = 4): Promise<number> {
+  const views = new ViewStore(ctx.db, ctx.tables.views, generation);
+  let applied = 0;
+  await forEachLimit(storyIds, concurrency, async (storyId) => {
+    const head = await views.head(storyId, true);
+    const tail = [];
+    for await (const page of ctx.events.stream(storyId, { after: head?.version ?? 0 })) tail.push(...page);
+    if (tail.length > 0) applied += (await projectStory(storyId, tail, views, ctx.events)).applied;
+  });
+  return applied;
+}
+
+/**
+ * Finishes a build: stories opened since it began, catch-up, the atomic switch, catch-up again,
+ * then the old generation is deleted.
+ */
+export async function finishBuild(
+  ctx: ReplayContext,
+  build: BuildRecord,
+  options: Pick<ReplayOptions, 'cleanupDelayMs' | 'writeConcurrency'> = {},
+): Promise<{ caughtUp: number; rebuilt: number; events: number; items: number }> {
+  const ids = await ctx.events.listStoryIds();
+  const done = await finishedStories(ctx, build.generation);
+  let rebuilt = 0;
+  let events = 0;
+  let items = 0;
+  for (const storyId of ids.filter((id) => !done.has(id))) {
+    const out = await rebuildStory(ctx, build.generation, storyId, options);
+    await markStoryDone(ctx, build.generation, storyId, out.version);
+    rebuilt++;
+    events += out.events;
+    items += out.items;
+  }
+  let caughtUp = await catchUp(ctx, build.generation, ids);
+  // A run that died after the switch has nothing left to switch.
+  if ((await readPointer(ctx.db, ctx.tables.views))?.generation !== build.generation) {
+    await setActiveGeneration(ctx.db, ctx.tables.views, build.generation, build.previous, {
+      switchedAt: new Date().toISOString(),
+      previous: build.previous,
+    });
+  }
+  await ctx.db.send(
+    new UpdateCommand({
+      TableName: ctx.tables.views,
+      Key: buildKey(build.generation),
+      UpdateExpression: 'SET #s = :s, switchedAt = :at',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':s': 'switched', ':at': new Date().toISOString() },
+    }),
+  );
+  ctx.log?.(`Switched readers to generation ${build.generation} (was ${build.previous})`);
+  caughtUp += await catchUp(ctx, build.generation, await ctx.events.listStoryIds());
+  if (options.cleanupDelayMs) await new Promise((r) => setTimeout(r, options.cleanupDelayMs));
+  await deleteGeneration(ctx, build.previous);
+  await deletePartition(ctx, progressPk(build.generation));
+  return { caughtUp, rebuilt, events, items };
+}
+
+/** Deletes every item of a generation (a scan: an operator's path, after readers moved away). */
+export async function deleteGeneration(ctx: ReplayContext, generation: string): Promise<number> {
+  const views = new ViewStore(ctx.db, ctx.tables.views, generation);
+  let deleted = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await ctx.db.send(
+      new ScanCommand({
+        TableName: ctx.tables.views,
+        FilterExpression: 'begins_with(pk, :prefix)',
+        ExpressionAttributeValues: { ':prefix': `${generation}#` },
+        ProjectionExpression: 'pk, sk',
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    const keys = (out.Items ?? []) as { pk: string; sk: string }[];
+    await views.deleteKeys(keys);
+    deleted += keys.length;
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return deleted;
+}
+
+async function deletePartition(ctx: ReplayContext, pk: string): Promise<void> {
+  const views = new ViewStore(ctx.db, ctx.tables.views);
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await ctx.db.send(
+      new QueryCommand({
+        TableName: ctx.tables.views,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ProjectionExpression: 'pk, sk',
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    await views.deleteKeys((out.Items ?? []) as { pk: string; sk: string }[]);
+    start = out.LastEvaluatedKey;
+  } while (start);
+}
+
+/** Rebuilds every story into a new generation and switches to it (or resumes an interrupted build). */
+export async function replayAll(ctx: ReplayContext, options: ReplayOptions = {}): Promise<ReplaySummary> {
+  const started = performance.now();
+  const { build, resumed } = await openBuild(ctx, options.now?.() ?? new Date());
+  const ids = await ctx.events.listStoryIds();
+  const done = await finishedStories(ctx, build.generation);
+  await setBuildTotal(ctx, build.generation, ids.length);
+  const todo = ids.filter((id) => !done.has(id));
+  if (resumed) ctx.log?.(`Resuming build ${build.generation}: ${done.size} of ${ids.length} stories were done`);
+  const heads = await mapLimit(todo, 8, (id) => ctx.events.headVersion(id));
+  const totalEvents = heads.reduce((a, b) => a + b, 0);
+  const progress = options.onPlan?.({ events: totalEvents, stories: todo.length, resumed: done.size, generation: build.generation }) ?? undefined;
+
+  let events = 0;
+  let items = 0;
+  await forEachLimit(todo, options.storyConcurrency ?? 2, async (storyId) => {
+    options.signal?.throwIfAborted();
+    const out = await rebuildStory(ctx, build.generation, storyId, { ...(options.writeConcurrency ? { writeConcurrency: options.writeConcurrency } : {}), ...(progress ? { progress } : {}) });
+    await markStoryDone(ctx, build.generation, storyId, out.version);
+    events += out.events;
+    items += out.items;
+    await options.afterStory?.(storyId);
+  });
+  options.signal?.throwIfAborted();
+  const finish = await finishBuild(ctx, { ...build, total: ids.length }, options);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    generation: build.generation,
+    previous: build.previous,
+    stories: ids.length + finish.rebuilt,
+    resumed: done.size,
+    events: events + finish.events,
+    items: items + finish.items,
+    caughtUp: finish.caughtUp,
+    seconds,
+    eventsPerSecond: (events + finish.events) / Math.max(seconds, 0.001),
+  };
+}
+
+/**
+ * Rebuilds one story in place, in the active generation (`replay --story`): for repairing one
+ * story without rebuilding all. Items are written first and the head last, conditionally on the
+ * head the rebuild started from; if the live projector moved it meanwhile, the rebuild starts over.
+ * Readers may see new entries under the old head for the moment it takes (each entry is itself
+ * correct); a full replay is the blue/green path.
+ */
+export async function rebuildStoryInPlace(ctx: ReplayContext, storyId: string, options: { writeConcurrency?: number; progress?: RebuildProgress } = {}) {
+  const generation = (await readPointer(ctx.db, ctx.tables.views))?.generation ?? DEFAULT_GENERATION;
+  const views = new ViewStore(ctx.db, ctx.tables.views, generation);
+  for (let attempt = 1; ; attempt++) {
+    const before = await views.head(storyId, true);
+    const fold = new StoryRebuild();
+    for await (const page of ctx.events.stream(storyId)) {
+      fold.add(page);
+      options.progress?.read?.(page.length);
+    }
+    if (!fold.view) throw new Error(`story ${storyId} has no events`);
+    const items = views.viewItems({ ...fold.view, entries: fold.view.entries.values(), revisions: fold.revisions, snapshots: fold.snapshots });
+    const pk = views.storyPk(storyId);
+    const [headItem, ...rest] = items;
+    const keep = new Set(items.filter((i) => i.pk === pk).map((i) => String(i.sk)));
+    const stale = (await views.storyKeys(storyId)).filter((sk) => !keep.has(sk)).map((sk) => ({ pk, sk }));
+    await views.deleteKeys(stale, options.writeConcurrency ?? 4);
+    await views.batchPut(rest, options.writeConcurrency ?? 4, (n) => options.progress?.written?.(n, items.length, fold.events));
+    try {
+      await ctx.db.send(
+        new PutCommand({
+          TableName: ctx.tables.views,
+          Item: headItem!,
+          ...(before
+            ? { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } }
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error) || attempt >= 5) throw error;
+      continue;
+    }
+    const caughtUp = await catchUp(ctx, generation, [storyId], 1);
+    return { generation, version: fold.view.head.version, events: fold.events, items: items.length, deleted: stale.length, caughtUp };
+  }
+}
+
+async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,93 @@
+/**
+ * Time travel (`?version=N`, `?asOf=`) at a cost bounded by SNAPSHOT_INTERVAL, not by the story:
+ *
+ * - The story-wide parts (head, people, sources) come from the latest time-travel snapshot at or
+ *   below `version − TIMELINE_WINDOW`, folded forward with the events after it (at most
+ *   SNAPSHOT_INTERVAL + TIMELINE_WINDOW events).
+ * - The timeline is a page: the entries created or changed by those folded events, as they stood
+ *   at `version` (at least the last TIMELINE_WINDOW versions' worth), newest changes first, at most
+ *   TIMELINE_PAGE of them.
+ * - A correction in that window of an older entry needs the entry as it stood before: its latest
+ *   revision item at or below that version, else the event that created it.
+ * - Key points are keyed by version already: the latest ones at or below `version` are one query.
+ */
+import type { StoryEvent } from '../story/events';
+import {
+  applyStep,
+  createdEntry,
+  project,
+  targetOf,
+  type StoryView,
+  type TimelineEntry,
+} from '../projection/story-view';
+import type { EventStore } from './event-store';
+import type { ViewStore } from './view-store';
+
+/** Versions of history, before the requested one, that the timeline page always covers. */
+export const TIMELINE_WINDOW = 200;
+export const TIMELINE_PAGE = 200;
+const KEY_POINTS = 20;
+
+export async function viewAtVersion(views: ViewStore, events: EventStore, storyId: string, version: number): Promise<StoryView | undefined> {
+  const snapshot = version > TIMELINE_WINDOW ? await views.snapshotAt(storyId, version - TIMELINE_WINDOW) : undefined;
+  let view: StoryView | undefined = snapshot && {
+    head: snapshot.head,
+    entries: new Map(),
+    keyPoints: [],
+    people: new Map(snapshot.people),
+    sources: new Map(snapshot.sources),
+  };
+  for await (const page of events.stream(storyId, { after: snapshot?.head.version ?? 0, upTo: version })) {
+    for (const event of page) {
+      const target = targetOf(event);
+      let targetEntry: TimelineEntry | undefined;
+      if (target) targetEntry = view?.entries.get(target) ?? (await entryBefore(views, events, storyId, target, event.metadata.version));
+      const step = project(event, { ...(view ? { head: view.head } : {}), ...(targetEntry ? { target: targetEntry } : {}) });
+      view = applyStep(view, step);
+    }
+  }
+  if (!view) return undefined;
+  // Listed by key, as the live view's people and sources are, with fields in one order whatever
+  // order the stored snapshot returned them in (DynamoDB maps are unordered).
+  const byKey = <T>(entries: Iterable<[string, T]>) => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  view.people = new Map(byKey(view.people).map(([k, p]) => [k, { name: p.name, roles: [...p.roles].sort(), statementCount: p.statementCount }]));
+  view.sources = new Map(
+    byKey(view.sources).map(([k, s]) => [k, { outlet: s.outlet, updateCount: s.updateCount, ...(s.lastUrl === undefined ? {} : { lastUrl: s.lastUrl }) }]),
+  );
+  view.keyPoints = await views.keyPointsAt(storyId, view.head.version, KEY_POINTS);
+  if (view.entries.size > TIMELINE_PAGE) {
+    const newest = [...view.entries.values()].sort((a, b) => b.changeVersion - a.changeVersion).slice(0, TIMELINE_PAGE);
+    view.entries = new Map(newest.map((e) => [e.updateId, e]));
+  }
+  return view;
+}
+
+/** The entry `updateId` as it stood just before the event at `version`. */
+async function entryBefore(views: ViewStore, events: EventStore, storyId: string, updateId: string, version: number): Promise<TimelineEntry | undefined> {
+  const revision = await views.revisionAt(storyId, updateId, version - 1);
+  if (revision) return revision;
+  const current = await views.entry(storyId, updateId);
+  if (!current || current.version >= version) return undefined;
+  const [created] = (await events.read(storyId, { after: current.version - 1, upTo: current.version })).events;
+  return created && (created.type === 'ArticlePublished' || created.type === 'StatementRecorded') ? createdEntry(created) : undefined;
+}
+
+/**
+ * The last version recorded at or before `asOf`: a binary search over the log (≈ log2(versions)
+ * single-item reads). Versions are appended in recording order, so recordedAt grows with them.
+ */
+export async function versionAsOf(events: EventStore, storyId: string, asOf: string): Promise<number> {
+  const at = Date.parse(asOf);
+  const recordedAt = async (version: number) => {
+    const [event]: StoryEvent[] = (await events.read(storyId, { after: version - 1, upTo: version })).events;
+    return event ? Date.parse(event.metadata.recordedAt) : Number.POSITIVE_INFINITY;
+  };
+  let lo = 0;
+  let hi = await events.headVersion(storyId);
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if ((await recordedAt(mid)) <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

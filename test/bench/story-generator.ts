@@ -1,0 +1,68 @@
+/**
+ * Benchmark fixture generator: a long story written straight into the events table with
+ * BatchWriteItem. It bypasses the write API on purpose (100,000 appends through it would measure
+ * the write path, not replay); the items have exactly the shape EventStore.append stores.
+ */
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { toItem } from '../../shared/store/event-store';
+import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/story/events';
+
+const SPEAKERS = ['Kurmanbek Bakiyev', 'Roza Otunbayeva', 'Almazbek Atambayev', 'Omurbek Tekebayev', 'Temir Sariyev'];
+const OUTLETS = ['Foreign Policy', 'BBC Russian', 'Ekho Moskvy', 'RFE/RL', 'Reuters', 'AKIpress'];
+
+/** Deterministic event `version` of a generated story: mostly articles and statements, some corrections, retractions and headline changes. */
+export function generatedEvent(storyId: string, version: number, start = Date.UTC(2010, 3, 7)): StoryEvent {
+  const recordedAt = new Date(start + version * 60_000).toISOString();
+  const updateId = `01GEN${String(version).padStart(21, '0')}`;
+  const meta = { storyId, version, updateId, schemaVersion: CURRENT_SCHEMA_VERSION, recordedAt, recordedBy: 'bench' };
+  const day = `2010-04-${String(7 + (version % 20)).padStart(2, '0')}`;
+  if (version === 1) {
+    return { type: 'StoryOpened', data: { headline: 'Generated story', summary: 'A long generated story', language: 'en', topics: ['Kyrgyzstan'] }, metadata: meta };
+  }
+  // Corrections and retractions target an article or statement a few versions back.
+  const target = `01GEN${String(version - 3 - (version % 3 === 0 ? 1 : 0)).padStart(21, '0')}`;
+  const targetVersion = version - 3 - (version % 3 === 0 ? 1 : 0);
+  const targetIsUpdate = targetVersion > 1 && kindOf(targetVersion) !== 'other';
+  if (version % 50 === 0 && targetIsUpdate && kindOf(targetVersion) === 'statement') {
+    return { type: 'UpdateCorrected', data: { target, changes: { quote: `Corrected quote ${version}` }, note: `Misquoted (${version})` }, metadata: meta };
+  }
+  if (version % 50 === 0 && targetIsUpdate) {
+    return { type: 'UpdateCorrected', data: { target, changes: { title: `Corrected title ${version}` }, note: `Wrong title (${version})` }, metadata: meta };
+  }
+  if (version % 997 === 0) return { type: 'HeadlineChanged', data: { headline: `Headline ${version}`, summary: `Summary ${version}` }, metadata: meta };
+  if (kindOf(version) === 'statement') {
+    const name = SPEAKERS[version % SPEAKERS.length]!;
+    return {
+      type: 'StatementRecorded',
+      data: { speaker: { name, role: 'politician' }, quote: `Statement number ${version} about the situation in Bishkek`, saidAt: day, medium: OUTLETS[version % OUTLETS.length]! },
+      metadata: { ...meta, occurredAt: day },
+    };
+  }
+  return {
+    type: 'ArticlePublished',
+    data: { title: `Article ${version}`, url: `https://example.org/news/${version}`, outlet: OUTLETS[version % OUTLETS.length]!, publishedAt: day, summary: `Report number ${version} on the unrest.` },
+    metadata: { ...meta, occurredAt: day },
+  };
+}
+
+function kindOf(version: number): 'statement' | 'article' | 'other' {
+  if (version === 1 || version % 50 === 0 || version % 997 === 0) return 'other';
+  return version % 2 === 0 ? 'statement' : 'article';
+}
+
+/** Writes versions 1..count of a generated story, `concurrency` BatchWriteItem calls at a time. */
+export async function writeGeneratedStory(db: DynamoDBDocumentClient, table: string, storyId: string, count: number, concurrency = 8): Promise<void> {
+  let next = 1;
+  const worker = async () => {
+    while (next <= count) {
+      const from = next;
+      next = Math.min(count + 1, next + 25);
+      let pending = Array.from({ length: next - from }, (_, i) => ({ PutRequest: { Item: toItem(generatedEvent(storyId, from + i)) } }));
+      while (pending.length > 0) {
+        const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}

@@ -1,0 +1,210 @@
+/**
+ * Replay against DynamoDB Local: replay equals live (view JSON and feed bytes), blue/green switch
+ * and clean-up, crash and resume, live writes during a replay, in-place repair of one story,
+ * time travel from snapshots, and v1 events upcast on read.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import { processStreamBatch } from '../../functions/projector/process';
+import { rebuildStoryInPlace, replayAll, readBuild, type ReplayContext } from '../../functions/replay/replay';
+import { readApp } from '../../shared/http/read-app';
+import { foldStory } from '../../shared/projection/story-view';
+import { EventStore, toItem, type ReadOptions } from '../../shared/store/event-store';
+import { StoryReader } from '../../shared/store/story-reader';
+import { viewAtVersion } from '../../shared/store/time-travel';
+import { activeGeneration, readPointer, ViewStore } from '../../shared/store/view-store';
+import type { StoryEvent } from '../../shared/story/events';
+import { generatedEvent, writeGeneratedStory } from '../bench/story-generator';
+import { createTestStore, type TestStore } from '../support/dynamo';
+import { article, opened, statement, stored } from '../support/events';
+
+let store: TestStore;
+let ctx: ReplayContext;
+beforeAll(async () => {
+  store = await createTestStore();
+  ctx = { db: store.db, tables: store.tables, events: store.events };
+});
+afterAll(() => store.drop());
+
+let sequence = 0;
+const record = (event: StoryEvent): DynamoDBRecord => ({
+  eventID: String(++sequence),
+  eventName: 'INSERT',
+  eventSource: 'aws:dynamodb',
+  dynamodb: {
+    Keys: marshall({ storyId: event.metadata.storyId, version: event.metadata.version }) as Record<string, AttributeValue>,
+    NewImage: marshall(toItem(event), { removeUndefinedValues: true }) as Record<string, AttributeValue>,
+    SequenceNumber: String(sequence).padStart(21, '0'),
+  },
+});
+
+const activeViews = async () => new ViewStore(store.db, store.tables.views, await activeGeneration(store.db, store.tables.views));
+
+/** The live path: the projector handler's batch processing, into whichever generation is active. */
+async function projectLive(events: StoryEvent[]) {
+  for (let i = 0; i < events.length; i += 100) {
+    const out = await processStreamBatch(events.slice(i, i + 100).map(record), { views: activeViews, events: store.events, log: { error() {} } });
+    expect(out.batchItemFailures).toEqual([]);
+  }
+}
+
+async function append(events: StoryEvent[]) {
+  for (const e of events) await store.events.append(e.metadata.storyId, e.metadata.version - 1, [e as never]);
+}
+
+const noLog = { info() {}, warn() {}, error() {} };
+/** What readers get: view JSON, the Atom feed's bytes and a time-travel view, through the real routes. */
+async function served(storyId: string, version?: number) {
+  const reader = new StoryReader(store.db, store.tables, { feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' } });
+  const app = readApp({ reader, log: noLog, health: async () => true });
+  const get = async (path: string) => {
+    const res = await app.request(path);
+    expect(res.status, path).toBe(200);
+    return Buffer.from(await res.arrayBuffer()).toString('utf8');
+  };
+  return {
+    view: await get(`/api/stories/${storyId}`),
+    feed: await get(`/stories/${storyId}/feed.atom`),
+    ...(version ? { past: await get(`/api/stories/${storyId}?version=${version}`) } : {}),
+  };
+}
+
+function smallStory(storyId: string): StoryEvent[] {
+  const s = statement(3, 'Kurmanbek Bakiyev', 'I am the legitimate president', storyId);
+  return [
+    opened(storyId),
+    article(2, 'Bakiyev: I’m not going', storyId),
+    s,
+    stored('UpdateCorrected', { target: s.metadata.updateId, changes: { quote: 'I remain the president' }, note: 'Quote checked' }, { storyId, version: 4 }),
+    statement(5, 'Roza Otunbayeva', 'The base agreement will be preserved', storyId),
+    stored('UpdateRetracted', { target: s.metadata.updateId, reason: 'Could not be verified' }, { storyId, version: 6 }),
+    stored('HeadlineChanged', { headline: 'Bakiyev flees to Kazakhstan' }, { storyId, version: 7 }),
+  ];
+}
+
+const LONG = 'long-story';
+const LONG_EVENTS = 2_150;
+
+describe('replay', () => {
+  it('rebuilds a new generation equal to the live one, switches to it and deletes the old one', async () => {
+    await writeGeneratedStory(store.db, store.tables.events, LONG, LONG_EVENTS);
+    const long: StoryEvent[] = [];
+    for await (const page of store.events.stream(LONG)) long.push(...page);
+    await projectLive(long);
+    const small = smallStory('small-story');
+    await append(small);
+    await projectLive(small);
+
+    const live = { long: await served(LONG, 2_100), small: await served('small-story', 5) };
+    const summary = await replayAll(ctx, { cleanupDelayMs: 0 });
+    expect(summary).toMatchObject({ previous: 'v1', stories: 2, resumed: 0, events: LONG_EVENTS + small.length });
+    expect((await readPointer(store.db, store.tables.views))?.generation).toBe(summary.generation);
+
+    const replayed = { long: await served(LONG, 2_100), small: await served('small-story', 5) };
+    expect(replayed).toEqual(live);
+
+    const scan = await store.db.send(new ScanCommand({ TableName: store.tables.views, ProjectionExpression: 'pk' }));
+    expect((scan.Items ?? []).filter((i) => String(i.pk).startsWith('v1#'))).toEqual([]);
+  });
+
+  it('time travel folds from a snapshot, not from the start, and equals a full fold', async () => {
+    const all = Array.from({ length: 2_100 }, (_, i) => generatedEvent(LONG, i + 1));
+    const expected = foldStory(all)!;
+    let read = 0;
+    const counting = new (class extends EventStore {
+      override async read(storyId: string, options?: ReadOptions) {
+        const page = await super.read(storyId, options);
+        read += page.events.length;
+        return page;
+      }
+    })(store.db, store.tables.events);
+    const view = (await viewAtVersion(await activeViews(), counting, LONG, 2_100))!;
+    expect(read).toBeLessThanOrEqual(1_200);
+    expect(view.head).toEqual(expected.head);
+    expect([...view.people].sort()).toEqual([...expected.people].sort());
+    expect([...view.sources].sort()).toEqual([...expected.sources].sort());
+    expect(view.entries.size).toBeGreaterThan(50);
+    for (const entry of view.entries.values()) expect(entry).toEqual(expected.entries.get(entry.updateId));
+    expect(view.keyPoints).toEqual(expected.keyPoints);
+  });
+
+  it('resumes a replay that crashed midway, and readers keep the old generation until the switch', async () => {
+    for (const id of ['crash-a', 'crash-b', 'crash-c']) {
+      const events = smallStory(id);
+      await append(events);
+      await projectLive(events);
+    }
+    const before = await activeGeneration(store.db, store.tables.views);
+    const served0 = await served('crash-b');
+    let stories = 0;
+    let generation = '';
+    await expect(
+      replayAll(ctx, {
+        cleanupDelayMs: 0,
+        storyConcurrency: 1,
+        onPlan: (plan) => void (generation = plan.generation),
+        afterStory: () => {
+          if (++stories === 2) throw new Error('simulated crash');
+        },
+      }),
+    ).rejects.toThrow('simulated crash');
+    expect(await activeGeneration(store.db, store.tables.views)).toBe(before);
+    expect((await readBuild(ctx, generation))?.status).toBe('building');
+
+    const summary = await replayAll(ctx, { cleanupDelayMs: 0 });
+    expect(summary.generation).toBe(generation);
+    expect(summary.resumed).toBe(2);
+    expect(summary.stories).toBe(5);
+    expect(await served('crash-b')).toEqual(served0);
+  });
+
+  it('does not lose live writes made while it runs', async () => {
+    const extra = statement(8, 'Roza Otunbayeva', 'Elections in October', 'crash-a');
+    let written = false;
+    const summary = await replayAll(ctx, {
+      cleanupDelayMs: 0,
+      storyConcurrency: 1,
+      afterStory: async () => {
+        if (written) return;
+        written = true;
+        // An editor's update, projected live into the generation that is still active.
+        await append([extra]);
+        await projectLive([extra]);
+      },
+    });
+    expect(summary.caughtUp).toBeGreaterThanOrEqual(1);
+    expect((await (await activeViews()).head('crash-a', true))?.version).toBe(8);
+  });
+
+  it('repairs one story in place, removing items the projection no longer writes', async () => {
+    const views = await activeViews();
+    const good = await served('crash-c');
+    await store.db.send(new PutCommand({ TableName: store.tables.views, Item: { pk: views.storyPk('crash-c'), sk: 'p#ghost', name: 'Ghost', statementCount: 3 } }));
+    expect(await served('crash-c')).not.toEqual(good);
+    const out = await rebuildStoryInPlace(ctx, 'crash-c');
+    expect(out).toMatchObject({ version: 7, deleted: 1 });
+    expect(await served('crash-c')).toEqual(good);
+  });
+
+  it('upcasts schema-v1 events on read and replays them, never rewriting them', async () => {
+    const raw = JSON.parse(readFileSync(new URL('../../events/legacy/v1-story.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
+    for (const Item of raw) await store.db.send(new PutCommand({ TableName: store.tables.events, Item }));
+    const storyId = String(raw[0]!.storyId);
+    const { events } = await store.events.read(storyId);
+    expect(events.every((e) => e.metadata.schemaVersion === 2)).toBe(true);
+    expect(events[1]).toMatchObject({ type: 'ArticlePublished', data: { outlet: 'Example Wire' } });
+    expect(events[2]).toMatchObject({ type: 'StatementRecorded', data: { speaker: { name: 'Roza Otunbayeva', role: 'interim president' } } });
+
+    await replayAll(ctx, { cleanupDelayMs: 0 });
+    const view = JSON.parse((await served(storyId)).view) as { people: { name: string; roles: string[] }[]; sources: { outlet: string }[]; corrections: unknown[] };
+    expect(view.people).toEqual([{ name: 'Roza Otunbayeva', roles: ['interim president'], statementCount: 1 }]);
+    expect(view.sources.map((s) => s.outlet)).toEqual(['Example Wire']);
+    expect(view.corrections).toHaveLength(1);
+
+    const stored3 = await store.db.send(new GetCommand({ TableName: store.tables.events, Key: { storyId, version: 3 } }));
+    expect(stored3.Item).toEqual(raw[2]);
+  });
+});
