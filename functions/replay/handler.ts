@@ -13,7 +13,7 @@
  * Function name for the fan-out: REPLAY_FUNCTION_NAME, else this function's own name.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { createRuntime, logger } from '../runtime';
 import { claimFinish, finishBuild, finishedStories, markStoryDone, openBuild, readBuild, rebuildStory, rebuildStoryInPlace, setBuildTotal } from './replay';
 
