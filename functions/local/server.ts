@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { feedChangeNotifier } from '../../shared/feeds/websub';
 import { readApp } from '../../shared/http/read-app';
 import { writeApp } from '../../shared/http/write-app';
 import { tokensFromPlain, type TokenTable } from '../../shared/http/auth';
@@ -104,6 +105,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     const { handler: projector } = await import('../projector/handler');
     const rt = createRuntime();
     const reader = createReader(rt, feedContext(), { headTtlMs: Number.POSITIVE_INFINITY });
+    const feedHub = feedChangeNotifier(feedContext(), { log: (message, extra) => logger.warn(message, extra) });
     const writer = createWriter(rt);
 
     const poller = new StreamPoller({
@@ -112,7 +114,11 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
       handler: projector,
       ...(options.inMemory ? {} : { checkpointFile: join(dataDir, 'stream-checkpoints.json'), quarantineFile: join(dataDir, 'quarantine.ndjson') }),
       // The projector moved these stories: drop their cached heads so the next read sees it.
-      onBatch: (storyIds) => storyIds.forEach((id) => reader.invalidate(id)),
+      // Then tell the WebSub hub (if any) that their feeds changed; it never throws.
+      onBatch: (storyIds) => {
+        storyIds.forEach((id) => reader.invalidate(id));
+        void feedHub.storiesChanged(storyIds);
+      },
       log: (message, extra) => logger.warn(message, extra ?? {}),
     });
     await poller.start();

@@ -34,6 +34,7 @@ export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
         { AttributeName: 'sk', AttributeType: 'S' },
         { AttributeName: 'changeKey', AttributeType: 'S' },
         { AttributeName: 'timelineKey', AttributeType: 'S' },
+        { AttributeName: 'versionKey', AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -53,6 +54,15 @@ export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
           KeySchema: [
             { AttributeName: 'pk', KeyType: 'HASH' },
             { AttributeName: 'timelineKey', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          // Entries by the version that created them: feed archive pages (RFC 5005).
+          IndexName: 'byVersion',
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'versionKey', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
         },
