@@ -75,7 +75,8 @@ export const entryTag = (ctx: FeedContext, storyId: string, updateId: string) =>
   `${storyTag(ctx, storyId)}/update/${updateId}`;
 
 export function entryTitle(entry: TimelineEntry): string {
-  if (entry.retraction) return `Retracted: ${baseTitle(entry)}`;
+  // Not even the title repeats what was retracted (a misattributed quote names its speaker).
+  if (entry.retraction) return `Retracted ${entry.kind}`;
   return baseTitle(entry);
 }
 
