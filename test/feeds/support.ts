@@ -144,17 +144,21 @@ export async function assertAllValidAtom(docs: string[]): Promise<void> {
   });
 }
 
+/** feedparser's reading, with titles as a reader displays them (HTML unescaped when it says HTML). */
 export interface ParsedFeed {
   bozo: boolean;
   bozo_exception: string | null;
   version: string;
-  feed: { title: string | null; subtitle: string | null; language: string | null };
+  feed: { title: string | null; title_type: string | null; subtitle: string | null; language: string | null };
   entries: { id: string | null; title: string | null; content: string | null; tags: string[]; author: string | null; updated: string | null }[];
 }
 
 const FEEDPARSE_MANY = `
-import json, sys, feedparser
+import html, json, sys, feedparser
 docs = json.load(sys.stdin)
+# What a reader displays: text/plain as is, text/html (feedparser's guess for RSS) unescaped.
+def shown(value, detail):
+    return html.unescape(value) if value is not None and detail and detail.get("type") == "text/html" else value
 out = []
 for doc in docs:
     d = feedparser.parse(doc.encode("utf-8"))
@@ -162,9 +166,9 @@ for doc in docs:
         "bozo": bool(d.bozo),
         "bozo_exception": None if not d.bozo else "%s: %s" % (type(d.bozo_exception).__name__, d.bozo_exception),
         "version": d.version,
-        "feed": {k: d.feed.get(k) for k in ("title", "subtitle", "language")},
+        "feed": {"title": shown(d.feed.get("title"), d.feed.get("title_detail")), "title_type": (d.feed.get("title_detail") or {}).get("type"), "subtitle": shown(d.feed.get("subtitle"), d.feed.get("subtitle_detail")), "language": d.feed.get("language")},
         "entries": [{
-            "id": e.get("id"), "title": e.get("title"),
+            "id": e.get("id"), "title": shown(e.get("title"), e.get("title_detail")),
             "content": (e.get("content") or [{}])[0].get("value", e.get("summary")),
             "tags": [t.get("term") for t in e.get("tags", [])],
             "author": e.get("author"), "updated": e.get("updated"),
