@@ -104,8 +104,10 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     const { createRuntime, createWriter, createReader, feedContext, logger, storeIsReachable } = await import('../runtime');
     const { handler: projector } = await import('../projector/handler');
     const rt = createRuntime();
-    const reader = createReader(rt, feedContext(), { headTtlMs: Number.POSITIVE_INFINITY });
-    const feedHub = feedChangeNotifier(feedContext(), { log: (message, extra) => logger.warn(message, extra) });
+    // One feed context for the reader and the WebSub pings; its base URL is fixed below once the port is known.
+    const feeds = feedContext();
+    const reader = createReader(rt, feeds, { headTtlMs: Number.POSITIVE_INFINITY });
+    const feedHub = feedChangeNotifier(feeds, { log: (message, extra) => logger.warn(message, extra) });
     const writer = createWriter(rt);
 
     const poller = new StreamPoller({
@@ -148,7 +150,10 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     );
     const port = (server.address() as AddressInfo).port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    if (url !== baseUrl && process.env.PUBLIC_BASE_URL === baseUrl) process.env.PUBLIC_BASE_URL = url;
+    if (url !== baseUrl && process.env.PUBLIC_BASE_URL === baseUrl) {
+      process.env.PUBLIC_BASE_URL = url;
+      feeds.baseUrl = url;
+    }
     return {
       url,
       endpoint,

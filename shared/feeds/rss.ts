@@ -2,21 +2,23 @@
  * RSS 2.0 with Atom links (self, hub, RFC 5005 archives) and `dc:creator` (RSS `author` must be an
  * e-mail address). Corrections keep the guid; `atom:updated` tells readers that know it when.
  *
- * RSS never says whether a title or description is text or HTML, and readers guess: feedparser
- * treats a title that looks like HTML as HTML and sanitizes it (`<![CDATA[…]]>` in a quote vanished).
- * So titles and descriptions are always HTML here, built by escaping the text: read as HTML they
- * show exactly the text, and text without `&<>"'` reads the same either way.
+ * RSS never says whether a title is text or HTML and readers differ: newsboat shows it as text,
+ * feedparser guesses HTML when it looks like HTML (an entity reference such as a literal `&amp;`, or
+ * a closing tag of a harmless element). Titles go out as plain text, exact in text readers and in
+ * every reader for ordinary text (`Q&A`, `<script>`, quotes); escaping them as HTML instead would
+ * show every `&` as `&amp;` in newsboat. Atom, whose titles say type="text", is exact everywhere.
+ * Descriptions are the entry's HTML, as every reader expects.
  */
-import { escapeHtml, type FeedDocument } from './model';
+import type { FeedDocument } from './model';
 import { NS, rfc3339, rfc822, XmlBuilder } from './xml';
 
 export function renderRss(doc: FeedDocument): string {
   const x = new XmlBuilder(null, 'rss', { atom: NS.atom, dc: NS.dc, ...(doc.archive ? { fh: NS.history } : {}) });
   x.root.setAttribute('version', '2.0');
   const channel = x.el(x.root, null, 'channel');
-  x.el(channel, null, 'title', {}, escapeHtml(doc.title));
+  x.el(channel, null, 'title', {}, doc.title);
   x.el(channel, null, 'link', {}, doc.links.alternate);
-  x.el(channel, null, 'description', {}, escapeHtml(doc.subtitle));
+  x.el(channel, null, 'description', {}, doc.subtitle);
   if (doc.language) x.el(channel, null, 'language', {}, doc.language);
   x.el(channel, null, 'lastBuildDate', {}, rfc822(doc.updated));
   x.el(channel, null, 'generator', {}, 'newsroom-feed');
@@ -30,7 +32,7 @@ export function renderRss(doc: FeedDocument): string {
 
   for (const entry of doc.entries) {
     const item = x.el(channel, null, 'item');
-    x.el(item, null, 'title', {}, escapeHtml(entry.title));
+    x.el(item, null, 'title', {}, entry.title);
     x.el(item, null, 'link', {}, entry.url);
     x.el(item, null, 'guid', { isPermaLink: 'false' }, entry.id);
     x.el(item, null, 'pubDate', {}, rfc822(entry.published));

@@ -52,7 +52,7 @@ export class StoryReader {
   private readonly heads = new Map<string, CachedHead>();
   private readonly rendered = new Map<string, { version: number; rep: Representation }>();
   /** All-stories feeds, valid while the story list's fingerprint holds. */
-  private allStories?: { fingerprint: string; checkedAt: number; reps: Map<FeedFormat, Representation> };
+  private allStories?: { fingerprint: string; checkedAt: number; stale: boolean; reps: Map<FeedFormat, Representation> };
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -71,7 +71,7 @@ export class StoryReader {
       this.heads.delete(storyId);
     }
     // Any story's change may reach the all-stories feed: re-check the story list on the next read.
-    if (this.allStories) this.allStories.checkedAt = Number.NEGATIVE_INFINITY;
+    if (this.allStories) this.allStories.stale = true;
   }
 
   get feedSize(): number {
@@ -147,7 +147,7 @@ export class StoryReader {
     const ttl = this.options.headTtlMs ?? 1_000;
     const now = Date.now();
     const cached = this.allStories;
-    if (cached && now - cached.checkedAt <= ttl) {
+    if (cached && !cached.stale && now - cached.checkedAt <= ttl) {
       const rep = cached.reps.get(format);
       if (rep) return rep;
     }
@@ -155,9 +155,10 @@ export class StoryReader {
     const stories = await views.listStories();
     const fingerprint = stories.map((s) => `${s.storyId}:${s.version}`).join(',');
     if (!this.allStories || this.allStories.fingerprint !== fingerprint) {
-      this.allStories = { fingerprint, checkedAt: now, reps: new Map() };
+      this.allStories = { fingerprint, checkedAt: now, stale: false, reps: new Map() };
     }
     this.allStories.checkedAt = now;
+    this.allStories.stale = false;
     const state = this.allStories;
     const hit = state.reps.get(format);
     if (hit) return hit;

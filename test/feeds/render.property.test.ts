@@ -50,6 +50,8 @@ const PY_SPACE = '[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u20
 const pyStrip = (text: string) => text.replace(new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, 'g'), '');
 
 const C1 = /[\u0080-\u009f]/;
+/** feedparser's test for "this RSS text is HTML": an entity reference or a closing tag. */
+const LOOKS_LIKE_HTML = /&#?\w+;|<\/\w+>/;
 
 describe('any accepted text renders to valid feeds that carry it exactly', () => {
   it('round-trips through xmllint, jing, feedparser and the JSON Feed 1.1 checker', async () => {
@@ -81,14 +83,20 @@ describe('any accepted text renders to valid feeds that carry it exactly', () =>
       // feedparser rewrites C1 controls (U+0080–U+009F) as if they were mis-decoded windows-1252
       // (U+0085 becomes "…"): the document is right (xmllint, jing agree), the reader library guesses.
       if (C1.test(want.title + want.name)) return;
+      const isRss = i >= atom.length;
+      // RSS titles are plain text (see shared/feeds/rss.ts); feedparser reads one as HTML only when
+      // it looks like HTML. Then the document is still right, the reader's guess is not: say when.
+      if (isRss && doc.feed.title_type === 'text/html') {
+        expect(LOOKS_LIKE_HTML.test(want.title), JSON.stringify(want.title)).toBe(true);
+        return;
+      }
       exact++;
-      // feedparser strips leading/trailing whitespace of text constructs; everything else is exact,
-      // except that a title it reads as HTML (RSS, see shared/feeds/rss.ts) has CRLF as a plain line break.
-      const title = pyStrip(doc.feed.title_type === 'text/html' ? want.title.replace(/\r\n/g, '\n') : want.title);
+      // feedparser strips leading/trailing whitespace of text constructs; everything else is exact.
+      const title = pyStrip(want.title);
       expect(doc.feed.title, `doc ${i} of ${parsed.length}: ${JSON.stringify(want.title)}`).toBe(title);
       expect(doc.entries.map((e) => e.title)).toContain(title);
       // Atom carries categories in an attribute (exact); RSS in element text (stripped).
-      expect(doc.entries[0]?.tags).toContain(i < atom.length ? want.name : pyStrip(want.name));
+      expect(doc.entries[0]?.tags).toContain(isRss ? pyStrip(want.name) : want.name);
     });
     expect(exact).toBeGreaterThan(parsed.length / 2);
   });
