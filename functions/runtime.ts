@@ -31,6 +31,7 @@ export function feedContext(env: NodeJS.ProcessEnv = process.env, fallbackBaseUr
   return {
     baseUrl: (env.PUBLIC_BASE_URL ?? fallbackBaseUrl).replace(/\/+$/, ''),
     tagPrefix: env.NEWSROOM_TAG_PREFIX ?? DEFAULT_TAG_PREFIX,
+    ...(env.WEBSUB_HUB_URL ? { hubUrl: env.WEBSUB_HUB_URL } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { NewsroomConfig } from './config.js';
+import { VIEW_INDEXES } from '../shared/store/tables.js';
 import { LAMBDA_ENTRIES } from './bundling.js';
 import { NewsroomFunction } from './constructs/newsroom-function.js';
 
@@ -107,16 +108,14 @@ export class NewsroomStack extends Stack {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    this.viewsTable.addLocalSecondaryIndex({
-      indexName: 'byChange',
-      sortKey: { name: 'changeKey', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
-    this.viewsTable.addLocalSecondaryIndex({
-      indexName: 'byTimeline',
-      sortKey: { name: 'timelineKey', type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.ALL,
-    });
+    // The same indexes as the local tables (shared/store/tables.ts): one list for both.
+    for (const { name, sortKey } of VIEW_INDEXES) {
+      this.viewsTable.addLocalSecondaryIndex({
+        indexName: name,
+        sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
 
     // Idempotency records expire by TTL; losing them only shortens the retry window.
     this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
@@ -198,7 +197,7 @@ export class NewsroomStack extends Stack {
     // The table and its two local secondary indexes by name: no index wildcard.
     const views = [
       this.viewsTable.tableArn,
-      ...['byChange', 'byTimeline'].map((index) => `${this.viewsTable.tableArn}/index/${index}`),
+      ...VIEW_INDEXES.map(({ name }) => `${this.viewsTable.tableArn}/index/${name}`),
     ];
     const allow = (sid: string, actions: string[], resources: string[]) =>
       new iam.PolicyStatement({ sid, actions, resources });

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { feedChangeNotifier } from '../../shared/feeds/websub';
 import { readApp } from '../../shared/http/read-app';
 import { writeApp } from '../../shared/http/write-app';
 import { tokensFromPlain, type TokenTable } from '../../shared/http/auth';
@@ -147,7 +148,10 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     const { createRuntime, createWriter, createReader, feedContext, logger, storeIsReachable } = await import('../runtime');
     const { handler: projector } = await import('../projector/handler');
     const rt = createRuntime();
-    const reader = createReader(rt, feedContext(), { headTtlMs: Number.POSITIVE_INFINITY });
+    // One feed context for the reader and the WebSub pings; its base URL is fixed below once the port is known.
+    const feeds = feedContext();
+    const reader = createReader(rt, feeds, { headTtlMs: Number.POSITIVE_INFINITY });
+    const feedHub = feedChangeNotifier(feeds, { log: (message, extra) => logger.warn(message, extra) });
     const writer = createWriter(rt);
 
     const poller = new StreamPoller({
@@ -156,7 +160,11 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
       handler: projector,
       ...(options.inMemory ? {} : { checkpointFile: join(dataDir, 'stream-checkpoints.json'), quarantineFile: join(dataDir, 'quarantine.ndjson') }),
       // The projector moved these stories: drop their cached heads so the next read sees it.
-      onBatch: (storyIds) => storyIds.forEach((id) => reader.invalidate(id)),
+      // Then tell the WebSub hub (if any) that their feeds changed; it never throws.
+      onBatch: (storyIds) => {
+        storyIds.forEach((id) => reader.invalidate(id));
+        void feedHub.storiesChanged(storyIds);
+      },
       log: (message, extra) => logger.warn(message, extra ?? {}),
     });
     await poller.start();
@@ -191,7 +199,10 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     );
     const port = (server.address() as AddressInfo).port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    if (url !== baseUrl && process.env.PUBLIC_BASE_URL === baseUrl) process.env.PUBLIC_BASE_URL = url;
+    if (url !== baseUrl && process.env.PUBLIC_BASE_URL === baseUrl) {
+      process.env.PUBLIC_BASE_URL = url;
+      feeds.baseUrl = url;
+    }
     return {
       url,
       endpoint,

@@ -4,12 +4,18 @@
  * text except `contentHtml`, which is built from escaped text and never from editor input as-is.
  */
 import type { StoryHead, TimelineEntry } from '../projection/story-view';
+import { archiveUrlPath, type ArchiveRange } from './archive';
+
+export type FeedFormat = 'atom' | 'rss' | 'json';
+export const FEED_FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json'];
 
 export interface FeedContext {
   /** Public base URL, no trailing slash (e.g. https://news.example.org). */
   baseUrl: string;
   /** `tag:` URI prefix (RFC 4151) that entry and feed ids are minted under; it never changes. */
   tagPrefix: string;
+  /** WebSub hub that subscribers are pointed to, when one is configured. */
+  hubUrl?: string;
 }
 
 export interface FeedEntry {
@@ -24,10 +30,22 @@ export interface FeedEntry {
   /** Its last correction or retraction, else `published`. */
   updated: string;
   contentHtml: string;
-  summary?: string;
   authors: { name: string }[];
   categories: string[];
-  retracted: boolean;
+  /** The entry's language when it may differ from the feed's (the all-stories feed). */
+  language?: string;
+  corrected: boolean;
+  retraction?: { when: string; reason: string };
+}
+
+export interface FeedLinks {
+  self: string;
+  alternate: string;
+  hub?: string;
+  /** RFC 5005 archive navigation. */
+  prevArchive?: string;
+  nextArchive?: string;
+  current?: string;
 }
 
 export interface FeedDocument {
@@ -35,9 +53,13 @@ export interface FeedDocument {
   title: string;
   subtitle: string;
   updated: string;
-  language: string;
-  selfUrl: string;
-  alternateUrl: string;
+  /** Absent for a feed mixing languages (all stories); entries then carry their own. */
+  language?: string;
+  links: FeedLinks;
+  /** RFC 5005 archive document: its set of entries never changes. */
+  archive: boolean;
+  /** JSON Feed `expired`: the story is concluded and the feed will not grow. */
+  expired: boolean;
   author: { name: string; uri: string };
   entries: FeedEntry[];
 }
@@ -53,14 +75,17 @@ export const entryTag = (ctx: FeedContext, storyId: string, updateId: string) =>
   `${storyTag(ctx, storyId)}/update/${updateId}`;
 
 export function entryTitle(entry: TimelineEntry): string {
-  if (entry.retraction) return `Retracted: ${baseTitle(entry)}`;
+  // Not even the title repeats what was retracted (a misattributed quote names its speaker).
+  if (entry.retraction) return `Retracted ${entry.kind}`;
   return baseTitle(entry);
 }
 
 function baseTitle(entry: TimelineEntry): string {
   const c = entry.content;
   if (c.kind === 'article') return c.title;
-  const quote = c.quote.length > 80 ? `${c.quote.slice(0, 79).trimEnd()}…` : c.quote;
+  // Cut by code point, not UTF-16 unit, so an emoji is never split into a lone surrogate.
+  const chars = [...c.quote];
+  const quote = chars.length > 80 ? `${chars.slice(0, 79).join('').trimEnd()}…` : c.quote;
   return `${c.speaker.name}: “${quote}”`;
 }
 
@@ -109,28 +134,91 @@ export function entryCategories(entry: TimelineEntry, topics: string[]): string[
   return [...new Set([...people, ...topics])];
 }
 
-export function storyFeed(head: StoryHead, entries: TimelineEntry[], ctx: FeedContext, format: 'atom' | 'rss' | 'json'): FeedDocument {
-  const storyUrl = `${ctx.baseUrl}/stories/${head.storyId}`;
+export const storyUrl = (ctx: FeedContext, storyId: string) => `${ctx.baseUrl}/stories/${encodeURIComponent(storyId)}`;
+export const storyFeedUrl = (ctx: FeedContext, storyId: string, format: FeedFormat) => `${storyUrl(ctx, storyId)}/feed.${format}`;
+export const allStoriesFeedUrl = (ctx: FeedContext, format: FeedFormat) => `${ctx.baseUrl}/feed.${format}`;
+
+export function feedEntry(entry: TimelineEntry, head: Pick<StoryHead, 'topics' | 'language'>, ctx: FeedContext, withLanguage = false): FeedEntry {
   return {
-    id: storyTag(ctx, head.storyId),
-    title: head.headline,
-    subtitle: head.status === 'concluded' ? `Concluded. ${head.summary}` : head.summary,
-    updated: head.lastEventAt,
-    language: head.language,
-    selfUrl: `${storyUrl}/feed.${format}`,
-    alternateUrl: storyUrl,
-    author: { name: 'Newsroom', uri: ctx.baseUrl + '/' },
-    entries: entries.map((entry) => ({
-      id: entryTag(ctx, head.storyId, entry.updateId),
-      title: entryTitle(entry),
-      url: `${storyUrl}#update-${entry.updateId}`,
-      ...(!entry.retraction && entry.content.url ? { externalUrl: entry.content.url } : {}),
-      published: entry.recordedAt,
-      updated: entry.updatedAt,
-      contentHtml: entryHtml(entry),
-      authors: [{ name: entry.recordedBy }],
-      categories: entry.retraction ? [] : entryCategories(entry, head.topics),
-      retracted: !!entry.retraction,
-    })),
+    id: entryTag(ctx, entry.storyId, entry.updateId),
+    title: entryTitle(entry),
+    url: `${storyUrl(ctx, entry.storyId)}#update-${entry.updateId}`,
+    // A retracted entry no longer points readers at what it retracted.
+    ...(!entry.retraction && entry.content.url ? { externalUrl: entry.content.url } : {}),
+    published: entry.recordedAt,
+    updated: entry.updatedAt,
+    contentHtml: entryHtml(entry),
+    authors: [{ name: entry.recordedBy }],
+    categories: entry.retraction ? [] : entryCategories(entry, head.topics),
+    ...(withLanguage ? { language: head.language } : {}),
+    corrected: entry.corrections.length > 0,
+    ...(entry.retraction ? { retraction: { when: entry.retraction.recordedAt, reason: entry.retraction.reason } } : {}),
   };
 }
+
+/**
+ * A story's subscription feed (latest changes first) or one of its archive pages.
+ * `prevArchive` is the newest complete archive page older than this document, if any.
+ */
+export function storyFeed(
+  head: StoryHead,
+  entries: TimelineEntry[],
+  ctx: FeedContext,
+  format: FeedFormat,
+  page: { archive?: ArchiveRange; prevArchive?: ArchiveRange; nextArchive?: ArchiveRange } = {},
+): FeedDocument {
+  const home = storyUrl(ctx, head.storyId);
+  const current = storyFeedUrl(ctx, head.storyId, format);
+  const archiveUrl = (range: ArchiveRange) => `${home}/${archiveUrlPath(range, format)}`;
+  const feedEntries = entries.map((entry) => feedEntry(entry, head, ctx));
+  return {
+    id: page.archive ? `${storyTag(ctx, head.storyId)}/archive/${page.archive.first}-${page.archive.last}` : storyTag(ctx, head.storyId),
+    title: head.headline,
+    subtitle: head.status === 'concluded' ? `Concluded. ${head.summary}` : head.summary,
+    // An archive page's time is that of its own latest change, so later events elsewhere in the
+    // story do not touch its bytes.
+    updated: page.archive ? latest(feedEntries.map((e) => e.updated)) ?? head.openedAt : head.lastEventAt,
+    language: head.language,
+    links: {
+      self: page.archive ? archiveUrl(page.archive) : current,
+      alternate: home,
+      ...(ctx.hubUrl && !page.archive ? { hub: ctx.hubUrl } : {}),
+      ...(page.prevArchive ? { prevArchive: archiveUrl(page.prevArchive) } : {}),
+      ...(page.nextArchive ? { nextArchive: archiveUrl(page.nextArchive) } : {}),
+      ...(page.archive ? { current } : {}),
+    },
+    archive: !!page.archive,
+    expired: head.status === 'concluded',
+    author: { name: 'Newsroom', uri: ctx.baseUrl + '/' },
+    entries: feedEntries,
+  };
+}
+
+/** The all-stories feed: the latest changes across the most recently active stories, newest first. */
+export function allStoriesFeed(
+  stories: { head: Pick<StoryHead, 'storyId' | 'topics' | 'language' | 'lastEventAt'>; entries: TimelineEntry[] }[],
+  ctx: FeedContext,
+  format: FeedFormat,
+  size: number,
+): FeedDocument {
+  const merged = stories
+    .flatMap(({ head, entries }) => entries.map((entry) => ({ head, entry })))
+    .sort((a, b) => b.entry.updatedAt.localeCompare(a.entry.updatedAt) || b.entry.updateId.localeCompare(a.entry.updateId))
+    .slice(0, size);
+  const languages = new Set(stories.map((s) => s.head.language));
+  const single = languages.size === 1 ? [...languages][0] : undefined;
+  return {
+    id: `${ctx.tagPrefix}stories`,
+    title: 'Newsroom: all stories',
+    subtitle: 'The latest updates of every developing story',
+    updated: latest(stories.map((s) => s.head.lastEventAt)) ?? '1970-01-01T00:00:00.000Z',
+    ...(single ? { language: single } : {}),
+    links: { self: allStoriesFeedUrl(ctx, format), alternate: ctx.baseUrl + '/', ...(ctx.hubUrl ? { hub: ctx.hubUrl } : {}) },
+    archive: false,
+    expired: false,
+    author: { name: 'Newsroom', uri: ctx.baseUrl + '/' },
+    entries: merged.map(({ head, entry }) => feedEntry(entry, head, ctx, !single)),
+  };
+}
+
+const latest = (times: string[]) => times.reduce<string | undefined>((max, t) => (max === undefined || t > max ? t : max), undefined);

@@ -20,7 +20,13 @@ export function baseApp(log: Log): Hono<Env> {
     const correlationId = c.req.header('x-correlation-id')?.slice(0, 100) || crypto.randomUUID();
     c.set('correlationId', correlationId);
     await next();
-    c.header('X-Correlation-Id', correlationId);
+    // On the response itself: c.header() after the handler re-creates the Response around a
+    // stream of its body, which costs cached bytes (feeds) the fast path of @hono/node-server.
+    try {
+      c.res.headers.set('X-Correlation-Id', correlationId);
+    } catch {
+      c.header('X-Correlation-Id', correlationId); // immutable headers (e.g. a fetched Response)
+    }
   });
   app.onError((error, c) => {
     const p = problemFor(error);

@@ -69,7 +69,7 @@ export function storyJson(
       self: `/api/stories/${head.storyId}`,
       page: `/stories/${head.storyId}`,
       events: `/api/stories/${head.storyId}/events`,
-      feeds: { atom: `/stories/${head.storyId}/feed.atom` },
+      feeds: { atom: `/stories/${head.storyId}/feed.atom`, rss: `/stories/${head.storyId}/feed.rss`, json: `/stories/${head.storyId}/feed.json` },
     },
   };
 }

@@ -4,23 +4,34 @@
  * Feeds are served from rendered bytes kept in memory, keyed by the story's head version. A
  * request costs no DynamoDB read while the cached head is fresh: locally the stream poller
  * invalidates a story the moment the projector moves it; on Lambda the head is re-checked at most
- * once per `headTtlMs`. Rendering reads the head plus the latest N entries: O(N), not O(story).
+ * once per `headTtlMs`. Rendering reads the head plus the latest N entries: O(N), not O(story);
+ * archive pages read N entries by creation version; the all-stories feed merges the latest N
+ * changes of at most N recently active stories.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { renderAtom } from '../feeds/atom';
-import { storyFeed, type FeedContext } from '../feeds/model';
-import { timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../projection/story-view';
+import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, previousArchive } from '../feeds/archive';
+import { allStoriesFeed, storyFeed, type FeedContext, type FeedFormat } from '../feeds/model';
+import { FEED_MEDIA_TYPES, renderFeed } from '../feeds/render';
+import { foldStory, timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../projection/story-view';
+import type { StoryEvent } from '../story/events';
 import { represent, type Representation } from '../http/conditional';
 import type { Tables } from './dynamo';
 import { EventStore } from './event-store';
 import { viewAtVersion, versionAsOf } from './time-travel';
 import { activeGeneration, ViewStore } from './view-store';
 
-export type FeedFormat = 'atom';
+export { FEED_FORMATS, type FeedFormat } from '../feeds/model';
+export { FEED_MEDIA_TYPES } from '../feeds/render';
 
-export const FEED_MEDIA_TYPES: Record<FeedFormat, string> = {
-  atom: 'application/atom+xml; charset=utf-8',
-};
+/**
+ * Archive pages: membership is fixed, but a correction or retraction of an entry in one changes its
+ * bytes (see shared/feeds/archive.ts), so they are cached long, not forever; the strong ETag makes
+ * the revalidation after a day a cheap 304.
+ */
+/** Rendered feeds kept in memory (least recently used dropped first). */
+const MAX_RENDERED = 1_000;
+
+export const ARCHIVE_CACHE_CONTROL = 'public, max-age=86400, stale-while-revalidate=3600';
 
 export interface ReaderOptions {
   feed: FeedContext;
@@ -41,6 +52,8 @@ export class StoryReader {
   private generation?: { name: string; checkedAt: number; store: ViewStore };
   private readonly heads = new Map<string, CachedHead>();
   private readonly rendered = new Map<string, { version: number; rep: Representation }>();
+  /** All-stories feeds, valid while the story list's fingerprint holds. */
+  private allStories?: { fingerprint: string; checkedAt: number; stale: boolean; reps: Map<FeedFormat, Representation> };
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -58,6 +71,12 @@ export class StoryReader {
     } else {
       this.heads.delete(storyId);
     }
+    // Any story's change may reach the all-stories feed: re-check the story list on the next read.
+    if (this.allStories) this.allStories.stale = true;
+  }
+
+  get feedSize(): number {
+    return this.options.feedSize ?? 50;
   }
 
   async views(): Promise<ViewStore> {
@@ -68,6 +87,7 @@ export class StoryReader {
       if (this.generation?.name !== name) {
         this.heads.clear();
         this.rendered.clear();
+        this.allStories = undefined;
       }
       this.generation = { name, checkedAt: now, store: new ViewStore(this.db, this.tables.views, name) };
     }
@@ -84,17 +104,91 @@ export class StoryReader {
     return head;
   }
 
+  /**
+   * A story's subscription feed: the latest `feedSize` changed entries, rendered once per head
+   * version. Costs the head read (cached) plus one query of `feedSize` items, whatever the story's length.
+   */
   async feed(storyId: string, format: FeedFormat): Promise<Representation | undefined> {
     const head = await this.head(storyId);
     if (!head) return undefined;
-    const key = `${storyId}\u0000${format}`;
-    const cached = this.rendered.get(key);
-    if (cached && cached.version === head.version) return cached.rep;
+    return this.cachedRender(`${storyId}\u0000${format}`, head.version, async () => {
+      const { items } = await (await this.views()).latestChanges(storyId, this.feedSize);
+      const prevArchive = newestCompleteArchive(head.version, this.feedSize);
+      const doc = storyFeed(head, items, this.options.feed, format, prevArchive ? { prevArchive } : {});
+      return represent(renderFeed(doc, format), FEED_MEDIA_TYPES[format], head.lastEventAt);
+    });
+  }
+
+  /** An RFC 5005 archive page `first-last`; undefined unless it is a complete page of this story. */
+  async archive(storyId: string, rangeText: string, format: FeedFormat): Promise<Representation | undefined> {
+    const range = parseArchiveRange(rangeText, this.feedSize);
+    if (!range) return undefined;
+    const head = await this.head(storyId);
+    if (!head || !isComplete(range, head.version)) return undefined;
+    return this.cachedRender(`${storyId}\u0000${format}\u0000${range.first}`, head.version, async () => {
+      const items = await (await this.views()).entriesByVersion(storyId, range.first, range.last);
+      const prev = previousArchive(range);
+      const next = nextArchive(range, head.version);
+      const doc = storyFeed(head, items, this.options.feed, format, {
+        archive: range,
+        ...(prev ? { prevArchive: prev } : {}),
+        ...(next ? { nextArchive: next } : {}),
+      });
+      return represent(renderFeed(doc, format), FEED_MEDIA_TYPES[format], doc.updated, ARCHIVE_CACHE_CONTROL);
+    });
+  }
+
+  /**
+   * The all-stories feed: the latest `feedSize` changes across stories, newest first. Reads the
+   * story list, then the latest changes of the most recently active stories only until no further
+   * story can have a newer change (its lastEventAt is older than the Nth change found), at most
+   * `feedSize` stories: bounded by the feed size, not by the stories' lengths.
+   */
+  async allStoriesFeed(format: FeedFormat): Promise<Representation> {
+    const ttl = this.options.headTtlMs ?? 1_000;
+    const now = Date.now();
+    const cached = this.allStories;
+    if (cached && !cached.stale && now - cached.checkedAt <= ttl) {
+      const rep = cached.reps.get(format);
+      if (rep) return rep;
+    }
     const views = await this.views();
-    const { items } = await views.latestChanges(storyId, this.options.feedSize ?? 50);
-    const doc = storyFeed(head, items, this.options.feed, format);
-    const rep = represent(renderAtom(doc), FEED_MEDIA_TYPES[format], head.lastEventAt);
-    this.rendered.set(key, { version: head.version, rep });
+    const stories = await views.listStories();
+    const fingerprint = stories.map((s) => `${s.storyId}:${s.version}`).join(',');
+    if (!this.allStories || this.allStories.fingerprint !== fingerprint) {
+      this.allStories = { fingerprint, checkedAt: now, stale: false, reps: new Map() };
+    }
+    this.allStories.checkedAt = now;
+    this.allStories.stale = false;
+    const state = this.allStories;
+    const hit = state.reps.get(format);
+    if (hit) return hit;
+
+    const size = this.feedSize;
+    const picked: { head: StoryHead; entries: TimelineEntry[] }[] = [];
+    const changeTimes: string[] = [];
+    for (const summary of stories.slice(0, size)) {
+      const nth = changeTimes.length >= size ? changeTimes.sort().reverse()[size - 1]! : undefined;
+      if (nth !== undefined && summary.lastEventAt < nth) break;
+      const [head, page] = await Promise.all([views.head(summary.storyId), views.latestChanges(summary.storyId, size)]);
+      if (!head) continue;
+      picked.push({ head, entries: page.items });
+      changeTimes.push(...page.items.map((e) => e.updatedAt));
+    }
+    const doc = allStoriesFeed(picked, this.options.feed, format, size);
+    const rep = represent(renderFeed(doc, format), FEED_MEDIA_TYPES[format], stories[0]?.lastEventAt);
+    state.reps.set(format, rep);
+    return rep;
+  }
+
+  private async cachedRender(key: string, version: number, render: () => Promise<Representation>): Promise<Representation> {
+    const cached = this.rendered.get(key);
+    this.rendered.delete(key);
+    const rep = cached && cached.version === version ? cached.rep : await render();
+    // Re-inserting keeps the Map in least-recently-used order; archive pages of long stories
+    // must not grow this cache without bound.
+    this.rendered.set(key, { version, rep });
+    if (this.rendered.size > MAX_RENDERED) this.rendered.delete(this.rendered.keys().next().value!);
     return rep;
   }
 

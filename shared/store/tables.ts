@@ -4,12 +4,27 @@
  */
 import {
   CreateTableCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
+  waitUntilTableNotExists,
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { Tables } from './dynamo';
+
+/**
+ * The views table's local secondary indexes (all project ALL). infra/ builds the same ones from
+ * this list, so local and AWS tables cannot drift apart.
+ */
+export const VIEW_INDEXES = [
+  /** Entries by the version of their latest change: subscription feeds. */
+  { name: 'byChange', sortKey: 'changeKey' },
+  /** Entries by when they happened: the timeline. */
+  { name: 'byTimeline', sortKey: 'timelineKey' },
+  /** Entries by the version that created them: feed archive pages (RFC 5005). */
+  { name: 'byVersion', sortKey: 'versionKey' },
+] as const;
 
 export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
   return [
@@ -32,31 +47,20 @@ export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'changeKey', AttributeType: 'S' },
-        { AttributeName: 'timelineKey', AttributeType: 'S' },
+        ...VIEW_INDEXES.map(({ sortKey }) => ({ AttributeName: sortKey, AttributeType: 'S' as const })),
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
-      LocalSecondaryIndexes: [
-        {
-          IndexName: 'byChange',
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'changeKey', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-        {
-          IndexName: 'byTimeline',
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'timelineKey', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
+      LocalSecondaryIndexes: VIEW_INDEXES.map(({ name, sortKey }) => ({
+        IndexName: name,
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
     },
     {
       TableName: tables.idempotency,
@@ -67,17 +71,32 @@ export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
   ];
 }
 
-/** Creates any missing table; safe to run on every start. */
-export async function ensureTables(client: DynamoDBClient, tables: Tables): Promise<void> {
+/**
+ * Creates any missing table; safe to run on every start. A views table whose indexes differ from
+ * the definition (made by an older version) is dropped and created anew: views are projections,
+ * rebuilt from the events table, and a DynamoDB table cannot gain a local index in place. The
+ * events table is never touched. Returns the names of tables created.
+ */
+export async function ensureTables(client: DynamoDBClient, tables: Tables): Promise<string[]> {
+  const created: string[] = [];
   for (const definition of tableDefinitions(tables)) {
+    const name = definition.TableName!;
+    let existing: Awaited<ReturnType<typeof describe>>;
     try {
-      await client.send(new DescribeTableCommand({ TableName: definition.TableName }));
-      continue;
+      existing = await describe(client, name);
     } catch (error) {
       if (!(error instanceof Error) || error.name !== 'ResourceNotFoundException') throw error;
+      existing = undefined;
     }
+    if (existing && name === tables.views && !sameIndexes(existing.LocalSecondaryIndexes, definition.LocalSecondaryIndexes)) {
+      await client.send(new DeleteTableCommand({ TableName: name }));
+      await waitUntilTableNotExists({ client, maxWaitTime: 60 }, { TableName: name });
+      existing = undefined;
+    }
+    if (existing) continue;
     await client.send(new CreateTableCommand(definition));
-    if (definition.TableName === tables.idempotency) {
+    created.push(name);
+    if (name === tables.idempotency) {
       await client.send(
         new UpdateTimeToLiveCommand({
           TableName: tables.idempotency,
@@ -86,4 +105,14 @@ export async function ensureTables(client: DynamoDBClient, tables: Tables): Prom
       );
     }
   }
+  return created;
+}
+
+async function describe(client: DynamoDBClient, name: string) {
+  return (await client.send(new DescribeTableCommand({ TableName: name }))).Table;
+}
+
+function sameIndexes(a: { IndexName?: string }[] | undefined, b: { IndexName?: string }[] | undefined): boolean {
+  const names = (list: { IndexName?: string }[] | undefined) => (list ?? []).map((i) => i.IndexName).sort().join(',');
+  return names(a) === names(b);
 }

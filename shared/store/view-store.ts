@@ -4,7 +4,8 @@
  *
  *   pk `<gen>#story#<id>`  sk `head`          the story head (headline, status, version, counts)
  *                          sk `u#<updateId>`  one timeline entry per article/statement,
- *                                             LSI byChange (latest changes: feeds) and byTimeline
+ *                                             LSI byChange (latest changes: feeds), byTimeline
+ *                                             and byVersion (creation version: feed archives)
  *                          sk `k#<version>`   key points (headline changes)
  *                          sk `p#<name>`      people quoted, with statement counts
  *                          sk `o#<outlet>`    sources
@@ -148,7 +149,7 @@ const decodeCursor = (cursor: string | undefined, pk: string): Item | undefined 
 
 function strip<T>(item: Item | undefined): T | undefined {
   if (!item) return undefined;
-  const { pk: _pk, sk: _sk, changeKey: _c, timelineKey: _t, ...rest } = item;
+  const { pk: _pk, sk: _sk, changeKey: _c, timelineKey: _t, versionKey: _v, ...rest } = item;
   return rest as T;
 }
 
@@ -211,6 +212,22 @@ export class ViewStore {
       limit,
       cursor,
     );
+  }
+
+  /** Entries created by events `first..last` (at most `last - first + 1`): one feed archive page. */
+  async entriesByVersion(storyId: string, first: number, last: number): Promise<TimelineEntry[]> {
+    return (
+      await this.queryPage<TimelineEntry>(
+        {
+          IndexName: 'byVersion',
+          KeyConditionExpression: 'pk = :pk AND versionKey BETWEEN :first AND :last',
+          ExpressionAttributeValues: { ':first': changeKey(first), ':last': changeKey(last) },
+          ScanIndexForward: false,
+        },
+        storyId,
+        last - first + 1,
+      )
+    ).items;
   }
 
   /** Entries by when they happened (occurredAt, then version). */
@@ -512,6 +529,7 @@ export class ViewStore {
       sk: `u#${entry.updateId}`,
       changeKey: changeKey(entry.changeVersion),
       timelineKey: timelineKey(entry),
+      versionKey: changeKey(entry.version),
       ...entry,
     };
   }

@@ -48,6 +48,10 @@ async function start(port: number): Promise<{ url: string; proc: ChildProcess }>
   return { url, proc };
 }
 
+/** Resolves once the process has exited, even if it already has. */
+const exited = (proc: ChildProcess) =>
+  new Promise<void>((resolve) => (proc.exitCode !== null || proc.signalCode !== null ? resolve() : proc.once('exit', () => resolve())));
+
 async function allEvents(url: string): Promise<StoryEvent[]> {
   const events: StoryEvent[] = [];
   let next: string | undefined = `/api/stories/${STORY}/events?limit=1000`;
@@ -85,7 +89,7 @@ describe('crash recovery', () => {
     process.kill(-first.proc.pid!, 'SIGKILL');
     stop = true;
     await load;
-    await new Promise((r) => first.proc.once('exit', r));
+    await exited(first.proc);
 
     const second = await start(port);
     child = second.proc;
@@ -115,6 +119,6 @@ describe('crash recovery', () => {
     const replayed = (await (await fetch(`${second.url}/api/stories/${STORY}?version=${folded.head.version}`)).json()) as Json;
     expect(normalise(live)).toEqual(normalise(replayed));
     process.kill(-second.proc.pid!, 'SIGTERM');
-    await new Promise((r) => second.proc.once('exit', r));
+    await exited(second.proc);
   }, 180_000);
 });

@@ -52,6 +52,7 @@ const views = (actions: string[]) => ({
   views: actions,
   'views/index/byChange': actions,
   'views/index/byTimeline': actions,
+  'views/index/byVersion': actions,
 });
 
 describe('events table', () => {
@@ -84,7 +85,7 @@ describe('events table', () => {
 });
 
 describe('views and idempotency tables', () => {
-  it('views: pk/sk with the byChange and byTimeline local indexes, projection ALL', () => {
+  it('views: pk/sk with the byChange, byTimeline and byVersion local indexes, projection ALL', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -105,6 +106,14 @@ describe('views and idempotency tables', () => {
           KeySchema: [
             { AttributeName: 'pk', KeyType: 'HASH' },
             { AttributeName: 'timelineKey', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'byVersion',
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'versionKey', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
         },

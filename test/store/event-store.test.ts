@@ -106,3 +106,29 @@ describe('event store', () => {
     expect(await store.events.headVersion('idem')).toBe(2);
   });
 });
+
+describe('tables', () => {
+  it('a views table with outdated indexes is recreated; the events table is left alone', async () => {
+    const { CreateTableCommand, DescribeTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { clientConfig } = await import('../../shared/store/dynamo');
+    const { ensureTables, tableDefinitions } = await import('../../shared/store/tables');
+    const admin = new DynamoDBClient(clientConfig(store.endpoint));
+    const suffix = ulid().toLowerCase().slice(-8);
+    const tables = { events: `old-events-${suffix}`, views: `old-views-${suffix}`, idempotency: `old-idem-${suffix}` };
+    const [events, views] = tableDefinitions(tables);
+    // An older version's views table: only two of the indexes.
+    await admin.send(new CreateTableCommand(events!));
+    await admin.send(
+      new CreateTableCommand({
+        ...views!,
+        AttributeDefinitions: views!.AttributeDefinitions!.filter((a) => a.AttributeName !== 'versionKey'),
+        LocalSecondaryIndexes: views!.LocalSecondaryIndexes!.slice(0, 2),
+      }),
+    );
+    expect(await ensureTables(admin, tables)).toEqual([tables.views, tables.idempotency]);
+    const described = await admin.send(new DescribeTableCommand({ TableName: tables.views }));
+    expect(described.Table?.LocalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['byChange', 'byTimeline', 'byVersion']);
+    expect(await ensureTables(admin, tables)).toEqual([]);
+    admin.destroy();
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * Feed serving bars (DESIGN.md §6), side by side in one process on DynamoDB Local:
+ * (a) feed GET requests/s of the read app (Hono on @hono/node-server, as `npm start` serves it)
+ *     vs a plain node:http server returning the same bytes from memory: ≥ 0.5;
+ * (b) 304 (If-None-Match) requests/s vs the 200 rate: > 1;
+ * (c) feed GET latency, cold (a fresh reader: generation pointer, head and N entries read and
+ *     rendered, N = 10 so both feeds hold as many entries) for a story of 100,000 updates vs one
+ *     of 10: ≤ 1.2.
+ * Load: bounded-duration loops with keep-alive agents against 127.0.0.1 only.
+ */
+import { Agent, createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { serve, type ServerType } from '@hono/node-server';
+import { readApp } from '../../shared/http/read-app';
+import { foldStory } from '../../shared/projection/story-view';
+import { clientConfig, documentClient, type Tables } from '../../shared/store/dynamo';
+import { StoryReader } from '../../shared/store/story-reader';
+import { ensureTables } from '../../shared/store/tables';
+import { ViewStore } from '../../shared/store/view-store';
+import { startDynamoLocal } from '../../functions/local/dynamodb-local';
+import { generatedStory } from '../feeds/support';
+import { ms, percentile, type Bench, type BenchResult } from './harness';
+
+const LONG = Number(process.env.FEEDS_BENCH_UPDATES ?? 100_000);
+const SECONDS = Number(process.env.FEEDS_BENCH_SECONDS ?? 4);
+const CONCURRENCY = 16;
+const COLD_SAMPLES = 60;
+
+interface Loaded {
+  perSecond: number;
+  statuses: Map<number, number>;
+}
+
+/** Keeps CONCURRENCY requests in flight on keep-alive sockets for `seconds`; counts completions. */
+async function load(url: string, headers: Record<string, string>, seconds: number): Promise<Loaded> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const target = new URL(url);
+  const statuses = new Map<number, number>();
+  const deadline = performance.now() + seconds * 1000;
+  let done = 0;
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request({ host: target.hostname, port: target.port, path: target.pathname, agent, headers }, (res) => {
+        res.on('data', () => {});
+        res.on('end', () => {
+          statuses.set(res.statusCode ?? 0, (statuses.get(res.statusCode ?? 0) ?? 0) + 1);
+          done++;
+          resolve();
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline) await one();
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  return { perSecond: done / elapsed, statuses };
+}
+
+async function get(url: string): Promise<{ status: number; etag: string; body: Buffer; type: string }> {
+  const res = await fetch(url);
+  return { status: res.status, etag: res.headers.get('etag') ?? '', type: res.headers.get('content-type') ?? '', body: Buffer.from(await res.arrayBuffer()) };
+}
+
+export const bench: Bench = {
+  name: `feeds: serving cached bytes, 304s, and a story of ${LONG.toLocaleString('en')} updates vs 10`,
+  async run(): Promise<BenchResult[]> {
+    const dynamo = await startDynamoLocal({});
+    const tables: Tables = { events: 'bench-events', views: 'bench-views', idempotency: 'bench-idem' };
+    const admin = new DynamoDBClient(clientConfig(dynamo.endpoint));
+    const db = documentClient(clientConfig(dynamo.endpoint));
+    const servers: (Server | ServerType)[] = [];
+    try {
+      await ensureTables(admin, tables);
+      const views = new ViewStore(db, tables.views);
+      const t0 = performance.now();
+      for (const [id, n] of [['short', 10], ['long', LONG]] as const) {
+        const view = foldStory(generatedStory(id, n).events)!;
+        await views.writeView({ ...view, entries: view.entries.values() }, 8);
+      }
+      console.log(`  wrote the stories (${LONG.toLocaleString('en')} + 10 updates) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+      const feed = { baseUrl: 'http://127.0.0.1', tagPrefix: 'tag:bench,2026:' };
+      const quiet = { info() {}, warn() {}, error() {} };
+      const listen = async (fetchFn: (req: Request) => Response | Promise<Response>) => {
+        const server = await new Promise<ServerType>((resolve) => {
+          const s = serve({ fetch: fetchFn, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+        });
+        servers.push(server);
+        return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      };
+      const newApp = (feedSize = 50) =>
+        readApp({ reader: new StoryReader(db, tables, { feed, feedSize, headTtlMs: Number.POSITIVE_INFINITY }), log: quiet, health: async () => true });
+      const ours = await listen(newApp().fetch);
+      const feedPath = '/stories/long/feed.atom';
+      const served = await get(ours + feedPath);
+      if (served.status !== 200) throw new Error(`feed GET answered ${served.status}`);
+
+      // The baseline: the same bytes and headers from memory, no framework.
+      const plain = createServer((_req, res) => {
+        res.writeHead(200, { 'Content-Type': served.type, ETag: served.etag, 'Content-Length': served.body.byteLength }).end(served.body);
+      });
+      await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+      servers.push(plain);
+      const plainUrl = `http://127.0.0.1:${(plain.address() as AddressInfo).port}${feedPath}`;
+
+      await load(ours + feedPath, {}, 1); // warm-up: JIT, sockets
+      const baseline = await load(plainUrl, {}, SECONDS);
+      const ok = await load(ours + feedPath, {}, SECONDS);
+      const notModified = await load(ours + feedPath, { 'If-None-Match': served.etag }, SECONDS);
+      if ((ok.statuses.get(200) ?? 0) === 0 || (notModified.statuses.get(304) ?? 0) === 0 || ok.statuses.size !== 1 || notModified.statuses.size !== 1) {
+        throw new Error(`unexpected statuses: 200-run ${[...ok.statuses]} 304-run ${[...notModified.statuses]}`);
+      }
+
+      // Cold GETs: each through a fresh reader (nothing cached), alternating the two stories. The
+      // feed size is 10 here so that both feeds carry 10 entries: the bar compares story lengths,
+      // not feed sizes.
+      let current = newApp(10);
+      const coldUrl = await listen((req) => current.fetch(req));
+      const cold: Record<'short' | 'long', number[]> = { short: [], long: [] };
+      for (let i = 0; i < COLD_SAMPLES + 5; i++) {
+        for (const id of ['short', 'long'] as const) {
+          current = newApp(10);
+          const started = performance.now();
+          const res = await get(`${coldUrl}/stories/${id}/feed.atom`);
+          const took = performance.now() - started;
+          if (res.status !== 200) throw new Error(`cold GET of ${id} answered ${res.status}`);
+          if (i >= 5) cold[id].push(took);
+        }
+      }
+      const [shortP50, longP50] = [percentile(cold.short, 50), percentile(cold.long, 50)];
+      const rps = (n: number) => `${n.toFixed(0)} req/s`;
+      return [
+        {
+          bar: 'Feed GET throughput',
+          method: `${CONCURRENCY} keep-alive connections for ${SECONDS} s: GET ${feedPath} (${served.body.byteLength} B Atom) from the read app vs a plain node:http server sending the same bytes`,
+          measured: rps(ok.perSecond),
+          baseline: rps(baseline.perSecond),
+          ratio: ok.perSecond / baseline.perSecond,
+          target: '≥ 0.5',
+          pass: ok.perSecond / baseline.perSecond >= 0.5,
+        },
+        {
+          bar: 'Feed 304 throughput',
+          method: `the same load with If-None-Match: the current ETag (every answer a 304) vs the 200 rate`,
+          measured: rps(notModified.perSecond),
+          baseline: rps(ok.perSecond),
+          ratio: notModified.perSecond / ok.perSecond,
+          target: '> 1',
+          pass: notModified.perSecond > ok.perSecond,
+        },
+        {
+          bar: 'Feed GET, long story',
+          method: `p50 of ${COLD_SAMPLES} cold GETs (fresh reader: generation pointer, head and the latest 10 entries read, then rendered) of the Atom feed of a story of ${LONG.toLocaleString('en')} updates vs one of 10 (feed size 10)`,
+          measured: ms(longP50),
+          baseline: ms(shortP50),
+          ratio: longP50 / shortP50,
+          target: '≤ 1.2',
+          pass: longP50 / shortP50 <= 1.2,
+        },
+      ];
+    } finally {
+      for (const s of servers) {
+        (s as Server).closeAllConnections?.();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
+      admin.destroy();
+      db.destroy();
+      await dynamo.stop();
+    }
+  },
+};
