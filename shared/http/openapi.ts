@@ -196,6 +196,35 @@ const idempotencyKeyHeader = {
   schema: { type: 'string', pattern: `^[\\x21-\\x7e]{1,${MAX_IDEMPOTENCY_KEY}}$` },
 };
 
+const FEEDS = [
+  ['atom', 'Atom 1.0', 'application/atom+xml'],
+  ['rss', 'RSS 2.0', 'application/rss+xml'],
+  ['json', 'JSON Feed 1.1', 'application/feed+json'],
+] as const;
+
+/** Per-story and all-stories feeds in each format (DESIGN.md §3). */
+function feedPaths() {
+  const feed = (format: string, name: string, mediaType: string, perStory: boolean) => ({
+    get: {
+      tags: ['read'],
+      operationId: `${perStory ? 'story' : 'all'}${format[0]!.toUpperCase()}${format.slice(1)}Feed`,
+      summary: perStory ? `The story's ${name} feed` : `${name} feed of all stories`,
+      ...(perStory ? { parameters: [storyIdParameter] } : {}),
+      responses: {
+        '200': { description: 'The feed; its bytes change only when its content does.', headers: conditionalGet, content: { [mediaType]: { schema: { type: 'string' } } } },
+        '304': { description: 'Not modified.' },
+        ...(perStory ? { '404': problemResponse('No such story.') } : {}),
+      },
+    },
+  });
+  return Object.fromEntries(
+    FEEDS.flatMap(([format, name, mediaType]) => [
+      [`/stories/{id}/feed.${format}`, feed(format, name, mediaType, true)],
+      [`/feed.${format}`, feed(format, name, mediaType, false)],
+    ]),
+  );
+}
+
 let cached: Record<string, unknown> | undefined;
 
 export function openApiDocument(): Record<string, unknown> {
@@ -285,14 +314,23 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
-      '/stories/{id}/feed.atom': {
+      ...feedPaths(),
+      '/': {
         get: {
           tags: ['read'],
-          operationId: 'storyAtomFeed',
-          summary: "The story's Atom 1.0 feed",
+          operationId: 'frontPage',
+          summary: 'HTML front page: stories, newest activity first',
+          responses: { '200': { description: 'The page.', headers: conditionalGet, content: { 'text/html': { schema: { type: 'string' } } } } },
+        },
+      },
+      '/stories/{id}': {
+        get: {
+          tags: ['read'],
+          operationId: 'storyPage',
+          summary: 'HTML live page of one story, with feed autodiscovery links',
           parameters: [storyIdParameter],
           responses: {
-            '200': { description: 'The feed.', headers: conditionalGet, content: { 'application/atom+xml': { schema: { type: 'string' } } } },
+            '200': { description: 'The page.', headers: conditionalGet, content: { 'text/html': { schema: { type: 'string' } } } },
             '304': { description: 'Not modified.' },
             '404': problemResponse('No such story.'),
           },
