@@ -51,27 +51,37 @@ async function readJson(c: Context): Promise<{ ok: true; body: unknown } | Refus
       errors: [{ pointer: '', detail: `is larger than ${MAX_BODY_BYTES} bytes` }],
     }),
   );
-  if (Number(c.req.header('content-length') ?? 0) > MAX_BODY_BYTES) return tooLarge;
-  // Read the stream ourselves and stop at the limit: a body without Content-Length (chunked)
-  // must not be buffered whole before it is refused.
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = c.req.raw.body?.getReader();
-  if (reader) {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_BODY_BYTES) {
-        await reader.cancel().catch(() => undefined);
-        return tooLarge;
+  const declared = c.req.header('content-length');
+  let bytes: Uint8Array;
+  if (declared !== undefined) {
+    // The HTTP parser holds the body to its Content-Length, so a declared size within the limit
+    // can be read whole, on @hono/node-server's direct (no web stream) path: the common, fast case.
+    if (!/^\d+$/.test(declared) || Number(declared) > MAX_BODY_BYTES) return tooLarge;
+    bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (bytes.byteLength > MAX_BODY_BYTES) return tooLarge;
+  } else {
+    // No Content-Length (chunked): count while reading and stop at the limit, so such a body is
+    // never buffered whole before it is refused.
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = c.req.raw.body?.getReader();
+    if (reader) {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > MAX_BODY_BYTES) {
+          await reader.cancel().catch(() => undefined);
+          return tooLarge;
+        }
+        chunks.push(value);
       }
-      chunks.push(value);
     }
+    bytes = Buffer.concat(chunks);
   }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     return refuse(problem(400, 'malformed-json', 'The body is not UTF-8', { detail: 'the body is not valid UTF-8', errors: [{ pointer: '', detail: 'is not valid UTF-8' }] }));
   }
@@ -160,6 +170,11 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
 
   const refused = (c: Context<Env>, r: Refusal) => problemResponse(c, { ...r.problem, instance: c.req.path }, r.headers);
 
+  /** After the response is on its way: the nudged poller's reads should not delay this answer. */
+  const stored = (storyId: string) => {
+    if (deps.onWrite) setImmediate(() => deps.onWrite?.(storyId));
+  };
+
   const created = (c: Context<Env>, result: WriteResult, location: string) => {
     c.header('Location', location);
     c.header('ETag', `"${result.body.version}"`);
@@ -174,7 +189,7 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
     const input = openStorySchema.safeParse(admitted.body);
     if (!input.success) return refused(c, refuse(validationProblem(input.error)));
     const result = await deps.writer.openStory(input.data, writeContext(c, admitted.editor));
-    if (!result.replayed) deps.onWrite?.(input.data.id);
+    if (!result.replayed) stored(input.data.id);
     return created(c, result, `/api/stories/${input.data.id}`);
   });
 
@@ -189,7 +204,7 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
     const input = updateSchema.safeParse(admitted.body);
     if (!input.success) return refused(c, refuse(validationProblem(input.error)));
     const result = await deps.writer.recordUpdate(storyId, input.data, writeContext(c, admitted.editor));
-    if (!result.replayed) deps.onWrite?.(storyId);
+    if (!result.replayed) stored(storyId);
     return created(c, result, `/api/stories/${storyId}/events?after=${result.body.version - 1}&limit=1`);
   });
 
