@@ -121,6 +121,7 @@ describe('fuzzing the write API', () => {
     const ids: string[] = [];
     const statuses = new Map<number, number>();
     let runs = 0;
+    const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 
     await fc.assert(
       fc.asyncProperty(target, payload, openPayload, headers, async (path, build, open, h) => {
@@ -148,7 +149,7 @@ describe('fuzzing the write API', () => {
           expect(text).not.toMatch(/\n\s+at |node_modules/);
         }
       }),
-      { numRuns: 4000, interruptAfterTimeLimit: 25_000, markInterruptAsFailure: false, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31) },
+      { numRuns: 4000, interruptAfterTimeLimit: 25_000, markInterruptAsFailure: false, seed },
     );
 
     expect(runs).toBeGreaterThan(1000);
@@ -168,8 +169,13 @@ describe('fuzzing the write API', () => {
         return view.ok && ((await view.json()) as { version: number }).version === stored.length ? true : undefined;
       }, 20_000);
       const atom = await (await api.get(`/stories/${storyId}/feed.atom`)).text();
-      await assertWellFormedXml(atom);
-      await assertValidAtom(atom);
+      try {
+        await assertWellFormedXml(atom);
+        await assertValidAtom(atom);
+      } catch (error) {
+        // The seed reproduces the run: FUZZ_SEED=<seed> npx vitest run test/api/fuzz.test.ts
+        throw new Error(`${storyId} feed invalid (FUZZ_SEED=${seed}): ${(error as Error).message}\n${atom.slice(0, 4000)}`);
+      }
     }
     const acknowledgedStored = (await api.eventCount('fuzz-a')) + (await api.eventCount('fuzz-b')) - 1;
     expect(acknowledgedStored).toBe(acknowledged.size);
