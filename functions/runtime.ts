@@ -3,13 +3,13 @@
  * configuration from the environment, created once per process.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { DEFAULT_TAG_PREFIX, type FeedContext } from '../shared/feeds/model';
 import { documentClient, tablesFromEnv, type Tables } from '../shared/store/dynamo';
 import { EventStore } from '../shared/store/event-store';
 import { StoryReader } from '../shared/store/story-reader';
-import { StoryWriter, type IdempotencyRecord, type ViewReader } from '../shared/store/story-writer';
+import { IdempotencyStore } from '../shared/store/idempotency-store';
+import { StoryWriter, type ViewReader } from '../shared/store/story-writer';
 import { activeGeneration, ViewStore } from '../shared/store/view-store';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -48,12 +48,7 @@ export function createWriter(rt: Runtime, options: { now?: () => string } = {}):
   return new StoryWriter(
     rt.events,
     liveViews(rt),
-    {
-      table: rt.tables.idempotency,
-      get: async (id) =>
-        (await rt.db.send(new GetCommand({ TableName: rt.tables.idempotency, Key: { id }, ConsistentRead: true })))
-          .Item as IdempotencyRecord | undefined,
-    },
+    new IdempotencyStore(rt.db, rt.tables.idempotency),
     { newId: () => ulid(), ...options },
   );
 }

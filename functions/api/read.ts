@@ -1,9 +1,15 @@
-/** Lambda: public reads (views, feeds, pages, the raw log). */
+/** Lambda: public reads (views, feeds, pages, the raw log, the OpenAPI document). */
+import type { Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { readApp } from '../../shared/http/read-app';
 import { createReader, createRuntime, feedContext, logger, storeIsReachable } from '../runtime';
 
 const rt = createRuntime();
 const reader = createReader(rt, feedContext());
+const app = handle(readApp({ reader, log: logger, health: () => storeIsReachable(rt) }));
 
-export const handler = handle(readApp({ reader, log: logger, health: () => storeIsReachable(rt) }));
+/** Adds the Lambda request id and function details to every log line of the invocation. */
+export const handler = async (event: Parameters<typeof app>[0], context: Context) => {
+  logger.addContext(context);
+  return app(event, context);
+};

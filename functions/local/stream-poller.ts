@@ -196,7 +196,16 @@ export class StreamPoller {
       state.closed = true;
       return false;
     }
-    const out = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.batchSize ?? 100 }));
+    let out;
+    try {
+      out = await this.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.options.batchSize ?? 100 }));
+    } catch (error) {
+      // A refused iterator is not retried as is: DynamoDB Local refuses (TrimmedDataAccess) a
+      // TRIM_HORIZON iterator taken while the shard was still empty, and iterators expire. The
+      // next poll takes a fresh one from the checkpoint.
+      state.iterator = undefined;
+      throw error;
+    }
     const records = out.Records ?? [];
     if (records.length === 0) {
       state.iterator = out.NextShardIterator;

@@ -46,7 +46,8 @@ export type AuthResult = { ok: true; editor: Editor } | { ok: false; reason: 'mi
 
 export function authenticate(header: string | undefined, tokens: TokenTable): AuthResult {
   if (!header) return { ok: false, reason: 'missing' };
-  const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header.trim());
+  // RFC 6750 b64token; the scheme name is case-insensitive (RFC 9110 §11.1).
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim());
   if (!match) return { ok: false, reason: 'malformed' };
   const presented = sha256(match[1]!);
   let found: Editor | undefined;

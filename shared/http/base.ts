@@ -12,7 +12,8 @@ export interface Log {
   error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
-export type Env = { Variables: { correlationId: string } };
+/** `editor` is set by the write API once a token is accepted (for its logs). */
+export type Env = { Variables: { correlationId: string; editor?: string } };
 
 export function baseApp(log: Log): Hono<Env> {
   const app = new Hono<Env>();

@@ -33,8 +33,9 @@ export function problemResponse(c: Context, p: Problem, headers: Record<string, 
   });
 }
 
+/** RFC 6901 pointer: `''` is the whole body, `/speaker/name` a field. Header faults use `/headers/<name>`. */
 export function pointerOf(path: readonly PropertyKey[]): string {
-  return '/' + path.map((part) => String(part).replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+  return path.map((part) => '/' + String(part).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 }
 
 export function validationProblem(error: z.ZodError, prefix: readonly PropertyKey[] = []): Problem {
@@ -43,11 +44,11 @@ export function validationProblem(error: z.ZodError, prefix: readonly PropertyKe
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ pointer: pointerOf([...prefix, ...issue.path, key]), detail: 'is not a known field' }));
     }
-    return [{ pointer: pointer === '/' ? '/' : pointer, detail: issue.message }];
+    return [{ pointer, detail: issue.message }];
   }).flat();
   const first = errors[0];
   return problem(400, 'validation', 'The request is not valid', {
-    detail: first ? `${first.pointer}: ${first.detail}` : 'invalid request',
+    detail: first ? `${first.pointer || 'the body'}: ${first.detail}` : 'invalid request',
     errors,
   });
 }

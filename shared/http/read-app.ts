@@ -1,13 +1,16 @@
 /** Public reads: the story list, the developing-story view, the raw log, health, and the feeds. */
 import type { Context, Hono } from 'hono';
-import * as z from 'zod';
+import type * as z from 'zod';
 import { orderedEntries, type StoryReader } from '../store/story-reader';
 import type { StoryHead, StoryView, TimelineEntry, KeyPoint, Person, Source } from '../projection/story-view';
 import { baseApp, type Env, type Log } from './base';
-import { LIVE_CACHE_CONTROL, represent, respond } from './conditional';
+import { IMMUTABLE_CACHE_CONTROL, LIVE_CACHE_CONTROL, represent, respond, type Representation } from './conditional';
 import { feedRoutes } from './feed-routes';
+import { openApiDocument } from './openapi';
 import { pageRoutes } from './page-routes';
 import { problem, problemResponse, validationProblem } from './problem';
+import { eventsQuery, viewQuery } from './read-queries';
+import { storyIdSchema } from '../story/updates';
 
 export interface ReadDeps {
   reader: StoryReader;
@@ -16,18 +19,6 @@ export interface ReadDeps {
   health: () => Promise<boolean>;
 }
 
-
-const viewQuery = z.strictObject({
-  version: z.coerce.number().int().min(1).optional(),
-  asOf: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-  cursor: z.string().max(2000).optional(),
-});
-
-const eventsQuery = z.strictObject({
-  after: z.coerce.number().int().min(0).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-});
 
 const json = (value: unknown) => JSON.stringify(value);
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -87,6 +78,13 @@ function viewOf(view: StoryView) {
 export function readApp(deps: ReadDeps): Hono<Env> {
   const app = baseApp(deps.log);
   const { reader } = deps;
+  let openApi: Representation | undefined;
+
+  // Generated from the zod schemas once per process; its bytes never change while it runs.
+  app.get('/api/openapi.json', (c) => {
+    openApi ??= represent(json(openApiDocument()), JSON_TYPE, undefined, 'public, max-age=300');
+    return respond(c.req.raw, openApi);
+  });
 
   app.get('/health', async (c) => {
     const ok = await deps.health().catch(() => false);
@@ -105,10 +103,14 @@ export function readApp(deps: ReadDeps): Hono<Env> {
     if (!q.success) return queryProblem(c, q.error);
     const storyId = c.req.param('id');
     const notFound = () => problemResponse(c, problem(404, 'not-found', 'No such story', { detail: `story ${storyId} was not found` }));
+    if (!storyIdSchema.safeParse(storyId).success) return notFound();
     if (q.data.version !== undefined || q.data.asOf !== undefined) {
+      // A fold of the log up to that point; nothing at all before the story was opened.
       const view = await reader.viewAt(storyId, q.data);
       if (!view || (q.data.version !== undefined && view.head.version < q.data.version)) return notFound();
-      return respond(c.req.raw, represent(json(viewOf(view)), JSON_TYPE, view.head.lastEventAt));
+      // Version N of an append-only log never changes; a past time could still gain events recorded in its second.
+      const cache = q.data.version !== undefined ? IMMUTABLE_CACHE_CONTROL : LIVE_CACHE_CONTROL;
+      return respond(c.req.raw, represent(json(viewOf(view)), JSON_TYPE, view.head.lastEventAt, cache));
     }
     const views = await reader.views();
     const head = await views.head(storyId);
@@ -127,10 +129,12 @@ export function readApp(deps: ReadDeps): Hono<Env> {
     const q = eventsQuery.safeParse(c.req.query());
     if (!q.success) return queryProblem(c, q.error);
     const storyId = c.req.param('id');
+    if (!storyIdSchema.safeParse(storyId).success) return problemResponse(c, problem(404, 'not-found', 'No such story', { detail: 'no story has this id' }));
     const limit = q.data.limit ?? 100;
     const after = q.data.after ?? 0;
     const page = await reader.events.read(storyId, { after, limit });
-    if (page.events.length === 0 && after === 0) {
+    // An empty page past the end of a real story is an answer; for no story at all it is a 404.
+    if (page.events.length === 0 && (after === 0 || (await reader.events.headVersion(storyId)) === 0)) {
       return problemResponse(c, problem(404, 'not-found', 'No such story', { detail: `story ${storyId} was not found` }));
     }
     const last = page.events.at(-1)?.metadata.version;
@@ -143,7 +147,7 @@ export function readApp(deps: ReadDeps): Hono<Env> {
     // A full page of an append-only log never changes; a partial one grows.
     return respond(
       c.req.raw,
-      represent(json(body), JSON_TYPE, page.events.at(-1)?.metadata.recordedAt, full ? 'public, max-age=31536000, immutable' : LIVE_CACHE_CONTROL),
+      represent(json(body), JSON_TYPE, page.events.at(-1)?.metadata.recordedAt, full ? IMMUTABLE_CACHE_CONTROL : LIVE_CACHE_CONTROL),
     );
   });
 

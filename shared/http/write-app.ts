@@ -1,156 +1,210 @@
-/** The editors' write API: authenticated, validated, idempotent appends. */
-import type { Context } from 'hono';
+/**
+ * The editors' write API: authenticated, rate-limited, validated, idempotent appends.
+ *
+ * Every refusal is decided here before the writer is called (401, 429, 415, 413, 400) or by a
+ * typed error from the writer (404, 409, 412, 422), mapped once in problem.ts. Nothing is stored
+ * for a refused request.
+ */
+import type { Context, Hono } from 'hono';
 import { ValidationError } from '../errors';
 import { openStorySchema, storyIdSchema, updateSchema } from '../story/updates';
-import type { StoryWriter, WriteResult } from '../store/story-writer';
-import { authenticate, type TokenTable } from './auth';
+import type { StoryWriter, WriteContext, WriteResult } from '../store/story-writer';
+import { authenticate, type Editor, type TokenTable } from './auth';
 import { baseApp, type Env, type Log } from './base';
-import { problem, problemResponse, validationProblem } from './problem';
-import type { Hono } from 'hono';
+import { problem, problemResponse, validationProblem, type Problem } from './problem';
+import { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY } from './limits';
+import { rateLimitFromEnv, TokenBuckets, type RateLimit } from './rate-limit';
 
-export const MAX_BODY_BYTES = 64 * 1024;
+export { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY };
 
 export interface WriteDeps {
   writer: StoryWriter;
   tokens: () => Promise<TokenTable> | TokenTable;
   log: Log;
+  /** Per-editor write limit of this process; default from NEWSROOM_WRITE_RATE / NEWSROOM_WRITE_BURST. */
+  rateLimit?: RateLimit;
   /** Called after every stored write (e.g. to nudge the local stream poller). */
   onWrite?: (storyId: string) => void;
 }
 
+type Refusal = { ok: false; problem: Problem; headers?: Record<string, string> };
 
-async function readJson(c: Context): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
-  const type = c.req.header('content-type') ?? '';
-  if (!/^application\/([a-z.+-]*\+)?json\s*(;|$)/i.test(type)) {
-    return {
-      ok: false,
-      response: problemResponse(
-        c,
-        problem(415, 'unsupported-media-type', 'Send JSON', {
-          detail: 'Content-Type must be application/json',
-          errors: [{ pointer: '/headers/content-type', detail: 'must be application/json' }],
-        }),
-      ),
-    };
-  }
-  const declared = Number(c.req.header('content-length') ?? 0);
-  const tooLarge = () =>
-    problemResponse(
-      c,
-      problem(413, 'payload-too-large', 'The body is too large', {
-        detail: `a request body may hold at most ${MAX_BODY_BYTES} bytes`,
-        errors: [{ pointer: '/', detail: `larger than ${MAX_BODY_BYTES} bytes` }],
+const refuse = (p: Problem, headers?: Record<string, string>): Refusal => ({ ok: false, problem: p, ...(headers ? { headers } : {}) });
+
+/** `application/json`, optionally with `charset=utf-8`: the only body this API reads. */
+const JSON_MEDIA_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+async function readJson(c: Context): Promise<{ ok: true; body: unknown } | Refusal> {
+  const type = c.req.header('content-type');
+  if (type === undefined || !JSON_MEDIA_TYPE.test(type.trim())) {
+    return refuse(
+      problem(415, 'unsupported-media-type', 'Send JSON', {
+        detail: 'Content-Type must be application/json (UTF-8)',
+        errors: [{ pointer: '/headers/content-type', detail: 'must be application/json' }],
       }),
+      { Accept: 'application/json' },
     );
-  if (declared > MAX_BODY_BYTES) return { ok: false, response: tooLarge() };
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.byteLength > MAX_BODY_BYTES) return { ok: false, response: tooLarge() };
+  }
+  const tooLarge = refuse(
+    problem(413, 'payload-too-large', 'The body is too large', {
+      detail: `a request body may hold at most ${MAX_BODY_BYTES} bytes`,
+      errors: [{ pointer: '', detail: `is larger than ${MAX_BODY_BYTES} bytes` }],
+    }),
+  );
+  const declared = c.req.header('content-length');
+  let bytes: Uint8Array;
+  if (declared !== undefined) {
+    // The HTTP parser holds the body to its Content-Length, so a declared size within the limit
+    // can be read whole, on @hono/node-server's direct (no web stream) path: the common, fast case.
+    if (!/^\d+$/.test(declared) || Number(declared) > MAX_BODY_BYTES) return tooLarge;
+    bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (bytes.byteLength > MAX_BODY_BYTES) return tooLarge;
+  } else {
+    // No Content-Length (chunked): count while reading and stop at the limit, so such a body is
+    // never buffered whole before it is refused.
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = c.req.raw.body?.getReader();
+    if (reader) {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > MAX_BODY_BYTES) {
+          await reader.cancel().catch(() => undefined);
+          return tooLarge;
+        }
+        chunks.push(value);
+      }
+    }
+    bytes = Buffer.concat(chunks);
+  }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { ok: false, response: problemResponse(c, problem(400, 'malformed-json', 'The body is not UTF-8', { errors: [{ pointer: '/', detail: 'is not valid UTF-8' }] })) };
+    return refuse(problem(400, 'malformed-json', 'The body is not UTF-8', { detail: 'the body is not valid UTF-8', errors: [{ pointer: '', detail: 'is not valid UTF-8' }] }));
   }
   try {
     return { ok: true, body: JSON.parse(text) };
-  } catch (error) {
-    return {
-      ok: false,
-      response: problemResponse(
-        c,
-        problem(400, 'malformed-json', 'The body is not valid JSON', {
-          detail: error instanceof Error ? error.message : 'invalid JSON',
-          errors: [{ pointer: '/', detail: 'is not valid JSON' }],
-        }),
-      ),
-    };
+  } catch {
+    // The parser's own message may quote the input back: say what is wrong, not what it said.
+    return refuse(problem(400, 'malformed-json', 'The body is not valid JSON', { detail: 'the body is not valid JSON', errors: [{ pointer: '', detail: 'is not valid JSON' }] }));
   }
 }
 
+/** `"12"` (or `W/"12"`, or `*`, which any existing story matches). */
 function parseIfMatch(header: string | undefined): number | undefined | 'invalid' {
-  if (header === undefined) return undefined;
+  if (header === undefined || header.trim() === '*') return undefined;
   const match = /^\s*(?:W\/)?"(\d{1,15})"\s*$/.exec(header);
   return match ? Number(match[1]) : 'invalid';
 }
 
+function writeContext(c: Context<Env>, editor: Editor): WriteContext {
+  const expected = parseIfMatch(c.req.header('if-match'));
+  if (expected === 'invalid') {
+    throw new ValidationError('If-Match must be a quoted story version, e.g. "12"', [
+      { pointer: '/headers/if-match', detail: 'must be a quoted version number such as "12"' },
+    ]);
+  }
+  const key = c.req.header('idempotency-key');
+  if (key !== undefined && !new RegExp(`^[\\x21-\\x7e]{1,${MAX_IDEMPOTENCY_KEY}}$`).test(key)) {
+    throw new ValidationError(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} visible ASCII characters`, [
+      { pointer: '/headers/idempotency-key', detail: `must be 1 to ${MAX_IDEMPOTENCY_KEY} visible ASCII characters` },
+    ]);
+  }
+  return {
+    editor: editor.name,
+    correlationId: c.get('correlationId'),
+    ...(expected === undefined ? {} : { expectedVersion: expected }),
+    ...(key === undefined ? {} : { idempotencyKey: key }),
+  };
+}
+
 export function writeApp(deps: WriteDeps): Hono<Env> {
   const app = baseApp(deps.log);
+  const buckets = new TokenBuckets(deps.rateLimit ?? rateLimitFromEnv());
 
-  const guard = async (c: Context<Env>) => {
-    const result = authenticate(c.req.header('authorization'), await deps.tokens());
-    if (result.ok) return result.editor;
-    const error = result.reason === 'missing' ? undefined : 'invalid_token';
-    return problemResponse(
-      c,
-      problem(401, 'unauthorized', 'An editor token is required', {
-        detail: result.reason === 'missing' ? 'send Authorization: Bearer <token>' : 'the bearer token is not valid',
-        errors: [{ pointer: '/headers/authorization', detail: result.reason }],
-      }),
-      { 'WWW-Authenticate': `Bearer realm="newsroom"${error ? `, error="${error}"` : ''}` },
-    );
+  // One structured line per write, with the correlation id and the editor (never the token).
+  app.use('/api/*', async (c, next) => {
+    if (c.req.method !== 'POST') return next();
+    const started = performance.now();
+    await next();
+    deps.log.info('write', {
+      correlationId: c.get('correlationId'),
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      editor: c.get('editor') ?? null,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    });
+  });
+
+  /** Authentication, rate limit, body: what every write needs before its own schema. */
+  const admit = async (c: Context<Env>): Promise<{ ok: true; editor: Editor; body: unknown } | Refusal> => {
+    const auth = authenticate(c.req.header('authorization'), await deps.tokens());
+    if (!auth.ok) {
+      const error = auth.reason === 'missing' ? '' : `, error="invalid_token"`;
+      return refuse(
+        problem(401, 'unauthorized', 'An editor token is required', {
+          detail: auth.reason === 'missing' ? 'send Authorization: Bearer <token>' : `the bearer token is ${auth.reason}`,
+          errors: [{ pointer: '/headers/authorization', detail: auth.reason === 'missing' ? 'is missing' : `is ${auth.reason}` }],
+        }),
+        { 'WWW-Authenticate': `Bearer realm="newsroom"${error}` },
+      );
+    }
+    c.set('editor', auth.editor.name);
+    const admission = buckets.take(auth.editor.name);
+    if (!admission.ok) {
+      return refuse(
+        problem(429, 'rate-limited', 'Too many writes', {
+          detail: `this editor may write again in ${admission.retryAfterSeconds} s`,
+          errors: [{ pointer: '/headers/authorization', detail: 'this editor is over its write rate' }],
+        }),
+        { 'Retry-After': String(admission.retryAfterSeconds) },
+      );
+    }
+    const parsed = await readJson(c);
+    return parsed.ok ? { ok: true, editor: auth.editor, body: parsed.body } : parsed;
   };
 
-  const context = (c: Context<Env>, editor: { name: string }) => {
-    const expected = parseIfMatch(c.req.header('if-match'));
-    if (expected === 'invalid') {
-      throw new ValidationError('If-Match must be a quoted story version, e.g. "12"', [
-        { pointer: '/headers/if-match', detail: 'must be a quoted version number such as "12"' },
-      ]);
-    }
-    const key = c.req.header('idempotency-key');
-    if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
-      throw new ValidationError('Idempotency-Key must be 1 to 255 visible ASCII characters', [
-        { pointer: '/headers/idempotency-key', detail: 'must be 1 to 255 visible ASCII characters' },
-      ]);
-    }
-    return {
-      editor: editor.name,
-      correlationId: c.get('correlationId'),
-      ...(expected === undefined ? {} : { expectedVersion: expected }),
-      ...(key === undefined ? {} : { idempotencyKey: key }),
-    };
+  const refused = (c: Context<Env>, r: Refusal) => problemResponse(c, { ...r.problem, instance: c.req.path }, r.headers);
+
+  /** After the response is on its way: the nudged poller's reads should not delay this answer. */
+  const stored = (storyId: string) => {
+    if (deps.onWrite) setImmediate(() => deps.onWrite?.(storyId));
   };
 
   const created = (c: Context<Env>, result: WriteResult, location: string) => {
     c.header('Location', location);
     c.header('ETag', `"${result.body.version}"`);
+    c.header('Cache-Control', 'no-store');
     if (result.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(result.body, result.status as 201);
   };
 
   app.post('/api/stories', async (c) => {
-    const editor = await guard(c);
-    if (editor instanceof Response) return editor;
-    const parsed = await readJson(c);
-    if (!parsed.ok) return parsed.response;
-    const input = openStorySchema.safeParse(parsed.body);
-    if (!input.success) return problemResponse(c, validationProblem(input.error));
-    const result = await deps.writer.openStory(input.data, context(c, editor));
-    deps.log.info('story opened', { storyId: input.data.id, editor: editor.name, correlationId: c.get('correlationId') });
-    deps.onWrite?.(input.data.id);
+    const admitted = await admit(c);
+    if (!admitted.ok) return refused(c, admitted);
+    const input = openStorySchema.safeParse(admitted.body);
+    if (!input.success) return refused(c, refuse(validationProblem(input.error)));
+    const result = await deps.writer.openStory(input.data, writeContext(c, admitted.editor));
+    if (!result.replayed) stored(input.data.id);
     return created(c, result, `/api/stories/${input.data.id}`);
   });
 
   app.post('/api/stories/:id/updates', async (c) => {
-    const editor = await guard(c);
-    if (editor instanceof Response) return editor;
     const storyId = c.req.param('id');
-    const id = storyIdSchema.safeParse(storyId);
-    if (!id.success) return problemResponse(c, problem(404, 'not-found', 'No such story', { detail: `story ${storyId} was not found` }));
-    const parsed = await readJson(c);
-    if (!parsed.ok) return parsed.response;
-    const input = updateSchema.safeParse(parsed.body);
-    if (!input.success) return problemResponse(c, validationProblem(input.error));
-    const result = await deps.writer.recordUpdate(storyId, input.data, context(c, editor));
-    deps.log.info('update recorded', {
-      storyId,
-      type: input.data.type,
-      version: result.body.version,
-      editor: editor.name,
-      replayed: result.replayed,
-      correlationId: c.get('correlationId'),
-    });
-    deps.onWrite?.(storyId);
+    const admitted = await admit(c);
+    if (!admitted.ok) return refused(c, admitted);
+    // An id that can never name a story cannot name this one.
+    if (!storyIdSchema.safeParse(storyId).success) {
+      return refused(c, refuse(problem(404, 'not-found', 'No such story', { detail: 'no story has this id' })));
+    }
+    const input = updateSchema.safeParse(admitted.body);
+    if (!input.success) return refused(c, refuse(validationProblem(input.error)));
+    const result = await deps.writer.recordUpdate(storyId, input.data, writeContext(c, admitted.editor));
+    if (!result.replayed) stored(storyId);
     return created(c, result, `/api/stories/${storyId}/events?after=${result.body.version - 1}&limit=1`);
   });
 

@@ -27,6 +27,16 @@ export interface TransactPut {
   ExpressionAttributeValues?: Item;
 }
 
+/** An extra item's update that must commit with the events (e.g. an idempotency record turning COMPLETED). */
+export interface TransactUpdate {
+  TableName: string;
+  Key: Item;
+  UpdateExpression: string;
+  ConditionExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Item;
+}
+
 /** The extra item's condition failed: the caller decides what that means. */
 export class CompanionConditionError extends Error {
   override name = 'CompanionConditionError';
@@ -95,7 +105,7 @@ export class EventStore {
     storyId: string,
     expectedVersion: number,
     pending: PendingEvent[],
-    companion?: TransactPut,
+    companion?: TransactPut | TransactUpdate,
   ): Promise<StoryEvent[]> {
     const events = pending.map(
       (event, i) => ({ ...event, metadata: { ...event.metadata, storyId, version: expectedVersion + i + 1 } }) as StoryEvent,
@@ -110,7 +120,12 @@ export class EventStore {
         await this.db.send(new PutCommand(puts[0]!));
       } else {
         await this.db.send(
-          new TransactWriteCommand({ TransactItems: [...puts, ...(companion ? [companion] : [])].map((Put) => ({ Put })) }),
+          new TransactWriteCommand({
+            TransactItems: [
+              ...puts.map((Put) => ({ Put })),
+              ...(companion ? ['UpdateExpression' in companion ? { Update: companion } : { Put: companion }] : []),
+            ],
+          }),
         );
       }
     } catch (error) {

@@ -5,30 +5,23 @@
  * version is kept in memory and re-read only when a write loses a race. Corrections and
  * retractions also read their target's projected status and fold the few events recorded after
  * that projection, so they are decided against the whole story without reading all of it.
+ *
+ * With an Idempotency-Key the write takes a different, slower path that holds across processes:
+ * claim the key (an IN_PROGRESS record with a lease) before deciding, then commit the event and
+ * the record's COMPLETED state in one TransactWriteItems (see idempotency-store.ts).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ConcurrencyError, ConflictError, DomainError } from '../errors';
 import { decide, evolve, type CommandMetadata, type StoryCommand, type StoryState } from '../story/decider';
 import type { StoryEvent } from '../story/events';
 import type { OpenStoryInput, UpdateInput } from '../story/updates';
 import type { StoryHead, TimelineEntry } from '../projection/story-view';
-import { CompanionConditionError, type EventStore, type TransactPut } from './event-store';
+import { CompanionConditionError, type EventStore } from './event-store';
+import type { IdempotencyRecord, IdempotencyStore } from './idempotency-store';
 
 export interface ViewReader {
   head(storyId: string, consistent?: boolean): Promise<StoryHead | undefined>;
   entry(storyId: string, updateId: string, consistent?: boolean): Promise<TimelineEntry | undefined>;
-}
-
-export interface IdempotencyStore {
-  table: string;
-  get(id: string): Promise<IdempotencyRecord | undefined>;
-}
-
-export interface IdempotencyRecord {
-  id: string;
-  requestHash: string;
-  response: { status: number; body: unknown };
-  expiresAt: number;
 }
 
 export interface WriteContext {
@@ -59,15 +52,12 @@ export class IdempotencyInFlightError extends DomainError {
 export interface WriterOptions {
   now?: () => string;
   newId?: () => string;
-  /** How long an idempotency record is kept (seconds). */
-  idempotencyTtl?: number;
   /** Appends retried after losing a race to another writer, before giving up. */
   maxRaces?: number;
 }
 
 export class StoryWriter {
   private readonly heads = new Map<string, number>();
-  private readonly inFlight = new Set<string>();
   private readonly now: () => string;
   private readonly newId: () => string;
 
@@ -102,88 +92,80 @@ export class StoryWriter {
     ctx: WriteContext,
     prepare: (metadata: CommandMetadata, raced: boolean) => Promise<{ state: StoryState; command: StoryCommand }>,
   ): Promise<WriteResult> {
-    const key = ctx.idempotencyKey ? `${ctx.editor}#${storyId}#${ctx.idempotencyKey}` : undefined;
-    const requestHash = createHash('sha256').update(JSON.stringify({ storyId, body, expected: ctx.expectedVersion })).digest('hex');
-    if (key) {
-      const earlier = await this.replay(key, requestHash);
-      if (earlier) return earlier;
-      if (this.inFlight.has(key)) throw new IdempotencyInFlightError(`a request with this Idempotency-Key is still in progress`);
-      this.inFlight.add(key);
-    }
+    if (!ctx.idempotencyKey) return this.attempt(storyId, ctx, prepare);
+    // Scoped by editor and story: one editor's key never answers for another's request.
+    const key = `${ctx.editor}#${storyId}#${ctx.idempotencyKey}`;
+    const requestHash = createHash('sha256')
+      .update(JSON.stringify({ storyId, body, expected: ctx.expectedVersion ?? null }))
+      .digest('hex');
+    const owner = randomUUID();
+    const claim = await this.idempotency.claim(key, requestHash, owner, Date.parse(this.now()));
+    if (!claim.claimed) return answerFrom(claim.record, requestHash);
+    let committed = false;
     try {
-      const maxRaces = this.options.maxRaces ?? 200;
-      for (let race = 0; ; race++) {
-        const metadata: CommandMetadata = {
-          now: this.now(),
-          updateId: this.newId(),
-          editor: ctx.editor,
-          ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
-          ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
-        };
-        const { state, command } = await prepare(metadata, race > 0);
-        const pending = decide(command, state);
-        const first = pending[0]!;
-        const result: WriteResult = {
-          status: 201,
-          body: {
-            storyId,
-            updateId: first.metadata.updateId,
-            version: state.version + pending.length,
-            recordedAt: first.metadata.recordedAt,
-          },
-          replayed: false,
-        };
-        try {
-          const companion = key ? this.idempotencyRecord(key, requestHash, result) : undefined;
-          const stored = await this.events.append(storyId, state.version, pending, companion);
-          this.heads.set(storyId, stored.at(-1)!.metadata.version);
-          return result;
-        } catch (error) {
-          if (error instanceof CompanionConditionError && key) {
-            const earlier = await this.replay(key, requestHash);
-            if (earlier) return earlier;
-            throw new IdempotencyInFlightError('a request with this Idempotency-Key is still in progress');
-          }
-          if (!(error instanceof ConcurrencyError)) throw error;
-          this.heads.delete(storyId);
-          // With If-Match the editor asked for this exact version: losing the race is their answer.
-          if (ctx.expectedVersion !== undefined || command.type === 'OpenStory' || race >= maxRaces) {
-            if (command.type === 'OpenStory') throw new ConflictError(`story ${storyId} exists already`, '/id');
-            throw error;
-          }
-          // Jittered pause so that many writers on one story do not collide in lockstep.
-          await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 + race * 2)));
-        }
+      const result = await this.attempt(storyId, ctx, prepare, (response) => this.idempotency.completion(key, owner, response));
+      committed = true;
+      return result;
+    } catch (error) {
+      if (error instanceof CompanionConditionError) {
+        // Our lease was taken over (we were too slow): whoever holds the key now answers.
+        committed = true;
+        const record = await this.idempotency.get(key);
+        if (record) return answerFrom(record, requestHash);
+        throw new IdempotencyInFlightError('a request with this Idempotency-Key is still in progress');
       }
+      throw error;
     } finally {
-      if (key) this.inFlight.delete(key);
+      // A refused request stores nothing and leaves the key free for a corrected retry.
+      if (!committed) await this.idempotency.release(key, owner).catch(() => undefined);
     }
   }
 
-  private async replay(key: string, requestHash: string): Promise<WriteResult | undefined> {
-    const record = await this.idempotency.get(key);
-    if (!record || record.expiresAt * 1000 < Date.parse(this.now())) return undefined;
-    if (record.requestHash !== requestHash) {
-      throw new IdempotencyMismatchError('this Idempotency-Key was already used with a different request');
+  private async attempt(
+    storyId: string,
+    ctx: WriteContext,
+    prepare: (metadata: CommandMetadata, raced: boolean) => Promise<{ state: StoryState; command: StoryCommand }>,
+    completion?: (response: { status: number; body: WriteResult['body'] }) => ReturnType<IdempotencyStore['completion']>,
+  ): Promise<WriteResult> {
+    const maxRaces = this.options.maxRaces ?? 200;
+    for (let race = 0; ; race++) {
+      const metadata: CommandMetadata = {
+        now: this.now(),
+        updateId: this.newId(),
+        editor: ctx.editor,
+        ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+        ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
+      };
+      const { state, command } = await prepare(metadata, race > 0);
+      const pending = decide(command, state);
+      const first = pending[0]!;
+      const result: WriteResult = {
+        status: 201,
+        body: {
+          storyId,
+          updateId: first.metadata.updateId,
+          version: state.version + pending.length,
+          recordedAt: first.metadata.recordedAt,
+        },
+        replayed: false,
+      };
+      try {
+        // Without a key: one conditional PutItem. With one: the event and the record, atomically.
+        const stored = await this.events.append(storyId, state.version, pending, completion?.({ status: result.status, body: result.body }));
+        this.heads.set(storyId, stored.at(-1)!.metadata.version);
+        return result;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        this.heads.delete(storyId);
+        // With If-Match the editor asked for this exact version: losing the race is their answer.
+        if (ctx.expectedVersion !== undefined || command.type === 'OpenStory' || race >= maxRaces) {
+          if (command.type === 'OpenStory') throw new ConflictError(`story ${storyId} exists already`, '/id');
+          throw error;
+        }
+        // Jittered pause so that many writers on one story do not collide in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 + race * 2)));
+      }
     }
-    return { status: record.response.status, body: record.response.body as WriteResult['body'], replayed: true };
-  }
-
-  private idempotencyRecord(id: string, requestHash: string, result: WriteResult): TransactPut {
-    const ttl = this.options.idempotencyTtl ?? 24 * 3600;
-    const record: IdempotencyRecord = {
-      id,
-      requestHash,
-      response: { status: result.status, body: result.body },
-      expiresAt: Math.floor(Date.parse(this.now()) / 1000) + ttl,
-    };
-    return {
-      TableName: this.idempotency.table,
-      Item: { ...record },
-      // An expired record may be replaced; a live one means the key was used.
-      ConditionExpression: 'attribute_not_exists(id) OR expiresAt < :now',
-      ExpressionAttributeValues: { ':now': Math.floor(Date.parse(this.now()) / 1000) },
-    };
   }
 
   /** Head version: from memory, else one consistent read. `expected` (If-Match) must name a stored version. */
@@ -205,10 +187,10 @@ export class StoryWriter {
       return { storyId, version: head, updates: new Map() };
     }
     // Start from the projected status of the target, then fold what the projection has not seen.
-    const [viewHead, target] = await Promise.all([
-      this.views.head(storyId, true),
-      this.views.entry(storyId, update.target, true),
-    ]);
+    // The head is read before the entry, never alongside it: an entry read first could predate a
+    // retraction that the head already counts, and the fold after the head would then miss it.
+    const viewHead = await this.views.head(storyId, true);
+    const target = await this.views.entry(storyId, update.target, true);
     const projected = Math.min(viewHead?.version ?? 0, head);
     let state: StoryState = {
       storyId,
@@ -223,4 +205,17 @@ export class StoryWriter {
     if (expected !== undefined && state.version !== expected) throw new ConcurrencyError(storyId, expected, state.version);
     return state;
   }
+}
+
+/** What an earlier request with the same key says about this one. */
+function answerFrom(record: IdempotencyRecord, requestHash: string): WriteResult {
+  // Released between our claim and this read: the key is free again, a retry will take it.
+  if (record.status === 'RELEASED') throw new IdempotencyInFlightError('a request with this Idempotency-Key is still in progress');
+  if (record.requestHash !== requestHash) {
+    throw new IdempotencyMismatchError('this Idempotency-Key was already used with a different request');
+  }
+  if (record.status === 'COMPLETED' && record.response) {
+    return { status: record.response.status, body: record.response.body as WriteResult['body'], replayed: true };
+  }
+  throw new IdempotencyInFlightError('a request with this Idempotency-Key is still in progress');
 }

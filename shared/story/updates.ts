@@ -6,6 +6,10 @@
 import * as z from 'zod';
 import { findXmlForbiddenChar } from './text';
 
+// Descriptions (`.meta`) travel into the OpenAPI document generated from these schemas.
+const PLAIN_TEXT =
+  'Plain text, never HTML. Only characters XML 1.0 allows: no C0 controls other than tab and newlines, no lone surrogates, no U+FFFE/U+FFFF.';
+
 /** Plain text that a feed can carry: XML 1.0 characters only, bounded length. */
 export const plainText = (max: number) =>
   z
@@ -14,10 +18,13 @@ export const plainText = (max: number) =>
     .superRefine((value, ctx) => {
       const bad = findXmlForbiddenChar(value);
       if (bad) ctx.addIssue({ code: 'custom', message: `contains a character XML 1.0 forbids (${bad})` });
-    });
+    })
+    .meta({ description: PLAIN_TEXT });
 
 const requiredText = (max: number) =>
-  plainText(max).refine((value) => value.trim().length > 0, { message: 'must not be blank' });
+  plainText(max)
+    .refine((value) => value.trim().length > 0, { message: 'must not be blank' })
+    .meta({ description: `${PLAIN_TEXT} Must not be blank.` });
 
 export const LIMITS = {
   storyId: 80,
@@ -40,7 +47,8 @@ export const LIMITS = {
 export const storyIdSchema = z
   .string()
   .max(LIMITS.storyId)
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug: letters, digits and single hyphens');
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug: letters, digits and single hyphens')
+  .meta({ description: 'A lowercase slug: letters, digits and single hyphens.', examples: ['kyrgyzstan-bakiyev-ouster-2010'] });
 
 export const httpUrl = z
   .string()
@@ -57,12 +65,15 @@ export const httpUrl = z
     } else if (findXmlForbiddenChar(value)) {
       ctx.addIssue({ code: 'custom', message: 'contains a character XML 1.0 forbids' });
     }
-  });
+  })
+  .meta({ format: 'uri', description: 'An absolute http(s) URL.' });
 
 /** ISO 8601 date-time with a zone (`2010-04-13T10:00:00Z`, `…+06:00`) or a calendar date (`2010-04-13`). */
-export const isoDateTime = z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
-  error: 'must be an ISO 8601 date-time with a time zone, or a date (YYYY-MM-DD)',
-});
+export const isoDateTime = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
+    error: 'must be an ISO 8601 date-time with a time zone, or a date (YYYY-MM-DD)',
+  })
+  .meta({ description: 'ISO 8601: a date-time with a time zone (2010-04-07T14:00:00+06:00) or a calendar date (2010-04-07).' });
 
 export const languageTag = z
   .string()
@@ -122,11 +133,13 @@ export const correctionChangesSchema = z
     context: plainText(LIMITS.context).optional(),
     dateApproximate: z.boolean().optional(),
   })
-  .refine((changes) => Object.keys(changes).length > 0, { message: 'must change at least one field' });
+  .refine((changes) => Object.keys(changes).length > 0, { message: 'must change at least one field' })
+  .meta({ description: 'The fields to change, at least one; only fields of the target kind (article or statement).', minProperties: 1 });
 
 export const updateIdSchema = z
   .string()
-  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an update id (a 26-character ULID)');
+  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an update id (a 26-character ULID)')
+  .meta({ description: 'The updateId of an article or statement of the same story (a ULID).' });
 
 export const correctionSchema = z.strictObject({
   type: z.literal('correction'),

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulid } from 'ulid';
 import { ConcurrencyError, ConflictError, NotFoundError } from '../../shared/errors';
-import { StoryWriter, type IdempotencyRecord } from '../../shared/store/story-writer';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { StoryWriter } from '../../shared/store/story-writer';
+import { IdempotencyStore } from '../../shared/store/idempotency-store';
 import { CURRENT_SCHEMA_VERSION, type PendingEvent } from '../../shared/story/events';
 import { createTestStore, type TestStore } from '../support/dynamo';
 
@@ -14,13 +14,7 @@ const newWriter = () =>
   new StoryWriter(
     store.events,
     store.views,
-    {
-      table: store.tables.idempotency,
-      get: async (id) =>
-        (await store.db.send(new GetCommand({ TableName: store.tables.idempotency, Key: { id }, ConsistentRead: true }))).Item as
-          | IdempotencyRecord
-          | undefined,
-    },
+    new IdempotencyStore(store.db, store.tables.idempotency),
     { newId: ulid },
   );
 

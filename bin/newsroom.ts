@@ -1,0 +1,360 @@
+/**
+ * `newsroom`: the editors' CLI over the HTTP API (bin/newsroom.js runs it through tsx).
+ *
+ *   newsroom open <story> --headline … --summary …
+ *   newsroom post <story> --statement … --speaker … | --file update.json
+ *   newsroom export <story>          the event log as NDJSON
+ *   newsroom import <file>           NDJSON back in, idempotently
+ *   newsroom replay …                delegates to bin/replay.ts
+ *
+ * Exit codes: 0 ok · 1 refused by the newsroom (4xx) · 2 usage or input error · 3 server error or unreachable.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CliError, connection, EXIT, failure, request, usageError, type Connection } from './newsroom-client';
+
+const COMMON_HELP = `
+Connection:
+  --url <url>       the newsroom (default $NEWSROOM_URL, else http://127.0.0.1:3000)
+  --token <token>   editor token (default $NEWSROOM_TOKEN, else .newsroom/editor-token)
+
+Exit codes: 0 ok, 1 refused by the newsroom (4xx), 2 usage or input error,
+            3 newsroom failed (5xx) or unreachable.`;
+
+const HELP: Record<string, string> = {
+  main: `Usage: newsroom <command> [options]
+
+Commands:
+  open <story>     open a story
+  post <story>     record an update (a statement from flags, or any update from a JSON file)
+  export <story>   print the story's event log as NDJSON
+  import <file>    record the events of an NDJSON export (idempotent: safe to re-run)
+  replay           rebuild projections (runs bin/replay.ts)
+
+Run newsroom <command> --help for its options.
+${COMMON_HELP}`,
+  open: `Usage: newsroom open <story> --headline <text> --summary <text> [options]
+
+  --headline <text>        the headline (required)
+  --summary <text>         the summary (required)
+  --language <tag>         BCP 47 language tag (default en)
+  --topic <text>           a topic; repeat for several
+  --idempotency-key <key>  make the request safe to retry
+${COMMON_HELP}`,
+  post: `Usage: newsroom post <story> --statement <quote> --speaker <name> [options]
+       newsroom post <story> --file update.json [options]
+
+  --statement <quote>      what was said
+  --speaker <name>         who said it
+  --role <text>            the speaker's role
+  --medium <text>          where it was said (interview, press conference …)
+  --outlet <text>          the outlet that reported it
+  --url <url>              link to the source  (the newsroom's own address is --api-url here)
+  --said-at <date>         ISO 8601 date or date-time with a zone
+  --context <text>         context for the quote
+  --file <path>            an update body as JSON (any type: article, correction, retraction,
+                           headline, status …); - reads standard input
+  --if-match <version>     record only if the story is still at this version (else 412, exit 1)
+  --idempotency-key <key>  make the request safe to retry
+  --api-url <url>          the newsroom (instead of --url, which names the source here)
+
+Prints the result as JSON: {"storyId","updateId","version","recordedAt"}.
+${COMMON_HELP.replace('--url <url>       the newsroom', '--api-url <url>   the newsroom')}`,
+  export: `Usage: newsroom export <story> [--page-size <n>]
+
+Prints every event of the story, oldest first, one JSON object per line (follows pagination).
+
+  --page-size <n>   events per request, 1 to 1000 (default 1000)
+${COMMON_HELP}`,
+  import: `Usage: newsroom import <file> [--story <id>]
+
+Records the events of an NDJSON export (- reads standard input). Each line is sent with an
+Idempotency-Key derived from its source story and version, so an interrupted import can be
+run again: lines already recorded are answered from the first response (within 24 hours).
+The story is opened if needed. Corrections and retractions are pointed at the imported ids of
+their targets. Events are recorded by the importing editor, at import time.
+
+  --story <id>   import into this story instead of the one named in the file
+${COMMON_HELP}`,
+  replay: `Usage: newsroom replay [options]
+
+Rebuilds the projections from the event log: runs bin/replay.ts (npm run replay) with the same
+options; see newsroom replay --help once it is installed.`,
+};
+
+const connectionOptions = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, command: string) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usageError(`${(error as Error).message}\n\n${HELP[command]}`);
+  }
+}
+
+const out = (line: string) => process.stdout.write(line + '\n');
+
+function storyArg(positionals: string[], command: string): string {
+  const [story, ...rest] = positionals;
+  if (!story) throw usageError(`missing <story>\n\n${HELP[command]}`);
+  if (rest.length > 0) throw usageError(`unexpected argument ${rest[0]}\n\n${HELP[command]}`);
+  return story;
+}
+
+const path = (story: string) => `/api/stories/${encodeURIComponent(story)}`;
+
+async function open(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      ...connectionOptions,
+      headline: { type: 'string' },
+      summary: { type: 'string' },
+      language: { type: 'string' },
+      topic: { type: 'string', multiple: true },
+      'idempotency-key': { type: 'string' },
+    },
+    'open',
+  );
+  if (values.help) return help('open');
+  const story = storyArg(positionals, 'open');
+  if (values.headline === undefined || values.summary === undefined) throw usageError(`--headline and --summary are required\n\n${HELP.open}`);
+  const body = {
+    id: story,
+    headline: values.headline,
+    summary: values.summary,
+    ...(values.language === undefined ? {} : { language: values.language }),
+    ...(values.topic === undefined ? {} : { topics: values.topic }),
+  };
+  const conn = connection(values);
+  const answer = await request(conn, 'POST', '/api/stories', {
+    body,
+    headers: values['idempotency-key'] ? { 'Idempotency-Key': values['idempotency-key'] } : {},
+  });
+  if (answer.status !== 201) throw failure(answer);
+  out(answer.body);
+  return EXIT.ok;
+}
+
+function readInput(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw usageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+async function post(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    {
+      token: connectionOptions.token,
+      help: connectionOptions.help,
+      'api-url': { type: 'string' },
+      statement: { type: 'string' },
+      speaker: { type: 'string' },
+      role: { type: 'string' },
+      medium: { type: 'string' },
+      outlet: { type: 'string' },
+      url: { type: 'string' },
+      'said-at': { type: 'string' },
+      context: { type: 'string' },
+      file: { type: 'string' },
+      'if-match': { type: 'string' },
+      'idempotency-key': { type: 'string' },
+    },
+    'post',
+  );
+  if (values.help) return help('post');
+  const story = storyArg(positionals, 'post');
+  let body: unknown;
+  if (values.file !== undefined) {
+    if (values.statement !== undefined || values.speaker !== undefined) throw usageError(`give either --file or --statement/--speaker\n\n${HELP.post}`);
+    try {
+      body = JSON.parse(readInput(values.file));
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw usageError(`${values.file} is not valid JSON`);
+    }
+  } else {
+    if (values.statement === undefined || values.speaker === undefined) throw usageError(`--statement and --speaker are required (or --file)\n\n${HELP.post}`);
+    body = {
+      type: 'statement',
+      speaker: { name: values.speaker, ...(values.role === undefined ? {} : { role: values.role }) },
+      quote: values.statement,
+      ...(values['said-at'] === undefined ? {} : { saidAt: values['said-at'] }),
+      ...(values.medium === undefined ? {} : { medium: values.medium }),
+      ...(values.outlet === undefined ? {} : { outlet: values.outlet }),
+      ...(values.url === undefined ? {} : { url: values.url }),
+      ...(values.context === undefined ? {} : { context: values.context }),
+    };
+  }
+  const ifMatch = values['if-match'];
+  if (ifMatch !== undefined && !/^\d{1,15}$/.test(ifMatch.replace(/^"|"$/g, ''))) throw usageError('--if-match takes a story version, e.g. 12');
+  const conn = connection({ ...(values['api-url'] === undefined ? {} : { url: values['api-url'] }), ...(values.token === undefined ? {} : { token: values.token }) });
+  const answer = await request(conn, 'POST', `${path(story)}/updates`, {
+    body,
+    headers: {
+      ...(ifMatch === undefined ? {} : { 'If-Match': `"${ifMatch.replace(/^"|"$/g, '')}"` }),
+      ...(values['idempotency-key'] === undefined ? {} : { 'Idempotency-Key': values['idempotency-key'] }),
+    },
+  });
+  if (answer.status !== 201) throw failure(answer);
+  out(answer.body);
+  return EXIT.ok;
+}
+
+interface ExportedEvent {
+  type: string;
+  data: Record<string, unknown>;
+  metadata: { storyId: string; version: number; updateId: string };
+}
+
+async function* events(conn: Connection, story: string, pageSize: number): AsyncGenerator<ExportedEvent> {
+  let next: string | undefined = `${path(story)}/events?limit=${pageSize}`;
+  while (next) {
+    const answer = await request(conn, 'GET', next);
+    if (answer.status !== 200) throw failure(answer);
+    const page = JSON.parse(answer.body) as { events: ExportedEvent[]; next?: string };
+    yield* page.events;
+    next = page.next;
+  }
+}
+
+async function exportStory(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { ...connectionOptions, 'page-size': { type: 'string' } }, 'export');
+  if (values.help) return help('export');
+  const story = storyArg(positionals, 'export');
+  const pageSize = Number(values['page-size'] ?? 1000);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw usageError('--page-size takes a number from 1 to 1000');
+  for await (const event of events(connection(values), story, pageSize)) out(JSON.stringify(event));
+  return EXIT.ok;
+}
+
+/** The update body that records an exported event again; targets are mapped to their imported ids. */
+function updateBody(event: ExportedEvent, target: (id: unknown) => string): unknown {
+  const d = event.data;
+  switch (event.type) {
+    case 'ArticlePublished':
+      return { type: 'article', ...d };
+    case 'StatementRecorded':
+      return { type: 'statement', ...d };
+    case 'UpdateCorrected':
+      return { type: 'correction', target: target(d.target), changes: d.changes, note: d.note };
+    case 'UpdateRetracted':
+      return { type: 'retraction', target: target(d.target), reason: d.reason };
+    case 'HeadlineChanged':
+      return { type: 'headline', ...d };
+    case 'StatusChanged':
+      return { type: 'status', status: d.status };
+    default:
+      throw usageError(`unknown event type ${event.type}`);
+  }
+}
+
+async function importFile(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { ...connectionOptions, story: { type: 'string' } }, 'import');
+  if (values.help) return help('import');
+  const file = storyArg(positionals, 'import');
+  const conn = connection(values);
+  const lines = readInput(file).split('\n');
+  /** source story → (source updateId → imported updateId) */
+  const ids = new Map<string, Map<string, string>>();
+  let recorded = 0;
+  let replayed = 0;
+  for (const [index, line] of lines.entries()) {
+    if (!line.trim()) continue;
+    const where = `${file}:${index + 1}`;
+    let event: ExportedEvent;
+    try {
+      event = JSON.parse(line) as ExportedEvent;
+    } catch {
+      throw usageError(`${where}: not a JSON line`);
+    }
+    const source = event?.metadata?.storyId;
+    if (typeof source !== 'string' || !Number.isInteger(event.metadata.version) || typeof event.type !== 'string') {
+      throw usageError(`${where}: not an exported event (type, data, metadata.storyId, metadata.version)`);
+    }
+    const story = values.story ?? source;
+    const known = ids.get(source) ?? new Map<string, string>();
+    ids.set(source, known);
+    // Derived from the source event, so a re-run sends the same key and gets the first answer back.
+    const headers = { 'Idempotency-Key': `import-${source}-${event.metadata.version}` };
+    let answer;
+    if (event.type === 'StoryOpened') {
+      const { headline, summary, language, topics } = event.data;
+      answer = await request(conn, 'POST', '/api/stories', { body: { id: story, headline, summary, language, topics }, headers });
+      // Opened before, by someone else or without this key: import into it.
+      if (answer.status === 409 && /exists already/.test(answer.body)) continue;
+    } else {
+      const body = updateBody(event, (id) => {
+        const mapped = known.get(String(id));
+        if (!mapped) throw usageError(`${where}: the target ${String(id)} is not an update imported earlier from this file`);
+        return mapped;
+      });
+      answer = await request(conn, 'POST', `${path(story)}/updates`, { body, headers });
+    }
+    if (answer.status !== 201) throw failure(answer, `\n  at ${where}`);
+    const result = JSON.parse(answer.body) as { updateId: string };
+    known.set(event.metadata.updateId, result.updateId);
+    if (answer.headers.get('idempotent-replayed') === 'true') replayed++;
+    else recorded++;
+  }
+  process.stderr.write(`imported: ${recorded} recorded, ${replayed} already there\n`);
+  return EXIT.ok;
+}
+
+function replay(args: string[]): number {
+  const script = fileURLToPath(new URL('./replay.ts', import.meta.url));
+  if (!existsSync(script)) {
+    process.stderr.write(`newsroom replay: bin/replay.ts is not in this checkout\n\n${HELP.replay}\n`);
+    return EXIT.usage;
+  }
+  const tsx = fileURLToPath(import.meta.resolve('tsx/cli'));
+  const run = spawnSync(process.execPath, [tsx, script, ...args], { stdio: 'inherit' });
+  return run.status ?? EXIT.unavailable;
+}
+
+function help(command: string): number {
+  out(HELP[command] ?? HELP.main!);
+  return EXIT.ok;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '--help':
+      case '-h':
+        return help('main');
+      case 'help':
+        return help(args[0] ?? 'main');
+      case 'open':
+        return await open(args);
+      case 'post':
+        return await post(args);
+      case 'export':
+        return await exportStory(args);
+      case 'import':
+        return await importFile(args);
+      case 'replay':
+        return replay(args);
+      default:
+        throw usageError(`unknown command ${command}\n\n${HELP.main}`);
+    }
+  } catch (error) {
+    if (error instanceof CliError) {
+      process.stderr.write(`newsroom ${command}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`newsroom ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.unavailable;
+  }
+}
