@@ -7,7 +7,6 @@ import { ulid } from 'ulid';
 import { DEFAULT_TAG_PREFIX, type FeedContext } from '../shared/feeds/model';
 import { documentClient, tablesFromEnv, type Tables } from '../shared/store/dynamo';
 import { EventStore } from '../shared/store/event-store';
-import { StoryReader } from '../shared/store/story-reader';
 import { IdempotencyStore } from '../shared/store/idempotency-store';
 import { StoryWriter, type ViewReader } from '../shared/store/story-writer';
 import { activeGeneration, ViewStore } from '../shared/store/view-store';
@@ -53,9 +52,6 @@ export function createWriter(rt: Runtime, options: { now?: () => string } = {}):
   );
 }
 
-export function createReader(rt: Runtime, feed: FeedContext, options: { headTtlMs?: number } = {}): StoryReader {
-  return new StoryReader(rt.db, rt.tables, { feed, feedSize: Number(process.env.NEWSROOM_FEED_SIZE ?? 50), ...options });
-}
 
 export async function storeIsReachable(rt: Runtime): Promise<boolean> {
   await activeGeneration(rt.db, rt.tables.views);

@@ -287,6 +287,12 @@ export class NewsroomStack extends Stack {
     for (const path of ['/api/stories', '/api/stories/{id}/updates']) {
       this.httpApi.addRoutes({ path, methods: [apigw.HttpMethod.POST], integration: writeIntegration });
     }
+    // The OpenAPI document is generated from the write function's own schemas (see write-app.ts).
+    this.httpApi.addRoutes({
+      path: '/api/openapi.json',
+      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD],
+      integration: writeIntegration,
+    });
 
     // ---- CloudFront ---------------------------------------------------------------------------
 

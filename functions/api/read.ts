@@ -2,7 +2,8 @@
 import type { Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { readApp } from '../../shared/http/read-app';
-import { createReader, createRuntime, feedContext, logger, storeIsReachable } from '../runtime';
+import { createReader } from '../reader';
+import { createRuntime, feedContext, logger, storeIsReachable } from '../runtime';
 
 const rt = createRuntime();
 const reader = createReader(rt, feedContext());

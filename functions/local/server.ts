@@ -145,7 +145,8 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
 
     const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${options.port ?? 3000}`;
     process.env.PUBLIC_BASE_URL ??= baseUrl;
-    const { createRuntime, createWriter, createReader, feedContext, logger, storeIsReachable } = await import('../runtime');
+    const { createRuntime, createWriter, feedContext, logger, storeIsReachable } = await import('../runtime');
+    const { createReader } = await import('../reader');
     const { handler: projector } = await import('../projector/handler');
     const rt = createRuntime();
     // One feed context for the reader and the WebSub pings; its base URL is fixed below once the port is known.
@@ -158,6 +159,8 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
       endpoint,
       table: tables.events,
       handler: projector,
+      // Under a write burst, project up to 100 records per write to the views table; freshness stays well under 1 s.
+      batchWindowMs: 100,
       ...(options.inMemory ? {} : { checkpointFile: join(dataDir, 'stream-checkpoints.json'), quarantineFile: join(dataDir, 'quarantine.ndjson') }),
       // The projector moved these stories: drop their cached heads so the next read sees it.
       // Then tell the WebSub hub (if any) that their feeds changed; it never throws.

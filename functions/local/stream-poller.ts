@@ -34,6 +34,12 @@ export interface PollerOptions {
   /** Attempts of one batch before its first failing record is quarantined. */
   maxAttempts?: number;
   idleMs?: number;
+  /**
+   * After a batch that was not full, wait this long before reading again, so that records arriving
+   * under load are projected many to a batch (Lambda's MaximumBatchingWindowInSeconds). A burst of
+   * appends then costs the store one projection write per window instead of one per append.
+   */
+  batchWindowMs?: number;
   /** Called after a batch was handed to the handler, with the story ids it held. */
   onBatch?: (storyIds: Set<string>, failed: number) => void;
   log?: (message: string, extra?: Record<string, unknown>) => void;
@@ -125,18 +131,27 @@ export class StreamPoller {
 
   private async run(): Promise<void> {
     while (this.running) {
-      let busy = false;
+      let handled = 0;
+      let full = false;
       try {
         if (Date.now() - this.lastDescribe > 1_000) await this.describe();
         for (const [shardId, state] of this.shards) {
           if (!this.running) break;
           if (state.closed || !this.ready(shardId)) continue;
-          busy = (await this.pollShard(shardId, state)) || busy;
+          const n = await this.pollShard(shardId, state);
+          handled += n;
+          full ||= n >= (this.options.batchSize ?? 100);
         }
       } catch (error) {
         if (this.running) this.options.log?.('stream poll failed', { error: String(error) });
       }
-      if (!busy && this.running) {
+      if (full || !this.running) continue;
+      if (handled > 0) {
+        // More may be arriving: let it gather for a window rather than reading it one by one.
+        await new Promise((r) => setTimeout(r, this.options.batchWindowMs ?? 0));
+        continue;
+      }
+      if (this.running) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.options.idleMs ?? 100);
           this.wake = () => {
@@ -189,12 +204,12 @@ export class StreamPoller {
     return state.iterator;
   }
 
-  /** Returns true when records were handled (so the loop polls again at once). */
-  private async pollShard(shardId: string, state: ShardState): Promise<boolean> {
+  /** Returns how many records were handed to the handler (0: nothing new or a retry is pending). */
+  private async pollShard(shardId: string, state: ShardState): Promise<number> {
     const iterator = await this.iterator(shardId, state);
     if (!iterator) {
       state.closed = true;
-      return false;
+      return 0;
     }
     let out;
     try {
@@ -210,7 +225,7 @@ export class StreamPoller {
     if (records.length === 0) {
       state.iterator = out.NextShardIterator;
       if (!out.NextShardIterator) state.closed = true;
-      return false;
+      return 0;
     }
     const response = await this.invoke(records);
     const storyIds = new Set(records.map((r) => String(r.dynamodb?.Keys?.storyId?.S ?? '')));
@@ -219,7 +234,7 @@ export class StreamPoller {
       state.attempts = 0;
       this.advance(state, records.at(-1)!.dynamodb!.SequenceNumber!, out.NextShardIterator);
       this.options.onBatch?.(storyIds, 0);
-      return true;
+      return records.length;
     }
     // Like the event source mapping: the checkpoint moves to just before the earliest failure.
     const failed = new Set(failures.map((f) => f.itemIdentifier));
@@ -231,13 +246,13 @@ export class StreamPoller {
       this.quarantine(shardId, firstFailed);
       state.attempts = 0;
       this.advance(state, firstFailed.dynamodb!.SequenceNumber!, undefined);
-      return true;
+      return records.length;
     }
     const before = index > 0 ? records[index - 1]!.dynamodb!.SequenceNumber! : state.checkpoint;
     state.iterator = undefined;
     if (before) this.advance(state, before, undefined);
     await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** state.attempts)));
-    return false;
+    return 0;
   }
 
   /**

@@ -4,9 +4,8 @@ import type * as z from 'zod';
 import { orderedEntries, type StoryReader } from '../store/story-reader';
 import type { StoryHead, StoryView, TimelineEntry, KeyPoint, Person, Source } from '../projection/story-view';
 import { baseApp, type Env, type Log } from './base';
-import { IMMUTABLE_CACHE_CONTROL, LIVE_CACHE_CONTROL, represent, respond, type Representation } from './conditional';
+import { IMMUTABLE_CACHE_CONTROL, LIVE_CACHE_CONTROL, represent, respond } from './conditional';
 import { feedRoutes } from './feed-routes';
-import { openApiDocument } from './openapi';
 import { pageRoutes } from './page-routes';
 import { problem, problemResponse, validationProblem } from './problem';
 import { eventsQuery, viewQuery } from './read-queries';
@@ -78,14 +77,6 @@ function viewOf(view: StoryView) {
 export function readApp(deps: ReadDeps): Hono<Env> {
   const app = baseApp(deps.log);
   const { reader } = deps;
-  let openApi: Representation | undefined;
-
-  // Generated from the zod schemas once per process; its bytes never change while it runs.
-  app.get('/api/openapi.json', (c) => {
-    openApi ??= represent(json(openApiDocument()), JSON_TYPE, undefined, 'public, max-age=300');
-    return respond(c.req.raw, openApi);
-  });
-
   app.get('/health', async (c) => {
     const ok = await deps.health().catch(() => false);
     c.header('Cache-Control', 'no-store');

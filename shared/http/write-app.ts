@@ -11,6 +11,8 @@ import { openStorySchema, storyIdSchema, updateSchema } from '../story/updates';
 import type { StoryWriter, WriteContext, WriteResult } from '../store/story-writer';
 import { authenticate, type Editor, type TokenTable } from './auth';
 import { baseApp, type Env, type Log } from './base';
+import { represent, respond, type Representation } from './conditional';
+import { openApiDocument } from './openapi';
 import { problem, problemResponse, validationProblem, type Problem } from './problem';
 import { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY } from './limits';
 import { rateLimitFromEnv, TokenBuckets, type RateLimit } from './rate-limit';
@@ -124,6 +126,15 @@ function writeContext(c: Context<Env>, editor: Editor): WriteContext {
 export function writeApp(deps: WriteDeps): Hono<Env> {
   const app = baseApp(deps.log);
   const buckets = new TokenBuckets(deps.rateLimit ?? rateLimitFromEnv());
+  let openApi: Representation | undefined;
+
+  // The API's contract, generated from the zod schemas this function validates with (served here,
+  // not by the read function, whose bundle would not fit the cold-start bar with the generator).
+  // Its bytes never change while the process runs.
+  app.get('/api/openapi.json', (c) => {
+    openApi ??= represent(JSON.stringify(openApiDocument()), 'application/json; charset=utf-8', undefined, 'public, max-age=300');
+    return respond(c.req.raw, openApi);
+  });
 
   // One structured line per write, with the correlation id and the editor (never the token).
   app.use('/api/*', async (c, next) => {

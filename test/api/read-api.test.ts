@@ -9,7 +9,8 @@ import { LIMITS } from '../../shared/story/updates';
 import { readApp } from '../../shared/http/read-app';
 import { writeApp } from '../../shared/http/write-app';
 import { tokensFromPlain } from '../../shared/http/auth';
-import { createReader, createRuntime, createWriter, feedContext } from '../../functions/runtime';
+import { createReader } from '../../functions/reader';
+import { createRuntime, createWriter, feedContext } from '../../functions/runtime';
 import { openBody, startApi, statement, type Api, type ProblemBody } from './support';
 
 let api: Api;

@@ -316,7 +316,7 @@ describe('HTTP API', () => {
     });
   });
 
-  it.each(['POST /api/stories', 'POST /api/stories/{id}/updates'])('%s goes to the write function', (routeKey) => {
+  it.each(['POST /api/stories', 'POST /api/stories/{id}/updates', 'GET /api/openapi.json'])('%s goes to the write function', (routeKey) => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: routeKey,
       Target: integrationOf(stack.writeApi),

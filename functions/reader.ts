@@ -1,0 +1,11 @@
+/**
+ * The read side's wiring, apart from functions/runtime.ts so that the write function's bundle
+ * does not carry the feed renderers.
+ */
+import type { FeedContext } from '../shared/feeds/model';
+import { StoryReader } from '../shared/store/story-reader';
+import type { Runtime } from './runtime';
+
+export function createReader(rt: Runtime, feed: FeedContext, options: { headTtlMs?: number } = {}): StoryReader {
+  return new StoryReader(rt.db, rt.tables, { feed, feedSize: Number(process.env.NEWSROOM_FEED_SIZE ?? 50), ...options });
+}
