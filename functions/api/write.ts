@@ -1,4 +1,5 @@
 /** Lambda: the editors' write API (API Gateway HTTP API → Hono). */
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { writeApp } from '../../shared/http/write-app';
@@ -6,10 +7,16 @@ import { createRuntime, createWriter, logger } from '../runtime';
 import { loadEditorTokens } from './tokens';
 
 const rt = createRuntime();
+const metrics = new Metrics();
 const app = handle(writeApp({ writer: createWriter(rt), tokens: loadEditorTokens, log: logger }));
 
 /** Adds the Lambda request id and function details to every log line of the invocation. */
 export const handler = async (event: Parameters<typeof app>[0], context: Context) => {
   logger.addContext(context);
-  return app(event, context);
+  const response = await app(event, context);
+  // One EMF line per invocation: writes by outcome, for the 4xx/5xx dashboards next to the API alarms.
+  metrics.addDimension('status', String(Math.floor(response.statusCode / 100)) + 'xx');
+  metrics.addMetric('WriteRequests', MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+  return response;
 };

@@ -6,6 +6,9 @@ import { optionsFromEnv, startNewsroom } from './server';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Per-request INFO logs are for CloudWatch; on a terminal, warnings and errors are enough.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+// CloudWatch metrics and X-Ray traces are AWS's; locally they would only print EMF lines.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 
 const started = Date.now();
 try {

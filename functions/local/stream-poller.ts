@@ -143,7 +143,10 @@ export class StreamPoller {
           full ||= n >= (this.options.batchSize ?? 100);
         }
       } catch (error) {
-        if (this.running) this.options.log?.('stream poll failed', { error: String(error) });
+        // DynamoDB Local refuses an iterator taken while a shard was empty; the next poll takes a
+        // fresh one (see pollShard), so that one is expected and not worth a warning.
+        const expected = error instanceof Error && error.name === 'TrimmedDataAccessException';
+        if (this.running && !expected) this.options.log?.('stream poll failed', { error: String(error) });
       }
       if (full || !this.running) continue;
       if (handled > 0) {

@@ -1,4 +1,6 @@
 /** Lambda: the events table's stream → the views table. */
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { activeGeneration, ViewStore } from '../../shared/store/view-store';
 import { feedChangeNotifier } from '../../shared/feeds/websub';
@@ -6,6 +8,11 @@ import { createRuntime, feedContext, logger } from '../runtime';
 import { processStreamBatch } from './process';
 
 const rt = createRuntime();
+// Off the request path, so the X-Ray SDK's weight costs readers nothing: DynamoDB calls of each
+// batch show as subsegments. (Outside Lambda the tracer and metrics are disabled by the local runtime.)
+const tracer = new Tracer();
+tracer.captureAWSv3Client(rt.db);
+const metrics = new Metrics();
 // WebSub pings on Lambda; locally the stream poller sends them once it has refreshed the read cache.
 const feedHub = process.env.AWS_LAMBDA_FUNCTION_NAME ? feedChangeNotifier(feedContext(), { log: (m, extra) => logger.warn(m, extra) }) : undefined;
 
@@ -17,5 +24,9 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
   });
   await feedHub?.storiesChanged(results.filter((r) => r.applied > 0).map((r) => r.storyId));
   logger.info('batch projected', { records: event.Records.length, stories: results.length, failures: batchItemFailures.length });
+  metrics.addMetric('RecordsReceived', MetricUnit.Count, event.Records.length);
+  metrics.addMetric('EventsApplied', MetricUnit.Count, results.reduce((n, r) => n + r.applied, 0));
+  metrics.addMetric('FailedStories', MetricUnit.Count, batchItemFailures.length);
+  metrics.publishStoredMetrics();
   return { batchItemFailures };
 };

@@ -9,6 +9,8 @@ import type { Bench, BenchResult } from './harness';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 
 const only = process.argv[2] === '--one' ? [] : process.argv.slice(2);
 const dir = new URL('.', import.meta.url);
