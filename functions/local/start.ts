@@ -14,9 +14,20 @@ const started = Date.now();
 try {
   const newsroom = await startNewsroom(optionsFromEnv());
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`Open ${newsroom.url}/stories/kyrgyzstan-bakiyev-ouster-2010/feed.atom (Atom feed)`);
-  console.log(`     ${newsroom.url}/api/stories (story list, JSON)`);
-  console.log(`Data: ${process.env.NEWSROOM_IN_MEMORY === '1' ? 'in memory' : newsroom.dataDir} · DynamoDB: ${newsroom.endpoint} · started in ${seconds} s`);
+  const story = `${newsroom.url}/stories/kyrgyzstan-bakiyev-ouster-2010`;
+  console.log(
+    [
+      '',
+      `  Front page   ${newsroom.url}/`,
+      `  Story page   ${story}`,
+      `  Feeds        ${story}/feed.atom  (also feed.rss, feed.json; all stories: ${newsroom.url}/feed.atom)`,
+      `  API          ${newsroom.url}/api/stories  (OpenAPI: ${newsroom.url}/api/openapi.json; docs/api.md)`,
+      `  Post         npx newsroom post kyrgyzstan-bakiyev-ouster-2010 --statement "…" --speaker "…"`,
+      '',
+      `  Data ${process.env.NEWSROOM_IN_MEMORY === '1' ? 'in memory' : newsroom.dataDir} · DynamoDB ${newsroom.endpoint} · started in ${seconds} s · Ctrl-C stops everything`,
+      '',
+    ].join('\n'),
+  );
   console.log(`Newsroom ready at ${newsroom.url}`);
   let stopping = false;
   const shutdown = async (signal: string) => {
