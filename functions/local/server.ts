@@ -179,7 +179,10 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     const tokens = editorTokens(options, dataDir, log);
     const app = new Hono();
     app.route('/', writeApp({ writer, tokens: () => tokens.table, log: logger, onWrite: () => poller.nudge() }));
-    app.route('/', readApp({ reader, log: logger, health: () => storeIsReachable(rt) }));
+    app.route(
+      '/',
+      readApp({ reader, log: logger, health: () => storeIsReachable(rt), projection: () => ({ quarantined: poller.quarantined.length }) }),
+    );
 
     const empty = (await rt.events.listStoryIds()).length === 0;
     if (options.seed !== false && empty) {

@@ -16,6 +16,11 @@ export interface ReadDeps {
   log: Log;
   /** True when the store answers. */
   health: () => Promise<boolean>;
+  /**
+   * Projection health the runtime knows of, reported with /health: locally, the stream records the
+   * poller quarantined (on AWS they are in the projector's DLQ, watched by an alarm).
+   */
+  projection?: () => { quarantined: number };
 }
 
 
@@ -80,7 +85,10 @@ export function readApp(deps: ReadDeps): Hono<Env> {
   app.get('/health', async (c) => {
     const ok = await deps.health().catch(() => false);
     c.header('Cache-Control', 'no-store');
-    return ok ? c.json({ status: 'ok' }) : problemResponse(c, problem(503, 'unavailable', 'The store is not reachable'));
+    if (!ok) return problemResponse(c, problem(503, 'unavailable', 'The store is not reachable'));
+    const projection = deps.projection?.();
+    // Quarantined records leave views behind the log: still serving (200), but degraded.
+    return c.json({ status: projection && projection.quarantined > 0 ? 'degraded' : 'ok', ...(projection ? { projection } : {}) });
   });
 
   app.get('/api/stories', async (c) => {

@@ -75,15 +75,7 @@ export const article = (title = 'Kyrgyz opposition seizes power') => ({
   publishedAt: '2010-04-08T10:00:00Z',
 });
 
-export async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { until } from '../support/until';
 
 export interface ProblemBody {
   type: string;

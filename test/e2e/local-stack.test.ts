@@ -5,6 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNewsroom, type Newsroom } from '../../functions/local/server';
 import { assertValidAtom, parseWithFeedparser } from '../support/feed-parsers';
+import { until } from '../support/until';
+import { ulid } from 'ulid';
+import { EventStore } from '../../shared/store/event-store';
+import { clientConfig, documentClient, tablesFromEnv } from '../../shared/store/dynamo';
+import { CURRENT_SCHEMA_VERSION } from '../../shared/story/events';
 
 const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
 let newsroom: Newsroom;
@@ -17,15 +22,6 @@ afterAll(async () => {
   await newsroom?.stop();
 });
 
-async function until<T>(probe: () => Promise<T | undefined>, ms = 5_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('the local newsroom', () => {
   it('serves the seeded Bakiyev story', async () => {
@@ -37,6 +33,7 @@ describe('the local newsroom', () => {
     expect(view.people.map((p) => p.name)).toEqual(expect.arrayContaining(['Kurmanbek Bakiyev', 'Roza Otunbayeva', 'Hillary Clinton']));
     const health = await fetch(`${newsroom.url}/health`);
     expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', projection: { quarantined: 0 } });
   });
 
   it('a posted statement reaches the view and the Atom feed', async () => {
@@ -101,5 +98,37 @@ describe('the local newsroom', () => {
     expect(await (await fetch(url)).text()).toBe(body);
     expect((await fetch(url, { headers: { 'If-None-Match': etag } })).status).toBe(304);
     expect((await fetch(url, { headers: { 'If-Modified-Since': first.headers.get('last-modified')! } })).status).toBe(304);
+  });
+
+  it('a poison record is quarantined, /health says degraded, and other stories keep flowing', async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${newsroom.url}${path}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post('/api/stories', { id: 'poisoned', headline: 'H', summary: 'S' })).status).toBe(201);
+    // An event the projection can never apply, written past the API (which would refuse it): a
+    // correction of an update that does not exist.
+    const events = new EventStore(documentClient(clientConfig(newsroom.endpoint)), tablesFromEnv().events);
+    await events.append('poisoned', 1, [
+      {
+        type: 'UpdateCorrected',
+        data: { target: '01HZ0000000000000000000000', changes: { quote: 'x' }, note: 'n' },
+        metadata: { storyId: 'poisoned', updateId: ulid(), schemaVersion: CURRENT_SCHEMA_VERSION, recordedAt: new Date().toISOString(), recordedBy: 'test', correlationId: 'c' },
+      },
+    ]);
+    const health = await until(async () => {
+      const body = (await (await fetch(`${newsroom.url}/health`)).json()) as { status: string; projection: { quarantined: number } };
+      return body.status === 'degraded' ? body : undefined;
+    }, 30_000);
+    expect(health.projection.quarantined).toBe(1);
+    // The Bakiyev story still projects.
+    const res = await post(`/api/stories/${STORY}/updates`, { type: 'headline', headline: 'Still flowing' });
+    const { version } = (await res.json()) as { version: number };
+    await until(async () => {
+      const view = (await (await fetch(`${newsroom.url}/api/stories/${STORY}?limit=1`)).json()) as { version: number };
+      return view.version >= version ? true : undefined;
+    });
   });
 });

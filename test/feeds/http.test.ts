@@ -13,6 +13,7 @@ import { findXmlForbiddenChar } from '../../shared/story/text';
 import { assertValidJsonFeed11, createNewsboatSession } from '../support/feed-parsers/index';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { assertAllValidAtom, assertAllWellFormed, HOSTILE, parseAllWithFeedparser } from './support';
+import { until } from '../support/until';
 
 const BAKIYEV = 'kyrgyzstan-bakiyev-ouster-2010';
 const TOKEN = 'feeds-token-0123456789';
@@ -49,15 +50,6 @@ afterAll(async () => {
   await new Promise<void>((resolve) => hub?.close(() => resolve()));
 });
 
-async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function api<T>(path: string): Promise<T | undefined> {
   const res = await fetch(`${newsroom.url}${path}`);

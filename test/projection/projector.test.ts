@@ -1,15 +1,12 @@
 /** The projector against DynamoDB Local: redelivered, duplicated, out-of-order and gapped records. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
-import type { AttributeValue } from 'aws-lambda';
 import { processStreamBatch } from '../../functions/projector/process';
 import { foldStory } from '../../shared/projection/story-view';
-import { toItem } from '../../shared/store/event-store';
 import { ViewStore } from '../../shared/store/view-store';
 import type { StoryEvent } from '../../shared/story/events';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { article, opened, statement, stored } from '../support/events';
+import { streamRecord } from '../support/stream-records';
 
 let store: TestStore;
 beforeAll(async () => {
@@ -17,18 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => store.drop());
 
-let sequence = 0;
-const record = (event: StoryEvent): DynamoDBRecord => ({
-  eventID: String(++sequence),
-  eventName: 'INSERT',
-  eventSource: 'aws:dynamodb',
-  dynamodb: {
-    Keys: marshall({ storyId: event.metadata.storyId, version: event.metadata.version }) as Record<string, AttributeValue>,
-    NewImage: marshall(toItem(event), { removeUndefinedValues: true }) as Record<string, AttributeValue>,
-    SequenceNumber: String(sequence).padStart(21, '0'),
-    StreamViewType: 'NEW_IMAGE',
-  },
-});
+const record = streamRecord;
 
 function storyEvents(storyId: string): StoryEvent[] {
   const s = { ...statement(3, 'Kurmanbek Bakiyev', 'q', storyId) };

@@ -6,13 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { processStreamBatch } from '../../functions/projector/process';
 import { rebuildStoryInPlace, replayAll, readBuild, type ReplayContext } from '../../functions/replay/replay';
 import { readApp } from '../../shared/http/read-app';
 import { foldStory } from '../../shared/projection/story-view';
-import { EventStore, toItem, type ReadOptions } from '../../shared/store/event-store';
+import { EventStore, type ReadOptions } from '../../shared/store/event-store';
 import { StoryReader } from '../../shared/store/story-reader';
 import { viewAtVersion } from '../../shared/store/time-travel';
 import { activeGeneration, readPointer, ViewStore } from '../../shared/store/view-store';
@@ -20,6 +18,7 @@ import type { StoryEvent } from '../../shared/story/events';
 import { generatedEvent, writeGeneratedStory } from '../bench/story-generator';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { article, opened, statement, stored } from '../support/events';
+import { streamRecord } from '../support/stream-records';
 
 let store: TestStore;
 let ctx: ReplayContext;
@@ -29,17 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => store.drop());
 
-let sequence = 0;
-const record = (event: StoryEvent): DynamoDBRecord => ({
-  eventID: String(++sequence),
-  eventName: 'INSERT',
-  eventSource: 'aws:dynamodb',
-  dynamodb: {
-    Keys: marshall({ storyId: event.metadata.storyId, version: event.metadata.version }) as Record<string, AttributeValue>,
-    NewImage: marshall(toItem(event), { removeUndefinedValues: true }) as Record<string, AttributeValue>,
-    SequenceNumber: String(sequence).padStart(21, '0'),
-  },
-});
+const record = streamRecord;
 
 const activeViews = async () => new ViewStore(store.db, store.tables.views, await activeGeneration(store.db, store.tables.views));
 
