@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// The config runs in vitest's main process (global setup creates SDK clients there): the local
+// Node 20 is intended, Lambda runs nodejs22+.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

@@ -184,7 +184,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
       readApp({ reader, log: logger, health: () => storeIsReachable(rt), projection: () => ({ quarantined: poller.quarantined.length }) }),
     );
 
-    const empty = (await rt.events.listStoryIds()).length === 0;
+    const empty = await rt.events.isEmpty();
     if (options.seed !== false && empty) {
       const fixture = readFixture(BAKIYEV_FIXTURE);
       await loadFixture(writer, fixture, { quiet: options.quiet ?? false });

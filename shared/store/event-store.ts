@@ -194,6 +194,12 @@ export class EventStore {
     }
   }
 
+  /** True when the table holds no event at all: one item read, not a scan of the table. */
+  async isEmpty(): Promise<boolean> {
+    const out = await this.db.send(new ScanCommand({ TableName: this.table, Limit: 1, ProjectionExpression: 'storyId' }));
+    return (out.Items ?? []).length === 0 && !out.LastEvaluatedKey;
+  }
+
   /** Ids of every story. A full scan of the table: an operator's tool (replay), not a request path. */
   async listStoryIds(): Promise<string[]> {
     const ids: string[] = [];

@@ -5,6 +5,7 @@ import { ConcurrencyError, ConflictError, NotFoundError } from '../../shared/err
 import { StoryWriter } from '../../shared/store/story-writer';
 import { IdempotencyStore } from '../../shared/store/idempotency-store';
 import { CURRENT_SCHEMA_VERSION, type PendingEvent } from '../../shared/story/events';
+import { EventStore } from '../../shared/store/event-store';
 import { createTestStore, type TestStore } from '../support/dynamo';
 
 let store: TestStore;
@@ -123,6 +124,9 @@ describe('tables', () => {
     const described = await admin.send(new DescribeTableCommand({ TableName: tables.views }));
     expect(described.Table?.LocalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['byChange', 'byTimeline', 'byVersion']);
     expect(await ensureTables(admin, tables)).toEqual([]);
+    // Startup seeds only an empty store, and asks without scanning the table.
+    expect(await new EventStore(store.db, tables.events).isEmpty()).toBe(true);
+    expect(await store.events.isEmpty()).toBe(false);
     admin.destroy();
   });
 });
