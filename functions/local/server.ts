@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -114,6 +114,16 @@ async function rebuildIfOutdated(
   };
 }
 
+async function assertPortFree(host: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is in use: stop what holds it, or set PORT to another port`) : error),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
 export async function startNewsroom(options: NewsroomOptions = {}): Promise<Newsroom> {
   const log = options.log ?? ((line: string) => console.log(line));
   const dataDir = resolve(options.dataDir ?? '.newsroom');
@@ -125,6 +135,8 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
   };
 
   try {
+    // Fail fast, before DynamoDB Local and the seed, when the port is taken.
+    if (options.port !== 0) await assertPortFree(host, options.port ?? 3000);
     // Held before DynamoDB Local starts, so a replay never opens the same dbPath (see data-dir.ts).
     const claim = options.inMemory ? undefined : claimDataDir(dataDir, 'server');
     if (claim) stack.push(async () => claim.release());
