@@ -18,7 +18,17 @@
  * - On AWS, the fan-out Lambda rebuilds one story per invocation; the invocation whose story
  *   brings `done` to `total` wins a conditional status change and finishes the build.
  */
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  paginateQuery,
+  paginateScan,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { projectStory } from '../../shared/projection/projector';
 import { StoryRebuild } from '../../shared/projection/rebuild';
 import { PROJECTION_VERSION } from '../../shared/projection/story-view';
@@ -138,20 +148,11 @@ export async function setBuildTotal(ctx: ReplayContext, generation: string, tota
 /** Stories this build has finished, with the version each was rebuilt up to. */
 export async function finishedStories(ctx: ReplayContext, generation: string): Promise<Map<string, number>> {
   const done = new Map<string, number>();
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.tables.views,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': progressPk(generation) },
-        ConsistentRead: true,
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    for (const item of out.Items ?? []) done.set(String(item.sk), Number(item.version));
-    start = out.LastEvaluatedKey;
-  } while (start);
+  const pages = paginateQuery(
+    { client: ctx.db },
+    { TableName: ctx.tables.views, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': progressPk(generation) }, ConsistentRead: true },
+  );
+  for await (const page of pages) for (const item of page.Items ?? []) done.set(String(item.sk), Number(item.version));
   return done;
 }
 
@@ -289,41 +290,30 @@ export async function finishBuild(
 export async function deleteGeneration(ctx: ReplayContext, generation: string): Promise<number> {
   const views = new ViewStore(ctx.db, ctx.tables.views, generation);
   let deleted = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await ctx.db.send(
-      new ScanCommand({
-        TableName: ctx.tables.views,
-        FilterExpression: 'begins_with(pk, :prefix)',
-        ExpressionAttributeValues: { ':prefix': `${generation}#` },
-        ProjectionExpression: 'pk, sk',
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    const keys = (out.Items ?? []) as { pk: string; sk: string }[];
+  const pages = paginateScan(
+    { client: ctx.db },
+    {
+      TableName: ctx.tables.views,
+      FilterExpression: 'begins_with(pk, :prefix)',
+      ExpressionAttributeValues: { ':prefix': `${generation}#` },
+      ProjectionExpression: 'pk, sk',
+    },
+  );
+  for await (const page of pages) {
+    const keys = (page.Items ?? []) as { pk: string; sk: string }[];
     await views.deleteKeys(keys);
     deleted += keys.length;
-    start = out.LastEvaluatedKey;
-  } while (start);
+  }
   return deleted;
 }
 
 async function deletePartition(ctx: ReplayContext, pk: string): Promise<void> {
   const views = new ViewStore(ctx.db, ctx.tables.views);
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await ctx.db.send(
-      new QueryCommand({
-        TableName: ctx.tables.views,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ProjectionExpression: 'pk, sk',
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      }),
-    );
-    await views.deleteKeys((out.Items ?? []) as { pk: string; sk: string }[]);
-    start = out.LastEvaluatedKey;
-  } while (start);
+  const pages = paginateQuery(
+    { client: ctx.db },
+    { TableName: ctx.tables.views, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ProjectionExpression: 'pk, sk' },
+  );
+  for await (const page of pages) await views.deleteKeys((page.Items ?? []) as { pk: string; sk: string }[]);
 }
 
 /** Rebuilds every story into a new generation and switches to it (or resumes an interrupted build). */

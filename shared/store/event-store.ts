@@ -7,6 +7,7 @@ import {
   PutCommand,
   QueryCommand,
   ScanCommand,
+  paginateScan,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -203,20 +204,11 @@ export class EventStore {
   /** Ids of every story. A full scan of the table: an operator's tool (replay), not a request path. */
   async listStoryIds(): Promise<string[]> {
     const ids: string[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await this.db.send(
-        new ScanCommand({
-          TableName: this.table,
-          FilterExpression: 'version = :one',
-          ExpressionAttributeValues: { ':one': 1 },
-          ProjectionExpression: 'storyId',
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) ids.push(String(item.storyId));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateScan(
+      { client: this.db },
+      { TableName: this.table, FilterExpression: 'version = :one', ExpressionAttributeValues: { ':one': 1 }, ProjectionExpression: 'storyId' },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) ids.push(String(item.storyId));
     return ids.sort();
   }
 }

@@ -27,6 +27,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  paginateQuery,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
   type NativeAttributeValue,
@@ -258,19 +259,11 @@ export class ViewStore {
 
   async listStories(): Promise<StorySummary[]> {
     const stories: StorySummary[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': this.listPk },
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) stories.push(strip<StorySummary>(item)!);
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.db },
+      { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': this.listPk } },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) stories.push(strip<StorySummary>(item)!);
     return stories.sort((a, b) => b.lastEventAt.localeCompare(a.lastEventAt) || a.storyId.localeCompare(b.storyId));
   }
 
@@ -395,20 +388,16 @@ export class ViewStore {
     if (!sk) return undefined;
     const prefix = sk.slice(0, sk.lastIndexOf('#') + 1);
     const chunks: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      chunks.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) chunks.push(...(page.Items ?? []));
     const head = chunks.find((c) => c.head)?.head as StoryHead | undefined;
     if (!head) return undefined;
     return {
@@ -461,21 +450,17 @@ export class ViewStore {
 
   private async allOf<T>(storyId: string, prefix: string, projection?: string): Promise<T[]> {
     const out: T[] = [];
-    let start: Item | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': this.storyPk(storyId), ...(prefix ? { ':prefix': prefix } : {}) },
-          ConsistentRead: true,
-          ...(projection ? { ProjectionExpression: projection } : {}),
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      out.push(...((page.Items ?? []) as T[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': this.storyPk(storyId), ...(prefix ? { ':prefix': prefix } : {}) },
+        ConsistentRead: true,
+        ...(projection ? { ProjectionExpression: projection } : {}),
+      },
+    );
+    for await (const page of pages) out.push(...((page.Items ?? []) as T[]));
     return out;
   }
 
