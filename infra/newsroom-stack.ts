@@ -19,7 +19,7 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { NewsroomConfig } from './config.js';
-import { VIEW_INDEXES } from '../shared/store/tables.js';
+import { STORY_CATALOG, VIEW_INDEXES } from '../shared/store/tables.js';
 import { LAMBDA_ENTRIES } from './bundling.js';
 import { NewsroomFunction } from './constructs/newsroom-function.js';
 
@@ -96,6 +96,14 @@ export class NewsroomStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // The story catalog (shared/store/event-store.ts): one keys-only entry per story, from the
+    // attribute only a story's first event carries. Replay lists stories with it instead of a scan.
+    this.eventsTable.addGlobalSecondaryIndex({
+      indexName: STORY_CATALOG.indexName,
+      partitionKey: { name: STORY_CATALOG.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: STORY_CATALOG.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
 
     // Projections are disposable (replay rebuilds them from the events table), but they are also
@@ -246,7 +254,8 @@ export class NewsroomStack extends Stack {
     );
 
     const replay = this.replay.function;
-    replay.addToRolePolicy(allow('ReadEvents', [...EVENTS_READ, 'dynamodb:Scan'], [events]));
+    replay.addToRolePolicy(allow('ReadEvents', EVENTS_READ, [events]));
+    replay.addToRolePolicy(allow('ListStories', ['dynamodb:Query'], [`${events}/index/${STORY_CATALOG.indexName}`]));
     replay.addToRolePolicy(allow('WriteViews', [...VIEWS_READ, ...VIEWS_WRITE], views));
     // A separate policy, not the role's default one: the function's creation waits for its
     // default policy, so a statement naming the function's own ARN there would be a cycle.

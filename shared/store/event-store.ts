@@ -7,6 +7,7 @@ import {
   PutCommand,
   QueryCommand,
   ScanCommand,
+  paginateQuery,
   paginateScan,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
@@ -57,11 +58,20 @@ export interface EventPage {
   nextAfter?: number;
 }
 
+/**
+ * The story catalog: a sparse, keys-only global secondary index over the events table holding one
+ * entry per story. Only a story's first event (version 1) carries the `catalog` attribute, so the
+ * index has exactly one item per story and listing stories costs O(stories), not a scan of every
+ * event. Its single partition key value takes one write per story opened, never per update.
+ */
+export const STORY_CATALOG = { indexName: 'storyCatalog', partitionKey: 'catalog', sortKey: 'storyId', value: 'story' } as const;
+
 export function toItem(event: StoryEvent): Item {
   const { storyId, version, updateId, schemaVersion, recordedAt, recordedBy, occurredAt, ...meta } = event.metadata;
   return {
     storyId,
     version,
+    ...(version === 1 ? { [STORY_CATALOG.partitionKey]: STORY_CATALOG.value } : {}),
     type: event.type,
     schemaVersion,
     updateId,
@@ -201,9 +211,29 @@ export class EventStore {
     return (out.Items ?? []).length === 0 && !out.LastEvaluatedKey;
   }
 
-  /** Ids of every story. A full scan of the table: an operator's tool (replay), not a request path. */
+  /**
+   * Ids of every story, from the story catalog index: O(stories). A local events table created
+   * before the index existed has no catalog (an index added later would miss the stories opened
+   * before it, so none is added in place): for it this falls back to a scan of every event.
+   */
   async listStoryIds(): Promise<string[]> {
     const ids: string[] = [];
+    try {
+      const pages = paginateQuery(
+        { client: this.db },
+        {
+          TableName: this.table,
+          IndexName: STORY_CATALOG.indexName,
+          KeyConditionExpression: '#c = :c',
+          ExpressionAttributeNames: { '#c': STORY_CATALOG.partitionKey },
+          ExpressionAttributeValues: { ':c': STORY_CATALOG.value },
+        },
+      );
+      for await (const page of pages) for (const item of page.Items ?? []) ids.push(String(item.storyId));
+      return ids;
+    } catch (error) {
+      if (!isMissingIndex(error)) throw error;
+    }
     const pages = paginateScan(
       { client: this.db },
       { TableName: this.table, FilterExpression: 'version = :one', ExpressionAttributeValues: { ':one': 1 }, ProjectionExpression: 'storyId' },
@@ -211,4 +241,9 @@ export class EventStore {
     for await (const page of pages) for (const item of page.Items ?? []) ids.push(String(item.storyId));
     return ids.sort();
   }
+}
+
+/** DynamoDB's answer to a query on an index the table does not have. */
+function isMissingIndex(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ValidationException' && /specified index/i.test(error.message);
 }

@@ -12,6 +12,9 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import type { Tables } from './dynamo';
+import { STORY_CATALOG } from './event-store';
+
+export { STORY_CATALOG };
 
 /**
  * The views table's local secondary indexes (all project ALL). infra/ builds the same ones from
@@ -34,10 +37,21 @@ export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
       AttributeDefinitions: [
         { AttributeName: 'storyId', AttributeType: 'S' },
         { AttributeName: 'version', AttributeType: 'N' },
+        { AttributeName: STORY_CATALOG.partitionKey, AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'storyId', KeyType: 'HASH' },
         { AttributeName: 'version', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: STORY_CATALOG.indexName,
+          KeySchema: [
+            { AttributeName: STORY_CATALOG.partitionKey, KeyType: 'HASH' },
+            { AttributeName: STORY_CATALOG.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
       ],
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
     },
@@ -75,7 +89,8 @@ export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
  * Creates any missing table; safe to run on every start. A views table whose indexes differ from
  * the definition (made by an older version) is dropped and created anew: views are projections,
  * rebuilt from the events table, and a DynamoDB table cannot gain a local index in place. The
- * events table is never touched. Returns the names of tables created.
+ * events table is never touched, not even to add the story catalog index to one made before it
+ * existed (EventStore.listStoryIds scans such a table instead). Returns the names of tables created.
  */
 export async function ensureTables(client: DynamoDBClient, tables: Tables): Promise<string[]> {
   const created: string[] = [];

@@ -6,6 +6,7 @@ import { resolveConfig } from '../../infra/config.js';
 import type { NewsroomFunction } from '../../infra/constructs/newsroom-function.js';
 import { createNewsroomApp } from '../../infra/newsroom-app.js';
 import { allAllowedActions, dependencyCycle, grantsOfRole, logicalId } from './template-helpers.js';
+import { STORY_CATALOG, tableDefinitions } from '../../shared/store/tables.js';
 
 // One synthesis for the whole file (bundling runs esbuild on the four real handlers).
 const { app, stack } = createNewsroomApp({
@@ -68,6 +69,15 @@ describe('events table', () => {
       ]),
       StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
       BillingMode: 'PAY_PER_REQUEST',
+    });
+  });
+
+  it('has the story catalog: a keys-only global index, the same as the local table', () => {
+    const [local] = tableDefinitions({ events: 'e', views: 'v', idempotency: 'i' });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: Match.arrayWith([{ AttributeName: 'storyId', KeyType: 'HASH' }]),
+      GlobalSecondaryIndexes: local!.GlobalSecondaryIndexes,
+      AttributeDefinitions: Match.arrayWith(local!.AttributeDefinitions!.filter((a) => a.AttributeName === STORY_CATALOG.partitionKey)),
     });
   });
 
@@ -233,11 +243,12 @@ describe('IAM: exact actions per function', () => {
     });
   });
 
-  it('replay: reads and scans events, writes views, invokes only itself', () => {
+  it('replay: reads events, lists stories from the catalog index (no scan), writes views, invokes only itself', () => {
     expect(grants(stack.replay)).toEqual({
       ...OWN_LOGS,
       ...TRACING,
-      events: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'],
+      events: ['dynamodb:GetItem', 'dynamodb:Query'],
+      'events/index/storyCatalog': ['dynamodb:Query'],
       ...views(VIEWS_READ_WRITE),
       'replay-function': ['lambda:InvokeFunction'],
     });

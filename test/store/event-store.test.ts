@@ -129,4 +129,43 @@ describe('tables', () => {
     expect(await store.events.isEmpty()).toBe(false);
     admin.destroy();
   });
+
+  it('lists stories from the catalog index, one entry per story; a table made before the catalog is scanned instead', async () => {
+    const { CreateTableCommand, DescribeTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { GetCommand, PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { clientConfig } = await import('../../shared/store/dynamo');
+    const { ensureTables, tableDefinitions, STORY_CATALOG } = await import('../../shared/store/tables');
+    const admin = new DynamoDBClient(clientConfig(store.endpoint));
+    const suffix = ulid().toLowerCase().slice(-8);
+
+    // Only a story's first event carries the catalog attribute.
+    const id = `catalogued-${suffix}`;
+    await open(id);
+    await writer.recordUpdate(id, statement('one'), { editor: 'anna' });
+    const first = await store.db.send(new GetCommand({ TableName: store.tables.events, Key: { storyId: id, version: 1 } }));
+    const second = await store.db.send(new GetCommand({ TableName: store.tables.events, Key: { storyId: id, version: 2 } }));
+    expect(first.Item?.[STORY_CATALOG.partitionKey]).toBe(STORY_CATALOG.value);
+    expect(second.Item).not.toHaveProperty(STORY_CATALOG.partitionKey);
+    const ids = await store.events.listStoryIds();
+    expect(ids.filter((x) => x === id)).toHaveLength(1);
+    expect(ids).toEqual([...ids].sort());
+
+    // An events table from before the catalog (no index, items without the attribute).
+    const tables = { events: `legacy-events-${suffix}`, views: `legacy-views-${suffix}`, idempotency: `legacy-idem-${suffix}` };
+    const [events] = tableDefinitions(tables);
+    const { GlobalSecondaryIndexes: _, ...withoutCatalog } = events!;
+    await admin.send(
+      new CreateTableCommand({ ...withoutCatalog, AttributeDefinitions: events!.AttributeDefinitions!.filter((a) => a.AttributeName !== STORY_CATALOG.partitionKey) }),
+    );
+    for (const storyId of ['b-story', 'a-story']) {
+      for (const version of [1, 2]) {
+        await store.db.send(new PutCommand({ TableName: tables.events, Item: { storyId, version, type: version === 1 ? 'StoryOpened' : 'StatementRecorded' } }));
+      }
+    }
+    await ensureTables(admin, tables);
+    const described = await admin.send(new DescribeTableCommand({ TableName: tables.events }));
+    expect(described.Table?.GlobalSecondaryIndexes).toBeUndefined();
+    expect(await new EventStore(store.db, tables.events).listStoryIds()).toEqual(['a-story', 'b-story']);
+    admin.destroy();
+  });
 });
