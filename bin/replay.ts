@@ -76,7 +76,8 @@ try {
     bar?.stop();
     say(
       `Replay done: ${summary.stories} stories, ${summary.events} events → ${summary.items} items in ${summary.seconds.toFixed(1)} s ` +
-        `(${summary.eventsPerSecond.toFixed(0)} events/s); ${summary.caughtUp} live events caught up; active generation ${summary.generation} (was ${summary.previous}, deleted)`,
+        `(${summary.eventsPerSecond.toFixed(0)} events/s); ${summary.caughtUp} live events caught up; active generation ${summary.generation} ` +
+        `(was ${summary.previous}: its ${summary.deleted} items deleted in ${summary.cleanupSeconds.toFixed(1)} s more)`,
     );
   }
   db.destroy();

@@ -1,7 +1,6 @@
 /**
- * Replay progress: one bar over the events to rebuild, where reading an event is half of its work
- * and writing its share of the story's items the other half (a long story is read, folded, then
- * written). On a terminal a live bar with events/s and ETA; otherwise a plain line every 2 s.
+ * Replay progress: one bar over the events to rebuild, where reading and folding an event is half
+ * of its work and writing the items it produced the other half (replay writes while it reads). On a terminal a live bar with events/s and ETA; otherwise a plain line every 2 s.
  */
 import { Presets, SingleBar } from 'cli-progress';
 import type { RebuildProgress } from './replay';
@@ -40,7 +39,7 @@ export function replayBar(totalEvents: number, stream: NodeJS.WriteStream = proc
   };
   return {
     read: (events) => advance(events),
-    written: (items, ofItems, events) => advance((items / Math.max(1, ofItems)) * events),
+    written: (events) => advance(events),
     stop() {
       if (bar) bar.stop();
       else line();

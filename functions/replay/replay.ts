@@ -26,7 +26,6 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   paginateQuery,
-  paginateScan,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { projectStory } from '../../shared/projection/projector';
@@ -54,11 +53,16 @@ export interface BuildRecord {
   done: number;
 }
 
-/** Reports read and written counts as a story is rebuilt (progress bars). */
+/** Reports progress as a story is rebuilt (progress bars), in events. */
 export interface RebuildProgress {
+  /** `events` more were read and folded. */
   read?(events: number): void;
-  written?(items: number, ofItems: number, events: number): void;
+  /** Every item that `events` more events produced is written. */
+  written?(events: number): void;
 }
+
+/** BatchWriteItem calls in flight per story being rebuilt (measured best on DynamoDB Local: docs/benchmarks.md). */
+export const DEFAULT_WRITE_CONCURRENCY = 8;
 
 export interface ReplayOptions {
   /** Stories rebuilt at once (each writes with `writeConcurrency` BatchWriteItem calls in flight). */
@@ -83,8 +87,12 @@ export interface ReplaySummary {
   events: number;
   items: number;
   caughtUp: number;
+  /** From start until readers were switched to the new generation and it had caught up. */
   seconds: number;
   eventsPerSecond: number;
+  /** Items of the old generation deleted after the switch, and how long that took (not in `seconds`). */
+  deleted: number;
+  cleanupSeconds: number;
 }
 
 const buildKey = (generation: string) => ({ pk: 'meta', sk: `build#${generation}` });
@@ -156,27 +164,92 @@ export async function finishedStories(ctx: ReplayContext, generation: string): P
   return done;
 }
 
-/** Folds a story from the events table and writes every item of it into `generation`, once. */
+/**
+ * Folds a story from the events table and writes its items into `generation`, writing while it
+ * reads: after each page of events, the entries that page created (and its revisions and
+ * snapshots) go to a BatchWriter while the next page is already being fetched. An entry changed
+ * again after it was handed over (a later correction or retraction) is written once more at the
+ * end, after every earlier write has finished, with the head, people, sources and key points.
+ * The generation is not served yet, so the order of writes inside it does not matter to readers;
+ * markStoryDone, after this returns, is what records the story as rebuilt.
+ */
 export async function rebuildStory(
   ctx: ReplayContext,
   generation: string,
   storyId: string,
   options: { writeConcurrency?: number; progress?: RebuildProgress } = {},
 ): Promise<{ version: number; events: number; items: number }> {
+  const views = new ViewStore(ctx.db, ctx.tables.views, generation);
+  const done = new WrittenEvents(options.progress);
+  const writer = views.writer(options.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY, done.onWritten);
   const fold = new StoryRebuild();
-  for await (const page of ctx.events.stream(storyId)) {
-    fold.add(page);
+  const handedOver = new Set<string>();
+  const changedSince = new Set<string>();
+  for await (const page of readAhead(ctx.events.stream(storyId))) {
+    const changes = fold.add(page);
     options.progress?.read?.(page.length);
+    const items = [];
+    for (const updateId of changes.entries) {
+      if (handedOver.has(updateId)) changedSince.add(updateId);
+      else {
+        handedOver.add(updateId);
+        items.push(views.entryItem(fold.view!.entries.get(updateId)!));
+      }
+    }
+    for (const revision of changes.revisions) items.push(views.revisionItem(revision));
+    for (const snapshot of changes.snapshots) items.push(...views.snapshotItems(snapshot));
+    done.expect(items.length, page.length);
+    await writer.put(items);
   }
   if (!fold.view) return { version: 0, events: 0, items: 0 };
-  const views = new ViewStore(ctx.db, ctx.tables.views, generation);
-  const items = views.viewItems({ ...fold.view, entries: fold.view.entries.values(), revisions: fold.revisions, snapshots: fold.snapshots });
-  let written = 0;
-  await views.batchPut(items, options.writeConcurrency ?? 4, (n) => {
-    written += n;
-    options.progress?.written?.(n, items.length, fold.events);
-  });
-  return { version: fold.view.head.version, events: fold.events, items: written };
+  await writer.flush();
+  const last = [...[...changedSince].map((id) => views.entryItem(fold.view!.entries.get(id)!)), ...views.storyWideItems(fold.view)];
+  done.expect(last.length, 0);
+  await writer.put(last);
+  await writer.flush();
+  return { version: fold.view.head.version, events: fold.events, items: done.items };
+}
+
+/** Turns items written into events whose items are all written, for RebuildProgress.written. */
+class WrittenEvents {
+  private readonly marks: { items: number; events: number }[] = [];
+  private expected = 0;
+  private written = 0;
+
+  constructor(private readonly progress?: RebuildProgress) {}
+
+  get items() {
+    return this.written;
+  }
+
+  /** The next `items` handed to the writer were produced by `events` events. */
+  expect(items: number, events: number) {
+    this.expected += items;
+    this.marks.push({ items: this.expected, events });
+    this.onWritten(0);
+  }
+
+  readonly onWritten = (n: number) => {
+    this.written += n;
+    while (this.marks.length > 0 && this.marks[0]!.items <= this.written) {
+      const { events } = this.marks.shift()!;
+      this.progress?.written?.(events);
+    }
+  };
+}
+
+/** Iterates `source` while its next value is already being fetched (one ahead). */
+async function* readAhead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let next = it.next();
+  for (;;) {
+    const current = await next;
+    if (current.done) return;
+    next = it.next();
+    // If the consumer stops early (a write failed), the fetch in flight must not go unhandled.
+    next.catch(() => undefined);
+    yield current.value;
+  }
 }
 
 /**
@@ -248,7 +321,7 @@ export async function finishBuild(
   ctx: ReplayContext,
   build: BuildRecord,
   options: Pick<ReplayOptions, 'cleanupDelayMs' | 'writeConcurrency'> = {},
-): Promise<{ caughtUp: number; rebuilt: number; events: number; items: number }> {
+): Promise<{ caughtUp: number; rebuilt: number; events: number; items: number; liveAt: number; deleted: number; cleanupSeconds: number }> {
   const ids = await ctx.events.listStoryIds();
   const done = await finishedStories(ctx, build.generation);
   let rebuilt = 0;
@@ -280,40 +353,42 @@ export async function finishBuild(
   );
   ctx.log?.(`Switched readers to generation ${build.generation} (was ${build.previous})`);
   caughtUp += await catchUp(ctx, build.generation, await ctx.events.listStoryIds());
+  const liveAt = performance.now();
   if (options.cleanupDelayMs) await new Promise((r) => setTimeout(r, options.cleanupDelayMs));
-  await deleteGeneration(ctx, build.previous);
+  const deleted = await deleteGeneration(ctx, build.previous);
   await deletePartition(ctx, progressPk(build.generation));
-  return { caughtUp, rebuilt, events, items };
+  return { caughtUp, rebuilt, events, items, liveAt, deleted, cleanupSeconds: (performance.now() - liveAt) / 1000 };
 }
 
-/** Deletes every item of a generation (a scan: an operator's path, after readers moved away). */
-export async function deleteGeneration(ctx: ReplayContext, generation: string): Promise<number> {
+/**
+ * Deletes every item of a generation: its story partitions (every story in the catalog, and any
+ * in its story list), its story list and its build progress. Queries only, no scan: O(items of
+ * that generation + stories). Readers have moved to another generation by then.
+ */
+export async function deleteGeneration(ctx: ReplayContext, generation: string, concurrency = 4): Promise<number> {
   const views = new ViewStore(ctx.db, ctx.tables.views, generation);
+  const ids = new Set([...(await ctx.events.listStoryIds()), ...(await views.listStories()).map((s) => s.storyId)]);
+  const partitions = [...[...ids].map((id) => views.storyPk(id)), `${generation}#stories`, progressPk(generation)];
   let deleted = 0;
-  const pages = paginateScan(
-    { client: ctx.db },
-    {
-      TableName: ctx.tables.views,
-      FilterExpression: 'begins_with(pk, :prefix)',
-      ExpressionAttributeValues: { ':prefix': `${generation}#` },
-      ProjectionExpression: 'pk, sk',
-    },
-  );
-  for await (const page of pages) {
-    const keys = (page.Items ?? []) as { pk: string; sk: string }[];
-    await views.deleteKeys(keys);
-    deleted += keys.length;
-  }
+  await forEachLimit(partitions, concurrency, async (pk) => {
+    deleted += await deletePartition(ctx, pk);
+  });
   return deleted;
 }
 
-async function deletePartition(ctx: ReplayContext, pk: string): Promise<void> {
-  const views = new ViewStore(ctx.db, ctx.tables.views);
+async function deletePartition(ctx: ReplayContext, pk: string): Promise<number> {
+  const writer = new ViewStore(ctx.db, ctx.tables.views).writer(DEFAULT_WRITE_CONCURRENCY);
+  let deleted = 0;
   const pages = paginateQuery(
     { client: ctx.db },
     { TableName: ctx.tables.views, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ProjectionExpression: 'pk, sk' },
   );
-  for await (const page of pages) await views.deleteKeys((page.Items ?? []) as { pk: string; sk: string }[]);
+  for await (const page of readAhead(pages)) {
+    await writer.delete(page.Items ?? []);
+    deleted += page.Items?.length ?? 0;
+  }
+  await writer.flush();
+  return deleted;
 }
 
 /** Rebuilds every story into a new generation and switches to it (or resumes an interrupted build). */
@@ -341,7 +416,8 @@ export async function replayAll(ctx: ReplayContext, options: ReplayOptions = {})
   });
   options.signal?.throwIfAborted();
   const finish = await finishBuild(ctx, { ...build, total: ids.length }, options);
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = (finish.liveAt - started) / 1000;
+  ctx.log?.(`Deleted ${finish.deleted} items of generation ${build.previous} in ${finish.cleanupSeconds.toFixed(1)} s`);
   return {
     generation: build.generation,
     previous: build.previous,
@@ -352,6 +428,8 @@ export async function replayAll(ctx: ReplayContext, options: ReplayOptions = {})
     caughtUp: finish.caughtUp,
     seconds,
     eventsPerSecond: (events + finish.events) / Math.max(seconds, 0.001),
+    deleted: finish.deleted,
+    cleanupSeconds: finish.cleanupSeconds,
   };
 }
 
@@ -378,8 +456,14 @@ export async function rebuildStoryInPlace(ctx: ReplayContext, storyId: string, o
     const [headItem, ...rest] = items;
     const keep = new Set(items.filter((i) => i.pk === pk).map((i) => String(i.sk)));
     const stale = (await views.storyKeys(storyId)).filter((sk) => !keep.has(sk)).map((sk) => ({ pk, sk }));
-    await views.deleteKeys(stale, options.writeConcurrency ?? 4);
-    await views.batchPut(rest, options.writeConcurrency ?? 4, (n) => options.progress?.written?.(n, items.length, fold.events));
+    await views.deleteKeys(stale, options.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY);
+    let written = 0;
+    await views.batchPut(rest, options.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY, (n) => {
+      // Items are written in no event order here: report the share of the story's events.
+      const before = Math.floor((written / items.length) * fold.events);
+      written += n;
+      options.progress?.written?.(Math.floor((written / items.length) * fold.events) - before);
+    });
     try {
       await ctx.db.send(
         new PutCommand({

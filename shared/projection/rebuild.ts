@@ -25,6 +25,13 @@ export interface TimeTravelSnapshot {
   sources: [key: string, source: Source][];
 }
 
+/** What one `add` changed: the entries it created or changed, and the revisions and snapshots it made. */
+export interface RebuildChanges {
+  entries: Set<string>;
+  revisions: TimelineEntry[];
+  snapshots: TimeTravelSnapshot[];
+}
+
 export class StoryRebuild {
   view?: StoryView;
   readonly revisions: TimelineEntry[] = [];
@@ -33,7 +40,8 @@ export class StoryRebuild {
 
   constructor(private readonly interval = SNAPSHOT_INTERVAL) {}
 
-  add(events: Iterable<StoryEvent>): void {
+  add(events: Iterable<StoryEvent>): RebuildChanges {
+    const changes: RebuildChanges = { entries: new Set(), revisions: [], snapshots: [] };
     for (const event of events) {
       const view = this.view;
       const target = targetOf(event);
@@ -41,9 +49,18 @@ export class StoryRebuild {
       const step = project(event, { ...(view ? { head: view.head } : {}), ...(targetEntry ? { target: targetEntry } : {}) });
       this.view = applyStep(view, step);
       this.events++;
-      if (isRevision(step)) this.revisions.push(step.entry!);
-      if (step.head.version % this.interval === 0) this.snapshots.push(snapshotOf(this.view));
+      if (step.entry) changes.entries.add(step.entry.updateId);
+      if (isRevision(step)) {
+        this.revisions.push(step.entry!);
+        changes.revisions.push(step.entry!);
+      }
+      if (step.head.version % this.interval === 0) {
+        const snapshot = snapshotOf(this.view);
+        this.snapshots.push(snapshot);
+        changes.snapshots.push(snapshot);
+      }
     }
+    return changes;
   }
 }
 

@@ -22,7 +22,6 @@
  * switches the pointer, so readers never see a half-built view.
  */
 import {
-  BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -46,6 +45,7 @@ import {
   type ViewStep,
 } from '../projection/story-view';
 import type { TimeTravelSnapshot } from '../projection/rebuild';
+import { BatchWriter } from './batch-writer';
 import { cancellationCodes, isConditionFailure } from './dynamo';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -334,19 +334,25 @@ export class ViewStore {
     }
   }
 
-  /** Every item of a whole folded story, as replay writes them. */
+  /** Every item of a whole folded story, head first. */
   viewItems(view: StoredView): Item[] {
+    const items = this.storyWideItems(view);
+    for (const entry of view.entries) items.push(this.entryItem(entry));
+    for (const revision of view.revisions ?? []) items.push(this.revisionItem(revision));
+    for (const snapshot of view.snapshots ?? []) items.push(...this.snapshotItems(snapshot));
+    return items;
+  }
+
+  /** The head (first), the story-list summary, key points, people and sources of a folded story. */
+  storyWideItems(view: Pick<StoredView, 'head' | 'keyPoints' | 'people' | 'sources'>): Item[] {
     const pk = this.storyPk(view.head.storyId);
     const items: Item[] = [
       { pk, sk: 'head', ...view.head },
       { pk: this.listPk, sk: view.head.storyId, ...summaryOf(view.head) },
     ];
-    for (const entry of view.entries) items.push(this.entryItem(entry));
     for (const point of view.keyPoints) items.push({ pk, sk: `k#${changeKey(point.version)}`, ...point });
     for (const [key, person] of view.people) items.push(personItem(pk, key, person));
     for (const [key, source] of view.sources) items.push({ pk, sk: `o#${key}`, ...source });
-    for (const revision of view.revisions ?? []) items.push(this.revisionItem(revision));
-    for (const snapshot of view.snapshots ?? []) items.push(...this.snapshotItems(snapshot));
     return items;
   }
 
@@ -441,7 +447,9 @@ export class ViewStore {
   }
 
   async deleteKeys(keys: { pk: string; sk: string }[], concurrency = 4): Promise<void> {
-    await this.batchWrite(keys.map((Key) => ({ DeleteRequest: { Key } })), concurrency);
+    const writer = this.writer(concurrency);
+    await writer.delete(keys);
+    await writer.flush();
   }
 
   async deleteItem(key: { pk: string; sk: string }): Promise<void> {
@@ -464,38 +472,23 @@ export class ViewStore {
     return out;
   }
 
+  /** A BatchWriteItem writer for this table (replay feeds it while it reads). */
+  writer(concurrency = 4, onWritten?: (n: number) => void): BatchWriter {
+    return new BatchWriter(this.db, this.table, concurrency, onWritten);
+  }
+
   async batchPut(items: Item[], concurrency = 4, onWritten?: (n: number) => void): Promise<void> {
-    await this.batchWrite(items.map((Item) => ({ PutRequest: { Item } })), concurrency, onWritten);
+    const writer = this.writer(concurrency, onWritten);
+    await writer.put(items);
+    await writer.flush();
   }
 
-  /** BatchWriteItem, 25 requests a call, `concurrency` calls in flight, retrying unprocessed items. */
-  private async batchWrite(
-    requests: ({ PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } })[],
-    concurrency: number,
-    onWritten?: (n: number) => void,
-  ): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < requests.length) {
-        let pending = requests.slice(next, (next += 25));
-        const size = pending.length;
-        for (let attempt = 0; pending.length > 0; attempt++) {
-          const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
-          pending = (out.UnprocessedItems?.[this.table] ?? []) as typeof pending;
-          if (pending.length > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
-        }
-        onWritten?.(size);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, Math.ceil(requests.length / 25)) }, worker));
-  }
-
-  private revisionItem(entry: TimelineEntry): Item {
+  revisionItem(entry: TimelineEntry): Item {
     // No changeKey/timelineKey attributes: revisions stay out of the feed and timeline indexes.
     return { pk: this.storyPk(entry.storyId), sk: `r#${entry.updateId}#${changeKey(entry.changeVersion)}`, ...entry };
   }
 
-  private snapshotItems(snapshot: TimeTravelSnapshot): Item[] {
+  snapshotItems(snapshot: TimeTravelSnapshot): Item[] {
     const prefix = `s#${changeKey(snapshot.head.version)}#`;
     const pk = this.storyPk(snapshot.head.storyId);
     const count = Math.max(1, Math.ceil(Math.max(snapshot.people.length, snapshot.sources.length) / SNAPSHOT_CHUNK));
@@ -508,7 +501,7 @@ export class ViewStore {
     }));
   }
 
-  private entryItem(entry: TimelineEntry): Item {
+  entryItem(entry: TimelineEntry): Item {
     return {
       pk: this.storyPk(entry.storyId),
       sk: `u#${entry.updateId}`,

@@ -46,8 +46,8 @@ async function append(events: StoryEvent[]) {
 
 const noLog = { info() {}, warn() {}, error() {} };
 /** What readers get: view JSON, the Atom feed's bytes and a time-travel view, through the real routes. */
-async function served(storyId: string, version?: number) {
-  const reader = new StoryReader(store.db, store.tables, { feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' } });
+async function served(storyId: string, version?: number, from: TestStore = store) {
+  const reader = new StoryReader(from.db, from.tables, { feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' } });
   const app = readApp({ reader, log: noLog, health: async () => true });
   const get = async (path: string) => {
     const res = await app.request(path);
@@ -178,22 +178,30 @@ describe('replay', () => {
     expect(await served('crash-c')).toEqual(good);
   });
 
-  it('upcasts schema-v1 events on read and replays them, never rewriting them', async () => {
-    const raw = JSON.parse(readFileSync(new URL('../../events/legacy/v1-story.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
-    for (const Item of raw) await store.db.send(new PutCommand({ TableName: store.tables.events, Item }));
-    const storyId = String(raw[0]!.storyId);
-    const { events } = await store.events.read(storyId);
-    expect(events.every((e) => e.metadata.schemaVersion === 2)).toBe(true);
-    expect(events[1]).toMatchObject({ type: 'ArticlePublished', data: { outlet: 'Example Wire' } });
-    expect(events[2]).toMatchObject({ type: 'StatementRecorded', data: { speaker: { name: 'Roza Otunbayeva', role: 'interim president' } } });
+  it('upcasts schema-v1 events on read and replays them from a store made before the story catalog, never rewriting them', async () => {
+    const legacy = await createTestStore({ legacyEvents: true });
+    try {
+      const raw = JSON.parse(readFileSync(new URL('../../events/legacy/v1-story.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
+      for (const Item of raw) await legacy.db.send(new PutCommand({ TableName: legacy.tables.events, Item }));
+      const storyId = String(raw[0]!.storyId);
+      const { events } = await legacy.events.read(storyId);
+      expect(events.every((e) => e.metadata.schemaVersion === 2)).toBe(true);
+      expect(events[1]).toMatchObject({ type: 'ArticlePublished', data: { outlet: 'Example Wire' } });
+      expect(events[2]).toMatchObject({ type: 'StatementRecorded', data: { speaker: { name: 'Roza Otunbayeva', role: 'interim president' } } });
 
-    await replayAll(ctx, { cleanupDelayMs: 0 });
-    const view = JSON.parse((await served(storyId)).view) as { people: { name: string; roles: string[] }[]; sources: { outlet: string }[]; corrections: unknown[] };
-    expect(view.people).toEqual([{ name: 'Roza Otunbayeva', roles: ['interim president'], statementCount: 1 }]);
-    expect(view.sources.map((s) => s.outlet)).toEqual(['Example Wire']);
-    expect(view.corrections).toHaveLength(1);
+      const summary = await replayAll({ db: legacy.db, tables: legacy.tables, events: legacy.events }, { cleanupDelayMs: 0 });
+      expect(summary).toMatchObject({ stories: 1, events: raw.length });
+      const view = JSON.parse((await served(storyId, undefined, legacy)).view) as { people: { name: string; roles: string[] }[]; sources: { outlet: string }[]; corrections: unknown[] };
+      expect(view.people).toEqual([{ name: 'Roza Otunbayeva', roles: ['interim president'], statementCount: 1 }]);
+      expect(view.sources.map((s) => s.outlet)).toEqual(['Example Wire']);
+      expect(view.corrections).toHaveLength(1);
 
-    const stored3 = await store.db.send(new GetCommand({ TableName: store.tables.events, Key: { storyId, version: 3 } }));
-    expect(stored3.Item).toEqual(raw[2]);
+      for (const [i, item] of raw.entries()) {
+        const stored = await legacy.db.send(new GetCommand({ TableName: legacy.tables.events, Key: { storyId, version: i + 1 } }));
+        expect(stored.Item).toEqual(item);
+      }
+    } finally {
+      await legacy.drop();
+    }
   });
 });

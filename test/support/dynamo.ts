@@ -1,9 +1,9 @@
 /** Fresh tables on the shared DynamoDB Local for one test file. */
 import { randomUUID } from 'node:crypto';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { clientConfig, documentClient, type Tables } from '../../shared/store/dynamo';
-import { ensureTables } from '../../shared/store/tables';
+import { ensureTables, STORY_CATALOG, tableDefinitions } from '../../shared/store/tables';
 import { EventStore } from '../../shared/store/event-store';
 import { ViewStore } from '../../shared/store/view-store';
 
@@ -18,11 +18,21 @@ export interface TestStore {
   drop(): Promise<void>;
 }
 
-export async function createTestStore(): Promise<TestStore> {
+/**
+ * `legacyEvents`: an events table as made before the story catalog index existed (ensureTables
+ * leaves an existing events table as it is), like a store from an older build.
+ */
+export async function createTestStore(options: { legacyEvents?: boolean } = {}): Promise<TestStore> {
   const endpoint = inject('dynamoEndpoint');
   const suffix = randomUUID().slice(0, 8);
   const tables: Tables = { events: `events-${suffix}`, views: `views-${suffix}`, idempotency: `idem-${suffix}` };
   const admin = new DynamoDBClient(clientConfig(endpoint));
+  if (options.legacyEvents) {
+    const { GlobalSecondaryIndexes: _, AttributeDefinitions, ...events } = tableDefinitions(tables)[0]!;
+    await admin.send(
+      new CreateTableCommand({ ...events, AttributeDefinitions: AttributeDefinitions!.filter((a) => a.AttributeName !== STORY_CATALOG.partitionKey) }),
+    );
+  }
   await ensureTables(admin, tables);
   const db = documentClient(clientConfig(endpoint));
   return {
