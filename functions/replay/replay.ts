@@ -207,7 +207,8 @@ export async function rebuildStory(
   done.expect(last.length, 0);
   await writer.put(last);
   await writer.flush();
-  return { version: fold.view.head.version, events: fold.events, items: done.items };
+  // Items stored: entries changed after they were handed over were written twice.
+  return { version: fold.view.head.version, events: fold.events, items: done.items - changedSince.size };
 }
 
 /** Turns items written into events whose items are all written, for RebuildProgress.written. */
@@ -308,7 +309,10 @@ export async function catchUp(ctx: ReplayContext, generation: string, storyIds: 
     const head = await views.head(storyId, true);
     const tail = [];
     for await (const page of ctx.events.stream(storyId, { after: head?.version ?? 0 })) tail.push(...page);
-    if (tail.length > 0) applied += (await projectStory(storyId, tail, views, ctx.events)).applied;
+    if (tail.length === 0) return;
+    // Not `applied += await …`: that reads `applied` before the await and loses concurrent counts.
+    const out = await projectStory(storyId, tail, views, ctx.events);
+    applied += out.applied;
   });
   return applied;
 }
@@ -371,7 +375,8 @@ export async function deleteGeneration(ctx: ReplayContext, generation: string, c
   const partitions = [...[...ids].map((id) => views.storyPk(id)), `${generation}#stories`, progressPk(generation)];
   let deleted = 0;
   await forEachLimit(partitions, concurrency, async (pk) => {
-    deleted += await deletePartition(ctx, pk);
+    const n = await deletePartition(ctx, pk);
+    deleted += n;
   });
   return deleted;
 }

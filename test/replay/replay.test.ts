@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { processStreamBatch } from '../../functions/projector/process';
 import { rebuildStoryInPlace, replayAll, readBuild, type ReplayContext } from '../../functions/replay/replay';
 import { readApp } from '../../shared/http/read-app';
@@ -88,15 +88,24 @@ describe('replay', () => {
     await projectLive(small);
 
     const live = { long: await served(LONG, 2_100), small: await served('small-story', 5) };
+    const itemsOf = async (generation: string) => {
+      let n = 0;
+      for await (const page of paginateScan({ client: store.db }, { TableName: store.tables.views, ProjectionExpression: 'pk' })) {
+        n += (page.Items ?? []).filter((i) => String(i.pk).startsWith(`${generation}#`)).length;
+      }
+      return n;
+    };
+    const liveItems = await itemsOf('v1');
     const summary = await replayAll(ctx, { cleanupDelayMs: 0 });
-    expect(summary).toMatchObject({ previous: 'v1', stories: 2, resumed: 0, events: LONG_EVENTS + small.length });
+    expect(summary).toMatchObject({ previous: 'v1', stories: 2, resumed: 0, events: LONG_EVENTS + small.length, deleted: liveItems });
+    // Every item the new generation holds, counted once (entries corrected later are written twice).
+    expect(summary.items).toBe(await itemsOf(summary.generation));
     expect((await readPointer(store.db, store.tables.views))?.generation).toBe(summary.generation);
 
     const replayed = { long: await served(LONG, 2_100), small: await served('small-story', 5) };
     expect(replayed).toEqual(live);
 
-    const scan = await store.db.send(new ScanCommand({ TableName: store.tables.views, ProjectionExpression: 'pk' }));
-    expect((scan.Items ?? []).filter((i) => String(i.pk).startsWith('v1#'))).toEqual([]);
+    expect(await itemsOf('v1')).toBe(0);
   });
 
   it('time travel folds from a snapshot, not from the start, and equals a full fold', async () => {
