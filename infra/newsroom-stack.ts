@@ -202,7 +202,7 @@ export class NewsroomStack extends Stack {
     // ---- Permissions (exact actions) ----------------------------------------------------------
 
     const events = this.eventsTable.tableArn;
-    // The table and its two local secondary indexes by name: no index wildcard.
+    // The table and its local secondary indexes by name: no index wildcard.
     const views = [
       this.viewsTable.tableArn,
       ...VIEW_INDEXES.map(({ name }) => `${this.viewsTable.tableArn}/index/${name}`),
