@@ -39,7 +39,9 @@ export interface FanOutDeps {
   cleanupDelayMs?: number;
 }
 
-const replayEvent = z.strictObject({ storyId: z.string().min(1).optional(), generation: z.string().min(1).optional() });
+const replayEvent = z
+  .strictObject({ storyId: z.string().min(1).optional(), generation: z.string().min(1).optional() })
+  .refine((e) => !e.generation || e.storyId, { message: 'generation needs a storyId', path: ['storyId'] });
 
 /** Invocations sent at once by the fan-out. */
 const INVOKE_BATCH = 20;
@@ -62,6 +64,13 @@ export function replayHandler(deps: FanOutDeps) {
   }
 
   async function rebuildOne(storyId: string, generation: string) {
+    // A late or retried delivery after the build finished (or was abandoned) must not write into
+    // a generation readers may already be served from: only a building generation is rebuilt into.
+    const build = await readBuild(ctx, generation);
+    if (build?.status !== 'building') {
+      deps.info('story invocation skipped: the build is not building', { storyId, generation, status: build?.status ?? 'missing' });
+      return { storyId, generation, skipped: true, ...(build?.status === 'switching' ? await maybeFinish(generation) : { switched: false }) };
+    }
     const out = await rebuildStory(ctx, generation, storyId);
     const done = await markStoryDone(ctx, generation, storyId, out.version);
     deps.info('story rebuilt', { storyId, generation, ...out, done });

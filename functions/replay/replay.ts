@@ -281,17 +281,25 @@ export async function markStoryDone(ctx: ReplayContext, generation: string, stor
   return Number((await readBuild(ctx, generation))?.done ?? 0);
 }
 
-/** Claims the right to finish a build (one winner among concurrent invocations). */
-export async function claimFinish(ctx: ReplayContext, generation: string): Promise<boolean> {
+/** A Lambda invocation runs at most 15 minutes: a finish claimed longer ago than that has died. */
+export const FINISH_CLAIM_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * Claims the right to finish a build (one winner among concurrent invocations): a build whose
+ * stories are all done, or one left `switching` by a finisher that died (its claim older than
+ * FINISH_CLAIM_TIMEOUT_MS, or from before claims were timed). Finishing again is safe.
+ */
+export async function claimFinish(ctx: ReplayContext, generation: string, now = Date.now()): Promise<boolean> {
   try {
     await ctx.db.send(
       new UpdateCommand({
         TableName: ctx.tables.views,
         Key: buildKey(generation),
-        UpdateExpression: 'SET #s = :switching',
-        ConditionExpression: '#s = :building AND done >= #t',
+        UpdateExpression: 'SET #s = :switching, claimedAt = :now',
+        ConditionExpression:
+          '(#s = :building AND done >= #t) OR (#s = :switching AND (attribute_not_exists(claimedAt) OR claimedAt < :stale))',
         ExpressionAttributeNames: { '#s': 'status', '#t': 'total' },
-        ExpressionAttributeValues: { ':switching': 'switching', ':building': 'building' },
+        ExpressionAttributeValues: { ':switching': 'switching', ':building': 'building', ':now': now, ':stale': now - FINISH_CLAIM_TIMEOUT_MS },
       }),
     );
     return true;

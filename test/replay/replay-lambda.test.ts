@@ -4,10 +4,10 @@
  * it later, concurrently with other invocations, the way Event invocations arrive.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { paginateScan } from '@aws-sdk/lib-dynamodb';
+import { paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { processStreamBatch } from '../../functions/projector/process';
 import { replayHandler, type StoryInvocation } from '../../functions/replay/fan-out';
-import { readBuild } from '../../functions/replay/replay';
+import { claimFinish, FINISH_CLAIM_TIMEOUT_MS, markStoryDone, readBuild, rebuildStory } from '../../functions/replay/replay';
 import { readApp } from '../../shared/http/read-app';
 import { StoryReader } from '../../shared/store/story-reader';
 import { activeGeneration, readPointer, ViewStore } from '../../shared/store/view-store';
@@ -165,11 +165,59 @@ describe('replay Lambda', () => {
     expect((await readPointer(store.db, store.tables.views))?.generation).toBe(opened.generation);
   });
 
+  it('a finisher that died after claiming is taken over once its claim is older than a Lambda can run', async () => {
+    const ctx = { db: store.db, tables: store.tables, events: store.events };
+    const silent = replayHandler({ ctx, info() {}, cleanupDelayMs: 0, invoke: async () => undefined });
+    const opened = (await silent({})) as { generation: string };
+    const before = await activeGeneration(store.db, store.tables.views);
+    // Every story rebuilt and counted, then the finisher claims the build and dies.
+    for (const id of ['fan-a', 'fan-b', 'fan-c', 'fan-long']) {
+      const out = await rebuildStory(ctx, opened.generation, id);
+      await markStoryDone(ctx, opened.generation, id, out.version);
+    }
+    expect(await claimFinish(ctx, opened.generation)).toBe(true);
+
+    // A fresh claim is respected: another invocation does not finish it meanwhile.
+    expect(await silent({})).toMatchObject({ generation: opened.generation, invoked: 0, switched: false });
+    expect(await activeGeneration(store.db, store.tables.views)).toBe(before);
+
+    await store.db.send(
+      new UpdateCommand({
+        TableName: store.tables.views,
+        Key: { pk: 'meta', sk: `build#${opened.generation}` },
+        UpdateExpression: 'SET claimedAt = :t',
+        ExpressionAttributeValues: { ':t': Date.now() - FINISH_CLAIM_TIMEOUT_MS - 1_000 },
+      }),
+    );
+    expect(await silent({})).toMatchObject({ generation: opened.generation, invoked: 0, switched: true });
+    expect(await activeGeneration(store.db, store.tables.views)).toBe(opened.generation);
+    expect(await readBuild(ctx, opened.generation)).toMatchObject({ status: 'switched', done: 4, total: 4 });
+  });
+
+  it('a story delivered again after the switch is skipped: the live generation and the build record stay as they are', async () => {
+    const ctx = { db: store.db, tables: store.tables, events: store.events };
+    const generation = await activeGeneration(store.db, store.tables.views);
+    const build = await readBuild(ctx, generation);
+    const views = new ViewStore(store.db, store.tables.views, generation);
+    // The live projector moves a story on after the switch.
+    const next = statement(6, 'Roza Otunbayeva', 'Elections in October', 'fan-c');
+    await store.events.append('fan-c', 5, [next as never]);
+    await projectLive([next]);
+    const served1 = await served('fan-c');
+
+    const out = await lambda().handler({ storyId: 'fan-c', generation });
+    expect(out).toMatchObject({ skipped: true, switched: false });
+    expect((await views.head('fan-c', true))?.version).toBe(6);
+    expect(await served('fan-c')).toEqual(served1);
+    expect(await readBuild(ctx, generation)).toEqual(build);
+  });
+
   it('rejects a malformed invocation without touching the tables', async () => {
     const pointer = await readPointer(store.db, store.tables.views);
     const fn = lambda();
     await expect(fn.handler({ storyId: 5 })).rejects.toThrow();
     await expect(fn.handler({ story: 'fan-a' })).rejects.toThrow();
+    await expect(fn.handler({ generation: pointer!.generation })).rejects.toThrow(/storyId/);
     expect(fn.invoked).toEqual([]);
     expect(await readPointer(store.db, store.tables.views)).toEqual(pointer);
   });
