@@ -1,6 +1,7 @@
 /**
  * Replay progress: one bar over the events to rebuild, where reading and folding an event is half
- * of its work and writing the items it produced the other half (replay writes while it reads). On a terminal a live bar with events/s and ETA; otherwise a plain line every 2 s.
+ * of its work and writing the items it produced the other half (replay writes while it reads).
+ * On a terminal a live bar with events/s and ETA; otherwise a plain line every 2 s.
  */
 import { Presets, SingleBar } from 'cli-progress';
 import type { RebuildProgress } from './replay';

@@ -364,22 +364,24 @@ export async function finishBuild(
     }),
   );
   ctx.log?.(`Switched readers to generation ${build.generation} (was ${build.previous})`);
-  caughtUp += await catchUp(ctx, build.generation, await ctx.events.listStoryIds());
+  const idsAfterSwitch = await ctx.events.listStoryIds();
+  caughtUp += await catchUp(ctx, build.generation, idsAfterSwitch);
   const liveAt = performance.now();
   if (options.cleanupDelayMs) await new Promise((r) => setTimeout(r, options.cleanupDelayMs));
-  const deleted = await deleteGeneration(ctx, build.previous);
+  const deleted = await deleteGeneration(ctx, build.previous, idsAfterSwitch);
   await deletePartition(ctx, progressPk(build.generation));
   return { caughtUp, rebuilt, events, items, liveAt, deleted, cleanupSeconds: (performance.now() - liveAt) / 1000 };
 }
 
 /**
- * Deletes every item of a generation: its story partitions (every story in the catalog, and any
- * in its story list), its story list and its build progress. Queries only, no scan: O(items of
- * that generation + stories). Readers have moved to another generation by then.
+ * Deletes every item of a generation: its story partitions (every story in the catalog, or in
+ * `storyIds` when the caller has just listed them, and any in its story list), its story list and
+ * its build progress. Queries only, no scan: O(items of that generation + stories). Readers have
+ * moved to another generation by then.
  */
-export async function deleteGeneration(ctx: ReplayContext, generation: string, concurrency = 4): Promise<number> {
+export async function deleteGeneration(ctx: ReplayContext, generation: string, storyIds?: string[], concurrency = 4): Promise<number> {
   const views = new ViewStore(ctx.db, ctx.tables.views, generation);
-  const ids = new Set([...(await ctx.events.listStoryIds()), ...(await views.listStories()).map((s) => s.storyId)]);
+  const ids = new Set([...(storyIds ?? (await ctx.events.listStoryIds())), ...(await views.listStories()).map((s) => s.storyId)]);
   const partitions = [...[...ids].map((id) => views.storyPk(id)), `${generation}#stories`, progressPk(generation)];
   let deleted = 0;
   await forEachLimit(partitions, concurrency, async (pk) => {

@@ -1,7 +1,7 @@
 /**
  * BatchWriteItem fed as items come: 25 requests a call, at most `concurrency` calls in flight,
- * unprocessed items retried with backoff. `add` resolves once its items are handed to calls (it
- * waits while every call slot is busy), so a producer that reads while it writes, like replay,
+ * unprocessed items retried with backoff. `put` and `delete` resolve once their items are handed
+ * to calls (they wait while every call slot is busy), so a producer that reads while it writes, like replay,
  * is held back instead of queueing without bound. `flush` sends the rest and waits for all.
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';

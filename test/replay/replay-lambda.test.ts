@@ -4,18 +4,15 @@
  * it later, concurrently with other invocations, the way Event invocations arrive.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { processStreamBatch } from '../../functions/projector/process';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { replayHandler, type StoryInvocation } from '../../functions/replay/fan-out';
 import { claimFinish, FINISH_CLAIM_TIMEOUT_MS, markStoryDone, readBuild, rebuildStory } from '../../functions/replay/replay';
-import { readApp } from '../../shared/http/read-app';
-import { StoryReader } from '../../shared/store/story-reader';
 import { activeGeneration, readPointer, ViewStore } from '../../shared/store/view-store';
 import type { StoryEvent } from '../../shared/story/events';
 import { writeGeneratedStory } from '../bench/story-generator';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { article, opened, statement, stored } from '../support/events';
-import { streamRecord } from '../support/stream-records';
+import { generationItems, projectLive as projectLiveInto, served as servedFrom } from '../support/replay';
 
 let store: TestStore;
 beforeAll(async () => {
@@ -23,14 +20,9 @@ beforeAll(async () => {
 });
 afterAll(() => store.drop());
 
-const activeViews = async () => new ViewStore(store.db, store.tables.views, await activeGeneration(store.db, store.tables.views));
-
-async function projectLive(events: StoryEvent[]) {
-  for (let i = 0; i < events.length; i += 100) {
-    const out = await processStreamBatch(events.slice(i, i + 100).map(streamRecord), { views: activeViews, events: store.events, log: { error() {} } });
-    expect(out.batchItemFailures).toEqual([]);
-  }
-}
+const projectLive = (events: StoryEvent[]) => projectLiveInto(store, events);
+const served = (storyId: string) => servedFrom(store, storyId);
+const itemsOf = (generation: string) => generationItems(store, generation);
 
 async function addStory(storyId: string) {
   const s = statement(3, 'Kurmanbek Bakiyev', 'I am the legitimate president', storyId);
@@ -43,26 +35,6 @@ async function addStory(storyId: string) {
   ];
   for (const e of events) await store.events.append(storyId, e.metadata.version - 1, [e as never]);
   await projectLive(events);
-}
-
-/** What readers get through the real routes: view JSON and Atom feed bytes. */
-async function served(storyId: string) {
-  const reader = new StoryReader(store.db, store.tables, { feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' } });
-  const app = readApp({ reader, log: { info() {}, warn() {}, error() {} }, health: async () => true });
-  const get = async (path: string) => {
-    const res = await app.request(path);
-    expect(res.status, path).toBe(200);
-    return Buffer.from(await res.arrayBuffer()).toString('utf8');
-  };
-  return { view: await get(`/api/stories/${storyId}`), feed: await get(`/stories/${storyId}/feed.atom`) };
-}
-
-async function itemsOf(generation: string) {
-  let n = 0;
-  for await (const page of paginateScan({ client: store.db }, { TableName: store.tables.views, ProjectionExpression: 'pk' })) {
-    n += (page.Items ?? []).filter((i) => String(i.pk).startsWith(`${generation}#`)).length;
-  }
-  return n;
 }
 
 /** A replay function whose self-invocations are queued and run later, concurrently, like Lambda's Event invocations. */

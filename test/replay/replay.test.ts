@@ -5,20 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GetCommand, PutCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
-import { processStreamBatch } from '../../functions/projector/process';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { rebuildStoryInPlace, replayAll, readBuild, type ReplayContext } from '../../functions/replay/replay';
-import { readApp } from '../../shared/http/read-app';
 import { foldStory } from '../../shared/projection/story-view';
 import { EventStore, type ReadOptions } from '../../shared/store/event-store';
-import { StoryReader } from '../../shared/store/story-reader';
 import { viewAtVersion } from '../../shared/store/time-travel';
 import { activeGeneration, readPointer, ViewStore } from '../../shared/store/view-store';
 import type { StoryEvent } from '../../shared/story/events';
 import { generatedEvent, writeGeneratedStory } from '../bench/story-generator';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { article, opened, statement, stored } from '../support/events';
-import { streamRecord } from '../support/stream-records';
+import { generationItems, projectLive as projectLiveInto, served as servedFrom } from '../support/replay';
 
 let store: TestStore;
 let ctx: ReplayContext;
@@ -28,37 +25,12 @@ beforeAll(async () => {
 });
 afterAll(() => store.drop());
 
-const record = streamRecord;
-
 const activeViews = async () => new ViewStore(store.db, store.tables.views, await activeGeneration(store.db, store.tables.views));
-
-/** The live path: the projector handler's batch processing, into whichever generation is active. */
-async function projectLive(events: StoryEvent[]) {
-  for (let i = 0; i < events.length; i += 100) {
-    const out = await processStreamBatch(events.slice(i, i + 100).map(record), { views: activeViews, events: store.events, log: { error() {} } });
-    expect(out.batchItemFailures).toEqual([]);
-  }
-}
+const projectLive = (events: StoryEvent[]) => projectLiveInto(store, events);
+const served = (storyId: string, version?: number, from: TestStore = store) => servedFrom(from, storyId, version);
 
 async function append(events: StoryEvent[]) {
   for (const e of events) await store.events.append(e.metadata.storyId, e.metadata.version - 1, [e as never]);
-}
-
-const noLog = { info() {}, warn() {}, error() {} };
-/** What readers get: view JSON, the Atom feed's bytes and a time-travel view, through the real routes. */
-async function served(storyId: string, version?: number, from: TestStore = store) {
-  const reader = new StoryReader(from.db, from.tables, { feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' } });
-  const app = readApp({ reader, log: noLog, health: async () => true });
-  const get = async (path: string) => {
-    const res = await app.request(path);
-    expect(res.status, path).toBe(200);
-    return Buffer.from(await res.arrayBuffer()).toString('utf8');
-  };
-  return {
-    view: await get(`/api/stories/${storyId}`),
-    feed: await get(`/stories/${storyId}/feed.atom`),
-    ...(version ? { past: await get(`/api/stories/${storyId}?version=${version}`) } : {}),
-  };
 }
 
 function smallStory(storyId: string): StoryEvent[] {
@@ -88,13 +60,7 @@ describe('replay', () => {
     await projectLive(small);
 
     const live = { long: await served(LONG, 2_100), small: await served('small-story', 5) };
-    const itemsOf = async (generation: string) => {
-      let n = 0;
-      for await (const page of paginateScan({ client: store.db }, { TableName: store.tables.views, ProjectionExpression: 'pk' })) {
-        n += (page.Items ?? []).filter((i) => String(i.pk).startsWith(`${generation}#`)).length;
-      }
-      return n;
-    };
+    const itemsOf = (generation: string) => generationItems(store, generation);
     const liveItems = await itemsOf('v1');
     const summary = await replayAll(ctx, { cleanupDelayMs: 0 });
     expect(summary).toMatchObject({ previous: 'v1', stories: 2, resumed: 0, events: LONG_EVENTS + small.length, deleted: liveItems });

@@ -1,0 +1,46 @@
+/** Shared by the replay tests: the live projection path, what readers are served, and item counts per generation. */
+import { expect } from 'vitest';
+import { paginateScan } from '@aws-sdk/lib-dynamodb';
+import { processStreamBatch } from '../../functions/projector/process';
+import { readApp } from '../../shared/http/read-app';
+import { StoryReader } from '../../shared/store/story-reader';
+import { activeGeneration, ViewStore } from '../../shared/store/view-store';
+import type { StoryEvent } from '../../shared/story/events';
+import type { TestStore } from './dynamo';
+import { streamRecord } from './stream-records';
+
+/** The live path: the projector handler's batch processing, into whichever generation is active. */
+export async function projectLive(store: TestStore, events: StoryEvent[]) {
+  const views = async () => new ViewStore(store.db, store.tables.views, await activeGeneration(store.db, store.tables.views));
+  for (let i = 0; i < events.length; i += 100) {
+    const out = await processStreamBatch(events.slice(i, i + 100).map(streamRecord), { views, events: store.events, log: { error() {} } });
+    expect(out.batchItemFailures).toEqual([]);
+  }
+}
+
+const noLog = { info() {}, warn() {}, error() {} };
+
+/** What readers get: view JSON, the Atom feed's bytes and (with `version`) a time-travel view, through the real routes. */
+export async function served(store: TestStore, storyId: string, version?: number) {
+  const reader = new StoryReader(store.db, store.tables, { feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' } });
+  const app = readApp({ reader, log: noLog, health: async () => true });
+  const get = async (path: string) => {
+    const res = await app.request(path);
+    expect(res.status, path).toBe(200);
+    return Buffer.from(await res.arrayBuffer()).toString('utf8');
+  };
+  return {
+    view: await get(`/api/stories/${storyId}`),
+    feed: await get(`/stories/${storyId}/feed.atom`),
+    ...(version ? { past: await get(`/api/stories/${storyId}?version=${version}`) } : {}),
+  };
+}
+
+/** How many items of the views table belong to `generation` (every page of a scan). */
+export async function generationItems(store: TestStore, generation: string) {
+  let n = 0;
+  for await (const page of paginateScan({ client: store.db }, { TableName: store.tables.views, ProjectionExpression: 'pk' })) {
+    n += (page.Items ?? []).filter((i) => String(i.pk).startsWith(`${generation}#`)).length;
+  }
+  return n;
+}
