@@ -19,8 +19,10 @@ import type { UpdateKind } from '../story/decider';
  * views into a new generation in the background and switches when done (see docs/projections.md).
  * 2: entries carry correctionCount and keep at most MAX_CORRECTION_NOTES notes; revision and
  *    time-travel snapshot items.
+ * 3: entries and revisions stored as one JSON attribute; only the byTimeline index (feeds and
+ *    archives find their entries through the events table).
  */
-export const PROJECTION_VERSION = 2;
+export const PROJECTION_VERSION = 3;
 
 /** Correction notes an entry keeps inline (the latest ones); older notes are in the event log. */
 export const MAX_CORRECTION_NOTES = 10;
@@ -157,6 +159,12 @@ export interface ProjectionReads {
 /** Which entry (if any) an event needs read first. */
 export function targetOf(event: StoryEvent): string | undefined {
   return event.type === 'UpdateCorrected' || event.type === 'UpdateRetracted' ? event.data.target : undefined;
+}
+
+/** The timeline entry an event creates or changes (its changeVersion becomes the event's version), if any. */
+export function changedEntryOf(event: StoryEvent): string | undefined {
+  if (event.type === 'ArticlePublished' || event.type === 'StatementRecorded') return event.metadata.updateId;
+  return targetOf(event);
 }
 
 export const keyOf = (name: string) => name.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, ' ');

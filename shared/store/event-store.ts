@@ -205,6 +205,28 @@ export class EventStore {
     }
   }
 
+  /** A story's events newest first, from `upTo` down, page by page: feeds walk back from the head. */
+  async *streamNewestFirst(storyId: string, options: { upTo: number; pageSize?: number }): AsyncGenerator<StoryEvent[]> {
+    let below = options.upTo + 1;
+    for (;;) {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'storyId = :s AND version < :b',
+          ExpressionAttributeValues: { ':s': storyId, ':b': below },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          ...(options.pageSize === undefined ? {} : { Limit: options.pageSize }),
+        }),
+      );
+      const events = (out.Items ?? []).map(fromItem);
+      if (events.length > 0) yield events;
+      const last = events.at(-1)?.metadata.version;
+      if (!out.LastEvaluatedKey || last === undefined) return;
+      below = last;
+    }
+  }
+
   /** True when the table holds no event at all: one item read, not a scan of the table. */
   async isEmpty(): Promise<boolean> {
     const out = await this.db.send(new ScanCommand({ TableName: this.table, Limit: 1, ProjectionExpression: 'storyId' }));

@@ -4,9 +4,10 @@
  * Feeds are served from rendered bytes kept in memory, keyed by the story's head version. A
  * request costs no DynamoDB read while the cached head is fresh: locally the stream poller
  * invalidates a story the moment the projector moves it; on Lambda the head is re-checked at most
- * once per `headTtlMs`. Rendering reads the head plus the latest N entries: O(N), not O(story);
- * archive pages read N entries by creation version; the all-stories feed merges the latest N
- * changes of at most N recently active stories.
+ * once per `headTtlMs`. Rendering reads the head plus the latest N changed entries (found through
+ * the events table, see feed-entries.ts): O(N), not O(story); archive pages read the N entries
+ * created by N versions; the all-stories feed merges the latest N changes of at most N recently
+ * active stories.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, previousArchive } from '../feeds/archive';
@@ -16,6 +17,7 @@ import { timelineKey, type StoryHead, type StoryView, type TimelineEntry } from 
 import { represent, type Representation } from '../http/conditional';
 import type { Tables } from './dynamo';
 import { EventStore } from './event-store';
+import { entriesCreated, latestChanges } from './feed-entries';
 import { viewAtVersion, versionAsOf } from './time-travel';
 import { activeGeneration, ViewStore } from './view-store';
 
@@ -105,13 +107,14 @@ export class StoryReader {
 
   /**
    * A story's subscription feed: the latest `feedSize` changed entries, rendered once per head
-   * version. Costs the head read (cached) plus one query of `feedSize` items, whatever the story's length.
+   * version. Costs the head read (cached), a Query of about `feedSize` events and a BatchGetItem of
+   * `feedSize` entries, whatever the story's length.
    */
   async feed(storyId: string, format: FeedFormat): Promise<Representation | undefined> {
     const head = await this.head(storyId);
     if (!head) return undefined;
     return this.cachedRender(`${storyId}\u0000${format}`, head.version, async () => {
-      const { items } = await (await this.views()).latestChanges(storyId, this.feedSize);
+      const items = await latestChanges(await this.views(), this.events, storyId, head.version, this.feedSize);
       const prevArchive = newestCompleteArchive(head.version, this.feedSize);
       const doc = storyFeed(head, items, this.options.feed, format, prevArchive ? { prevArchive } : {});
       return represent(renderFeed(doc, format), FEED_MEDIA_TYPES[format], head.lastEventAt);
@@ -125,7 +128,7 @@ export class StoryReader {
     const head = await this.head(storyId);
     if (!head || !isComplete(range, head.version)) return undefined;
     return this.cachedRender(`${storyId}\u0000${format}\u0000${range.first}`, head.version, async () => {
-      const items = await (await this.views()).entriesByVersion(storyId, range.first, range.last);
+      const items = await entriesCreated(await this.views(), this.events, storyId, range.first, range.last);
       const prev = previousArchive(range);
       const next = nextArchive(range, head.version);
       const doc = storyFeed(head, items, this.options.feed, format, {
@@ -169,10 +172,11 @@ export class StoryReader {
     for (const summary of stories.slice(0, size)) {
       const nth = changeTimes.length >= size ? changeTimes.sort().reverse()[size - 1]! : undefined;
       if (nth !== undefined && summary.lastEventAt < nth) break;
-      const [head, page] = await Promise.all([views.head(summary.storyId), views.latestChanges(summary.storyId, size)]);
+      const head = await views.head(summary.storyId);
       if (!head) continue;
-      picked.push({ head, entries: page.items });
-      changeTimes.push(...page.items.map((e) => e.updatedAt));
+      const entries = await latestChanges(views, this.events, summary.storyId, head.version, size);
+      picked.push({ head, entries });
+      changeTimes.push(...entries.map((e) => e.updatedAt));
     }
     const doc = allStoriesFeed(picked, this.options.feed, format, size);
     const rep = represent(renderFeed(doc, format), FEED_MEDIA_TYPES[format], stories[0]?.lastEventAt);

@@ -3,14 +3,13 @@
  * the story and every read costs O(page), not O(story).
  *
  *   pk `<gen>#story#<id>`  sk `head`          the story head (headline, status, version, counts)
- *                          sk `u#<updateId>`  one timeline entry per article/statement,
- *                                             LSI byChange (latest changes: feeds), byTimeline
- *                                             and byVersion (creation version: feed archives)
+ *                          sk `u#<updateId>`  one timeline entry per article/statement, as one JSON
+ *                                             attribute `entry`; LSI byTimeline (timelineKey)
  *                          sk `k#<version>`   key points (headline changes)
  *                          sk `p#<name>`      people quoted, with statement counts
  *                          sk `o#<outlet>`    sources
  *                          sk `r#<updateId>#<version>`  an entry's state after a correction or
- *                                             retraction (time travel; not in the LSIs)
+ *                                             retraction (time travel; not in the index)
  *                          sk `s#<version>#<n>`  time-travel snapshot every SNAPSHOT_INTERVAL
  *                                             versions: head, people, sources, in bounded chunks
  *   pk `<gen>#stories`     sk `<id>`          the story list
@@ -18,10 +17,16 @@
  *   pk `meta`              sk `generation`    the active generation pointer
  *                          sk `build#<gen>`   a generation build (replay) and its counts
  *
+ * Entries are always written and read whole, so they are stored as one JSON string rather than
+ * as DynamoDB attributes: a third cheaper to write (and to rebuild), fewer bytes on AWS. Feeds
+ * (latest changes) and archive pages (entries by creation version) need no index of their own:
+ * the events table already orders every change by version (see feed-entries.ts).
+ *
  * `<gen>` is the projection generation: replay builds a new one beside the live one and then
  * switches the pointer, so readers never see a half-built view.
  */
 import {
+  BatchGetCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -150,15 +155,29 @@ const decodeCursor = (cursor: string | undefined, pk: string): Item | undefined 
 
 function strip<T>(item: Item | undefined): T | undefined {
   if (!item) return undefined;
-  const { pk: _pk, sk: _sk, changeKey: _c, timelineKey: _t, versionKey: _v, ...rest } = item;
+  const { pk: _pk, sk: _sk, ...rest } = item;
   return rest as T;
 }
 
-/** Entries stored before correctionCount existed count their inline notes. */
 function entryOf(item: Item | undefined): TimelineEntry | undefined {
-  const entry = strip<TimelineEntry>(item);
-  return entry && { ...entry, correctionCount: entry.correctionCount ?? entry.corrections.length };
+  return item && (JSON.parse(item.entry as string) as TimelineEntry);
 }
+
+/**
+ * An entry as stored: JSON with every object's keys sorted, so that the same entry is the same
+ * bytes whichever path built it (the live projector gets events from stream records, replay from
+ * the events table, and their fields come in different orders).
+ */
+function entryJson(entry: TimelineEntry): string {
+  return JSON.stringify(entry, (_key, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
+}
+
+/** BatchGetItem takes at most 100 keys a call. */
+const BATCH_GET = 100;
 
 /** What a whole story's view is stored as: every item, written once by replay. */
 export interface StoredView {
@@ -205,39 +224,33 @@ export class ViewStore {
     return entryOf(out.Item);
   }
 
-  /** Entries most recently created or changed first: what a subscription feed shows. */
-  async latestChanges(storyId: string, limit: number, cursor?: string): Promise<Page<TimelineEntry>> {
-    return this.queryPage<TimelineEntry>(
-      { IndexName: 'byChange', KeyConditionExpression: 'pk = :pk', ScanIndexForward: false },
-      storyId,
-      limit,
-      cursor,
-    );
-  }
-
-  /** Entries created by events `first..last` (at most `last - first + 1`): one feed archive page. */
-  async entriesByVersion(storyId: string, first: number, last: number): Promise<TimelineEntry[]> {
-    return (
-      await this.queryPage<TimelineEntry>(
-        {
-          IndexName: 'byVersion',
-          KeyConditionExpression: 'pk = :pk AND versionKey BETWEEN :first AND :last',
-          ExpressionAttributeValues: { ':first': changeKey(first), ':last': changeKey(last) },
-          ScanIndexForward: false,
-        },
-        storyId,
-        last - first + 1,
-      )
-    ).items;
+  /**
+   * The current state of the entries `updateIds`, in no particular order (ids with no entry are
+   * left out): BatchGetItem, 100 keys a call, unprocessed keys retried.
+   */
+  async entries(storyId: string, updateIds: readonly string[]): Promise<TimelineEntry[]> {
+    const pk = this.storyPk(storyId);
+    const found: TimelineEntry[] = [];
+    for (let i = 0; i < updateIds.length; i += BATCH_GET) {
+      let keys: Item[] = updateIds.slice(i, i + BATCH_GET).map((id) => ({ pk, sk: `u#${id}` }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }));
+        for (const item of out.Responses?.[this.table] ?? []) found.push(entryOf(item)!);
+        keys = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
+      }
+    }
+    return found;
   }
 
   /** Entries by when they happened (occurredAt, then version). */
   async timeline(storyId: string, limit: number, cursor?: string, newestFirst = false): Promise<Page<TimelineEntry>> {
-    return this.queryPage<TimelineEntry>(
+    return this.queryPage(
       { IndexName: 'byTimeline', KeyConditionExpression: 'pk = :pk', ScanIndexForward: !newestFirst },
       storyId,
       limit,
       cursor,
+      entryOf,
     );
   }
 
@@ -284,6 +297,7 @@ export class ViewStore {
     storyId: string,
     limit: number,
     cursor?: string,
+    decode: (item: Item) => T | undefined = strip<T>,
   ): Promise<Page<T>> {
     const start = decodeCursor(cursor, this.storyPk(storyId));
     const out = await this.db.send(
@@ -296,7 +310,7 @@ export class ViewStore {
       }),
     );
     const next = encodeCursor(out.LastEvaluatedKey);
-    return { items: (out.Items ?? []).map((item) => strip<T>(item)!), ...(next ? { next } : {}) };
+    return { items: (out.Items ?? []).map((item) => decode(item)!), ...(next ? { next } : {}) };
   }
 
   /**
@@ -484,8 +498,8 @@ export class ViewStore {
   }
 
   revisionItem(entry: TimelineEntry): Item {
-    // No changeKey/timelineKey attributes: revisions stay out of the feed and timeline indexes.
-    return { pk: this.storyPk(entry.storyId), sk: `r#${entry.updateId}#${changeKey(entry.changeVersion)}`, ...entry };
+    // No timelineKey attribute: revisions stay out of the timeline index.
+    return { pk: this.storyPk(entry.storyId), sk: `r#${entry.updateId}#${changeKey(entry.changeVersion)}`, entry: entryJson(entry) };
   }
 
   snapshotItems(snapshot: TimeTravelSnapshot): Item[] {
@@ -502,14 +516,7 @@ export class ViewStore {
   }
 
   entryItem(entry: TimelineEntry): Item {
-    return {
-      pk: this.storyPk(entry.storyId),
-      sk: `u#${entry.updateId}`,
-      changeKey: changeKey(entry.changeVersion),
-      timelineKey: timelineKey(entry),
-      versionKey: changeKey(entry.version),
-      ...entry,
-    };
+    return { pk: this.storyPk(entry.storyId), sk: `u#${entry.updateId}`, timelineKey: timelineKey(entry), entry: entryJson(entry) };
   }
 
   private itemsFor(steps: ViewStep[]) {

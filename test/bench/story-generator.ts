@@ -51,13 +51,24 @@ function kindOf(version: number): 'statement' | 'article' | 'other' {
 }
 
 /** Writes versions 1..count of a generated story, `concurrency` BatchWriteItem calls at a time. */
-export async function writeGeneratedStory(db: DynamoDBDocumentClient, table: string, storyId: string, count: number, concurrency = 8): Promise<void> {
-  let next = 1;
+export function writeGeneratedStory(db: DynamoDBDocumentClient, table: string, storyId: string, count: number, concurrency = 8): Promise<void> {
+  return writeEvents(db, table, count, (i) => generatedEvent(storyId, i + 1), concurrency);
+}
+
+/** Writes `count` events (`eventAt(0..count-1)`) into the events table as EventStore stores them, with BatchWriteItem. */
+export async function writeEvents(
+  db: DynamoDBDocumentClient,
+  table: string,
+  count: number,
+  eventAt: (index: number) => StoryEvent,
+  concurrency = 8,
+): Promise<void> {
+  let next = 0;
   const worker = async () => {
-    while (next <= count) {
+    while (next < count) {
       const from = next;
-      next = Math.min(count + 1, next + 25);
-      let pending = Array.from({ length: next - from }, (_, i) => ({ PutRequest: { Item: toItem(generatedEvent(storyId, from + i)) } }));
+      next = Math.min(count, next + 25);
+      let pending = Array.from({ length: next - from }, (_, i) => ({ PutRequest: { Item: toItem(eventAt(from + i)) } }));
       while (pending.length > 0) {
         const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
         pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;

@@ -15,7 +15,7 @@ import { assertAllValidAtom, assertAllWellFormed, generatedStory, HOSTILE, parse
 const ctx: FeedContext = { baseUrl: 'https://news.example.org', tagPrefix: 'tag:news.example.org,2026:', hubUrl: 'https://hub.example.org/' };
 const story = generatedStory('hostile', 30, { language: 'ru-KG' });
 const view = foldStory(story.events)!;
-/** Latest changes first, as the byChange index returns them. */
+/** Latest changes first, as feed-entries.ts's latestChanges returns them. */
 const latest = (v: StoryView, n: number) => [...v.entries.values()].sort((a, b) => b.changeVersion - a.changeVersion).slice(0, n);
 const docs = Object.fromEntries(FEED_FORMATS.map((f) => [f, renderFeed(storyFeed(view.head, latest(view, 50), ctx, f), f)])) as Record<
   (typeof FEED_FORMATS)[number],

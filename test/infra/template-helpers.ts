@@ -23,7 +23,7 @@ function resources(template: Template): Record<string, Resource> {
 /**
  * Every grant given to a role, as { resourceName: sortedActions }. Resource tokens are turned into
  * readable names through `names` (logical id → name), e.g. `{"Fn::GetAtt":["EventsTable…","Arn"]}`
- * → `events`, a Join of the views ARN and `/index/byChange` → `views/index/byChange`.
+ * → `events`, a Join of the views ARN and `/index/byTimeline` → `views/index/byTimeline`.
  * Fails on Deny statements or conditions, which these assertions do not model.
  */
 export function grantsOfRole(

@@ -111,18 +111,30 @@ describe('tables', () => {
     const suffix = ulid().toLowerCase().slice(-8);
     const tables = { events: `old-events-${suffix}`, views: `old-views-${suffix}`, idempotency: `old-idem-${suffix}` };
     const [events, views] = tableDefinitions(tables);
-    // An older version's views table: only two of the indexes.
+    // Projection version 2's views table: three indexes.
+    const oldIndexes = ['changeKey', 'timelineKey', 'versionKey'];
     await admin.send(new CreateTableCommand(events!));
     await admin.send(
       new CreateTableCommand({
         ...views!,
-        AttributeDefinitions: views!.AttributeDefinitions!.filter((a) => a.AttributeName !== 'versionKey'),
-        LocalSecondaryIndexes: views!.LocalSecondaryIndexes!.slice(0, 2),
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          ...oldIndexes.map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+        ],
+        LocalSecondaryIndexes: ['byChange', 'byTimeline', 'byVersion'].map((IndexName, i) => ({
+          IndexName,
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' as const },
+            { AttributeName: oldIndexes[i]!, KeyType: 'RANGE' as const },
+          ],
+          Projection: { ProjectionType: 'ALL' as const },
+        })),
       }),
     );
     expect(await ensureTables(admin, tables)).toEqual([tables.views, tables.idempotency]);
     const described = await admin.send(new DescribeTableCommand({ TableName: tables.views }));
-    expect(described.Table?.LocalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual(['byChange', 'byTimeline', 'byVersion']);
+    expect(described.Table?.LocalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(['byTimeline']);
     expect(await ensureTables(admin, tables)).toEqual([]);
     // Startup seeds only an empty store, and asks without scanning the table.
     expect(await new EventStore(store.db, tables.events).isEmpty()).toBe(true);
