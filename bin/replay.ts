@@ -3,12 +3,12 @@
  * `npm run replay -- --story <id>` — rebuild one story in place.
  *
  * Finds the store through the data directory: if the newsroom is running, its endpoint.json names
- * its DynamoDB; otherwise this starts DynamoDB Local on the data directory itself (and holds the
- * directory while it runs). DYNAMODB_ENDPOINT overrides both. Options: --data-dir <dir>, --quiet.
+ * its DynamoDB Local (the events' and the views' databases); otherwise this starts it on the data directory
+ * itself (and holds the directory while it runs). DYNAMODB_ENDPOINT (with DYNAMODB_VIEWS_ENDPOINT,
+ * if the views are elsewhere) overrides both. Options: --data-dir <dir>, --quiet.
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -18,11 +18,11 @@ const { values } = parseArgs({
 });
 
 const { clientConfig, documentClient, tablesFromEnv } = await import('../shared/store/dynamo');
-const { ensureTables } = await import('../shared/store/tables');
 const { EventStore } = await import('../shared/store/event-store');
 const { optionsFromEnv } = await import('../functions/local/server');
 const { claimDataDir, runningOwner } = await import('../functions/local/data-dir');
-const { startDynamoLocal } = await import('../functions/local/dynamodb-local');
+const { prepareTables, startLocalStores } = await import('../functions/local/stores');
+type StoreEndpoints = import('../functions/local/stores').StoreEndpoints;
 const { rebuildStoryInPlace, replayAll } = await import('../functions/replay/replay');
 const { replayBar } = await import('../functions/replay/progress');
 
@@ -30,34 +30,39 @@ const dataDir = resolve(values['data-dir'] ?? optionsFromEnv().dataDir ?? '.news
 const say = (line: string) => console.log(line);
 const cleanup: (() => Promise<void> | void)[] = [];
 
-async function connect(): Promise<string> {
-  if (process.env.DYNAMODB_ENDPOINT) return process.env.DYNAMODB_ENDPOINT;
+async function connect(): Promise<StoreEndpoints> {
+  const { DYNAMODB_ENDPOINT: endpoint, DYNAMODB_VIEWS_ENDPOINT: viewsEndpoint } = process.env;
+  if (endpoint) return { endpoint, viewsEndpoint: viewsEndpoint ?? endpoint };
   for (let waited = 0; waited < 30_000; waited += 250) {
     const running = runningOwner(dataDir);
     if (!running) break;
     if (running.endpoint) {
-      say(`Using the running ${running.owner}'s DynamoDB at ${running.endpoint} (pid ${running.pid})`);
-      return running.endpoint;
+      const stores = { endpoint: running.endpoint, viewsEndpoint: running.viewsEndpoint ?? running.endpoint };
+      say(`Using the running ${running.owner}'s DynamoDB at ${stores.endpoint} (views ${stores.viewsEndpoint}, pid ${running.pid})`);
+      return stores;
     }
     await new Promise((r) => setTimeout(r, 250)); // it is still starting DynamoDB Local
   }
   const claim = claimDataDir(dataDir, 'replay');
   cleanup.push(() => claim.release());
-  const dynamo = await startDynamoLocal({ dbPath: join(dataDir, 'dynamodb') });
-  cleanup.unshift(() => dynamo.stop());
-  claim.setEndpoint(dynamo.endpoint);
+  const stores = await startLocalStores(dataDir);
+  cleanup.unshift(() => stores.stop());
+  claim.setEndpoint(stores.endpoint, stores.viewsEndpoint);
   say(`The newsroom is not running: started DynamoDB Local on ${join(dataDir, 'dynamodb')}`);
-  return dynamo.endpoint;
+  return stores;
 }
 
 try {
-  const endpoint = await connect();
+  const stores = await connect();
   const tables = tablesFromEnv();
-  const admin = new DynamoDBClient(clientConfig(endpoint));
-  await ensureTables(admin, tables);
-  admin.destroy();
-  const db = documentClient(clientConfig(endpoint));
-  const ctx = { db, tables, events: new EventStore(db, tables.events), log: say };
+  await prepareTables(stores, tables, say);
+  const db = documentClient(clientConfig(stores.viewsEndpoint));
+  const eventsDb = stores.endpoint === stores.viewsEndpoint ? db : documentClient(clientConfig(stores.endpoint));
+  cleanup.push(() => {
+    db.destroy();
+    eventsDb.destroy();
+  });
+  const ctx = { db, tables, events: new EventStore(eventsDb, tables.events), log: say };
   if (values.story) {
     const started = performance.now();
     const out = await rebuildStoryInPlace(ctx, values.story);
@@ -67,6 +72,7 @@ try {
     let bar: ReturnType<typeof replayBar> | undefined;
     const summary = await replayAll(ctx, {
       cleanupDelayMs: 2_500,
+      onRebuilt: () => bar?.stop(),
       onPlan: (plan) => {
         say(`Replaying ${plan.events} events of ${plan.stories} stories into generation ${plan.generation}${plan.resumed ? ` (resuming: ${plan.resumed} stories already done)` : ''}`);
         if (!values.quiet) bar = replayBar(plan.events);
@@ -80,7 +86,6 @@ try {
         `(was ${summary.previous}: its ${summary.deleted} items deleted in ${summary.cleanupSeconds.toFixed(1)} s more)`,
     );
   }
-  db.destroy();
 } catch (error) {
   console.error(`Replay failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;

@@ -7,5 +7,5 @@ import { StoryReader } from '../shared/store/story-reader';
 import type { Runtime } from './runtime';
 
 export function createReader(rt: Runtime, feed: FeedContext, options: { headTtlMs?: number } = {}): StoryReader {
-  return new StoryReader(rt.db, rt.tables, { feed, feedSize: Number(process.env.NEWSROOM_FEED_SIZE ?? 50), ...options });
+  return new StoryReader(rt.viewsDb, rt.tables, { feed, feedSize: Number(process.env.NEWSROOM_FEED_SIZE ?? 50), ...options }, rt.events);
 }

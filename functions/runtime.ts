@@ -5,7 +5,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ulid } from 'ulid';
 import { DEFAULT_TAG_PREFIX, type FeedContext } from '../shared/feeds/model';
-import { documentClient, tablesFromEnv, type Tables } from '../shared/store/dynamo';
+import { clientConfig, documentClient, tablesFromEnv, viewsEndpoint, type Tables } from '../shared/store/dynamo';
 import { EventStore } from '../shared/store/event-store';
 import { IdempotencyStore } from '../shared/store/idempotency-store';
 import { StoryWriter, type ViewReader } from '../shared/store/story-writer';
@@ -15,15 +15,20 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'newsroom' });
 
 export interface Runtime {
+  /** The events and idempotency tables. */
   db: DynamoDBDocumentClient;
+  /** The views table: the same client on AWS; locally the views have a DynamoDB Local of their own. */
+  viewsDb: DynamoDBDocumentClient;
   tables: Tables;
   events: EventStore;
 }
 
 export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
-  const db = documentClient();
+  const db = documentClient(clientConfig(env.DYNAMODB_ENDPOINT));
+  const views = viewsEndpoint(env);
+  const viewsDb = views === env.DYNAMODB_ENDPOINT ? db : documentClient(clientConfig(views));
   const tables = tablesFromEnv(env);
-  return { db, tables, events: new EventStore(db, tables.events) };
+  return { db, viewsDb, tables, events: new EventStore(db, tables.events) };
 }
 
 export function feedContext(env: NodeJS.ProcessEnv = process.env, fallbackBaseUrl = 'http://127.0.0.1:3000'): FeedContext {
@@ -36,7 +41,7 @@ export function feedContext(env: NodeJS.ProcessEnv = process.env, fallbackBaseUr
 
 /** View reads for the write side, always from the active generation. */
 export function liveViews(rt: Runtime): ViewReader {
-  const current = async () => new ViewStore(rt.db, rt.tables.views, await activeGeneration(rt.db, rt.tables.views));
+  const current = async () => new ViewStore(rt.viewsDb, rt.tables.views, await activeGeneration(rt.viewsDb, rt.tables.views));
   return {
     head: async (storyId, consistent) => (await current()).head(storyId, consistent),
     entry: async (storyId, updateId, consistent) => (await current()).entry(storyId, updateId, consistent),
@@ -54,6 +59,6 @@ export function createWriter(rt: Runtime, options: { now?: () => string } = {}):
 
 
 export async function storeIsReachable(rt: Runtime): Promise<boolean> {
-  await activeGeneration(rt.db, rt.tables.views);
+  await Promise.all([activeGeneration(rt.viewsDb, rt.tables.views), rt.events.headVersion('health-check')]);
   return true;
 }

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 export interface EndpointInfo {
   /** Absent while the owner is still starting DynamoDB Local. */
   endpoint?: string;
+  /** The views' database (absent in files written before the views had their own). */
+  viewsEndpoint?: string;
   pid: number;
   owner: 'server' | 'replay';
   startedAt: string;
@@ -45,7 +47,7 @@ export function runningOwner(dataDir: string): EndpointInfo | undefined {
 }
 
 export interface DataDirClaim {
-  setEndpoint(endpoint: string): void;
+  setEndpoint(endpoint: string, viewsEndpoint: string): void;
   release(): void;
 }
 
@@ -66,8 +68,8 @@ export function claimDataDir(dataDir: string, owner: EndpointInfo['owner']): Dat
   }
   let released = false;
   return {
-    setEndpoint(endpoint) {
-      writeFileSync(file, JSON.stringify({ ...info, endpoint }));
+    setEndpoint(endpoint, viewsEndpoint) {
+      writeFileSync(file, JSON.stringify({ ...info, endpoint, viewsEndpoint }));
     },
     release() {
       if (released) return;

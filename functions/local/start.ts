@@ -24,7 +24,7 @@ try {
       `  API          ${newsroom.url}/api/stories  (OpenAPI: ${newsroom.url}/api/openapi.json; docs/api.md)`,
       `  Post         npx newsroom post kyrgyzstan-bakiyev-ouster-2010 --statement "…" --speaker "…"`,
       '',
-      `  Data ${process.env.NEWSROOM_IN_MEMORY === '1' ? 'in memory' : newsroom.dataDir} · DynamoDB ${newsroom.endpoint} · started in ${seconds} s · Ctrl-C stops everything`,
+      `  Data ${process.env.NEWSROOM_IN_MEMORY === '1' ? 'in memory' : newsroom.dataDir} · DynamoDB ${newsroom.endpoint} (views ${newsroom.viewsEndpoint}) · started in ${seconds} s · Ctrl-C stops everything`,
       '',
     ].join('\n'),
   );

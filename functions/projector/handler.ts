@@ -12,13 +12,14 @@ const rt = createRuntime();
 // batch show as subsegments. (Outside Lambda the tracer and metrics are disabled by the local runtime.)
 const tracer = new Tracer();
 tracer.captureAWSv3Client(rt.db);
+if (rt.viewsDb !== rt.db) tracer.captureAWSv3Client(rt.viewsDb);
 const metrics = new Metrics();
 // WebSub pings on Lambda; locally the stream poller sends them once it has refreshed the read cache.
 const feedHub = process.env.AWS_LAMBDA_FUNCTION_NAME ? feedChangeNotifier(feedContext(), { log: (m, extra) => logger.warn(m, extra) }) : undefined;
 
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const { batchItemFailures, results } = await processStreamBatch(event.Records, {
-    views: async () => new ViewStore(rt.db, rt.tables.views, await activeGeneration(rt.db, rt.tables.views)),
+    views: async () => new ViewStore(rt.viewsDb, rt.tables.views, await activeGeneration(rt.viewsDb, rt.tables.views)),
     events: rt.events,
     log: logger,
   });

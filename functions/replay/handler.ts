@@ -11,7 +11,7 @@ const rt = createRuntime();
 const lambda = new LambdaClient({});
 
 export const handler = replayHandler({
-  ctx: { ...rt, log: (line: string) => logger.info(line) },
+  ctx: { db: rt.viewsDb, tables: rt.tables, events: rt.events, log: (line: string) => logger.info(line) },
   info: (message, details) => logger.info(message, details ?? {}),
   async invoke(payload) {
     const functionName = process.env.REPLAY_FUNCTION_NAME ?? process.env.AWS_LAMBDA_FUNCTION_NAME;

@@ -21,6 +21,7 @@ export function replayBar(totalEvents: number, stream: NodeJS.WriteStream = proc
   };
   let bar: SingleBar | undefined;
   let lastLine = 0;
+  let stopped = false;
   const line = () =>
     stream.write(`Replay: ${Math.round(units / 2)}/${totalEvents} events (${Math.floor((100 * units) / total)}%), ${rate().toFixed(0)} events/s, ETA ${eta()}s\n`);
   if (stream.isTTY) {
@@ -42,6 +43,8 @@ export function replayBar(totalEvents: number, stream: NodeJS.WriteStream = proc
     read: (events) => advance(events),
     written: (events) => advance(events),
     stop() {
+      if (stopped) return;
+      stopped = true;
       if (bar) bar.stop();
       else line();
     },

@@ -36,6 +36,7 @@ import type { EventStore } from '../../shared/store/event-store';
 import { DEFAULT_GENERATION, readPointer, setActiveGeneration, ViewStore } from '../../shared/store/view-store';
 
 export interface ReplayContext {
+  /** Reaches the views table (the events are read through `events`). */
   db: DynamoDBDocumentClient;
   tables: Tables;
   events: EventStore;
@@ -73,6 +74,8 @@ export interface ReplayOptions {
   signal?: AbortSignal;
   /** Called with the number of events to rebuild once it is known. */
   onPlan?(plan: { events: number; stories: number; resumed: number; generation: string }): RebuildProgress | void;
+  /** Called once every story is rebuilt, just before readers are switched (progress bars stop there, before cleanup). */
+  onRebuilt?(): void;
   /** Called after each story is recorded as done (tests use it to simulate a crash). */
   afterStory?(storyId: string): void | Promise<void>;
   now?: () => Date;
@@ -332,7 +335,7 @@ export async function catchUp(ctx: ReplayContext, generation: string, storyIds: 
 export async function finishBuild(
   ctx: ReplayContext,
   build: BuildRecord,
-  options: Pick<ReplayOptions, 'cleanupDelayMs' | 'writeConcurrency'> = {},
+  options: Pick<ReplayOptions, 'cleanupDelayMs' | 'writeConcurrency' | 'onRebuilt'> = {},
 ): Promise<{ caughtUp: number; rebuilt: number; events: number; items: number; liveAt: number; deleted: number; cleanupSeconds: number }> {
   const ids = await ctx.events.listStoryIds();
   const done = await finishedStories(ctx, build.generation);
@@ -347,6 +350,7 @@ export async function finishBuild(
     items += out.items;
   }
   let caughtUp = await catchUp(ctx, build.generation, ids);
+  options.onRebuilt?.();
   // A run that died after the switch has nothing left to switch.
   if ((await readPointer(ctx.db, ctx.tables.views))?.generation !== build.generation) {
     await setActiveGeneration(ctx.db, ctx.tables.views, build.generation, build.previous, {

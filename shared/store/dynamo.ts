@@ -19,13 +19,33 @@ export function tablesFromEnv(env: NodeJS.ProcessEnv = process.env): Tables {
   };
 }
 
+/**
+ * Where the views table is, when not beside the events: the local runtime keeps it in a database
+ * of its own (functions/local/stores.ts). On AWS both are unset.
+ */
+export function viewsEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.DYNAMODB_VIEWS_ENDPOINT ?? env.DYNAMODB_ENDPOINT;
+}
+
+export const LOCAL_REGION = 'us-east-1';
+
+/**
+ * A DynamoDB Local endpoint. DynamoDB Local (run without -sharedDb, as functions/local runs it)
+ * keeps one database per access key and region, so the region is fixed (whatever AWS_REGION a
+ * shell has, every process finds the same data) and the endpoint URL's user part, if any, is the
+ * access key: `http://views@127.0.0.1:8000` is the views' database on that instance; without
+ * one it is `local`.
+ */
 export function clientConfig(endpoint = process.env.DYNAMODB_ENDPOINT): DynamoDBClientConfig {
   if (!endpoint) return {};
-  // DynamoDB Local accepts any credentials and region; fixed ones keep every process on one database.
+  const url = new URL(endpoint);
+  const accessKeyId = decodeURIComponent(url.username) || 'local';
+  url.username = '';
+  url.password = '';
   return {
-    endpoint,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    endpoint: url.origin + url.pathname.replace(/\/$/, ''),
+    region: LOCAL_REGION,
+    credentials: { accessKeyId, secretAccessKey: 'local' },
     maxAttempts: 5,
   };
 }

@@ -56,12 +56,14 @@ export class StoryReader {
   /** All-stories feeds, valid while the story list's fingerprint holds. */
   private allStories?: { fingerprint: string; checkedAt: number; stale: boolean; reps: Map<FeedFormat, Representation> };
 
+  /** `db` reaches the views table; `events` defaults to the events table through the same client. */
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: Tables,
     readonly options: ReaderOptions,
+    events?: EventStore,
   ) {
-    this.events = new EventStore(db, tables.events);
+    this.events = events ?? new EventStore(db, tables.events);
   }
 
   /** Forget what is cached about a story (or everything): its next read goes to the table. */

@@ -88,12 +88,15 @@ export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
  * the definition (made by an older version) is dropped and created anew: views are projections,
  * rebuilt from the events table, and a DynamoDB table cannot gain a local index in place. The
  * events table is never touched, not even to add the story catalog index to one made before it
- * existed (EventStore.listStoryIds scans such a table instead). Returns the names of tables created.
+ * existed (EventStore.listStoryIds scans such a table instead). `only` limits it to some of the
+ * tables (locally the views live in a DynamoDB of their own). Returns the names of tables created.
  */
-export async function ensureTables(client: DynamoDBClient, tables: Tables): Promise<string[]> {
+export async function ensureTables(client: DynamoDBClient, tables: Tables, only: (keyof Tables)[] = ['events', 'views', 'idempotency']): Promise<string[]> {
   const created: string[] = [];
+  const wanted = new Set(only.map((key) => tables[key]));
   for (const definition of tableDefinitions(tables)) {
     const name = definition.TableName!;
+    if (!wanted.has(name)) continue;
     let existing: Awaited<ReturnType<typeof describe>>;
     try {
       existing = await describe(client, name);
