@@ -73,7 +73,7 @@ export const bench: Bench = {
           method:
             `replayAll of one generated ${EVENTS}-event story over a live generation of ${live.items} items, from start to readers switched and caught up ` +
             `(read, fold and write ${summary.items} items at once: BatchWriteItem, ${DEFAULT_WRITE_CONCURRENCY} in flight, while the next page is fetched) ` +
-            `vs the faster of two paged reads of the same events just before and after; events and views in their own warm in-memory DynamoDB Local, as npm start runs them; ` +
+            `vs the faster of two paged reads of the same events just before and after; events and views in their own databases of one warm in-memory DynamoDB Local, as npm start runs them; ` +
             `deleting the old generation afterwards took ${summary.cleanupSeconds.toFixed(1)} s more (not in the ratio)`,
           measured: `${replaySeconds.toFixed(1)} s (${summary.eventsPerSecond.toFixed(0)} events/s)`,
           baseline: `${readSeconds.toFixed(1)} s read (${(EVENTS / readSeconds).toFixed(0)} events/s; ${before.toFixed(1)} s / ${after.toFixed(1)} s)`,
