@@ -17,8 +17,8 @@ const { values } = parseArgs({
   strict: true,
 });
 
-const { clientConfig, documentClient, tablesFromEnv } = await import('../shared/store/dynamo');
-const { EventStore } = await import('../shared/store/event-store');
+const { tablesFromEnv } = await import('../shared/store/dynamo');
+const { createRuntime, replayContext } = await import('../functions/runtime');
 const { optionsFromEnv } = await import('../functions/local/server');
 const { claimDataDir, runningOwner } = await import('../functions/local/data-dir');
 const { prepareTables, startLocalStores } = await import('../functions/local/stores');
@@ -56,13 +56,15 @@ try {
   const stores = await connect();
   const tables = tablesFromEnv();
   await prepareTables(stores, tables, say);
-  const db = documentClient(clientConfig(stores.viewsEndpoint));
-  const eventsDb = stores.endpoint === stores.viewsEndpoint ? db : documentClient(clientConfig(stores.endpoint));
+  // The same wiring as the handlers: clients from the environment.
+  process.env.DYNAMODB_ENDPOINT = stores.endpoint;
+  process.env.DYNAMODB_VIEWS_ENDPOINT = stores.viewsEndpoint;
+  const rt = createRuntime();
   cleanup.push(() => {
-    db.destroy();
-    eventsDb.destroy();
+    rt.db.destroy();
+    rt.viewsDb.destroy();
   });
-  const ctx = { db, tables, events: new EventStore(eventsDb, tables.events), log: say };
+  const ctx = replayContext(rt, say);
   if (values.story) {
     const started = performance.now();
     const out = await rebuildStoryInPlace(ctx, values.story);

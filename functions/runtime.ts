@@ -11,6 +11,7 @@ import { IdempotencyStore } from '../shared/store/idempotency-store';
 import { StoryWriter, type ViewReader } from '../shared/store/story-writer';
 import { activeGeneration, ViewStore } from '../shared/store/view-store';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ReplayContext } from './replay/replay';
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'newsroom' });
 
@@ -37,6 +38,11 @@ export function feedContext(env: NodeJS.ProcessEnv = process.env, fallbackBaseUr
     tagPrefix: env.NEWSROOM_TAG_PREFIX ?? DEFAULT_TAG_PREFIX,
     ...(env.WEBSUB_HUB_URL ? { hubUrl: env.WEBSUB_HUB_URL } : {}),
   };
+}
+
+/** What replay needs: the views' client, and the events through the event store. */
+export function replayContext(rt: Runtime, log?: (line: string) => void): ReplayContext {
+  return { db: rt.viewsDb, tables: rt.tables, events: rt.events, ...(log ? { log } : {}) };
 }
 
 /** View reads for the write side, always from the active generation. */

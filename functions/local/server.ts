@@ -106,7 +106,8 @@ async function rebuildIfOutdated(
       ? `Views were built by projection version ${built}; rebuilding them for version ${PROJECTION_VERSION} in the background`
       : `The views of the stored events are missing; building them in the background`,
   );
-  const run = replayAll({ db: rt.viewsDb, tables: rt.tables, events: rt.events, log }, { signal: abort.signal, cleanupDelayMs: 2_500 }).then(
+  const { replayContext } = await import('../runtime');
+  const run = replayAll(replayContext(rt, log), { signal: abort.signal, cleanupDelayMs: 2_500 }).then(
     (s) => {
       switched();
       log(`Views rebuilt: ${s.stories} stories, ${s.events} events in ${s.seconds.toFixed(1)} s; now serving generation ${s.generation}`);

@@ -11,9 +11,9 @@
  * names another place for the views.
  */
 import { join } from 'node:path';
-import { DeleteTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { clientConfig, type Tables } from '../../shared/store/dynamo';
-import { ensureTables } from '../../shared/store/tables';
+import { describeTable, ensureTables } from '../../shared/store/tables';
 import { startDynamoLocal } from './dynamodb-local';
 
 export interface StoreEndpoints {
@@ -50,7 +50,7 @@ export async function prepareTables(stores: StoreEndpoints, tables: Tables, log:
   const views = stores.viewsEndpoint === stores.endpoint ? events : new DynamoDBClient(clientConfig(stores.viewsEndpoint));
   try {
     if (views === events) return await ensureTables(events, tables);
-    if (await exists(events, tables.views)) {
+    if (await describeTable(events, tables.views)) {
       await events.send(new DeleteTableCommand({ TableName: tables.views }));
       log(`Views now have a database of their own: removed the old views table beside the events (the views are rebuilt from them)`);
     }
@@ -58,15 +58,5 @@ export async function prepareTables(stores: StoreEndpoints, tables: Tables, log:
   } finally {
     events.destroy();
     if (views !== events) views.destroy();
-  }
-}
-
-async function exists(client: DynamoDBClient, table: string): Promise<boolean> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: table }));
-    return true;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ResourceNotFoundException') return false;
-    throw error;
   }
 }

@@ -4,14 +4,14 @@
  * REPLAY_FUNCTION_NAME, else this function's own name.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { createRuntime, logger } from '../runtime';
+import { createRuntime, logger, replayContext } from '../runtime';
 import { replayHandler } from './fan-out';
 
 const rt = createRuntime();
 const lambda = new LambdaClient({});
 
 export const handler = replayHandler({
-  ctx: { db: rt.viewsDb, tables: rt.tables, events: rt.events, log: (line: string) => logger.info(line) },
+  ctx: replayContext(rt, (line) => logger.info(line)),
   info: (message, details) => logger.info(message, details ?? {}),
   async invoke(payload) {
     const functionName = process.env.REPLAY_FUNCTION_NAME ?? process.env.AWS_LAMBDA_FUNCTION_NAME;

@@ -161,10 +161,14 @@ export function targetOf(event: StoryEvent): string | undefined {
   return event.type === 'UpdateCorrected' || event.type === 'UpdateRetracted' ? event.data.target : undefined;
 }
 
+/** Events that create a timeline entry (an article or a statement). */
+export function createsEntry(event: StoryEvent): event is StoryEvent & { type: 'ArticlePublished' | 'StatementRecorded' } {
+  return event.type === 'ArticlePublished' || event.type === 'StatementRecorded';
+}
+
 /** The timeline entry an event creates or changes (its changeVersion becomes the event's version), if any. */
 export function changedEntryOf(event: StoryEvent): string | undefined {
-  if (event.type === 'ArticlePublished' || event.type === 'StatementRecorded') return event.metadata.updateId;
-  return targetOf(event);
+  return createsEntry(event) ? event.metadata.updateId : targetOf(event);
 }
 
 export const keyOf = (name: string) => name.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, ' ');

@@ -10,7 +10,7 @@
  * then one BatchGetItem reads their current state from the view. Both cost O(feed size), whatever
  * the story's length, and spare every entry write two index writes (see view-store.ts).
  */
-import { changedEntryOf } from '../projection/story-view';
+import { changedEntryOf, createsEntry } from '../projection/story-view';
 import type { TimelineEntry } from '../projection/story-view';
 import type { EventStore } from './event-store';
 import type { ViewStore } from './view-store';
@@ -35,7 +35,7 @@ export async function latestChanges(views: ViewStore, events: EventStore, storyI
 export async function entriesCreated(views: ViewStore, events: EventStore, storyId: string, first: number, last: number): Promise<TimelineEntry[]> {
   const ids: string[] = [];
   for await (const page of events.stream(storyId, { after: first - 1, upTo: last })) {
-    for (const event of page) if (event.type === 'ArticlePublished' || event.type === 'StatementRecorded') ids.push(event.metadata.updateId);
+    for (const event of page) if (createsEntry(event)) ids.push(event.metadata.updateId);
   }
   return (await views.entries(storyId, ids)).sort((a, b) => b.version - a.version);
 }

@@ -97,13 +97,7 @@ export async function ensureTables(client: DynamoDBClient, tables: Tables, only:
   for (const definition of tableDefinitions(tables)) {
     const name = definition.TableName!;
     if (!wanted.has(name)) continue;
-    let existing: Awaited<ReturnType<typeof describe>>;
-    try {
-      existing = await describe(client, name);
-    } catch (error) {
-      if (!(error instanceof Error) || error.name !== 'ResourceNotFoundException') throw error;
-      existing = undefined;
-    }
+    let existing = await describeTable(client, name);
     if (existing && name === tables.views && !sameIndexes(existing.LocalSecondaryIndexes, definition.LocalSecondaryIndexes)) {
       await client.send(new DeleteTableCommand({ TableName: name }));
       await waitUntilTableNotExists({ client, maxWaitTime: 60 }, { TableName: name });
@@ -124,8 +118,14 @@ export async function ensureTables(client: DynamoDBClient, tables: Tables, only:
   return created;
 }
 
-async function describe(client: DynamoDBClient, name: string) {
-  return (await client.send(new DescribeTableCommand({ TableName: name }))).Table;
+/** The table's description, or undefined when there is no such table. */
+export async function describeTable(client: DynamoDBClient, name: string) {
+  try {
+    return (await client.send(new DescribeTableCommand({ TableName: name }))).Table;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
 }
 
 function sameIndexes(a: { IndexName?: string }[] | undefined, b: { IndexName?: string }[] | undefined): boolean {

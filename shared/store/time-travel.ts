@@ -15,6 +15,7 @@ import type { StoryEvent } from '../story/events';
 import {
   applyStep,
   createdEntry,
+  createsEntry,
   project,
   targetOf,
   type StoryView,
@@ -69,7 +70,7 @@ async function entryBefore(views: ViewStore, events: EventStore, storyId: string
   const current = await views.entry(storyId, updateId);
   if (!current || current.version >= version) return undefined;
   const [created] = (await events.read(storyId, { after: current.version - 1, upTo: current.version })).events;
-  return created && (created.type === 'ArticlePublished' || created.type === 'StatementRecorded') ? createdEntry(created) : undefined;
+  return created && createsEntry(created) ? createdEntry(created) : undefined;
 }
 
 /**
