@@ -17,13 +17,13 @@ const { values } = parseArgs({
   strict: true,
 });
 
-const { tablesFromEnv } = await import('../shared/store/dynamo');
+const { tablesFromEnv } = await import('../shared/adapters/dynamodb/client');
 const { createRuntime, replayContext } = await import('../functions/runtime');
 const { optionsFromEnv } = await import('../functions/local/server');
 const { claimDataDir, runningOwner } = await import('../functions/local/data-dir');
 const { prepareTables, startLocalStores } = await import('../functions/local/stores');
 type StoreEndpoints = import('../functions/local/stores').StoreEndpoints;
-const { rebuildStoryInPlace, replayAll } = await import('../functions/replay/replay');
+const { rebuildStoryInPlace, replayAll } = await import('../shared/application/replay');
 const { replayBar } = await import('../functions/replay/progress');
 
 const dataDir = resolve(values['data-dir'] ?? optionsFromEnv().dataDir ?? '.newsroom');

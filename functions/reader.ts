@@ -2,8 +2,8 @@
  * The read side's wiring, apart from functions/runtime.ts so that the write function's bundle
  * does not carry the feed renderers.
  */
-import type { FeedContext } from '../shared/feeds/model';
-import { StoryReader } from '../shared/store/story-reader';
+import type { FeedContext } from '../shared/domain/feeds/model';
+import { StoryReader } from '../shared/application/story-reader';
 import type { Runtime } from './runtime';
 
 export function createReader(rt: Runtime, feed: FeedContext, options: { headTtlMs?: number } = {}): StoryReader {

@@ -4,14 +4,14 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ulid } from 'ulid';
-import { DEFAULT_TAG_PREFIX, type FeedContext } from '../shared/feeds/model';
-import { clientConfig, documentClient, tablesFromEnv, viewsEndpoint, type Tables } from '../shared/store/dynamo';
-import { EventStore } from '../shared/store/event-store';
-import { IdempotencyStore } from '../shared/store/idempotency-store';
-import { StoryWriter, type ViewReader } from '../shared/store/story-writer';
-import { activeGeneration, ViewStore } from '../shared/store/view-store';
+import { DEFAULT_TAG_PREFIX, type FeedContext } from '../shared/domain/feeds/model';
+import { clientConfig, documentClient, tablesFromEnv, viewsEndpoint, type Tables } from '../shared/adapters/dynamodb/client';
+import { EventStore } from '../shared/adapters/dynamodb/event-store';
+import { IdempotencyStore } from '../shared/adapters/dynamodb/idempotency-store';
+import { StoryWriter, type ViewReader } from '../shared/application/story-writer';
+import { activeGeneration, ViewStore } from '../shared/adapters/dynamodb/view-store';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ReplayContext } from './replay/replay';
+import type { ReplayContext } from '../shared/application/replay';
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'newsroom' });
 

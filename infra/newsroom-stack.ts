@@ -19,7 +19,7 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { NewsroomConfig } from './config.js';
-import { STORY_CATALOG, VIEW_INDEXES } from '../shared/store/tables.js';
+import { STORY_CATALOG, VIEW_INDEXES } from '../shared/adapters/dynamodb/tables.js';
 import { LAMBDA_ENTRIES } from './bundling.js';
 import { NewsroomFunction } from './constructs/newsroom-function.js';
 
@@ -97,7 +97,7 @@ export class NewsroomStack extends Stack {
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    // The story catalog (shared/store/event-store.ts): one keys-only entry per story, from the
+    // The story catalog (shared/adapters/dynamodb/event-store.ts): one keys-only entry per story, from the
     // attribute only a story's first event carries. Replay lists stories with it instead of a scan.
     this.eventsTable.addGlobalSecondaryIndex({
       indexName: STORY_CATALOG.indexName,
@@ -116,7 +116,7 @@ export class NewsroomStack extends Stack {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    // The same indexes as the local tables (shared/store/tables.ts): one list for both.
+    // The same indexes as the local tables (shared/adapters/dynamodb/tables.ts): one list for both.
     for (const { name, sortKey } of VIEW_INDEXES) {
       this.viewsTable.addLocalSecondaryIndex({
         indexName: name,

@@ -1,7 +1,7 @@
 /** Lambda: public reads (views, feeds, pages, the raw log, the OpenAPI document). */
 import type { Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
-import { readApp } from '../../shared/http/read-app';
+import { readApp } from '../../shared/adapters/http/read-app';
 import { createReader } from '../reader';
 import { createRuntime, feedContext, logger, storeIsReachable } from '../runtime';
 

@@ -3,7 +3,7 @@
  * `name:sha256hex,…`. It is read once per container and re-read every five minutes so a rotated
  * token takes effect without a deploy.
  */
-import { tokensFromHashes, tokensFromPlain, type TokenTable } from '../../shared/http/auth';
+import { tokensFromHashes, tokensFromPlain, type TokenTable } from '../../shared/adapters/http/auth';
 
 let cached: { table: TokenTable; at: number } | undefined;
 const TTL_MS = 5 * 60_000;

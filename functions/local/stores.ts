@@ -12,8 +12,8 @@
  */
 import { join } from 'node:path';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { clientConfig, type Tables } from '../../shared/store/dynamo';
-import { describeTable, ensureTables } from '../../shared/store/tables';
+import { clientConfig, type Tables } from '../../shared/adapters/dynamodb/client';
+import { describeTable, ensureTables } from '../../shared/adapters/dynamodb/tables';
 import { startDynamoLocal } from './dynamodb-local';
 
 export interface StoreEndpoints {

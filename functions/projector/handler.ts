@@ -2,8 +2,8 @@
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { activeGeneration, ViewStore } from '../../shared/store/view-store';
-import { feedChangeNotifier } from '../../shared/feeds/websub';
+import { activeGeneration, ViewStore } from '../../shared/adapters/dynamodb/view-store';
+import { feedChangeNotifier } from '../../shared/adapters/websub';
 import { createRuntime, feedContext, logger } from '../runtime';
 import { processStreamBatch } from './process';
 

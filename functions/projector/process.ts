@@ -7,11 +7,11 @@
  * must stop the rest of that story's records anyway (they would only hit the same gap).
  */
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import { projectStory, type EventReader, type ProjectionResult } from '../../shared/projection/projector';
-import type { StoryEvent } from '../../shared/story/events';
-import { eventFromRecord } from '../../shared/store/stream-records';
-import type { ViewStore } from '../../shared/store/view-store';
-import type { Log } from '../../shared/http/base';
+import { projectStory, type EventReader, type ProjectionResult } from '../../shared/application/project-story';
+import type { StoryEvent } from '../../shared/domain/story/events';
+import { eventFromRecord } from '../../shared/adapters/dynamodb/stream-records';
+import type { ViewStore } from '../../shared/adapters/dynamodb/view-store';
+import type { Log } from '../../shared/adapters/http/base';
 
 export interface ProcessDeps {
   views: () => Promise<ViewStore>;

@@ -23,7 +23,7 @@ import {
   rebuildStoryInPlace,
   setBuildTotal,
   type ReplayContext,
-} from './replay';
+} from '../../shared/application/replay';
 
 export interface StoryInvocation {
   storyId: string;

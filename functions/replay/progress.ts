@@ -4,7 +4,7 @@
  * On a terminal a live bar with events/s and ETA; otherwise a plain line every 2 s.
  */
 import { Presets, SingleBar } from 'cli-progress';
-import type { RebuildProgress } from './replay';
+import type { RebuildProgress } from '../../shared/application/replay';
 
 export interface ReplayBar extends RebuildProgress {
   stop(): void;

@@ -4,11 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulid } from 'ulid';
-import { EventStore } from '../../shared/store/event-store';
-import { IdempotencyStore } from '../../shared/store/idempotency-store';
-import { StoryWriter } from '../../shared/store/story-writer';
-import { tokensFromPlain } from '../../shared/http/auth';
-import { writeApp } from '../../shared/http/write-app';
+import { EventStore } from '../../shared/adapters/dynamodb/event-store';
+import { IdempotencyStore } from '../../shared/adapters/dynamodb/idempotency-store';
+import { StoryWriter } from '../../shared/application/story-writer';
+import { tokensFromPlain } from '../../shared/adapters/http/auth';
+import { writeApp } from '../../shared/adapters/http/write-app';
 import { createRuntime, liveViews } from '../../functions/runtime';
 import { openBody, startApi, statement, TOKEN_SPEC, TOKENS, type Api, type ProblemBody } from './support';
 

@@ -3,9 +3,9 @@
  * tables of the shared DynamoDB Local, with the runtime's real Powertools Logger.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { tokensFromPlain } from '../../shared/http/auth';
-import { TokenBuckets } from '../../shared/http/rate-limit';
-import { writeApp } from '../../shared/http/write-app';
+import { tokensFromPlain } from '../../shared/adapters/http/auth';
+import { TokenBuckets } from '../../shared/adapters/http/rate-limit';
+import { writeApp } from '../../shared/adapters/http/write-app';
 import { createRuntime, createWriter, logger } from '../../functions/runtime';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { openBody, statement, TOKEN_SPEC, TOKENS, type ProblemBody } from './support';

@@ -5,10 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { Hono } from 'hono';
-import { LIMITS } from '../../shared/story/updates';
-import { readApp } from '../../shared/http/read-app';
-import { writeApp } from '../../shared/http/write-app';
-import { tokensFromPlain } from '../../shared/http/auth';
+import { LIMITS } from '../../shared/domain/story/updates';
+import { readApp } from '../../shared/adapters/http/read-app';
+import { writeApp } from '../../shared/adapters/http/write-app';
+import { tokensFromPlain } from '../../shared/adapters/http/auth';
 import { createReader } from '../../functions/reader';
 import { createRuntime, createWriter, feedContext } from '../../functions/runtime';
 import { openBody, startApi, statement, type Api, type ProblemBody } from './support';

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
-import { authenticate, tokensFromHashes } from '../../shared/http/auth';
-import { writeApp } from '../../shared/http/write-app';
+import { authenticate, tokensFromHashes } from '../../shared/adapters/http/auth';
+import { writeApp } from '../../shared/adapters/http/write-app';
 import { createRuntime, createWriter } from '../../functions/runtime';
 import { article, openBody, startApi, statement, TOKENS, until, type Api, type ProblemBody } from './support';
 

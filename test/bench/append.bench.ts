@@ -8,9 +8,9 @@ import http from 'node:http';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { startNewsroom } from '../../functions/local/server';
-import { clientConfig, documentClient, tablesFromEnv } from '../../shared/store/dynamo';
-import { toItem } from '../../shared/store/event-store';
-import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/story/events';
+import { clientConfig, documentClient, tablesFromEnv } from '../../shared/adapters/dynamodb/client';
+import { toItem } from '../../shared/adapters/dynamodb/event-store';
+import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/domain/story/events';
 import { ms, percentile, type Bench, type BenchResult } from './harness';
 
 const TOKEN = 'bench-token-0123456789abcdef';

@@ -5,10 +5,10 @@
  * The story is written straight into the events table by the fixture generator (story-generator.ts).
  */
 import { prepareTables, startLocalStores } from '../../functions/local/stores';
-import { DEFAULT_WRITE_CONCURRENCY, replayAll } from '../../functions/replay/replay';
-import { clientConfig, documentClient } from '../../shared/store/dynamo';
-import { EventStore } from '../../shared/store/event-store';
-import { StoryReader } from '../../shared/store/story-reader';
+import { DEFAULT_WRITE_CONCURRENCY, replayAll } from '../../shared/application/replay';
+import { clientConfig, documentClient } from '../../shared/adapters/dynamodb/client';
+import { EventStore } from '../../shared/adapters/dynamodb/event-store';
+import { StoryReader } from '../../shared/application/story-reader';
 import type { Bench } from './harness';
 import { writeGeneratedStory } from './story-generator';
 

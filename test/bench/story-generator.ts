@@ -4,8 +4,8 @@
  * the write path, not replay); the items have exactly the shape EventStore.append stores.
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { toItem } from '../../shared/store/event-store';
-import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/story/events';
+import { toItem } from '../../shared/adapters/dynamodb/event-store';
+import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/domain/story/events';
 
 const SPEAKERS = ['Kurmanbek Bakiyev', 'Roza Otunbayeva', 'Almazbek Atambayev', 'Omurbek Tekebayev', 'Temir Sariyev'];
 const OUTLETS = ['Foreign Policy', 'BBC Russian', 'Ekho Moskvy', 'RFE/RL', 'Reuters', 'AKIpress'];

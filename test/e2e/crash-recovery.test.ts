@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../functions/local/dynamodb-local';
-import { foldStory } from '../../shared/projection/story-view';
-import type { StoryEvent } from '../../shared/story/events';
+import { foldStory } from '../../shared/domain/projection/story-view';
+import type { StoryEvent } from '../../shared/domain/story/events';
 
 const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
 const TOKEN = 'crash-test-token';

@@ -7,9 +7,9 @@ import { startNewsroom, type Newsroom } from '../../functions/local/server';
 import { assertValidAtom, parseWithFeedparser } from '../support/feed-parsers';
 import { until } from '../support/until';
 import { ulid } from 'ulid';
-import { EventStore } from '../../shared/store/event-store';
-import { clientConfig, documentClient, tablesFromEnv } from '../../shared/store/dynamo';
-import { CURRENT_SCHEMA_VERSION } from '../../shared/story/events';
+import { EventStore } from '../../shared/adapters/dynamodb/event-store';
+import { clientConfig, documentClient, tablesFromEnv } from '../../shared/adapters/dynamodb/client';
+import { CURRENT_SCHEMA_VERSION } from '../../shared/domain/story/events';
 
 const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
 let newsroom: Newsroom;

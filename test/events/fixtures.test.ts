@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
-import { openStorySchema, updateSchema, type StatementInput, type UpdateInput } from '../../shared/story/updates';
+import { openStorySchema, updateSchema, type StatementInput, type UpdateInput } from '../../shared/domain/story/updates';
 
 /** The seed story as the loader reads it: one story to open, then updates appended in order. */
 interface SeedStory {

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, previousArchive } from '../../shared/feeds/archive';
+import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, previousArchive } from '../../shared/domain/feeds/archive';
 
 describe('archive page arithmetic', () => {
   it('cuts fixed ranges of versions and links them both ways', () => {

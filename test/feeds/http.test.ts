@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNewsroom, type Newsroom } from '../../functions/local/server';
-import { findXmlForbiddenChar } from '../../shared/story/text';
+import { findXmlForbiddenChar } from '../../shared/domain/story/text';
 import { assertValidJsonFeed11, createNewsboatSession } from '../support/feed-parsers/index';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { assertAllValidAtom, assertAllWellFormed, HOSTILE, parseAllWithFeedparser } from './support';
@@ -187,7 +187,7 @@ describe('a story built through the API with hostile text, corrections and a ret
       expect(json).toMatchObject({ title: 'Новый заголовок & more', expired: true });
       for (const parsed of [atom, rss]) {
         const entry = parsed.entries.find((e) => e.id === articleId)!;
-        // feedparser guesses that an RSS title holding "&amp;" is HTML (see shared/feeds/rss.ts);
+        // feedparser guesses that an RSS title holding "&amp;" is HTML (see shared/domain/feeds/rss.ts);
         // newsboat, below, reads the RSS title as the text it is.
         if (parsed === atom) expect(entry.title).toBe(`Исправлено ${HOSTILE[2]}`);
         expect(entry.content).toContain('Correction (');

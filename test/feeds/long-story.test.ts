@@ -7,11 +7,11 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { foldStory, project, type StoryView } from '../../shared/projection/story-view';
-import { readApp } from '../../shared/http/read-app';
-import { ARCHIVE_CACHE_CONTROL, StoryReader } from '../../shared/store/story-reader';
-import { WALK_SLACK } from '../../shared/store/feed-entries';
-import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/story/events';
+import { foldStory, project, type StoryView } from '../../shared/domain/projection/story-view';
+import { readApp } from '../../shared/adapters/http/read-app';
+import { ARCHIVE_CACHE_CONTROL, StoryReader } from '../../shared/application/story-reader';
+import { WALK_SLACK } from '../../shared/application/feed-entries';
+import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/domain/story/events';
 import { assertValidJsonFeed11 } from '../support/feed-parsers/index';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { writeEvents } from '../bench/story-generator';

@@ -5,12 +5,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FEED_FORMATS, storyFeed, type FeedContext } from '../../shared/feeds/model';
-import { renderFeed } from '../../shared/feeds/render';
-import { foldStory } from '../../shared/projection/story-view';
-import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/story/events';
-import { statementSchema } from '../../shared/story/updates';
-import { findXmlForbiddenChar } from '../../shared/story/text';
+import { FEED_FORMATS, storyFeed, type FeedContext } from '../../shared/domain/feeds/model';
+import { renderFeed } from '../../shared/domain/feeds/render';
+import { foldStory } from '../../shared/domain/projection/story-view';
+import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/domain/story/events';
+import { statementSchema } from '../../shared/domain/story/updates';
+import { findXmlForbiddenChar } from '../../shared/domain/story/text';
 import { assertValidJsonFeed11 } from '../support/feed-parsers/index';
 import { assertAllValidAtom, assertAllWellFormed, HOSTILE, parseAllWithFeedparser } from './support';
 
@@ -84,7 +84,7 @@ describe('any accepted text renders to valid feeds that carry it exactly', () =>
       // (U+0085 becomes "…"): the document is right (xmllint, jing agree), the reader library guesses.
       if (C1.test(want.title + want.name)) return;
       const isRss = i >= atom.length;
-      // RSS titles are plain text (see shared/feeds/rss.ts); feedparser reads one as HTML only when
+      // RSS titles are plain text (see shared/domain/feeds/rss.ts); feedparser reads one as HTML only when
       // it looks like HTML. Then the document is still right, the reader's guess is not: say when.
       if (isRss && doc.feed.title_type === 'text/html') {
         expect(LOOKS_LIKE_HTML.test(want.title), JSON.stringify(want.title)).toBe(true);

@@ -4,11 +4,11 @@
  * checker), plus what each format must say about corrections, retractions, links and languages.
  */
 import { describe, expect, it } from 'vitest';
-import { newestCompleteArchive, previousArchive } from '../../shared/feeds/archive';
-import { allStoriesFeed, FEED_FORMATS, storyFeed, type FeedContext } from '../../shared/feeds/model';
-import { renderFeed } from '../../shared/feeds/render';
-import { foldStory, type StoryView } from '../../shared/projection/story-view';
-import { orderedEntries } from '../../shared/store/story-reader';
+import { newestCompleteArchive, previousArchive } from '../../shared/domain/feeds/archive';
+import { allStoriesFeed, FEED_FORMATS, storyFeed, type FeedContext } from '../../shared/domain/feeds/model';
+import { renderFeed } from '../../shared/domain/feeds/render';
+import { foldStory, type StoryView } from '../../shared/domain/projection/story-view';
+import { orderedEntries } from '../../shared/application/story-reader';
 import { assertValidJsonFeed11, parseWithFeedparser } from '../support/feed-parsers/index';
 import { assertAllValidAtom, assertAllWellFormed, generatedStory, HOSTILE, parseAllWithFeedparser } from './support';
 
@@ -33,7 +33,7 @@ describe('story feeds through real parsers', () => {
 
   it('carry every field as the exact text, never as markup, in every format', async () => {
     // RSS titles are plain text too; feedparser reads those that look like HTML (an entity
-    // reference such as a literal "&amp;") as HTML, by its own guess (see shared/feeds/rss.ts).
+    // reference such as a literal "&amp;") as HTML, by its own guess (see shared/domain/feeds/rss.ts).
     const plain = (t: string | null) => !/&#?\w+;|<\/\w+>/.test(t ?? '') || /<\/script>/.test(t ?? '');
     const entries = [...view.entries.values()].filter((e) => !e.retraction);
     const [atom, rss] = await parseAllWithFeedparser([docs.atom, docs.rss]);

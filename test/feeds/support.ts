@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StoryEvent } from '../../shared/story/events';
-import { CURRENT_SCHEMA_VERSION } from '../../shared/story/events';
+import type { StoryEvent } from '../../shared/domain/story/events';
+import { CURRENT_SCHEMA_VERSION } from '../../shared/domain/story/events';
 import { ATOM_RNC_PATH, DEBIAN_PYTHON } from '../support/feed-parsers/index';
 
 /** Text that must come through every format as text, never as markup. */

@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { changedFeedTopics, feedChangeNotifier, WebSubPublisher } from '../../shared/feeds/websub';
+import { changedFeedTopics, feedChangeNotifier, WebSubPublisher } from '../../shared/adapters/websub';
 
 interface Ping {
   path: string;

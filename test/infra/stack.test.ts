@@ -6,7 +6,7 @@ import { resolveConfig } from '../../infra/config.js';
 import type { NewsroomFunction } from '../../infra/constructs/newsroom-function.js';
 import { createNewsroomApp } from '../../infra/newsroom-app.js';
 import { allAllowedActions, dependencyCycle, grantsOfRole, logicalId } from './template-helpers.js';
-import { STORY_CATALOG, tableDefinitions } from '../../shared/store/tables.js';
+import { STORY_CATALOG, tableDefinitions } from '../../shared/adapters/dynamodb/tables.js';
 
 // One synthesis for the whole file (bundling runs esbuild on the four real handlers).
 const { app, stack } = createNewsroomApp({

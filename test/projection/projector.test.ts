@@ -1,9 +1,9 @@
 /** The projector against DynamoDB Local: redelivered, duplicated, out-of-order and gapped records. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processStreamBatch } from '../../functions/projector/process';
-import { foldStory } from '../../shared/projection/story-view';
-import { ViewStore } from '../../shared/store/view-store';
-import type { StoryEvent } from '../../shared/story/events';
+import { foldStory } from '../../shared/domain/projection/story-view';
+import { ViewStore } from '../../shared/adapters/dynamodb/view-store';
+import type { StoryEvent } from '../../shared/domain/story/events';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { article, opened, statement, stored } from '../support/events';
 import { streamRecord } from '../support/stream-records';

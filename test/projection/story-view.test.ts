@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foldStory, MAX_CORRECTION_NOTES, ProjectionGapError, project } from '../../shared/projection/story-view';
+import { foldStory, MAX_CORRECTION_NOTES, ProjectionGapError, project } from '../../shared/domain/projection/story-view';
 import { article, opened, statement, stored } from '../support/events';
 
 describe('the developing-story view', () => {

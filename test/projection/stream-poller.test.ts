@@ -13,8 +13,8 @@ import { DescribeStreamCommand, DynamoDBStreamsClient } from '@aws-sdk/client-dy
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { processStreamBatch } from '../../functions/projector/process';
 import { readableShards, StreamPoller } from '../../functions/local/stream-poller';
-import { clientConfig } from '../../shared/store/dynamo';
-import type { StoryEvent } from '../../shared/story/events';
+import { clientConfig } from '../../shared/adapters/dynamodb/client';
+import type { StoryEvent } from '../../shared/domain/story/events';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { article, opened, statement, stored } from '../support/events';
 

@@ -10,13 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { startDynamoLocal } from '../../functions/local/dynamodb-local';
-import { clientConfig, documentClient, tablesFromEnv } from '../../shared/store/dynamo';
-import { EventStore } from '../../shared/store/event-store';
-import { ensureTables } from '../../shared/store/tables';
+import { clientConfig, documentClient, tablesFromEnv } from '../../shared/adapters/dynamodb/client';
+import { EventStore } from '../../shared/adapters/dynamodb/event-store';
+import { ensureTables } from '../../shared/adapters/dynamodb/tables';
 import { claimDataDir, DataDirBusyError, endpointFile } from '../../functions/local/data-dir';
 import { startNewsroom } from '../../functions/local/server';
-import { PROJECTION_VERSION } from '../../shared/projection/story-view';
-import { POINTER, readPointer } from '../../shared/store/view-store';
+import { PROJECTION_VERSION } from '../../shared/domain/projection/story-view';
+import { POINTER, readPointer } from '../../shared/adapters/dynamodb/view-store';
 import { createTestStore, type TestStore } from '../support/dynamo';
 
 let store: TestStore;

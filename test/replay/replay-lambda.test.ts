@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { replayHandler, type StoryInvocation } from '../../functions/replay/fan-out';
-import { claimFinish, FINISH_CLAIM_TIMEOUT_MS, markStoryDone, readBuild, rebuildStory } from '../../functions/replay/replay';
-import { activeGeneration, readPointer, ViewStore } from '../../shared/store/view-store';
-import type { StoryEvent } from '../../shared/story/events';
+import { claimFinish, FINISH_CLAIM_TIMEOUT_MS, markStoryDone, readBuild, rebuildStory } from '../../shared/application/replay';
+import { activeGeneration, readPointer, ViewStore } from '../../shared/adapters/dynamodb/view-store';
+import type { StoryEvent } from '../../shared/domain/story/events';
 import { writeGeneratedStory } from '../bench/story-generator';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { article, opened, statement, stored } from '../support/events';

@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { rebuildStoryInPlace, replayAll, readBuild, type ReplayContext } from '../../functions/replay/replay';
-import { foldStory } from '../../shared/projection/story-view';
-import { EventStore, type ReadOptions } from '../../shared/store/event-store';
-import { viewAtVersion } from '../../shared/store/time-travel';
-import { activeGeneration, readPointer, ViewStore } from '../../shared/store/view-store';
-import type { StoryEvent } from '../../shared/story/events';
+import { rebuildStoryInPlace, replayAll, readBuild, type ReplayContext } from '../../shared/application/replay';
+import { foldStory } from '../../shared/domain/projection/story-view';
+import { EventStore, type ReadOptions } from '../../shared/adapters/dynamodb/event-store';
+import { viewAtVersion } from '../../shared/application/time-travel';
+import { activeGeneration, readPointer, ViewStore } from '../../shared/adapters/dynamodb/view-store';
+import type { StoryEvent } from '../../shared/domain/story/events';
 import { generatedEvent, writeGeneratedStory } from '../bench/story-generator';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { article, opened, statement, stored } from '../support/events';

@@ -1,11 +1,11 @@
 /** The event store and the write side against a real DynamoDB Local. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ulid } from 'ulid';
-import { ConcurrencyError, ConflictError, NotFoundError } from '../../shared/errors';
-import { StoryWriter } from '../../shared/store/story-writer';
-import { IdempotencyStore } from '../../shared/store/idempotency-store';
-import { CURRENT_SCHEMA_VERSION, type PendingEvent } from '../../shared/story/events';
-import { EventStore } from '../../shared/store/event-store';
+import { ConcurrencyError, ConflictError, NotFoundError } from '../../shared/domain/errors';
+import { StoryWriter } from '../../shared/application/story-writer';
+import { IdempotencyStore } from '../../shared/adapters/dynamodb/idempotency-store';
+import { CURRENT_SCHEMA_VERSION, type PendingEvent } from '../../shared/domain/story/events';
+import { EventStore } from '../../shared/adapters/dynamodb/event-store';
 import { createTestStore, type TestStore } from '../support/dynamo';
 
 let store: TestStore;
@@ -105,8 +105,8 @@ describe('event store', () => {
 describe('tables', () => {
   it('a views table with outdated indexes is recreated; the events table is left alone', async () => {
     const { CreateTableCommand, DescribeTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-    const { clientConfig } = await import('../../shared/store/dynamo');
-    const { ensureTables, tableDefinitions } = await import('../../shared/store/tables');
+    const { clientConfig } = await import('../../shared/adapters/dynamodb/client');
+    const { ensureTables, tableDefinitions } = await import('../../shared/adapters/dynamodb/tables');
     const admin = new DynamoDBClient(clientConfig(store.endpoint));
     const suffix = ulid().toLowerCase().slice(-8);
     const tables = { events: `old-events-${suffix}`, views: `old-views-${suffix}`, idempotency: `old-idem-${suffix}` };
@@ -145,8 +145,8 @@ describe('tables', () => {
   it('lists stories from the catalog index, one entry per story; a table made before the catalog is scanned instead', async () => {
     const { CreateTableCommand, DescribeTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
     const { GetCommand, PutCommand } = await import('@aws-sdk/lib-dynamodb');
-    const { clientConfig } = await import('../../shared/store/dynamo');
-    const { ensureTables, tableDefinitions, STORY_CATALOG } = await import('../../shared/store/tables');
+    const { clientConfig } = await import('../../shared/adapters/dynamodb/client');
+    const { ensureTables, tableDefinitions, STORY_CATALOG } = await import('../../shared/adapters/dynamodb/tables');
     const admin = new DynamoDBClient(clientConfig(store.endpoint));
     const suffix = ulid().toLowerCase().slice(-8);
 

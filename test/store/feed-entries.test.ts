@@ -3,9 +3,9 @@
  * entries named by the newest events, however many events that name no entry lie on top of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { foldStory, type StoryView } from '../../shared/projection/story-view';
-import { entriesCreated, latestChanges, WALK_SLACK } from '../../shared/store/feed-entries';
-import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/story/events';
+import { foldStory, type StoryView } from '../../shared/domain/projection/story-view';
+import { entriesCreated, latestChanges, WALK_SLACK } from '../../shared/application/feed-entries';
+import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/domain/story/events';
 import { writeEvents } from '../bench/story-generator';
 import { generatedStory } from '../feeds/support';
 import { createTestStore, type TestStore } from '../support/dynamo';

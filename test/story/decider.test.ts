@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
-import { ConflictError, NotFoundError } from '../../shared/errors';
-import type { CommandMetadata } from '../../shared/story/decider';
-import { CURRENT_SCHEMA_VERSION } from '../../shared/story/events';
+import { ConflictError, NotFoundError } from '../../shared/domain/errors';
+import type { CommandMetadata } from '../../shared/domain/story/decider';
+import { CURRENT_SCHEMA_VERSION } from '../../shared/domain/story/events';
 import { given } from '../support/decider-spec';
 import { opened, statement, stored } from '../support/events';
 

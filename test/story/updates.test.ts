@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { updateSchema, openStorySchema } from '../../shared/story/updates';
-import { findXmlForbiddenChar } from '../../shared/story/text';
-import { upcast } from '../../shared/story/upcast';
+import { updateSchema, openStorySchema } from '../../shared/domain/story/updates';
+import { findXmlForbiddenChar } from '../../shared/domain/story/text';
+import { upcast } from '../../shared/domain/story/upcast';
 
 const paths = (input: unknown) => {
   const out = updateSchema.safeParse(input);

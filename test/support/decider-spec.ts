@@ -1,7 +1,7 @@
 /** given/when/then specs for the Decider (emmett style). */
 import { expect } from 'vitest';
-import { decide, evolve, initialState, type StoryCommand } from '../../shared/story/decider';
-import type { PendingEvent, StoryEvent } from '../../shared/story/events';
+import { decide, evolve, initialState, type StoryCommand } from '../../shared/domain/story/decider';
+import type { PendingEvent, StoryEvent } from '../../shared/domain/story/events';
 
 export function given(...events: StoryEvent[]) {
   const state = events.reduce(evolve, initialState());

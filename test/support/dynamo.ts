@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { clientConfig, documentClient, type Tables } from '../../shared/store/dynamo';
-import { ensureTables, STORY_CATALOG, tableDefinitions } from '../../shared/store/tables';
-import { EventStore } from '../../shared/store/event-store';
-import { ViewStore } from '../../shared/store/view-store';
+import { clientConfig, documentClient, type Tables } from '../../shared/adapters/dynamodb/client';
+import { ensureTables, STORY_CATALOG, tableDefinitions } from '../../shared/adapters/dynamodb/tables';
+import { EventStore } from '../../shared/adapters/dynamodb/event-store';
+import { ViewStore } from '../../shared/adapters/dynamodb/view-store';
 
 export interface TestStore {
   endpoint: string;

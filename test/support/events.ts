@@ -1,5 +1,5 @@
 /** Builders for stored events in tests. */
-import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/story/events';
+import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/domain/story/events';
 
 let counter = 0;
 export const testId = () => `01HZ${String(++counter).padStart(22, '0')}`;

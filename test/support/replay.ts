@@ -2,10 +2,10 @@
 import { expect } from 'vitest';
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { processStreamBatch } from '../../functions/projector/process';
-import { readApp } from '../../shared/http/read-app';
-import { StoryReader } from '../../shared/store/story-reader';
-import { activeGeneration, ViewStore } from '../../shared/store/view-store';
-import type { StoryEvent } from '../../shared/story/events';
+import { readApp } from '../../shared/adapters/http/read-app';
+import { StoryReader } from '../../shared/application/story-reader';
+import { activeGeneration, ViewStore } from '../../shared/adapters/dynamodb/view-store';
+import type { StoryEvent } from '../../shared/domain/story/events';
 import type { TestStore } from './dynamo';
 import { streamRecord } from './stream-records';
 

@@ -1,8 +1,8 @@
 /** Stream records of stored events, shaped as Lambda's event source mapping delivers them. */
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
-import { toItem } from '../../shared/store/event-store';
-import type { StoryEvent } from '../../shared/story/events';
+import { toItem } from '../../shared/adapters/dynamodb/event-store';
+import type { StoryEvent } from '../../shared/domain/story/events';
 
 let sequence = 0;
 

@@ -2,7 +2,7 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue as LambdaAttributeValue, DynamoDBRecord } from 'aws-lambda';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { StoryEvent } from '../story/events';
+import type { StoryEvent } from '../../domain/story/events';
 import { fromItem } from './event-store';
 
 export function eventFromRecord(record: DynamoDBRecord): StoryEvent | undefined {

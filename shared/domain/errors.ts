@@ -1,5 +1,5 @@
 /**
- * Typed domain errors. Each maps to exactly one HTTP status in shared/http/problem.ts;
+ * Typed domain errors. Each maps to exactly one HTTP status in shared/adapters/http/problem.ts;
  * nothing else in the code base decides status codes for domain failures.
  */
 export interface FieldIssue {

@@ -1,15 +1,15 @@
 /** Public reads: the story list, the developing-story view, the raw log, health, and the feeds. */
 import type { Context, Hono } from 'hono';
 import type * as z from 'zod';
-import { orderedEntries, type StoryReader } from '../store/story-reader';
-import type { StoryHead, StoryView, TimelineEntry, KeyPoint, Person, Source } from '../projection/story-view';
+import { orderedEntries, type StoryReader } from '../../application/story-reader';
+import type { StoryHead, StoryView, TimelineEntry, KeyPoint, Person, Source } from '../../domain/projection/story-view';
 import { baseApp, type Env, type Log } from './base';
 import { IMMUTABLE_CACHE_CONTROL, LIVE_CACHE_CONTROL, represent, respond } from './conditional';
 import { feedRoutes } from './feed-routes';
 import { pageRoutes } from './page-routes';
 import { problem, problemResponse, validationProblem } from './problem';
 import { eventsQuery, viewQuery } from './read-queries';
-import { storyIdSchema } from '../story/updates';
+import { storyIdSchema } from '../../domain/story/updates';
 
 export interface ReadDeps {
   reader: StoryReader;

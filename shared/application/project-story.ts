@@ -9,8 +9,8 @@
  * - Each time the head reaches a multiple of SNAPSHOT_INTERVAL, the run is cut there and the
  *   story-wide parts are snapshotted for time travel before the rest is written.
  */
-import type { StoryEvent } from '../story/events';
-import { foldStory, project, SNAPSHOT_INTERVAL, targetOf, type StoryHead, type TimelineEntry, type ViewStep } from './story-view';
+import type { StoryEvent } from '../domain/story/events';
+import { foldStory, project, SNAPSHOT_INTERVAL, targetOf, type StoryHead, type TimelineEntry, type ViewStep } from '../domain/projection/story-view';
 
 /** What the projector needs from the view store (a port: the DynamoDB adapter implements it). */
 export interface ViewWriter {

@@ -1,7 +1,7 @@
 /** HTML pages: the front page and a story's live page. */
 import type { Hono } from 'hono';
-import { frontPage, storyPage } from '../pages/render';
-import type { StoryReader } from '../store/story-reader';
+import { frontPage, storyPage } from '../../domain/pages/render';
+import type { StoryReader } from '../../application/story-reader';
 import type { Env } from './base';
 import { represent, respond } from './conditional';
 import { problem, problemResponse } from './problem';

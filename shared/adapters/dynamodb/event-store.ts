@@ -13,10 +13,10 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { ConcurrencyError } from '../errors';
-import type { PendingEvent, StoryEvent } from '../story/events';
-import { upcast } from '../story/upcast';
-import { cancellationCodes, isConditionFailure } from './dynamo';
+import { ConcurrencyError } from '../../domain/errors';
+import type { PendingEvent, StoryEvent } from '../../domain/story/events';
+import { upcast } from '../../domain/story/upcast';
+import { cancellationCodes, isConditionFailure } from './client';
 
 type Item = Record<string, NativeAttributeValue>;
 

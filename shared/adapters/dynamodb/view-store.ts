@@ -48,10 +48,10 @@ import {
   type StoryHead,
   type TimelineEntry,
   type ViewStep,
-} from '../projection/story-view';
-import type { TimeTravelSnapshot } from '../projection/rebuild';
+} from '../../domain/projection/story-view';
+import type { TimeTravelSnapshot } from '../../domain/projection/rebuild';
 import { BatchWriter } from './batch-writer';
-import { cancellationCodes, isConditionFailure } from './dynamo';
+import { cancellationCodes, isConditionFailure } from './client';
 
 type Item = Record<string, NativeAttributeValue>;
 

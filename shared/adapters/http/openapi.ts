@@ -1,6 +1,6 @@
 /**
  * The OpenAPI 3.1 document of the API, generated from the zod schemas that validate requests
- * (shared/story/updates.ts, ./read-queries.ts) with zod 4's own `z.toJSONSchema`. OpenAPI 3.1
+ * (shared/domain/story/updates.ts, ./read-queries.ts) with zod 4's own `z.toJSONSchema`. OpenAPI 3.1
  * schemas ARE JSON Schema 2020-12, which is what zod emits, so no converter library or second
  * copy of the contract is needed, and the read Lambda bundle carries nothing beyond zod.
  *
@@ -21,7 +21,7 @@ import {
   statusSchema,
   storyIdSchema,
   updateSchema,
-} from '../story/updates';
+} from '../../domain/story/updates';
 import { eventsQuery, viewQueryFields } from './read-queries';
 import { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY } from './limits';
 

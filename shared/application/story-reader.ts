@@ -10,23 +10,23 @@
  * active stories.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, previousArchive } from '../feeds/archive';
-import { allStoriesFeed, storyFeed, type FeedContext, type FeedFormat } from '../feeds/model';
-import { FEED_MEDIA_TYPES, renderFeed } from '../feeds/render';
-import { timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../projection/story-view';
-import { represent, type Representation } from '../http/conditional';
-import type { Tables } from './dynamo';
-import { EventStore } from './event-store';
+import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, previousArchive } from '../domain/feeds/archive';
+import { allStoriesFeed, storyFeed, type FeedContext, type FeedFormat } from '../domain/feeds/model';
+import { FEED_MEDIA_TYPES, renderFeed } from '../domain/feeds/render';
+import { timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
+import { represent, type Representation } from '../adapters/http/conditional';
+import type { Tables } from '../adapters/dynamodb/client';
+import { EventStore } from '../adapters/dynamodb/event-store';
 import { entriesCreated, latestChanges } from './feed-entries';
 import { viewAtVersion, versionAsOf } from './time-travel';
-import { activeGeneration, ViewStore } from './view-store';
+import { activeGeneration, ViewStore } from '../adapters/dynamodb/view-store';
 
-export { FEED_FORMATS, type FeedFormat } from '../feeds/model';
-export { FEED_MEDIA_TYPES } from '../feeds/render';
+export { FEED_FORMATS, type FeedFormat } from '../domain/feeds/model';
+export { FEED_MEDIA_TYPES } from '../domain/feeds/render';
 
 /**
  * Archive pages: membership is fixed, but a correction or retraction of an entry in one changes its
- * bytes (see shared/feeds/archive.ts), so they are cached long, not forever; the strong ETag makes
+ * bytes (see shared/domain/feeds/archive.ts), so they are cached long, not forever; the strong ETag makes
  * the revalidation after a day a cheap 304.
  */
 /** Rendered feeds kept in memory (least recently used dropped first). */

@@ -10,10 +10,10 @@
  * then one BatchGetItem reads their current state from the view. Both cost O(feed size), whatever
  * the story's length, and spare every entry write two index writes (see view-store.ts).
  */
-import { changedEntryOf, createsEntry } from '../projection/story-view';
-import type { TimelineEntry } from '../projection/story-view';
-import type { EventStore } from './event-store';
-import type { ViewStore } from './view-store';
+import { changedEntryOf, createsEntry } from '../domain/projection/story-view';
+import type { TimelineEntry } from '../domain/projection/story-view';
+import type { EventStore } from '../adapters/dynamodb/event-store';
+import type { ViewStore } from '../adapters/dynamodb/view-store';
 
 /** Events a feed's walk back from the head reads per Query, beyond the feed size (non-entry events: headlines, status). */
 export const WALK_SLACK = 10;

@@ -28,12 +28,12 @@ import {
   paginateQuery,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { projectStory } from '../../shared/projection/projector';
-import { StoryRebuild } from '../../shared/projection/rebuild';
-import { PROJECTION_VERSION } from '../../shared/projection/story-view';
-import { cancellationCodes, isConditionFailure, type Tables } from '../../shared/store/dynamo';
-import type { EventStore } from '../../shared/store/event-store';
-import { DEFAULT_GENERATION, readPointer, setActiveGeneration, ViewStore } from '../../shared/store/view-store';
+import { projectStory } from './project-story';
+import { StoryRebuild } from '../domain/projection/rebuild';
+import { PROJECTION_VERSION } from '../domain/projection/story-view';
+import { cancellationCodes, isConditionFailure, type Tables } from '../adapters/dynamodb/client';
+import type { EventStore } from '../adapters/dynamodb/event-store';
+import { DEFAULT_GENERATION, readPointer, setActiveGeneration, ViewStore } from '../adapters/dynamodb/view-store';
 
 export interface ReplayContext {
   /** Reaches the views table (the events are read through `events`). */

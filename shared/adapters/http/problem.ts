@@ -5,8 +5,8 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as z from 'zod';
-import { ConcurrencyError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../errors';
-import { IdempotencyInFlightError, IdempotencyMismatchError } from '../store/story-writer';
+import { ConcurrencyError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../../domain/errors';
+import { IdempotencyInFlightError, IdempotencyMismatchError } from '../../application/story-writer';
 
 export interface Problem {
   type: string;

@@ -11,7 +11,7 @@
  *   revision item at or below that version, else the event that created it.
  * - Key points are keyed by version already: the latest ones at or below `version` are one query.
  */
-import type { StoryEvent } from '../story/events';
+import type { StoryEvent } from '../domain/story/events';
 import {
   applyStep,
   createdEntry,
@@ -20,9 +20,9 @@ import {
   targetOf,
   type StoryView,
   type TimelineEntry,
-} from '../projection/story-view';
-import type { EventStore } from './event-store';
-import type { ViewStore } from './view-store';
+} from '../domain/projection/story-view';
+import type { EventStore } from '../adapters/dynamodb/event-store';
+import type { ViewStore } from '../adapters/dynamodb/view-store';
 
 /** Versions of history, before the requested one, that the timeline page always covers. */
 export const TIMELINE_WINDOW = 200;

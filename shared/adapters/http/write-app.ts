@@ -6,9 +6,9 @@
  * for a refused request.
  */
 import type { Context, Hono } from 'hono';
-import { ValidationError } from '../errors';
-import { openStorySchema, storyIdSchema, updateSchema } from '../story/updates';
-import type { StoryWriter, WriteContext, WriteResult } from '../store/story-writer';
+import { ValidationError } from '../../domain/errors';
+import { openStorySchema, storyIdSchema, updateSchema } from '../../domain/story/updates';
+import type { StoryWriter, WriteContext, WriteResult } from '../../application/story-writer';
 import { authenticate, type Editor, type TokenTable } from './auth';
 import { baseApp, type Env, type Log } from './base';
 import { represent, respond, type Representation } from './conditional';

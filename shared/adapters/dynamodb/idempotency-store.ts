@@ -21,7 +21,7 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { TransactUpdate } from './event-store';
-import { isConditionFailure } from './dynamo';
+import { isConditionFailure } from './client';
 
 export type IdempotencyStatus = 'IN_PROGRESS' | 'COMPLETED' | 'RELEASED';
 

@@ -11,13 +11,13 @@
  * the record's COMPLETED state in one TransactWriteItems (see idempotency-store.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ConcurrencyError, ConflictError, DomainError } from '../errors';
-import { decide, evolve, type CommandMetadata, type StoryCommand, type StoryState } from '../story/decider';
-import type { StoryEvent } from '../story/events';
-import type { OpenStoryInput, UpdateInput } from '../story/updates';
-import type { StoryHead, TimelineEntry } from '../projection/story-view';
-import { CompanionConditionError, type EventStore } from './event-store';
-import type { IdempotencyRecord, IdempotencyStore } from './idempotency-store';
+import { ConcurrencyError, ConflictError, DomainError } from '../domain/errors';
+import { decide, evolve, type CommandMetadata, type StoryCommand, type StoryState } from '../domain/story/decider';
+import type { StoryEvent } from '../domain/story/events';
+import type { OpenStoryInput, UpdateInput } from '../domain/story/updates';
+import type { StoryHead, TimelineEntry } from '../domain/projection/story-view';
+import { CompanionConditionError, type EventStore } from '../adapters/dynamodb/event-store';
+import type { IdempotencyRecord, IdempotencyStore } from '../adapters/dynamodb/idempotency-store';
 
 export interface ViewReader {
   head(storyId: string, consistent?: boolean): Promise<StoryHead | undefined>;

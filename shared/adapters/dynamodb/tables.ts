@@ -11,7 +11,7 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { Tables } from './dynamo';
+import type { Tables } from './client';
 import { STORY_CATALOG } from './event-store';
 
 export { STORY_CATALOG };
