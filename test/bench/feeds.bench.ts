@@ -19,7 +19,7 @@ import { StoryReader } from '../../shared/application/story-reader';
 import { ensureTables } from '../../shared/adapters/dynamodb/tables';
 import { ViewStore } from '../../shared/adapters/dynamodb/view-store';
 import { startDynamoLocal } from '../../functions/local/dynamodb-local';
-import { generatedStory } from '../feeds/support';
+import { generatedStory } from '../support/feeds';
 import { ms, percentile, type Bench, type BenchResult } from './harness';
 import { writeEvents } from './story-generator';
 

@@ -302,7 +302,7 @@ interface RawItem {
  * Conditional GET: newsboat stores Last-Modified/ETag and sends If-Modified-Since/If-None-Match
  * on later reloads. A test server that sends a second-resolution Last-Modified and changes the
  * feed within the same second gets a 304 and newsboat keeps the old items: either send no
- * validators (as test/harness/feed-parsers.test.ts does) or change them on every edit.
+ * validators (as test/support/feed-parsers/harness.test.ts does) or change them on every edit.
  */
 export async function createNewsboatSession(feedUrls: string[], options: NewsboatOptions = {}): Promise<NewsboatSession> {
   if (feedUrls.length === 0) throw new Error("createNewsboatSession: no feed URLs");

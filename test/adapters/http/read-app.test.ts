@@ -1,0 +1,167 @@
+/**
+ * The public JSON reads that belong to the API contract: time travel (?version, ?asOf), the raw
+ * log with pagination, and the OpenAPI document generated from the zod schemas.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileErrors, validate } from '@readme/openapi-parser';
+import { Hono } from 'hono';
+import { LIMITS } from '../../../shared/domain/story/updates';
+import { readApp } from '../../../shared/adapters/http/read-app';
+import { writeApp } from '../../../shared/adapters/http/write-app';
+import { tokensFromPlain } from '../../../shared/adapters/http/auth';
+import { createReader } from '../../../functions/reader';
+import { createRuntime, createWriter, feedContext } from '../../../functions/runtime';
+import { openBody, startApi, statement, type Api, type ProblemBody } from '../../support/api';
+
+let api: Api;
+const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
+/** recordedAt of versions 1..4 */
+const recorded: string[] = [];
+
+const pause = () => new Promise((r) => setTimeout(r, 15));
+
+beforeAll(async () => {
+  api = await startApi();
+  const open = await api.post('/api/stories', openBody(STORY));
+  recorded.push(((await open.json()) as { recordedAt: string }).recordedAt);
+  for (const quote of ['first', 'second', 'third']) {
+    await pause();
+    const res = await api.post(`/api/stories/${STORY}/updates`, statement(quote));
+    recorded.push(((await res.json()) as { recordedAt: string }).recordedAt);
+  }
+});
+afterAll(() => api?.stop());
+
+type View = { version: number; timeline: { content: { quote?: string } }[] };
+const view = async (query: string) => {
+  const res = await api.get(`/api/stories/${STORY}?${query}`);
+  return { res, body: res.status === 200 ? ((await res.json()) as View) : ((await res.json()) as ProblemBody) };
+};
+
+describe('time travel', () => {
+  it('?version=N is the view as it stood at version N, and never changes', async () => {
+    const { res, body } = await view('version=2');
+    expect(res.status).toBe(200);
+    expect((body as View).version).toBe(2);
+    expect((body as View).timeline.map((e) => e.content.quote)).toEqual(['first']);
+    expect(res.headers.get('cache-control')).toMatch(/immutable/);
+    expect(((await view('version=1')).body as View).timeline).toEqual([]);
+  });
+
+  it('?version past the head, or of a story that does not exist, gets 404', async () => {
+    expect((await view('version=5')).res.status).toBe(404);
+    expect((await api.get('/api/stories/no-such-story?version=1')).status).toBe(404);
+  });
+
+  it('?asOf is the view at that time: events recorded up to and including it', async () => {
+    const { body } = await view(`asOf=${encodeURIComponent(recorded[2]!)}`);
+    expect((body as View).version).toBe(3);
+    expect((body as View).timeline.map((e) => e.content.quote)).toEqual(['first', 'second']);
+    const withZone = new Date(Date.parse(recorded[1]!) + 1).toISOString().replace('Z', '+00:00');
+    expect(((await view(`asOf=${encodeURIComponent(withZone)}`)).body as View).version).toBe(2);
+  });
+
+  it('?asOf before the story was opened gets 404', async () => {
+    const before = new Date(Date.parse(recorded[0]!) - 1000).toISOString();
+    expect((await view(`asOf=${before}`)).res.status).toBe(404);
+  });
+
+  it.each([
+    ['both version and asOf', `version=2&asOf=${new Date().toISOString()}`, '/query/asOf'],
+    ['version 0', 'version=0', '/query/version'],
+    ['a version that is not a number', 'version=two', '/query/version'],
+    ['an asOf that is not ISO 8601', 'asOf=yesterday', '/query/asOf'],
+    ['an asOf without a zone', 'asOf=2010-04-08T10:00:00', '/query/asOf'],
+    ['an unknown parameter', 'at=3', '/query/at'],
+  ])('%s gets 400 naming the parameter', async (_, query, pointer) => {
+    const { res, body } = await view(query);
+    expect(res.status).toBe(400);
+    expect((body as ProblemBody).errors?.map((e) => e.pointer)).toContain(pointer);
+  });
+});
+
+describe('the raw event log', () => {
+  type Page = { events: { metadata: { version: number } }[]; next?: string };
+
+  it('pages oldest first; following `next` reads every event once', async () => {
+    const seen: number[] = [];
+    let path: string | undefined = `/api/stories/${STORY}/events?limit=3`;
+    let pages = 0;
+    while (path) {
+      const page = (await (await api.get(path)).json()) as Page;
+      seen.push(...page.events.map((e) => e.metadata.version));
+      path = page.next;
+      pages++;
+    }
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(pages).toBe(2);
+  });
+
+  it('?after skips what the client has; past the end is an empty page, not an error', async () => {
+    const page = (await (await api.get(`/api/stories/${STORY}/events?after=2`)).json()) as Page;
+    expect(page.events.map((e) => e.metadata.version)).toEqual([3, 4]);
+    const end = await api.get(`/api/stories/${STORY}/events?after=4`);
+    expect(end.status).toBe(200);
+    expect(((await end.json()) as Page).events).toEqual([]);
+  });
+
+  it('an unknown story gets 404, whatever `after` says', async () => {
+    expect((await api.get('/api/stories/no-such-story/events')).status).toBe(404);
+    expect((await api.get('/api/stories/no-such-story/events?after=3')).status).toBe(404);
+    expect((await api.get(`/api/stories/${'x'.repeat(3000)}/events`)).status).toBe(404);
+  });
+
+  it.each([['limit=0'], ['limit=1001'], ['after=-1'], ['after=abc'], ['cursor=x']])('?%s gets 400', async (query) => {
+    const res = await api.get(`/api/stories/${STORY}/events?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+});
+
+describe('OpenAPI', () => {
+  type Doc = {
+    openapi: string;
+    paths: Record<string, Record<string, unknown>>;
+    components: { schemas: Record<string, { properties?: Record<string, { maxLength?: number; $ref?: string }>; additionalProperties?: boolean }> };
+  };
+  let doc: Doc;
+
+  beforeAll(async () => {
+    const res = await api.get('/api/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    doc = (await res.json()) as Doc;
+  });
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(doc.openapi).toBe('3.1.0');
+    // validate() dereferences in place: give it a copy.
+    const result = await validate(structuredClone(doc) as never);
+    if (!result.valid) throw new Error(compileErrors(result));
+    expect(result.valid).toBe(true);
+  });
+
+  it('carries the zod schemas: lengths, strictness, the update kinds', () => {
+    const { schemas } = doc.components;
+    expect(schemas.Statement?.properties?.quote?.maxLength).toBe(LIMITS.quote);
+    expect(schemas.Article?.properties?.title?.maxLength).toBe(LIMITS.title);
+    expect(schemas.OpenStory?.properties?.headline?.maxLength).toBe(LIMITS.headline);
+    for (const kind of ['Article', 'Statement', 'Correction', 'Retraction', 'Headline', 'Status', 'OpenStory', 'Speaker']) {
+      expect(schemas[kind]?.additionalProperties, kind).toBe(false);
+    }
+    expect(JSON.stringify(schemas.Update)).toContain('#/components/schemas/Retraction');
+  });
+
+  it('describes every route the apps serve', () => {
+    const log = { info() {}, warn() {}, error() {} };
+    const rt = createRuntime();
+    const app = new Hono();
+    app.route('/', writeApp({ writer: createWriter(rt), tokens: () => tokensFromPlain(''), log }));
+    app.route('/', readApp({ reader: createReader(rt, feedContext()), log, health: async () => true }));
+    const served = app.routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)(\{[^}]*\})?/g, (_, name: string) => (name === 'file' ? 'feed.atom' : `{${name}}`))}`);
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
+    for (const route of served) expect(documented, route).toContain(route);
+  });
+});

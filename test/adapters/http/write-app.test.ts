@@ -1,0 +1,274 @@
+/**
+ * The write API through the real local HTTP stack on DynamoDB Local: auth, input rules, If-Match,
+ * corrections and retractions. Every refusal is checked to store nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { Hono } from 'hono';
+import { authenticate, tokensFromHashes } from '../../../shared/adapters/http/auth';
+import { writeApp } from '../../../shared/adapters/http/write-app';
+import { createRuntime, createWriter } from '../../../functions/runtime';
+import { article, openBody, startApi, statement, TOKENS, until, type Api, type ProblemBody } from '../../support/api';
+
+let api: Api;
+const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
+const UPDATES = `/api/stories/${STORY}/updates`;
+
+beforeAll(async () => {
+  api = await startApi();
+  expect((await api.post('/api/stories', openBody(STORY))).status).toBe(201);
+});
+afterAll(() => api?.stop());
+
+/** Sends a request that must be refused, and checks the refusal is problem+json and stored nothing. */
+async function refused(send: () => Promise<Response>, status: number, pointer?: string, storyId = STORY): Promise<ProblemBody> {
+  const before = await api.eventCount(storyId);
+  const res = await send();
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  const body = (await res.json()) as ProblemBody;
+  expect(body.status).toBe(status);
+  if (pointer !== undefined) expect(body.errors?.map((e) => e.pointer)).toContain(pointer);
+  // No stack trace, no internal error text.
+  expect(JSON.stringify(body)).not.toMatch(/\n\s+at |Exception|node_modules/);
+  expect(await api.eventCount(storyId)).toBe(before);
+  return body;
+}
+
+describe('authentication', () => {
+  it('a missing token gets 401 with WWW-Authenticate', async () => {
+    const res = await fetch(api.url + UPDATES, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(statement()) });
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="newsroom"');
+    await refused(async () => res, 401, '/headers/authorization');
+  });
+
+  it.each([
+    ['a wrong token', 'Bearer not-the-token-0000'],
+    ['another scheme', `Basic ${TOKENS.anna}`],
+    ['a bare scheme', 'Bearer'],
+    ['two tokens', `Bearer ${TOKENS.anna} ${TOKENS.ben}`],
+    ['a token with a character b64token forbids', `Bearer ${TOKENS.anna}!`],
+  ])('%s gets 401 invalid_token', async (_, authorization) => {
+    const body = await refused(() => api.post(UPDATES, statement(), { Authorization: authorization }), 401, '/headers/authorization');
+    expect(body.detail).not.toContain(TOKENS.anna);
+    const res = await api.post(UPDATES, statement(), { Authorization: authorization });
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="newsroom", error="invalid_token"');
+  });
+
+  it('the scheme name is case-insensitive, and each event records the editor who posted it', async () => {
+    const res = await api.post(UPDATES, statement('Ben was here'), { Authorization: `bearer ${TOKENS.ben}` });
+    expect(res.status).toBe(201);
+    const { version } = (await res.json()) as { version: number };
+    const page = (await (await api.get(`/api/stories/${STORY}/events?after=${version - 1}&limit=1`)).json()) as {
+      events: { metadata: { recordedBy: string } }[];
+    };
+    expect(page.events[0]?.metadata.recordedBy).toBe('ben');
+  });
+
+  it('reads need no token', async () => {
+    expect((await api.get(`/api/stories/${STORY}/events`)).status).toBe(200);
+    expect((await api.get('/api/stories')).status).toBe(200);
+  });
+
+  it('on AWS, tokens are held as SHA-256 hashes: the hash of the presented token must match', () => {
+    const hex = createHash('sha256').update('s3cret-token').digest('hex');
+    const table = tokensFromHashes(`carol:${hex}`);
+    expect(authenticate('Bearer s3cret-token', table)).toEqual({ ok: true, editor: { name: 'carol' } });
+    expect(authenticate(`Bearer ${hex}`, table)).toEqual({ ok: false, reason: 'invalid' });
+    expect(() => tokensFromHashes('carol:not-hex')).toThrow(/64 hex digits/);
+  });
+});
+
+describe('input', () => {
+  it('a body over 64 KiB gets 413, with or without Content-Length', async () => {
+    const big = JSON.stringify({ ...statement(), context: 'x'.repeat(70_000) });
+    await refused(() => api.post(UPDATES, big), 413);
+    // Chunked: no Content-Length, so only counting the bytes read can catch it.
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 20; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(4096)));
+        controller.close();
+      },
+    });
+    await refused(
+      () =>
+        fetch(api.url + UPDATES, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${TOKENS.anna}`, 'Content-Type': 'application/json' },
+          body: stream,
+          duplex: 'half',
+        } as RequestInit),
+      413,
+    );
+  });
+
+  it.each([['text/plain'], ['application/x-www-form-urlencoded'], ['application/json; charset=latin1'], ['application/merge-patch+json']])(
+    'Content-Type %s gets 415',
+    async (type) => {
+      await refused(() => api.post(UPDATES, statement(), { 'Content-Type': type }), 415, '/headers/content-type');
+    },
+  );
+
+  it('a missing Content-Type gets 415; application/json with charset=utf-8 is fine', async () => {
+    await refused(
+      () => fetch(api.url + UPDATES, { method: 'POST', headers: { Authorization: `Bearer ${TOKENS.anna}` }, body: new Blob([JSON.stringify(statement())]) }),
+      415,
+    );
+    expect((await api.post(UPDATES, statement(), { 'Content-Type': 'application/json; charset=UTF-8' })).status).toBe(201);
+  });
+
+  it('malformed JSON gets 400 without echoing the parser', async () => {
+    const body = await refused(() => api.post(UPDATES, '{"type": "statement", "quote": <script>'), 400, '');
+    expect(body.detail).toBe('the body is not valid JSON');
+  });
+
+  it.each([
+    ['a C0 control', '{"type":"statement","speaker":{"name":"A"},"quote":"bell \\u0007"}', '/quote'],
+    ['a lone high surrogate', '{"type":"statement","speaker":{"name":"A"},"quote":"half \\ud800 pair"}', '/quote'],
+    ['a lone low surrogate in a nested field', '{"type":"statement","speaker":{"name":"A \\udc00"},"quote":"q"}', '/speaker/name'],
+    ['U+FFFE', '{"type":"statement","speaker":{"name":"A"},"quote":"q","context":"\\ufffe"}', '/context'],
+  ])('text with %s gets 400 naming the field', async (_, raw, pointer) => {
+    const body = await refused(() => api.post(UPDATES, raw), 400, pointer);
+    expect(body.detail).toMatch(/XML 1\.0/);
+  });
+
+  it('invalid UTF-8 bytes get 400', async () => {
+    await refused(
+      () =>
+        fetch(api.url + UPDATES, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${TOKENS.anna}`, 'Content-Type': 'application/json' },
+          body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+        }),
+      400,
+    );
+  });
+
+  it.each([
+    ['a non-http URL', { ...article(), url: 'javascript:alert(1)' }, '/url'],
+    ['an ftp URL', { ...article(), url: 'ftp://example.org/x' }, '/url'],
+    ['a relative URL', { ...article(), url: '/kyrgyzstan' }, '/url'],
+    ['a date that is not ISO 8601', { ...article(), publishedAt: '08/04/2010' }, '/publishedAt'],
+    ['a date that does not exist', { ...article(), publishedAt: '2010-02-30' }, '/publishedAt'],
+    ['a date-time without a zone', { ...statement(), saidAt: '2010-04-08T10:00:00' }, '/saidAt'],
+    ['an unknown field', { ...statement(), mood: 'angry' }, '/mood'],
+    ['an unknown nested field', { ...statement(), speaker: { name: 'A', age: 60 } }, '/speaker/age'],
+    ['an unknown type', { type: 'rumour', text: 'x' }, '/type'],
+    ['a missing field', { type: 'statement', quote: 'q' }, '/speaker'],
+    ['a blank required field', { ...statement(), quote: '   ' }, '/quote'],
+    ['a quote one character too long', { ...statement(), quote: 'q'.repeat(5001) }, '/quote'],
+    ['a headline too long', { type: 'headline', headline: 'h'.repeat(201) }, '/headline'],
+    ['a non-ULID target', { type: 'retraction', target: 'abc', reason: 'r' }, '/target'],
+    ['a correction that changes nothing', { type: 'correction', target: '01ARZ3NDEKTSV4RRFFQ69G5FAV', changes: {}, note: 'n' }, '/changes'],
+    ['an unknown status', { type: 'status', status: 'paused' }, '/status'],
+    ['an array body', [statement()], ''],
+  ])('%s gets 400 naming the field', async (_, body, pointer) => {
+    await refused(() => api.post(UPDATES, body), 400, pointer);
+  });
+
+  it('a field at its documented maximum is accepted', async () => {
+    expect((await api.post(UPDATES, { ...statement(), quote: 'q'.repeat(5000) })).status).toBe(201);
+  });
+
+  it('story ids must be slugs: opening gets 400, posting to one gets 404', async () => {
+    await refused(() => api.post('/api/stories', { ...openBody('x'), id: 'Not A Slug' }), 400, '/id', 'not-a-slug');
+    await refused(() => api.post('/api/stories/NOT_A_SLUG/updates', statement()), 404);
+    await refused(() => api.post(`/api/stories/${'a'.repeat(81)}/updates`, statement()), 404);
+  });
+
+  it('an unknown story gets 404; opening a story twice gets 409', async () => {
+    await refused(() => api.post('/api/stories/no-such-story/updates', statement()), 404, undefined, 'no-such-story');
+    await refused(() => api.post('/api/stories', openBody(STORY)), 409, '/id');
+  });
+
+  it('an unexpected failure is an opaque 500: no message, no stack', async () => {
+    const app = new Hono();
+    const log = { info() {}, warn() {}, error() {} };
+    app.route('/', writeApp({ writer: createWriter(createRuntime()), log, tokens: () => {
+      throw new Error('ssm says: secret-internal-detail');
+    } }));
+    const res = await app.request(UPDATES, { method: 'POST', headers: { Authorization: 'Bearer x', 'Content-Type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const text = await res.text();
+    expect(text).not.toContain('secret-internal-detail');
+    expect(text).not.toMatch(/\bat \S+:\d+/);
+  });
+});
+
+describe('If-Match', () => {
+  const head = async () => api.eventCount(STORY);
+
+  it('the current version is accepted, and the new version comes back as the ETag', async () => {
+    const version = await head();
+    const res = await api.post(UPDATES, statement('on top'), { 'If-Match': `"${version}"` });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('etag')).toBe(`"${version + 1}"`);
+  });
+
+  it('a stale version gets 412 naming the current one, and nothing is written', async () => {
+    const version = await head();
+    const body = (await refused(() => api.post(UPDATES, statement('too late'), { 'If-Match': `"${version - 1}"` }), 412, '/headers/if-match')) as ProblemBody & {
+      currentVersion: number;
+    };
+    expect(body.currentVersion).toBe(version);
+  });
+
+  it('a version the story never reached gets 412', async () => {
+    const version = await head();
+    await refused(() => api.post(UPDATES, statement('future'), { 'If-Match': `"${version + 5}"` }), 412);
+  });
+
+  it('an If-Match that is not a quoted version gets 400', async () => {
+    await refused(() => api.post(UPDATES, statement(), { 'If-Match': '3' }), 400, '/headers/if-match');
+    await refused(() => api.post(UPDATES, statement(), { 'If-Match': '"abc"' }), 400, '/headers/if-match');
+  });
+});
+
+describe('corrections, retractions, headline and status', () => {
+  const OTHER = 'kyrgyzstan-referendum-2010';
+  let articleId: string;
+  let statementId: string;
+  let otherId: string;
+
+  beforeAll(async () => {
+    expect((await api.post('/api/stories', openBody(OTHER))).status).toBe(201);
+    articleId = ((await (await api.post(UPDATES, article('Opposition takes over'))).json()) as { updateId: string }).updateId;
+    statementId = ((await (await api.post(UPDATES, statement('I remain president'))).json()) as { updateId: string }).updateId;
+    otherId = ((await (await api.post(`/api/stories/${OTHER}/updates`, statement('Vote in June'))).json()) as { updateId: string }).updateId;
+  });
+
+  it("a correction of another story's update gets 404 naming /target", async () => {
+    await refused(() => api.post(UPDATES, { type: 'correction', target: otherId, changes: { quote: 'x' }, note: 'n' }), 404, '/target');
+    await refused(() => api.post(UPDATES, { type: 'retraction', target: otherId, reason: 'r' }), 404, '/target');
+  });
+
+  it('a correction that targets an update id no one recorded gets 404', async () => {
+    await refused(() => api.post(UPDATES, { type: 'correction', target: '01ARZ3NDEKTSV4RRFFQ69G5FAV', changes: { quote: 'x' }, note: 'n' }), 404, '/target');
+  });
+
+  it("a correction may only change the target kind's fields (409 otherwise)", async () => {
+    await refused(() => api.post(UPDATES, { type: 'correction', target: articleId, changes: { quote: 'x' }, note: 'n' }), 409, '/changes/quote');
+  });
+
+  it('corrects, then retracts; a second retraction and a correction of the retracted update get 409', async () => {
+    const corrected = await api.post(UPDATES, { type: 'correction', target: statementId, changes: { quote: 'I remain the president' }, note: 'Misquoted' });
+    expect(corrected.status).toBe(201);
+    expect((await api.post(UPDATES, { type: 'retraction', target: statementId, reason: 'Not verified' })).status).toBe(201);
+    await refused(() => api.post(UPDATES, { type: 'retraction', target: statementId, reason: 'again' }), 409, '/target');
+    await refused(() => api.post(UPDATES, { type: 'correction', target: statementId, changes: { quote: 'y' }, note: 'n' }), 409, '/target');
+  });
+
+  it('headline and status updates change the view', async () => {
+    expect((await api.post(UPDATES, { type: 'headline', headline: 'Bakiyev resigns from exile', summary: 'He signed a letter.' })).status).toBe(201);
+    const res = await api.post(UPDATES, { type: 'status', status: 'concluded' });
+    expect(res.status).toBe(201);
+    const { version } = (await res.json()) as { version: number };
+    const view = await until(async () => {
+      const body = (await (await api.get(`/api/stories/${STORY}`)).json()) as { version: number; headline: string; status: string; retractions: { target: string }[] };
+      return body.version >= version ? body : undefined;
+    });
+    expect(view).toMatchObject({ headline: 'Bakiyev resigns from exile', status: 'concluded' });
+    expect(view.retractions.map((r) => r.target)).toContain(statementId);
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * The real `newsroom` bin (bin/newsroom.js, as npm links it) against a started local newsroom.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startApi, TOKENS, type Api } from '../support/api';
+
+const BIN = fileURLToPath(new URL('../../bin/newsroom.js', import.meta.url));
+const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
+let api: Api;
+let dir: string;
+
+beforeAll(async () => {
+  api = await startApi();
+  dir = mkdtempSync(join(tmpdir(), 'newsroom-cli-'));
+});
+afterAll(async () => {
+  await api?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function newsroom(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Run> {
+  const env: Record<string, string | undefined> = { ...process.env, NEWSROOM_URL: api.url, NEWSROOM_TOKEN: TOKENS.anna, ...options.env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, cwd: options.cwd ?? dir }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('newsroom CLI', () => {
+  it('--help on every command, exit 0', async () => {
+    for (const args of [['--help'], ['open', '--help'], ['post', '--help'], ['export', '--help'], ['import', '--help']]) {
+      const run = await newsroom(args);
+      expect(run.code, args.join(' ')).toBe(0);
+      expect(run.stdout).toMatch(/^Usage: newsroom/);
+      expect(run.stdout).toMatch(/Exit codes: 0 ok, 1 refused/);
+    }
+  });
+
+  it('opens a story and posts a statement; a refusal exits 1 with the problem shown readably', async () => {
+    const opened = await newsroom(['open', STORY, '--headline', 'Bakiyev flees Bishkek', '--summary', 'Protesters took the government building.', '--topic', 'Kyrgyzstan', '--topic', 'Central Asia']);
+    expect(opened.code, opened.stderr).toBe(0);
+    expect(JSON.parse(opened.stdout)).toMatchObject({ storyId: STORY, version: 1 });
+
+    const posted = await newsroom(['post', STORY, '--statement', 'I will not resign', '--speaker', 'Kurmanbek Bakiyev', '--role', 'president', '--said-at', '2010-04-08', '--url', 'https://example.org/bakiyev']);
+    expect(posted.code, posted.stderr).toBe(0);
+    expect(JSON.parse(posted.stdout)).toMatchObject({ storyId: STORY, version: 2 });
+
+    const stale = await newsroom(['post', STORY, '--statement', 'Too late', '--speaker', 'Roza Otunbayeva', '--if-match', '1']);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain('412 The story has moved on');
+    expect(stale.stderr).toContain('/headers/if-match: does not match the story version');
+
+    const badDate = await newsroom(['post', STORY, '--statement', 'q', '--speaker', 'S', '--said-at', '8 April']);
+    expect(badDate.code).toBe(1);
+    expect(badDate.stderr).toMatch(/400 The request is not valid/);
+    expect(badDate.stderr).toMatch(/\/saidAt: must be an ISO 8601/);
+    expect(await api.eventCount(STORY)).toBe(2);
+  });
+
+  it('posts any update from a file, with an Idempotency-Key that makes a retry harmless', async () => {
+    const file = join(dir, 'article.json');
+    writeFileSync(file, JSON.stringify({ type: 'article', title: 'Opposition takes over', url: 'https://example.org/a', outlet: 'Example Times', publishedAt: '2010-04-08' }));
+    const first = await newsroom(['post', STORY, '--file', file, '--idempotency-key', 'article-1']);
+    expect(first.code, first.stderr).toBe(0);
+    const again = await newsroom(['post', STORY, '--file', file, '--idempotency-key', 'article-1']);
+    expect(again.stdout).toBe(first.stdout);
+    expect(await api.eventCount(STORY)).toBe(3);
+  });
+
+  it('usage errors exit 2; an unreachable newsroom exits 3; the local token file is read', async () => {
+    expect((await newsroom(['post', STORY, '--statement', 'no speaker'])).code).toBe(2);
+    expect((await newsroom(['post'])).code).toBe(2);
+    expect((await newsroom(['open', STORY, '--headline', 'h', '--summary', 's', '--bogus'])).code).toBe(2);
+    expect((await newsroom(['post', STORY, '--file', join(dir, 'missing.json')])).code).toBe(2);
+    const down = await newsroom(['export', STORY], { env: { NEWSROOM_URL: 'http://127.0.0.1:9' } });
+    expect(down.code).toBe(3);
+    expect(down.stderr).toMatch(/cannot reach http:\/\/127\.0\.0\.1:9/);
+
+    const home = join(dir, 'checkout');
+    mkdirSync(join(home, '.newsroom'), { recursive: true });
+    writeFileSync(join(home, '.newsroom', 'editor-token'), `ben:${TOKENS.ben}\n`);
+    const viaFile = await newsroom(['post', STORY, '--statement', 'From the token file', '--speaker', 'Ben'], { cwd: home, env: { NEWSROOM_TOKEN: undefined } });
+    expect(viaFile.code, viaFile.stderr).toBe(0);
+    const noToken = await newsroom(['post', STORY, '--statement', 'x', '--speaker', 'y'], { env: { NEWSROOM_TOKEN: undefined } });
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toContain('401');
+  });
+
+  it('export prints the log as NDJSON across pages; import records it elsewhere, idempotently', async () => {
+    // A correction and a retraction, so that import has targets to map.
+    const ids = (await (await api.get(`/api/stories/${STORY}/events`)).json()) as { events: { type: string; metadata: { updateId: string } }[] };
+    const statementId = ids.events.find((e) => e.type === 'StatementRecorded')!.metadata.updateId;
+    const articleId = ids.events.find((e) => e.type === 'ArticlePublished')!.metadata.updateId;
+    expect((await api.post(`/api/stories/${STORY}/updates`, { type: 'correction', target: statementId, changes: { quote: 'I will never resign' }, note: 'Misquoted' })).status).toBe(201);
+    expect((await api.post(`/api/stories/${STORY}/updates`, { type: 'retraction', target: articleId, reason: 'Wrong outlet' })).status).toBe(201);
+    expect((await api.post(`/api/stories/${STORY}/updates`, { type: 'status', status: 'concluded' })).status).toBe(201);
+
+    const exported = await newsroom(['export', STORY, '--page-size', '2']);
+    expect(exported.code, exported.stderr).toBe(0);
+    const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; data: Record<string, unknown>; metadata: { version: number } });
+    expect(lines.map((e) => e.metadata.version)).toEqual(Array.from({ length: await api.eventCount(STORY) }, (_, i) => i + 1));
+
+    const file = join(dir, 'story.ndjson');
+    writeFileSync(file, exported.stdout);
+    const COPY = 'bakiyev-copy';
+    const imported = await newsroom(['import', file, '--story', COPY]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stderr).toContain(`imported: ${lines.length} recorded, 0 already there`);
+
+    type Event = { type: string; data: Record<string, unknown>; metadata: { updateId: string } };
+    const copy = ((await (await api.get(`/api/stories/${COPY}/events`)).json()) as { events: Event[] }).events;
+    expect(copy.map((e) => e.type)).toEqual(lines.map((e) => e.type));
+    const copied = (type: string) => copy.find((e) => e.type === type)!;
+    // Targets point at the copies, not at the originals.
+    expect(copied('UpdateCorrected').data.target).toBe(copied('StatementRecorded').metadata.updateId);
+    expect(copied('UpdateRetracted').data.target).toBe(copied('ArticlePublished').metadata.updateId);
+    expect(copied('UpdateCorrected').data.changes).toEqual({ quote: 'I will never resign' });
+
+    const again = await newsroom(['import', file, '--story', COPY]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`imported: 0 recorded, ${lines.length} already there`);
+    expect(await api.eventCount(COPY)).toBe(lines.length);
+
+    writeFileSync(join(dir, 'broken.ndjson'), '{"type":"StoryOpened"\n');
+    expect((await newsroom(['import', join(dir, 'broken.ndjson')])).code).toBe(2);
+  });
+});

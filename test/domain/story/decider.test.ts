@@ -1,0 +1,119 @@
+import { describe, it } from 'vitest';
+import { ConflictError, NotFoundError } from '../../../shared/domain/errors';
+import type { CommandMetadata } from '../../../shared/domain/story/decider';
+import { CURRENT_SCHEMA_VERSION } from '../../../shared/domain/story/events';
+import { given } from '../../support/decider-spec';
+import { opened, statement, stored } from '../../support/events';
+
+const meta: CommandMetadata = { now: '2026-11-23T10:00:00.000Z', updateId: '01J0000000000000000000000A', editor: 'anna', correlationId: 'c-1' };
+const expectedMeta = (storyId: string, occurredAt?: string) => ({
+  storyId,
+  updateId: meta.updateId,
+  schemaVersion: CURRENT_SCHEMA_VERSION,
+  recordedAt: meta.now,
+  recordedBy: 'anna',
+  correlationId: 'c-1',
+  ...(occurredAt ? { occurredAt } : {}),
+});
+
+describe('opening a story', () => {
+  it('given no story, when it is opened, then StoryOpened', () => {
+    given()
+      .when({ type: 'OpenStory', data: { id: 'story-1', headline: 'H', summary: 'S', language: 'en', topics: [] }, metadata: meta })
+      .then([{ type: 'StoryOpened', data: { headline: 'H', summary: 'S', language: 'en', topics: [] }, metadata: expectedMeta('story-1') }]);
+  });
+
+  it('given an opened story, when it is opened again, then a conflict', () => {
+    given(opened())
+      .when({ type: 'OpenStory', data: { id: 'story-1', headline: 'H', summary: 'S', language: 'en', topics: [] }, metadata: meta })
+      .thenThrows(ConflictError, /exists already/);
+  });
+});
+
+describe('recording updates', () => {
+  it('given no story, when a statement is recorded, then not found', () => {
+    given()
+      .when({ type: 'RecordUpdate', data: { storyId: 'nope', update: { type: 'status', status: 'concluded' } }, metadata: meta })
+      .thenThrows(NotFoundError);
+  });
+
+  it('given a story, when a statement is recorded, then StatementRecorded with occurredAt from saidAt', () => {
+    const update = { type: 'statement' as const, speaker: { name: 'Roza Otunbayeva' }, quote: 'The base agreement will be preserved', saidAt: '2010-04-23' };
+    given(opened())
+      .when({ type: 'RecordUpdate', data: { storyId: 'story-1', update }, metadata: meta })
+      .then([
+        {
+          type: 'StatementRecorded',
+          data: { speaker: { name: 'Roza Otunbayeva' }, quote: 'The base agreement will be preserved', saidAt: '2010-04-23' },
+          metadata: expectedMeta('story-1', '2010-04-23'),
+        },
+      ]);
+  });
+
+  it('given a story, when an article is recorded, then ArticlePublished with occurredAt from publishedAt', () => {
+    const update = { type: 'article' as const, title: 'T', url: 'https://aljazeera.com/x', outlet: 'Al Jazeera English', publishedAt: '2010-04-23T12:00:00Z' };
+    given(opened())
+      .when({ type: 'RecordUpdate', data: { storyId: 'story-1', update }, metadata: meta })
+      .then([
+        {
+          type: 'ArticlePublished',
+          data: { title: 'T', url: 'https://aljazeera.com/x', outlet: 'Al Jazeera English', publishedAt: '2010-04-23T12:00:00Z' },
+          metadata: expectedMeta('story-1', '2010-04-23T12:00:00Z'),
+        },
+      ]);
+  });
+
+  it('given a statement, when it is corrected, then UpdateCorrected', () => {
+    const s = statement(2);
+    given(opened(), s)
+      .when({
+        type: 'RecordUpdate',
+        data: { storyId: 'story-1', update: { type: 'correction', target: s.metadata.updateId, changes: { quote: 'fixed' }, note: 'misquoted' } },
+        metadata: meta,
+      })
+      .then([{ type: 'UpdateCorrected', data: { target: s.metadata.updateId, changes: { quote: 'fixed' }, note: 'misquoted' }, metadata: expectedMeta('story-1') }]);
+  });
+
+  it('given a statement, when an article field is corrected on it, then a conflict naming the field', () => {
+    const s = statement(2);
+    given(opened(), s)
+      .when({
+        type: 'RecordUpdate',
+        data: { storyId: 'story-1', update: { type: 'correction', target: s.metadata.updateId, changes: { title: 'x' }, note: 'n' } },
+        metadata: meta,
+      })
+      .thenThrows(ConflictError, /cannot change title/);
+  });
+
+  it('given no such update, when it is corrected, then not found', () => {
+    given(opened())
+      .when({
+        type: 'RecordUpdate',
+        data: { storyId: 'story-1', update: { type: 'correction', target: '01J0000000000000000000000Z', changes: { quote: 'q' }, note: 'n' } },
+        metadata: meta,
+      })
+      .thenThrows(NotFoundError);
+  });
+
+  it('given a retracted statement, when it is corrected or retracted again, then a conflict', () => {
+    const s = statement(2);
+    const retracted = stored('UpdateRetracted', { target: s.metadata.updateId, reason: 'wrong' }, { version: 3 });
+    for (const update of [
+      { type: 'correction' as const, target: s.metadata.updateId, changes: { quote: 'q' }, note: 'n' },
+      { type: 'retraction' as const, target: s.metadata.updateId, reason: 'again' },
+    ]) {
+      given(opened(), s, retracted)
+        .when({ type: 'RecordUpdate', data: { storyId: 'story-1', update }, metadata: meta })
+        .thenThrows(ConflictError, /retracted/);
+    }
+  });
+
+  it('given a story, when the headline and status change, then HeadlineChanged and StatusChanged', () => {
+    given(opened())
+      .when({ type: 'RecordUpdate', data: { storyId: 'story-1', update: { type: 'headline', headline: 'New' } }, metadata: meta })
+      .then([{ type: 'HeadlineChanged', data: { headline: 'New' }, metadata: expectedMeta('story-1') }]);
+    given(opened())
+      .when({ type: 'RecordUpdate', data: { storyId: 'story-1', update: { type: 'status', status: 'concluded' } }, metadata: meta })
+      .then([{ type: 'StatusChanged', data: { status: 'concluded' }, metadata: expectedMeta('story-1') }]);
+  });
+});
