@@ -10,8 +10,14 @@
  * grows without bound (an entry keeps only its latest MAX_CORRECTION_NOTES correction notes; the
  * full history stays in the event log and in the entry's revision items).
  */
-import { assertNever, type StoryEvent } from '../story/events';
-import type { CorrectionChanges, StoryStatus } from '../story/updates';
+import {
+  assertNever,
+  type ArticleData,
+  type CorrectionChanges,
+  type StatementData,
+  type StoryEvent,
+  type StoryStatus,
+} from '../story/events';
 import type { UpdateKind } from '../story/decider';
 
 /**
@@ -51,26 +57,9 @@ export interface StoryHead {
   retractionCount: number;
 }
 
-export interface ArticleContent {
-  kind: 'article';
-  title: string;
-  url: string;
-  outlet: string;
-  publishedAt: string;
-  summary?: string;
-  author?: string;
-}
-
-export interface StatementContent {
-  kind: 'statement';
-  speaker: { name: string; role?: string };
-  quote: string;
-  saidAt?: string;
-  medium?: string;
-  outlet?: string;
-  url?: string;
-  context?: string;
-}
+/** An entry's content is its event's data, but for `dateApproximate`, which the entry carries itself. */
+export type ArticleContent = { kind: 'article' } & Omit<ArticleData, 'dateApproximate'>;
+export type StatementContent = { kind: 'statement' } & Omit<StatementData, 'dateApproximate'>;
 
 export interface CorrectionNote {
   version: number;

@@ -8,8 +8,19 @@
  * folding a story of 100,000 updates for every append.
  */
 import { ConflictError, NotFoundError } from '../errors';
-import { assertNever, CURRENT_SCHEMA_VERSION, type EventMetadata, type PendingEvent, type StoryEvent } from './events';
-import type { OpenStoryInput, StoryStatus, UpdateInput } from './updates';
+import {
+  assertNever,
+  CURRENT_SCHEMA_VERSION,
+  type ArticleData,
+  type CorrectionChanges,
+  type EventMetadata,
+  type PendingEvent,
+  type Speaker,
+  type StatementData,
+  type StoryEvent,
+  type StoryStatus,
+} from './events';
+import type { OpenStoryInput, UpdateInput } from './updates';
 
 export interface CommandMetadata {
   now: string;
@@ -89,8 +100,7 @@ export function decide(command: StoryCommand, state: StoryState): PendingEvent[]
   switch (command.type) {
     case 'OpenStory': {
       if (state.version > 0) throw new ConflictError(`story ${command.data.id} exists already`, '/id');
-      const { id, ...data } = command.data;
-      return [{ type: 'StoryOpened', data, metadata: meta(id) }];
+      return [{ type: 'StoryOpened', data: eventData(command.data, STORY_OPENED), metadata: meta(command.data.id) }];
     }
     case 'RecordUpdate': {
       const { storyId, update } = command.data;
@@ -108,14 +118,10 @@ function decideUpdate(
   meta: (occurredAt?: string) => Omit<EventMetadata, 'version'>,
 ): PendingEvent {
   switch (update.type) {
-    case 'article': {
-      const { type: _, ...data } = update;
-      return { type: 'ArticlePublished', data, metadata: meta(update.publishedAt) };
-    }
-    case 'statement': {
-      const { type: _, ...data } = update;
-      return { type: 'StatementRecorded', data, metadata: meta(update.saidAt) };
-    }
+    case 'article':
+      return { type: 'ArticlePublished', data: eventData(update, ARTICLE), metadata: meta(update.publishedAt) };
+    case 'statement':
+      return { type: 'StatementRecorded', data: eventData(update, STATEMENT), metadata: meta(update.saidAt) };
     case 'correction': {
       const target = requireLiveTarget(update.target, state, 'correct');
       const allowed = target.kind === 'article' ? ARTICLE_FIELDS : STATEMENT_FIELDS;
@@ -126,21 +132,15 @@ function decideUpdate(
           `/changes/${foreign[0]}`,
         );
       }
-      const { type: _, ...data } = update;
-      return { type: 'UpdateCorrected', data, metadata: meta() };
+      return { type: 'UpdateCorrected', data: eventData(update, CORRECTED), metadata: meta() };
     }
-    case 'retraction': {
+    case 'retraction':
       requireLiveTarget(update.target, state, 'retract');
-      const { type: _, ...data } = update;
-      return { type: 'UpdateRetracted', data, metadata: meta() };
-    }
-    case 'headline': {
-      const { type: _, ...data } = update;
-      return { type: 'HeadlineChanged', data, metadata: meta() };
-    }
-    case 'status': {
-      return { type: 'StatusChanged', data: { status: update.status }, metadata: meta() };
-    }
+      return { type: 'UpdateRetracted', data: eventData(update, RETRACTED), metadata: meta() };
+    case 'headline':
+      return { type: 'HeadlineChanged', data: eventData(update, HEADLINE_CHANGED), metadata: meta() };
+    case 'status':
+      return { type: 'StatusChanged', data: eventData(update, STATUS_CHANGED), metadata: meta() };
     default:
       return assertNever(update, 'update');
   }
@@ -148,6 +148,51 @@ function decideUpdate(
 
 const ARTICLE_FIELDS = new Set(['title', 'url', 'outlet', 'publishedAt', 'summary', 'author', 'dateApproximate']);
 const STATEMENT_FIELDS = new Set(['speaker', 'quote', 'saidAt', 'medium', 'outlet', 'url', 'context', 'dateApproximate']);
+
+type DataOf<Type extends StoryEvent['type']> = Extract<StoryEvent, { type: Type }>['data'];
+
+/**
+ * The fields an event stores, each named once: the compiler refuses a missing or a foreign one.
+ * A nested object names its own fields; arrays and scalars are stored whole.
+ */
+type Fields<T> = {
+  [K in keyof T]-?: NonNullable<T[K]> extends readonly unknown[] ? true : NonNullable<T[K]> extends object ? Fields<NonNullable<T[K]>> : true;
+};
+
+/**
+ * A command's input as event data: the declared fields only, so that a field added to a request
+ * schema cannot reach the store without a change here and in events.ts. Fields keep the input's
+ * order and absent ones stay absent, so the stored bytes are those of a plain copy. That `source`
+ * must be a `T` is the compile-time check that the input carries everything its event stores.
+ */
+function eventData<T>(source: NoInfer<T>, fields: Fields<T>): T {
+  const data: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(source as object)) {
+    if (value === undefined || !Object.hasOwn(fields, field)) continue;
+    const nested: unknown = fields[field as keyof T];
+    data[field] = nested === true ? value : eventData<unknown>(value, nested as Fields<unknown>);
+  }
+  return data as T;
+}
+
+const STORY_OPENED: Fields<DataOf<'StoryOpened'>> = { headline: true, summary: true, language: true, topics: true };
+const SPEAKER: Fields<Speaker> = { name: true, role: true };
+const ARTICLE: Fields<ArticleData> = { title: true, url: true, outlet: true, publishedAt: true, summary: true, author: true, dateApproximate: true };
+const STATEMENT: Fields<StatementData> = {
+  speaker: SPEAKER,
+  quote: true,
+  saidAt: true,
+  medium: true,
+  outlet: true,
+  url: true,
+  context: true,
+  dateApproximate: true,
+};
+const CHANGES: Fields<CorrectionChanges> = { ...ARTICLE, ...STATEMENT };
+const CORRECTED: Fields<DataOf<'UpdateCorrected'>> = { target: true, changes: CHANGES, note: true };
+const RETRACTED: Fields<DataOf<'UpdateRetracted'>> = { target: true, reason: true };
+const HEADLINE_CHANGED: Fields<DataOf<'HeadlineChanged'>> = { headline: true, summary: true };
+const STATUS_CHANGED: Fields<DataOf<'StatusChanged'>> = { status: true };
 
 function requireLiveTarget(target: string, state: StoryState, verb: string): UpdateStatus {
   const status = state.updates.get(target);

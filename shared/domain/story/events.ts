@@ -2,14 +2,11 @@
  * Story-update events: what happened, in the past tense, as `{type, data, metadata}`.
  * Events are immutable once stored. A change of shape bumps `schemaVersion`; older events are
  * upcast on read (see upcast.ts) and never rewritten.
+ *
+ * The data shapes are declared here, not inferred from the API's request schemas (updates.ts), so
+ * that a change to a request cannot silently change what is stored: the decider copies the
+ * declared fields only.
  */
-import type {
-  ArticleInput,
-  CorrectionChanges,
-  HeadlineInput,
-  StatementInput,
-  StoryStatus,
-} from './updates';
 
 export const CURRENT_SCHEMA_VERSION = 2;
 
@@ -32,18 +29,44 @@ export interface EventMetadata {
 
 type Event<Type extends string, Data> = { type: Type; data: Data; metadata: EventMetadata };
 
-export type StoryOpened = Event<
-  'StoryOpened',
-  { headline: string; summary: string; language: string; topics: string[] }
->;
-export type ArticlePublished = Event<'ArticlePublished', Omit<ArticleInput, 'type'>>;
-export type StatementRecorded = Event<'StatementRecorded', Omit<StatementInput, 'type'>>;
-export type UpdateCorrected = Event<
-  'UpdateCorrected',
-  { target: string; changes: CorrectionChanges; note: string }
->;
+export type StoryStatus = 'developing' | 'concluded';
+
+export interface Speaker {
+  name: string;
+  role?: string;
+}
+
+export interface ArticleData {
+  title: string;
+  url: string;
+  outlet: string;
+  publishedAt: string;
+  summary?: string;
+  author?: string;
+  /** The date was derived (e.g. from a weekday) rather than stated. */
+  dateApproximate?: boolean;
+}
+
+export interface StatementData {
+  speaker: Speaker;
+  quote: string;
+  saidAt?: string;
+  medium?: string;
+  outlet?: string;
+  url?: string;
+  context?: string;
+  dateApproximate?: boolean;
+}
+
+/** The fields a correction changes: some of its target's, an article's or a statement's. */
+export type CorrectionChanges = Partial<ArticleData & StatementData>;
+
+export type StoryOpened = Event<'StoryOpened', { headline: string; summary: string; language: string; topics: string[] }>;
+export type ArticlePublished = Event<'ArticlePublished', ArticleData>;
+export type StatementRecorded = Event<'StatementRecorded', StatementData>;
+export type UpdateCorrected = Event<'UpdateCorrected', { target: string; changes: CorrectionChanges; note: string }>;
 export type UpdateRetracted = Event<'UpdateRetracted', { target: string; reason: string }>;
-export type HeadlineChanged = Event<'HeadlineChanged', Omit<HeadlineInput, 'type'>>;
+export type HeadlineChanged = Event<'HeadlineChanged', { headline: string; summary?: string }>;
 export type StatusChanged = Event<'StatusChanged', { status: StoryStatus }>;
 
 export type StoryEvent =

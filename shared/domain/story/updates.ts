@@ -1,7 +1,7 @@
 /**
  * The write API's input contract. These zod schemas are the single source of truth: the API
- * validates with them, the domain types are inferred from them, and the OpenAPI document is
- * generated from them.
+ * validates with them, the command types are inferred from them, and the OpenAPI document is
+ * generated from them. What is stored is declared apart, in events.ts.
  */
 import * as z from 'zod';
 import { findXmlForbiddenChar } from './text';
@@ -182,5 +182,3 @@ export type RetractionInput = z.infer<typeof retractionSchema>;
 export type HeadlineInput = z.infer<typeof headlineSchema>;
 export type StatusInput = z.infer<typeof statusSchema>;
 export type UpdateInput = z.infer<typeof updateSchema>;
-export type CorrectionChanges = z.infer<typeof correctionChangesSchema>;
-export type StoryStatus = StatusInput['status'];

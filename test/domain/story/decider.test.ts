@@ -1,6 +1,6 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../../shared/domain/errors';
-import type { CommandMetadata } from '../../../shared/domain/story/decider';
+import { decide, evolve, initialState, type CommandMetadata } from '../../../shared/domain/story/decider';
 import { CURRENT_SCHEMA_VERSION } from '../../../shared/domain/story/events';
 import { given } from '../../support/decider-spec';
 import { opened, statement, stored } from '../../support/events';
@@ -61,6 +61,14 @@ describe('recording updates', () => {
           metadata: expectedMeta('story-1', '2010-04-23T12:00:00Z'),
         },
       ]);
+  });
+
+  it('given a story, when an input carries fields its event does not declare, then the event stores the declared ones only', () => {
+    // The API's strict schemas refuse such input; this proves the decider copies declared fields, not the request.
+    const speaker = { name: 'Roza Otunbayeva', nickname: 'not stored' };
+    const update = { type: 'statement' as const, speaker, quote: 'q', saidAt: undefined, mood: 'not stored' };
+    const [event] = decide({ type: 'RecordUpdate', data: { storyId: 'story-1', update }, metadata: meta }, evolve(initialState(), opened()));
+    expect(event?.data).toStrictEqual({ speaker: { name: 'Roza Otunbayeva' }, quote: 'q' });
   });
 
   it('given a statement, when it is corrected, then UpdateCorrected', () => {
