@@ -20,7 +20,7 @@ import {
   type StoryEvent,
   type StoryStatus,
 } from './events';
-import type { OpenStoryInput, UpdateInput } from './updates';
+import { articleSchema, statementSchema, type OpenStoryInput, type UpdateInput } from './updates';
 
 export interface CommandMetadata {
   now: string;
@@ -124,7 +124,7 @@ function decideUpdate(
       return { type: 'StatementRecorded', data: eventData(update, STATEMENT), metadata: meta(update.saidAt) };
     case 'correction': {
       const target = requireLiveTarget(update.target, state, 'correct');
-      const allowed = target.kind === 'article' ? ARTICLE_FIELDS : STATEMENT_FIELDS;
+      const allowed = CORRECTABLE[target.kind];
       const foreign = Object.keys(update.changes).filter((field) => !allowed.has(field));
       if (foreign.length > 0) {
         throw new ConflictError(
@@ -146,8 +146,12 @@ function decideUpdate(
   }
 }
 
-const ARTICLE_FIELDS = new Set(['title', 'url', 'outlet', 'publishedAt', 'summary', 'author', 'dateApproximate']);
-const STATEMENT_FIELDS = new Set(['speaker', 'quote', 'saidAt', 'medium', 'outlet', 'url', 'context', 'dateApproximate']);
+/** What a correction may change on each kind: the fields its schema defines, but `type`. */
+const correctable = (shape: object): ReadonlySet<string> => new Set(Object.keys(shape).filter((field) => field !== 'type'));
+const CORRECTABLE: Record<UpdateKind, ReadonlySet<string>> = {
+  article: correctable(articleSchema.shape),
+  statement: correctable(statementSchema.shape),
+};
 
 type DataOf<Type extends StoryEvent['type']> = Extract<StoryEvent, { type: Type }>['data'];
 

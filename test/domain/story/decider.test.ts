@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../../shared/domain/errors';
-import { decide, evolve, initialState, type CommandMetadata } from '../../../shared/domain/story/decider';
-import { CURRENT_SCHEMA_VERSION } from '../../../shared/domain/story/events';
+import { decide, evolve, initialState, type CommandMetadata, type UpdateKind } from '../../../shared/domain/story/decider';
+import { CURRENT_SCHEMA_VERSION, type CorrectionChanges } from '../../../shared/domain/story/events';
 import { given } from '../../support/decider-spec';
-import { opened, statement, stored } from '../../support/events';
+import { article, opened, statement, stored } from '../../support/events';
 
 const meta: CommandMetadata = { now: '2026-11-23T10:00:00.000Z', updateId: '01J0000000000000000000000A', editor: 'anna', correlationId: 'c-1' };
 const expectedMeta = (storyId: string, occurredAt?: string) => ({
@@ -123,5 +123,34 @@ describe('recording updates', () => {
     given(opened())
       .when({ type: 'RecordUpdate', data: { storyId: 'story-1', update: { type: 'status', status: 'concluded' } }, metadata: meta })
       .then([{ type: 'StatusChanged', data: { status: 'concluded' }, metadata: expectedMeta('story-1') }]);
+  });
+});
+
+describe('correcting an article or a statement', () => {
+  // Every field of each kind, spelled out here so that the spec pins what the schemas let a correction change.
+  const FIELDS = {
+    article: { title: 'T', url: 'https://example.org/x', outlet: 'O', publishedAt: '2010-04-08', summary: 'S', author: 'A', dateApproximate: true },
+    statement: { speaker: { name: 'N' }, quote: 'Q', saidAt: '2010-04-08', medium: 'M', outlet: 'O', url: 'https://example.org/x', context: 'C', dateApproximate: true },
+  } satisfies Record<UpdateKind, CorrectionChanges>;
+  const other = { article: 'statement', statement: 'article' } as const;
+  const corrections = (kind: UpdateKind, fields: object) =>
+    Object.entries(fields).map(([field, value]) => ({ kind, field, changes: { [field]: value } as CorrectionChanges }));
+  const allowed = (['article', 'statement'] as const).flatMap((kind) => corrections(kind, FIELDS[kind]));
+  const foreign = (['article', 'statement'] as const).flatMap((kind) =>
+    corrections(kind, Object.fromEntries(Object.entries(FIELDS[other[kind]]).filter(([field]) => !(field in FIELDS[kind])))),
+  );
+  const correct = (kind: UpdateKind, changes: CorrectionChanges) => {
+    const target = kind === 'article' ? article(2) : statement(2);
+    const update = { type: 'correction' as const, target: target.metadata.updateId, changes, note: 'n' };
+    return { target, when: given(opened(), target).when({ type: 'RecordUpdate', data: { storyId: 'story-1', update }, metadata: meta }) };
+  };
+
+  it.each(allowed)('given a target of kind $kind, when its field $field is corrected, then UpdateCorrected', ({ kind, changes }) => {
+    const { target, when } = correct(kind, changes);
+    when.then([{ type: 'UpdateCorrected', data: { target: target.metadata.updateId, changes, note: 'n' }, metadata: expectedMeta('story-1') }]);
+  });
+
+  it.each(foreign)('given a target of kind $kind, when the foreign field $field is corrected on it, then a conflict naming the field', ({ kind, field, changes }) => {
+    correct(kind, changes).when.thenThrows(ConflictError, new RegExp(`cannot change ${field}$`));
   });
 });
