@@ -2,7 +2,7 @@
  * The read side's wiring, apart from functions/runtime.ts so that the write function's bundle
  * does not carry the feed renderers.
  */
-import type { FeedContext } from '../shared/domain/feeds/model';
+import type { FeedContext } from '../shared/domain/feeds/urls';
 import { StoryReader } from '../shared/application/story-reader';
 import type { Runtime } from './runtime';
 

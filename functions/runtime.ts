@@ -4,7 +4,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ulid } from 'ulid';
-import { DEFAULT_TAG_PREFIX, type FeedContext } from '../shared/domain/feeds/model';
+import { DEFAULT_TAG_PREFIX, type FeedContext } from '../shared/domain/feeds/urls';
 import { clientConfig, documentClient, tablesFromEnv, viewsEndpoint, type Tables } from '../shared/adapters/dynamodb/client';
 import { EventStore } from '../shared/adapters/dynamodb/event-store';
 import { IdempotencyStore } from '../shared/adapters/dynamodb/idempotency-store';

@@ -4,7 +4,7 @@
  * pushes it to subscribers. Best effort by design: a slow or failing hub costs a bounded time and
  * a log line, and never fails the projection that triggered it (readers still poll).
  */
-import { allStoriesFeedUrl, FEED_FORMATS, storyFeedUrl, type FeedContext } from '../domain/feeds/model';
+import { allStoriesFeedUrl, FEED_FORMATS, storyFeedUrl, type FeedContext } from '../domain/feeds/urls';
 
 export interface WebSubOptions {
   hubUrl: string;

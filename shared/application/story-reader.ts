@@ -11,8 +11,9 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, previousArchive } from '../domain/feeds/archive';
-import { allStoriesFeed, storyFeed, type FeedContext, type FeedFormat } from '../domain/feeds/model';
+import { allStoriesFeed, storyFeed } from '../domain/feeds/model';
 import { FEED_MEDIA_TYPES, renderFeed } from '../domain/feeds/render';
+import type { FeedContext, FeedFormat } from '../domain/feeds/urls';
 import { timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
 import { represent, type Representation } from '../adapters/http/conditional';
 import type { Tables } from '../adapters/dynamodb/client';
@@ -21,7 +22,7 @@ import { entriesCreated, latestChanges } from './feed-entries';
 import { viewAtVersion, versionAsOf } from './time-travel';
 import { activeGeneration, ViewStore } from '../adapters/dynamodb/view-store';
 
-export { FEED_FORMATS, type FeedFormat } from '../domain/feeds/model';
+export { FEED_FORMATS, type FeedFormat } from '../domain/feeds/urls';
 export { FEED_MEDIA_TYPES } from '../domain/feeds/render';
 
 /**

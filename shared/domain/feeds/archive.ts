@@ -12,8 +12,6 @@
  * follow the newest complete page, so every entry created after it changed after it and is among
  * those `size`: subscription feed + archive pages together hold every entry.
  */
-import type { FeedFormat } from './model';
-
 export interface ArchiveRange {
   first: number;
   last: number;
@@ -47,5 +45,3 @@ export function parseArchiveRange(text: string, size: number): ArchiveRange | un
 }
 
 export const isComplete = (range: ArchiveRange, headVersion: number) => range.last <= headVersion;
-
-export const archiveUrlPath = (range: ArchiveRange, format: FeedFormat) => `archive/${range.first}-${range.last}/feed.${format}`;

@@ -1,22 +1,24 @@
 /**
  * The feed model: one story (or all stories) as a list of entries, built from the view and
  * independent of format. Renderers turn it into Atom, RSS or JSON Feed. Everything here is plain
- * text except `contentHtml`, which is built from escaped text and never from editor input as-is.
+ * text except `contentHtml` (see entry-html.ts); URLs and ids come from urls.ts.
  */
 import type { StoryHead, TimelineEntry } from '../projection/story-view';
-import { archiveUrlPath, type ArchiveRange } from './archive';
-
-export type FeedFormat = 'atom' | 'rss' | 'json';
-export const FEED_FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json'];
-
-export interface FeedContext {
-  /** Public base URL, no trailing slash (e.g. https://news.example.org). */
-  baseUrl: string;
-  /** `tag:` URI prefix (RFC 4151) that entry and feed ids are minted under; it never changes. */
-  tagPrefix: string;
-  /** WebSub hub that subscribers are pointed to, when one is configured. */
-  hubUrl?: string;
-}
+import type { ArchiveRange } from './archive';
+import { entryHtml } from './entry-html';
+import {
+  allStoriesFeedUrl,
+  allStoriesTag,
+  archiveFeedUrl,
+  archiveTag,
+  entryTag,
+  entryUrl,
+  storyFeedUrl,
+  storyTag,
+  storyUrl,
+  type FeedContext,
+  type FeedFormat,
+} from './urls';
 
 export interface FeedEntry {
   id: string;
@@ -64,16 +66,6 @@ export interface FeedDocument {
   entries: FeedEntry[];
 }
 
-export const DEFAULT_TAG_PREFIX = 'tag:newsroom.example,2026:';
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
-}
-
-const storyTag = (ctx: FeedContext, storyId: string) => `${ctx.tagPrefix}story/${storyId}`;
-export const entryTag = (ctx: FeedContext, storyId: string, updateId: string) =>
-  `${storyTag(ctx, storyId)}/update/${updateId}`;
-
 export function entryTitle(entry: TimelineEntry): string {
   // Not even the title repeats what was retracted (a misattributed quote names its speaker).
   if (entry.retraction) return `Retracted ${entry.kind}`;
@@ -89,60 +81,16 @@ function baseTitle(entry: TimelineEntry): string {
   return `${c.speaker.name}: “${quote}”`;
 }
 
-const dateText = (iso: string | undefined, approximate: boolean) =>
-  iso ? `${approximate ? 'about ' : ''}${iso.length === 10 ? iso : iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC')}` : undefined;
-
-/** The entry's HTML body, built only from escaped plain text. */
-export function entryHtml(entry: TimelineEntry): string {
-  const e = escapeHtml;
-  const parts: string[] = [];
-  if (entry.retraction) {
-    parts.push(
-      `<p><strong>Retracted</strong> on ${e(entry.retraction.recordedAt)}: ${e(entry.retraction.reason)}</p>`,
-      '<p>The retracted text is no longer published.</p>',
-    );
-    return parts.join('');
-  }
-  const c = entry.content;
-  if (c.kind === 'article') {
-    parts.push(`<p><a href="${e(c.url)}">${e(c.title)}</a>, ${e(c.outlet)}${c.author ? `, by ${e(c.author)}` : ''}`);
-    const when = dateText(c.publishedAt, entry.dateApproximate);
-    parts.push(when ? ` (published ${e(when)})</p>` : '</p>');
-    if (c.summary) parts.push(`<p>${e(c.summary)}</p>`);
-  } else {
-    parts.push(`<blockquote><p>${e(c.quote)}</p></blockquote>`);
-    const who = [c.speaker.name, c.speaker.role].filter(Boolean).map((s) => e(s!)).join(', ');
-    const said = [
-      c.medium ? `to ${e(c.medium)}` : '',
-      c.saidAt ? `on ${e(dateText(c.saidAt, entry.dateApproximate)!)}` : '',
-    ].filter(Boolean);
-    parts.push(`<p>— ${who}${said.length ? `, ${said.join(' ')}` : ''}</p>`);
-    if (c.context) parts.push(`<p>${e(c.context)}</p>`);
-    if (c.outlet || c.url) {
-      const label = e(c.outlet ?? c.url!);
-      parts.push(`<p>Source: ${c.url ? `<a href="${e(c.url)}">${label}</a>` : label}</p>`);
-    }
-  }
-  for (const note of entry.corrections) {
-    parts.push(`<p><em>Correction (${e(note.recordedAt)}):</em> ${e(note.note)}</p>`);
-  }
-  return parts.join('');
-}
-
 export function entryCategories(entry: TimelineEntry, topics: string[]): string[] {
   const people = entry.content.kind === 'statement' ? [entry.content.speaker.name] : [];
   return [...new Set([...people, ...topics])];
 }
 
-export const storyUrl = (ctx: FeedContext, storyId: string) => `${ctx.baseUrl}/stories/${encodeURIComponent(storyId)}`;
-export const storyFeedUrl = (ctx: FeedContext, storyId: string, format: FeedFormat) => `${storyUrl(ctx, storyId)}/feed.${format}`;
-export const allStoriesFeedUrl = (ctx: FeedContext, format: FeedFormat) => `${ctx.baseUrl}/feed.${format}`;
-
 export function feedEntry(entry: TimelineEntry, head: Pick<StoryHead, 'topics' | 'language'>, ctx: FeedContext, withLanguage = false): FeedEntry {
   return {
     id: entryTag(ctx, entry.storyId, entry.updateId),
     title: entryTitle(entry),
-    url: `${storyUrl(ctx, entry.storyId)}#update-${entry.updateId}`,
+    url: entryUrl(ctx, entry.storyId, entry.updateId),
     // A retracted entry no longer points readers at what it retracted.
     ...(!entry.retraction && entry.content.url ? { externalUrl: entry.content.url } : {}),
     published: entry.recordedAt,
@@ -169,10 +117,10 @@ export function storyFeed(
 ): FeedDocument {
   const home = storyUrl(ctx, head.storyId);
   const current = storyFeedUrl(ctx, head.storyId, format);
-  const archiveUrl = (range: ArchiveRange) => `${home}/${archiveUrlPath(range, format)}`;
+  const archiveUrl = (range: ArchiveRange) => archiveFeedUrl(ctx, head.storyId, range, format);
   const feedEntries = entries.map((entry) => feedEntry(entry, head, ctx));
   return {
-    id: page.archive ? `${storyTag(ctx, head.storyId)}/archive/${page.archive.first}-${page.archive.last}` : storyTag(ctx, head.storyId),
+    id: page.archive ? archiveTag(ctx, head.storyId, page.archive) : storyTag(ctx, head.storyId),
     title: head.headline,
     subtitle: head.status === 'concluded' ? `Concluded. ${head.summary}` : head.summary,
     // An archive page's time is that of its own latest change, so later events elsewhere in the
@@ -208,7 +156,7 @@ export function allStoriesFeed(
   const languages = new Set(stories.map((s) => s.head.language));
   const single = languages.size === 1 ? [...languages][0] : undefined;
   return {
-    id: `${ctx.tagPrefix}stories`,
+    id: allStoriesTag(ctx),
     title: 'Newsroom: all stories',
     subtitle: 'The latest updates of every developing story',
     updated: latest(stories.map((s) => s.head.lastEventAt)) ?? '1970-01-01T00:00:00.000Z',

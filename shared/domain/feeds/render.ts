@@ -1,8 +1,9 @@
 /** One entry point for the three formats, with their media types. */
 import { renderAtom } from './atom';
 import { renderJsonFeed } from './json-feed';
-import type { FeedDocument, FeedFormat } from './model';
+import type { FeedDocument } from './model';
 import { renderRss } from './rss';
+import type { FeedFormat } from './urls';
 
 export const FEED_MEDIA_TYPES: Record<FeedFormat, string> = {
   atom: 'application/atom+xml; charset=utf-8',

@@ -3,7 +3,7 @@
  * editor text is escaped (it is plain text by contract), and the page works without JavaScript.
  * A few lines of script keep an open page live by polling the view's ETag.
  */
-import { escapeHtml as e } from '../feeds/model';
+import { escapeHtml as e } from '../html';
 import type { KeyPoint, Person, Source, StoryHead, TimelineEntry } from '../projection/story-view';
 import type { StorySummary } from '../../adapters/dynamodb/view-store';
 

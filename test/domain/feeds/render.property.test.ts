@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FEED_FORMATS, storyFeed, type FeedContext } from '../../../shared/domain/feeds/model';
+import { storyFeed } from '../../../shared/domain/feeds/model';
+import { FEED_FORMATS, type FeedContext } from '../../../shared/domain/feeds/urls';
 import { renderFeed } from '../../../shared/domain/feeds/render';
 import { foldStory } from '../../../shared/domain/projection/story-view';
 import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../../shared/domain/story/events';

@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { newestCompleteArchive, previousArchive } from '../../../shared/domain/feeds/archive';
-import { allStoriesFeed, FEED_FORMATS, storyFeed, type FeedContext } from '../../../shared/domain/feeds/model';
+import { allStoriesFeed, storyFeed } from '../../../shared/domain/feeds/model';
 import { renderFeed } from '../../../shared/domain/feeds/render';
+import { FEED_FORMATS, type FeedContext } from '../../../shared/domain/feeds/urls';
 import { foldStory, type StoryView } from '../../../shared/domain/projection/story-view';
 import { orderedEntries } from '../../../shared/application/story-reader';
 import { assertValidJsonFeed11, parseWithFeedparser } from '../../support/feed-parsers';

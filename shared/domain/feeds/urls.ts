@@ -1,0 +1,32 @@
+/**
+ * Where a story's feeds and entries live (public URLs) and what identifies them (`tag:` URIs,
+ * RFC 4151). Subscribers key on these ids, so the formulas never change.
+ */
+import type { ArchiveRange } from './archive';
+
+export type FeedFormat = 'atom' | 'rss' | 'json';
+export const FEED_FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json'];
+
+export interface FeedContext {
+  /** Public base URL, no trailing slash (e.g. https://news.example.org). */
+  baseUrl: string;
+  /** `tag:` URI prefix (RFC 4151) that entry and feed ids are minted under; it never changes. */
+  tagPrefix: string;
+  /** WebSub hub that subscribers are pointed to, when one is configured. */
+  hubUrl?: string;
+}
+
+export const DEFAULT_TAG_PREFIX = 'tag:newsroom.example,2026:';
+
+export const storyTag = (ctx: FeedContext, storyId: string) => `${ctx.tagPrefix}story/${storyId}`;
+export const entryTag = (ctx: FeedContext, storyId: string, updateId: string) =>
+  `${storyTag(ctx, storyId)}/update/${updateId}`;
+export const archiveTag = (ctx: FeedContext, storyId: string, range: ArchiveRange) => `${storyTag(ctx, storyId)}/archive/${range.first}-${range.last}`;
+export const allStoriesTag = (ctx: FeedContext) => `${ctx.tagPrefix}stories`;
+
+export const storyUrl = (ctx: FeedContext, storyId: string) => `${ctx.baseUrl}/stories/${encodeURIComponent(storyId)}`;
+export const entryUrl = (ctx: FeedContext, storyId: string, updateId: string) => `${storyUrl(ctx, storyId)}#update-${updateId}`;
+export const storyFeedUrl = (ctx: FeedContext, storyId: string, format: FeedFormat) => `${storyUrl(ctx, storyId)}/feed.${format}`;
+export const archiveFeedUrl = (ctx: FeedContext, storyId: string, range: ArchiveRange, format: FeedFormat) =>
+  `${storyUrl(ctx, storyId)}/archive/${range.first}-${range.last}/feed.${format}`;
+export const allStoriesFeedUrl = (ctx: FeedContext, format: FeedFormat) => `${ctx.baseUrl}/feed.${format}`;
