@@ -8,7 +8,8 @@ import { DEFAULT_TAG_PREFIX, type FeedContext } from '../shared/domain/feeds/mod
 import { clientConfig, documentClient, tablesFromEnv, viewsEndpoint, type Tables } from '../shared/adapters/dynamodb/client';
 import { EventStore } from '../shared/adapters/dynamodb/event-store';
 import { IdempotencyStore } from '../shared/adapters/dynamodb/idempotency-store';
-import { StoryWriter, type ViewReader } from '../shared/application/story-writer';
+import { StoryWriter } from '../shared/application/story-writer';
+import type { ViewReader } from '../shared/application/ports';
 import { activeGeneration, ViewStore } from '../shared/adapters/dynamodb/view-store';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ReplayContext } from '../shared/application/replay';

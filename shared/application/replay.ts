@@ -29,17 +29,17 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { projectStory } from './project-story';
+import type { EventReader } from './ports';
 import { StoryRebuild } from '../domain/projection/rebuild';
 import { PROJECTION_VERSION } from '../domain/projection/story-view';
 import { cancellationCodes, isConditionFailure, type Tables } from '../adapters/dynamodb/client';
-import type { EventStore } from '../adapters/dynamodb/event-store';
 import { DEFAULT_GENERATION, readPointer, setActiveGeneration, ViewStore } from '../adapters/dynamodb/view-store';
 
 export interface ReplayContext {
   /** Reaches the views table (the events are read through `events`). */
   db: DynamoDBDocumentClient;
   tables: Tables;
-  events: EventStore;
+  events: EventReader;
   log?: (line: string) => void;
 }
 

@@ -50,33 +50,13 @@ import {
   type ViewStep,
 } from '../../domain/projection/story-view';
 import type { TimeTravelSnapshot } from '../../domain/projection/rebuild';
+import { summaryOf, type StorySummary } from '../../domain/projection/story-summary';
+import { GenerationMovedError, StaleHeadError } from '../../application/errors';
+import type { Page, StoryViews, ViewWriter } from '../../application/ports';
 import { BatchWriter } from './batch-writer';
 import { cancellationCodes, isConditionFailure } from './client';
 
 type Item = Record<string, NativeAttributeValue>;
-
-export interface StorySummary {
-  storyId: string;
-  headline: string;
-  summary: string;
-  status: StoryHead['status'];
-  language: string;
-  version: number;
-  openedAt: string;
-  lastEventAt: string;
-  updateCount: number;
-}
-
-export interface Page<T> {
-  items: T[];
-  /** Opaque cursor for the next page. */
-  next?: string;
-}
-
-/** The head moved while we wrote: another projector (or a redelivery) got there first. */
-export class StaleHeadError extends Error {
-  override name = 'StaleHeadError';
-}
 
 export const POINTER = { pk: 'meta', sk: 'generation' };
 export const DEFAULT_GENERATION = 'v1';
@@ -101,11 +81,6 @@ export async function readPointer(db: DynamoDBDocumentClient, table: string): Pr
 
 export async function activeGeneration(db: DynamoDBDocumentClient, table: string): Promise<string> {
   return (await readPointer(db, table))?.generation ?? DEFAULT_GENERATION;
-}
-
-/** Thrown when the pointer is no longer at the generation a switch expected: another replay switched first. */
-export class GenerationMovedError extends Error {
-  override name = 'GenerationMovedError';
 }
 
 /**
@@ -195,7 +170,7 @@ const personItem = (pk: string, key: string, person: Person): Item => {
   return { pk, sk: `p#${key}`, ...rest, ...(roles.length > 0 ? { roles: new Set(roles) } : {}) };
 };
 
-export class ViewStore {
+export class ViewStore implements StoryViews, ViewWriter {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     readonly table: string,
@@ -541,20 +516,6 @@ export class ViewStore {
       deltas,
     };
   }
-}
-
-export function summaryOf(head: StoryHead): StorySummary {
-  return {
-    storyId: head.storyId,
-    headline: head.headline,
-    summary: head.summary,
-    status: head.status,
-    language: head.language,
-    version: head.version,
-    openedAt: head.openedAt,
-    lastEventAt: head.lastEventAt,
-    updateCount: head.updateCount,
-  };
 }
 
 interface MergedDelta {
