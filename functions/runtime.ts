@@ -10,7 +10,7 @@ import { EventStore } from '../shared/adapters/dynamodb/event-store';
 import { IdempotencyStore } from '../shared/adapters/dynamodb/idempotency-store';
 import { StoryWriter } from '../shared/application/story-writer';
 import type { ViewReader } from '../shared/application/ports';
-import { activeGeneration, ViewStore } from '../shared/adapters/dynamodb/view-store';
+import { activeGeneration, activeViews } from '../shared/adapters/dynamodb/view-store';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ReplayContext } from '../shared/application/replay';
 
@@ -48,7 +48,7 @@ export function replayContext(rt: Runtime, log?: (line: string) => void): Replay
 
 /** View reads for the write side, always from the active generation. */
 export function liveViews(rt: Runtime): ViewReader {
-  const current = async () => new ViewStore(rt.viewsDb, rt.tables.views, await activeGeneration(rt.viewsDb, rt.tables.views));
+  const current = activeViews(rt.viewsDb, rt.tables.views);
   return {
     head: async (storyId, consistent) => (await current()).head(storyId, consistent),
     entry: async (storyId, updateId, consistent) => (await current()).entry(storyId, updateId, consistent),

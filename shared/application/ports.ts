@@ -91,6 +91,14 @@ export interface StoryViews extends ViewReader {
   keyPointsAt(storyId: string, version: number, limit: number): Promise<KeyPoint[]>;
 }
 
+/** One generation of the views, by name (replay builds a new one beside the live one, then switches readers to it). */
+export interface GenerationViews extends StoryViews {
+  readonly generation: string;
+}
+
+/** The generation readers are served from now: the generation pointer, read at each call. */
+export type ActiveViews = () => Promise<GenerationViews>;
+
 /** What the projector needs of the views. */
 export interface ViewWriter extends ViewReader {
   /**

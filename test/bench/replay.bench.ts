@@ -9,6 +9,7 @@ import { DEFAULT_WRITE_CONCURRENCY, replayAll } from '../../shared/application/r
 import { clientConfig, documentClient } from '../../shared/adapters/dynamodb/client';
 import { EventStore } from '../../shared/adapters/dynamodb/event-store';
 import { StoryReader } from '../../shared/application/story-reader';
+import { activeViews } from '../../shared/adapters/dynamodb/view-store';
 import type { Bench } from './harness';
 import { writeGeneratedStory } from './story-generator';
 
@@ -51,7 +52,7 @@ export const bench: Bench = {
       const replaySeconds = summary.seconds;
 
       // It serves: the feed and a time-travel view of the rebuilt story.
-      const reader = new StoryReader(db, tables, { feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' } }, events);
+      const reader = new StoryReader(activeViews(db, tables.views), events, { feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' } });
       t = performance.now();
       const feed = await reader.feed(STORY, 'atom');
       const past = await reader.viewAt(STORY, { version: EVENTS - 1_000 });

@@ -52,7 +52,7 @@ import {
 import type { TimeTravelSnapshot } from '../../domain/projection/rebuild';
 import { summaryOf, type StorySummary } from '../../domain/projection/story-summary';
 import { GenerationMovedError, StaleHeadError } from '../../application/errors';
-import type { Page, StoryViews, ViewWriter } from '../../application/ports';
+import type { GenerationViews, Page, ViewWriter } from '../../application/ports';
 import { BatchWriter } from './batch-writer';
 import { cancellationCodes, isConditionFailure } from './client';
 
@@ -170,7 +170,12 @@ const personItem = (pk: string, key: string, person: Person): Item => {
   return { pk, sk: `p#${key}`, ...rest, ...(roles.length > 0 ? { roles: new Set(roles) } : {}) };
 };
 
-export class ViewStore implements StoryViews, ViewWriter {
+/** The active generation's views, found through the pointer at each call (readers cache them for a while themselves). */
+export function activeViews(db: DynamoDBDocumentClient, table: string): () => Promise<ViewStore> {
+  return async () => new ViewStore(db, table, await activeGeneration(db, table));
+}
+
+export class ViewStore implements GenerationViews, ViewWriter {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     readonly table: string,

@@ -5,7 +5,8 @@ import { orderedEntries, type StoryReader } from '../../application/story-reader
 import type { StoryHead, StoryView, TimelineEntry, KeyPoint, Person, Source } from '../../domain/projection/story-view';
 import type { Log } from '../../application/ports';
 import { baseApp, type Env } from './base';
-import { IMMUTABLE_CACHE_CONTROL, LIVE_CACHE_CONTROL, represent, respond } from './conditional';
+import { IMMUTABLE_CACHE_CONTROL, LIVE_CACHE_CONTROL, represent } from '../../application/representation';
+import { respond } from './conditional';
 import { feedRoutes } from './feed-routes';
 import { pageRoutes } from './page-routes';
 import { problem, problemResponse, validationProblem } from './problem';

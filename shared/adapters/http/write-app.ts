@@ -12,7 +12,8 @@ import type { StoryWriter, WriteContext, WriteResult } from '../../application/s
 import { authenticate, type Editor, type TokenTable } from './auth';
 import type { Log } from '../../application/ports';
 import { baseApp, type Env } from './base';
-import { represent, respond, type Representation } from './conditional';
+import { represent, type Representation } from '../../application/representation';
+import { respond } from './conditional';
 import { openApiDocument } from './openapi';
 import { problem, problemResponse, validationProblem, type Problem } from './problem';
 import { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY } from './limits';
