@@ -4,7 +4,7 @@
  */
 import type { FeedContext } from '../shared/domain/feeds/model';
 import { StoryReader } from '../shared/application/story-reader';
-import { activeViews } from '../shared/adapters/dynamodb/view-store';
+import { activeViews } from '../shared/adapters/dynamodb/views/writes';
 import type { Runtime } from './runtime';
 
 export function createReader(rt: Runtime, feed: FeedContext, options: { headTtlMs?: number } = {}): StoryReader {

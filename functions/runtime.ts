@@ -10,7 +10,8 @@ import { EventStore } from '../shared/adapters/dynamodb/event-store';
 import { IdempotencyStore } from '../shared/adapters/dynamodb/idempotency-store';
 import { StoryWriter } from '../shared/application/story-writer';
 import type { ViewReader } from '../shared/application/ports';
-import { activeGeneration, activeViews } from '../shared/adapters/dynamodb/view-store';
+import { activeGeneration } from '../shared/adapters/dynamodb/views/pointer';
+import { activeViews } from '../shared/adapters/dynamodb/views/writes';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ReplayContext } from '../shared/application/replay';
 

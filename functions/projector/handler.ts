@@ -2,7 +2,7 @@
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { activeViews } from '../../shared/adapters/dynamodb/view-store';
+import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
 import { feedChangeNotifier } from '../../shared/adapters/websub';
 import { createRuntime, feedContext, logger } from '../runtime';
 import { processStreamBatch } from './process';

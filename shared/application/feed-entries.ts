@@ -8,7 +8,7 @@
  * - an archive page `first-last` holds the entries created by events `first..last` (one Query);
  *
  * then one BatchGetItem reads their current state from the view. Both cost O(feed size), whatever
- * the story's length, and spare every entry write two index writes (see view-store.ts).
+ * the story's length, and spare every entry write two index writes (see the views table layout, dynamodb/views/layout.ts).
  */
 import { changedEntryOf, createsEntry } from '../domain/projection/story-view';
 import type { TimelineEntry } from '../domain/projection/story-view';

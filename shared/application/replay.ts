@@ -33,7 +33,8 @@ import type { EventReader } from './ports';
 import { StoryRebuild } from '../domain/projection/rebuild';
 import { PROJECTION_VERSION } from '../domain/projection/story-view';
 import { cancellationCodes, isConditionFailure, type Tables } from '../adapters/dynamodb/client';
-import { DEFAULT_GENERATION, readPointer, setActiveGeneration, ViewStore } from '../adapters/dynamodb/view-store';
+import { DEFAULT_GENERATION, readPointer, setActiveGeneration } from '../adapters/dynamodb/views/pointer';
+import { ViewStore } from '../adapters/dynamodb/views/writes';
 
 export interface ReplayContext {
   /** Reaches the views table (the events are read through `events`). */
@@ -196,17 +197,17 @@ export async function rebuildStory(
       if (handedOver.has(updateId)) changedSince.add(updateId);
       else {
         handedOver.add(updateId);
-        items.push(views.entryItem(fold.view!.entries.get(updateId)!));
+        items.push(views.layout.entryItem(fold.view!.entries.get(updateId)!));
       }
     }
-    for (const revision of changes.revisions) items.push(views.revisionItem(revision));
-    for (const snapshot of changes.snapshots) items.push(...views.snapshotItems(snapshot));
+    for (const revision of changes.revisions) items.push(views.layout.revisionItem(revision));
+    for (const snapshot of changes.snapshots) items.push(...views.layout.snapshotItems(snapshot));
     done.expect(items.length, page.length);
     await writer.put(items);
   }
   if (!fold.view) return { version: 0, events: 0, items: 0 };
   await writer.flush();
-  const last = [...[...changedSince].map((id) => views.entryItem(fold.view!.entries.get(id)!)), ...views.storyWideItems(fold.view)];
+  const last = [...[...changedSince].map((id) => views.layout.entryItem(fold.view!.entries.get(id)!)), ...views.layout.storyWideItems(fold.view)];
   done.expect(last.length, 0);
   await writer.put(last);
   await writer.flush();
@@ -386,7 +387,7 @@ export async function finishBuild(
 export async function deleteGeneration(ctx: ReplayContext, generation: string, storyIds?: string[], concurrency = 4): Promise<number> {
   const views = new ViewStore(ctx.db, ctx.tables.views, generation);
   const ids = new Set([...(storyIds ?? (await ctx.events.listStoryIds())), ...(await views.listStories()).map((s) => s.storyId)]);
-  const partitions = [...[...ids].map((id) => views.storyPk(id)), `${generation}#stories`, progressPk(generation)];
+  const partitions = [...[...ids].map((id) => views.layout.storyPk(id)), `${generation}#stories`, progressPk(generation)];
   let deleted = 0;
   await forEachLimit(partitions, concurrency, async (pk) => {
     const n = await deletePartition(ctx, pk);
@@ -470,8 +471,8 @@ export async function rebuildStoryInPlace(ctx: ReplayContext, storyId: string, o
       options.progress?.read?.(page.length);
     }
     if (!fold.view) throw new Error(`story ${storyId} has no events`);
-    const items = views.viewItems({ ...fold.view, entries: fold.view.entries.values(), revisions: fold.revisions, snapshots: fold.snapshots });
-    const pk = views.storyPk(storyId);
+    const items = views.layout.viewItems({ ...fold.view, entries: fold.view.entries.values(), revisions: fold.revisions, snapshots: fold.snapshots });
+    const pk = views.layout.storyPk(storyId);
     const [headItem, ...rest] = items;
     const keep = new Set(items.filter((i) => i.pk === pk).map((i) => String(i.sk)));
     const stale = (await views.storyKeys(storyId)).filter((sk) => !keep.has(sk)).map((sk) => ({ pk, sk }));

@@ -11,7 +11,8 @@ import { foldStory } from '../../shared/domain/projection/story-view';
 import { EventStore } from '../../shared/adapters/dynamodb/event-store';
 import type { ReadOptions } from '../../shared/application/ports';
 import { viewAtVersion } from '../../shared/application/time-travel';
-import { activeGeneration, readPointer, ViewStore } from '../../shared/adapters/dynamodb/view-store';
+import { activeGeneration, readPointer } from '../../shared/adapters/dynamodb/views/pointer';
+import { ViewStore } from '../../shared/adapters/dynamodb/views/writes';
 import type { StoryEvent } from '../../shared/domain/story/events';
 import { generatedEvent, writeGeneratedStory } from '../bench/story-generator';
 import { createTestStore, type TestStore } from '../support/dynamo';
@@ -147,7 +148,7 @@ describe('replay', () => {
   it('repairs one story in place, removing items the projection no longer writes', async () => {
     const views = await activeViews();
     const good = await served('crash-c');
-    await store.db.send(new PutCommand({ TableName: store.tables.views, Item: { pk: views.storyPk('crash-c'), sk: 'p#ghost', name: 'Ghost', statementCount: 3 } }));
+    await store.db.send(new PutCommand({ TableName: store.tables.views, Item: { pk: views.layout.storyPk('crash-c'), sk: 'p#ghost', name: 'Ghost', statementCount: 3 } }));
     expect(await served('crash-c')).not.toEqual(good);
     const out = await rebuildStoryInPlace(ctx, 'crash-c');
     expect(out).toMatchObject({ version: 7, deleted: 1 });

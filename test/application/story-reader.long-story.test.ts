@@ -11,7 +11,7 @@ import { foldStory, project, type StoryView } from '../../shared/domain/projecti
 import { readApp } from '../../shared/adapters/http/read-app';
 import { ARCHIVE_CACHE_CONTROL } from '../../shared/application/representation';
 import { StoryReader } from '../../shared/application/story-reader';
-import { activeViews } from '../../shared/adapters/dynamodb/view-store';
+import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
 import { WALK_SLACK } from '../../shared/application/feed-entries';
 import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/domain/story/events';
 import { assertValidJsonFeed11 } from '../support/feed-parsers';

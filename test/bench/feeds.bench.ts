@@ -18,7 +18,7 @@ import { clientConfig, documentClient, type Tables } from '../../shared/adapters
 import { StoryReader } from '../../shared/application/story-reader';
 import { ensureTables } from '../../shared/adapters/dynamodb/tables';
 import { EventStore } from '../../shared/adapters/dynamodb/event-store';
-import { activeViews, ViewStore } from '../../shared/adapters/dynamodb/view-store';
+import { activeViews, ViewStore } from '../../shared/adapters/dynamodb/views/writes';
 import { startDynamoLocal } from '../../functions/local/dynamodb-local';
 import { generatedStory } from '../support/feeds';
 import { ms, percentile, type Bench, type BenchResult } from './harness';

@@ -9,7 +9,7 @@ import { DEFAULT_WRITE_CONCURRENCY, replayAll } from '../../shared/application/r
 import { clientConfig, documentClient } from '../../shared/adapters/dynamodb/client';
 import { EventStore } from '../../shared/adapters/dynamodb/event-store';
 import { StoryReader } from '../../shared/application/story-reader';
-import { activeViews } from '../../shared/adapters/dynamodb/view-store';
+import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
 import type { Bench } from './harness';
 import { writeGeneratedStory } from './story-generator';
 

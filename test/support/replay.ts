@@ -4,7 +4,7 @@ import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { processStreamBatch } from '../../functions/projector/process';
 import { readApp } from '../../shared/adapters/http/read-app';
 import { StoryReader } from '../../shared/application/story-reader';
-import { activeViews } from '../../shared/adapters/dynamodb/view-store';
+import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
 import type { StoryEvent } from '../../shared/domain/story/events';
 import type { TestStore } from './dynamo';
 import { streamRecord } from './stream-records';

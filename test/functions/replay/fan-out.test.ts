@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { replayHandler, type StoryInvocation } from '../../../functions/replay/fan-out';
 import { claimFinish, FINISH_CLAIM_TIMEOUT_MS, markStoryDone, readBuild, rebuildStory } from '../../../shared/application/replay';
-import { activeGeneration, readPointer, ViewStore } from '../../../shared/adapters/dynamodb/view-store';
+import { activeGeneration, readPointer } from '../../../shared/adapters/dynamodb/views/pointer';
+import { ViewStore } from '../../../shared/adapters/dynamodb/views/writes';
 import type { StoryEvent } from '../../../shared/domain/story/events';
 import { writeGeneratedStory } from '../../bench/story-generator';
 import { createTestStore, type TestStore } from '../../support/dynamo';
@@ -200,7 +201,7 @@ describe('replay Lambda', () => {
     const before = await served('fan-a');
     // Damage the live view: drop one entry item.
     const entryKey = (await views.storyKeys('fan-a')).find((sk) => sk.startsWith('u#'))!;
-    await views.deleteItem({ pk: views.storyPk('fan-a'), sk: entryKey });
+    await views.deleteItem({ pk: views.layout.storyPk('fan-a'), sk: entryKey });
     expect(await served('fan-a')).not.toEqual(before);
 
     const out = (await lambda().handler({ storyId: 'fan-a' })) as { generation: string; events: number };
