@@ -11,6 +11,7 @@ import { IdempotencyStore } from '../shared/adapters/dynamodb/idempotency-store'
 import { StoryWriter } from '../shared/application/story-writer';
 import type { ViewReader } from '../shared/application/ports';
 import { activeGeneration } from '../shared/adapters/dynamodb/views/pointer';
+import { replayStores } from '../shared/adapters/dynamodb/views/replay-store';
 import { activeViews } from '../shared/adapters/dynamodb/views/writes';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ReplayContext } from '../shared/application/replay';
@@ -42,9 +43,9 @@ export function feedContext(env: NodeJS.ProcessEnv = process.env, fallbackBaseUr
   };
 }
 
-/** What replay needs: the views' client, and the events through the event store. */
+/** What replay needs: the events, and its stores on the views table. */
 export function replayContext(rt: Runtime, log?: (line: string) => void): ReplayContext {
-  return { db: rt.viewsDb, tables: rt.tables, events: rt.events, ...(log ? { log } : {}) };
+  return { events: rt.events, ...replayStores(rt.viewsDb, rt.tables.views), ...(log ? { log } : {}) };
 }
 
 /** View reads for the write side, always from the active generation. */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { rebuildStoryInPlace, replayAll, readBuild, type ReplayContext } from '../../shared/application/replay';
+import { rebuildStoryInPlace, replayAll, type ReplayContext } from '../../shared/application/replay';
 import { foldStory } from '../../shared/domain/projection/story-view';
 import { EventStore } from '../../shared/adapters/dynamodb/event-store';
 import type { ReadOptions } from '../../shared/application/ports';
@@ -17,13 +17,13 @@ import type { StoryEvent } from '../../shared/domain/story/events';
 import { generatedEvent, writeGeneratedStory } from '../bench/story-generator';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { article, opened, statement, stored } from '../support/events';
-import { generationItems, projectLive as projectLiveInto, served as servedFrom } from '../support/replay';
+import { generationItems, projectLive as projectLiveInto, replayContextOf, served as servedFrom } from '../support/replay';
 
 let store: TestStore;
 let ctx: ReplayContext;
 beforeAll(async () => {
   store = await createTestStore();
-  ctx = { db: store.db, tables: store.tables, events: store.events };
+  ctx = replayContextOf(store);
 });
 afterAll(() => store.drop());
 
@@ -118,7 +118,7 @@ describe('replay', () => {
       }),
     ).rejects.toThrow('simulated crash');
     expect(await activeGeneration(store.db, store.tables.views)).toBe(before);
-    expect((await readBuild(ctx, generation))?.status).toBe('building');
+    expect((await ctx.builds.read(generation))?.status).toBe('building');
 
     const summary = await replayAll(ctx, { cleanupDelayMs: 0 });
     expect(summary.generation).toBe(generation);
@@ -166,7 +166,7 @@ describe('replay', () => {
       expect(events[1]).toMatchObject({ type: 'ArticlePublished', data: { outlet: 'Example Wire' } });
       expect(events[2]).toMatchObject({ type: 'StatementRecorded', data: { speaker: { name: 'Roza Otunbayeva', role: 'interim president' } } });
 
-      const summary = await replayAll({ db: legacy.db, tables: legacy.tables, events: legacy.events }, { cleanupDelayMs: 0 });
+      const summary = await replayAll(replayContextOf(legacy), { cleanupDelayMs: 0 });
       expect(summary).toMatchObject({ stories: 1, events: raw.length });
       const view = JSON.parse((await served(storyId, undefined, legacy)).view) as { people: { name: string; roles: string[] }[]; sources: { outlet: string }[]; corrections: unknown[] };
       expect(view.people).toEqual([{ name: 'Roza Otunbayeva', roles: ['interim president'], statementCount: 1 }]);

@@ -4,10 +4,17 @@ import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { processStreamBatch } from '../../functions/projector/process';
 import { readApp } from '../../shared/adapters/http/read-app';
 import { StoryReader } from '../../shared/application/story-reader';
+import { replayStores } from '../../shared/adapters/dynamodb/views/replay-store';
 import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
+import type { ReplayContext } from '../../shared/application/replay';
 import type { StoryEvent } from '../../shared/domain/story/events';
 import type { TestStore } from './dynamo';
 import { streamRecord } from './stream-records';
+
+/** Replay against the test store's tables. */
+export function replayContextOf(store: TestStore): ReplayContext {
+  return { events: store.events, ...replayStores(store.db, store.tables.views) };
+}
 
 /** The live path: the projector handler's batch processing, into whichever generation is active. */
 export async function projectLive(store: TestStore, events: StoryEvent[]) {

@@ -29,25 +29,18 @@
  * send them.
  */
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { changeKey, timelineKey, type KeyPoint, type Person, type Source, type StoryHead, type TimelineEntry } from '../../../domain/projection/story-view';
+import { changeKey, timelineKey, type KeyPoint, type Person, type StoryHead, type TimelineEntry } from '../../../domain/projection/story-view';
 import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import { summaryOf } from '../../../domain/projection/story-summary';
+import type { StoredView } from '../../../application/replay';
 
 export type Item = Record<string, NativeAttributeValue>;
 
 /** People or sources per snapshot chunk item: far below 400 KB even with long names. */
 const SNAPSHOT_CHUNK = 500;
 
-/** What a whole story's view is stored as: every item, written once by replay. */
-export interface StoredView {
-  head: StoryHead;
-  entries: Iterable<TimelineEntry>;
-  keyPoints: KeyPoint[];
-  people: Map<string, Person>;
-  sources: Map<string, Source>;
-  revisions?: TimelineEntry[];
-  snapshots?: TimeTravelSnapshot[];
-}
+/** Build records (replay) live beside the pointer: pk `meta`, sk `build#<gen>`. */
+export const BUILDS = { pk: 'meta', prefix: 'build#' } as const;
 
 /** The keys and items of one generation. */
 export class ViewLayout {
@@ -59,6 +52,15 @@ export class ViewLayout {
 
   get listPk() {
     return `${this.generation}#stories`;
+  }
+
+  /** The partition of this generation's per-story build progress (replay). */
+  get progressPk() {
+    return `${this.generation}#build`;
+  }
+
+  get buildKey() {
+    return { pk: BUILDS.pk, sk: `${BUILDS.prefix}${this.generation}` };
   }
 
   headItem(head: StoryHead): Item {

@@ -11,9 +11,10 @@ import { isRevision, type CountDelta, type Person, type Source, type StoryHead, 
 import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import { StaleHeadError } from '../../../application/errors';
 import type { ViewWriter } from '../../../application/ports';
+import type { StoredView } from '../../../application/replay';
 import { BatchWriter } from '../batch-writer';
 import { cancellationCodes } from '../client';
-import type { Item, StoredView } from './layout';
+import type { Item } from './layout';
 import { activeGeneration } from './pointer';
 import { ViewReads } from './reads';
 
