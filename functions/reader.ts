@@ -4,8 +4,9 @@
  */
 import type { FeedContext } from '../shared/domain/feeds/urls';
 import { StoryReader } from '../shared/application/story-reader';
+import { activeViews } from '../shared/adapters/dynamodb/views/writes';
 import type { Runtime } from './runtime';
 
 export function createReader(rt: Runtime, feed: FeedContext, options: { headTtlMs?: number } = {}): StoryReader {
-  return new StoryReader(rt.viewsDb, rt.tables, { feed, feedSize: Number(process.env.NEWSROOM_FEED_SIZE ?? 50), ...options }, rt.events);
+  return new StoryReader(activeViews(rt.viewsDb, rt.tables.views), rt.events, { feed, feedSize: Number(process.env.NEWSROOM_FEED_SIZE ?? 50), ...options });
 }

@@ -8,8 +8,11 @@ import { DEFAULT_TAG_PREFIX, type FeedContext } from '../shared/domain/feeds/url
 import { clientConfig, documentClient, tablesFromEnv, viewsEndpoint, type Tables } from '../shared/adapters/dynamodb/client';
 import { EventStore } from '../shared/adapters/dynamodb/event-store';
 import { IdempotencyStore } from '../shared/adapters/dynamodb/idempotency-store';
-import { StoryWriter, type ViewReader } from '../shared/application/story-writer';
-import { activeGeneration, ViewStore } from '../shared/adapters/dynamodb/view-store';
+import { StoryWriter } from '../shared/application/story-writer';
+import type { ViewReader } from '../shared/application/ports';
+import { activeGeneration } from '../shared/adapters/dynamodb/views/pointer';
+import { replayStores } from '../shared/adapters/dynamodb/views/replay-store';
+import { activeViews } from '../shared/adapters/dynamodb/views/writes';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ReplayContext } from '../shared/application/replay';
 
@@ -40,14 +43,14 @@ export function feedContext(env: NodeJS.ProcessEnv = process.env, fallbackBaseUr
   };
 }
 
-/** What replay needs: the views' client, and the events through the event store. */
+/** What replay needs: the events, and its stores on the views table. */
 export function replayContext(rt: Runtime, log?: (line: string) => void): ReplayContext {
-  return { db: rt.viewsDb, tables: rt.tables, events: rt.events, ...(log ? { log } : {}) };
+  return { events: rt.events, ...replayStores(rt.viewsDb, rt.tables.views), ...(log ? { log } : {}) };
 }
 
 /** View reads for the write side, always from the active generation. */
 export function liveViews(rt: Runtime): ViewReader {
-  const current = async () => new ViewStore(rt.viewsDb, rt.tables.views, await activeGeneration(rt.viewsDb, rt.tables.views));
+  const current = activeViews(rt.viewsDb, rt.tables.views);
   return {
     head: async (storyId, consistent) => (await current()).head(storyId, consistent),
     entry: async (storyId, updateId, consistent) => (await current()).entry(storyId, updateId, consistent),

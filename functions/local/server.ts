@@ -15,7 +15,7 @@ import { writeApp } from '../../shared/adapters/http/write-app';
 import { tokensFromPlain, type TokenTable } from '../../shared/adapters/http/auth';
 import { tablesFromEnv } from '../../shared/adapters/dynamodb/client';
 import { PROJECTION_VERSION } from '../../shared/domain/projection/story-view';
-import { DEFAULT_GENERATION, readPointer, setActiveGeneration } from '../../shared/adapters/dynamodb/view-store';
+import { DEFAULT_GENERATION, readPointer, setActiveGeneration } from '../../shared/adapters/dynamodb/views/pointer';
 import { claimDataDir } from './data-dir';
 import { prepareTables, startLocalStores, type LocalStores, type StoreEndpoints } from './stores';
 import { StreamPoller } from './stream-poller';

@@ -2,7 +2,7 @@
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { activeGeneration, ViewStore } from '../../shared/adapters/dynamodb/view-store';
+import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
 import { feedChangeNotifier } from '../../shared/adapters/websub';
 import { createRuntime, feedContext, logger } from '../runtime';
 import { processStreamBatch } from './process';
@@ -19,7 +19,7 @@ const feedHub = process.env.AWS_LAMBDA_FUNCTION_NAME ? feedChangeNotifier(feedCo
 
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const { batchItemFailures, results } = await processStreamBatch(event.Records, {
-    views: async () => new ViewStore(rt.viewsDb, rt.tables.views, await activeGeneration(rt.viewsDb, rt.tables.views)),
+    views: activeViews(rt.viewsDb, rt.tables.views),
     events: rt.events,
     log: logger,
   });

@@ -7,15 +7,14 @@
  * must stop the rest of that story's records anyway (they would only hit the same gap).
  */
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import { projectStory, type EventReader, type ProjectionResult } from '../../shared/application/project-story';
+import { projectStory, type ProjectionResult } from '../../shared/application/project-story';
 import type { StoryEvent } from '../../shared/domain/story/events';
 import { eventFromRecord } from '../../shared/adapters/dynamodb/stream-records';
-import type { ViewStore } from '../../shared/adapters/dynamodb/view-store';
-import type { Log } from '../../shared/adapters/http/base';
+import type { EventReader, Log, ViewWriter } from '../../shared/application/ports';
 
 export interface ProcessDeps {
-  views: () => Promise<ViewStore>;
-  events: EventReader;
+  views: () => Promise<ViewWriter>;
+  events: Pick<EventReader, 'stream'>;
   log: Pick<Log, 'error'>;
 }
 

@@ -12,18 +12,7 @@
  * - `{storyId}`: rebuilds one story in place in the active generation (operator repair).
  */
 import * as z from 'zod';
-import {
-  claimFinish,
-  finishBuild,
-  finishedStories,
-  markStoryDone,
-  openBuild,
-  readBuild,
-  rebuildStory,
-  rebuildStoryInPlace,
-  setBuildTotal,
-  type ReplayContext,
-} from '../../shared/application/replay';
+import { claimFinish, finishBuild, openBuild, rebuildStory, rebuildStoryInPlace, type ReplayContext } from '../../shared/application/replay';
 
 export interface StoryInvocation {
   storyId: string;
@@ -52,8 +41,8 @@ export function replayHandler(deps: FanOutDeps) {
   async function fanOut() {
     const { build, resumed } = await openBuild(ctx);
     const ids = await ctx.events.listStoryIds();
-    const done = await finishedStories(ctx, build.generation);
-    await setBuildTotal(ctx, build.generation, ids.length);
+    const done = await ctx.builds.finishedStories(build.generation);
+    await ctx.builds.setTotal(build.generation, ids.length);
     const todo = ids.filter((id) => !done.has(id));
     deps.info('replay fan-out', { generation: build.generation, resumed, stories: ids.length, todo: todo.length });
     if (todo.length === 0) return { generation: build.generation, invoked: 0, ...(await maybeFinish(build.generation)) };
@@ -66,20 +55,20 @@ export function replayHandler(deps: FanOutDeps) {
   async function rebuildOne(storyId: string, generation: string) {
     // A late or retried delivery after the build finished (or was abandoned) must not write into
     // a generation readers may already be served from: only a building generation is rebuilt into.
-    const build = await readBuild(ctx, generation);
+    const build = await ctx.builds.read(generation);
     if (build?.status !== 'building') {
       deps.info('story invocation skipped: the build is not building', { storyId, generation, status: build?.status ?? 'missing' });
       return { storyId, generation, skipped: true, ...(build?.status === 'switching' ? await maybeFinish(generation) : { switched: false }) };
     }
     const out = await rebuildStory(ctx, generation, storyId);
-    const done = await markStoryDone(ctx, generation, storyId, out.version);
+    const done = await ctx.builds.markStoryDone(generation, storyId, out.version);
     deps.info('story rebuilt', { storyId, generation, ...out, done });
     return { storyId, generation, ...out, ...(await maybeFinish(generation)) };
   }
 
   async function maybeFinish(generation: string) {
     if (!(await claimFinish(ctx, generation))) return { switched: false };
-    const build = (await readBuild(ctx, generation))!;
+    const build = (await ctx.builds.read(generation))!;
     const finished = await finishBuild(ctx, build, { cleanupDelayMs: deps.cleanupDelayMs ?? 5_000 });
     deps.info('generation switched', { generation, previous: build.previous, ...finished });
     return { switched: true, ...finished };

@@ -8,18 +8,17 @@
  * - an archive page `first-last` holds the entries created by events `first..last` (one Query);
  *
  * then one BatchGetItem reads their current state from the view. Both cost O(feed size), whatever
- * the story's length, and spare every entry write two index writes (see view-store.ts).
+ * the story's length, and spare every entry write two index writes (see the views table layout, dynamodb/views/layout.ts).
  */
 import { changedEntryOf, createsEntry } from '../domain/projection/story-view';
 import type { TimelineEntry } from '../domain/projection/story-view';
-import type { EventStore } from '../adapters/dynamodb/event-store';
-import type { ViewStore } from '../adapters/dynamodb/view-store';
+import type { EventReader, StoryViews } from './ports';
 
 /** Events a feed's walk back from the head reads per Query, beyond the feed size (non-entry events: headlines, status). */
 export const WALK_SLACK = 10;
 
 /** The `limit` entries changed most recently at or below version `upTo`, latest change first. */
-export async function latestChanges(views: ViewStore, events: EventStore, storyId: string, upTo: number, limit: number): Promise<TimelineEntry[]> {
+export async function latestChanges(views: StoryViews, events: EventReader, storyId: string, upTo: number, limit: number): Promise<TimelineEntry[]> {
   const ids = new Set<string>();
   walk: for await (const page of events.streamNewestFirst(storyId, { upTo, pageSize: limit + WALK_SLACK })) {
     for (const event of page) {
@@ -32,7 +31,7 @@ export async function latestChanges(views: ViewStore, events: EventStore, storyI
 }
 
 /** The entries created by events `first..last`, newest first: one archive page. */
-export async function entriesCreated(views: ViewStore, events: EventStore, storyId: string, first: number, last: number): Promise<TimelineEntry[]> {
+export async function entriesCreated(views: StoryViews, events: EventReader, storyId: string, first: number, last: number): Promise<TimelineEntry[]> {
   const ids: string[] = [];
   for await (const page of events.stream(storyId, { after: first - 1, upTo: last })) {
     for (const event of page) if (createsEntry(event)) ids.push(event.metadata.updateId);

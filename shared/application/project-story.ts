@@ -10,21 +10,12 @@
  *   story-wide parts are snapshotted for time travel before the rest is written.
  */
 import type { StoryEvent } from '../domain/story/events';
-import { foldStory, project, SNAPSHOT_INTERVAL, targetOf, type StoryHead, type TimelineEntry, type ViewStep } from '../domain/projection/story-view';
+import { project, SNAPSHOT_INTERVAL, targetOf, type TimelineEntry, type ViewStep } from '../domain/projection/story-view';
+import { StaleHeadError } from './errors';
+import type { EventReader, ViewWriter } from './ports';
 
-/** What the projector needs from the view store (a port: the DynamoDB adapter implements it). */
-export interface ViewWriter {
-  head(storyId: string, consistent?: boolean): Promise<StoryHead | undefined>;
-  entry(storyId: string, updateId: string, consistent?: boolean): Promise<TimelineEntry | undefined>;
-  applySteps(storyId: string, prevVersion: number, steps: ViewStep[]): Promise<void>;
-  /** Records head, people and sources as they stand now, at `head.version`, for time travel. */
-  writeTimeTravelSnapshot(head: StoryHead): Promise<void>;
-}
-
-/** Reads events from the source of truth. */
-export interface EventReader {
-  stream(storyId: string, options: { after?: number; upTo?: number }): AsyncIterable<StoryEvent[]>;
-}
+/** The projector reads from the log only to fill gaps. */
+type GapReader = Pick<EventReader, 'stream'>;
 
 export interface ProjectionResult {
   storyId: string;
@@ -33,13 +24,11 @@ export interface ProjectionResult {
   applied: number;
 }
 
-const isStale = (error: unknown) => error instanceof Error && error.name === 'StaleHeadError';
-
 export async function projectStory(
   storyId: string,
   incoming: StoryEvent[],
   views: ViewWriter,
-  events: EventReader,
+  events: GapReader,
   attempts = 3,
 ): Promise<ProjectionResult> {
   for (let attempt = 1; ; attempt++) {
@@ -47,7 +36,7 @@ export async function projectStory(
       return await projectOnce(storyId, incoming, views, events);
     } catch (error) {
       // Another projector instance moved the head between our read and write: re-read and go on.
-      if (!isStale(error) || attempt >= attempts) throw error;
+      if (!(error instanceof StaleHeadError) || attempt >= attempts) throw error;
     }
   }
 }
@@ -56,7 +45,7 @@ async function projectOnce(
   storyId: string,
   incoming: StoryEvent[],
   views: ViewWriter,
-  events: EventReader,
+  events: GapReader,
 ): Promise<ProjectionResult> {
   const head = await views.head(storyId, true);
   const base = head?.version ?? 0;
@@ -108,10 +97,8 @@ function isContiguous(events: StoryEvent[], base: number): boolean {
   return events.every((e, i) => e.metadata.version === base + i + 1);
 }
 
-async function readRange(reader: EventReader, storyId: string, after: number, upTo: number): Promise<StoryEvent[]> {
+async function readRange(reader: GapReader, storyId: string, after: number, upTo: number): Promise<StoryEvent[]> {
   const out: StoryEvent[] = [];
   for await (const page of reader.stream(storyId, { after, upTo })) out.push(...page);
   return out;
 }
-
-export { foldStory };

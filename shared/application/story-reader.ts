@@ -9,31 +9,18 @@
  * created by N versions; the all-stories feed merges the latest N changes of at most N recently
  * active stories.
  */
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, previousArchive } from '../domain/feeds/archive';
 import { allStoriesFeed, storyFeed } from '../domain/feeds/model';
 import { FEED_MEDIA_TYPES, renderFeed } from '../domain/feeds/render';
 import type { FeedContext, FeedFormat } from '../domain/feeds/urls';
 import { timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
-import { represent, type Representation } from '../adapters/http/conditional';
-import type { Tables } from '../adapters/dynamodb/client';
-import { EventStore } from '../adapters/dynamodb/event-store';
 import { entriesCreated, latestChanges } from './feed-entries';
+import type { ActiveViews, EventReader, GenerationViews } from './ports';
+import { ARCHIVE_CACHE_CONTROL, represent, type Representation } from './representation';
 import { viewAtVersion, versionAsOf } from './time-travel';
-import { activeGeneration, ViewStore } from '../adapters/dynamodb/view-store';
 
-export { FEED_FORMATS, type FeedFormat } from '../domain/feeds/urls';
-export { FEED_MEDIA_TYPES } from '../domain/feeds/render';
-
-/**
- * Archive pages: membership is fixed, but a correction or retraction of an entry in one changes its
- * bytes (see shared/domain/feeds/archive.ts), so they are cached long, not forever; the strong ETag makes
- * the revalidation after a day a cheap 304.
- */
 /** Rendered feeds kept in memory (least recently used dropped first). */
 const MAX_RENDERED = 1_000;
-
-export const ARCHIVE_CACHE_CONTROL = 'public, max-age=86400, stale-while-revalidate=3600';
 
 export interface ReaderOptions {
   feed: FeedContext;
@@ -50,22 +37,17 @@ interface CachedHead {
 }
 
 export class StoryReader {
-  readonly events: EventStore;
-  private generation?: { name: string; checkedAt: number; store: ViewStore };
+  private generation?: { checkedAt: number; store: GenerationViews };
   private readonly heads = new Map<string, CachedHead>();
   private readonly rendered = new Map<string, { version: number; rep: Representation }>();
   /** All-stories feeds, valid while the story list's fingerprint holds. */
   private allStories?: { fingerprint: string; checkedAt: number; stale: boolean; reps: Map<FeedFormat, Representation> };
 
-  /** `db` reaches the views table; `events` defaults to the events table through the same client. */
   constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly tables: Tables,
+    private readonly activeViews: ActiveViews,
+    readonly events: EventReader,
     readonly options: ReaderOptions,
-    events?: EventStore,
-  ) {
-    this.events = events ?? new EventStore(db, tables.events);
-  }
+  ) {}
 
   /** Forget what is cached about a story (or everything): its next read goes to the table. */
   invalidate(storyId?: string): void {
@@ -83,17 +65,17 @@ export class StoryReader {
     return this.options.feedSize ?? 50;
   }
 
-  async views(): Promise<ViewStore> {
+  async views(): Promise<GenerationViews> {
     const ttl = this.options.generationTtlMs ?? 2_000;
     const now = Date.now();
     if (!this.generation || now - this.generation.checkedAt > ttl) {
-      const name = await activeGeneration(this.db, this.tables.views);
-      if (this.generation?.name !== name) {
+      const store = await this.activeViews();
+      if (this.generation?.store.generation !== store.generation) {
         this.heads.clear();
         this.rendered.clear();
         this.allStories = undefined;
       }
-      this.generation = { name, checkedAt: now, store: new ViewStore(this.db, this.tables.views, name) };
+      this.generation = { checkedAt: now, store };
     }
     return this.generation.store;
   }

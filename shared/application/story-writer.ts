@@ -11,18 +11,12 @@
  * the record's COMPLETED state in one TransactWriteItems (see idempotency-store.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ConcurrencyError, ConflictError, DomainError } from '../domain/errors';
+import { ConcurrencyError, ConflictError } from '../domain/errors';
 import { decide, evolve, type CommandMetadata, type StoryCommand, type StoryState } from '../domain/story/decider';
 import type { StoryEvent } from '../domain/story/events';
 import type { OpenStoryInput, UpdateInput } from '../domain/story/updates';
-import type { StoryHead, TimelineEntry } from '../domain/projection/story-view';
-import { CompanionConditionError, type EventStore } from '../adapters/dynamodb/event-store';
-import type { IdempotencyRecord, IdempotencyStore } from '../adapters/dynamodb/idempotency-store';
-
-export interface ViewReader {
-  head(storyId: string, consistent?: boolean): Promise<StoryHead | undefined>;
-  entry(storyId: string, updateId: string, consistent?: boolean): Promise<TimelineEntry | undefined>;
-}
+import { CompanionConditionError, IdempotencyInFlightError, IdempotencyMismatchError } from './errors';
+import type { EventLog, IdempotencyRecord, IdempotencyRecords, ViewReader } from './ports';
 
 export interface WriteContext {
   editor: string;
@@ -39,16 +33,6 @@ export interface WriteResult {
   replayed: boolean;
 }
 
-/** The same Idempotency-Key was used for a different request. */
-export class IdempotencyMismatchError extends DomainError {
-  override name = 'IdempotencyMismatchError';
-}
-
-/** A request with this Idempotency-Key is still being processed. */
-export class IdempotencyInFlightError extends DomainError {
-  override name = 'IdempotencyInFlightError';
-}
-
 export interface WriterOptions {
   now?: () => string;
   newId?: () => string;
@@ -56,15 +40,16 @@ export interface WriterOptions {
   maxRaces?: number;
 }
 
-export class StoryWriter {
+/** `Companion`: the write that commits an idempotency record with the event (see EventLog). */
+export class StoryWriter<Companion = unknown> {
   private readonly heads = new Map<string, number>();
   private readonly now: () => string;
   private readonly newId: () => string;
 
   constructor(
-    private readonly events: EventStore,
+    private readonly events: EventLog<Companion>,
     private readonly views: ViewReader,
-    private readonly idempotency: IdempotencyStore,
+    private readonly idempotency: IdempotencyRecords<Companion>,
     private readonly options: WriterOptions & { newId: () => string },
   ) {
     this.now = options.now ?? (() => new Date().toISOString());
@@ -125,7 +110,7 @@ export class StoryWriter {
     storyId: string,
     ctx: WriteContext,
     prepare: (metadata: CommandMetadata, raced: boolean) => Promise<{ state: StoryState; command: StoryCommand }>,
-    completion?: (response: { status: number; body: WriteResult['body'] }) => ReturnType<IdempotencyStore['completion']>,
+    completion?: (response: { status: number; body: WriteResult['body'] }) => Companion,
   ): Promise<WriteResult> {
     const maxRaces = this.options.maxRaces ?? 200;
     for (let race = 0; ; race++) {

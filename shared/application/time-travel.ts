@@ -21,15 +21,14 @@ import {
   type StoryView,
   type TimelineEntry,
 } from '../domain/projection/story-view';
-import type { EventStore } from '../adapters/dynamodb/event-store';
-import type { ViewStore } from '../adapters/dynamodb/view-store';
+import type { EventReader, StoryViews } from './ports';
 
 /** Versions of history, before the requested one, that the timeline page always covers. */
 export const TIMELINE_WINDOW = 200;
 export const TIMELINE_PAGE = 200;
 const KEY_POINTS = 20;
 
-export async function viewAtVersion(views: ViewStore, events: EventStore, storyId: string, version: number): Promise<StoryView | undefined> {
+export async function viewAtVersion(views: StoryViews, events: EventReader, storyId: string, version: number): Promise<StoryView | undefined> {
   const snapshot = version > TIMELINE_WINDOW ? await views.snapshotAt(storyId, version - TIMELINE_WINDOW) : undefined;
   let view: StoryView | undefined = snapshot && {
     head: snapshot.head,
@@ -64,7 +63,7 @@ export async function viewAtVersion(views: ViewStore, events: EventStore, storyI
 }
 
 /** The entry `updateId` as it stood just before the event at `version`. */
-async function entryBefore(views: ViewStore, events: EventStore, storyId: string, updateId: string, version: number): Promise<TimelineEntry | undefined> {
+async function entryBefore(views: StoryViews, events: EventReader, storyId: string, updateId: string, version: number): Promise<TimelineEntry | undefined> {
   const revision = await views.revisionAt(storyId, updateId, version - 1);
   if (revision) return revision;
   const current = await views.entry(storyId, updateId);
@@ -77,7 +76,7 @@ async function entryBefore(views: ViewStore, events: EventStore, storyId: string
  * The last version recorded at or before `asOf`: a binary search over the log (≈ log2(versions)
  * single-item reads). Versions are appended in recording order, so recordedAt grows with them.
  */
-export async function versionAsOf(events: EventStore, storyId: string, asOf: string): Promise<number> {
+export async function versionAsOf(events: EventReader, storyId: string, asOf: string): Promise<number> {
   const at = Date.parse(asOf);
   const recordedAt = async (version: number) => {
     const [event]: StoryEvent[] = (await events.read(storyId, { after: version - 1, upTo: version })).events;

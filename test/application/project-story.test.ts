@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processStreamBatch } from '../../functions/projector/process';
 import { foldStory } from '../../shared/domain/projection/story-view';
-import { ViewStore } from '../../shared/adapters/dynamodb/view-store';
+import { ViewStore } from '../../shared/adapters/dynamodb/views/writes';
 import type { StoryEvent } from '../../shared/domain/story/events';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { article, opened, statement, stored } from '../support/events';

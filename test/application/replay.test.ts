@@ -6,22 +6,24 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { rebuildStoryInPlace, replayAll, readBuild, type ReplayContext } from '../../shared/application/replay';
+import { rebuildStoryInPlace, replayAll, type ReplayContext } from '../../shared/application/replay';
 import { foldStory } from '../../shared/domain/projection/story-view';
-import { EventStore, type ReadOptions } from '../../shared/adapters/dynamodb/event-store';
+import { EventStore } from '../../shared/adapters/dynamodb/event-store';
+import type { ReadOptions } from '../../shared/application/ports';
 import { viewAtVersion } from '../../shared/application/time-travel';
-import { activeGeneration, readPointer, ViewStore } from '../../shared/adapters/dynamodb/view-store';
+import { activeGeneration, readPointer } from '../../shared/adapters/dynamodb/views/pointer';
+import { ViewStore } from '../../shared/adapters/dynamodb/views/writes';
 import type { StoryEvent } from '../../shared/domain/story/events';
 import { generatedEvent, writeGeneratedStory } from '../bench/story-generator';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { article, opened, statement, stored } from '../support/events';
-import { generationItems, projectLive as projectLiveInto, served as servedFrom } from '../support/replay';
+import { generationItems, projectLive as projectLiveInto, replayContextOf, served as servedFrom } from '../support/replay';
 
 let store: TestStore;
 let ctx: ReplayContext;
 beforeAll(async () => {
   store = await createTestStore();
-  ctx = { db: store.db, tables: store.tables, events: store.events };
+  ctx = replayContextOf(store);
 });
 afterAll(() => store.drop());
 
@@ -116,7 +118,7 @@ describe('replay', () => {
       }),
     ).rejects.toThrow('simulated crash');
     expect(await activeGeneration(store.db, store.tables.views)).toBe(before);
-    expect((await readBuild(ctx, generation))?.status).toBe('building');
+    expect((await ctx.builds.read(generation))?.status).toBe('building');
 
     const summary = await replayAll(ctx, { cleanupDelayMs: 0 });
     expect(summary.generation).toBe(generation);
@@ -146,7 +148,7 @@ describe('replay', () => {
   it('repairs one story in place, removing items the projection no longer writes', async () => {
     const views = await activeViews();
     const good = await served('crash-c');
-    await store.db.send(new PutCommand({ TableName: store.tables.views, Item: { pk: views.storyPk('crash-c'), sk: 'p#ghost', name: 'Ghost', statementCount: 3 } }));
+    await store.db.send(new PutCommand({ TableName: store.tables.views, Item: { pk: views.layout.storyPk('crash-c'), sk: 'p#ghost', name: 'Ghost', statementCount: 3 } }));
     expect(await served('crash-c')).not.toEqual(good);
     const out = await rebuildStoryInPlace(ctx, 'crash-c');
     expect(out).toMatchObject({ version: 7, deleted: 1 });
@@ -164,7 +166,7 @@ describe('replay', () => {
       expect(events[1]).toMatchObject({ type: 'ArticlePublished', data: { outlet: 'Example Wire' } });
       expect(events[2]).toMatchObject({ type: 'StatementRecorded', data: { speaker: { name: 'Roza Otunbayeva', role: 'interim president' } } });
 
-      const summary = await replayAll({ db: legacy.db, tables: legacy.tables, events: legacy.events }, { cleanupDelayMs: 0 });
+      const summary = await replayAll(replayContextOf(legacy), { cleanupDelayMs: 0 });
       expect(summary).toMatchObject({ stories: 1, events: raw.length });
       const view = JSON.parse((await served(storyId, undefined, legacy)).view) as { people: { name: string; roles: string[] }[]; sources: { outlet: string }[]; corrections: unknown[] };
       expect(view.people).toEqual([{ name: 'Roza Otunbayeva', roles: ['interim president'], statementCount: 1 }]);

@@ -9,7 +9,9 @@ import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldStory, project, type StoryView } from '../../shared/domain/projection/story-view';
 import { readApp } from '../../shared/adapters/http/read-app';
-import { ARCHIVE_CACHE_CONTROL, StoryReader } from '../../shared/application/story-reader';
+import { ARCHIVE_CACHE_CONTROL } from '../../shared/application/representation';
+import { StoryReader } from '../../shared/application/story-reader';
+import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
 import { WALK_SLACK } from '../../shared/application/feed-entries';
 import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/domain/story/events';
 import { assertValidJsonFeed11 } from '../support/feed-parsers';
@@ -49,7 +51,7 @@ beforeAll(async () => {
     },
     { step: 'initialize', name: 'countItemsRead' },
   );
-  reader = new StoryReader(store.db, store.tables, { feed: { baseUrl: 'http://feeds.test', tagPrefix: 'tag:feeds.test,2026:' }, feedSize: SIZE, headTtlMs: Number.POSITIVE_INFINITY });
+  reader = new StoryReader(activeViews(store.db, store.tables.views), store.events, { feed: { baseUrl: 'http://feeds.test', tagPrefix: 'tag:feeds.test,2026:' }, feedSize: SIZE, headTtlMs: Number.POSITIVE_INFINITY });
   const app = readApp({ reader, log: { info() {}, warn() {}, error() {} }, health: async () => true });
   server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));

@@ -17,7 +17,8 @@ import { foldStory } from '../../shared/domain/projection/story-view';
 import { clientConfig, documentClient, type Tables } from '../../shared/adapters/dynamodb/client';
 import { StoryReader } from '../../shared/application/story-reader';
 import { ensureTables } from '../../shared/adapters/dynamodb/tables';
-import { ViewStore } from '../../shared/adapters/dynamodb/view-store';
+import { EventStore } from '../../shared/adapters/dynamodb/event-store';
+import { activeViews, ViewStore } from '../../shared/adapters/dynamodb/views/writes';
 import { startDynamoLocal } from '../../functions/local/dynamodb-local';
 import { generatedStory } from '../support/feeds';
 import { ms, percentile, type Bench, type BenchResult } from './harness';
@@ -107,7 +108,7 @@ export const bench: Bench = {
         return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       };
       const newApp = (feedSize = 50) =>
-        readApp({ reader: new StoryReader(db, tables, { feed, feedSize, headTtlMs: Number.POSITIVE_INFINITY }), log: quiet, health: async () => true });
+        readApp({ reader: new StoryReader(activeViews(db, tables.views), new EventStore(db, tables.events), { feed, feedSize, headTtlMs: Number.POSITIVE_INFINITY }), log: quiet, health: async () => true });
       const ours = await listen(newApp().fetch);
       const feedPath = '/stories/long/feed.atom';
       const served = await get(ours + feedPath);

@@ -9,6 +9,8 @@ import { DEFAULT_WRITE_CONCURRENCY, replayAll } from '../../shared/application/r
 import { clientConfig, documentClient } from '../../shared/adapters/dynamodb/client';
 import { EventStore } from '../../shared/adapters/dynamodb/event-store';
 import { StoryReader } from '../../shared/application/story-reader';
+import { replayStores } from '../../shared/adapters/dynamodb/views/replay-store';
+import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
 import type { Bench } from './harness';
 import { writeGeneratedStory } from './story-generator';
 
@@ -40,18 +42,19 @@ export const bench: Bench = {
         return (performance.now() - t0) / 1000;
       };
       // The live projection a real replay replaces (and deletes after the switch); its build also warms up the JVM.
-      const live = await replayAll({ db, tables, events }, { cleanupDelayMs: 0 });
+      const ctx = { events, ...replayStores(db, tables.views) };
+      const live = await replayAll(ctx, { cleanupDelayMs: 0 });
       console.log(`  live generation: ${live.items} items in ${live.seconds.toFixed(1)} s`);
       for (let i = 0; i < 2; i++) await readAll();
 
       const before = await readAll();
-      const summary = await replayAll({ db, tables, events }, { cleanupDelayMs: 0 });
+      const summary = await replayAll(ctx, { cleanupDelayMs: 0 });
       const after = await readAll();
       const readSeconds = Math.min(before, after);
       const replaySeconds = summary.seconds;
 
       // It serves: the feed and a time-travel view of the rebuilt story.
-      const reader = new StoryReader(db, tables, { feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' } }, events);
+      const reader = new StoryReader(activeViews(db, tables.views), events, { feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' } });
       t = performance.now();
       const feed = await reader.feed(STORY, 'atom');
       const past = await reader.viewAt(STORY, { version: EVENTS - 1_000 });

@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { clientConfig, documentClient, type Tables } from '../../shared/adapters/dynamodb/client';
 import { ensureTables, STORY_CATALOG, tableDefinitions } from '../../shared/adapters/dynamodb/tables';
 import { EventStore } from '../../shared/adapters/dynamodb/event-store';
-import { ViewStore } from '../../shared/adapters/dynamodb/view-store';
+import { ViewStore } from '../../shared/adapters/dynamodb/views/writes';
 
 export interface TestStore {
   endpoint: string;

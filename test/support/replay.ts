@@ -4,14 +4,21 @@ import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import { processStreamBatch } from '../../functions/projector/process';
 import { readApp } from '../../shared/adapters/http/read-app';
 import { StoryReader } from '../../shared/application/story-reader';
-import { activeGeneration, ViewStore } from '../../shared/adapters/dynamodb/view-store';
+import { replayStores } from '../../shared/adapters/dynamodb/views/replay-store';
+import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
+import type { ReplayContext } from '../../shared/application/replay';
 import type { StoryEvent } from '../../shared/domain/story/events';
 import type { TestStore } from './dynamo';
 import { streamRecord } from './stream-records';
 
+/** Replay against the test store's tables. */
+export function replayContextOf(store: TestStore): ReplayContext {
+  return { events: store.events, ...replayStores(store.db, store.tables.views) };
+}
+
 /** The live path: the projector handler's batch processing, into whichever generation is active. */
 export async function projectLive(store: TestStore, events: StoryEvent[]) {
-  const views = async () => new ViewStore(store.db, store.tables.views, await activeGeneration(store.db, store.tables.views));
+  const views = activeViews(store.db, store.tables.views);
   for (let i = 0; i < events.length; i += 100) {
     const out = await processStreamBatch(events.slice(i, i + 100).map(streamRecord), { views, events: store.events, log: { error() {} } });
     expect(out.batchItemFailures).toEqual([]);
@@ -22,7 +29,7 @@ const noLog = { info() {}, warn() {}, error() {} };
 
 /** What readers get: view JSON, the Atom feed's bytes and (with `version`) a time-travel view, through the real routes. */
 export async function served(store: TestStore, storyId: string, version?: number) {
-  const reader = new StoryReader(store.db, store.tables, { feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' } });
+  const reader = new StoryReader(activeViews(store.db, store.tables.views), store.events, { feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' } });
   const app = readApp({ reader, log: noLog, health: async () => true });
   const get = async (path: string) => {
     const res = await app.request(path);

@@ -16,6 +16,8 @@ import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { ConcurrencyError } from '../../domain/errors';
 import type { PendingEvent, StoryEvent } from '../../domain/story/events';
 import { upcast } from '../../domain/story/upcast';
+import { CompanionConditionError } from '../../application/errors';
+import type { EventLog, EventPage, ReadOptions } from '../../application/ports';
 import { cancellationCodes, isConditionFailure } from './client';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -37,25 +39,6 @@ export interface TransactUpdate {
   ConditionExpression?: string;
   ExpressionAttributeNames?: Record<string, string>;
   ExpressionAttributeValues?: Item;
-}
-
-/** The extra item's condition failed: the caller decides what that means. */
-export class CompanionConditionError extends Error {
-  override name = 'CompanionConditionError';
-}
-
-export interface ReadOptions {
-  /** Read events with version > after. */
-  after?: number;
-  /** Read events with version ≤ upTo. */
-  upTo?: number;
-  limit?: number;
-}
-
-export interface EventPage {
-  events: StoryEvent[];
-  /** Pass as `after` to read the next page; undefined when the stream is exhausted. */
-  nextAfter?: number;
 }
 
 /**
@@ -101,7 +84,7 @@ export function fromItem(item: Item): StoryEvent {
   });
 }
 
-export class EventStore {
+export class EventStore implements EventLog<TransactPut | TransactUpdate> {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     readonly table: string,

@@ -21,29 +21,8 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { TransactUpdate } from './event-store';
+import type { ClaimResult, IdempotencyRecord, IdempotencyRecords, StoredResponse } from '../../application/ports';
 import { isConditionFailure } from './client';
-
-export type IdempotencyStatus = 'IN_PROGRESS' | 'COMPLETED' | 'RELEASED';
-
-export interface StoredResponse {
-  status: number;
-  body: unknown;
-}
-
-export interface IdempotencyRecord {
-  id: string;
-  status: IdempotencyStatus;
-  requestHash: string;
-  /** Which request holds the lease (a random id per request). */
-  leaseOwner: string;
-  /** Epoch milliseconds after which another request may take the lease over. */
-  leaseExpiresAt: number;
-  /** Epoch seconds: DynamoDB TTL. */
-  expiresAt: number;
-  response?: StoredResponse;
-}
-
-export type ClaimResult = { claimed: true } | { claimed: false; record: IdempotencyRecord };
 
 export interface IdempotencyOptions {
   /**
@@ -55,7 +34,7 @@ export interface IdempotencyOptions {
   ttlSeconds?: number;
 }
 
-export class IdempotencyStore {
+export class IdempotencyStore implements IdempotencyRecords<TransactUpdate> {
   readonly leaseMs: number;
   readonly ttlSeconds: number;
 

@@ -20,7 +20,7 @@ export { STORY_CATALOG };
  * The views table's local secondary indexes (all project ALL). infra/ builds the same ones from
  * this list, so local and AWS tables cannot drift apart. Each index is one more write per entry
  * (a third of an entry's write cost on DynamoDB Local, a WRU per KB on AWS), so there is only
- * the one that the events table cannot stand in for; see view-store.ts.
+ * the one that the events table cannot stand in for; see views/layout.ts.
  */
 export const VIEW_INDEXES = [
   /** Entries by when they happened: the timeline. */

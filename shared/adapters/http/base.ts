@@ -3,14 +3,8 @@
  * The same apps run on Lambda (hono/aws-lambda) and locally (@hono/node-server).
  */
 import { Hono } from 'hono';
+import type { Log } from '../../application/ports';
 import { problem, problemFor, problemResponse } from './problem';
-
-/** Structured logging (Powertools Logger on Lambda and locally): a message plus attributes. */
-export interface Log {
-  info(message: string, ...extra: Record<string, unknown>[]): void;
-  warn(message: string, ...extra: Record<string, unknown>[]): void;
-  error(message: string, ...extra: Record<string, unknown>[]): void;
-}
 
 /** `editor` is set by the write API once a token is accepted (for its logs). */
 export type Env = { Variables: { correlationId: string; editor?: string } };

@@ -1,29 +1,9 @@
 /**
- * Conditional GET: strong ETags from the bytes, Last-Modified from the latest event, 304s for
- * If-None-Match / If-Modified-Since, and Cache-Control fit for a live story.
+ * Conditional GET of a representation (application/representation.ts: strong ETags from the
+ * bytes, Last-Modified from the latest event, Cache-Control): 304s for If-None-Match /
+ * If-Modified-Since.
  */
-import { createHash } from 'node:crypto';
-
-export const LIVE_CACHE_CONTROL = 'public, max-age=30, stale-while-revalidate=60';
-export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
-
-export interface Representation {
-  body: string | Uint8Array;
-  contentType: string;
-  etag: string;
-  /** ISO time of the latest change. */
-  lastModified?: string;
-  cacheControl?: string;
-}
-
-export function strongEtag(body: string | Uint8Array): string {
-  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
-}
-
-export function represent(body: string, contentType: string, lastModified?: string, cacheControl = LIVE_CACHE_CONTROL): Representation {
-  const bytes = Buffer.from(body, 'utf8');
-  return { body: bytes, contentType, etag: strongEtag(bytes), cacheControl, ...(lastModified ? { lastModified } : {}) };
-}
+import { LIVE_CACHE_CONTROL, type Representation } from '../../application/representation';
 
 const httpDate = (iso: string) => new Date(iso).toUTCString();
 

@@ -1,6 +1,7 @@
 /** Feed routes: per-story feeds, their RFC 5005 archive pages, and the all-stories feeds. */
 import type { Context, Hono } from 'hono';
-import { FEED_FORMATS, type FeedFormat, type StoryReader } from '../../application/story-reader';
+import type { StoryReader } from '../../application/story-reader';
+import { FEED_FORMATS, type FeedFormat } from '../../domain/feeds/urls';
 import type { Env } from './base';
 import { respond } from './conditional';
 import { problem, problemResponse } from './problem';

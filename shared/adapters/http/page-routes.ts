@@ -3,7 +3,8 @@ import type { Hono } from 'hono';
 import { frontPage, storyPage } from '../../domain/pages/render';
 import type { StoryReader } from '../../application/story-reader';
 import type { Env } from './base';
-import { represent, respond } from './conditional';
+import { represent } from '../../application/representation';
+import { respond } from './conditional';
 import { problem, problemResponse } from './problem';
 
 const HTML = 'text/html; charset=utf-8';

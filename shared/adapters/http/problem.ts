@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as z from 'zod';
 import { ConcurrencyError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../../domain/errors';
-import { IdempotencyInFlightError, IdempotencyMismatchError } from '../../application/story-writer';
+import { IdempotencyInFlightError, IdempotencyMismatchError } from '../../application/errors';
 
 export interface Problem {
   type: string;

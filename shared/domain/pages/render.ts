@@ -5,7 +5,7 @@
  */
 import { escapeHtml as e } from '../html';
 import type { KeyPoint, Person, Source, StoryHead, TimelineEntry } from '../projection/story-view';
-import type { StorySummary } from '../../adapters/dynamodb/view-store';
+import type { StorySummary } from '../projection/story-summary';
 
 const STYLE = `
 :root{color-scheme:light dark;--fg:#1b1b1b;--muted:#5f5f5f;--line:#ddd;--accent:#b3261e;--bg:#fff}

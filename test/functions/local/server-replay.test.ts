@@ -16,7 +16,7 @@ import { ensureTables } from '../../../shared/adapters/dynamodb/tables';
 import { claimDataDir, DataDirBusyError, endpointFile } from '../../../functions/local/data-dir';
 import { startNewsroom } from '../../../functions/local/server';
 import { PROJECTION_VERSION } from '../../../shared/domain/projection/story-view';
-import { POINTER, readPointer } from '../../../shared/adapters/dynamodb/view-store';
+import { POINTER, readPointer } from '../../../shared/adapters/dynamodb/views/pointer';
 import { createTestStore, type TestStore } from '../../support/dynamo';
 
 let store: TestStore;

@@ -6,13 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { replayHandler, type StoryInvocation } from '../../../functions/replay/fan-out';
-import { claimFinish, FINISH_CLAIM_TIMEOUT_MS, markStoryDone, readBuild, rebuildStory } from '../../../shared/application/replay';
-import { activeGeneration, readPointer, ViewStore } from '../../../shared/adapters/dynamodb/view-store';
+import { claimFinish, FINISH_CLAIM_TIMEOUT_MS, rebuildStory } from '../../../shared/application/replay';
+import { activeGeneration, readPointer } from '../../../shared/adapters/dynamodb/views/pointer';
+import { ViewStore } from '../../../shared/adapters/dynamodb/views/writes';
 import type { StoryEvent } from '../../../shared/domain/story/events';
 import { writeGeneratedStory } from '../../bench/story-generator';
 import { createTestStore, type TestStore } from '../../support/dynamo';
 import { article, opened, statement, stored } from '../../support/events';
-import { generationItems, projectLive as projectLiveInto, served as servedFrom } from '../../support/replay';
+import { generationItems, projectLive as projectLiveInto, replayContextOf, served as servedFrom } from '../../support/replay';
 
 let store: TestStore;
 beforeAll(async () => {
@@ -43,7 +44,7 @@ function lambda(options: { duplicate?: boolean } = {}) {
   const results: Record<string, unknown>[] = [];
   const running = new Set<Promise<void>>();
   const handler = replayHandler({
-    ctx: { db: store.db, tables: store.tables, events: store.events },
+    ctx: replayContextOf(store),
     info() {},
     cleanupDelayMs: 0,
     async invoke(payload) {
@@ -96,7 +97,7 @@ describe('replay Lambda', () => {
     expect(switched).toHaveLength(1);
     expect(switched[0]).toMatchObject({ deleted: oldItems });
     expect((await readPointer(store.db, store.tables.views))?.generation).toBe(out.generation);
-    expect(await readBuild({ db: store.db, tables: store.tables, events: store.events }, out.generation)).toMatchObject({ status: 'switched', done: 4, total: 4 });
+    expect(await replayContextOf(store).builds.read(out.generation)).toMatchObject({ status: 'switched', done: 4, total: 4 });
     for (const id of ids) expect(await served(id)).toEqual(before[id]);
     expect(await itemsOf(old)).toBe(0);
   });
@@ -109,7 +110,7 @@ describe('replay Lambda', () => {
     await fn.settle();
     expect(fn.results).toHaveLength(2 * out.invoked);
     expect(fn.results.filter((r) => r.switched === true)).toHaveLength(1);
-    expect(await readBuild({ db: store.db, tables: store.tables, events: store.events }, out.generation)).toMatchObject({ status: 'switched', done: 4, total: 4 });
+    expect(await replayContextOf(store).builds.read(out.generation)).toMatchObject({ status: 'switched', done: 4, total: 4 });
     expect((await readPointer(store.db, store.tables.views))?.generation).toBe(out.generation);
     expect(out.generation).not.toBe(before);
     expect(await served('fan-b')).toEqual(served0);
@@ -118,7 +119,7 @@ describe('replay Lambda', () => {
   it('a fan-out while a build is unfinished resumes it: only stories not yet rebuilt are invoked', async () => {
     // A build whose invocations were lost (throttled, say) after two of them ran.
     const dropped = replayHandler({
-      ctx: { db: store.db, tables: store.tables, events: store.events },
+      ctx: replayContextOf(store),
       info() {},
       cleanupDelayMs: 0,
       invoke: async () => undefined,
@@ -138,14 +139,14 @@ describe('replay Lambda', () => {
   });
 
   it('a finisher that died after claiming is taken over once its claim is older than a Lambda can run', async () => {
-    const ctx = { db: store.db, tables: store.tables, events: store.events };
+    const ctx = replayContextOf(store);
     const silent = replayHandler({ ctx, info() {}, cleanupDelayMs: 0, invoke: async () => undefined });
     const opened = (await silent({})) as { generation: string };
     const before = await activeGeneration(store.db, store.tables.views);
     // Every story rebuilt and counted, then the finisher claims the build and dies.
     for (const id of ['fan-a', 'fan-b', 'fan-c', 'fan-long']) {
       const out = await rebuildStory(ctx, opened.generation, id);
-      await markStoryDone(ctx, opened.generation, id, out.version);
+      await ctx.builds.markStoryDone(opened.generation, id, out.version);
     }
     expect(await claimFinish(ctx, opened.generation)).toBe(true);
 
@@ -163,13 +164,13 @@ describe('replay Lambda', () => {
     );
     expect(await silent({})).toMatchObject({ generation: opened.generation, invoked: 0, switched: true });
     expect(await activeGeneration(store.db, store.tables.views)).toBe(opened.generation);
-    expect(await readBuild(ctx, opened.generation)).toMatchObject({ status: 'switched', done: 4, total: 4 });
+    expect(await ctx.builds.read(opened.generation)).toMatchObject({ status: 'switched', done: 4, total: 4 });
   });
 
   it('a story delivered again after the switch is skipped: the live generation and the build record stay as they are', async () => {
-    const ctx = { db: store.db, tables: store.tables, events: store.events };
+    const ctx = replayContextOf(store);
     const generation = await activeGeneration(store.db, store.tables.views);
-    const build = await readBuild(ctx, generation);
+    const build = await ctx.builds.read(generation);
     const views = new ViewStore(store.db, store.tables.views, generation);
     // The live projector moves a story on after the switch.
     const next = statement(6, 'Roza Otunbayeva', 'Elections in October', 'fan-c');
@@ -181,7 +182,7 @@ describe('replay Lambda', () => {
     expect(out).toMatchObject({ skipped: true, switched: false });
     expect((await views.head('fan-c', true))?.version).toBe(6);
     expect(await served('fan-c')).toEqual(served1);
-    expect(await readBuild(ctx, generation)).toEqual(build);
+    expect(await ctx.builds.read(generation)).toEqual(build);
   });
 
   it('rejects a malformed invocation without touching the tables', async () => {
@@ -200,7 +201,7 @@ describe('replay Lambda', () => {
     const before = await served('fan-a');
     // Damage the live view: drop one entry item.
     const entryKey = (await views.storyKeys('fan-a')).find((sk) => sk.startsWith('u#'))!;
-    await views.deleteItem({ pk: views.storyPk('fan-a'), sk: entryKey });
+    await views.deleteItem({ pk: views.layout.storyPk('fan-a'), sk: entryKey });
     expect(await served('fan-a')).not.toEqual(before);
 
     const out = (await lambda().handler({ storyId: 'fan-a' })) as { generation: string; events: number };

@@ -1,0 +1,148 @@
+/**
+ * The views table: the developing-story view stored as many small items, so no item grows with
+ * the story and every read costs O(page), not O(story).
+ *
+ *   pk `<gen>#story#<id>`  sk `head`          the story head (headline, status, version, counts)
+ *                          sk `u#<updateId>`  one timeline entry per article/statement, as one JSON
+ *                                             attribute `entry`; LSI byTimeline (timelineKey)
+ *                          sk `k#<version>`   key points (headline changes)
+ *                          sk `p#<name>`      people quoted, with statement counts
+ *                          sk `o#<outlet>`    sources
+ *                          sk `r#<updateId>#<version>`  an entry's state after a correction or
+ *                                             retraction (time travel; not in the index)
+ *                          sk `s#<version>#<n>`  time-travel snapshot every SNAPSHOT_INTERVAL
+ *                                             versions: head, people, sources, in bounded chunks
+ *   pk `<gen>#stories`     sk `<id>`          the story list
+ *   pk `<gen>#build`       sk `<id>`          replay progress of a generation being built
+ *   pk `meta`              sk `generation`    the active generation pointer (pointer.ts)
+ *                          sk `build#<gen>`   a generation build (replay) and its counts
+ *
+ * Entries are always written and read whole, so they are stored as one JSON string rather than
+ * as DynamoDB attributes: a third cheaper to write (and to rebuild), fewer bytes on AWS. Feeds
+ * (latest changes) and archive pages (entries by creation version) need no index of their own:
+ * the events table already orders every change by version (see feed-entries.ts).
+ *
+ * `<gen>` is the projection generation: replay builds a new one beside the live one and then
+ * switches the pointer, so readers never see a half-built view.
+ *
+ * This module owns the keys and turns view parts into items and back; reads.ts and writes.ts
+ * send them.
+ */
+import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { changeKey, timelineKey, type KeyPoint, type Person, type StoryHead, type TimelineEntry } from '../../../domain/projection/story-view';
+import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
+import { summaryOf } from '../../../domain/projection/story-summary';
+import type { StoredView } from '../../../application/replay';
+
+export type Item = Record<string, NativeAttributeValue>;
+
+/** People or sources per snapshot chunk item: far below 400 KB even with long names. */
+const SNAPSHOT_CHUNK = 500;
+
+/** Build records (replay) live beside the pointer: pk `meta`, sk `build#<gen>`. */
+export const BUILDS = { pk: 'meta', prefix: 'build#' } as const;
+
+/** The keys and items of one generation. */
+export class ViewLayout {
+  constructor(readonly generation: string) {}
+
+  storyPk(storyId: string) {
+    return `${this.generation}#story#${storyId}`;
+  }
+
+  get listPk() {
+    return `${this.generation}#stories`;
+  }
+
+  /** The partition of this generation's per-story build progress (replay). */
+  get progressPk() {
+    return `${this.generation}#build`;
+  }
+
+  get buildKey() {
+    return { pk: BUILDS.pk, sk: `${BUILDS.prefix}${this.generation}` };
+  }
+
+  headItem(head: StoryHead): Item {
+    return { pk: this.storyPk(head.storyId), sk: 'head', ...head };
+  }
+
+  /** The story's line in the story list. */
+  summaryItem(head: StoryHead): Item {
+    return { pk: this.listPk, sk: head.storyId, ...summaryOf(head) };
+  }
+
+  keyPointItem(storyId: string, point: KeyPoint): Item {
+    return { pk: this.storyPk(storyId), sk: `k#${changeKey(point.version)}`, ...point };
+  }
+
+  entryItem(entry: TimelineEntry): Item {
+    return { pk: this.storyPk(entry.storyId), sk: `u#${entry.updateId}`, timelineKey: timelineKey(entry), entry: entryJson(entry) };
+  }
+
+  revisionItem(entry: TimelineEntry): Item {
+    // No timelineKey attribute: revisions stay out of the timeline index.
+    return { pk: this.storyPk(entry.storyId), sk: `r#${entry.updateId}#${changeKey(entry.changeVersion)}`, entry: entryJson(entry) };
+  }
+
+  snapshotItems(snapshot: TimeTravelSnapshot): Item[] {
+    const prefix = `s#${changeKey(snapshot.head.version)}#`;
+    const pk = this.storyPk(snapshot.head.storyId);
+    const count = Math.max(1, Math.ceil(Math.max(snapshot.people.length, snapshot.sources.length) / SNAPSHOT_CHUNK));
+    return Array.from({ length: count }, (_, n) => ({
+      pk,
+      sk: `${prefix}${String(n).padStart(4, '0')}`,
+      ...(n === 0 ? { head: snapshot.head } : {}),
+      people: snapshot.people.slice(n * SNAPSHOT_CHUNK, (n + 1) * SNAPSHOT_CHUNK),
+      sources: snapshot.sources.slice(n * SNAPSHOT_CHUNK, (n + 1) * SNAPSHOT_CHUNK),
+    }));
+  }
+
+  /** Every item of a whole folded story, head first. */
+  viewItems(view: StoredView): Item[] {
+    const items = this.storyWideItems(view);
+    for (const entry of view.entries) items.push(this.entryItem(entry));
+    for (const revision of view.revisions ?? []) items.push(this.revisionItem(revision));
+    for (const snapshot of view.snapshots ?? []) items.push(...this.snapshotItems(snapshot));
+    return items;
+  }
+
+  /** The head (first), the story-list summary, key points, people and sources of a folded story. */
+  storyWideItems(view: Pick<StoredView, 'head' | 'keyPoints' | 'people' | 'sources'>): Item[] {
+    const pk = this.storyPk(view.head.storyId);
+    const items: Item[] = [this.headItem(view.head), this.summaryItem(view.head)];
+    for (const point of view.keyPoints) items.push(this.keyPointItem(view.head.storyId, point));
+    for (const [key, person] of view.people) items.push(personItem(pk, key, person));
+    for (const [key, source] of view.sources) items.push({ pk, sk: `o#${key}`, ...source });
+    return items;
+  }
+}
+
+const personItem = (pk: string, key: string, person: Person): Item => {
+  const { roles, ...rest } = person;
+  return { pk, sk: `p#${key}`, ...rest, ...(roles.length > 0 ? { roles: new Set(roles) } : {}) };
+};
+
+/**
+ * An entry as stored: JSON with every object's keys sorted, so that the same entry is the same
+ * bytes whichever path built it (the live projector gets events from stream records, replay from
+ * the events table, and their fields come in different orders).
+ */
+function entryJson(entry: TimelineEntry): string {
+  return JSON.stringify(entry, (_key, value: unknown) =>
+    value && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
+}
+
+/** An item without its keys. */
+export function strip<T>(item: Item | undefined): T | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as T;
+}
+
+export function entryOf(item: Item | undefined): TimelineEntry | undefined {
+  return item && (JSON.parse(item.entry as string) as TimelineEntry);
+}

@@ -1,0 +1,216 @@
+/**
+ * Reads of one generation of the views (the keys are in layout.ts): a story's head and entries,
+ * pages of its timeline, key points, people and sources, the story list, and what time travel
+ * needs (snapshots, revisions, past key points). Each costs O(page), not O(story).
+ */
+import { BatchGetCommand, GetCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { changeKey, type KeyPoint, type Person, type Source, type StoryHead, type TimelineEntry } from '../../../domain/projection/story-view';
+import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
+import type { StorySummary } from '../../../domain/projection/story-summary';
+import type { GenerationViews, Page } from '../../../application/ports';
+import { decodeCursor, encodeCursor } from './cursor';
+import { entryOf, strip, ViewLayout, type Item } from './layout';
+import { DEFAULT_GENERATION } from './pointer';
+
+/** BatchGetItem takes at most 100 keys a call. */
+const BATCH_GET = 100;
+
+export class ViewReads implements GenerationViews {
+  readonly layout: ViewLayout;
+
+  constructor(
+    protected readonly db: DynamoDBDocumentClient,
+    readonly table: string,
+    readonly generation: string = DEFAULT_GENERATION,
+  ) {
+    this.layout = new ViewLayout(generation);
+  }
+
+  async head(storyId: string, consistent = false): Promise<StoryHead | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: this.layout.storyPk(storyId), sk: 'head' }, ConsistentRead: consistent }),
+    );
+    return strip<StoryHead>(out.Item);
+  }
+
+  async entry(storyId: string, updateId: string, consistent = false): Promise<TimelineEntry | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: this.layout.storyPk(storyId), sk: `u#${updateId}` }, ConsistentRead: consistent }),
+    );
+    return entryOf(out.Item);
+  }
+
+  /**
+   * The current state of the entries `updateIds`, in no particular order (ids with no entry are
+   * left out): BatchGetItem, 100 keys a call, unprocessed keys retried.
+   */
+  async entries(storyId: string, updateIds: readonly string[]): Promise<TimelineEntry[]> {
+    const pk = this.layout.storyPk(storyId);
+    const found: TimelineEntry[] = [];
+    for (let i = 0; i < updateIds.length; i += BATCH_GET) {
+      let keys: Item[] = updateIds.slice(i, i + BATCH_GET).map((id) => ({ pk, sk: `u#${id}` }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }));
+        for (const item of out.Responses?.[this.table] ?? []) found.push(entryOf(item)!);
+        keys = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
+      }
+    }
+    return found;
+  }
+
+  /** Entries by when they happened (occurredAt, then version). */
+  async timeline(storyId: string, limit: number, cursor?: string, newestFirst = false): Promise<Page<TimelineEntry>> {
+    return this.queryPage(
+      { IndexName: 'byTimeline', KeyConditionExpression: 'pk = :pk', ScanIndexForward: !newestFirst },
+      storyId,
+      limit,
+      cursor,
+      entryOf,
+    );
+  }
+
+  async keyPoints(storyId: string, limit: number): Promise<KeyPoint[]> {
+    return (await this.prefixPage<KeyPoint>(storyId, 'k#', limit, false)).items;
+  }
+
+  async people(storyId: string, limit = 200): Promise<Person[]> {
+    // Roles are a DynamoDB string set (so concurrent ADDs merge); readers get a sorted list.
+    const page = await this.prefixPage<Omit<Person, 'roles'> & { roles?: Set<string> }>(storyId, 'p#', limit);
+    return page.items
+      .filter((p) => p.statementCount > 0)
+      .map((p) => ({ ...p, roles: [...(p.roles ?? [])].sort() }));
+  }
+
+  async sources(storyId: string, limit = 200): Promise<Source[]> {
+    return (await this.prefixPage<Source>(storyId, 'o#', limit)).items.filter((s) => s.updateCount > 0);
+  }
+
+  async listStories(): Promise<StorySummary[]> {
+    const stories: StorySummary[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': this.layout.listPk } },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) stories.push(strip<StorySummary>(item)!);
+    return stories.sort((a, b) => b.lastEventAt.localeCompare(a.lastEventAt) || a.storyId.localeCompare(b.storyId));
+  }
+
+  private async prefixPage<T>(storyId: string, prefix: string, limit: number, forward = true): Promise<Page<T>> {
+    return this.queryPage<T>(
+      {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':prefix': prefix },
+        ScanIndexForward: forward,
+      },
+      storyId,
+      limit,
+    );
+  }
+
+  private async queryPage<T>(
+    input: { IndexName?: string; KeyConditionExpression: string; ScanIndexForward: boolean; ExpressionAttributeValues?: Item },
+    storyId: string,
+    limit: number,
+    cursor?: string,
+    decode: (item: Item) => T | undefined = strip<T>,
+  ): Promise<Page<T>> {
+    const start = decodeCursor(cursor, this.layout.storyPk(storyId));
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        ...input,
+        ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':pk': this.layout.storyPk(storyId) },
+        Limit: limit,
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    const next = encodeCursor(out.LastEvaluatedKey);
+    return { items: (out.Items ?? []).map((item) => decode(item)!), ...(next ? { next } : {}) };
+  }
+
+  /** The latest time-travel snapshot at or below `version`. */
+  async snapshotAt(storyId: string, version: number): Promise<TimeTravelSnapshot | undefined> {
+    const pk = this.layout.storyPk(storyId);
+    const last = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: { ':pk': pk, ':lo': 's#', ':hi': `s#${changeKey(version)}#~` },
+        ProjectionExpression: 'sk',
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    const sk = last.Items?.[0]?.sk as string | undefined;
+    if (!sk) return undefined;
+    const prefix = sk.slice(0, sk.lastIndexOf('#') + 1);
+    const chunks: Item[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) chunks.push(...(page.Items ?? []));
+    const head = chunks.find((c) => c.head)?.head as StoryHead | undefined;
+    if (!head) return undefined;
+    return {
+      head,
+      people: chunks.flatMap((c) => (c.people ?? []) as TimeTravelSnapshot['people']),
+      sources: chunks.flatMap((c) => (c.sources ?? []) as TimeTravelSnapshot['sources']),
+    };
+  }
+
+  /** An entry as it stood at `version`, if a correction or retraction at or below it changed it. */
+  async revisionAt(storyId: string, updateId: string, version: number): Promise<TimelineEntry | undefined> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: { ':pk': this.layout.storyPk(storyId), ':lo': `r#${updateId}#`, ':hi': `r#${updateId}#${changeKey(version)}` },
+        ScanIndexForward: false,
+        Limit: 1,
+      }),
+    );
+    return entryOf(out.Items?.[0]);
+  }
+
+  /** The latest key points at or below `version`, oldest first. */
+  async keyPointsAt(storyId: string, version: number, limit: number): Promise<KeyPoint[]> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: { ':pk': this.layout.storyPk(storyId), ':lo': 'k#', ':hi': `k#${changeKey(version)}` },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).map((item) => strip<KeyPoint>(item)!).reverse();
+  }
+
+  /** Keys of every item of a story in this generation (for a rebuild in place). */
+  async storyKeys(storyId: string): Promise<string[]> {
+    return (await this.allOf<Item>(storyId, '', 'sk')).map((item) => String(item.sk));
+  }
+
+  protected async allOf<T>(storyId: string, prefix: string, projection?: string): Promise<T[]> {
+    const out: T[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': this.layout.storyPk(storyId), ...(prefix ? { ':prefix': prefix } : {}) },
+        ConsistentRead: true,
+        ...(projection ? { ProjectionExpression: projection } : {}),
+      },
+    );
+    for await (const page of pages) out.push(...((page.Items ?? []) as T[]));
+    return out;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Writes to one generation of the views: ViewStore is ViewReads plus
+ *
+ * - the projector's conditional writes (applySteps): a run of events folded in memory and
+ *   written as few transactions, each conditional on the head it builds on, with people and
+ *   source counts as merged deltas; the time-travel snapshot at each SNAPSHOT_INTERVAL;
+ * - batch writes of whole stories for replay into a generation no reader sees yet.
+ */
+import { DeleteCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isRevision, type CountDelta, type Person, type Source, type StoryHead, type TimelineEntry, type ViewStep } from '../../../domain/projection/story-view';
+import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
+import { StaleHeadError } from '../../../application/errors';
+import type { ViewWriter } from '../../../application/ports';
+import type { StoredView } from '../../../application/replay';
+import { BatchWriter } from '../batch-writer';
+import { cancellationCodes } from '../client';
+import type { Item } from './layout';
+import { activeGeneration } from './pointer';
+import { ViewReads } from './reads';
+
+/** A transaction holds at most 100 items; keep room for the head and story-list items. */
+const MAX_TRANSACTION_ITEMS = 96;
+
+/** The active generation's views, found through the pointer at each call (readers cache them for a while themselves). */
+export function activeViews(db: DynamoDBDocumentClient, table: string): () => Promise<ViewStore> {
+  return async () => new ViewStore(db, table, await activeGeneration(db, table));
+}
+
+export class ViewStore extends ViewReads implements ViewWriter {
+  /**
+   * Writes what a contiguous run of events changed, on top of the head at `prevVersion`.
+   * Each transaction is conditional on the head it builds on, so a redelivered or concurrent run
+   * cannot apply twice (the count deltas are not idempotent on their own). Throws StaleHeadError
+   * if the head moved.
+   */
+  async applySteps(storyId: string, prevVersion: number, steps: ViewStep[]): Promise<void> {
+    let base = prevVersion;
+    for (const chunk of chunkSteps(steps)) {
+      const items = this.itemsFor(chunk);
+      const head = chunk.at(-1)!.head;
+      const transact = [
+        {
+          Put: {
+            TableName: this.table,
+            Item: items.head,
+            ...(base === 0
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : { ConditionExpression: 'version = :prev', ExpressionAttributeValues: { ':prev': base } }),
+          },
+        },
+        { Put: { TableName: this.table, Item: items.summary } },
+        ...items.puts.map((Item) => ({ Put: { TableName: this.table, Item } })),
+        ...items.deltas.map((Update) => ({ Update: { TableName: this.table, ...Update } })),
+      ];
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: transact }));
+      } catch (error) {
+        if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') throw new StaleHeadError(storyId);
+        throw error;
+      }
+      base = head.version;
+    }
+  }
+
+  /**
+   * Writes a whole folded story into this generation with batch writes: for replay into a fresh
+   * generation that no reader sees yet, so no condition is needed and items are written once.
+   */
+  async writeView(view: StoredView, concurrency = 4): Promise<number> {
+    const items = this.layout.viewItems(view);
+    await this.batchPut(items, concurrency);
+    return items.length;
+  }
+
+  /** Records the story-wide parts at the head's version for time travel (the projector calls it at each SNAPSHOT_INTERVAL). */
+  async writeTimeTravelSnapshot(head: StoryHead): Promise<void> {
+    const [people, sources] = await Promise.all([this.allOf<Item>(head.storyId, 'p#'), this.allOf<Item>(head.storyId, 'o#')]);
+    const snapshot: TimeTravelSnapshot = {
+      head,
+      people: people.map(({ pk: _pk, sk, roles, ...p }) => [String(sk).slice(2), { ...(p as Omit<Person, 'roles'>), roles: [...((roles as Set<string> | undefined) ?? [])].sort() }]),
+      sources: sources.map(({ pk: _pk, sk, ...s }) => [String(sk).slice(2), s as Source]),
+    };
+    await this.batchPut(this.layout.snapshotItems(snapshot));
+  }
+
+  async deleteKeys(keys: { pk: string; sk: string }[], concurrency = 4): Promise<void> {
+    const writer = this.writer(concurrency);
+    await writer.delete(keys);
+    await writer.flush();
+  }
+
+  async deleteItem(key: { pk: string; sk: string }): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
+  }
+
+  /** A BatchWriteItem writer for this table (replay feeds it while it reads). */
+  writer(concurrency = 4, onWritten?: (n: number) => void): BatchWriter {
+    return new BatchWriter(this.db, this.table, concurrency, onWritten);
+  }
+
+  async batchPut(items: Item[], concurrency = 4, onWritten?: (n: number) => void): Promise<void> {
+    const writer = this.writer(concurrency, onWritten);
+    await writer.put(items);
+    await writer.flush();
+  }
+
+  /** The items a run of steps changes: the head, the summary, entries, revisions and key points put whole, people and sources as count deltas. */
+  private itemsFor(steps: ViewStep[]) {
+    const layout = this.layout;
+    const head = steps.at(-1)!.head;
+    const pk = layout.storyPk(head.storyId);
+    const entries = new Map<string, TimelineEntry>();
+    const puts: Item[] = [];
+    for (const step of steps) {
+      if (step.entry) entries.set(step.entry.updateId, step.entry);
+      if (isRevision(step)) puts.push(layout.revisionItem(step.entry!));
+      if (step.keyPoint) puts.push(layout.keyPointItem(head.storyId, step.keyPoint));
+    }
+    for (const entry of entries.values()) puts.push(layout.entryItem(entry));
+    const deltas = [
+      ...mergeDeltas(steps.flatMap((s) => s.people)).map((d) => personUpdate(pk, d)),
+      ...mergeDeltas(steps.flatMap((s) => s.sources)).map((d) => sourceUpdate(pk, d)),
+    ];
+    return { head: layout.headItem(head), summary: layout.summaryItem(head), puts, deltas };
+  }
+}
+
+interface MergedDelta {
+  key: string;
+  name: string;
+  delta: number;
+  roles: Set<string>;
+  url?: string;
+}
+
+function mergeDeltas(deltas: CountDelta[]): MergedDelta[] {
+  const merged = new Map<string, MergedDelta>();
+  for (const d of deltas) {
+    const m = merged.get(d.key) ?? { key: d.key, name: d.name, delta: 0, roles: new Set<string>() };
+    m.delta += d.delta;
+    if (d.role && d.delta > 0) m.roles.add(d.role);
+    if (d.url && d.delta > 0) m.url = d.url;
+    merged.set(d.key, m);
+  }
+  return [...merged.values()];
+}
+
+function personUpdate(pk: string, d: MergedDelta) {
+  return {
+    Key: { pk, sk: `p#${d.key}` },
+    UpdateExpression:
+      'SET #name = if_not_exists(#name, :name), statementCount = if_not_exists(statementCount, :zero) + :d' +
+      (d.roles.size > 0 ? ' ADD #roles :roles' : ''),
+    ExpressionAttributeNames: { '#name': 'name', ...(d.roles.size > 0 ? { '#roles': 'roles' } : {}) },
+    ExpressionAttributeValues: { ':name': d.name, ':zero': 0, ':d': d.delta, ...(d.roles.size > 0 ? { ':roles': d.roles } : {}) },
+  };
+}
+
+function sourceUpdate(pk: string, d: MergedDelta) {
+  return {
+    Key: { pk, sk: `o#${d.key}` },
+    UpdateExpression:
+      'SET outlet = if_not_exists(outlet, :name), updateCount = if_not_exists(updateCount, :zero) + :d' +
+      (d.url ? ', lastUrl = :url' : ''),
+    ExpressionAttributeValues: { ':name': d.name, ':zero': 0, ':d': d.delta, ...(d.url ? { ':url': d.url } : {}) },
+  };
+}
+
+/** Splits a run of steps so each transaction stays under DynamoDB's 100-item limit. */
+function chunkSteps(steps: ViewStep[]): ViewStep[][] {
+  const chunks: ViewStep[][] = [];
+  let current: ViewStep[] = [];
+  let count = 0;
+  for (const step of steps) {
+    const cost = (step.entry ? 1 : 0) + (isRevision(step) ? 1 : 0) + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length;
+    if (current.length > 0 && count + cost > MAX_TRANSACTION_ITEMS - 2) {
+      chunks.push(current);
+      current = [];
+      count = 0;
+    }
+    current.push(step);
+    count += cost;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

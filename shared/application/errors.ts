@@ -1,0 +1,31 @@
+/**
+ * Errors of the application layer: those adapters throw through the ports (declared here so that
+ * the use cases recognise them by class, whatever the storage), and those the use cases throw
+ * for the HTTP edge to map (http/problem.ts). Domain errors are in shared/domain/errors.ts.
+ */
+import { DomainError } from '../domain/errors';
+
+/** EventLog.append: the companion write's own condition failed; the caller decides what that means. */
+export class CompanionConditionError extends Error {
+  override name = 'CompanionConditionError';
+}
+
+/** ViewWriter.applySteps: the head moved while we wrote: another projector (or a redelivery) got there first. */
+export class StaleHeadError extends Error {
+  override name = 'StaleHeadError';
+}
+
+/** The pointer is no longer at the generation a switch expected: another replay switched first. */
+export class GenerationMovedError extends Error {
+  override name = 'GenerationMovedError';
+}
+
+/** The same Idempotency-Key was used for a different request. */
+export class IdempotencyMismatchError extends DomainError {
+  override name = 'IdempotencyMismatchError';
+}
+
+/** A request with this Idempotency-Key is still being processed. */
+export class IdempotencyInFlightError extends DomainError {
+  override name = 'IdempotencyInFlightError';
+}

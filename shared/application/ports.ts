@@ -1,0 +1,145 @@
+/**
+ * The ports of the application layer: what the use cases need from storage and from logging,
+ * declared here beside their users and implemented by the adapters (the DynamoDB stores, the
+ * Powertools logger). The errors adapters throw through them are in ./errors.ts.
+ */
+import type { PendingEvent, StoryEvent } from '../domain/story/events';
+import type { TimeTravelSnapshot } from '../domain/projection/rebuild';
+import type { StorySummary } from '../domain/projection/story-summary';
+import type { KeyPoint, Person, Source, StoryHead, TimelineEntry, ViewStep } from '../domain/projection/story-view';
+
+/** Structured logging (Powertools Logger on Lambda and locally): a message plus attributes. */
+export interface Log {
+  info(message: string, ...extra: Record<string, unknown>[]): void;
+  warn(message: string, ...extra: Record<string, unknown>[]): void;
+  error(message: string, ...extra: Record<string, unknown>[]): void;
+}
+
+// ── The event log: one stream of events per story, the source of truth ──────────────────────
+
+export interface ReadOptions {
+  /** Read events with version > after. */
+  after?: number;
+  /** Read events with version ≤ upTo. */
+  upTo?: number;
+  limit?: number;
+}
+
+export interface EventPage {
+  events: StoryEvent[];
+  /** Pass as `after` to read the next page; undefined when the stream is exhausted. */
+  nextAfter?: number;
+}
+
+/** Reading the log: the read side, time travel, feeds, the projector and replay. */
+export interface EventReader {
+  /** The story's latest version, 0 when it has no events. Strongly consistent. */
+  headVersion(storyId: string): Promise<number>;
+  /** One page of a story's events, oldest first. */
+  read(storyId: string, options?: ReadOptions): Promise<EventPage>;
+  /** Every event of a story after `after` (and up to `upTo`), page by page. */
+  stream(storyId: string, options?: Omit<ReadOptions, 'limit'> & { pageSize?: number }): AsyncIterable<StoryEvent[]>;
+  /** A story's events newest first, from `upTo` down, page by page. */
+  streamNewestFirst(storyId: string, options: { upTo: number; pageSize?: number }): AsyncIterable<StoryEvent[]>;
+  /** Ids of every story. */
+  listStoryIds(): Promise<string[]>;
+}
+
+/**
+ * The log as the writer uses it. A `Companion` is a write of the storage's own (an idempotency
+ * record's completion, made by IdempotencyRecords) that must commit atomically with the events:
+ * the writer passes it from one port to the other without looking inside.
+ */
+export interface EventLog<Companion> extends EventReader {
+  /**
+   * Appends events after `expectedVersion`. Throws ConcurrencyError when the story is no longer
+   * there, CompanionConditionError when the companion's own condition failed.
+   */
+  append(storyId: string, expectedVersion: number, pending: PendingEvent[], companion?: Companion): Promise<StoryEvent[]>;
+}
+
+// ── The views: the projection of the log that readers are served from ──────────────────────
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor for the next page. */
+  next?: string;
+}
+
+/** What the write side reads of the views (to decide corrections and retractions). */
+export interface ViewReader {
+  head(storyId: string, consistent?: boolean): Promise<StoryHead | undefined>;
+  entry(storyId: string, updateId: string, consistent?: boolean): Promise<TimelineEntry | undefined>;
+}
+
+/** What readers, feeds and time travel read of one generation of the views. */
+export interface StoryViews extends ViewReader {
+  /** The current state of these entries, in no particular order (ids with no entry are left out). */
+  entries(storyId: string, updateIds: readonly string[]): Promise<TimelineEntry[]>;
+  /** Entries by when they happened (occurredAt, then version). */
+  timeline(storyId: string, limit: number, cursor?: string, newestFirst?: boolean): Promise<Page<TimelineEntry>>;
+  keyPoints(storyId: string, limit: number): Promise<KeyPoint[]>;
+  people(storyId: string, limit?: number): Promise<Person[]>;
+  sources(storyId: string, limit?: number): Promise<Source[]>;
+  /** Every story, the most recently changed first. */
+  listStories(): Promise<StorySummary[]>;
+  /** The latest time-travel snapshot at or below `version`. */
+  snapshotAt(storyId: string, version: number): Promise<TimeTravelSnapshot | undefined>;
+  /** An entry as it stood at `version`, if a correction or retraction at or below it changed it. */
+  revisionAt(storyId: string, updateId: string, version: number): Promise<TimelineEntry | undefined>;
+  /** The latest key points at or below `version`, oldest first. */
+  keyPointsAt(storyId: string, version: number, limit: number): Promise<KeyPoint[]>;
+}
+
+/** One generation of the views, by name (replay builds a new one beside the live one, then switches readers to it). */
+export interface GenerationViews extends StoryViews {
+  readonly generation: string;
+}
+
+/** The generation readers are served from now: the generation pointer, read at each call. */
+export type ActiveViews = () => Promise<GenerationViews>;
+
+/** What the projector needs of the views. */
+export interface ViewWriter extends ViewReader {
+  /**
+   * Writes what a contiguous run of events changed, on top of the head at `prevVersion`, so that
+   * a run cannot apply twice. Throws StaleHeadError if the head moved.
+   */
+  applySteps(storyId: string, prevVersion: number, steps: ViewStep[]): Promise<void>;
+  /** Records head, people and sources as they stand now, at `head.version`, for time travel. */
+  writeTimeTravelSnapshot(head: StoryHead): Promise<void>;
+}
+
+// ── Idempotency-Key records, shared by every process ─────────────────────────────────────────
+
+export type IdempotencyStatus = 'IN_PROGRESS' | 'COMPLETED' | 'RELEASED';
+
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface IdempotencyRecord {
+  id: string;
+  status: IdempotencyStatus;
+  requestHash: string;
+  /** Which request holds the lease (a random id per request). */
+  leaseOwner: string;
+  /** Epoch milliseconds after which another request may take the lease over. */
+  leaseExpiresAt: number;
+  /** Epoch seconds: when the record may be forgotten. */
+  expiresAt: number;
+  response?: StoredResponse;
+}
+
+export type ClaimResult = { claimed: true } | { claimed: false; record: IdempotencyRecord };
+
+export interface IdempotencyRecords<Companion> {
+  get(id: string): Promise<IdempotencyRecord | undefined>;
+  /** Takes the key for this request (IN_PROGRESS, with a lease), or says who has it. */
+  claim(id: string, requestHash: string, owner: string, nowMs: number): Promise<ClaimResult>;
+  /** The record's COMPLETED state, to append with the event (EventLog.append's companion). */
+  completion(id: string, owner: string, response: StoredResponse): Companion;
+  /** Lets the key go after a refused request; a no-op if the lease is no longer ours. */
+  release(id: string, owner: string): Promise<void>;
+}
