@@ -15,18 +15,11 @@ const zone = (target, from, message, except = []) => ({ target, from, except, me
 
 const layerZones = [
   zone('shared/domain', 'shared', 'The domain is pure: it imports only the domain.', ['domain']),
-  zone('shared/application', 'shared', 'The application imports only the domain and the application (ports live here).', [
-    'domain',
-    'application',
-  ]),
-  ...['functions', 'bin', 'infra'].map((from) =>
-    zone('shared', from, `Nothing in shared/ imports the entry points or the stack (${from}/).`),
-  ),
+  zone('shared/application', 'shared', 'The application imports only the domain and the application (ports live here).', ['domain', 'application']),
+  ...['functions', 'bin', 'infra'].map((from) => zone('shared', from, `Nothing in shared/ imports the entry points or the stack (${from}/).`)),
   zone('infra', 'functions', 'The stack names Lambda entry files by path (infra/bundling.ts); it does not import them.'),
   zone('infra', 'bin', 'The stack does not import the CLI.'),
-  zone('infra', 'shared', 'The stack takes only the table and index declarations from shared/.', [
-    'adapters/dynamodb/tables.ts',
-  ]),
+  zone('infra', 'shared', 'The stack takes only the table and index declarations from shared/.', ['adapters/dynamodb/tables.ts']),
 ];
 
 // Packages that make code impure or tie it to a runtime; the pure layers do without them.
