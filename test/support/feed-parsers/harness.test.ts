@@ -15,7 +15,7 @@ import {
   readWithNewsboat,
 } from ".";
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), "utf8");
 const ATOM = fixture("sample.atom");
 const RSS = fixture("sample.rss");
 const JSON_FEED = fixture("sample.json");
