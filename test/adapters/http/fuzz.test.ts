@@ -174,7 +174,7 @@ describe('fuzzing the write API', () => {
         await assertValidAtom(atom);
       } catch (error) {
         // The seed reproduces the run: FUZZ_SEED=<seed> npx vitest run test/adapters/http/fuzz.test.ts
-        throw new Error(`${storyId} feed invalid (FUZZ_SEED=${seed}): ${(error as Error).message}\n${atom.slice(0, 4000)}`);
+        throw new Error(`${storyId} feed invalid (FUZZ_SEED=${seed}): ${(error as Error).message}\n${atom.slice(0, 4000)}`, { cause: error });
       }
     }
     const acknowledgedStored = (await api.eventCount('fuzz-a')) + (await api.eventCount('fuzz-b')) - 1;
