@@ -175,10 +175,5 @@ export const updateSchema = z.discriminatedUnion('type', [
 ]);
 
 export type OpenStoryInput = z.infer<typeof openStorySchema>;
-export type ArticleInput = z.infer<typeof articleSchema>;
 export type StatementInput = z.infer<typeof statementSchema>;
-export type CorrectionInput = z.infer<typeof correctionSchema>;
-export type RetractionInput = z.infer<typeof retractionSchema>;
-export type HeadlineInput = z.infer<typeof headlineSchema>;
-export type StatusInput = z.infer<typeof statusSchema>;
 export type UpdateInput = z.infer<typeof updateSchema>;
