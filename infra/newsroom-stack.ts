@@ -20,8 +20,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { NewsroomConfig } from './config.js';
 import { STORY_CATALOG, VIEW_INDEXES } from '../shared/adapters/dynamodb/tables.js';
-import { LAMBDA_ENTRIES } from './bundling.js';
 import { NewsroomFunction } from './constructs/newsroom-function.js';
+import type { FunctionSettings } from './constructs/newsroom-function.js';
 
 export interface NewsroomStackProps extends StackProps {
   readonly config: NewsroomConfig;
@@ -143,60 +143,51 @@ export class NewsroomStack extends Stack {
 
     // ---- Functions ----------------------------------------------------------------------------
 
-    const common = {
+    const settings: FunctionSettings = {
       metricsNamespace: `Newsroom/${config.stage}`,
       logLevel: config.logLevel,
       logRetention: config.logRetention,
       logRemovalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    };
-    const hub: Record<string, string> = config.hubUrl ? { WEBSUB_HUB_URL: config.hubUrl } : {};
-    const tables = {
-      EVENTS_TABLE: this.eventsTable.tableName,
-      VIEWS_TABLE: this.viewsTable.tableName,
+      environment: {
+        EVENTS_TABLE: this.eventsTable.tableName,
+        VIEWS_TABLE: this.viewsTable.tableName,
+        ...(config.hubUrl ? { WEBSUB_HUB_URL: config.hubUrl } : {}),
+      },
     };
 
     this.writeApi = new NewsroomFunction(this, 'WriteApi', {
-      ...common,
-      entry: LAMBDA_ENTRIES.write,
-      serviceName: 'newsroom-write',
+      settings,
+      name: 'write',
       description: 'Newsroom editor write API (POST /api/stories, POST /api/stories/{id}/updates)',
       environment: {
-        ...tables,
-        ...hub,
         IDEMPOTENCY_TABLE: this.idempotencyTable.tableName,
         EDITOR_TOKENS_PARAMETER: config.editorTokensParameter,
       },
     });
 
     this.readApi = new NewsroomFunction(this, 'ReadApi', {
-      ...common,
-      entry: LAMBDA_ENTRIES.read,
-      serviceName: 'newsroom-read',
+      settings,
+      name: 'read',
       description: 'Newsroom public reads: pages, feeds, JSON views, event log',
-      environment: { ...tables, ...hub },
     });
 
     this.projector = new NewsroomFunction(this, 'Projector', {
-      ...common,
-      entry: LAMBDA_ENTRIES.projector,
-      serviceName: 'newsroom-projector',
+      settings,
+      name: 'projector',
       description: 'Newsroom projector: folds the events stream into the views table',
       timeout: Duration.seconds(60),
-      environment: { ...tables, ...hub },
     });
 
     // REPLAY_FUNCTION_NAME is deliberately not set on replay itself: a function's environment
     // cannot reference its own name without a dependency cycle, and a fixed name is not allowed.
     // The handler falls back to AWS_LAMBDA_FUNCTION_NAME, which Lambda sets to the function's name.
     this.replay = new NewsroomFunction(this, 'Replay', {
-      ...common,
-      entry: LAMBDA_ENTRIES.replay,
-      serviceName: 'newsroom-replay',
+      settings,
+      name: 'replay',
       description: 'Newsroom replay: {} fans out one rebuild per story; {"storyId"} rebuilds one story',
       memorySize: 2048,
       timeout: Duration.minutes(15),
       reservedConcurrentExecutions: config.replayConcurrency,
-      environment: { ...tables, ...hub },
     });
 
     // ---- Permissions (exact actions) ----------------------------------------------------------
@@ -272,7 +263,7 @@ export class NewsroomStack extends Stack {
     });
     const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', {
       retention: config.logRetention,
-      removalPolicy: common.logRemovalPolicy,
+      removalPolicy: settings.logRemovalPolicy,
     });
     this.httpStage = new apigw.HttpStage(this, 'HttpApiStage', {
       httpApi: this.httpApi,
