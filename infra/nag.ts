@@ -48,7 +48,7 @@ export function applyNagSuppressions(stack: NewsroomStack): void {
       'table, which has point-in-time recovery and deletion protection. PITR here would only add cost.',
   );
   ack(
-    stack.idempotencyTable,
+    stack.eventStore.idempotencyTable,
     'AwsSolutions-DDB3',
     'Idempotency records expire by TTL within the retry window; there is nothing worth restoring.',
   );

@@ -19,7 +19,8 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { NewsroomConfig } from './config.js';
-import { STORY_CATALOG, VIEW_INDEXES } from '../shared/adapters/dynamodb/tables.js';
+import { VIEW_INDEXES } from '../shared/adapters/dynamodb/tables.js';
+import { EventStore } from './constructs/event-store.js';
 import { NewsroomFunction } from './constructs/newsroom-function.js';
 import type { FunctionSettings } from './constructs/newsroom-function.js';
 
@@ -27,24 +28,13 @@ export interface NewsroomStackProps extends StackProps {
   readonly config: NewsroomConfig;
 }
 
-// Exact DynamoDB actions per access pattern. Never grantWriteData/grantReadWriteData on the
-// events table: they include UpdateItem and DeleteItem, and events are immutable.
-// TransactWriteItems has no IAM action of its own: each item in a transaction is authorized as
-// the PutItem / UpdateItem / DeleteItem / ConditionCheckItem it performs.
-const EVENTS_APPEND = ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'];
-const EVENTS_READ = ['dynamodb:GetItem', 'dynamodb:Query'];
+// Exact DynamoDB actions per access pattern.
 const VIEWS_READ = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
 const VIEWS_WRITE = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
   'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-];
-const IDEMPOTENCY_RECORDS = [
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
   'dynamodb:ConditionCheckItem',
 ];
 
@@ -62,9 +52,8 @@ export const PROJECTOR_STREAM = {
  * replay as a self-fanning Lambda function, alarms on the projector and the API.
  */
 export class NewsroomStack extends Stack {
-  readonly eventsTable: dynamodb.Table;
+  readonly eventStore: EventStore;
   readonly viewsTable: dynamodb.Table;
-  readonly idempotencyTable: dynamodb.Table;
   readonly projectorDlq: sqs.Queue;
   readonly writeApi: NewsroomFunction;
   readonly readApi: NewsroomFunction;
@@ -86,25 +75,7 @@ export class NewsroomStack extends Stack {
 
     // ---- Tables -------------------------------------------------------------------------------
 
-    // The source of truth: one item per event, never rewritten. The stream carries new images only
-    // (an event has no old image worth sending).
-    this.eventsTable = new dynamodb.Table(this, 'EventsTable', {
-      partitionKey: { name: 'storyId', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'version', type: dynamodb.AttributeType.NUMBER },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      stream: dynamodb.StreamViewType.NEW_IMAGE,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // The story catalog (shared/adapters/dynamodb/event-store.ts): one keys-only entry per story, from the
-    // attribute only a story's first event carries. Replay lists stories with it instead of a scan.
-    this.eventsTable.addGlobalSecondaryIndex({
-      indexName: STORY_CATALOG.indexName,
-      partitionKey: { name: STORY_CATALOG.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: STORY_CATALOG.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-    });
+    this.eventStore = new EventStore(this, 'EventStore');
 
     // Projections are disposable (replay rebuilds them from the events table), but they are also
     // what readers are served: RETAIN in prod so that a stack deletion or an accidental replacement
@@ -125,14 +96,6 @@ export class NewsroomStack extends Stack {
       });
     }
 
-    // Idempotency records expire by TTL; losing them only shortens the retry window.
-    this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
     // Where the projector's event source mapping sends the description (shard, sequence numbers)
     // of a batch it gave up on. docs/deploy.md has the runbook.
     this.projectorDlq = new sqs.Queue(this, 'ProjectorDlq', {
@@ -149,7 +112,7 @@ export class NewsroomStack extends Stack {
       logRetention: config.logRetention,
       logRemovalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       environment: {
-        EVENTS_TABLE: this.eventsTable.tableName,
+        EVENTS_TABLE: this.eventStore.eventsTable.tableName,
         VIEWS_TABLE: this.viewsTable.tableName,
         ...(config.hubUrl ? { WEBSUB_HUB_URL: config.hubUrl } : {}),
       },
@@ -160,7 +123,7 @@ export class NewsroomStack extends Stack {
       name: 'write',
       description: 'Newsroom editor write API (POST /api/stories, POST /api/stories/{id}/updates)',
       environment: {
-        IDEMPOTENCY_TABLE: this.idempotencyTable.tableName,
+        IDEMPOTENCY_TABLE: this.eventStore.idempotencyTable.tableName,
         EDITOR_TOKENS_PARAMETER: config.editorTokensParameter,
       },
     });
@@ -192,7 +155,6 @@ export class NewsroomStack extends Stack {
 
     // ---- Permissions (exact actions) ----------------------------------------------------------
 
-    const events = this.eventsTable.tableArn;
     // The table and its local secondary indexes by name: no index wildcard.
     const views = [
       this.viewsTable.tableArn,
@@ -202,8 +164,8 @@ export class NewsroomStack extends Stack {
       new iam.PolicyStatement({ sid, actions, resources });
 
     const write = this.writeApi.function;
-    write.addToRolePolicy(allow('AppendEvents', [...EVENTS_APPEND, ...EVENTS_READ], [events]));
-    write.addToRolePolicy(allow('IdempotencyRecords', IDEMPOTENCY_RECORDS, [this.idempotencyTable.tableArn]));
+    this.eventStore.grantAppend(this.writeApi);
+    this.eventStore.grantIdempotencyRecords(this.writeApi);
     write.addToRolePolicy(allow('ReadViews', VIEWS_READ, views));
     write.addToRolePolicy(
       allow(
@@ -225,12 +187,12 @@ export class NewsroomStack extends Stack {
     const read = this.readApi.function;
     read.addToRolePolicy(allow('ReadViews', VIEWS_READ, views));
     // The raw event log (/api/stories/{id}/events) and time travel (?version, ?asOf) read events.
-    read.addToRolePolicy(allow('ReadEvents', EVENTS_READ, [events]));
+    this.eventStore.grantRead(this.readApi);
 
     const projector = this.projector.function;
     projector.addToRolePolicy(allow('WriteViews', [...VIEWS_READ, ...VIEWS_WRITE], views));
     projector.addEventSource(
-      new DynamoEventSource(this.eventsTable, {
+      new DynamoEventSource(this.eventStore.eventsTable, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: PROJECTOR_STREAM.batchSize,
         parallelizationFactor: PROJECTOR_STREAM.parallelizationFactor,
@@ -245,8 +207,8 @@ export class NewsroomStack extends Stack {
     );
 
     const replay = this.replay.function;
-    replay.addToRolePolicy(allow('ReadEvents', EVENTS_READ, [events]));
-    replay.addToRolePolicy(allow('ListStories', ['dynamodb:Query'], [`${events}/index/${STORY_CATALOG.indexName}`]));
+    this.eventStore.grantRead(this.replay);
+    this.eventStore.grantListStories(this.replay);
     replay.addToRolePolicy(allow('WriteViews', [...VIEWS_READ, ...VIEWS_WRITE], views));
     // A separate policy, not the role's default one: the function's creation waits for its
     // default policy, so a statement naming the function's own ARN there would be a cycle.
@@ -430,9 +392,9 @@ export class NewsroomStack extends Stack {
     output('CloudFrontUrl', `https://${this.distribution.distributionDomainName}`, 'CloudFront URL: readers GET here');
     output('PublicBaseUrl', publicBaseUrl, 'Base URL written into feed links');
     output('DistributionId', this.distribution.distributionId, 'For cache invalidations');
-    output('EventsTableName', this.eventsTable.tableName, 'Events table (source of truth)');
+    output('EventsTableName', this.eventStore.eventsTable.tableName, 'Events table (source of truth)');
     output('ViewsTableName', this.viewsTable.tableName, 'Views table (projections)');
-    output('IdempotencyTableName', this.idempotencyTable.tableName, 'Idempotency records');
+    output('IdempotencyTableName', this.eventStore.idempotencyTable.tableName, 'Idempotency records');
     output('ReplayFunctionName', replay.functionName, 'Invoke with {} or {"storyId": "..."}');
     output('ProjectorFunctionName', projector.functionName, 'Projector (events stream consumer)');
     output('ProjectorDlqUrl', this.projectorDlq.queueUrl, 'Skipped stream batches');

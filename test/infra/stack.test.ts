@@ -25,9 +25,9 @@ const id = (construct: Parameters<typeof logicalId>[1]) => logicalId(stack, cons
 const arn = (construct: Parameters<typeof logicalId>[1]) => ({ 'Fn::GetAtt': [id(construct), 'Arn'] });
 
 const names: Record<string, string> = {
-  [id(stack.eventsTable)]: 'events',
+  [id(stack.eventStore.eventsTable)]: 'events',
   [id(stack.viewsTable)]: 'views',
-  [id(stack.idempotencyTable)]: 'idempotency',
+  [id(stack.eventStore.idempotencyTable)]: 'idempotency',
   [id(stack.projectorDlq)]: 'projector-dlq',
   [id(stack.replay.function)]: 'replay-function',
 };
@@ -147,7 +147,7 @@ describe('functions', () => {
       Role: arn(fn.role),
       Environment: {
         Variables: Match.objectLike({
-          EVENTS_TABLE: { Ref: id(stack.eventsTable) },
+          EVENTS_TABLE: { Ref: id(stack.eventStore.eventsTable) },
           VIEWS_TABLE: { Ref: id(stack.viewsTable) },
           POWERTOOLS_SERVICE_NAME: `newsroom-${role}`,
           POWERTOOLS_METRICS_NAMESPACE: 'Newsroom/prod',
@@ -166,7 +166,7 @@ describe('functions', () => {
       Role: arn(stack.writeApi.role),
       Environment: {
         Variables: Match.objectLike({
-          IDEMPOTENCY_TABLE: { Ref: id(stack.idempotencyTable) },
+          IDEMPOTENCY_TABLE: { Ref: id(stack.eventStore.idempotencyTable) },
           EDITOR_TOKENS_PARAMETER: '/newsroom/prod/editor-tokens',
         }),
       },
@@ -266,7 +266,7 @@ describe('projector event source mapping', () => {
   it('reports partial failures, bisects, bounds retries and record age, sends failures to the DLQ', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: id(stack.projector.function) },
-      EventSourceArn: { 'Fn::GetAtt': [id(stack.eventsTable), 'StreamArn'] },
+      EventSourceArn: { 'Fn::GetAtt': [id(stack.eventStore.eventsTable), 'StreamArn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 10,
