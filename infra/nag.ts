@@ -42,7 +42,7 @@ export function applyNagSuppressions(stack: NewsroomStack): void {
   );
 
   ack(
-    stack.viewsTable,
+    stack.views.table,
     'AwsSolutions-DDB3',
     'The views table is a disposable projection: the replay function rebuilds it from the events ' +
       'table, which has point-in-time recovery and deletion protection. PITR here would only add cost.',

@@ -19,24 +19,14 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { NewsroomConfig } from './config.js';
-import { VIEW_INDEXES } from '../shared/adapters/dynamodb/tables.js';
 import { EventStore } from './constructs/event-store.js';
 import { NewsroomFunction } from './constructs/newsroom-function.js';
 import type { FunctionSettings } from './constructs/newsroom-function.js';
+import { Views } from './constructs/views.js';
 
 export interface NewsroomStackProps extends StackProps {
   readonly config: NewsroomConfig;
 }
-
-// Exact DynamoDB actions per access pattern.
-const VIEWS_READ = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
-const VIEWS_WRITE = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-];
 
 /** The projector's stream settings; docs/deploy.md and docs/scale.md explain the numbers. */
 export const PROJECTOR_STREAM = {
@@ -53,7 +43,7 @@ export const PROJECTOR_STREAM = {
  */
 export class NewsroomStack extends Stack {
   readonly eventStore: EventStore;
-  readonly viewsTable: dynamodb.Table;
+  readonly views: Views;
   readonly projectorDlq: sqs.Queue;
   readonly writeApi: NewsroomFunction;
   readonly readApi: NewsroomFunction;
@@ -76,25 +66,7 @@ export class NewsroomStack extends Stack {
     // ---- Tables -------------------------------------------------------------------------------
 
     this.eventStore = new EventStore(this, 'EventStore');
-
-    // Projections are disposable (replay rebuilds them from the events table), but they are also
-    // what readers are served: RETAIN in prod so that a stack deletion or an accidental replacement
-    // never takes the site down for the length of a full replay; DESTROY elsewhere so test stages
-    // clean up. No PITR: replay is the recovery path.
-    this.viewsTable = new dynamodb.Table(this, 'ViewsTable', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
-    // The same indexes as the local tables (shared/adapters/dynamodb/tables.ts): one list for both.
-    for (const { name, sortKey } of VIEW_INDEXES) {
-      this.viewsTable.addLocalSecondaryIndex({
-        indexName: name,
-        sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.ALL,
-      });
-    }
+    this.views = new Views(this, 'Views', { retain: prod });
 
     // Where the projector's event source mapping sends the description (shard, sequence numbers)
     // of a batch it gave up on. docs/deploy.md has the runbook.
@@ -113,7 +85,7 @@ export class NewsroomStack extends Stack {
       logRemovalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       environment: {
         EVENTS_TABLE: this.eventStore.eventsTable.tableName,
-        VIEWS_TABLE: this.viewsTable.tableName,
+        VIEWS_TABLE: this.views.table.tableName,
         ...(config.hubUrl ? { WEBSUB_HUB_URL: config.hubUrl } : {}),
       },
     };
@@ -155,18 +127,13 @@ export class NewsroomStack extends Stack {
 
     // ---- Permissions (exact actions) ----------------------------------------------------------
 
-    // The table and its local secondary indexes by name: no index wildcard.
-    const views = [
-      this.viewsTable.tableArn,
-      ...VIEW_INDEXES.map(({ name }) => `${this.viewsTable.tableArn}/index/${name}`),
-    ];
     const allow = (sid: string, actions: string[], resources: string[]) =>
       new iam.PolicyStatement({ sid, actions, resources });
 
     const write = this.writeApi.function;
     this.eventStore.grantAppend(this.writeApi);
     this.eventStore.grantIdempotencyRecords(this.writeApi);
-    write.addToRolePolicy(allow('ReadViews', VIEWS_READ, views));
+    this.views.grantRead(this.writeApi);
     write.addToRolePolicy(
       allow(
         'ReadEditorTokenHashes',
@@ -185,12 +152,12 @@ export class NewsroomStack extends Stack {
     }
 
     const read = this.readApi.function;
-    read.addToRolePolicy(allow('ReadViews', VIEWS_READ, views));
+    this.views.grantRead(this.readApi);
     // The raw event log (/api/stories/{id}/events) and time travel (?version, ?asOf) read events.
     this.eventStore.grantRead(this.readApi);
 
     const projector = this.projector.function;
-    projector.addToRolePolicy(allow('WriteViews', [...VIEWS_READ, ...VIEWS_WRITE], views));
+    this.views.grantReadWrite(this.projector);
     projector.addEventSource(
       new DynamoEventSource(this.eventStore.eventsTable, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -209,7 +176,7 @@ export class NewsroomStack extends Stack {
     const replay = this.replay.function;
     this.eventStore.grantRead(this.replay);
     this.eventStore.grantListStories(this.replay);
-    replay.addToRolePolicy(allow('WriteViews', [...VIEWS_READ, ...VIEWS_WRITE], views));
+    this.views.grantReadWrite(this.replay);
     // A separate policy, not the role's default one: the function's creation waits for its
     // default policy, so a statement naming the function's own ARN there would be a cycle.
     new iam.Policy(this.replay, 'InvokeSelf', {
@@ -393,7 +360,7 @@ export class NewsroomStack extends Stack {
     output('PublicBaseUrl', publicBaseUrl, 'Base URL written into feed links');
     output('DistributionId', this.distribution.distributionId, 'For cache invalidations');
     output('EventsTableName', this.eventStore.eventsTable.tableName, 'Events table (source of truth)');
-    output('ViewsTableName', this.viewsTable.tableName, 'Views table (projections)');
+    output('ViewsTableName', this.views.table.tableName, 'Views table (projections)');
     output('IdempotencyTableName', this.eventStore.idempotencyTable.tableName, 'Idempotency records');
     output('ReplayFunctionName', replay.functionName, 'Invoke with {} or {"storyId": "..."}');
     output('ProjectorFunctionName', projector.functionName, 'Projector (events stream consumer)');

@@ -26,7 +26,7 @@ const arn = (construct: Parameters<typeof logicalId>[1]) => ({ 'Fn::GetAtt': [id
 
 const names: Record<string, string> = {
   [id(stack.eventStore.eventsTable)]: 'events',
-  [id(stack.viewsTable)]: 'views',
+  [id(stack.views.table)]: 'views',
   [id(stack.eventStore.idempotencyTable)]: 'idempotency',
   [id(stack.projectorDlq)]: 'projector-dlq',
   [id(stack.replay.function)]: 'replay-function',
@@ -115,9 +115,9 @@ describe('views and idempotency tables', () => {
   });
 
   it('views are retained in prod (served state), destroyed in other stages', () => {
-    expect(template.toJSON().Resources[id(stack.viewsTable)].DeletionPolicy).toBe('Retain');
+    expect(template.toJSON().Resources[id(stack.views.table)].DeletionPolicy).toBe('Retain');
     const dev = variant({ stage: 'dev' });
-    expect(dev.template.toJSON().Resources[logicalId(dev.stack, dev.stack.viewsTable)].DeletionPolicy).toBe('Delete');
+    expect(dev.template.toJSON().Resources[logicalId(dev.stack, dev.stack.views.table)].DeletionPolicy).toBe('Delete');
   });
 
   it('idempotency records expire on expiresAt', () => {
@@ -148,7 +148,7 @@ describe('functions', () => {
       Environment: {
         Variables: Match.objectLike({
           EVENTS_TABLE: { Ref: id(stack.eventStore.eventsTable) },
-          VIEWS_TABLE: { Ref: id(stack.viewsTable) },
+          VIEWS_TABLE: { Ref: id(stack.views.table) },
           POWERTOOLS_SERVICE_NAME: `newsroom-${role}`,
           POWERTOOLS_METRICS_NAMESPACE: 'Newsroom/prod',
           POWERTOOLS_LOG_LEVEL: 'INFO',
