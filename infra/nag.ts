@@ -34,7 +34,7 @@ export function applyNagSuppressions(stack: NewsroomStack): void {
   }
 
   ack(
-    stack.projectorDlq,
+    stack.projector.dlq,
     'AwsSolutions-SQS3',
     'This queue is itself a dead-letter queue: the on-failure destination of the projector event ' +
       'source mapping. cdk-nag only recognises queues named in another queue\'s redrive policy. Nothing ' +

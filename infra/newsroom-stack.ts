@@ -7,34 +7,23 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { NewsroomConfig } from './config.js';
 import { EventStore } from './constructs/event-store.js';
 import { NewsroomFunction } from './constructs/newsroom-function.js';
 import type { FunctionSettings } from './constructs/newsroom-function.js';
+import { Projector } from './constructs/projector.js';
 import { Views } from './constructs/views.js';
 
 export interface NewsroomStackProps extends StackProps {
   readonly config: NewsroomConfig;
 }
-
-/** The projector's stream settings; docs/deploy.md and docs/scale.md explain the numbers. */
-export const PROJECTOR_STREAM = {
-  batchSize: 100,
-  retryAttempts: 10,
-  maxRecordAge: Duration.hours(1),
-  parallelizationFactor: 1,
-} as const;
 
 /**
  * The production newsroom: events and views in DynamoDB, the projector on the events stream,
@@ -44,10 +33,9 @@ export const PROJECTOR_STREAM = {
 export class NewsroomStack extends Stack {
   readonly eventStore: EventStore;
   readonly views: Views;
-  readonly projectorDlq: sqs.Queue;
   readonly writeApi: NewsroomFunction;
   readonly readApi: NewsroomFunction;
-  readonly projector: NewsroomFunction;
+  readonly projector: Projector;
   readonly replay: NewsroomFunction;
   readonly httpApi: apigw.HttpApi;
   readonly httpStage: apigw.HttpStage;
@@ -67,14 +55,6 @@ export class NewsroomStack extends Stack {
 
     this.eventStore = new EventStore(this, 'EventStore');
     this.views = new Views(this, 'Views', { retain: prod });
-
-    // Where the projector's event source mapping sends the description (shard, sequence numbers)
-    // of a batch it gave up on. docs/deploy.md has the runbook.
-    this.projectorDlq = new sqs.Queue(this, 'ProjectorDlq', {
-      retentionPeriod: Duration.days(14),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
 
     // ---- Functions ----------------------------------------------------------------------------
 
@@ -106,12 +86,7 @@ export class NewsroomStack extends Stack {
       description: 'Newsroom public reads: pages, feeds, JSON views, event log',
     });
 
-    this.projector = new NewsroomFunction(this, 'Projector', {
-      settings,
-      name: 'projector',
-      description: 'Newsroom projector: folds the events stream into the views table',
-      timeout: Duration.seconds(60),
-    });
+    this.projector = new Projector(this, 'Projector', { settings, eventStore: this.eventStore, views: this.views });
 
     // REPLAY_FUNCTION_NAME is deliberately not set on replay itself: a function's environment
     // cannot reference its own name without a dependency cycle, and a fixed name is not allowed.
@@ -155,23 +130,6 @@ export class NewsroomStack extends Stack {
     this.views.grantRead(this.readApi);
     // The raw event log (/api/stories/{id}/events) and time travel (?version, ?asOf) read events.
     this.eventStore.grantRead(this.readApi);
-
-    const projector = this.projector.function;
-    this.views.grantReadWrite(this.projector);
-    projector.addEventSource(
-      new DynamoEventSource(this.eventStore.eventsTable, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: PROJECTOR_STREAM.batchSize,
-        parallelizationFactor: PROJECTOR_STREAM.parallelizationFactor,
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        retryAttempts: PROJECTOR_STREAM.retryAttempts,
-        maxRecordAge: PROJECTOR_STREAM.maxRecordAge,
-        onFailure: new SqsDlq(this.projectorDlq),
-        // Events are only ever inserted; anything else on the stream is not an event.
-        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
-      }),
-    );
 
     const replay = this.replay.function;
     this.eventStore.grantRead(this.replay);
@@ -296,7 +254,7 @@ export class NewsroomStack extends Stack {
     const publicBaseUrl =
       config.publicBaseUrl ??
       (config.domainName ? `https://${config.domainName}` : `https://${this.distribution.distributionDomainName}`);
-    for (const fn of [write, read, projector, replay]) fn.addEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
+    for (const fn of [write, read, this.projector.function, replay]) fn.addEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
 
     // ---- Alarms -------------------------------------------------------------------------------
 
@@ -317,7 +275,7 @@ export class NewsroomStack extends Stack {
 
     alarm('ProjectorErrorsAlarm', {
       alarmDescription: 'The projector threw: a batch is being retried and views may lag. See docs/deploy.md.',
-      metric: projector.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      metric: this.projector.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -325,7 +283,7 @@ export class NewsroomStack extends Stack {
     });
     alarm('ProjectorIteratorAgeAlarm', {
       alarmDescription: 'Projector is more than 60 s behind the events stream for 5 minutes: feeds are stale.',
-      metric: projector.metric('IteratorAge', { period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      metric: this.projector.function.metric('IteratorAge', { period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
       threshold: 60_000,
       evaluationPeriods: 5,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -333,7 +291,7 @@ export class NewsroomStack extends Stack {
     });
     alarm('ProjectorDlqDepthAlarm', {
       alarmDescription: 'The projector skipped stream records (on-failure destination). Run the DLQ runbook.',
-      metric: this.projectorDlq.metricApproximateNumberOfMessagesVisible({
+      metric: this.projector.dlq.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: cloudwatch.Stats.MAXIMUM,
       }),
@@ -363,8 +321,8 @@ export class NewsroomStack extends Stack {
     output('ViewsTableName', this.views.table.tableName, 'Views table (projections)');
     output('IdempotencyTableName', this.eventStore.idempotencyTable.tableName, 'Idempotency records');
     output('ReplayFunctionName', replay.functionName, 'Invoke with {} or {"storyId": "..."}');
-    output('ProjectorFunctionName', projector.functionName, 'Projector (events stream consumer)');
-    output('ProjectorDlqUrl', this.projectorDlq.queueUrl, 'Skipped stream batches');
+    output('ProjectorFunctionName', this.projector.function.functionName, 'Projector (events stream consumer)');
+    output('ProjectorDlqUrl', this.projector.dlq.queueUrl, 'Skipped stream batches');
     output('EditorTokensParameter', config.editorTokensParameter, 'SSM SecureString with editor token hashes');
     output('AlarmTopicArn', this.alarmTopic.topicArn, 'Subscribe to get alarms');
   }

@@ -28,7 +28,7 @@ const names: Record<string, string> = {
   [id(stack.eventStore.eventsTable)]: 'events',
   [id(stack.views.table)]: 'views',
   [id(stack.eventStore.idempotencyTable)]: 'idempotency',
-  [id(stack.projectorDlq)]: 'projector-dlq',
+  [id(stack.projector.dlq)]: 'projector-dlq',
   [id(stack.replay.function)]: 'replay-function',
 };
 for (const fn of [stack.writeApi, stack.readApi, stack.projector, stack.replay]) {
@@ -272,7 +272,7 @@ describe('projector event source mapping', () => {
       MaximumRetryAttempts: 10,
       MaximumRecordAgeInSeconds: 3600,
       StartingPosition: 'TRIM_HORIZON',
-      DestinationConfig: { OnFailure: { Destination: arn(stack.projectorDlq) } },
+      DestinationConfig: { OnFailure: { Destination: arn(stack.projector.dlq) } },
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
     });
   });
@@ -283,7 +283,7 @@ describe('projector event source mapping', () => {
       SqsManagedSseEnabled: true,
     });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [{ Ref: id(stack.projectorDlq) }],
+      Queues: [{ Ref: id(stack.projector.dlq) }],
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -461,7 +461,7 @@ describe('alarms', () => {
     alarmOn({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.projectorDlq), 'QueueName'] } }],
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.projector.dlq), 'QueueName'] } }],
       Threshold: 1,
     });
   });
