@@ -19,6 +19,7 @@ import { EventStore } from './constructs/event-store.js';
 import { NewsroomFunction } from './constructs/newsroom-function.js';
 import type { FunctionSettings } from './constructs/newsroom-function.js';
 import { Projector } from './constructs/projector.js';
+import { Replay } from './constructs/replay.js';
 import { Views } from './constructs/views.js';
 
 export interface NewsroomStackProps extends StackProps {
@@ -36,7 +37,7 @@ export class NewsroomStack extends Stack {
   readonly writeApi: NewsroomFunction;
   readonly readApi: NewsroomFunction;
   readonly projector: Projector;
-  readonly replay: NewsroomFunction;
+  readonly replay: Replay;
   readonly httpApi: apigw.HttpApi;
   readonly httpStage: apigw.HttpStage;
   readonly distribution: cloudfront.Distribution;
@@ -88,16 +89,11 @@ export class NewsroomStack extends Stack {
 
     this.projector = new Projector(this, 'Projector', { settings, eventStore: this.eventStore, views: this.views });
 
-    // REPLAY_FUNCTION_NAME is deliberately not set on replay itself: a function's environment
-    // cannot reference its own name without a dependency cycle, and a fixed name is not allowed.
-    // The handler falls back to AWS_LAMBDA_FUNCTION_NAME, which Lambda sets to the function's name.
-    this.replay = new NewsroomFunction(this, 'Replay', {
+    this.replay = new Replay(this, 'Replay', {
       settings,
-      name: 'replay',
-      description: 'Newsroom replay: {} fans out one rebuild per story; {"storyId"} rebuilds one story',
-      memorySize: 2048,
-      timeout: Duration.minutes(15),
-      reservedConcurrentExecutions: config.replayConcurrency,
+      eventStore: this.eventStore,
+      views: this.views,
+      concurrency: config.replayConcurrency,
     });
 
     // ---- Permissions (exact actions) ----------------------------------------------------------
@@ -130,17 +126,6 @@ export class NewsroomStack extends Stack {
     this.views.grantRead(this.readApi);
     // The raw event log (/api/stories/{id}/events) and time travel (?version, ?asOf) read events.
     this.eventStore.grantRead(this.readApi);
-
-    const replay = this.replay.function;
-    this.eventStore.grantRead(this.replay);
-    this.eventStore.grantListStories(this.replay);
-    this.views.grantReadWrite(this.replay);
-    // A separate policy, not the role's default one: the function's creation waits for its
-    // default policy, so a statement naming the function's own ARN there would be a cycle.
-    new iam.Policy(this.replay, 'InvokeSelf', {
-      roles: [this.replay.role],
-      statements: [allow('FanOutPerStory', ['lambda:InvokeFunction'], [replay.functionArn])],
-    });
 
     // ---- HTTP API -----------------------------------------------------------------------------
 
@@ -254,7 +239,7 @@ export class NewsroomStack extends Stack {
     const publicBaseUrl =
       config.publicBaseUrl ??
       (config.domainName ? `https://${config.domainName}` : `https://${this.distribution.distributionDomainName}`);
-    for (const fn of [write, read, this.projector.function, replay]) fn.addEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
+    for (const fn of [write, read, this.projector.function, this.replay.function]) fn.addEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
 
     // ---- Alarms -------------------------------------------------------------------------------
 
@@ -320,7 +305,7 @@ export class NewsroomStack extends Stack {
     output('EventsTableName', this.eventStore.eventsTable.tableName, 'Events table (source of truth)');
     output('ViewsTableName', this.views.table.tableName, 'Views table (projections)');
     output('IdempotencyTableName', this.eventStore.idempotencyTable.tableName, 'Idempotency records');
-    output('ReplayFunctionName', replay.functionName, 'Invoke with {} or {"storyId": "..."}');
+    output('ReplayFunctionName', this.replay.function.functionName, 'Invoke with {} or {"storyId": "..."}');
     output('ProjectorFunctionName', this.projector.function.functionName, 'Projector (events stream consumer)');
     output('ProjectorDlqUrl', this.projector.dlq.queueUrl, 'Skipped stream batches');
     output('EditorTokensParameter', config.editorTokensParameter, 'SSM SecureString with editor token hashes');
