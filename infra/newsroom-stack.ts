@@ -1,14 +1,10 @@
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -16,7 +12,7 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { NewsroomConfig } from './config.js';
 import { EventStore } from './constructs/event-store.js';
-import { NewsroomFunction } from './constructs/newsroom-function.js';
+import { HttpApi } from './constructs/http-api.js';
 import type { FunctionSettings } from './constructs/newsroom-function.js';
 import { Projector } from './constructs/projector.js';
 import { Replay } from './constructs/replay.js';
@@ -34,12 +30,9 @@ export interface NewsroomStackProps extends StackProps {
 export class NewsroomStack extends Stack {
   readonly eventStore: EventStore;
   readonly views: Views;
-  readonly writeApi: NewsroomFunction;
-  readonly readApi: NewsroomFunction;
   readonly projector: Projector;
   readonly replay: Replay;
-  readonly httpApi: apigw.HttpApi;
-  readonly httpStage: apigw.HttpStage;
+  readonly httpApi: HttpApi;
   readonly distribution: cloudfront.Distribution;
   readonly alarmTopic: sns.Topic;
   readonly hasCustomDomain: boolean;
@@ -71,22 +64,6 @@ export class NewsroomStack extends Stack {
       },
     };
 
-    this.writeApi = new NewsroomFunction(this, 'WriteApi', {
-      settings,
-      name: 'write',
-      description: 'Newsroom editor write API (POST /api/stories, POST /api/stories/{id}/updates)',
-      environment: {
-        IDEMPOTENCY_TABLE: this.eventStore.idempotencyTable.tableName,
-        EDITOR_TOKENS_PARAMETER: config.editorTokensParameter,
-      },
-    });
-
-    this.readApi = new NewsroomFunction(this, 'ReadApi', {
-      settings,
-      name: 'read',
-      description: 'Newsroom public reads: pages, feeds, JSON views, event log',
-    });
-
     this.projector = new Projector(this, 'Projector', { settings, eventStore: this.eventStore, views: this.views });
 
     this.replay = new Replay(this, 'Replay', {
@@ -96,75 +73,7 @@ export class NewsroomStack extends Stack {
       concurrency: config.replayConcurrency,
     });
 
-    // ---- Permissions (exact actions) ----------------------------------------------------------
-
-    const allow = (sid: string, actions: string[], resources: string[]) =>
-      new iam.PolicyStatement({ sid, actions, resources });
-
-    const write = this.writeApi.function;
-    this.eventStore.grantAppend(this.writeApi);
-    this.eventStore.grantIdempotencyRecords(this.writeApi);
-    this.views.grantRead(this.writeApi);
-    write.addToRolePolicy(
-      allow(
-        'ReadEditorTokenHashes',
-        ['ssm:GetParameter'],
-        [
-          this.formatArn({
-            service: 'ssm',
-            resource: 'parameter',
-            resourceName: config.editorTokensParameter.replace(/^\//, ''),
-          }),
-        ],
-      ),
-    );
-    if (config.editorTokensKmsKeyArn) {
-      write.addToRolePolicy(allow('DecryptEditorTokenHashes', ['kms:Decrypt'], [config.editorTokensKmsKeyArn]));
-    }
-
-    const read = this.readApi.function;
-    this.views.grantRead(this.readApi);
-    // The raw event log (/api/stories/{id}/events) and time travel (?version, ?asOf) read events.
-    this.eventStore.grantRead(this.readApi);
-
-    // ---- HTTP API -----------------------------------------------------------------------------
-
-    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
-      description: `Newsroom ${config.stage}: public reads and editor writes`,
-      createDefaultStage: false,
-    });
-    const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', {
-      retention: config.logRetention,
-      removalPolicy: settings.logRemovalPolicy,
-    });
-    this.httpStage = new apigw.HttpStage(this, 'HttpApiStage', {
-      httpApi: this.httpApi,
-      stageName: '$default',
-      autoDeploy: true,
-      // Origin traffic is CloudFront misses plus editors (docs/scale.md: tens to hundreds of
-      // requests/s); this caps what a client hammering the execute-api URL directly can cost.
-      throttle: { rateLimit: config.apiRateLimit, burstLimit: 2 * config.apiRateLimit },
-      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
-    });
-
-    const readIntegration = new HttpLambdaIntegration('ReadIntegration', read);
-    const writeIntegration = new HttpLambdaIntegration('WriteIntegration', write);
-    for (const path of ['/', '/{proxy+}']) {
-      this.httpApi.addRoutes({
-        path,
-        methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD],
-        integration: readIntegration,
-      });
-    }
-    for (const path of ['/api/stories', '/api/stories/{id}/updates']) {
-      this.httpApi.addRoutes({ path, methods: [apigw.HttpMethod.POST], integration: writeIntegration });
-    }
-    // The OpenAPI document is generated from the write function's own schemas (see write-app.ts).
-    this.httpApi.addRoutes({
-      path: '/api/openapi.json',
-      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD],
-      integration: writeIntegration,
-    });
+    this.httpApi = new HttpApi(this, 'HttpApi', { config, settings, eventStore: this.eventStore, views: this.views });
 
     // ---- CloudFront ---------------------------------------------------------------------------
 
@@ -189,7 +98,7 @@ export class NewsroomStack extends Stack {
     });
 
     // Path, query and CloudFront's own conditional headers only; API Gateway must see its own Host.
-    const origin = new origins.HttpOrigin(`${this.httpApi.apiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`, {
+    const origin = new origins.HttpOrigin(`${this.httpApi.api.apiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`, {
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
       ...(config.originShieldRegion ? { originShieldRegion: config.originShieldRegion } : {}),
@@ -239,7 +148,7 @@ export class NewsroomStack extends Stack {
     const publicBaseUrl =
       config.publicBaseUrl ??
       (config.domainName ? `https://${config.domainName}` : `https://${this.distribution.distributionDomainName}`);
-    for (const fn of [write, read, this.projector.function, this.replay.function]) fn.addEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
+    for (const fn of [this.httpApi.writeApi, this.httpApi.readApi, this.projector, this.replay]) fn.function.addEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
 
     // ---- Alarms -------------------------------------------------------------------------------
 
@@ -287,7 +196,7 @@ export class NewsroomStack extends Stack {
     });
     alarm('Api5xxAlarm', {
       alarmDescription: 'The HTTP API answered 5xx (function errors, timeouts or throttling).',
-      metric: this.httpApi.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      metric: this.httpApi.api.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
       threshold: 5,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -298,7 +207,7 @@ export class NewsroomStack extends Stack {
 
     const output = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
-    output('ApiUrl', this.httpStage.url, 'HTTP API URL: editors POST here');
+    output('ApiUrl', this.httpApi.stage.url, 'HTTP API URL: editors POST here');
     output('CloudFrontUrl', `https://${this.distribution.distributionDomainName}`, 'CloudFront URL: readers GET here');
     output('PublicBaseUrl', publicBaseUrl, 'Base URL written into feed links');
     output('DistributionId', this.distribution.distributionId, 'For cache invalidations');

@@ -31,7 +31,7 @@ const names: Record<string, string> = {
   [id(stack.projector.dlq)]: 'projector-dlq',
   [id(stack.replay.function)]: 'replay-function',
 };
-for (const fn of [stack.writeApi, stack.readApi, stack.projector, stack.replay]) {
+for (const fn of [stack.httpApi.writeApi, stack.httpApi.readApi, stack.projector, stack.replay]) {
   names[id(fn.logGroup)] = 'own-log-group';
 }
 const grants = (fn: NewsroomFunction) => grantsOfRole(template, id(fn.role), names);
@@ -131,8 +131,8 @@ describe('views and idempotency tables', () => {
 
 describe('functions', () => {
   const roles = [
-    ['write', stack.writeApi],
-    ['read', stack.readApi],
+    ['write', stack.httpApi.writeApi],
+    ['read', stack.httpApi.readApi],
     ['projector', stack.projector],
     ['replay', stack.replay],
   ] as const;
@@ -163,7 +163,7 @@ describe('functions', () => {
 
   it('write gets the idempotency table and the editor token parameter name', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Role: arn(stack.writeApi.role),
+      Role: arn(stack.httpApi.writeApi.role),
       Environment: {
         Variables: Match.objectLike({
           IDEMPOTENCY_TABLE: { Ref: id(stack.eventStore.idempotencyTable) },
@@ -194,7 +194,7 @@ describe('functions', () => {
 
 describe('IAM: exact actions per function', () => {
   it('write: appends and reads events (no UpdateItem/DeleteItem), idempotency records, reads views, one parameter', () => {
-    expect(grants(stack.writeApi)).toEqual({
+    expect(grants(stack.httpApi.writeApi)).toEqual({
       ...OWN_LOGS,
       ...TRACING,
       events: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
@@ -207,7 +207,7 @@ describe('IAM: exact actions per function', () => {
   });
 
   it('read: only reads views and events', () => {
-    expect(grants(stack.readApi)).toEqual({
+    expect(grants(stack.httpApi.readApi)).toEqual({
       ...OWN_LOGS,
       ...TRACING,
       ...views(VIEWS_READ),
@@ -242,8 +242,8 @@ describe('IAM: exact actions per function', () => {
     expect(allowed).toContain('dynamodb:PutItem');
     for (const action of allowed) expect(action).not.toContain('*');
     for (const [, fn] of [
-      ['write', stack.writeApi],
-      ['read', stack.readApi],
+      ['write', stack.httpApi.writeApi],
+      ['read', stack.httpApi.readApi],
       ['projector', stack.projector],
       ['replay', stack.replay],
     ] as const) {
@@ -257,7 +257,7 @@ describe('IAM: exact actions per function', () => {
   it('a customer-managed key for the token parameter adds exactly kms:Decrypt on that key', () => {
     const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
     const other = variant({ stage: 'kms', editorTokensKmsKeyArn: keyArn });
-    const otherGrants = grantsOfRole(other.template, logicalId(other.stack, other.stack.writeApi.role), {});
+    const otherGrants = grantsOfRole(other.template, logicalId(other.stack, other.stack.httpApi.writeApi.role), {});
     expect(otherGrants[keyArn]).toEqual(['kms:Decrypt']);
   });
 });
@@ -306,20 +306,20 @@ describe('HTTP API', () => {
   it.each(['GET /', 'HEAD /', 'GET /{proxy+}', 'HEAD /{proxy+}'])('%s goes to the read function', (routeKey) => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: routeKey,
-      Target: integrationOf(stack.readApi),
+      Target: integrationOf(stack.httpApi.readApi),
     });
   });
 
   it.each(['POST /api/stories', 'POST /api/stories/{id}/updates', 'GET /api/openapi.json'])('%s goes to the write function', (routeKey) => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: routeKey,
-      Target: integrationOf(stack.writeApi),
+      Target: integrationOf(stack.httpApi.writeApi),
     });
   });
 
   it('integrations use payload format 2.0', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
-      IntegrationUri: arn(stack.writeApi.function),
+      IntegrationUri: arn(stack.httpApi.writeApi.function),
       PayloadFormatVersion: '2.0',
     });
   });
@@ -370,7 +370,7 @@ describe('CloudFront', () => {
         Origins: [
           Match.objectLike({
             DomainName: {
-              'Fn::Join': ['', [{ Ref: id(stack.httpApi) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
+              'Fn::Join': ['', [{ Ref: id(stack.httpApi.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
             },
             CustomOriginConfig: Match.objectLike({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] }),
           }),
@@ -470,7 +470,7 @@ describe('alarms', () => {
     alarmOn({
       Namespace: 'AWS/ApiGateway',
       MetricName: '5xx',
-      Dimensions: [{ Name: 'ApiId', Value: { Ref: id(stack.httpApi) } }],
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: id(stack.httpApi.api) } }],
       Statistic: 'Sum',
     });
   });
