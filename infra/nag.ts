@@ -54,12 +54,12 @@ export function applyNagSuppressions(stack: NewsroomStack): void {
   );
 
   ack(
-    stack.distribution,
+    stack.cdn.distribution,
     'AwsSolutions-CFR1',
     'A public news site for a worldwide audience: there is no licensing or legal reason to restrict countries.',
   );
   ack(
-    stack.distribution,
+    stack.cdn.distribution,
     'AwsSolutions-CFR2',
     'Content is public, read-only and cached (GET/HEAD only; writes go to the API URL, not through ' +
       'CloudFront); the origin stage is throttled. WAF would cost about $0.60 per million requests, ' +
@@ -67,15 +67,15 @@ export function applyNagSuppressions(stack: NewsroomStack): void {
       'docs/deploy.md shows how to attach a web ACL if abuse appears.',
   );
   ack(
-    stack.distribution,
+    stack.cdn.distribution,
     'AwsSolutions-CFR3',
     'Standard logs at internet scale are ~96 million lines/day (docs/scale.md); CloudFront metrics, ' +
       'the HTTP API access log (every origin request) and the alarms cover operations. Enable ' +
       'CloudFront standard logging to S3 when a request-level audit is needed (docs/deploy.md).',
   );
-  if (!stack.hasCustomDomain) {
+  if (!stack.cdn.hasCustomDomain) {
     ack(
-      stack.distribution,
+      stack.cdn.distribution,
       'AwsSolutions-CFR4',
       'Without a custom domain the distribution serves the default *.cloudfront.net certificate, ' +
         'whose viewer security policy CloudFront fixes. With -c domainName/-c certificateArn the ' +

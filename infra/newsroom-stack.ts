@@ -1,16 +1,12 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
-import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { NewsroomConfig } from './config.js';
+import { Cdn } from './constructs/cdn.js';
 import { EventStore } from './constructs/event-store.js';
 import { HttpApi } from './constructs/http-api.js';
 import type { FunctionSettings } from './constructs/newsroom-function.js';
@@ -33,15 +29,13 @@ export class NewsroomStack extends Stack {
   readonly projector: Projector;
   readonly replay: Replay;
   readonly httpApi: HttpApi;
-  readonly distribution: cloudfront.Distribution;
+  readonly cdn: Cdn;
   readonly alarmTopic: sns.Topic;
-  readonly hasCustomDomain: boolean;
 
   constructor(scope: Construct, id: string, props: NewsroomStackProps) {
     super(scope, id, props);
     const { config } = props;
     const prod = config.stage === 'prod';
-    this.hasCustomDomain = Boolean(config.domainName && config.certificateArn);
     Tags.of(this).add('app', 'newsroom');
     Tags.of(this).add('stage', config.stage);
 
@@ -77,78 +71,14 @@ export class NewsroomStack extends Stack {
 
     // ---- CloudFront ---------------------------------------------------------------------------
 
-    // The origin decides freshness: no default TTL (a response without Cache-Control is not
-    // cached), no minimum (max-age=30, stale-while-revalidate=60 is honoured as sent), a day at
-    // most. Query strings are in the key (?version, ?asOf, ?after, ?limit); headers and cookies are
-    // not, so every reader of a feed shares one cached copy. Conditional requests work end to end:
-    // CloudFront answers a reader's If-None-Match / If-Modified-Since from its cache, and
-    // revalidates an expired copy with the origin by sending If-None-Match / If-Modified-Since
-    // built from the cached ETag / Last-Modified (which it only does while cookies are not
-    // forwarded).
-    const publicReads = new cloudfront.CachePolicy(this, 'PublicReadsCachePolicy', {
-      comment: 'Newsroom public reads: honour origin Cache-Control',
-      defaultTtl: Duration.seconds(0),
-      minTtl: Duration.seconds(0),
-      maxTtl: Duration.days(1),
-      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
-      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
-      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
-      enableAcceptEncodingGzip: true,
-      enableAcceptEncodingBrotli: true,
-    });
-
-    // Path, query and CloudFront's own conditional headers only; API Gateway must see its own Host.
-    const origin = new origins.HttpOrigin(`${this.httpApi.api.apiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`, {
-      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-      originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
-      ...(config.originShieldRegion ? { originShieldRegion: config.originShieldRegion } : {}),
-    });
-    const readBehavior: cloudfront.BehaviorOptions = {
-      origin,
-      // Writes are not served here: editors POST to the API URL, so nothing cached can absorb one.
-      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
-      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-      cachePolicy: publicReads,
-      responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
-      compress: true,
-    };
-
-    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
-      comment: `Newsroom ${config.stage}`,
-      defaultBehavior: readBehavior,
-      additionalBehaviors: {
-        // Health must reach the origin every time to mean anything.
-        '/health': { ...readBehavior, cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED },
-      },
-      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
-      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
-      ...(config.domainName && config.certificateArn
-        ? {
-            domainNames: [config.domainName],
-            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', config.certificateArn),
-            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-          }
-        : {}),
-    });
-
-    if (config.domainName && config.hostedZoneId && config.hostedZoneName) {
-      const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
-        hostedZoneId: config.hostedZoneId,
-        zoneName: config.hostedZoneName,
-      });
-      const target = route53.RecordTarget.fromAlias(new route53Targets.CloudFrontTarget(this.distribution));
-      new route53.ARecord(this, 'AliasA', { zone, recordName: config.domainName, target });
-      new route53.AaaaRecord(this, 'AliasAAAA', { zone, recordName: config.domainName, target });
-    }
+    this.cdn = new Cdn(this, 'Cdn', { config, api: this.httpApi.api });
 
     // Feed links need the public URL. The distribution only depends on the API resource (not on its
     // routes or integrations), so referring to its domain from the functions makes no cycle; the
     // functions are simply created after the distribution.
-    const publicBaseUrl =
-      config.publicBaseUrl ??
-      (config.domainName ? `https://${config.domainName}` : `https://${this.distribution.distributionDomainName}`);
-    for (const fn of [this.httpApi.writeApi, this.httpApi.readApi, this.projector, this.replay]) fn.function.addEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
+    for (const fn of [this.httpApi.writeApi, this.httpApi.readApi, this.projector, this.replay]) {
+      fn.function.addEnvironment('PUBLIC_BASE_URL', this.cdn.publicBaseUrl);
+    }
 
     // ---- Alarms -------------------------------------------------------------------------------
 
@@ -208,9 +138,9 @@ export class NewsroomStack extends Stack {
     const output = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
     output('ApiUrl', this.httpApi.stage.url, 'HTTP API URL: editors POST here');
-    output('CloudFrontUrl', `https://${this.distribution.distributionDomainName}`, 'CloudFront URL: readers GET here');
-    output('PublicBaseUrl', publicBaseUrl, 'Base URL written into feed links');
-    output('DistributionId', this.distribution.distributionId, 'For cache invalidations');
+    output('CloudFrontUrl', `https://${this.cdn.distribution.distributionDomainName}`, 'CloudFront URL: readers GET here');
+    output('PublicBaseUrl', this.cdn.publicBaseUrl, 'Base URL written into feed links');
+    output('DistributionId', this.cdn.distribution.distributionId, 'For cache invalidations');
     output('EventsTableName', this.eventStore.eventsTable.tableName, 'Events table (source of truth)');
     output('ViewsTableName', this.views.table.tableName, 'Views table (projections)');
     output('IdempotencyTableName', this.eventStore.idempotencyTable.tableName, 'Idempotency records');

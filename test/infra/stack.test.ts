@@ -154,7 +154,7 @@ describe('functions', () => {
           POWERTOOLS_LOG_LEVEL: 'INFO',
           WEBSUB_HUB_URL: 'https://hub.example.org/',
           // No custom domain configured: feed links use the CloudFront domain.
-          PUBLIC_BASE_URL: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id(stack.distribution), 'DomainName'] }]] },
+          PUBLIC_BASE_URL: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id(stack.cdn.distribution), 'DomainName'] }]] },
         }),
       },
     });
@@ -336,7 +336,7 @@ describe('HTTP API', () => {
 
 describe('CloudFront', () => {
   const distribution = () =>
-    template.toJSON().Resources[id(stack.distribution)].Properties.DistributionConfig as Record<string, unknown>;
+    template.toJSON().Resources[id(stack.cdn.distribution)].Properties.DistributionConfig as Record<string, unknown>;
 
   it('the public-reads cache policy honours origin Cache-Control and keys on query strings only', () => {
     template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
