@@ -432,7 +432,7 @@ describe('alarms', () => {
   const alarmOn = (props: Record<string, unknown>) =>
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       ...props,
-      AlarmActions: [{ Ref: id(stack.alarmTopic) }],
+      AlarmActions: [{ Ref: id(stack.alarms.topic) }],
       TreatMissingData: 'notBreaching',
     });
 
