@@ -11,7 +11,7 @@ import type { NewsroomStack } from './newsroom-stack.js';
 export function applyNagSuppressions(stack: NewsroomStack): void {
   const ack = (scope: IConstruct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
 
-  for (const fn of [stack.httpApi.writeApi, stack.httpApi.readApi, stack.projector, stack.replay]) {
+  for (const fn of stack.functions) {
     ack(
       fn.role,
       'AwsSolutions-IAM5[Resource::*]',

@@ -6,7 +6,7 @@ import { Alarms } from './constructs/alarms.js';
 import { Cdn } from './constructs/cdn.js';
 import { EventStore } from './constructs/event-store.js';
 import { HttpApi } from './constructs/http-api.js';
-import type { FunctionSettings } from './constructs/newsroom-function.js';
+import type { FunctionSettings, NewsroomFunction } from './constructs/newsroom-function.js';
 import { Projector } from './constructs/projector.js';
 import { Replay } from './constructs/replay.js';
 import { Views } from './constructs/views.js';
@@ -30,6 +30,8 @@ export class NewsroomStack extends Stack {
   readonly replay: Replay;
   readonly cdn: Cdn;
   readonly alarms: Alarms;
+  /** The four functions, for what applies to each of them. */
+  readonly functions: readonly NewsroomFunction[];
 
   constructor(scope: Construct, id: string, props: NewsroomStackProps) {
     super(scope, id, props);
@@ -57,12 +59,13 @@ export class NewsroomStack extends Stack {
     this.httpApi = new HttpApi(this, 'HttpApi', { config, settings, ...tables });
     this.projector = new Projector(this, 'Projector', { settings, ...tables });
     this.replay = new Replay(this, 'Replay', { settings, ...tables, concurrency: config.replayConcurrency });
+    this.functions = [this.httpApi.writeApi, this.httpApi.readApi, this.projector, this.replay];
 
     this.cdn = new Cdn(this, 'Cdn', { config, api: this.httpApi.api });
     // Feed links need the public URL. The distribution only depends on the API resource (not on its
     // routes or integrations), so referring to its domain from the functions makes no cycle; the
     // functions are simply created after the distribution.
-    for (const fn of [this.httpApi.writeApi, this.httpApi.readApi, this.projector, this.replay]) {
+    for (const fn of this.functions) {
       fn.function.addEnvironment('PUBLIC_BASE_URL', this.cdn.publicBaseUrl);
     }
 

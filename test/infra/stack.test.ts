@@ -483,6 +483,17 @@ describe('alarms', () => {
   });
 });
 
+describe('logical ids', () => {
+  it('stay those the stateful resources were first given: a new one would replace a table or queue, which starts empty', () => {
+    const stateful = [stack.eventStore.eventsTable, stack.eventStore.idempotencyTable, stack.views.table, stack.projector.dlq];
+    expect(stateful.map(id)).toEqual(['EventsTableD24865E5', 'IdempotencyTable22A5A209', 'ViewsTable7827252D', 'ProjectorDlq9B83E867']);
+  });
+
+  it('of the HTTP API stays the same: a replaced API would get a new execute-api URL, the one editors POST to', () => {
+    expect(id(stack.httpApi.api)).toBe('HttpApiF5A9A8A7');
+  });
+});
+
 describe('configuration', () => {
   it('rejects a domain without a certificate, and a bad stage', () => {
     expect(() => resolveConfig({ domainName: 'news.example.org' })).toThrow(/certificateArn/);
