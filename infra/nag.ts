@@ -11,7 +11,7 @@ import type { NewsroomStack } from './newsroom-stack.js';
 export function applyNagSuppressions(stack: NewsroomStack): void {
   const ack = (scope: IConstruct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
 
-  for (const fn of [stack.writeApi, stack.readApi, stack.projector, stack.replay]) {
+  for (const fn of stack.functions) {
     ack(
       fn.role,
       'AwsSolutions-IAM5[Resource::*]',
@@ -34,7 +34,7 @@ export function applyNagSuppressions(stack: NewsroomStack): void {
   }
 
   ack(
-    stack.projectorDlq,
+    stack.projector.dlq,
     'AwsSolutions-SQS3',
     'This queue is itself a dead-letter queue: the on-failure destination of the projector event ' +
       'source mapping. cdk-nag only recognises queues named in another queue\'s redrive policy. Nothing ' +
@@ -42,24 +42,24 @@ export function applyNagSuppressions(stack: NewsroomStack): void {
   );
 
   ack(
-    stack.viewsTable,
+    stack.views.table,
     'AwsSolutions-DDB3',
     'The views table is a disposable projection: the replay function rebuilds it from the events ' +
       'table, which has point-in-time recovery and deletion protection. PITR here would only add cost.',
   );
   ack(
-    stack.idempotencyTable,
+    stack.eventStore.idempotencyTable,
     'AwsSolutions-DDB3',
     'Idempotency records expire by TTL within the retry window; there is nothing worth restoring.',
   );
 
   ack(
-    stack.distribution,
+    stack.cdn.distribution,
     'AwsSolutions-CFR1',
     'A public news site for a worldwide audience: there is no licensing or legal reason to restrict countries.',
   );
   ack(
-    stack.distribution,
+    stack.cdn.distribution,
     'AwsSolutions-CFR2',
     'Content is public, read-only and cached (GET/HEAD only; writes go to the API URL, not through ' +
       'CloudFront); the origin stage is throttled. WAF would cost about $0.60 per million requests, ' +
@@ -67,15 +67,15 @@ export function applyNagSuppressions(stack: NewsroomStack): void {
       'docs/deploy.md shows how to attach a web ACL if abuse appears.',
   );
   ack(
-    stack.distribution,
+    stack.cdn.distribution,
     'AwsSolutions-CFR3',
     'Standard logs at internet scale are ~96 million lines/day (docs/scale.md); CloudFront metrics, ' +
       'the HTTP API access log (every origin request) and the alarms cover operations. Enable ' +
       'CloudFront standard logging to S3 when a request-level audit is needed (docs/deploy.md).',
   );
-  if (!stack.hasCustomDomain) {
+  if (!stack.cdn.hasCustomDomain) {
     ack(
-      stack.distribution,
+      stack.cdn.distribution,
       'AwsSolutions-CFR4',
       'Without a custom domain the distribution serves the default *.cloudfront.net certificate, ' +
         'whose viewer security policy CloudFront fixes. With -c domainName/-c certificateArn the ' +

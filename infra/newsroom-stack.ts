@@ -1,451 +1,89 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
-import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { NewsroomConfig } from './config.js';
-import { STORY_CATALOG, VIEW_INDEXES } from '../shared/adapters/dynamodb/tables.js';
-import { LAMBDA_ENTRIES } from './bundling.js';
-import { NewsroomFunction } from './constructs/newsroom-function.js';
+import { Alarms } from './constructs/alarms.js';
+import { Cdn } from './constructs/cdn.js';
+import { EventStore } from './constructs/event-store.js';
+import { HttpApi } from './constructs/http-api.js';
+import type { FunctionSettings, NewsroomFunction } from './constructs/newsroom-function.js';
+import { Projector } from './constructs/projector.js';
+import { Replay } from './constructs/replay.js';
+import { Views } from './constructs/views.js';
 
 export interface NewsroomStackProps extends StackProps {
   readonly config: NewsroomConfig;
 }
 
-// Exact DynamoDB actions per access pattern. Never grantWriteData/grantReadWriteData on the
-// events table: they include UpdateItem and DeleteItem, and events are immutable.
-// TransactWriteItems has no IAM action of its own: each item in a transaction is authorized as
-// the PutItem / UpdateItem / DeleteItem / ConditionCheckItem it performs.
-const EVENTS_APPEND = ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'];
-const EVENTS_READ = ['dynamodb:GetItem', 'dynamodb:Query'];
-const VIEWS_READ = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
-const VIEWS_WRITE = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-];
-const IDEMPOTENCY_RECORDS = [
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:ConditionCheckItem',
-];
-
-/** The projector's stream settings; docs/deploy.md and docs/scale.md explain the numbers. */
-export const PROJECTOR_STREAM = {
-  batchSize: 100,
-  retryAttempts: 10,
-  maxRecordAge: Duration.hours(1),
-  parallelizationFactor: 1,
-} as const;
-
 /**
- * The production newsroom: events and views in DynamoDB, the projector on the events stream,
- * the write and read APIs behind API Gateway (HTTP API), CloudFront caching the public reads,
- * replay as a self-fanning Lambda function, alarms on the projector and the API.
+ * The production newsroom, composed of the constructs in infra/constructs/: the EventStore (events
+ * and idempotency tables) and the Views table in DynamoDB, the HttpApi (API Gateway with the write
+ * and read functions), the Projector on the events stream, Replay (a self-fanning function that
+ * rebuilds views), the Cdn (CloudFront caching the public reads) and the Alarms. The tables are
+ * handed to the constructs whose functions use them, and each grants its functions exact actions.
  */
 export class NewsroomStack extends Stack {
-  readonly eventsTable: dynamodb.Table;
-  readonly viewsTable: dynamodb.Table;
-  readonly idempotencyTable: dynamodb.Table;
-  readonly projectorDlq: sqs.Queue;
-  readonly writeApi: NewsroomFunction;
-  readonly readApi: NewsroomFunction;
-  readonly projector: NewsroomFunction;
-  readonly replay: NewsroomFunction;
-  readonly httpApi: apigw.HttpApi;
-  readonly httpStage: apigw.HttpStage;
-  readonly distribution: cloudfront.Distribution;
-  readonly alarmTopic: sns.Topic;
-  readonly hasCustomDomain: boolean;
+  readonly eventStore: EventStore;
+  readonly views: Views;
+  readonly httpApi: HttpApi;
+  readonly projector: Projector;
+  readonly replay: Replay;
+  readonly cdn: Cdn;
+  readonly alarms: Alarms;
+  /** The four functions, for what applies to each of them. */
+  readonly functions: readonly NewsroomFunction[];
 
   constructor(scope: Construct, id: string, props: NewsroomStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // Served state (views) and logs outlive a prod stack's deletion; other stages clean up.
     const prod = config.stage === 'prod';
-    this.hasCustomDomain = Boolean(config.domainName && config.certificateArn);
     Tags.of(this).add('app', 'newsroom');
     Tags.of(this).add('stage', config.stage);
 
-    // ---- Tables -------------------------------------------------------------------------------
+    this.eventStore = new EventStore(this, 'EventStore');
+    this.views = new Views(this, 'Views', { retain: prod });
+    const tables = { eventStore: this.eventStore, views: this.views };
 
-    // The source of truth: one item per event, never rewritten. The stream carries new images only
-    // (an event has no old image worth sending).
-    this.eventsTable = new dynamodb.Table(this, 'EventsTable', {
-      partitionKey: { name: 'storyId', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'version', type: dynamodb.AttributeType.NUMBER },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      stream: dynamodb.StreamViewType.NEW_IMAGE,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    // The story catalog (shared/adapters/dynamodb/event-store.ts): one keys-only entry per story, from the
-    // attribute only a story's first event carries. Replay lists stories with it instead of a scan.
-    this.eventsTable.addGlobalSecondaryIndex({
-      indexName: STORY_CATALOG.indexName,
-      partitionKey: { name: STORY_CATALOG.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: STORY_CATALOG.sortKey, type: dynamodb.AttributeType.STRING },
-      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
-    });
-
-    // Projections are disposable (replay rebuilds them from the events table), but they are also
-    // what readers are served: RETAIN in prod so that a stack deletion or an accidental replacement
-    // never takes the site down for the length of a full replay; DESTROY elsewhere so test stages
-    // clean up. No PITR: replay is the recovery path.
-    this.viewsTable = new dynamodb.Table(this, 'ViewsTable', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      removalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
-    // The same indexes as the local tables (shared/adapters/dynamodb/tables.ts): one list for both.
-    for (const { name, sortKey } of VIEW_INDEXES) {
-      this.viewsTable.addLocalSecondaryIndex({
-        indexName: name,
-        sortKey: { name: sortKey, type: dynamodb.AttributeType.STRING },
-        projectionType: dynamodb.ProjectionType.ALL,
-      });
-    }
-
-    // Idempotency records expire by TTL; losing them only shortens the retry window.
-    this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: 'expiresAt',
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
-    // Where the projector's event source mapping sends the description (shard, sequence numbers)
-    // of a batch it gave up on. docs/deploy.md has the runbook.
-    this.projectorDlq = new sqs.Queue(this, 'ProjectorDlq', {
-      retentionPeriod: Duration.days(14),
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-
-    // ---- Functions ----------------------------------------------------------------------------
-
-    const common = {
+    const settings: FunctionSettings = {
       metricsNamespace: `Newsroom/${config.stage}`,
       logLevel: config.logLevel,
       logRetention: config.logRetention,
       logRemovalPolicy: prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    };
-    const hub: Record<string, string> = config.hubUrl ? { WEBSUB_HUB_URL: config.hubUrl } : {};
-    const tables = {
-      EVENTS_TABLE: this.eventsTable.tableName,
-      VIEWS_TABLE: this.viewsTable.tableName,
-    };
-
-    this.writeApi = new NewsroomFunction(this, 'WriteApi', {
-      ...common,
-      entry: LAMBDA_ENTRIES.write,
-      serviceName: 'newsroom-write',
-      description: 'Newsroom editor write API (POST /api/stories, POST /api/stories/{id}/updates)',
       environment: {
-        ...tables,
-        ...hub,
-        IDEMPOTENCY_TABLE: this.idempotencyTable.tableName,
-        EDITOR_TOKENS_PARAMETER: config.editorTokensParameter,
+        EVENTS_TABLE: this.eventStore.eventsTable.tableName,
+        VIEWS_TABLE: this.views.table.tableName,
+        ...(config.hubUrl ? { WEBSUB_HUB_URL: config.hubUrl } : {}),
       },
-    });
-
-    this.readApi = new NewsroomFunction(this, 'ReadApi', {
-      ...common,
-      entry: LAMBDA_ENTRIES.read,
-      serviceName: 'newsroom-read',
-      description: 'Newsroom public reads: pages, feeds, JSON views, event log',
-      environment: { ...tables, ...hub },
-    });
-
-    this.projector = new NewsroomFunction(this, 'Projector', {
-      ...common,
-      entry: LAMBDA_ENTRIES.projector,
-      serviceName: 'newsroom-projector',
-      description: 'Newsroom projector: folds the events stream into the views table',
-      timeout: Duration.seconds(60),
-      environment: { ...tables, ...hub },
-    });
-
-    // REPLAY_FUNCTION_NAME is deliberately not set on replay itself: a function's environment
-    // cannot reference its own name without a dependency cycle, and a fixed name is not allowed.
-    // The handler falls back to AWS_LAMBDA_FUNCTION_NAME, which Lambda sets to the function's name.
-    this.replay = new NewsroomFunction(this, 'Replay', {
-      ...common,
-      entry: LAMBDA_ENTRIES.replay,
-      serviceName: 'newsroom-replay',
-      description: 'Newsroom replay: {} fans out one rebuild per story; {"storyId"} rebuilds one story',
-      memorySize: 2048,
-      timeout: Duration.minutes(15),
-      reservedConcurrentExecutions: config.replayConcurrency,
-      environment: { ...tables, ...hub },
-    });
-
-    // ---- Permissions (exact actions) ----------------------------------------------------------
-
-    const events = this.eventsTable.tableArn;
-    // The table and its local secondary indexes by name: no index wildcard.
-    const views = [
-      this.viewsTable.tableArn,
-      ...VIEW_INDEXES.map(({ name }) => `${this.viewsTable.tableArn}/index/${name}`),
-    ];
-    const allow = (sid: string, actions: string[], resources: string[]) =>
-      new iam.PolicyStatement({ sid, actions, resources });
-
-    const write = this.writeApi.function;
-    write.addToRolePolicy(allow('AppendEvents', [...EVENTS_APPEND, ...EVENTS_READ], [events]));
-    write.addToRolePolicy(allow('IdempotencyRecords', IDEMPOTENCY_RECORDS, [this.idempotencyTable.tableArn]));
-    write.addToRolePolicy(allow('ReadViews', VIEWS_READ, views));
-    write.addToRolePolicy(
-      allow(
-        'ReadEditorTokenHashes',
-        ['ssm:GetParameter'],
-        [
-          this.formatArn({
-            service: 'ssm',
-            resource: 'parameter',
-            resourceName: config.editorTokensParameter.replace(/^\//, ''),
-          }),
-        ],
-      ),
-    );
-    if (config.editorTokensKmsKeyArn) {
-      write.addToRolePolicy(allow('DecryptEditorTokenHashes', ['kms:Decrypt'], [config.editorTokensKmsKeyArn]));
-    }
-
-    const read = this.readApi.function;
-    read.addToRolePolicy(allow('ReadViews', VIEWS_READ, views));
-    // The raw event log (/api/stories/{id}/events) and time travel (?version, ?asOf) read events.
-    read.addToRolePolicy(allow('ReadEvents', EVENTS_READ, [events]));
-
-    const projector = this.projector.function;
-    projector.addToRolePolicy(allow('WriteViews', [...VIEWS_READ, ...VIEWS_WRITE], views));
-    projector.addEventSource(
-      new DynamoEventSource(this.eventsTable, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: PROJECTOR_STREAM.batchSize,
-        parallelizationFactor: PROJECTOR_STREAM.parallelizationFactor,
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
-        retryAttempts: PROJECTOR_STREAM.retryAttempts,
-        maxRecordAge: PROJECTOR_STREAM.maxRecordAge,
-        onFailure: new SqsDlq(this.projectorDlq),
-        // Events are only ever inserted; anything else on the stream is not an event.
-        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
-      }),
-    );
-
-    const replay = this.replay.function;
-    replay.addToRolePolicy(allow('ReadEvents', EVENTS_READ, [events]));
-    replay.addToRolePolicy(allow('ListStories', ['dynamodb:Query'], [`${events}/index/${STORY_CATALOG.indexName}`]));
-    replay.addToRolePolicy(allow('WriteViews', [...VIEWS_READ, ...VIEWS_WRITE], views));
-    // A separate policy, not the role's default one: the function's creation waits for its
-    // default policy, so a statement naming the function's own ARN there would be a cycle.
-    new iam.Policy(this.replay, 'InvokeSelf', {
-      roles: [this.replay.role],
-      statements: [allow('FanOutPerStory', ['lambda:InvokeFunction'], [replay.functionArn])],
-    });
-
-    // ---- HTTP API -----------------------------------------------------------------------------
-
-    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
-      description: `Newsroom ${config.stage}: public reads and editor writes`,
-      createDefaultStage: false,
-    });
-    const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', {
-      retention: config.logRetention,
-      removalPolicy: common.logRemovalPolicy,
-    });
-    this.httpStage = new apigw.HttpStage(this, 'HttpApiStage', {
-      httpApi: this.httpApi,
-      stageName: '$default',
-      autoDeploy: true,
-      // Origin traffic is CloudFront misses plus editors (docs/scale.md: tens to hundreds of
-      // requests/s); this caps what a client hammering the execute-api URL directly can cost.
-      throttle: { rateLimit: config.apiRateLimit, burstLimit: 2 * config.apiRateLimit },
-      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
-    });
-
-    const readIntegration = new HttpLambdaIntegration('ReadIntegration', read);
-    const writeIntegration = new HttpLambdaIntegration('WriteIntegration', write);
-    for (const path of ['/', '/{proxy+}']) {
-      this.httpApi.addRoutes({
-        path,
-        methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD],
-        integration: readIntegration,
-      });
-    }
-    for (const path of ['/api/stories', '/api/stories/{id}/updates']) {
-      this.httpApi.addRoutes({ path, methods: [apigw.HttpMethod.POST], integration: writeIntegration });
-    }
-    // The OpenAPI document is generated from the write function's own schemas (see write-app.ts).
-    this.httpApi.addRoutes({
-      path: '/api/openapi.json',
-      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD],
-      integration: writeIntegration,
-    });
-
-    // ---- CloudFront ---------------------------------------------------------------------------
-
-    // The origin decides freshness: no default TTL (a response without Cache-Control is not
-    // cached), no minimum (max-age=30, stale-while-revalidate=60 is honoured as sent), a day at
-    // most. Query strings are in the key (?version, ?asOf, ?after, ?limit); headers and cookies are
-    // not, so every reader of a feed shares one cached copy. Conditional requests work end to end:
-    // CloudFront answers a reader's If-None-Match / If-Modified-Since from its cache, and
-    // revalidates an expired copy with the origin by sending If-None-Match / If-Modified-Since
-    // built from the cached ETag / Last-Modified (which it only does while cookies are not
-    // forwarded).
-    const publicReads = new cloudfront.CachePolicy(this, 'PublicReadsCachePolicy', {
-      comment: 'Newsroom public reads: honour origin Cache-Control',
-      defaultTtl: Duration.seconds(0),
-      minTtl: Duration.seconds(0),
-      maxTtl: Duration.days(1),
-      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
-      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
-      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
-      enableAcceptEncodingGzip: true,
-      enableAcceptEncodingBrotli: true,
-    });
-
-    // Path, query and CloudFront's own conditional headers only; API Gateway must see its own Host.
-    const origin = new origins.HttpOrigin(`${this.httpApi.apiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`, {
-      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-      originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
-      ...(config.originShieldRegion ? { originShieldRegion: config.originShieldRegion } : {}),
-    });
-    const readBehavior: cloudfront.BehaviorOptions = {
-      origin,
-      // Writes are not served here: editors POST to the API URL, so nothing cached can absorb one.
-      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
-      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-      cachePolicy: publicReads,
-      responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
-      compress: true,
     };
+    this.httpApi = new HttpApi(this, 'HttpApi', { config, settings, ...tables });
+    this.projector = new Projector(this, 'Projector', { settings, ...tables });
+    this.replay = new Replay(this, 'Replay', { settings, ...tables, concurrency: config.replayConcurrency });
+    this.functions = [this.httpApi.writeApi, this.httpApi.readApi, this.projector, this.replay];
 
-    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
-      comment: `Newsroom ${config.stage}`,
-      defaultBehavior: readBehavior,
-      additionalBehaviors: {
-        // Health must reach the origin every time to mean anything.
-        '/health': { ...readBehavior, cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED },
-      },
-      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
-      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
-      ...(config.domainName && config.certificateArn
-        ? {
-            domainNames: [config.domainName],
-            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', config.certificateArn),
-            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-          }
-        : {}),
-    });
-
-    if (config.domainName && config.hostedZoneId && config.hostedZoneName) {
-      const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
-        hostedZoneId: config.hostedZoneId,
-        zoneName: config.hostedZoneName,
-      });
-      const target = route53.RecordTarget.fromAlias(new route53Targets.CloudFrontTarget(this.distribution));
-      new route53.ARecord(this, 'AliasA', { zone, recordName: config.domainName, target });
-      new route53.AaaaRecord(this, 'AliasAAAA', { zone, recordName: config.domainName, target });
-    }
-
+    this.cdn = new Cdn(this, 'Cdn', { config, api: this.httpApi.api });
     // Feed links need the public URL. The distribution only depends on the API resource (not on its
     // routes or integrations), so referring to its domain from the functions makes no cycle; the
     // functions are simply created after the distribution.
-    const publicBaseUrl =
-      config.publicBaseUrl ??
-      (config.domainName ? `https://${config.domainName}` : `https://${this.distribution.distributionDomainName}`);
-    for (const fn of [write, read, projector, replay]) fn.addEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
-
-    // ---- Alarms -------------------------------------------------------------------------------
-
-    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: `Newsroom ${config.stage} alarms`,
-      enforceSSL: true,
-    });
-    if (config.alarmEmail) {
-      this.alarmTopic.addSubscription(new snsSubscriptions.EmailSubscription(config.alarmEmail));
+    for (const fn of this.functions) {
+      fn.function.addEnvironment('PUBLIC_BASE_URL', this.cdn.publicBaseUrl);
     }
-    const notify = new cwActions.SnsAction(this.alarmTopic);
-    const alarm = (id: string, props: cloudwatch.AlarmProps) => {
-      const created = new cloudwatch.Alarm(this, id, props);
-      created.addAlarmAction(notify);
-      created.addOkAction(notify);
-      return created;
-    };
 
-    alarm('ProjectorErrorsAlarm', {
-      alarmDescription: 'The projector threw: a batch is being retried and views may lag. See docs/deploy.md.',
-      metric: projector.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm('ProjectorIteratorAgeAlarm', {
-      alarmDescription: 'Projector is more than 60 s behind the events stream for 5 minutes: feeds are stale.',
-      metric: projector.metric('IteratorAge', { period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
-      threshold: 60_000,
-      evaluationPeriods: 5,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm('ProjectorDlqDepthAlarm', {
-      alarmDescription: 'The projector skipped stream records (on-failure destination). Run the DLQ runbook.',
-      metric: this.projectorDlq.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    alarm('Api5xxAlarm', {
-      alarmDescription: 'The HTTP API answered 5xx (function errors, timeouts or throttling).',
-      metric: this.httpApi.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 5,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    // ---- Outputs ------------------------------------------------------------------------------
+    this.alarms = new Alarms(this, 'Alarms', { config, projector: this.projector, api: this.httpApi.api });
 
     const output = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
-    output('ApiUrl', this.httpStage.url, 'HTTP API URL: editors POST here');
-    output('CloudFrontUrl', `https://${this.distribution.distributionDomainName}`, 'CloudFront URL: readers GET here');
-    output('PublicBaseUrl', publicBaseUrl, 'Base URL written into feed links');
-    output('DistributionId', this.distribution.distributionId, 'For cache invalidations');
-    output('EventsTableName', this.eventsTable.tableName, 'Events table (source of truth)');
-    output('ViewsTableName', this.viewsTable.tableName, 'Views table (projections)');
-    output('IdempotencyTableName', this.idempotencyTable.tableName, 'Idempotency records');
-    output('ReplayFunctionName', replay.functionName, 'Invoke with {} or {"storyId": "..."}');
-    output('ProjectorFunctionName', projector.functionName, 'Projector (events stream consumer)');
-    output('ProjectorDlqUrl', this.projectorDlq.queueUrl, 'Skipped stream batches');
+    output('ApiUrl', this.httpApi.stage.url, 'HTTP API URL: editors POST here');
+    output('CloudFrontUrl', `https://${this.cdn.distribution.distributionDomainName}`, 'CloudFront URL: readers GET here');
+    output('PublicBaseUrl', this.cdn.publicBaseUrl, 'Base URL written into feed links');
+    output('DistributionId', this.cdn.distribution.distributionId, 'For cache invalidations');
+    output('EventsTableName', this.eventStore.eventsTable.tableName, 'Events table (source of truth)');
+    output('ViewsTableName', this.views.table.tableName, 'Views table (projections)');
+    output('IdempotencyTableName', this.eventStore.idempotencyTable.tableName, 'Idempotency records');
+    output('ReplayFunctionName', this.replay.function.functionName, 'Invoke with {} or {"storyId": "..."}');
+    output('ProjectorFunctionName', this.projector.function.functionName, 'Projector (events stream consumer)');
+    output('ProjectorDlqUrl', this.projector.dlq.queueUrl, 'Skipped stream batches');
     output('EditorTokensParameter', config.editorTokensParameter, 'SSM SecureString with editor token hashes');
-    output('AlarmTopicArn', this.alarmTopic.topicArn, 'Subscribe to get alarms');
+    output('AlarmTopicArn', this.alarms.topic.topicArn, 'Subscribe to get alarms');
   }
 }

@@ -4,19 +4,25 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LAMBDA_BUNDLE } from '../bundling.js';
+import { LAMBDA_BUNDLE, LAMBDA_ENTRIES } from '../bundling.js';
 import { fromRoot, repoRoot } from '../paths.js';
 
-export interface NewsroomFunctionProps {
-  /** Handler file relative to the checkout root, e.g. `functions/api/read.ts`; it exports `handler`. */
-  readonly entry: string;
-  /** Powertools service name, e.g. `newsroom-read`. */
-  readonly serviceName: string;
-  readonly description: string;
+/** What every function of one stack shares, decided once by the stack from its configuration. */
+export interface FunctionSettings {
   readonly metricsNamespace: string;
   readonly logLevel: string;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** Variables every handler reads: the table names, the WebSub hub. */
+  readonly environment: Record<string, string>;
+}
+
+export interface NewsroomFunctionProps {
+  readonly settings: FunctionSettings;
+  /** The handler (infra/bundling.ts LAMBDA_ENTRIES): its entry file, and its Powertools service name `newsroom-<name>`. */
+  readonly name: keyof typeof LAMBDA_ENTRIES;
+  readonly description: string;
+  /** Variables only this handler reads, added to the shared ones. */
   readonly environment?: Record<string, string>;
   readonly memorySize?: number;
   readonly timeout?: Duration;
@@ -29,24 +35,29 @@ export interface NewsroomFunctionProps {
  * X-Ray tracing, Powertools logger/metrics/tracer configuration, an explicit log group with
  * retention, and a role of its own that starts with nothing but writing to that log group
  * (no AWSLambdaBasicExecutionRole, whose logs:CreateLogGroup on * it does not need).
+ * Grants to it (it is an iam.IGrantable) land in that role.
  */
-export class NewsroomFunction extends Construct {
+export class NewsroomFunction extends Construct implements iam.IGrantable {
   readonly function: NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  readonly grantPrincipal: iam.IPrincipal;
 
   constructor(scope: Construct, id: string, props: NewsroomFunctionProps) {
     super(scope, id);
+    const { settings } = props;
+    const serviceName = `newsroom-${props.name}`;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: props.logRemovalPolicy,
+      retention: settings.logRetention,
+      removalPolicy: settings.logRemovalPolicy,
     });
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${props.serviceName} Lambda function`,
+      description: `${serviceName} Lambda function`,
     });
+    this.grantPrincipal = this.role;
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'WriteOwnLogs',
@@ -56,7 +67,7 @@ export class NewsroomFunction extends Construct {
     );
 
     this.function = new NodejsFunction(this, 'Function', {
-      entry: fromRoot(props.entry),
+      entry: fromRoot(LAMBDA_ENTRIES[props.name]),
       handler: 'handler',
       projectRoot: repoRoot,
       depsLockFilePath: fromRoot('package-lock.json'),
@@ -71,11 +82,12 @@ export class NewsroomFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
-        POWERTOOLS_LOG_LEVEL: props.logLevel,
+        POWERTOOLS_SERVICE_NAME: serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: settings.logLevel,
         // Feed bodies are large and public; X-Ray segments should not carry them.
         POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+        ...settings.environment,
         ...props.environment,
       },
       bundling: {

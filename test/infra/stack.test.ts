@@ -25,13 +25,13 @@ const id = (construct: Parameters<typeof logicalId>[1]) => logicalId(stack, cons
 const arn = (construct: Parameters<typeof logicalId>[1]) => ({ 'Fn::GetAtt': [id(construct), 'Arn'] });
 
 const names: Record<string, string> = {
-  [id(stack.eventsTable)]: 'events',
-  [id(stack.viewsTable)]: 'views',
-  [id(stack.idempotencyTable)]: 'idempotency',
-  [id(stack.projectorDlq)]: 'projector-dlq',
+  [id(stack.eventStore.eventsTable)]: 'events',
+  [id(stack.views.table)]: 'views',
+  [id(stack.eventStore.idempotencyTable)]: 'idempotency',
+  [id(stack.projector.dlq)]: 'projector-dlq',
   [id(stack.replay.function)]: 'replay-function',
 };
-for (const fn of [stack.writeApi, stack.readApi, stack.projector, stack.replay]) {
+for (const fn of [stack.httpApi.writeApi, stack.httpApi.readApi, stack.projector, stack.replay]) {
   names[id(fn.logGroup)] = 'own-log-group';
 }
 const grants = (fn: NewsroomFunction) => grantsOfRole(template, id(fn.role), names);
@@ -115,9 +115,9 @@ describe('views and idempotency tables', () => {
   });
 
   it('views are retained in prod (served state), destroyed in other stages', () => {
-    expect(template.toJSON().Resources[id(stack.viewsTable)].DeletionPolicy).toBe('Retain');
+    expect(template.toJSON().Resources[id(stack.views.table)].DeletionPolicy).toBe('Retain');
     const dev = variant({ stage: 'dev' });
-    expect(dev.template.toJSON().Resources[logicalId(dev.stack, dev.stack.viewsTable)].DeletionPolicy).toBe('Delete');
+    expect(dev.template.toJSON().Resources[logicalId(dev.stack, dev.stack.views.table)].DeletionPolicy).toBe('Delete');
   });
 
   it('idempotency records expire on expiresAt', () => {
@@ -131,8 +131,8 @@ describe('views and idempotency tables', () => {
 
 describe('functions', () => {
   const roles = [
-    ['write', stack.writeApi],
-    ['read', stack.readApi],
+    ['write', stack.httpApi.writeApi],
+    ['read', stack.httpApi.readApi],
     ['projector', stack.projector],
     ['replay', stack.replay],
   ] as const;
@@ -147,14 +147,14 @@ describe('functions', () => {
       Role: arn(fn.role),
       Environment: {
         Variables: Match.objectLike({
-          EVENTS_TABLE: { Ref: id(stack.eventsTable) },
-          VIEWS_TABLE: { Ref: id(stack.viewsTable) },
+          EVENTS_TABLE: { Ref: id(stack.eventStore.eventsTable) },
+          VIEWS_TABLE: { Ref: id(stack.views.table) },
           POWERTOOLS_SERVICE_NAME: `newsroom-${role}`,
           POWERTOOLS_METRICS_NAMESPACE: 'Newsroom/prod',
           POWERTOOLS_LOG_LEVEL: 'INFO',
           WEBSUB_HUB_URL: 'https://hub.example.org/',
           // No custom domain configured: feed links use the CloudFront domain.
-          PUBLIC_BASE_URL: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id(stack.distribution), 'DomainName'] }]] },
+          PUBLIC_BASE_URL: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [id(stack.cdn.distribution), 'DomainName'] }]] },
         }),
       },
     });
@@ -163,10 +163,10 @@ describe('functions', () => {
 
   it('write gets the idempotency table and the editor token parameter name', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Role: arn(stack.writeApi.role),
+      Role: arn(stack.httpApi.writeApi.role),
       Environment: {
         Variables: Match.objectLike({
-          IDEMPOTENCY_TABLE: { Ref: id(stack.idempotencyTable) },
+          IDEMPOTENCY_TABLE: { Ref: id(stack.eventStore.idempotencyTable) },
           EDITOR_TOKENS_PARAMETER: '/newsroom/prod/editor-tokens',
         }),
       },
@@ -194,7 +194,7 @@ describe('functions', () => {
 
 describe('IAM: exact actions per function', () => {
   it('write: appends and reads events (no UpdateItem/DeleteItem), idempotency records, reads views, one parameter', () => {
-    expect(grants(stack.writeApi)).toEqual({
+    expect(grants(stack.httpApi.writeApi)).toEqual({
       ...OWN_LOGS,
       ...TRACING,
       events: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
@@ -207,7 +207,7 @@ describe('IAM: exact actions per function', () => {
   });
 
   it('read: only reads views and events', () => {
-    expect(grants(stack.readApi)).toEqual({
+    expect(grants(stack.httpApi.readApi)).toEqual({
       ...OWN_LOGS,
       ...TRACING,
       ...views(VIEWS_READ),
@@ -242,8 +242,8 @@ describe('IAM: exact actions per function', () => {
     expect(allowed).toContain('dynamodb:PutItem');
     for (const action of allowed) expect(action).not.toContain('*');
     for (const [, fn] of [
-      ['write', stack.writeApi],
-      ['read', stack.readApi],
+      ['write', stack.httpApi.writeApi],
+      ['read', stack.httpApi.readApi],
       ['projector', stack.projector],
       ['replay', stack.replay],
     ] as const) {
@@ -257,7 +257,7 @@ describe('IAM: exact actions per function', () => {
   it('a customer-managed key for the token parameter adds exactly kms:Decrypt on that key', () => {
     const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
     const other = variant({ stage: 'kms', editorTokensKmsKeyArn: keyArn });
-    const otherGrants = grantsOfRole(other.template, logicalId(other.stack, other.stack.writeApi.role), {});
+    const otherGrants = grantsOfRole(other.template, logicalId(other.stack, other.stack.httpApi.writeApi.role), {});
     expect(otherGrants[keyArn]).toEqual(['kms:Decrypt']);
   });
 });
@@ -266,13 +266,13 @@ describe('projector event source mapping', () => {
   it('reports partial failures, bisects, bounds retries and record age, sends failures to the DLQ', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: id(stack.projector.function) },
-      EventSourceArn: { 'Fn::GetAtt': [id(stack.eventsTable), 'StreamArn'] },
+      EventSourceArn: { 'Fn::GetAtt': [id(stack.eventStore.eventsTable), 'StreamArn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 10,
       MaximumRecordAgeInSeconds: 3600,
       StartingPosition: 'TRIM_HORIZON',
-      DestinationConfig: { OnFailure: { Destination: arn(stack.projectorDlq) } },
+      DestinationConfig: { OnFailure: { Destination: arn(stack.projector.dlq) } },
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
     });
   });
@@ -283,7 +283,7 @@ describe('projector event source mapping', () => {
       SqsManagedSseEnabled: true,
     });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [{ Ref: id(stack.projectorDlq) }],
+      Queues: [{ Ref: id(stack.projector.dlq) }],
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -306,20 +306,20 @@ describe('HTTP API', () => {
   it.each(['GET /', 'HEAD /', 'GET /{proxy+}', 'HEAD /{proxy+}'])('%s goes to the read function', (routeKey) => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: routeKey,
-      Target: integrationOf(stack.readApi),
+      Target: integrationOf(stack.httpApi.readApi),
     });
   });
 
   it.each(['POST /api/stories', 'POST /api/stories/{id}/updates', 'GET /api/openapi.json'])('%s goes to the write function', (routeKey) => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: routeKey,
-      Target: integrationOf(stack.writeApi),
+      Target: integrationOf(stack.httpApi.writeApi),
     });
   });
 
   it('integrations use payload format 2.0', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
-      IntegrationUri: arn(stack.writeApi.function),
+      IntegrationUri: arn(stack.httpApi.writeApi.function),
       PayloadFormatVersion: '2.0',
     });
   });
@@ -336,7 +336,7 @@ describe('HTTP API', () => {
 
 describe('CloudFront', () => {
   const distribution = () =>
-    template.toJSON().Resources[id(stack.distribution)].Properties.DistributionConfig as Record<string, unknown>;
+    template.toJSON().Resources[id(stack.cdn.distribution)].Properties.DistributionConfig as Record<string, unknown>;
 
   it('the public-reads cache policy honours origin Cache-Control and keys on query strings only', () => {
     template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
@@ -370,7 +370,7 @@ describe('CloudFront', () => {
         Origins: [
           Match.objectLike({
             DomainName: {
-              'Fn::Join': ['', [{ Ref: id(stack.httpApi) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
+              'Fn::Join': ['', [{ Ref: id(stack.httpApi.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]],
             },
             CustomOriginConfig: Match.objectLike({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] }),
           }),
@@ -432,7 +432,7 @@ describe('alarms', () => {
   const alarmOn = (props: Record<string, unknown>) =>
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       ...props,
-      AlarmActions: [{ Ref: id(stack.alarmTopic) }],
+      AlarmActions: [{ Ref: id(stack.alarms.topic) }],
       TreatMissingData: 'notBreaching',
     });
 
@@ -461,7 +461,7 @@ describe('alarms', () => {
     alarmOn({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.projectorDlq), 'QueueName'] } }],
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.projector.dlq), 'QueueName'] } }],
       Threshold: 1,
     });
   });
@@ -470,7 +470,7 @@ describe('alarms', () => {
     alarmOn({
       Namespace: 'AWS/ApiGateway',
       MetricName: '5xx',
-      Dimensions: [{ Name: 'ApiId', Value: { Ref: id(stack.httpApi) } }],
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: id(stack.httpApi.api) } }],
       Statistic: 'Sum',
     });
   });
@@ -480,6 +480,17 @@ describe('alarms', () => {
       Protocol: 'email',
       Endpoint: 'oncall@example.org',
     });
+  });
+});
+
+describe('logical ids', () => {
+  it('stay those the stateful resources were first given: a new one would replace a table or queue, which starts empty', () => {
+    const stateful = [stack.eventStore.eventsTable, stack.eventStore.idempotencyTable, stack.views.table, stack.projector.dlq];
+    expect(stateful.map(id)).toEqual(['EventsTableD24865E5', 'IdempotencyTable22A5A209', 'ViewsTable7827252D', 'ProjectorDlq9B83E867']);
+  });
+
+  it('of the HTTP API stays the same: a replaced API would get a new execute-api URL, the one editors POST to', () => {
+    expect(id(stack.httpApi.api)).toBe('HttpApiF5A9A8A7');
   });
 });
 

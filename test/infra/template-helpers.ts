@@ -10,10 +10,11 @@ interface Resource {
   DependsOn?: string | string[];
 }
 
+/** The logical id the template uses, an id pinned with overrideLogicalId included (stack.getLogicalId ignores those). */
 export function logicalId(stack: Stack, construct: IConstruct): string {
   const cfn = construct instanceof CfnResource ? construct : construct.node.defaultChild;
   if (!(cfn instanceof CfnResource)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
-  return stack.getLogicalId(cfn);
+  return stack.resolve(cfn.logicalId) as string;
 }
 
 function resources(template: Template): Record<string, Resource> {

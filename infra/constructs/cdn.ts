@@ -1,0 +1,101 @@
+import { Aws, Duration } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
+import { Construct } from 'constructs';
+import type { NewsroomConfig } from '../config.js';
+
+export interface CdnProps {
+  readonly config: NewsroomConfig;
+  /** The origin: CloudFront reaches it on its execute-api domain. */
+  readonly api: apigw.IHttpApi;
+}
+
+/**
+ * CloudFront in front of the HTTP API for the public reads (GET/HEAD only), caching what the
+ * origin's Cache-Control allows; with a custom domain, its certificate and alias records.
+ */
+export class Cdn extends Construct {
+  readonly distribution: cloudfront.Distribution;
+  readonly hasCustomDomain: boolean;
+  /** The URL feed links are built on: the configured one, else the custom domain, else the CloudFront domain. */
+  readonly publicBaseUrl: string;
+
+  constructor(scope: Construct, id: string, props: CdnProps) {
+    super(scope, id);
+    const { config } = props;
+    this.hasCustomDomain = Boolean(config.domainName && config.certificateArn);
+
+    // The origin decides freshness: no default TTL (a response without Cache-Control is not
+    // cached), no minimum (max-age=30, stale-while-revalidate=60 is honoured as sent), a day at
+    // most. Query strings are in the key (?version, ?asOf, ?after, ?limit); headers and cookies are
+    // not, so every reader of a feed shares one cached copy. Conditional requests work end to end:
+    // CloudFront answers a reader's If-None-Match / If-Modified-Since from its cache, and
+    // revalidates an expired copy with the origin by sending If-None-Match / If-Modified-Since
+    // built from the cached ETag / Last-Modified (which it only does while cookies are not
+    // forwarded).
+    const publicReads = new cloudfront.CachePolicy(this, 'PublicReadsCachePolicy', {
+      comment: 'Newsroom public reads: honour origin Cache-Control',
+      defaultTtl: Duration.seconds(0),
+      minTtl: Duration.seconds(0),
+      maxTtl: Duration.days(1),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+
+    // Path, query and CloudFront's own conditional headers only; API Gateway must see its own Host.
+    const origin = new origins.HttpOrigin(`${props.api.apiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`, {
+      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+      originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      ...(config.originShieldRegion ? { originShieldRegion: config.originShieldRegion } : {}),
+    });
+    const readBehavior: cloudfront.BehaviorOptions = {
+      origin,
+      // Writes are not served here: editors POST to the API URL, so nothing cached can absorb one.
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      cachePolicy: publicReads,
+      responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+      compress: true,
+    };
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: `Newsroom ${config.stage}`,
+      defaultBehavior: readBehavior,
+      additionalBehaviors: {
+        // Health must reach the origin every time to mean anything.
+        '/health': { ...readBehavior, cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED },
+      },
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+      ...(config.domainName && config.certificateArn
+        ? {
+            domainNames: [config.domainName],
+            certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', config.certificateArn),
+            minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
+    });
+
+    if (config.domainName && config.hostedZoneId && config.hostedZoneName) {
+      const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+        hostedZoneId: config.hostedZoneId,
+        zoneName: config.hostedZoneName,
+      });
+      const target = route53.RecordTarget.fromAlias(new route53Targets.CloudFrontTarget(this.distribution));
+      new route53.ARecord(this, 'AliasA', { zone, recordName: config.domainName, target });
+      new route53.AaaaRecord(this, 'AliasAAAA', { zone, recordName: config.domainName, target });
+    }
+
+    this.publicBaseUrl =
+      config.publicBaseUrl ??
+      (config.domainName ? `https://${config.domainName}` : `https://${this.distribution.distributionDomainName}`);
+  }
+}

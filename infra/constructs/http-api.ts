@@ -1,0 +1,106 @@
+import { Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { NewsroomConfig } from '../config.js';
+import type { EventStore } from './event-store.js';
+import { grant } from './iam.js';
+import { NewsroomFunction } from './newsroom-function.js';
+import type { FunctionSettings } from './newsroom-function.js';
+import type { Views } from './views.js';
+
+export interface HttpApiProps {
+  readonly config: NewsroomConfig;
+  readonly settings: FunctionSettings;
+  readonly eventStore: EventStore;
+  readonly views: Views;
+}
+
+/**
+ * The API Gateway HTTP API and the two functions behind it: GET/HEAD to the read function (pages,
+ * feeds, JSON views, the event log), the editors' POSTs and the OpenAPI document to the write
+ * function. One throttled `$default` stage with an access log.
+ */
+export class HttpApi extends Construct {
+  readonly writeApi: NewsroomFunction;
+  readonly readApi: NewsroomFunction;
+  readonly api: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+
+  constructor(scope: Construct, id: string, props: HttpApiProps) {
+    super(scope, id);
+    const { config, settings, eventStore, views } = props;
+
+    this.writeApi = new NewsroomFunction(this, 'WriteApi', {
+      settings,
+      name: 'write',
+      description: 'Newsroom editor write API (POST /api/stories, POST /api/stories/{id}/updates)',
+      environment: {
+        IDEMPOTENCY_TABLE: eventStore.idempotencyTable.tableName,
+        EDITOR_TOKENS_PARAMETER: config.editorTokensParameter,
+      },
+    });
+    eventStore.grantAppend(this.writeApi);
+    eventStore.grantIdempotencyRecords(this.writeApi);
+    views.grantRead(this.writeApi);
+    const tokensParameter = Stack.of(this).formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: config.editorTokensParameter.replace(/^\//, ''),
+    });
+    grant(this.writeApi, 'ReadEditorTokenHashes', ['ssm:GetParameter'], [tokensParameter]);
+    if (config.editorTokensKmsKeyArn) {
+      grant(this.writeApi, 'DecryptEditorTokenHashes', ['kms:Decrypt'], [config.editorTokensKmsKeyArn]);
+    }
+
+    this.readApi = new NewsroomFunction(this, 'ReadApi', {
+      settings,
+      name: 'read',
+      description: 'Newsroom public reads: pages, feeds, JSON views, event log',
+    });
+    views.grantRead(this.readApi);
+    // The raw event log (/api/stories/{id}/events) and time travel (?version, ?asOf) read events.
+    eventStore.grantRead(this.readApi);
+
+    // 'Default' is left out of logical ids: the API and its routes keep the ids they had when the
+    // stack created them directly. The name would default to that id: it stays this construct's.
+    this.api = new apigw.HttpApi(this, 'Default', {
+      apiName: id,
+      description: `Newsroom ${config.stage}: public reads and editor writes`,
+      createDefaultStage: false,
+    });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: settings.logRetention,
+      removalPolicy: settings.logRemovalPolicy,
+    });
+    this.stage = new apigw.HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      // Origin traffic is CloudFront misses plus editors (docs/scale.md: tens to hundreds of
+      // requests/s); this caps what a client hammering the execute-api URL directly can cost.
+      throttle: { rateLimit: config.apiRateLimit, burstLimit: 2 * config.apiRateLimit },
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
+    });
+
+    const readIntegration = new HttpLambdaIntegration('ReadIntegration', this.readApi.function);
+    const writeIntegration = new HttpLambdaIntegration('WriteIntegration', this.writeApi.function);
+    for (const path of ['/', '/{proxy+}']) {
+      this.api.addRoutes({
+        path,
+        methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD],
+        integration: readIntegration,
+      });
+    }
+    for (const path of ['/api/stories', '/api/stories/{id}/updates']) {
+      this.api.addRoutes({ path, methods: [apigw.HttpMethod.POST], integration: writeIntegration });
+    }
+    // The OpenAPI document is generated from the write function's own schemas (see shared/adapters/http/write-app.ts).
+    this.api.addRoutes({
+      path: '/api/openapi.json',
+      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD],
+      integration: writeIntegration,
+    });
+  }
+}
