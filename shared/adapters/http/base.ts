@@ -3,7 +3,7 @@
  * The same apps run on Lambda (hono/aws-lambda) and locally (@hono/node-server).
  */
 import { Hono } from 'hono';
-import { problem, problemFor, problemResponse } from './problem';
+import { problemAt, problemFor, problems } from './problem';
 
 /** Structured logging (Powertools Logger on Lambda and locally): a message plus attributes. */
 export interface Log {
@@ -34,8 +34,8 @@ export function baseApp(log: Log): Hono<Env> {
     if (p.status >= 500) {
       log.error('request failed', { correlationId: c.get('correlationId'), path: c.req.path, error: String(error), stack: error instanceof Error ? error.stack : undefined });
     }
-    return problemResponse(c, { ...p, instance: c.req.path });
+    return problemAt(c, p);
   });
-  app.notFound((c) => problemResponse(c, problem(404, 'not-found', 'No such resource', { instance: c.req.path })));
+  app.notFound((c) => problemAt(c, problems.noSuchResource()));
   return app;
 }

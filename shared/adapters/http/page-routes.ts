@@ -4,7 +4,7 @@ import { frontPage, storyPage } from '../../domain/pages/render';
 import type { StoryReader } from '../../application/story-reader';
 import type { Env } from './base';
 import { represent, respond } from './conditional';
-import { problem, problemResponse } from './problem';
+import { problemResponse, problems } from './problem';
 
 const HTML = 'text/html; charset=utf-8';
 
@@ -18,7 +18,7 @@ export function pageRoutes(app: Hono<Env>, reader: StoryReader): void {
     const storyId = c.req.param('id');
     const views = await reader.views();
     const head = await views.head(storyId);
-    if (!head) return problemResponse(c, problem(404, 'not-found', 'No such story', { detail: `story ${storyId} was not found` }));
+    if (!head) return problemResponse(c, problems.storyNotFound(storyId));
     const cursor = c.req.query('cursor');
     const [page, keyPoints, people, sources] = await Promise.all([
       views.timeline(storyId, 100, cursor && cursor.length < 2000 ? cursor : undefined),

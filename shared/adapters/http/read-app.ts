@@ -1,13 +1,12 @@
 /** Public reads: the story list, the developing-story view, the raw log, health, and the feeds. */
-import type { Context, Hono } from 'hono';
-import type * as z from 'zod';
+import type { Hono } from 'hono';
 import { orderedEntries, type StoryReader } from '../../application/story-reader';
 import type { StoryHead, StoryView, TimelineEntry, KeyPoint, Person, Source } from '../../domain/projection/story-view';
 import { baseApp, type Env, type Log } from './base';
 import { IMMUTABLE_CACHE_CONTROL, LIVE_CACHE_CONTROL, represent, respond } from './conditional';
 import { feedRoutes } from './feed-routes';
 import { pageRoutes } from './page-routes';
-import { problem, problemResponse, validationProblem } from './problem';
+import { problemResponse, problems } from './problem';
 import { eventsQuery, viewQuery } from './read-queries';
 import { storyIdSchema } from '../../domain/story/updates';
 
@@ -26,15 +25,6 @@ export interface ReadDeps {
 
 const json = (value: unknown) => JSON.stringify(value);
 const JSON_TYPE = 'application/json; charset=utf-8';
-
-function queryProblem(c: Context, error: z.ZodError) {
-  const p = validationProblem(error);
-  return problemResponse(c, {
-    ...p,
-    errors: p.errors?.map((e) => ({ ...e, pointer: `/query${e.pointer}` })),
-    detail: p.detail ? `query ${p.detail}` : undefined,
-  });
-}
 
 export function storyJson(
   head: StoryHead,
@@ -85,7 +75,7 @@ export function readApp(deps: ReadDeps): Hono<Env> {
   app.get('/health', async (c) => {
     const ok = await deps.health().catch(() => false);
     c.header('Cache-Control', 'no-store');
-    if (!ok) return problemResponse(c, problem(503, 'unavailable', 'The store is not reachable'));
+    if (!ok) return problemResponse(c, problems.unavailable());
     const projection = deps.projection?.();
     // Quarantined records leave views behind the log: still serving (200), but degraded.
     return c.json({ status: projection && projection.quarantined > 0 ? 'degraded' : 'ok', ...(projection ? { projection } : {}) });
@@ -99,9 +89,9 @@ export function readApp(deps: ReadDeps): Hono<Env> {
 
   app.get('/api/stories/:id', async (c) => {
     const q = viewQuery.safeParse(c.req.query());
-    if (!q.success) return queryProblem(c, q.error);
+    if (!q.success) return problemResponse(c, problems.query(q.error));
     const storyId = c.req.param('id');
-    const notFound = () => problemResponse(c, problem(404, 'not-found', 'No such story', { detail: `story ${storyId} was not found` }));
+    const notFound = () => problemResponse(c, problems.storyNotFound(storyId));
     if (!storyIdSchema.safeParse(storyId).success) return notFound();
     if (q.data.version !== undefined || q.data.asOf !== undefined) {
       // A fold of the log up to that point; nothing at all before the story was opened.
@@ -126,15 +116,15 @@ export function readApp(deps: ReadDeps): Hono<Env> {
 
   app.get('/api/stories/:id/events', async (c) => {
     const q = eventsQuery.safeParse(c.req.query());
-    if (!q.success) return queryProblem(c, q.error);
+    if (!q.success) return problemResponse(c, problems.query(q.error));
     const storyId = c.req.param('id');
-    if (!storyIdSchema.safeParse(storyId).success) return problemResponse(c, problem(404, 'not-found', 'No such story', { detail: 'no story has this id' }));
+    if (!storyIdSchema.safeParse(storyId).success) return problemResponse(c, problems.storyNotFound(storyId, 'hides-id'));
     const limit = q.data.limit ?? 100;
     const after = q.data.after ?? 0;
     const page = await reader.events.read(storyId, { after, limit });
     // An empty page past the end of a real story is an answer; for no story at all it is a 404.
     if (page.events.length === 0 && (after === 0 || (await reader.events.headVersion(storyId)) === 0)) {
-      return problemResponse(c, problem(404, 'not-found', 'No such story', { detail: `story ${storyId} was not found` }));
+      return problemResponse(c, problems.storyNotFound(storyId));
     }
     const last = page.events.at(-1)?.metadata.version;
     const full = page.events.length === limit && last !== undefined;

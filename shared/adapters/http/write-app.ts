@@ -13,7 +13,7 @@ import { authenticate, type Editor, type TokenTable } from './auth';
 import { baseApp, type Env, type Log } from './base';
 import { represent, respond, type Representation } from './conditional';
 import { openApiDocument } from './openapi';
-import { problem, problemResponse, validationProblem, type Problem } from './problem';
+import { problemAt, problems, type Problem } from './problem';
 import { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY } from './limits';
 import { rateLimitFromEnv, TokenBuckets, type RateLimit } from './rate-limit';
 
@@ -39,20 +39,9 @@ const JSON_MEDIA_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)
 async function readJson(c: Context): Promise<{ ok: true; body: unknown } | Refusal> {
   const type = c.req.header('content-type');
   if (type === undefined || !JSON_MEDIA_TYPE.test(type.trim())) {
-    return refuse(
-      problem(415, 'unsupported-media-type', 'Send JSON', {
-        detail: 'Content-Type must be application/json (UTF-8)',
-        errors: [{ pointer: '/headers/content-type', detail: 'must be application/json' }],
-      }),
-      { Accept: 'application/json' },
-    );
+    return refuse(problems.unsupportedMediaType(), { Accept: 'application/json' });
   }
-  const tooLarge = refuse(
-    problem(413, 'payload-too-large', 'The body is too large', {
-      detail: `a request body may hold at most ${MAX_BODY_BYTES} bytes`,
-      errors: [{ pointer: '', detail: `is larger than ${MAX_BODY_BYTES} bytes` }],
-    }),
-  );
+  const tooLarge = refuse(problems.payloadTooLarge(MAX_BODY_BYTES));
   const declared = c.req.header('content-length');
   let bytes: Uint8Array;
   if (declared !== undefined) {
@@ -85,13 +74,12 @@ async function readJson(c: Context): Promise<{ ok: true; body: unknown } | Refus
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return refuse(problem(400, 'malformed-json', 'The body is not UTF-8', { detail: 'the body is not valid UTF-8', errors: [{ pointer: '', detail: 'is not valid UTF-8' }] }));
+    return refuse(problems.notUtf8());
   }
   try {
     return { ok: true, body: JSON.parse(text) };
   } catch {
-    // The parser's own message may quote the input back: say what is wrong, not what it said.
-    return refuse(problem(400, 'malformed-json', 'The body is not valid JSON', { detail: 'the body is not valid JSON', errors: [{ pointer: '', detail: 'is not valid JSON' }] }));
+    return refuse(problems.malformedJson());
   }
 }
 
@@ -156,30 +144,18 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
     const auth = authenticate(c.req.header('authorization'), await deps.tokens());
     if (!auth.ok) {
       const error = auth.reason === 'missing' ? '' : `, error="invalid_token"`;
-      return refuse(
-        problem(401, 'unauthorized', 'An editor token is required', {
-          detail: auth.reason === 'missing' ? 'send Authorization: Bearer <token>' : `the bearer token is ${auth.reason}`,
-          errors: [{ pointer: '/headers/authorization', detail: auth.reason === 'missing' ? 'is missing' : `is ${auth.reason}` }],
-        }),
-        { 'WWW-Authenticate': `Bearer realm="newsroom"${error}` },
-      );
+      return refuse(problems.unauthorized(auth.reason), { 'WWW-Authenticate': `Bearer realm="newsroom"${error}` });
     }
     c.set('editor', auth.editor.name);
     const admission = buckets.take(auth.editor.name);
     if (!admission.ok) {
-      return refuse(
-        problem(429, 'rate-limited', 'Too many writes', {
-          detail: `this editor may write again in ${admission.retryAfterSeconds} s`,
-          errors: [{ pointer: '/headers/authorization', detail: 'this editor is over its write rate' }],
-        }),
-        { 'Retry-After': String(admission.retryAfterSeconds) },
-      );
+      return refuse(problems.rateLimited(admission.retryAfterSeconds), { 'Retry-After': String(admission.retryAfterSeconds) });
     }
     const parsed = await readJson(c);
     return parsed.ok ? { ok: true, editor: auth.editor, body: parsed.body } : parsed;
   };
 
-  const refused = (c: Context<Env>, r: Refusal) => problemResponse(c, { ...r.problem, instance: c.req.path }, r.headers);
+  const refused = (c: Context<Env>, r: Refusal) => problemAt(c, r.problem, r.headers);
 
   /** After the response is on its way: the nudged poller's reads should not delay this answer. */
   const stored = (storyId: string) => {
@@ -198,7 +174,7 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
     const admitted = await admit(c);
     if (!admitted.ok) return refused(c, admitted);
     const input = openStorySchema.safeParse(admitted.body);
-    if (!input.success) return refused(c, refuse(validationProblem(input.error)));
+    if (!input.success) return refused(c, refuse(problems.validation(input.error)));
     const result = await deps.writer.openStory(input.data, writeContext(c, admitted.editor));
     if (!result.replayed) stored(input.data.id);
     return created(c, result, `/api/stories/${input.data.id}`);
@@ -210,10 +186,10 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
     if (!admitted.ok) return refused(c, admitted);
     // An id that can never name a story cannot name this one.
     if (!storyIdSchema.safeParse(storyId).success) {
-      return refused(c, refuse(problem(404, 'not-found', 'No such story', { detail: 'no story has this id' })));
+      return refused(c, refuse(problems.storyNotFound(storyId, 'hides-id')));
     }
     const input = updateSchema.safeParse(admitted.body);
-    if (!input.success) return refused(c, refuse(validationProblem(input.error)));
+    if (!input.success) return refused(c, refuse(problems.validation(input.error)));
     const result = await deps.writer.recordUpdate(storyId, input.data, writeContext(c, admitted.editor));
     if (!result.replayed) stored(storyId);
     return created(c, result, `/api/stories/${storyId}/events?after=${result.body.version - 1}&limit=1`);
