@@ -12,8 +12,8 @@ export interface Log {
   error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
-/** `editor` is set by the write API once a token is accepted (for its logs). */
-export type Env = { Variables: { correlationId: string; editor?: string } };
+/** Set by the write API's edge (edge.ts): `editor` once a token is accepted, `body` once the JSON is read. */
+export type Env = { Variables: { correlationId: string; editor?: string; body?: unknown } };
 
 export function baseApp(log: Log): Hono<Env> {
   const app = new Hono<Env>();
