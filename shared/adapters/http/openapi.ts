@@ -4,8 +4,7 @@
  * schemas ARE JSON Schema 2020-12, which is what zod emits, so no converter library or second
  * copy of the contract is needed, and the read Lambda bundle carries nothing beyond zod.
  *
- * Only the responses are described here (they are not validated on the way out, so there is no
- * other copy of them to keep in step).
+ * The response bodies are the schemas of ./responses.ts, which type what the handlers build.
  */
 import * as z from 'zod';
 import {
@@ -23,77 +22,8 @@ import {
   updateSchema,
 } from '../../domain/story/updates';
 import { eventsQuery, viewQueryFields } from './read-queries';
+import { eventsPage, fieldIssue, health, problemBody, storyEvent, storyList, storySummary, storyView, timelineEntry, writeResult } from './responses';
 import { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY } from './limits';
-
-const fieldIssue = z.object({
-  pointer: z.string().meta({ description: 'RFC 6901 pointer to the field at fault in the body ("" is the whole body); header faults are "/headers/<name>", query faults "/query/<name>".' }),
-  detail: z.string(),
-});
-
-const problemSchema = z
-  .looseObject({
-    type: z.string().meta({ format: 'uri' }),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    errors: z.array(fieldIssue).optional(),
-  })
-  .meta({ description: 'RFC 9457 problem details. Never carries a stack trace or an internal message.' });
-
-const writeResult = z.object({
-  storyId: storyIdSchema,
-  updateId: z.string().meta({ description: 'The id of the update (a ULID): the target of a later correction or retraction.' }),
-  version: z.number().int().min(1).meta({ description: 'The story version this event holds; send it back as If-Match: "<version>".' }),
-  recordedAt: z.iso.datetime(),
-});
-
-const storyEvent = z
-  .object({
-    type: z.enum(['StoryOpened', 'ArticlePublished', 'StatementRecorded', 'UpdateCorrected', 'UpdateRetracted', 'HeadlineChanged', 'StatusChanged']),
-    data: z.record(z.string(), z.unknown()),
-    metadata: z.looseObject({
-      storyId: z.string(),
-      version: z.number().int(),
-      updateId: z.string(),
-      schemaVersion: z.number().int(),
-      recordedAt: z.iso.datetime(),
-      recordedBy: z.string().meta({ description: 'The editor who recorded it.' }),
-      occurredAt: z.string().optional(),
-      correlationId: z.string().optional(),
-      idempotencyKey: z.string().optional(),
-    }),
-  })
-  .meta({ description: 'One immutable event of the story log (upcast to the current schema version).' });
-
-const eventsPage = z.object({
-  storyId: z.string(),
-  events: z.array(storyEvent),
-  next: z.string().optional().meta({ description: 'The next page, present while the page came back full.' }),
-});
-
-const storyView = z
-  .looseObject({
-    storyId: z.string(),
-    headline: z.string(),
-    summary: z.string(),
-    status: z.enum(['developing', 'concluded']),
-    language: z.string(),
-    topics: z.array(z.string()),
-    version: z.number().int(),
-    openedAt: z.string(),
-    lastEventAt: z.string(),
-    keyPoints: z.array(z.looseObject({})),
-    people: z.array(z.looseObject({})),
-    sources: z.array(z.looseObject({})),
-    corrections: z.array(z.looseObject({})),
-    retractions: z.array(z.looseObject({})),
-    timeline: z.array(z.looseObject({})),
-    timelineNext: z.string().optional(),
-  })
-  .meta({ description: 'The developing-story view: headline, key points, timeline, people, sources, corrections.' });
-
-const storyList = z.object({ stories: z.array(z.looseObject({ storyId: z.string() })) });
 
 function components() {
   const registry = z.registry<{ id: string }>();
@@ -110,12 +40,15 @@ function components() {
     [speakerSchema, 'Speaker'],
     [correctionChangesSchema, 'CorrectionChanges'],
     [writeResult, 'WriteResult'],
-    [problemSchema, 'Problem'],
+    [problemBody, 'Problem'],
     [fieldIssue, 'FieldIssue'],
     [storyEvent, 'StoryEvent'],
     [eventsPage, 'EventsPage'],
     [storyView, 'StoryView'],
+    [timelineEntry, 'TimelineEntry'],
+    [storySummary, 'StorySummary'],
     [storyList, 'StoryList'],
+    [health, 'Health'],
   ];
   for (const [schema, id] of named) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, io: 'input' }) as {
@@ -371,7 +304,7 @@ export function openApiDocument(): Record<string, unknown> {
           operationId: 'health',
           summary: 'Liveness of the store',
           responses: {
-            '200': { description: 'The store answers.', content: { 'application/json': { schema: { type: 'object' } } } },
+            '200': { description: 'The store answers.', content: json('Health') },
             '503': problemResponse('The store is not reachable.'),
           },
         },

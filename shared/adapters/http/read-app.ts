@@ -8,6 +8,7 @@ import { feedRoutes } from './feed-routes';
 import { pageRoutes } from './page-routes';
 import { problemResponse, problems } from './problem';
 import { eventsQuery, viewQuery } from './read-queries';
+import type { EventsPageBody, HealthBody, StoryListBody, StoryViewBody } from './responses';
 import { storyIdSchema } from '../../domain/story/updates';
 
 export interface ReadDeps {
@@ -29,7 +30,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 export function storyJson(
   head: StoryHead,
   parts: { timeline: TimelineEntry[]; keyPoints: KeyPoint[]; people: Person[]; sources: Source[]; next?: string },
-) {
+): StoryViewBody {
   return {
     storyId: head.storyId,
     headline: head.headline,
@@ -78,13 +79,13 @@ export function readApp(deps: ReadDeps): Hono<Env> {
     if (!ok) return problemResponse(c, problems.unavailable());
     const projection = deps.projection?.();
     // Quarantined records leave views behind the log: still serving (200), but degraded.
-    return c.json({ status: projection && projection.quarantined > 0 ? 'degraded' : 'ok', ...(projection ? { projection } : {}) });
+    return c.json({ status: projection && projection.quarantined > 0 ? 'degraded' : 'ok', ...(projection ? { projection } : {}) } satisfies HealthBody);
   });
 
   app.get('/api/stories', async (c) => {
     const stories = await (await reader.views()).listStories();
     const last = stories.map((s) => s.lastEventAt).sort().at(-1);
-    return respond(c.req.raw, represent(json({ stories }), JSON_TYPE, last));
+    return respond(c.req.raw, represent(json({ stories } satisfies StoryListBody), JSON_TYPE, last));
   });
 
   app.get('/api/stories/:id', async (c) => {
@@ -128,7 +129,7 @@ export function readApp(deps: ReadDeps): Hono<Env> {
     }
     const last = page.events.at(-1)?.metadata.version;
     const full = page.events.length === limit && last !== undefined;
-    const body = {
+    const body: EventsPageBody = {
       storyId,
       events: page.events,
       ...(full ? { next: `/api/stories/${storyId}/events?after=${last}&limit=${limit}` } : {}),

@@ -17,6 +17,7 @@ import { problemAt, problems } from './problem';
 import { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY } from './limits';
 import { rateLimitFromEnv, type RateLimit } from './rate-limit';
 import { editorAuth, editorRateLimit, jsonBody } from './edge';
+import type { WriteResultBody } from './responses';
 
 export interface WriteDeps {
   writer: StoryWriter;
@@ -96,7 +97,7 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
     c.header('ETag', `"${result.body.version}"`);
     c.header('Cache-Control', 'no-store');
     if (result.replayed) c.header('Idempotent-Replayed', 'true');
-    return c.json(result.body, result.status as 201);
+    return c.json(result.body satisfies WriteResultBody, result.status as 201);
   };
 
   app.post('/api/stories', ...edge, async (c) => {
