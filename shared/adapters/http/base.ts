@@ -12,8 +12,8 @@ export interface Log {
   error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 
-/** Set by the write API's edge (edge.ts): `editor` once a token is accepted, `body` once the JSON is read. */
-export type Env = { Variables: { correlationId: string; editor?: string; body?: unknown } };
+/** Set on the way to a handler: `editor` once a token is accepted (edge.ts), `body` and `query` once read and validated (serve.ts). */
+export type Env = { Variables: { correlationId: string; editor?: string; body?: unknown; query?: unknown } };
 
 export function baseApp(log: Log): Hono<Env> {
   const app = new Hono<Env>();

@@ -4,11 +4,11 @@ import { orderedEntries, type StoryReader } from '../../application/story-reader
 import type { StoryHead, StoryView, TimelineEntry, KeyPoint, Person, Source } from '../../domain/projection/story-view';
 import { baseApp, type Env, type Log } from './base';
 import { IMMUTABLE_CACHE_CONTROL, LIVE_CACHE_CONTROL, represent, respond } from './conditional';
-import { feedRoutes } from './feed-routes';
-import { pageRoutes } from './page-routes';
+import { feedHandlers } from './feed-routes';
+import { pageHandlers } from './page-routes';
 import { problemResponse, problems } from './problem';
-import { eventsQuery, viewQuery } from './read-queries';
 import type { EventsPageBody, HealthBody, StoryListBody, StoryViewBody } from './responses';
+import { serveRoutes } from './serve';
 import { storyIdSchema } from '../../domain/story/updates';
 
 export interface ReadDeps {
@@ -73,76 +73,73 @@ function viewOf(view: StoryView) {
 export function readApp(deps: ReadDeps): Hono<Env> {
   const app = baseApp(deps.log);
   const { reader } = deps;
-  app.get('/health', async (c) => {
-    const ok = await deps.health().catch(() => false);
-    c.header('Cache-Control', 'no-store');
-    if (!ok) return problemResponse(c, problems.unavailable());
-    const projection = deps.projection?.();
-    // Quarantined records leave views behind the log: still serving (200), but degraded.
-    return c.json({ status: projection && projection.quarantined > 0 ? 'degraded' : 'ok', ...(projection ? { projection } : {}) } satisfies HealthBody);
+  serveRoutes(app, 'read', {
+    health: async (c) => {
+      const ok = await deps.health().catch(() => false);
+      c.header('Cache-Control', 'no-store');
+      if (!ok) return problemResponse(c, problems.unavailable());
+      const projection = deps.projection?.();
+      // Quarantined records leave views behind the log: still serving (200), but degraded.
+      return c.json({ status: projection && projection.quarantined > 0 ? 'degraded' : 'ok', ...(projection ? { projection } : {}) } satisfies HealthBody);
+    },
+
+    listStories: async (c) => {
+      const stories = await (await reader.views()).listStories();
+      const last = stories.map((s) => s.lastEventAt).sort().at(-1);
+      return respond(c.req.raw, represent(json({ stories } satisfies StoryListBody), JSON_TYPE, last));
+    },
+
+    getStory: async (c, { query }) => {
+      const storyId = c.req.param('id')!;
+      const notFound = () => problemResponse(c, problems.storyNotFound(storyId));
+      if (!storyIdSchema.safeParse(storyId).success) return notFound();
+      if (query.version !== undefined || query.asOf !== undefined) {
+        // A fold of the log up to that point; nothing at all before the story was opened.
+        const view = await reader.viewAt(storyId, query);
+        if (!view || (query.version !== undefined && view.head.version < query.version)) return notFound();
+        // Version N of an append-only log never changes; a past time could still gain events recorded in its second.
+        const cache = query.version !== undefined ? IMMUTABLE_CACHE_CONTROL : LIVE_CACHE_CONTROL;
+        return respond(c.req.raw, represent(json(viewOf(view)), JSON_TYPE, view.head.lastEventAt, cache));
+      }
+      const views = await reader.views();
+      const head = await views.head(storyId);
+      if (!head) return notFound();
+      const [page, keyPoints, people, sources] = await Promise.all([
+        views.timeline(storyId, query.limit ?? 100, query.cursor),
+        views.keyPoints(storyId, 20),
+        views.people(storyId),
+        views.sources(storyId),
+      ]);
+      const body = storyJson(head, { timeline: page.items, keyPoints, people, sources, ...(page.next ? { next: page.next } : {}) });
+      return respond(c.req.raw, represent(json(body), JSON_TYPE, head.lastEventAt, LIVE_CACHE_CONTROL));
+    },
+
+    listEvents: async (c, { query }) => {
+      const storyId = c.req.param('id')!;
+      if (!storyIdSchema.safeParse(storyId).success) return problemResponse(c, problems.storyNotFound(storyId, 'hides-id'));
+      const limit = query.limit ?? 100;
+      const after = query.after ?? 0;
+      const page = await reader.events.read(storyId, { after, limit });
+      // An empty page past the end of a real story is an answer; for no story at all it is a 404.
+      if (page.events.length === 0 && (after === 0 || (await reader.events.headVersion(storyId)) === 0)) {
+        return problemResponse(c, problems.storyNotFound(storyId));
+      }
+      const last = page.events.at(-1)?.metadata.version;
+      const full = page.events.length === limit && last !== undefined;
+      const body: EventsPageBody = {
+        storyId,
+        events: page.events,
+        ...(full ? { next: `/api/stories/${storyId}/events?after=${last}&limit=${limit}` } : {}),
+      };
+      // A full page of an append-only log never changes; a partial one grows.
+      return respond(
+        c.req.raw,
+        represent(json(body), JSON_TYPE, page.events.at(-1)?.metadata.recordedAt, full ? IMMUTABLE_CACHE_CONTROL : LIVE_CACHE_CONTROL),
+      );
+    },
+
+    ...feedHandlers(reader),
+    ...pageHandlers(reader),
   });
-
-  app.get('/api/stories', async (c) => {
-    const stories = await (await reader.views()).listStories();
-    const last = stories.map((s) => s.lastEventAt).sort().at(-1);
-    return respond(c.req.raw, represent(json({ stories } satisfies StoryListBody), JSON_TYPE, last));
-  });
-
-  app.get('/api/stories/:id', async (c) => {
-    const q = viewQuery.safeParse(c.req.query());
-    if (!q.success) return problemResponse(c, problems.query(q.error));
-    const storyId = c.req.param('id');
-    const notFound = () => problemResponse(c, problems.storyNotFound(storyId));
-    if (!storyIdSchema.safeParse(storyId).success) return notFound();
-    if (q.data.version !== undefined || q.data.asOf !== undefined) {
-      // A fold of the log up to that point; nothing at all before the story was opened.
-      const view = await reader.viewAt(storyId, q.data);
-      if (!view || (q.data.version !== undefined && view.head.version < q.data.version)) return notFound();
-      // Version N of an append-only log never changes; a past time could still gain events recorded in its second.
-      const cache = q.data.version !== undefined ? IMMUTABLE_CACHE_CONTROL : LIVE_CACHE_CONTROL;
-      return respond(c.req.raw, represent(json(viewOf(view)), JSON_TYPE, view.head.lastEventAt, cache));
-    }
-    const views = await reader.views();
-    const head = await views.head(storyId);
-    if (!head) return notFound();
-    const [page, keyPoints, people, sources] = await Promise.all([
-      views.timeline(storyId, q.data.limit ?? 100, q.data.cursor),
-      views.keyPoints(storyId, 20),
-      views.people(storyId),
-      views.sources(storyId),
-    ]);
-    const body = storyJson(head, { timeline: page.items, keyPoints, people, sources, ...(page.next ? { next: page.next } : {}) });
-    return respond(c.req.raw, represent(json(body), JSON_TYPE, head.lastEventAt, LIVE_CACHE_CONTROL));
-  });
-
-  app.get('/api/stories/:id/events', async (c) => {
-    const q = eventsQuery.safeParse(c.req.query());
-    if (!q.success) return problemResponse(c, problems.query(q.error));
-    const storyId = c.req.param('id');
-    if (!storyIdSchema.safeParse(storyId).success) return problemResponse(c, problems.storyNotFound(storyId, 'hides-id'));
-    const limit = q.data.limit ?? 100;
-    const after = q.data.after ?? 0;
-    const page = await reader.events.read(storyId, { after, limit });
-    // An empty page past the end of a real story is an answer; for no story at all it is a 404.
-    if (page.events.length === 0 && (after === 0 || (await reader.events.headVersion(storyId)) === 0)) {
-      return problemResponse(c, problems.storyNotFound(storyId));
-    }
-    const last = page.events.at(-1)?.metadata.version;
-    const full = page.events.length === limit && last !== undefined;
-    const body: EventsPageBody = {
-      storyId,
-      events: page.events,
-      ...(full ? { next: `/api/stories/${storyId}/events?after=${last}&limit=${limit}` } : {}),
-    };
-    // A full page of an append-only log never changes; a partial one grows.
-    return respond(
-      c.req.raw,
-      represent(json(body), JSON_TYPE, page.events.at(-1)?.metadata.recordedAt, full ? IMMUTABLE_CACHE_CONTROL : LIVE_CACHE_CONTROL),
-    );
-  });
-
-  feedRoutes(app, reader);
-  pageRoutes(app, reader);
-
   return app;
 }

@@ -1,7 +1,8 @@
 /**
  * The JSON bodies the API answers with, as zod schemas. The OpenAPI document is generated from
  * them (openapi.ts), and the handlers build their bodies as the types inferred from them, so the
- * compiler holds what is sent to what is documented. They are not parsed on the way out.
+ * compiler holds what is sent to what is documented. They are not parsed on the way out, and only
+ * the write function (which serves the document) bundles them.
  */
 import * as z from 'zod';
 import type { StoryEventType } from '../../domain/story/events';
@@ -13,12 +14,12 @@ const time = () => z.string().meta({ format: 'date-time', description: 'ISO 8601
 /** A date-time with a zone or a calendar date, as the editor gave it. */
 const when = () => z.string().meta({ description: 'ISO 8601: a date-time with a time zone or a calendar date.' });
 
-export const fieldIssue = z.object({
+const fieldIssue = z.object({
   pointer: z.string().meta({ description: 'RFC 6901 pointer to the field at fault in the body ("" is the whole body); header faults are "/headers/<name>", query faults "/query/<name>".' }),
   detail: z.string(),
 });
 
-export const problemBody = z
+const problemBody = z
   .looseObject({
     type: z.string().meta({ format: 'uri' }),
     title: z.string(),
@@ -29,7 +30,7 @@ export const problemBody = z
   })
   .meta({ description: 'RFC 9457 problem details. Never carries a stack trace or an internal message.' });
 
-export const writeResult = z.object({
+const writeResult = z.object({
   storyId: storyIdSchema,
   updateId: z.string().meta({ description: 'The id of the update (a ULID): the target of a later correction or retraction.' }),
   version: int().min(1).meta({ description: 'The story version this event holds; send it back as If-Match: "<version>".' }),
@@ -59,11 +60,11 @@ const eventMetadata = z.object({
   idempotencyKey: z.string().optional(),
 });
 
-export const storyEvent = z
+const storyEvent = z
   .object({ type: z.enum(EVENT_TYPES), data: z.record(z.string(), z.unknown()), metadata: eventMetadata })
   .meta({ description: 'One immutable event of the story log (upcast to the current schema version).' });
 
-export const eventsPage = z.object({
+const eventsPage = z.object({
   storyId: z.string(),
   events: z.array(storyEvent),
   next: z.string().optional().meta({ description: 'The next page, present while the page came back full.' }),
@@ -71,7 +72,7 @@ export const eventsPage = z.object({
 
 const status = z.enum(['developing', 'concluded']);
 
-export const storySummary = z.object({
+const storySummary = z.object({
   storyId: z.string(),
   headline: z.string(),
   summary: z.string(),
@@ -83,7 +84,7 @@ export const storySummary = z.object({
   updateCount: int().meta({ description: 'Articles and statements.' }),
 });
 
-export const storyList = z.object({ stories: z.array(storySummary).meta({ description: 'Newest activity first.' }) });
+const storyList = z.object({ stories: z.array(storySummary).meta({ description: 'Newest activity first.' }) });
 
 const speaker = z.object({ name: z.string(), role: z.string().optional() });
 
@@ -114,7 +115,7 @@ const retractionNotice = z.object({ version: int(), updateId: z.string(), reason
 /** Corrections and retractions are listed with the update they target. */
 const targeting = { target: z.string().meta({ description: 'The updateId of the corrected or retracted update.' }) };
 
-export const timelineEntry = z.object({
+const timelineEntry = z.object({
   storyId: z.string(),
   updateId: z.string(),
   kind: z.enum(['article', 'statement']),
@@ -132,7 +133,7 @@ export const timelineEntry = z.object({
   retracted: z.literal(true).optional(),
 });
 
-export const storyView = z
+const storyView = z
   .object({
     storyId: z.string(),
     headline: z.string(),
@@ -162,10 +163,32 @@ export const storyView = z
   })
   .meta({ description: 'The developing-story view: headline, key points, timeline, people, sources, corrections.' });
 
-export const health = z.object({
+const health = z.object({
   status: z.enum(['ok', 'degraded']).meta({ description: 'degraded: serving, but some stream records are set aside and the views lag the log.' }),
   projection: z.object({ quarantined: int() }).optional(),
 });
+
+export const openApiDocumentBody = z.looseObject({ openapi: z.literal('3.1.0') }).meta({ description: 'This document.' });
+
+/**
+ * The bodies by the component names the document gives them. The route table names its bodies by
+ * these keys (a type-only import), so the read bundle carries none of these schemas.
+ */
+export const responseBodies = {
+  WriteResult: writeResult,
+  Problem: problemBody,
+  FieldIssue: fieldIssue,
+  StoryEvent: storyEvent,
+  EventsPage: eventsPage,
+  StoryView: storyView,
+  TimelineEntry: timelineEntry,
+  StorySummary: storySummary,
+  StoryList: storyList,
+  Health: health,
+  OpenApiDocument: openApiDocumentBody,
+};
+
+export type ResponseBody = keyof typeof responseBodies;
 
 export type WriteResultBody = z.infer<typeof writeResult>;
 export type EventsPageBody = z.infer<typeof eventsPage>;

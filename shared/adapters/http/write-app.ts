@@ -2,12 +2,13 @@
  * The editors' write API: authenticated, rate-limited, validated, idempotent appends.
  *
  * Every refusal is decided before the writer is called, by the edge (edge.ts: 401, 429, 415, 413,
- * 400) or by a route's own checks (404, 400), or comes as a typed error from the writer (404, 409,
- * 412, 422), mapped once in problem.ts. Nothing is stored for a refused request.
+ * 400), the body's schema (serve.ts: 400) or a route's own checks (404, 400), or comes as a typed
+ * error from the writer (404, 409, 412, 422), mapped once in problem.ts. Nothing is stored for a
+ * refused request.
  */
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { ValidationError } from '../../domain/errors';
-import { openStorySchema, storyIdSchema, updateSchema } from '../../domain/story/updates';
+import { storyIdSchema } from '../../domain/story/updates';
 import type { StoryWriter, WriteContext, WriteResult } from '../../application/story-writer';
 import type { TokenTable } from './auth';
 import { baseApp, type Env, type Log } from './base';
@@ -17,7 +18,9 @@ import { problemAt, problems } from './problem';
 import { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY } from './limits';
 import { rateLimitFromEnv, type RateLimit } from './rate-limit';
 import { editorAuth, editorRateLimit, jsonBody } from './edge';
+import { idempotencyKeyHeader, ifMatchHeader } from './requests';
 import type { WriteResultBody } from './responses';
+import { serveRoutes } from './serve';
 
 export interface WriteDeps {
   writer: StoryWriter;
@@ -29,22 +32,22 @@ export interface WriteDeps {
   onWrite?: (storyId: string) => void;
 }
 
-/** `"12"` (or `W/"12"`, or `*`, which any existing story matches). */
-function parseIfMatch(header: string | undefined): number | undefined | 'invalid' {
-  if (header === undefined || header.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"(\d{1,15})"\s*$/.exec(header);
-  return match ? Number(match[1]) : 'invalid';
-}
-
-function writeContext(c: Context<Env>): WriteContext {
-  const expected = parseIfMatch(c.req.header('if-match'));
-  if (expected === 'invalid') {
+/** The expected version of `If-Match: "12"` (or `W/"12"`); none for `*`, which any existing story matches. */
+function expectedVersion(header: string | undefined): number | undefined {
+  const tag = header?.trim();
+  if (tag === undefined || tag === '*') return undefined;
+  if (!ifMatchHeader.safeParse(tag).success) {
     throw new ValidationError('If-Match must be a quoted story version, e.g. "12"', [
       { pointer: '/headers/if-match', detail: 'must be a quoted version number such as "12"' },
     ]);
   }
+  return Number(/\d+/.exec(tag)![0]);
+}
+
+function writeContext(c: Context<Env>): WriteContext {
+  const expected = expectedVersion(c.req.header('if-match'));
   const key = c.req.header('idempotency-key');
-  if (key !== undefined && !new RegExp(`^[\\x21-\\x7e]{1,${MAX_IDEMPOTENCY_KEY}}$`).test(key)) {
+  if (key !== undefined && !idempotencyKeyHeader.safeParse(key).success) {
     throw new ValidationError(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} visible ASCII characters`, [
       { pointer: '/headers/idempotency-key', detail: `must be 1 to ${MAX_IDEMPOTENCY_KEY} visible ASCII characters` },
     ]);
@@ -57,17 +60,16 @@ function writeContext(c: Context<Env>): WriteContext {
   };
 }
 
+/** An id that can never name a story cannot name this one: 404 before the body's schema is checked. */
+const possibleStoryId: MiddlewareHandler<Env> = async (c, next) => {
+  const storyId = c.req.param('id')!;
+  if (!storyIdSchema.safeParse(storyId).success) return problemAt(c, problems.storyNotFound(storyId, 'hides-id'));
+  await next();
+};
+
 export function writeApp(deps: WriteDeps): Hono<Env> {
   const app = baseApp(deps.log);
   let openApi: Representation | undefined;
-
-  // The API's contract, generated from the zod schemas this function validates with (served here,
-  // not by the read function, whose bundle would not fit the cold-start bar with the generator).
-  // Its bytes never change while the process runs.
-  app.get('/api/openapi.json', (c) => {
-    openApi ??= represent(JSON.stringify(openApiDocument()), 'application/json; charset=utf-8', undefined, 'public, max-age=300');
-    return respond(c.req.raw, openApi);
-  });
 
   // One structured line per write, with the correlation id and the editor (never the token).
   app.use('/api/*', async (c, next) => {
@@ -84,9 +86,6 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
     });
   });
 
-  // What every write meets before its own schema: the editor's token, rate limit and JSON body.
-  const edge = [editorAuth(deps.tokens), editorRateLimit(deps.rateLimit ?? rateLimitFromEnv()), jsonBody(MAX_BODY_BYTES)] as const;
-
   /** After the response is on its way: the nudged poller's reads should not delay this answer. */
   const stored = (storyId: string) => {
     if (deps.onWrite) setImmediate(() => deps.onWrite?.(storyId));
@@ -100,24 +99,36 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
     return c.json(result.body satisfies WriteResultBody, result.status as 201);
   };
 
-  app.post('/api/stories', ...edge, async (c) => {
-    const input = openStorySchema.safeParse(c.get('body'));
-    if (!input.success) return problemAt(c, problems.validation(input.error));
-    const result = await deps.writer.openStory(input.data, writeContext(c));
-    if (!result.replayed) stored(input.data.id);
-    return created(c, result, `/api/stories/${input.data.id}`);
-  });
+  serveRoutes(
+    app,
+    'write',
+    {
+      // The API's contract, generated from the route table (not served by the read function, whose
+      // bundle would not fit the cold-start bar with the generator). Its bytes never change while the process runs.
+      openApi: (c) => {
+        openApi ??= represent(JSON.stringify(openApiDocument()), 'application/json; charset=utf-8', undefined, 'public, max-age=300');
+        return respond(c.req.raw, openApi);
+      },
 
-  app.post('/api/stories/:id/updates', ...edge, async (c) => {
-    const storyId = c.req.param('id');
-    // An id that can never name a story cannot name this one.
-    if (!storyIdSchema.safeParse(storyId).success) return problemAt(c, problems.storyNotFound(storyId, 'hides-id'));
-    const input = updateSchema.safeParse(c.get('body'));
-    if (!input.success) return problemAt(c, problems.validation(input.error));
-    const result = await deps.writer.recordUpdate(storyId, input.data, writeContext(c));
-    if (!result.replayed) stored(storyId);
-    return created(c, result, `/api/stories/${storyId}/events?after=${result.body.version - 1}&limit=1`);
-  });
+      openStory: async (c, { body }) => {
+        const result = await deps.writer.openStory(body, writeContext(c));
+        if (!result.replayed) stored(body.id);
+        return created(c, result, `/api/stories/${body.id}`);
+      },
+
+      recordUpdate: {
+        guards: [possibleStoryId],
+        handle: async (c, { body }) => {
+          const storyId = c.req.param('id')!;
+          const result = await deps.writer.recordUpdate(storyId, body, writeContext(c));
+          if (!result.replayed) stored(storyId);
+          return created(c, result, `/api/stories/${storyId}/events?after=${result.body.version - 1}&limit=1`);
+        },
+      },
+    },
+    // What every write meets before its own schema: the editor's token and rate limit, the JSON body.
+    { editor: [editorAuth(deps.tokens), editorRateLimit(deps.rateLimit ?? rateLimitFromEnv())], json: jsonBody(MAX_BODY_BYTES) },
+  );
 
   return app;
 }

@@ -12,7 +12,7 @@ import { writeApp } from '../../../shared/adapters/http/write-app';
 import { tokensFromPlain } from '../../../shared/adapters/http/auth';
 import { createReader } from '../../../functions/reader';
 import { createRuntime, createWriter, feedContext } from '../../../functions/runtime';
-import { eventsPage, health, storyList, storyView, writeResult } from '../../../shared/adapters/http/responses';
+import { responseBodies } from '../../../shared/adapters/http/responses';
 import { article, openBody, startApi, statement, until, type Api, type ProblemBody } from '../../support/api';
 
 let api: Api;
@@ -156,6 +156,7 @@ describe('OpenAPI', () => {
 
   it('documents the JSON bodies the apps send, field for field', async () => {
     // The schemas are open to new fields (a z.object strips them): parsing must give the body back whole.
+    const { WriteResult: writeResult, StoryView: storyView, EventsPage: eventsPage, StoryList: storyList, Health: health } = responseBodies;
     const exact = (schema: z.ZodType, body: unknown) => expect(schema.parse(body)).toEqual(body);
     const story = 'documented-shapes';
     exact(writeResult, await (await api.post('/api/stories', openBody(story))).json());
