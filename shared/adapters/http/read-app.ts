@@ -27,19 +27,17 @@ export interface ReadDeps {
 const json = (value: unknown) => JSON.stringify(value);
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-export function storyJson(
+/** The head's fields the view shows as they are, in the order it has always shown them. */
+const HEAD_FIELDS = ['storyId', 'headline', 'summary', 'status', 'language', 'topics', 'version', 'openedAt'] as const;
+
+const pick = <T, K extends keyof T>(from: T, keys: readonly K[]) => Object.fromEntries(keys.map((key) => [key, from[key]])) as Pick<T, K>;
+
+function storyJson(
   head: StoryHead,
   parts: { timeline: TimelineEntry[]; keyPoints: KeyPoint[]; people: Person[]; sources: Source[]; next?: string },
 ): StoryViewBody {
   return {
-    storyId: head.storyId,
-    headline: head.headline,
-    summary: head.summary,
-    status: head.status,
-    language: head.language,
-    topics: head.topics,
-    version: head.version,
-    openedAt: head.openedAt,
+    ...pick(head, HEAD_FIELDS),
     firstUpdateAt: head.firstUpdateAt ?? null,
     lastUpdateAt: head.lastUpdateAt ?? null,
     lastEventAt: head.lastEventAt,
