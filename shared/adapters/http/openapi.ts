@@ -77,8 +77,7 @@ function components() {
 
 /** A named schema by reference, any other inline. */
 function schemaOf(schema: z.ZodType): Record<string, unknown> {
-  const name = NAMES.get(schema);
-  if (name) return ref(schema);
+  if (NAMES.has(schema)) return ref(schema);
   const json = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
   delete json.$schema;
   return json;

@@ -190,6 +190,7 @@ export const responseBodies = {
 
 export type ResponseBody = keyof typeof responseBodies;
 
+export type ProblemBody = z.infer<typeof problemBody>;
 export type WriteResultBody = z.infer<typeof writeResult>;
 export type EventsPageBody = z.infer<typeof eventsPage>;
 export type StoryListBody = z.infer<typeof storyList>;
