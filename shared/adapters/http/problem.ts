@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { ConcurrencyError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../../domain/errors';
 import { IdempotencyInFlightError, IdempotencyMismatchError } from '../../application/story-writer';
 import type { AuthResult } from './auth';
-import type { ProblemBody } from './responses';
+import type { Body } from './responses';
 
 export interface Problem {
   type: string;
@@ -28,7 +28,7 @@ function problem(status: number, slug: string, title: string, extra: Partial<Pro
 }
 
 export function problemResponse(c: Context, p: Problem, headers: Record<string, string> = {}): Response {
-  return c.body(JSON.stringify(p satisfies ProblemBody), p.status as ContentfulStatusCode, {
+  return c.body(JSON.stringify(p satisfies Body<'Problem'>), p.status as ContentfulStatusCode, {
     'Content-Type': 'application/problem+json; charset=utf-8',
     'Cache-Control': 'no-store',
     ...headers,

@@ -7,7 +7,7 @@ import { IMMUTABLE_CACHE_CONTROL, LIVE_CACHE_CONTROL, represent, respond } from 
 import { feedHandlers } from './feed-routes';
 import { pageHandlers } from './page-routes';
 import { problemResponse, problems } from './problem';
-import type { EventsPageBody, HealthBody, StoryListBody, StoryViewBody } from './responses';
+import type { Body } from './responses';
 import { serveRoutes } from './serve';
 import { storyIdSchema } from '../../domain/story/updates';
 
@@ -35,7 +35,7 @@ const pick = <T, K extends keyof T>(from: T, keys: readonly K[]) => Object.fromE
 function storyJson(
   head: StoryHead,
   parts: { timeline: TimelineEntry[]; keyPoints: KeyPoint[]; people: Person[]; sources: Source[]; next?: string },
-): StoryViewBody {
+): Body<'StoryView'> {
   return {
     ...pick(head, HEAD_FIELDS),
     firstUpdateAt: head.firstUpdateAt ?? null,
@@ -78,13 +78,13 @@ export function readApp(deps: ReadDeps): Hono<Env> {
       if (!ok) return problemResponse(c, problems.unavailable());
       const projection = deps.projection?.();
       // Quarantined records leave views behind the log: still serving (200), but degraded.
-      return c.json({ status: projection && projection.quarantined > 0 ? 'degraded' : 'ok', ...(projection ? { projection } : {}) } satisfies HealthBody);
+      return c.json({ status: projection && projection.quarantined > 0 ? 'degraded' : 'ok', ...(projection ? { projection } : {}) } satisfies Body<'Health'>);
     },
 
     listStories: async (c) => {
       const stories = await (await reader.views()).listStories();
       const last = stories.map((s) => s.lastEventAt).sort().at(-1);
-      return respond(c.req.raw, represent(json({ stories } satisfies StoryListBody), JSON_TYPE, last));
+      return respond(c.req.raw, represent(json({ stories } satisfies Body<'StoryList'>), JSON_TYPE, last));
     },
 
     getStory: async (c, { query }) => {
@@ -124,7 +124,7 @@ export function readApp(deps: ReadDeps): Hono<Env> {
       }
       const last = page.events.at(-1)?.metadata.version;
       const full = page.events.length === limit && last !== undefined;
-      const body: EventsPageBody = {
+      const body: Body<'EventsPage'> = {
         storyId,
         events: page.events,
         ...(full ? { next: `/api/stories/${storyId}/events?after=${last}&limit=${limit}` } : {}),

@@ -190,9 +190,5 @@ export const responseBodies = {
 
 export type ResponseBody = keyof typeof responseBodies;
 
-export type ProblemBody = z.infer<typeof problemBody>;
-export type WriteResultBody = z.infer<typeof writeResult>;
-export type EventsPageBody = z.infer<typeof eventsPage>;
-export type StoryListBody = z.infer<typeof storyList>;
-export type StoryViewBody = z.infer<typeof storyView>;
-export type HealthBody = z.infer<typeof health>;
+/** The type of a body by its name: what a handler builds to answer with it. */
+export type Body<Name extends ResponseBody> = z.infer<(typeof responseBodies)[Name]>;

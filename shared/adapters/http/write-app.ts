@@ -19,7 +19,7 @@ import { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY } from './limits';
 import { rateLimitFromEnv, type RateLimit } from './rate-limit';
 import { editorAuth, editorRateLimit, jsonBody } from './edge';
 import { idempotencyKeyHeader, ifMatchHeader } from './requests';
-import type { WriteResultBody } from './responses';
+import type { Body } from './responses';
 import { serveRoutes } from './serve';
 
 export interface WriteDeps {
@@ -96,7 +96,7 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
     c.header('ETag', `"${result.body.version}"`);
     c.header('Cache-Control', 'no-store');
     if (result.replayed) c.header('Idempotent-Replayed', 'true');
-    return c.json(result.body satisfies WriteResultBody, result.status as 201);
+    return c.json(result.body satisfies Body<'WriteResult'>, result.status as 201);
   };
 
   serveRoutes(
