@@ -4,10 +4,10 @@
  */
 import { Hono } from 'hono';
 import type { Log } from '../../application/ports';
-import { problem, problemFor, problemResponse } from './problem';
+import { problemAt, problemFor, problems } from './problem';
 
-/** `editor` is set by the write API once a token is accepted (for its logs). */
-export type Env = { Variables: { correlationId: string; editor?: string } };
+/** Set on the way to a handler: `editor` once a token is accepted (edge.ts), `body` and `query` once read and validated (serve.ts). */
+export type Env = { Variables: { correlationId: string; editor?: string; body?: unknown; query?: unknown } };
 
 export function baseApp(log: Log): Hono<Env> {
   const app = new Hono<Env>();
@@ -28,8 +28,8 @@ export function baseApp(log: Log): Hono<Env> {
     if (p.status >= 500) {
       log.error('request failed', { correlationId: c.get('correlationId'), path: c.req.path, error: String(error), stack: error instanceof Error ? error.stack : undefined });
     }
-    return problemResponse(c, { ...p, instance: c.req.path });
+    return problemAt(c, p);
   });
-  app.notFound((c) => problemResponse(c, problem(404, 'not-found', 'No such resource', { instance: c.req.path })));
+  app.notFound((c) => problemAt(c, problems.noSuchResource()));
   return app;
 }

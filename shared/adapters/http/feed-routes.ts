@@ -1,44 +1,45 @@
 /** Feed routes: per-story feeds, their RFC 5005 archive pages, and the all-stories feeds. */
-import type { Context, Hono } from 'hono';
-import type { StoryReader } from '../../application/story-reader';
+import type { Context } from 'hono';
 import { FEED_FORMATS, type FeedFormat } from '../../domain/feeds/urls';
+import type { StoryReader } from '../../application/story-reader';
 import type { Env } from './base';
 import { respond } from './conditional';
-import { problem, problemResponse } from './problem';
+import { problemResponse, problems } from './problem';
+import type { Handlers } from './serve';
 
-const formatOf = (file: string): FeedFormat | undefined => {
-  const format = file.slice('feed.'.length);
+// One handler serves every format of a route (its path ends in `:file{feed\.[a-z]+}`, see
+// routes.ts), so that `feed.xml` is answered as no such format rather than no such path.
+const formatOf = (c: Context<Env>): FeedFormat | undefined => {
+  const format = c.req.param('file')!.slice('feed.'.length);
   return (FEED_FORMATS as readonly string[]).includes(format) ? (format as FeedFormat) : undefined;
 };
 
-const noFormat = (c: Context<Env>) => problemResponse(c, problem(404, 'not-found', 'No such feed format', { detail: 'feeds are feed.atom, feed.rss and feed.json' }));
+const noFormat = (c: Context<Env>) => problemResponse(c, problems.noSuchFeedFormat());
 
-export function feedRoutes(app: Hono<Env>, reader: StoryReader): void {
-  // Hono answers HEAD with these GET handlers; respond() sends the headers without the body.
-  app.get('/stories/:id/:file{feed\\.[a-z]+}', async (c) => {
-    const format = formatOf(c.req.param('file'));
-    if (!format) return noFormat(c);
-    const rep = await reader.feed(c.req.param('id'), format);
-    if (!rep) return problemResponse(c, problem(404, 'not-found', 'No such story'));
-    return respond(c.req.raw, rep);
-  });
+// Hono answers HEAD with these GET handlers; respond() sends the headers without the body.
+export function feedHandlers(reader: StoryReader): Pick<Handlers<'read'>, 'storyFeed' | 'storyArchiveFeed' | 'allFeed'> {
+  return {
+    storyFeed: async (c) => {
+      const format = formatOf(c);
+      if (!format) return noFormat(c);
+      const storyId = c.req.param('id')!;
+      const rep = await reader.feed(storyId, format);
+      if (!rep) return problemResponse(c, problems.storyNotFound(storyId, 'none'));
+      return respond(c.req.raw, rep);
+    },
 
-  app.get('/stories/:id/archive/:range/:file{feed\\.[a-z]+}', async (c) => {
-    const format = formatOf(c.req.param('file'));
-    if (!format) return noFormat(c);
-    const rep = await reader.archive(c.req.param('id'), c.req.param('range'), format);
-    if (!rep) {
-      return problemResponse(
-        c,
-        problem(404, 'not-found', 'No such archive page', { detail: `archive pages are complete ranges of ${reader.feedSize} versions of an existing story` }),
-      );
-    }
-    return respond(c.req.raw, rep);
-  });
+    storyArchiveFeed: async (c) => {
+      const format = formatOf(c);
+      if (!format) return noFormat(c);
+      const rep = await reader.archive(c.req.param('id')!, c.req.param('range')!, format);
+      if (!rep) return problemResponse(c, problems.noSuchArchivePage(reader.feedSize));
+      return respond(c.req.raw, rep);
+    },
 
-  app.get('/:file{feed\\.[a-z]+}', async (c) => {
-    const format = formatOf(c.req.param('file'));
-    if (!format) return noFormat(c);
-    return respond(c.req.raw, await reader.allStoriesFeed(format));
-  });
+    allFeed: async (c) => {
+      const format = formatOf(c);
+      if (!format) return noFormat(c);
+      return respond(c.req.raw, await reader.allStoriesFeed(format));
+    },
+  };
 }

@@ -1,13 +1,12 @@
 /**
- * The OpenAPI 3.1 document of the API, generated from the zod schemas that validate requests
- * (shared/domain/story/updates.ts, ./read-queries.ts) with zod 4's own `z.toJSONSchema`. OpenAPI 3.1
- * schemas ARE JSON Schema 2020-12, which is what zod emits, so no converter library or second
- * copy of the contract is needed, and the read Lambda bundle carries nothing beyond zod.
- *
- * Only the responses are described here (they are not validated on the way out, so there is no
- * other copy of them to keep in step).
+ * The OpenAPI 3.1 document of the API, generated from the route table (./routes.ts) and the zod
+ * schemas it names: the request bodies that validate writes (shared/domain/story/updates.ts), the
+ * queries and headers (./requests.ts) and the response bodies (./responses.ts). zod 4's own
+ * `z.toJSONSchema` converts them: OpenAPI 3.1 schemas ARE JSON Schema 2020-12, so no converter
+ * library or second copy of the contract is needed. Only the write function imports this file.
  */
 import * as z from 'zod';
+import type { FeedFormat } from '../../domain/feeds/urls';
 import {
   articleSchema,
   correctionChangesSchema,
@@ -22,102 +21,42 @@ import {
   storyIdSchema,
   updateSchema,
 } from '../../domain/story/updates';
-import { eventsQuery, viewQueryFields } from './read-queries';
-import { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY } from './limits';
+import { responseBodies } from './responses';
+import { routes, type Answer, type Route } from './routes';
 
-const fieldIssue = z.object({
-  pointer: z.string().meta({ description: 'RFC 6901 pointer to the field at fault in the body ("" is the whole body); header faults are "/headers/<name>", query faults "/query/<name>".' }),
-  detail: z.string(),
-});
+/** Schemas that are components of the document, by name. */
+const NAMED: [z.ZodType, string][] = [
+  [storyIdSchema, 'StoryId'],
+  [openStorySchema, 'OpenStory'],
+  [updateSchema, 'Update'],
+  [articleSchema, 'Article'],
+  [statementSchema, 'Statement'],
+  [correctionSchema, 'Correction'],
+  [retractionSchema, 'Retraction'],
+  [headlineSchema, 'Headline'],
+  [statusSchema, 'Status'],
+  [speakerSchema, 'Speaker'],
+  [correctionChangesSchema, 'CorrectionChanges'],
+  ...Object.entries(responseBodies).map(([name, schema]): [z.ZodType, string] => [schema, name]),
+];
+const NAMES = new Map(NAMED);
 
-const problemSchema = z
-  .looseObject({
-    type: z.string().meta({ format: 'uri' }),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    errors: z.array(fieldIssue).optional(),
-  })
-  .meta({ description: 'RFC 9457 problem details. Never carries a stack trace or an internal message.' });
+/** Path parameters by name (the routes check them themselves, each as its 404 has always said). */
+const PATH_PARAMS: Record<string, z.ZodType> = {
+  id: storyIdSchema,
+  range: z.string().regex(/^[0-9]+-[0-9]+$/).meta({ description: 'First and last version of the page, e.g. `1-50`.' }),
+};
 
-const writeResult = z.object({
-  storyId: storyIdSchema,
-  updateId: z.string().meta({ description: 'The id of the update (a ULID): the target of a later correction or retraction.' }),
-  version: z.number().int().min(1).meta({ description: 'The story version this event holds; send it back as If-Match: "<version>".' }),
-  recordedAt: z.iso.datetime(),
-});
-
-const storyEvent = z
-  .object({
-    type: z.enum(['StoryOpened', 'ArticlePublished', 'StatementRecorded', 'UpdateCorrected', 'UpdateRetracted', 'HeadlineChanged', 'StatusChanged']),
-    data: z.record(z.string(), z.unknown()),
-    metadata: z.looseObject({
-      storyId: z.string(),
-      version: z.number().int(),
-      updateId: z.string(),
-      schemaVersion: z.number().int(),
-      recordedAt: z.iso.datetime(),
-      recordedBy: z.string().meta({ description: 'The editor who recorded it.' }),
-      occurredAt: z.string().optional(),
-      correlationId: z.string().optional(),
-      idempotencyKey: z.string().optional(),
-    }),
-  })
-  .meta({ description: 'One immutable event of the story log (upcast to the current schema version).' });
-
-const eventsPage = z.object({
-  storyId: z.string(),
-  events: z.array(storyEvent),
-  next: z.string().optional().meta({ description: 'The next page, present while the page came back full.' }),
-});
-
-const storyView = z
-  .looseObject({
-    storyId: z.string(),
-    headline: z.string(),
-    summary: z.string(),
-    status: z.enum(['developing', 'concluded']),
-    language: z.string(),
-    topics: z.array(z.string()),
-    version: z.number().int(),
-    openedAt: z.string(),
-    lastEventAt: z.string(),
-    keyPoints: z.array(z.looseObject({})),
-    people: z.array(z.looseObject({})),
-    sources: z.array(z.looseObject({})),
-    corrections: z.array(z.looseObject({})),
-    retractions: z.array(z.looseObject({})),
-    timeline: z.array(z.looseObject({})),
-    timelineNext: z.string().optional(),
-  })
-  .meta({ description: 'The developing-story view: headline, key points, timeline, people, sources, corrections.' });
-
-const storyList = z.object({ stories: z.array(z.looseObject({ storyId: z.string() })) });
+/** The feed formats by name and media type: `feed.{format}` in a table path is one path per format. */
+const FEEDS = {
+  atom: { name: 'Atom 1.0', mediaType: 'application/atom+xml' },
+  rss: { name: 'RSS 2.0', mediaType: 'application/rss+xml' },
+  json: { name: 'JSON Feed 1.1', mediaType: 'application/feed+json' },
+} satisfies Record<FeedFormat, { name: string; mediaType: string }>;
 
 function components() {
   const registry = z.registry<{ id: string }>();
-  const named: [z.ZodType, string][] = [
-    [storyIdSchema, 'StoryId'],
-    [openStorySchema, 'OpenStory'],
-    [updateSchema, 'Update'],
-    [articleSchema, 'Article'],
-    [statementSchema, 'Statement'],
-    [correctionSchema, 'Correction'],
-    [retractionSchema, 'Retraction'],
-    [headlineSchema, 'Headline'],
-    [statusSchema, 'Status'],
-    [speakerSchema, 'Speaker'],
-    [correctionChangesSchema, 'CorrectionChanges'],
-    [writeResult, 'WriteResult'],
-    [problemSchema, 'Problem'],
-    [fieldIssue, 'FieldIssue'],
-    [storyEvent, 'StoryEvent'],
-    [eventsPage, 'EventsPage'],
-    [storyView, 'StoryView'],
-    [storyList, 'StoryList'],
-  ];
-  for (const [schema, id] of named) registry.add(schema, { id });
+  for (const [schema, id] of NAMED) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, io: 'input' }) as {
     schemas: Record<string, Record<string, unknown>>;
   };
@@ -130,120 +69,68 @@ function components() {
     ...schemas.Update,
     discriminator: {
       propertyName: 'type',
-      mapping: Object.fromEntries(
-        ['article', 'statement', 'correction', 'retraction', 'headline', 'status'].map((t) => [t, `#/components/schemas/${t[0]!.toUpperCase()}${t.slice(1)}`]),
-      ),
+      mapping: Object.fromEntries(updateSchema.options.map((kind) => [kind.shape.type.value, ref(kind).$ref])),
     },
   };
   return schemas;
 }
 
-/** Query parameters from a zod object, one per field. */
-function queryParameters(shape: Record<string, z.ZodType>) {
-  return Object.entries(shape).map(([name, schema]) => {
-    const json = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
-    delete json.$schema;
-    const { description, ...rest } = json;
-    return { name, in: 'query', required: false, ...(description ? { description } : {}), schema: rest };
-  });
+/** A named schema by reference, any other inline. */
+function schemaOf(schema: z.ZodType): Record<string, unknown> {
+  if (NAMES.has(schema)) return ref(schema);
+  const json = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  delete json.$schema;
+  return json;
 }
 
-const problemRef = { $ref: '#/components/schemas/Problem' };
-const problemResponse = (description: string, headers?: Record<string, unknown>) => ({
-  description,
-  ...(headers ? { headers } : {}),
-  content: { 'application/problem+json': { schema: problemRef } },
-});
-const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
+const ref = (schema: z.ZodType) => ({ $ref: `#/components/schemas/${NAMES.get(schema)}` });
 
-const storyIdParameter = { name: 'id', in: 'path', required: true, schema: { $ref: '#/components/schemas/StoryId' } };
+function parameter(name: string, where: 'path' | 'query' | 'header', schema: z.ZodType) {
+  const { description, ...rest } = schemaOf(schema);
+  return { name, in: where, required: where === 'path', ...(description ? { description } : {}), schema: rest };
+}
 
-const conditionalGet = {
-  ETag: { description: 'Strong validator of the bytes.', schema: { type: 'string' } },
-  'Last-Modified': { description: 'When the story last changed.', schema: { type: 'string' } },
-  'Cache-Control': { schema: { type: 'string' } },
-};
+function answer(a: Answer, format: FeedFormat | undefined) {
+  const text = { schema: { type: 'string' } };
+  const content =
+    a.body === undefined ? undefined
+    : a.body === 'problem' ? { 'application/problem+json': { schema: ref(responseBodies.Problem) } }
+    : a.body === 'html' ? { 'text/html': text }
+    : a.body === 'feed' ? { [FEEDS[format!].mediaType]: text }
+    : { 'application/json': { schema: ref(responseBodies[a.body.json]) } };
+  return { description: a.description, ...(a.headers ? { headers: a.headers } : {}), ...(content ? { content } : {}) };
+}
 
-const writeResponses = (extra: Record<string, unknown>) => ({
-  '201': {
-    description: 'Recorded. A retry with the same Idempotency-Key and body returns this same response (with `Idempotent-Replayed: true`).',
-    headers: {
-      Location: { schema: { type: 'string' } },
-      ETag: { description: 'The new story version, quoted: use it as the next If-Match.', schema: { type: 'string' } },
-      'Idempotent-Replayed': { description: 'Present (true) when this is the stored first response.', schema: { type: 'string' } },
-    },
-    content: json('WriteResult'),
-  },
-  '400': problemResponse('Malformed JSON, a field that breaks the schema, an unknown field, a bad header. `errors` names each field.'),
-  '401': problemResponse('Missing, malformed or wrong bearer token.', {
-    'WWW-Authenticate': { schema: { type: 'string' }, description: 'Bearer realm="newsroom"' },
-  }),
-  '409': problemResponse('Conflicts with the story (it exists already; the target is retracted) or the Idempotency-Key is still in flight.'),
-  '413': problemResponse(`The body is over ${MAX_BODY_BYTES} bytes.`),
-  '415': problemResponse('Content-Type is not application/json.'),
-  '422': problemResponse('The Idempotency-Key was used before with a different request.'),
-  '429': problemResponse('This editor is over its write rate.', { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } }),
-  ...extra,
-});
+function operation(id: string, route: Route, format?: FeedFormat) {
+  const name = format && FEEDS[format].name;
+  const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!).filter((p) => p !== 'format');
+  const parameters = [
+    ...pathParams.map((p) => parameter(p, 'path', PATH_PARAMS[p]!)),
+    ...Object.entries(route.query?.shape ?? {}).map(([q, schema]) => parameter(q, 'query', schema as z.ZodType)),
+    ...Object.entries(route.headers ?? {}).map(([h, schema]) => parameter(h, 'header', schema)),
+  ];
+  return {
+    tags: [route.editor ? 'write' : 'read'],
+    operationId: format ? id.replace(/Feed$/, `${format[0]!.toUpperCase()}${format.slice(1)}Feed`) : id,
+    summary: name ? route.summary.replace('{format}', name) : route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    ...(route.editor ? { security: [{ editorToken: [] }] } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body) } } } } : {}),
+    responses: Object.fromEntries(Object.entries(route.responses).map(([status, a]) => [status, answer(a, format)])),
+  };
+}
 
-const idempotencyKeyHeader = {
-  name: 'Idempotency-Key',
-  in: 'header',
-  required: false,
-  description:
-    'Makes the request safe to retry: the same key and body return the first response and record nothing new; ' +
-    'another body gets 422; a retry while the first is in flight gets 409. Kept 24 hours, per editor and story.',
-  schema: { type: 'string', pattern: `^[\\x21-\\x7e]{1,${MAX_IDEMPOTENCY_KEY}}$` },
-};
-
-const FEEDS = [
-  ['atom', 'Atom 1.0', 'application/atom+xml'],
-  ['rss', 'RSS 2.0', 'application/rss+xml'],
-  ['json', 'JSON Feed 1.1', 'application/feed+json'],
-] as const;
-
-/** Per-story and all-stories feeds in each format (DESIGN.md §3). */
-function feedPaths() {
-  const feed = (format: string, name: string, mediaType: string, perStory: boolean) => ({
-    get: {
-      tags: ['read'],
-      operationId: `${perStory ? 'story' : 'all'}${format[0]!.toUpperCase()}${format.slice(1)}Feed`,
-      summary: perStory ? `The story's ${name} feed` : `${name} feed of all stories`,
-      ...(perStory ? { parameters: [storyIdParameter] } : {}),
-      responses: {
-        '200': { description: 'The feed; its bytes change only when its content does.', headers: conditionalGet, content: { [mediaType]: { schema: { type: 'string' } } } },
-        '304': { description: 'Not modified.' },
-        ...(perStory ? { '404': problemResponse('No such story.') } : {}),
-      },
-    },
-  });
-  const archive = (format: string, name: string, mediaType: string) => ({
-    get: {
-      tags: ['read'],
-      operationId: `storyArchive${format[0]!.toUpperCase()}${format.slice(1)}Feed`,
-      summary: `An RFC 5005 archive page of the story's ${name} feed`,
-      description:
-        'Entries created by one fixed range of versions (`{first}-{last}`, NEWSROOM_FEED_SIZE versions per page), linked from the ' +
-        'subscription feed through `prev-archive` (JSON Feed: `next_url`). Its set of entries never changes; a correction of one of ' +
-        'them changes its bytes and ETag.',
-      parameters: [
-        storyIdParameter,
-        { name: 'range', in: 'path', required: true, description: 'First and last version of the page, e.g. `1-50`.', schema: { type: 'string', pattern: '^[0-9]+-[0-9]+$' } },
-      ],
-      responses: {
-        '200': { description: 'The archive page.', headers: conditionalGet, content: { [mediaType]: { schema: { type: 'string' } } } },
-        '304': { description: 'Not modified.' },
-        '404': problemResponse('No such story or archive page.'),
-      },
-    },
-  });
-  return Object.fromEntries(
-    FEEDS.flatMap(([format, name, mediaType]) => [
-      [`/stories/{id}/feed.${format}`, feed(format, name, mediaType, true)],
-      [`/stories/{id}/archive/{range}/feed.${format}`, archive(format, name, mediaType)],
-      [`/feed.${format}`, feed(format, name, mediaType, false)],
-    ]),
-  );
+/** The document's paths: each route of the table, a feed route once per format. */
+function paths() {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [id, route] of Object.entries(routes) as [string, Route][]) {
+    const formats = route.path.includes('feed.{format}') ? (Object.keys(FEEDS) as FeedFormat[]) : [undefined];
+    for (const format of formats) {
+      (out[format ? route.path.replace('{format}', format) : route.path] ??= {})[route.method] = operation(id, route, format);
+    }
+  }
+  return out;
 }
 
 let cached: Record<string, unknown> | undefined;
@@ -265,118 +152,7 @@ export function openApiDocument(): Record<string, unknown> {
     },
     servers: [{ url: '/' }],
     tags: [{ name: 'write', description: 'Editors (bearer token)' }, { name: 'read', description: 'Public' }],
-    paths: {
-      '/api/stories': {
-        get: {
-          tags: ['read'],
-          operationId: 'listStories',
-          summary: 'The story list',
-          responses: { '200': { description: 'Every story, newest activity first.', headers: conditionalGet, content: json('StoryList') } },
-        },
-        post: {
-          tags: ['write'],
-          operationId: 'openStory',
-          summary: 'Open a story',
-          security: [{ editorToken: [] }],
-          parameters: [idempotencyKeyHeader],
-          requestBody: { required: true, content: json('OpenStory') },
-          responses: writeResponses({}),
-        },
-      },
-      '/api/stories/{id}': {
-        get: {
-          tags: ['read'],
-          operationId: 'getStory',
-          summary: 'The developing-story view, now or as it stood at a version or a time',
-          parameters: [storyIdParameter, ...queryParameters(viewQueryFields.shape)],
-          responses: {
-            '200': { description: 'The view.', headers: conditionalGet, content: json('StoryView') },
-            '304': { description: 'Not modified (If-None-Match / If-Modified-Since).' },
-            '400': problemResponse('A bad query parameter (e.g. both version and asOf).'),
-            '404': problemResponse('No such story, or it did not exist yet at that version or time.'),
-          },
-        },
-      },
-      '/api/stories/{id}/updates': {
-        post: {
-          tags: ['write'],
-          operationId: 'recordUpdate',
-          summary: 'Record one update: an article, a statement, a correction, a retraction, a headline or a status',
-          security: [{ editorToken: [] }],
-          parameters: [
-            storyIdParameter,
-            {
-              name: 'If-Match',
-              in: 'header',
-              required: false,
-              description: 'Expected story version, quoted ("12"): a stale version gets 412 and nothing is written.',
-              schema: { type: 'string', pattern: '^(?:W/)?"\\d{1,15}"$|^\\*$' },
-            },
-            idempotencyKeyHeader,
-          ],
-          requestBody: { required: true, content: json('Update') },
-          responses: writeResponses({
-            '404': problemResponse('No such story, or the correction/retraction target is not an update of this story.'),
-            '412': problemResponse('If-Match named a version the story is no longer (or never was) at.'),
-          }),
-        },
-      },
-      '/api/stories/{id}/events': {
-        get: {
-          tags: ['read'],
-          operationId: 'listEvents',
-          summary: 'The raw event log, oldest first, paginated',
-          parameters: [storyIdParameter, ...queryParameters(eventsQuery.shape)],
-          responses: {
-            '200': { description: 'One page of events; follow `next` until it is absent.', headers: conditionalGet, content: json('EventsPage') },
-            '304': { description: 'Not modified.' },
-            '400': problemResponse('A bad query parameter.'),
-            '404': problemResponse('No such story.'),
-          },
-        },
-      },
-      ...feedPaths(),
-      '/': {
-        get: {
-          tags: ['read'],
-          operationId: 'frontPage',
-          summary: 'HTML front page: stories, newest activity first',
-          responses: { '200': { description: 'The page.', headers: conditionalGet, content: { 'text/html': { schema: { type: 'string' } } } } },
-        },
-      },
-      '/stories/{id}': {
-        get: {
-          tags: ['read'],
-          operationId: 'storyPage',
-          summary: 'HTML live page of one story, with feed autodiscovery links',
-          parameters: [storyIdParameter],
-          responses: {
-            '200': { description: 'The page.', headers: conditionalGet, content: { 'text/html': { schema: { type: 'string' } } } },
-            '304': { description: 'Not modified.' },
-            '404': problemResponse('No such story.'),
-          },
-        },
-      },
-      '/api/openapi.json': {
-        get: {
-          tags: ['read'],
-          operationId: 'openApi',
-          summary: 'This document',
-          responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } },
-        },
-      },
-      '/health': {
-        get: {
-          tags: ['read'],
-          operationId: 'health',
-          summary: 'Liveness of the store',
-          responses: {
-            '200': { description: 'The store answers.', content: { 'application/json': { schema: { type: 'object' } } } },
-            '503': problemResponse('The store is not reachable.'),
-          },
-        },
-      },
-    },
+    paths: paths(),
     components: {
       schemas,
       securitySchemes: {

@@ -1,33 +1,34 @@
 /** HTML pages: the front page and a story's live page. */
-import type { Hono } from 'hono';
 import { frontPage, storyPage } from '../../domain/pages/render';
 import type { StoryReader } from '../../application/story-reader';
-import type { Env } from './base';
 import { represent } from '../../application/representation';
 import { respond } from './conditional';
-import { problem, problemResponse } from './problem';
+import { problemResponse, problems } from './problem';
+import type { Handlers } from './serve';
 
 const HTML = 'text/html; charset=utf-8';
 
-export function pageRoutes(app: Hono<Env>, reader: StoryReader): void {
-  app.get('/', async (c) => {
-    const stories = await (await reader.views()).listStories();
-    return respond(c.req.raw, represent(frontPage(stories), HTML, stories.map((s) => s.lastEventAt).sort().at(-1)));
-  });
+export function pageHandlers(reader: StoryReader): Pick<Handlers<'read'>, 'frontPage' | 'storyPage'> {
+  return {
+    frontPage: async (c) => {
+      const stories = await (await reader.views()).listStories();
+      return respond(c.req.raw, represent(frontPage(stories), HTML, stories.map((s) => s.lastEventAt).sort().at(-1)));
+    },
 
-  app.get('/stories/:id', async (c) => {
-    const storyId = c.req.param('id');
-    const views = await reader.views();
-    const head = await views.head(storyId);
-    if (!head) return problemResponse(c, problem(404, 'not-found', 'No such story', { detail: `story ${storyId} was not found` }));
-    const cursor = c.req.query('cursor');
-    const [page, keyPoints, people, sources] = await Promise.all([
-      views.timeline(storyId, 100, cursor && cursor.length < 2000 ? cursor : undefined),
-      views.keyPoints(storyId, 20),
-      views.people(storyId),
-      views.sources(storyId),
-    ]);
-    const html = storyPage(head, { timeline: page.items, keyPoints, people, sources, ...(page.next ? { next: page.next } : {}) });
-    return respond(c.req.raw, represent(html, HTML, head.lastEventAt));
-  });
+    storyPage: async (c) => {
+      const storyId = c.req.param('id')!;
+      const views = await reader.views();
+      const head = await views.head(storyId);
+      if (!head) return problemResponse(c, problems.storyNotFound(storyId));
+      const cursor = c.req.query('cursor');
+      const [page, keyPoints, people, sources] = await Promise.all([
+        views.timeline(storyId, 100, cursor && cursor.length < 2000 ? cursor : undefined),
+        views.keyPoints(storyId, 20),
+        views.people(storyId),
+        views.sources(storyId),
+      ]);
+      const html = storyPage(head, { timeline: page.items, keyPoints, people, sources, ...(page.next ? { next: page.next } : {}) });
+      return respond(c.req.raw, represent(html, HTML, head.lastEventAt));
+    },
+  };
 }

@@ -1,12 +1,14 @@
 /**
- * RFC 9457 problem details. Every error a client sees goes through here, so statuses are decided
- * once and no stack trace or internal message leaks.
+ * RFC 9457 problem details. Every error a client sees goes through here, so statuses, titles and
+ * detail texts are decided once and no stack trace or internal message leaks.
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as z from 'zod';
 import { ConcurrencyError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../../domain/errors';
 import { IdempotencyInFlightError, IdempotencyMismatchError } from '../../application/errors';
+import type { AuthResult } from './auth';
+import type { Body } from './responses';
 
 export interface Problem {
   type: string;
@@ -21,28 +23,31 @@ export interface Problem {
 
 const TYPE_BASE = 'https://newsroom.example/problems/';
 
-export function problem(status: number, slug: string, title: string, extra: Partial<Problem> = {}): Problem {
+function problem(status: number, slug: string, title: string, extra: Partial<Problem> = {}): Problem {
   return { type: `${TYPE_BASE}${slug}`, title, status, ...extra };
 }
 
 export function problemResponse(c: Context, p: Problem, headers: Record<string, string> = {}): Response {
-  return c.body(JSON.stringify(p), p.status as ContentfulStatusCode, {
+  return c.body(JSON.stringify(p satisfies Body<'Problem'>), p.status as ContentfulStatusCode, {
     'Content-Type': 'application/problem+json; charset=utf-8',
     'Cache-Control': 'no-store',
     ...headers,
   });
 }
 
+/** A problem that names the request path as its `instance` (the write API's refusals and every thrown error). */
+export const problemAt = (c: Context, p: Problem, headers?: Record<string, string>) => problemResponse(c, { ...p, instance: c.req.path }, headers);
+
 /** RFC 6901 pointer: `''` is the whole body, `/speaker/name` a field. Header faults use `/headers/<name>`. */
 export function pointerOf(path: readonly PropertyKey[]): string {
   return path.map((part) => '/' + String(part).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 }
 
-export function validationProblem(error: z.ZodError, prefix: readonly PropertyKey[] = []): Problem {
+function validationProblem(error: z.ZodError): Problem {
   const errors = error.issues.map((issue) => {
-    const pointer = pointerOf([...prefix, ...issue.path]);
+    const pointer = pointerOf(issue.path);
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ pointer: pointerOf([...prefix, ...issue.path, key]), detail: 'is not a known field' }));
+      return issue.keys.map((key) => ({ pointer: pointerOf([...issue.path, key]), detail: 'is not a known field' }));
     }
     return [{ pointer, detail: issue.message }];
   }).flat();
@@ -53,18 +58,86 @@ export function validationProblem(error: z.ZodError, prefix: readonly PropertyKe
   });
 }
 
+/** Every "No such …" 404 (a story, an update, a feed format, an archive page, a path). */
+const notFound = (what: string, extra?: Partial<Problem>) => problem(404, 'not-found', `No such ${what}`, extra);
+
+const wholeBody = (detail: string) => [{ pointer: '', detail }];
+
+/** The problems the routes and the HTTP edge answer with, by name. */
+export const problems = {
+  /** A body that breaks its zod schema: every field at fault, by pointer. */
+  validation: validationProblem,
+
+  /** A query string that breaks its schema: the same, with pointers under `/query`. */
+  query(error: z.ZodError): Problem {
+    const p = validationProblem(error);
+    return { ...p, errors: p.errors?.map((e) => ({ ...e, pointer: `/query${e.pointer}` })), detail: p.detail ? `query ${p.detail}` : undefined };
+  },
+
+  /**
+   * The one "No such story". The routes have always differed in the detail only: a route names the
+   * id it looked up (`names-id`, the writer's NotFoundError text), does not echo back an id that can
+   * never name a story (`hides-id`), or, for the feeds, answers with the title alone (`none`).
+   */
+  storyNotFound(storyId: string, detail: 'names-id' | 'hides-id' | 'none' = 'names-id'): Problem {
+    if (detail === 'names-id') return notFoundProblem(new NotFoundError('story', storyId));
+    return notFound('story', detail === 'hides-id' ? { detail: 'no story has this id' } : {});
+  },
+
+  noSuchFeedFormat: () => notFound('feed format', { detail: 'feeds are feed.atom, feed.rss and feed.json' }),
+
+  noSuchArchivePage: (feedSize: number) =>
+    notFound('archive page', { detail: `archive pages are complete ranges of ${feedSize} versions of an existing story` }),
+
+  noSuchResource: () => notFound('resource'),
+
+  unavailable: () => problem(503, 'unavailable', 'The store is not reachable'),
+
+  unauthorized(reason: (AuthResult & { ok: false })['reason']): Problem {
+    return problem(401, 'unauthorized', 'An editor token is required', {
+      detail: reason === 'missing' ? 'send Authorization: Bearer <token>' : `the bearer token is ${reason}`,
+      errors: [{ pointer: '/headers/authorization', detail: reason === 'missing' ? 'is missing' : `is ${reason}` }],
+    });
+  },
+
+  rateLimited: (retryAfterSeconds: number) =>
+    problem(429, 'rate-limited', 'Too many writes', {
+      detail: `this editor may write again in ${retryAfterSeconds} s`,
+      errors: [{ pointer: '/headers/authorization', detail: 'this editor is over its write rate' }],
+    }),
+
+  unsupportedMediaType: () =>
+    problem(415, 'unsupported-media-type', 'Send JSON', {
+      detail: 'Content-Type must be application/json (UTF-8)',
+      errors: [{ pointer: '/headers/content-type', detail: 'must be application/json' }],
+    }),
+
+  payloadTooLarge: (maxBytes: number) =>
+    problem(413, 'payload-too-large', 'The body is too large', {
+      detail: `a request body may hold at most ${maxBytes} bytes`,
+      errors: wholeBody(`is larger than ${maxBytes} bytes`),
+    }),
+
+  notUtf8: () => problem(400, 'malformed-json', 'The body is not UTF-8', { detail: 'the body is not valid UTF-8', errors: wholeBody('is not valid UTF-8') }),
+
+  // The parser's own message may quote the input back: say what is wrong, not what it said.
+  malformedJson: () => problem(400, 'malformed-json', 'The body is not valid JSON', { detail: 'the body is not valid JSON', errors: wholeBody('is not valid JSON') }),
+};
+
+function notFoundProblem(error: NotFoundError): Problem {
+  return notFound(error.resource, {
+    detail: error.message,
+    ...(error.resource === 'update' ? { errors: [{ pointer: '/target', detail: error.message }] } : {}),
+  });
+}
+
 /** Maps a thrown error to a problem; unknown errors become an opaque 500. */
 export function problemFor(error: unknown): Problem {
   if (error instanceof z.ZodError) return validationProblem(error);
   if (error instanceof ValidationError) {
     return problem(400, 'validation', 'The request is not valid', { detail: error.message, errors: error.issues });
   }
-  if (error instanceof NotFoundError) {
-    return problem(404, 'not-found', `No such ${error.resource}`, {
-      detail: error.message,
-      ...(error.resource === 'update' ? { errors: [{ pointer: '/target', detail: error.message }] } : {}),
-    });
-  }
+  if (error instanceof NotFoundError) return notFoundProblem(error);
   if (error instanceof ConcurrencyError) {
     return problem(412, 'version-mismatch', 'The story has moved on', {
       detail: error.message,

@@ -1,16 +1,16 @@
 /** Public reads: the story list, the developing-story view, the raw log, health, and the feeds. */
-import type { Context, Hono } from 'hono';
-import type * as z from 'zod';
+import type { Hono } from 'hono';
 import { orderedEntries, type StoryReader } from '../../application/story-reader';
 import type { StoryHead, StoryView, TimelineEntry, KeyPoint, Person, Source } from '../../domain/projection/story-view';
 import type { Log } from '../../application/ports';
-import { baseApp, type Env } from './base';
 import { IMMUTABLE_CACHE_CONTROL, LIVE_CACHE_CONTROL, represent } from '../../application/representation';
+import { baseApp, type Env } from './base';
 import { respond } from './conditional';
-import { feedRoutes } from './feed-routes';
-import { pageRoutes } from './page-routes';
-import { problem, problemResponse, validationProblem } from './problem';
-import { eventsQuery, viewQuery } from './read-queries';
+import { feedHandlers } from './feed-routes';
+import { pageHandlers } from './page-routes';
+import { problemResponse, problems } from './problem';
+import type { Body } from './responses';
+import { serveRoutes } from './serve';
 import { storyIdSchema } from '../../domain/story/updates';
 
 export interface ReadDeps {
@@ -29,28 +29,17 @@ export interface ReadDeps {
 const json = (value: unknown) => JSON.stringify(value);
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-function queryProblem(c: Context, error: z.ZodError) {
-  const p = validationProblem(error);
-  return problemResponse(c, {
-    ...p,
-    errors: p.errors?.map((e) => ({ ...e, pointer: `/query${e.pointer}` })),
-    detail: p.detail ? `query ${p.detail}` : undefined,
-  });
-}
+/** The head's fields the view shows as they are, in the order it has always shown them. */
+const HEAD_FIELDS = ['storyId', 'headline', 'summary', 'status', 'language', 'topics', 'version', 'openedAt'] as const;
 
-export function storyJson(
+const pick = <T, K extends keyof T>(from: T, keys: readonly K[]) => Object.fromEntries(keys.map((key) => [key, from[key]])) as Pick<T, K>;
+
+function storyJson(
   head: StoryHead,
   parts: { timeline: TimelineEntry[]; keyPoints: KeyPoint[]; people: Person[]; sources: Source[]; next?: string },
-) {
+): Body<'StoryView'> {
   return {
-    storyId: head.storyId,
-    headline: head.headline,
-    summary: head.summary,
-    status: head.status,
-    language: head.language,
-    topics: head.topics,
-    version: head.version,
-    openedAt: head.openedAt,
+    ...pick(head, HEAD_FIELDS),
     firstUpdateAt: head.firstUpdateAt ?? null,
     lastUpdateAt: head.lastUpdateAt ?? null,
     lastEventAt: head.lastEventAt,
@@ -84,76 +73,73 @@ function viewOf(view: StoryView) {
 export function readApp(deps: ReadDeps): Hono<Env> {
   const app = baseApp(deps.log);
   const { reader } = deps;
-  app.get('/health', async (c) => {
-    const ok = await deps.health().catch(() => false);
-    c.header('Cache-Control', 'no-store');
-    if (!ok) return problemResponse(c, problem(503, 'unavailable', 'The store is not reachable'));
-    const projection = deps.projection?.();
-    // Quarantined records leave views behind the log: still serving (200), but degraded.
-    return c.json({ status: projection && projection.quarantined > 0 ? 'degraded' : 'ok', ...(projection ? { projection } : {}) });
+  serveRoutes(app, 'read', {
+    health: async (c) => {
+      const ok = await deps.health().catch(() => false);
+      c.header('Cache-Control', 'no-store');
+      if (!ok) return problemResponse(c, problems.unavailable());
+      const projection = deps.projection?.();
+      // Quarantined records leave views behind the log: still serving (200), but degraded.
+      return c.json({ status: projection && projection.quarantined > 0 ? 'degraded' : 'ok', ...(projection ? { projection } : {}) } satisfies Body<'Health'>);
+    },
+
+    listStories: async (c) => {
+      const stories = await (await reader.views()).listStories();
+      const last = stories.map((s) => s.lastEventAt).sort().at(-1);
+      return respond(c.req.raw, represent(json({ stories } satisfies Body<'StoryList'>), JSON_TYPE, last));
+    },
+
+    getStory: async (c, { query }) => {
+      const storyId = c.req.param('id')!;
+      const notFound = () => problemResponse(c, problems.storyNotFound(storyId));
+      if (!storyIdSchema.safeParse(storyId).success) return notFound();
+      if (query.version !== undefined || query.asOf !== undefined) {
+        // A fold of the log up to that point; nothing at all before the story was opened.
+        const view = await reader.viewAt(storyId, query);
+        if (!view || (query.version !== undefined && view.head.version < query.version)) return notFound();
+        // Version N of an append-only log never changes; a past time could still gain events recorded in its second.
+        const cache = query.version !== undefined ? IMMUTABLE_CACHE_CONTROL : LIVE_CACHE_CONTROL;
+        return respond(c.req.raw, represent(json(viewOf(view)), JSON_TYPE, view.head.lastEventAt, cache));
+      }
+      const views = await reader.views();
+      const head = await views.head(storyId);
+      if (!head) return notFound();
+      const [page, keyPoints, people, sources] = await Promise.all([
+        views.timeline(storyId, query.limit ?? 100, query.cursor),
+        views.keyPoints(storyId, 20),
+        views.people(storyId),
+        views.sources(storyId),
+      ]);
+      const body = storyJson(head, { timeline: page.items, keyPoints, people, sources, ...(page.next ? { next: page.next } : {}) });
+      return respond(c.req.raw, represent(json(body), JSON_TYPE, head.lastEventAt, LIVE_CACHE_CONTROL));
+    },
+
+    listEvents: async (c, { query }) => {
+      const storyId = c.req.param('id')!;
+      if (!storyIdSchema.safeParse(storyId).success) return problemResponse(c, problems.storyNotFound(storyId, 'hides-id'));
+      const limit = query.limit ?? 100;
+      const after = query.after ?? 0;
+      const page = await reader.events.read(storyId, { after, limit });
+      // An empty page past the end of a real story is an answer; for no story at all it is a 404.
+      if (page.events.length === 0 && (after === 0 || (await reader.events.headVersion(storyId)) === 0)) {
+        return problemResponse(c, problems.storyNotFound(storyId));
+      }
+      const last = page.events.at(-1)?.metadata.version;
+      const full = page.events.length === limit && last !== undefined;
+      const body: Body<'EventsPage'> = {
+        storyId,
+        events: page.events,
+        ...(full ? { next: `/api/stories/${storyId}/events?after=${last}&limit=${limit}` } : {}),
+      };
+      // A full page of an append-only log never changes; a partial one grows.
+      return respond(
+        c.req.raw,
+        represent(json(body), JSON_TYPE, page.events.at(-1)?.metadata.recordedAt, full ? IMMUTABLE_CACHE_CONTROL : LIVE_CACHE_CONTROL),
+      );
+    },
+
+    ...feedHandlers(reader),
+    ...pageHandlers(reader),
   });
-
-  app.get('/api/stories', async (c) => {
-    const stories = await (await reader.views()).listStories();
-    const last = stories.map((s) => s.lastEventAt).sort().at(-1);
-    return respond(c.req.raw, represent(json({ stories }), JSON_TYPE, last));
-  });
-
-  app.get('/api/stories/:id', async (c) => {
-    const q = viewQuery.safeParse(c.req.query());
-    if (!q.success) return queryProblem(c, q.error);
-    const storyId = c.req.param('id');
-    const notFound = () => problemResponse(c, problem(404, 'not-found', 'No such story', { detail: `story ${storyId} was not found` }));
-    if (!storyIdSchema.safeParse(storyId).success) return notFound();
-    if (q.data.version !== undefined || q.data.asOf !== undefined) {
-      // A fold of the log up to that point; nothing at all before the story was opened.
-      const view = await reader.viewAt(storyId, q.data);
-      if (!view || (q.data.version !== undefined && view.head.version < q.data.version)) return notFound();
-      // Version N of an append-only log never changes; a past time could still gain events recorded in its second.
-      const cache = q.data.version !== undefined ? IMMUTABLE_CACHE_CONTROL : LIVE_CACHE_CONTROL;
-      return respond(c.req.raw, represent(json(viewOf(view)), JSON_TYPE, view.head.lastEventAt, cache));
-    }
-    const views = await reader.views();
-    const head = await views.head(storyId);
-    if (!head) return notFound();
-    const [page, keyPoints, people, sources] = await Promise.all([
-      views.timeline(storyId, q.data.limit ?? 100, q.data.cursor),
-      views.keyPoints(storyId, 20),
-      views.people(storyId),
-      views.sources(storyId),
-    ]);
-    const body = storyJson(head, { timeline: page.items, keyPoints, people, sources, ...(page.next ? { next: page.next } : {}) });
-    return respond(c.req.raw, represent(json(body), JSON_TYPE, head.lastEventAt, LIVE_CACHE_CONTROL));
-  });
-
-  app.get('/api/stories/:id/events', async (c) => {
-    const q = eventsQuery.safeParse(c.req.query());
-    if (!q.success) return queryProblem(c, q.error);
-    const storyId = c.req.param('id');
-    if (!storyIdSchema.safeParse(storyId).success) return problemResponse(c, problem(404, 'not-found', 'No such story', { detail: 'no story has this id' }));
-    const limit = q.data.limit ?? 100;
-    const after = q.data.after ?? 0;
-    const page = await reader.events.read(storyId, { after, limit });
-    // An empty page past the end of a real story is an answer; for no story at all it is a 404.
-    if (page.events.length === 0 && (after === 0 || (await reader.events.headVersion(storyId)) === 0)) {
-      return problemResponse(c, problem(404, 'not-found', 'No such story', { detail: `story ${storyId} was not found` }));
-    }
-    const last = page.events.at(-1)?.metadata.version;
-    const full = page.events.length === limit && last !== undefined;
-    const body = {
-      storyId,
-      events: page.events,
-      ...(full ? { next: `/api/stories/${storyId}/events?after=${last}&limit=${limit}` } : {}),
-    };
-    // A full page of an append-only log never changes; a partial one grows.
-    return respond(
-      c.req.raw,
-      represent(json(body), JSON_TYPE, page.events.at(-1)?.metadata.recordedAt, full ? IMMUTABLE_CACHE_CONTROL : LIVE_CACHE_CONTROL),
-    );
-  });
-
-  feedRoutes(app, reader);
-  pageRoutes(app, reader);
-
   return app;
 }

@@ -1,25 +1,28 @@
 /**
  * The editors' write API: authenticated, rate-limited, validated, idempotent appends.
  *
- * Every refusal is decided here before the writer is called (401, 429, 415, 413, 400) or by a
- * typed error from the writer (404, 409, 412, 422), mapped once in problem.ts. Nothing is stored
- * for a refused request.
+ * Every refusal is decided before the writer is called, by the edge (edge.ts: 401, 429, 415, 413,
+ * 400), the body's schema (serve.ts: 400) or a route's own checks (404, 400), or comes as a typed
+ * error from the writer (404, 409, 412, 422), mapped once in problem.ts. Nothing is stored for a
+ * refused request.
  */
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { ValidationError } from '../../domain/errors';
-import { openStorySchema, storyIdSchema, updateSchema } from '../../domain/story/updates';
+import { storyIdSchema } from '../../domain/story/updates';
 import type { StoryWriter, WriteContext, WriteResult } from '../../application/story-writer';
-import { authenticate, type Editor, type TokenTable } from './auth';
 import type { Log } from '../../application/ports';
-import { baseApp, type Env } from './base';
 import { represent, type Representation } from '../../application/representation';
+import type { TokenTable } from './auth';
+import { baseApp, type Env } from './base';
 import { respond } from './conditional';
 import { openApiDocument } from './openapi';
-import { problem, problemResponse, validationProblem, type Problem } from './problem';
+import { problemAt, problems } from './problem';
 import { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY } from './limits';
-import { rateLimitFromEnv, TokenBuckets, type RateLimit } from './rate-limit';
-
-export { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY };
+import { rateLimitFromEnv, type RateLimit } from './rate-limit';
+import { editorAuth, editorRateLimit, jsonBody } from './edge';
+import { idempotencyKeyHeader, ifMatchHeader } from './requests';
+import type { Body } from './responses';
+import { serveRoutes } from './serve';
 
 export interface WriteDeps {
   writer: StoryWriter;
@@ -31,112 +34,44 @@ export interface WriteDeps {
   onWrite?: (storyId: string) => void;
 }
 
-type Refusal = { ok: false; problem: Problem; headers?: Record<string, string> };
-
-const refuse = (p: Problem, headers?: Record<string, string>): Refusal => ({ ok: false, problem: p, ...(headers ? { headers } : {}) });
-
-/** `application/json`, optionally with `charset=utf-8`: the only body this API reads. */
-const JSON_MEDIA_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
-
-async function readJson(c: Context): Promise<{ ok: true; body: unknown } | Refusal> {
-  const type = c.req.header('content-type');
-  if (type === undefined || !JSON_MEDIA_TYPE.test(type.trim())) {
-    return refuse(
-      problem(415, 'unsupported-media-type', 'Send JSON', {
-        detail: 'Content-Type must be application/json (UTF-8)',
-        errors: [{ pointer: '/headers/content-type', detail: 'must be application/json' }],
-      }),
-      { Accept: 'application/json' },
-    );
-  }
-  const tooLarge = refuse(
-    problem(413, 'payload-too-large', 'The body is too large', {
-      detail: `a request body may hold at most ${MAX_BODY_BYTES} bytes`,
-      errors: [{ pointer: '', detail: `is larger than ${MAX_BODY_BYTES} bytes` }],
-    }),
-  );
-  const declared = c.req.header('content-length');
-  let bytes: Uint8Array;
-  if (declared !== undefined) {
-    // The HTTP parser holds the body to its Content-Length, so a declared size within the limit
-    // can be read whole, on @hono/node-server's direct (no web stream) path: the common, fast case.
-    if (!/^\d+$/.test(declared) || Number(declared) > MAX_BODY_BYTES) return tooLarge;
-    bytes = new Uint8Array(await c.req.arrayBuffer());
-    if (bytes.byteLength > MAX_BODY_BYTES) return tooLarge;
-  } else {
-    // No Content-Length (chunked): count while reading and stop at the limit, so such a body is
-    // never buffered whole before it is refused.
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const reader = c.req.raw.body?.getReader();
-    if (reader) {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > MAX_BODY_BYTES) {
-          await reader.cancel().catch(() => undefined);
-          return tooLarge;
-        }
-        chunks.push(value);
-      }
-    }
-    bytes = Buffer.concat(chunks);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return refuse(problem(400, 'malformed-json', 'The body is not UTF-8', { detail: 'the body is not valid UTF-8', errors: [{ pointer: '', detail: 'is not valid UTF-8' }] }));
-  }
-  try {
-    return { ok: true, body: JSON.parse(text) };
-  } catch {
-    // The parser's own message may quote the input back: say what is wrong, not what it said.
-    return refuse(problem(400, 'malformed-json', 'The body is not valid JSON', { detail: 'the body is not valid JSON', errors: [{ pointer: '', detail: 'is not valid JSON' }] }));
-  }
-}
-
-/** `"12"` (or `W/"12"`, or `*`, which any existing story matches). */
-function parseIfMatch(header: string | undefined): number | undefined | 'invalid' {
-  if (header === undefined || header.trim() === '*') return undefined;
-  const match = /^\s*(?:W\/)?"(\d{1,15})"\s*$/.exec(header);
-  return match ? Number(match[1]) : 'invalid';
-}
-
-function writeContext(c: Context<Env>, editor: Editor): WriteContext {
-  const expected = parseIfMatch(c.req.header('if-match'));
-  if (expected === 'invalid') {
+/** The expected version of `If-Match: "12"` (or `W/"12"`); none for `*`, which any existing story matches. */
+function expectedVersion(header: string | undefined): number | undefined {
+  const tag = header?.trim();
+  if (tag === undefined || tag === '*') return undefined;
+  if (!ifMatchHeader.safeParse(tag).success) {
     throw new ValidationError('If-Match must be a quoted story version, e.g. "12"', [
       { pointer: '/headers/if-match', detail: 'must be a quoted version number such as "12"' },
     ]);
   }
+  return Number(/\d+/.exec(tag)![0]);
+}
+
+function writeContext(c: Context<Env>): WriteContext {
+  const expected = expectedVersion(c.req.header('if-match'));
   const key = c.req.header('idempotency-key');
-  if (key !== undefined && !new RegExp(`^[\\x21-\\x7e]{1,${MAX_IDEMPOTENCY_KEY}}$`).test(key)) {
+  if (key !== undefined && !idempotencyKeyHeader.safeParse(key).success) {
     throw new ValidationError(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY} visible ASCII characters`, [
       { pointer: '/headers/idempotency-key', detail: `must be 1 to ${MAX_IDEMPOTENCY_KEY} visible ASCII characters` },
     ]);
   }
   return {
-    editor: editor.name,
+    editor: c.get('editor')!,
     correlationId: c.get('correlationId'),
     ...(expected === undefined ? {} : { expectedVersion: expected }),
     ...(key === undefined ? {} : { idempotencyKey: key }),
   };
 }
 
+/** An id that can never name a story cannot name this one: 404 before the body's schema is checked. */
+const possibleStoryId: MiddlewareHandler<Env> = async (c, next) => {
+  const storyId = c.req.param('id')!;
+  if (!storyIdSchema.safeParse(storyId).success) return problemAt(c, problems.storyNotFound(storyId, 'hides-id'));
+  await next();
+};
+
 export function writeApp(deps: WriteDeps): Hono<Env> {
   const app = baseApp(deps.log);
-  const buckets = new TokenBuckets(deps.rateLimit ?? rateLimitFromEnv());
   let openApi: Representation | undefined;
-
-  // The API's contract, generated from the zod schemas this function validates with (served here,
-  // not by the read function, whose bundle would not fit the cold-start bar with the generator).
-  // Its bytes never change while the process runs.
-  app.get('/api/openapi.json', (c) => {
-    openApi ??= represent(JSON.stringify(openApiDocument()), 'application/json; charset=utf-8', undefined, 'public, max-age=300');
-    return respond(c.req.raw, openApi);
-  });
 
   // One structured line per write, with the correlation id and the editor (never the token).
   app.use('/api/*', async (c, next) => {
@@ -153,36 +88,6 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
     });
   });
 
-  /** Authentication, rate limit, body: what every write needs before its own schema. */
-  const admit = async (c: Context<Env>): Promise<{ ok: true; editor: Editor; body: unknown } | Refusal> => {
-    const auth = authenticate(c.req.header('authorization'), await deps.tokens());
-    if (!auth.ok) {
-      const error = auth.reason === 'missing' ? '' : `, error="invalid_token"`;
-      return refuse(
-        problem(401, 'unauthorized', 'An editor token is required', {
-          detail: auth.reason === 'missing' ? 'send Authorization: Bearer <token>' : `the bearer token is ${auth.reason}`,
-          errors: [{ pointer: '/headers/authorization', detail: auth.reason === 'missing' ? 'is missing' : `is ${auth.reason}` }],
-        }),
-        { 'WWW-Authenticate': `Bearer realm="newsroom"${error}` },
-      );
-    }
-    c.set('editor', auth.editor.name);
-    const admission = buckets.take(auth.editor.name);
-    if (!admission.ok) {
-      return refuse(
-        problem(429, 'rate-limited', 'Too many writes', {
-          detail: `this editor may write again in ${admission.retryAfterSeconds} s`,
-          errors: [{ pointer: '/headers/authorization', detail: 'this editor is over its write rate' }],
-        }),
-        { 'Retry-After': String(admission.retryAfterSeconds) },
-      );
-    }
-    const parsed = await readJson(c);
-    return parsed.ok ? { ok: true, editor: auth.editor, body: parsed.body } : parsed;
-  };
-
-  const refused = (c: Context<Env>, r: Refusal) => problemResponse(c, { ...r.problem, instance: c.req.path }, r.headers);
-
   /** After the response is on its way: the nudged poller's reads should not delay this answer. */
   const stored = (storyId: string) => {
     if (deps.onWrite) setImmediate(() => deps.onWrite?.(storyId));
@@ -193,33 +98,39 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
     c.header('ETag', `"${result.body.version}"`);
     c.header('Cache-Control', 'no-store');
     if (result.replayed) c.header('Idempotent-Replayed', 'true');
-    return c.json(result.body, result.status as 201);
+    return c.json(result.body satisfies Body<'WriteResult'>, result.status as 201);
   };
 
-  app.post('/api/stories', async (c) => {
-    const admitted = await admit(c);
-    if (!admitted.ok) return refused(c, admitted);
-    const input = openStorySchema.safeParse(admitted.body);
-    if (!input.success) return refused(c, refuse(validationProblem(input.error)));
-    const result = await deps.writer.openStory(input.data, writeContext(c, admitted.editor));
-    if (!result.replayed) stored(input.data.id);
-    return created(c, result, `/api/stories/${input.data.id}`);
-  });
+  serveRoutes(
+    app,
+    'write',
+    {
+      // The API's contract, generated from the route table (not served by the read function, whose
+      // bundle would not fit the cold-start bar with the generator). Its bytes never change while the process runs.
+      openApi: (c) => {
+        openApi ??= represent(JSON.stringify(openApiDocument()), 'application/json; charset=utf-8', undefined, 'public, max-age=300');
+        return respond(c.req.raw, openApi);
+      },
 
-  app.post('/api/stories/:id/updates', async (c) => {
-    const storyId = c.req.param('id');
-    const admitted = await admit(c);
-    if (!admitted.ok) return refused(c, admitted);
-    // An id that can never name a story cannot name this one.
-    if (!storyIdSchema.safeParse(storyId).success) {
-      return refused(c, refuse(problem(404, 'not-found', 'No such story', { detail: 'no story has this id' })));
-    }
-    const input = updateSchema.safeParse(admitted.body);
-    if (!input.success) return refused(c, refuse(validationProblem(input.error)));
-    const result = await deps.writer.recordUpdate(storyId, input.data, writeContext(c, admitted.editor));
-    if (!result.replayed) stored(storyId);
-    return created(c, result, `/api/stories/${storyId}/events?after=${result.body.version - 1}&limit=1`);
-  });
+      openStory: async (c, { body }) => {
+        const result = await deps.writer.openStory(body, writeContext(c));
+        if (!result.replayed) stored(body.id);
+        return created(c, result, `/api/stories/${body.id}`);
+      },
+
+      recordUpdate: {
+        guards: [possibleStoryId],
+        handle: async (c, { body }) => {
+          const storyId = c.req.param('id')!;
+          const result = await deps.writer.recordUpdate(storyId, body, writeContext(c));
+          if (!result.replayed) stored(storyId);
+          return created(c, result, `/api/stories/${storyId}/events?after=${result.body.version - 1}&limit=1`);
+        },
+      },
+    },
+    // What every write meets before its own schema: the editor's token and rate limit, the JSON body.
+    { editor: [editorAuth(deps.tokens), editorRateLimit(deps.rateLimit ?? rateLimitFromEnv())], json: jsonBody(MAX_BODY_BYTES) },
+  );
 
   return app;
 }

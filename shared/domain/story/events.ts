@@ -31,12 +31,13 @@ type Event<Type extends string, Data> = { type: Type; data: Data; metadata: Even
 
 export type StoryStatus = 'developing' | 'concluded';
 
-export interface Speaker {
+// Type aliases, not interfaces: plain records of data, assignable wherever JSON records are expected.
+export type Speaker = {
   name: string;
   role?: string;
 }
 
-export interface ArticleData {
+export type ArticleData = {
   title: string;
   url: string;
   outlet: string;
@@ -47,7 +48,7 @@ export interface ArticleData {
   dateApproximate?: boolean;
 }
 
-export interface StatementData {
+export type StatementData = {
   speaker: Speaker;
   quote: string;
   saidAt?: string;

@@ -5,13 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { Hono } from 'hono';
+import type * as z from 'zod';
 import { LIMITS } from '../../../shared/domain/story/updates';
 import { readApp } from '../../../shared/adapters/http/read-app';
 import { writeApp } from '../../../shared/adapters/http/write-app';
 import { tokensFromPlain } from '../../../shared/adapters/http/auth';
 import { createReader } from '../../../functions/reader';
 import { createRuntime, createWriter, feedContext } from '../../../functions/runtime';
-import { openBody, startApi, statement, type Api, type ProblemBody } from '../../support/api';
+import { responseBodies } from '../../../shared/adapters/http/responses';
+import { article, openBody, startApi, statement, until, type Api, type ProblemBody } from '../../support/api';
 
 let api: Api;
 const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
@@ -150,6 +152,29 @@ describe('OpenAPI', () => {
       expect(schemas[kind]?.additionalProperties, kind).toBe(false);
     }
     expect(JSON.stringify(schemas.Update)).toContain('#/components/schemas/Retraction');
+  });
+
+  it('documents the JSON bodies the apps send, field for field', async () => {
+    // The schemas are open to new fields (a z.object strips them): parsing must give the body back whole.
+    const { WriteResult: writeResult, StoryView: storyView, EventsPage: eventsPage, StoryList: storyList, Health: health } = responseBodies;
+    const exact = (schema: z.ZodType, body: unknown) => expect(schema.parse(body)).toEqual(body);
+    const story = 'documented-shapes';
+    exact(writeResult, await (await api.post('/api/stories', openBody(story))).json());
+    const posted = async (body: unknown) => ((await (await api.post(`/api/stories/${story}/updates`, body)).json()) as { updateId: string }).updateId;
+    const articleId = await posted(article());
+    const statementId = await posted(statement());
+    await posted({ type: 'correction', target: articleId, changes: { title: 'Corrected' }, note: 'n' });
+    await posted({ type: 'retraction', target: statementId, reason: 'r' });
+    const view = await until(async () => {
+      const body = (await (await api.get(`/api/stories/${story}`)).json()) as { version: number };
+      return body.version === 5 ? body : undefined;
+    });
+    exact(storyView, view);
+    exact(storyView, await (await api.get(`/api/stories/${story}?version=4&limit=1`)).json());
+    exact(storyView, await (await api.get(`/api/stories/${story}?limit=1`)).json());
+    exact(eventsPage, await (await api.get(`/api/stories/${story}/events?limit=3`)).json());
+    exact(storyList, await (await api.get('/api/stories')).json());
+    exact(health, await (await api.get('/health')).json());
   });
 
   it('describes every route the apps serve', () => {

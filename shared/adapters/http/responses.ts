@@ -1,0 +1,194 @@
+/**
+ * The JSON bodies the API answers with, as zod schemas. The OpenAPI document is generated from
+ * them (openapi.ts), and the handlers build their bodies as the types inferred from them, so the
+ * compiler holds what is sent to what is documented. They are not parsed on the way out, and only
+ * the write function (which serves the document) bundles them.
+ */
+import * as z from 'zod';
+import type { StoryEventType } from '../../domain/story/events';
+import { storyIdSchema } from '../../domain/story/updates';
+
+const int = () => z.number().int();
+// Documented by format, not by zod's long validating pattern: responses are not parsed.
+const time = () => z.string().meta({ format: 'date-time', description: 'ISO 8601 date-time, UTC.' });
+/** A date-time with a zone or a calendar date, as the editor gave it. */
+const when = () => z.string().meta({ description: 'ISO 8601: a date-time with a time zone or a calendar date.' });
+
+const fieldIssue = z.object({
+  pointer: z.string().meta({ description: 'RFC 6901 pointer to the field at fault in the body ("" is the whole body); header faults are "/headers/<name>", query faults "/query/<name>".' }),
+  detail: z.string(),
+});
+
+const problemBody = z
+  .looseObject({
+    type: z.string().meta({ format: 'uri' }),
+    title: z.string(),
+    status: int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(fieldIssue).optional(),
+  })
+  .meta({ description: 'RFC 9457 problem details. Never carries a stack trace or an internal message.' });
+
+const writeResult = z.object({
+  storyId: storyIdSchema,
+  updateId: z.string().meta({ description: 'The id of the update (a ULID): the target of a later correction or retraction.' }),
+  version: int().min(1).meta({ description: 'The story version this event holds; send it back as If-Match: "<version>".' }),
+  recordedAt: time(),
+});
+
+/** Every event type of the domain: the `satisfies` fails the build when a type is added there and not here, or the reverse. */
+const EVENT_TYPES = Object.keys({
+  StoryOpened: true,
+  ArticlePublished: true,
+  StatementRecorded: true,
+  UpdateCorrected: true,
+  UpdateRetracted: true,
+  HeadlineChanged: true,
+  StatusChanged: true,
+} satisfies Record<StoryEventType, true>) as [StoryEventType, ...StoryEventType[]];
+
+const eventMetadata = z.object({
+  storyId: z.string(),
+  version: int(),
+  updateId: z.string(),
+  schemaVersion: int(),
+  recordedAt: time(),
+  recordedBy: z.string().meta({ description: 'The editor who recorded it.' }),
+  occurredAt: z.string().optional(),
+  correlationId: z.string().optional(),
+  idempotencyKey: z.string().optional(),
+});
+
+const storyEvent = z
+  .object({ type: z.enum(EVENT_TYPES), data: z.record(z.string(), z.unknown()), metadata: eventMetadata })
+  .meta({ description: 'One immutable event of the story log (upcast to the current schema version).' });
+
+const eventsPage = z.object({
+  storyId: z.string(),
+  events: z.array(storyEvent),
+  next: z.string().optional().meta({ description: 'The next page, present while the page came back full.' }),
+});
+
+const status = z.enum(['developing', 'concluded']);
+
+const storySummary = z.object({
+  storyId: z.string(),
+  headline: z.string(),
+  summary: z.string(),
+  status,
+  language: z.string(),
+  version: int(),
+  openedAt: time(),
+  lastEventAt: time(),
+  updateCount: int().meta({ description: 'Articles and statements.' }),
+});
+
+const storyList = z.object({ stories: z.array(storySummary).meta({ description: 'Newest activity first.' }) });
+
+const speaker = z.object({ name: z.string(), role: z.string().optional() });
+
+const content = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('article'),
+    title: z.string(),
+    url: z.string(),
+    outlet: z.string(),
+    publishedAt: when(),
+    summary: z.string().optional(),
+    author: z.string().optional(),
+  }),
+  z.object({
+    kind: z.literal('statement'),
+    speaker,
+    quote: z.string(),
+    saidAt: when().optional(),
+    medium: z.string().optional(),
+    outlet: z.string().optional(),
+    url: z.string().optional(),
+    context: z.string().optional(),
+  }),
+]);
+
+const correctionNote = z.object({ version: int(), updateId: z.string(), note: z.string(), recordedAt: time(), recordedBy: z.string(), fields: z.array(z.string()) });
+const retractionNotice = z.object({ version: int(), updateId: z.string(), reason: z.string(), recordedAt: time(), recordedBy: z.string() });
+/** Corrections and retractions are listed with the update they target. */
+const targeting = { target: z.string().meta({ description: 'The updateId of the corrected or retracted update.' }) };
+
+const timelineEntry = z.object({
+  storyId: z.string(),
+  updateId: z.string(),
+  kind: z.enum(['article', 'statement']),
+  version: int().meta({ description: 'The version of the event that recorded the update.' }),
+  changeVersion: int().meta({ description: 'The version of the latest event that changed it.' }),
+  occurredAt: when().optional(),
+  dateApproximate: z.boolean(),
+  recordedAt: time(),
+  recordedBy: z.string(),
+  updatedAt: time(),
+  content: content.optional().meta({ description: 'The current (corrected) content; absent once the update is retracted.' }),
+  corrections: z.array(correctionNote).meta({ description: 'The latest correction notes, oldest first.' }),
+  correctionCount: int(),
+  retraction: retractionNotice.optional(),
+  retracted: z.literal(true).optional(),
+});
+
+const storyView = z
+  .object({
+    storyId: z.string(),
+    headline: z.string(),
+    summary: z.string(),
+    status,
+    language: z.string(),
+    topics: z.array(z.string()),
+    version: int(),
+    openedAt: time(),
+    firstUpdateAt: time().nullable(),
+    lastUpdateAt: time().nullable(),
+    lastEventAt: time(),
+    counts: z.object({ updates: int(), corrections: int(), retractions: int() }),
+    keyPoints: z.array(z.object({ version: int(), at: time(), headline: z.string(), summary: z.string().optional() })),
+    people: z.array(z.object({ name: z.string(), roles: z.array(z.string()), statementCount: int() })),
+    sources: z.array(z.object({ outlet: z.string(), updateCount: int(), lastUrl: z.string().optional() })),
+    corrections: z.array(correctionNote.extend(targeting)),
+    retractions: z.array(retractionNotice.extend(targeting)),
+    timeline: z.array(timelineEntry),
+    timelineNext: z.string().optional().meta({ description: 'The `cursor` of the next page of the timeline.' }),
+    links: z.object({
+      self: z.string(),
+      page: z.string(),
+      events: z.string(),
+      feeds: z.object({ atom: z.string(), rss: z.string(), json: z.string() }),
+    }),
+  })
+  .meta({ description: 'The developing-story view: headline, key points, timeline, people, sources, corrections.' });
+
+const health = z.object({
+  status: z.enum(['ok', 'degraded']).meta({ description: 'degraded: serving, but some stream records are set aside and the views lag the log.' }),
+  projection: z.object({ quarantined: int() }).optional(),
+});
+
+export const openApiDocumentBody = z.looseObject({ openapi: z.literal('3.1.0') }).meta({ description: 'This document.' });
+
+/**
+ * The bodies by the component names the document gives them. The route table names its bodies by
+ * these keys (a type-only import), so the read bundle carries none of these schemas.
+ */
+export const responseBodies = {
+  WriteResult: writeResult,
+  Problem: problemBody,
+  FieldIssue: fieldIssue,
+  StoryEvent: storyEvent,
+  EventsPage: eventsPage,
+  StoryView: storyView,
+  TimelineEntry: timelineEntry,
+  StorySummary: storySummary,
+  StoryList: storyList,
+  Health: health,
+  OpenApiDocument: openApiDocumentBody,
+};
+
+export type ResponseBody = keyof typeof responseBodies;
+
+/** The type of a body by its name: what a handler builds to answer with it. */
+export type Body<Name extends ResponseBody> = z.infer<(typeof responseBodies)[Name]>;

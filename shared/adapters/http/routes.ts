@@ -1,0 +1,195 @@
+/**
+ * The route table: every route of the API, once. Both Hono apps register their handlers from it
+ * (serve.ts: the compiler asks each app for a handler per route of its own) and openapi.ts
+ * generates the document's paths from it, so what is served and what is documented cannot part.
+ * It is part of the read bundle: plain data and zod schemas, no generator.
+ */
+import type * as z from 'zod';
+import { openStorySchema, updateSchema } from '../../domain/story/updates';
+import { MAX_BODY_BYTES } from './limits';
+import { eventsQuery, idempotencyKeyHeader, ifMatchHeader, viewQuery } from './requests';
+import type { ResponseBody } from './responses';
+
+/** A response header, in OpenAPI form. */
+export interface HeaderDoc {
+  description?: string;
+  schema: { type: 'string' | 'integer' };
+}
+
+/** What a route answers with one status. */
+export interface Answer {
+  description: string;
+  headers?: Record<string, HeaderDoc>;
+  /** JSON (a schema of responses.ts, by name), problem+json, an HTML page, or a feed in the format of its path. */
+  body?: { json: ResponseBody } | 'problem' | 'html' | 'feed';
+}
+
+export interface Route {
+  method: 'get' | 'post';
+  /** OpenAPI form, `{name}` for a path parameter; `feed.{format}` stands for one path per feed format. */
+  path: string;
+  /** The Lambda function (and Hono app) that serves it. */
+  app: 'read' | 'write';
+  /** `{format}` in a feed route's summary is the format's name. */
+  summary: string;
+  description?: string;
+  /** Needs an editor's bearer token; the editor's rate limit applies. */
+  editor?: true;
+  query?: z.ZodObject;
+  /** Request headers the route reads, by name. */
+  headers?: Record<string, z.ZodType>;
+  /** The JSON request body. */
+  body?: z.ZodType;
+  responses: Record<number, Answer>;
+}
+
+/** The table's path in the form Hono routes by. */
+export const honoPath = (path: string) => path.replace('feed.{format}', ':file{feed\\.[a-z]+}').replace(/\{(\w+)\}/g, ':$1');
+
+const conditionalGet: Record<string, HeaderDoc> = {
+  ETag: { description: 'Strong validator of the bytes.', schema: { type: 'string' } },
+  'Last-Modified': { description: 'When the story last changed.', schema: { type: 'string' } },
+  'Cache-Control': { schema: { type: 'string' } },
+};
+const ok = (description: string, body: Answer['body']): Answer => ({ description, headers: conditionalGet, body });
+const problem = (description: string, headers?: Record<string, HeaderDoc>): Answer => ({ description, ...(headers ? { headers } : {}), body: 'problem' });
+const notModified: Answer = { description: 'Not modified.' };
+
+/** What every write can answer: the edge's refusals (edge.ts), a bad body, the writer's conflicts. */
+const written = {
+  201: {
+    description: 'Recorded. A retry with the same Idempotency-Key and body returns this same response (with `Idempotent-Replayed: true`).',
+    headers: {
+      Location: { schema: { type: 'string' } },
+      ETag: { description: 'The new story version, quoted: use it as the next If-Match.', schema: { type: 'string' } },
+      'Idempotent-Replayed': { description: 'Present (true) when this is the stored first response.', schema: { type: 'string' } },
+    },
+    body: { json: 'WriteResult' },
+  },
+  400: problem('Malformed JSON, a field that breaks the schema, an unknown field, a bad header. `errors` names each field.'),
+  401: problem('Missing, malformed or wrong bearer token.', { 'WWW-Authenticate': { description: 'Bearer realm="newsroom"', schema: { type: 'string' } } }),
+  409: problem('Conflicts with the story (it exists already; the target is retracted) or the Idempotency-Key is still in flight.'),
+  413: problem(`The body is over ${MAX_BODY_BYTES} bytes.`),
+  415: problem('Content-Type is not application/json.', { Accept: { description: 'application/json', schema: { type: 'string' } } }),
+  422: problem('The Idempotency-Key was used before with a different request.'),
+  429: problem('This editor is over its write rate.', { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } }),
+} satisfies Record<number, Answer>;
+
+const feed = { description: 'The feed; its bytes change only when its content does.', headers: conditionalGet, body: 'feed' } satisfies Answer;
+
+export const routes = {
+  listStories: {
+    method: 'get',
+    path: '/api/stories',
+    app: 'read',
+    summary: 'The story list',
+    responses: { 200: ok('Every story, newest activity first.', { json: 'StoryList' }) },
+  },
+  openStory: {
+    method: 'post',
+    path: '/api/stories',
+    app: 'write',
+    summary: 'Open a story',
+    editor: true,
+    headers: { 'Idempotency-Key': idempotencyKeyHeader },
+    body: openStorySchema,
+    responses: written,
+  },
+  getStory: {
+    method: 'get',
+    path: '/api/stories/{id}',
+    app: 'read',
+    summary: 'The developing-story view, now or as it stood at a version or a time',
+    query: viewQuery,
+    responses: {
+      200: ok('The view.', { json: 'StoryView' }),
+      304: { description: 'Not modified (If-None-Match / If-Modified-Since).' },
+      400: problem('A bad query parameter (e.g. both version and asOf).'),
+      404: problem('No such story, or it did not exist yet at that version or time.'),
+    },
+  },
+  recordUpdate: {
+    method: 'post',
+    path: '/api/stories/{id}/updates',
+    app: 'write',
+    summary: 'Record one update: an article, a statement, a correction, a retraction, a headline or a status',
+    editor: true,
+    headers: { 'If-Match': ifMatchHeader, 'Idempotency-Key': idempotencyKeyHeader },
+    body: updateSchema,
+    responses: {
+      ...written,
+      404: problem('No such story, or the correction/retraction target is not an update of this story.'),
+      412: problem('If-Match named a version the story is no longer (or never was) at.'),
+    },
+  },
+  listEvents: {
+    method: 'get',
+    path: '/api/stories/{id}/events',
+    app: 'read',
+    summary: 'The raw event log, oldest first, paginated',
+    query: eventsQuery,
+    responses: {
+      200: ok('One page of events; follow `next` until it is absent.', { json: 'EventsPage' }),
+      304: notModified,
+      400: problem('A bad query parameter.'),
+      404: problem('No such story.'),
+    },
+  },
+  storyFeed: {
+    method: 'get',
+    path: '/stories/{id}/feed.{format}',
+    app: 'read',
+    summary: "The story's {format} feed",
+    responses: { 200: feed, 304: notModified, 404: problem('No such story.') },
+  },
+  storyArchiveFeed: {
+    method: 'get',
+    path: '/stories/{id}/archive/{range}/feed.{format}',
+    app: 'read',
+    summary: "An RFC 5005 archive page of the story's {format} feed",
+    description:
+      'Entries created by one fixed range of versions (`{first}-{last}`, NEWSROOM_FEED_SIZE versions per page), linked from the ' +
+      'subscription feed through `prev-archive` (JSON Feed: `next_url`). Its set of entries never changes; a correction of one of ' +
+      'them changes its bytes and ETag.',
+    responses: { 200: { ...feed, description: 'The archive page.' }, 304: notModified, 404: problem('No such story or archive page.') },
+  },
+  allFeed: {
+    method: 'get',
+    path: '/feed.{format}',
+    app: 'read',
+    summary: '{format} feed of all stories',
+    responses: { 200: feed, 304: notModified },
+  },
+  frontPage: {
+    method: 'get',
+    path: '/',
+    app: 'read',
+    summary: 'HTML front page: stories, newest activity first',
+    responses: { 200: ok('The page.', 'html') },
+  },
+  storyPage: {
+    method: 'get',
+    path: '/stories/{id}',
+    app: 'read',
+    summary: 'HTML live page of one story, with feed autodiscovery links',
+    responses: { 200: ok('The page.', 'html'), 304: notModified, 404: problem('No such story.') },
+  },
+  // Served by the write function: the generator would not fit the read bundle (see openapi.ts).
+  openApi: {
+    method: 'get',
+    path: '/api/openapi.json',
+    app: 'write',
+    summary: 'This document',
+    responses: { 200: { description: 'OpenAPI 3.1', body: { json: 'OpenApiDocument' } } },
+  },
+  health: {
+    method: 'get',
+    path: '/health',
+    app: 'read',
+    summary: 'Liveness of the store',
+    responses: { 200: { description: 'The store answers.', body: { json: 'Health' } }, 503: problem('The store is not reachable.') },
+  },
+} satisfies Record<string, Route>;
+
+export type Routes = typeof routes;
+export type RouteId = keyof Routes;

@@ -1,0 +1,57 @@
+/**
+ * Registers an app's handlers from the route table. The compiler asks each app for one handler
+ * per route of its own, so no route is served undocumented or documented unserved. Each handler
+ * sits behind what its row asks for, in this order: the editor's edge (auth, rate limit) and the
+ * JSON body (edge.ts), the query validated, the route's own guards, the body validated.
+ */
+import type { Context, Hono, Handler as HonoHandler, MiddlewareHandler } from 'hono';
+import type * as z from 'zod';
+import type { Env } from './base';
+import { problemAt, problemResponse, problems } from './problem';
+import { honoPath, routes, type Route, type RouteId, type Routes } from './routes';
+
+/** The request's validated query and JSON body, typed by the route's schemas. */
+export interface Input<R> {
+  query: R extends { query: infer Q extends z.ZodType } ? z.output<Q> : undefined;
+  body: R extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
+}
+
+export type Handler<R> = (c: Context<Env>, input: Input<R>) => Response | Promise<Response>;
+
+/** A handler, or one with guards that run before its body is validated. */
+export type Serving<R> = Handler<R> | { guards: MiddlewareHandler<Env>[]; handle: Handler<R> };
+
+export type Handlers<App extends Route['app']> = { [K in RouteId as Routes[K]['app'] extends App ? K : never]: Serving<Routes[K]> };
+
+/** The write API's edge: what editors' routes and JSON bodies pass through first. */
+export interface Edge {
+  editor: MiddlewareHandler<Env>[];
+  json: MiddlewareHandler<Env>;
+}
+
+function validated(schema: z.ZodType, from: 'query' | 'body'): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const input = schema.safeParse(from === 'query' ? c.req.query() : c.get('body'));
+    if (!input.success) return from === 'query' ? problemResponse(c, problems.query(input.error)) : problemAt(c, problems.validation(input.error));
+    c.set(from, input.data);
+    await next();
+  };
+}
+
+export function serveRoutes<App extends Route['app']>(app: Hono<Env>, which: App, handlers: Handlers<App>, edge?: Edge): void {
+  for (const [id, route] of Object.entries(routes) as [RouteId, Route][]) {
+    if (route.app !== which) continue;
+    const serving = (handlers as Record<string, Serving<Route>>)[id]!;
+    const { guards, handle } = typeof serving === 'function' ? { guards: [], handle: serving } : serving;
+    if ((route.editor || route.body) && !edge) throw new Error(`route ${id} needs the write edge`);
+    const chain: (MiddlewareHandler<Env> | HonoHandler<Env>)[] = [
+      ...(route.editor ? edge!.editor : []),
+      ...(route.body ? [edge!.json] : []),
+      ...(route.query ? [validated(route.query, 'query')] : []),
+      ...guards,
+      ...(route.body ? [validated(route.body, 'body')] : []),
+      (c) => handle(c, { query: c.get('query'), body: c.get('body') } as Input<Route>),
+    ];
+    app.on(route.method.toUpperCase(), honoPath(route.path), ...(chain as [HonoHandler<Env>, ...HonoHandler<Env>[]]));
+  }
+}
