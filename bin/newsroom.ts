@@ -175,7 +175,8 @@ async function post(args: string[]): Promise<number> {
   const story = storyArg(positionals, 'post');
   let body: unknown;
   if (values.file !== undefined) {
-    if (values.statement !== undefined || values.speaker !== undefined) throw usageError(`give either --file or --statement/--speaker\n\n${HELP.post}`);
+    if (values.statement !== undefined || values.speaker !== undefined)
+      throw usageError(`give either --file or --statement/--speaker\n\n${HELP.post}`);
     try {
       body = JSON.parse(readInput(values.file));
     } catch (error) {
@@ -183,7 +184,8 @@ async function post(args: string[]): Promise<number> {
       throw usageError(`${values.file} is not valid JSON`);
     }
   } else {
-    if (values.statement === undefined || values.speaker === undefined) throw usageError(`--statement and --speaker are required (or --file)\n\n${HELP.post}`);
+    if (values.statement === undefined || values.speaker === undefined)
+      throw usageError(`--statement and --speaker are required (or --file)\n\n${HELP.post}`);
     body = {
       type: 'statement',
       speaker: { name: values.speaker, ...(values.role === undefined ? {} : { role: values.role }) },
@@ -197,7 +199,10 @@ async function post(args: string[]): Promise<number> {
   }
   const ifMatch = values['if-match'];
   if (ifMatch !== undefined && !/^\d{1,15}$/.test(ifMatch.replace(/^"|"$/g, ''))) throw usageError('--if-match takes a story version, e.g. 12');
-  const conn = connection({ ...(values['api-url'] === undefined ? {} : { url: values['api-url'] }), ...(values.token === undefined ? {} : { token: values.token }) });
+  const conn = connection({
+    ...(values['api-url'] === undefined ? {} : { url: values['api-url'] }),
+    ...(values.token === undefined ? {} : { token: values.token }),
+  });
   const answer = await request(conn, 'POST', `${path(story)}/updates`, {
     body,
     headers: {

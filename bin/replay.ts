@@ -69,14 +69,18 @@ try {
     const started = performance.now();
     const out = await rebuildStoryInPlace(ctx, values.story);
     const seconds = (performance.now() - started) / 1000;
-    say(`Rebuilt ${values.story} in generation ${out.generation}: ${out.events} events → ${out.items} items (${out.deleted} stale removed, ${out.caughtUp} caught up) in ${seconds.toFixed(1)} s, ${(out.events / seconds).toFixed(0)} events/s`);
+    say(
+      `Rebuilt ${values.story} in generation ${out.generation}: ${out.events} events → ${out.items} items (${out.deleted} stale removed, ${out.caughtUp} caught up) in ${seconds.toFixed(1)} s, ${(out.events / seconds).toFixed(0)} events/s`,
+    );
   } else {
     let bar: ReturnType<typeof replayBar> | undefined;
     const summary = await replayAll(ctx, {
       cleanupDelayMs: 2_500,
       onRebuilt: () => bar?.stop(),
       onPlan: (plan) => {
-        say(`Replaying ${plan.events} events of ${plan.stories} stories into generation ${plan.generation}${plan.resumed ? ` (resuming: ${plan.resumed} stories already done)` : ''}`);
+        say(
+          `Replaying ${plan.events} events of ${plan.stories} stories into generation ${plan.generation}${plan.resumed ? ` (resuming: ${plan.resumed} stories already done)` : ''}`,
+        );
         if (!values.quiet) bar = replayBar(plan.events);
         return bar;
       },

@@ -8,5 +8,9 @@ import { activeViews } from '../shared/adapters/dynamodb/views/writes';
 import type { Runtime } from './runtime';
 
 export function createReader(rt: Runtime, feed: FeedContext, options: { headTtlMs?: number } = {}): StoryReader {
-  return new StoryReader(activeViews(rt.viewsDb, rt.tables.views), rt.events, { feed, feedSize: Number(process.env.NEWSROOM_FEED_SIZE ?? 50), ...options });
+  return new StoryReader(activeViews(rt.viewsDb, rt.tables.views), rt.events, {
+    feed,
+    feedSize: Number(process.env.NEWSROOM_FEED_SIZE ?? 50),
+    ...options,
+  });
 }

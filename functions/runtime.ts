@@ -58,14 +58,8 @@ export function liveViews(rt: Runtime): ViewReader {
 }
 
 export function createWriter(rt: Runtime, options: { now?: () => string } = {}): StoryWriter {
-  return new StoryWriter(
-    rt.events,
-    liveViews(rt),
-    new IdempotencyStore(rt.db, rt.tables.idempotency),
-    { newId: () => ulid(), ...options },
-  );
+  return new StoryWriter(rt.events, liveViews(rt), new IdempotencyStore(rt.db, rt.tables.idempotency), { newId: () => ulid(), ...options });
 }
-
 
 export async function storeIsReachable(rt: Runtime): Promise<boolean> {
   await Promise.all([activeGeneration(rt.viewsDb, rt.tables.views), rt.events.headVersion('health-check')]);

@@ -37,7 +37,7 @@ export function applyNagSuppressions(stack: NewsroomStack): void {
     stack.projector.dlq,
     'AwsSolutions-SQS3',
     'This queue is itself a dead-letter queue: the on-failure destination of the projector event ' +
-      'source mapping. cdk-nag only recognises queues named in another queue\'s redrive policy. Nothing ' +
+      "source mapping. cdk-nag only recognises queues named in another queue's redrive policy. Nothing " +
       'consumes it automatically; the DLQ depth alarm and the runbook in docs/deploy.md handle it.',
   );
 

@@ -71,8 +71,7 @@ export class NewsroomStack extends Stack {
 
     this.alarms = new Alarms(this, 'Alarms', { config, projector: this.projector, api: this.httpApi.api });
 
-    const output = (id: string, value: string, description: string) =>
-      new CfnOutput(this, id, { value, description });
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('ApiUrl', this.httpApi.stage.url, 'HTTP API URL: editors POST here');
     output('CloudFrontUrl', `https://${this.cdn.distribution.distributionDomainName}`, 'CloudFront URL: readers GET here');
     output('PublicBaseUrl', this.cdn.publicBaseUrl, 'Base URL written into feed links');

@@ -20,7 +20,10 @@ export interface EndpointInfo {
 
 export class DataDirBusyError extends Error {
   override name = 'DataDirBusyError';
-  constructor(readonly info: EndpointInfo, dataDir: string) {
+  constructor(
+    readonly info: EndpointInfo,
+    dataDir: string,
+  ) {
     super(`the data directory ${dataDir} is in use by the ${info.owner} (pid ${info.pid}); wait for it to stop`);
   }
 }

@@ -194,7 +194,9 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     await poller.start();
     stack.push(() => poller.stop());
     if (poller.quarantined.length > 0) {
-      log(`Quarantine: ${poller.quarantined.length} stream record(s) failed repeatedly and were set aside in ${join(dataDir, 'quarantine.ndjson')} (see docs/projections.md, "Poison records")`);
+      log(
+        `Quarantine: ${poller.quarantined.length} stream record(s) failed repeatedly and were set aside in ${join(dataDir, 'quarantine.ndjson')} (see docs/projections.md, "Poison records")`,
+      );
     }
 
     const tokens = editorTokens(options, dataDir, log);

@@ -26,7 +26,11 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
   await feedHub?.storiesChanged(results.filter((r) => r.applied > 0).map((r) => r.storyId));
   logger.info('batch projected', { records: event.Records.length, stories: results.length, failures: batchItemFailures.length });
   metrics.addMetric('RecordsReceived', MetricUnit.Count, event.Records.length);
-  metrics.addMetric('EventsApplied', MetricUnit.Count, results.reduce((n, r) => n + r.applied, 0));
+  metrics.addMetric(
+    'EventsApplied',
+    MetricUnit.Count,
+    results.reduce((n, r) => n + r.applied, 0),
+  );
   metrics.addMetric('FailedStories', MetricUnit.Count, batchItemFailures.length);
   metrics.publishStoredMetrics();
   return { batchItemFailures };

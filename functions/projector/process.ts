@@ -46,7 +46,14 @@ export async function processStreamBatch(records: DynamoDBRecord[], deps: Proces
   await Promise.all(
     [...byStory].map(async ([storyId, run]) => {
       try {
-        results.push(await projectStory(storyId, run.map((r) => r.event), views, deps.events));
+        results.push(
+          await projectStory(
+            storyId,
+            run.map((r) => r.event),
+            views,
+            deps.events,
+          ),
+        );
       } catch (error) {
         deps.log.error('projection failed', { storyId, version: run[0]!.event.metadata.version, error: String(error) });
         failures.push(run[0]!.record.dynamodb?.SequenceNumber ?? '');

@@ -16,6 +16,8 @@ export const handler = replayHandler({
   async invoke(payload) {
     const functionName = process.env.REPLAY_FUNCTION_NAME ?? process.env.AWS_LAMBDA_FUNCTION_NAME;
     if (!functionName) throw new Error('REPLAY_FUNCTION_NAME (or AWS_LAMBDA_FUNCTION_NAME) is not set');
-    await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
+    await lambda.send(
+      new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
+    );
   },
 });

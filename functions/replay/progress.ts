@@ -23,7 +23,9 @@ export function replayBar(totalEvents: number, stream: NodeJS.WriteStream = proc
   let lastLine = 0;
   let stopped = false;
   const line = () =>
-    stream.write(`Replay: ${Math.round(units / 2)}/${totalEvents} events (${Math.floor((100 * units) / total)}%), ${rate().toFixed(0)} events/s, ETA ${eta()}s\n`);
+    stream.write(
+      `Replay: ${Math.round(units / 2)}/${totalEvents} events (${Math.floor((100 * units) / total)}%), ${rate().toFixed(0)} events/s, ETA ${eta()}s\n`,
+    );
   if (stream.isTTY) {
     bar = new SingleBar(
       { format: 'Replay [{bar}] {percentage}% | {events}/{totalEvents} events | {speed} events/s | ETA {eta_formatted}', stream, hideCursor: true },

@@ -95,7 +95,6 @@ export class Cdn extends Construct {
     }
 
     this.publicBaseUrl =
-      config.publicBaseUrl ??
-      (config.domainName ? `https://${config.domainName}` : `https://${this.distribution.distributionDomainName}`);
+      config.publicBaseUrl ?? (config.domainName ? `https://${config.domainName}` : `https://${this.distribution.distributionDomainName}`);
   }
 }

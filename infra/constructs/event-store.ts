@@ -12,12 +12,7 @@ import { keepLogicalId } from './logical-id.js';
 // the PutItem / UpdateItem / DeleteItem / ConditionCheckItem it performs.
 const EVENTS_APPEND = ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'];
 const EVENTS_READ = ['dynamodb:GetItem', 'dynamodb:Query'];
-const IDEMPOTENCY_RECORDS = [
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:ConditionCheckItem',
-];
+const IDEMPOTENCY_RECORDS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
 
 /**
  * The write side's state: the events table (the source of truth), its story catalog index and

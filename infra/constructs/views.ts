@@ -8,13 +8,7 @@ import { keepLogicalId } from './logical-id.js';
 
 // Exact DynamoDB actions per access pattern.
 const VIEWS_READ = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
-const VIEWS_WRITE = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-];
+const VIEWS_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'];
 
 export interface ViewsProps {
   /** Keep the table when the stack is deleted or the table replaced (prod: it is what readers are served). */

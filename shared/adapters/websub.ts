@@ -69,10 +69,7 @@ export class WebSubPublisher {
 export function changedFeedTopics(ctx: FeedContext, storyIds: Iterable<string>): string[] {
   const ids = [...storyIds];
   if (ids.length === 0) return [];
-  return [
-    ...ids.flatMap((id) => FEED_FORMATS.map((f) => storyFeedUrl(ctx, id, f))),
-    ...FEED_FORMATS.map((f) => allStoriesFeedUrl(ctx, f)),
-  ];
+  return [...ids.flatMap((id) => FEED_FORMATS.map((f) => storyFeedUrl(ctx, id, f))), ...FEED_FORMATS.map((f) => allStoriesFeedUrl(ctx, f))];
 }
 
 /** Tells the hub (WEBSUB_HUB_URL) about the feeds of stories the projector just changed; a no-op without a hub. */
@@ -80,10 +77,7 @@ export interface FeedChangeNotifier {
   storiesChanged(storyIds: Iterable<string>): Promise<void>;
 }
 
-export function feedChangeNotifier(
-  ctx: FeedContext,
-  options: Omit<WebSubOptions, 'hubUrl'> = {},
-): FeedChangeNotifier {
+export function feedChangeNotifier(ctx: FeedContext, options: Omit<WebSubOptions, 'hubUrl'> = {}): FeedChangeNotifier {
   const publisher = ctx.hubUrl ? new WebSubPublisher({ ...options, hubUrl: ctx.hubUrl }) : undefined;
   return {
     async storiesChanged(storyIds) {

@@ -41,12 +41,7 @@ export async function projectStory(
   }
 }
 
-async function projectOnce(
-  storyId: string,
-  incoming: StoryEvent[],
-  views: ViewWriter,
-  events: GapReader,
-): Promise<ProjectionResult> {
+async function projectOnce(storyId: string, incoming: StoryEvent[], views: ViewWriter, events: GapReader): Promise<ProjectionResult> {
   const head = await views.head(storyId, true);
   const base = head?.version ?? 0;
   const fresh = dedupe(incoming.filter((e) => e.metadata.version > base));

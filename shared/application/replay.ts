@@ -333,7 +333,10 @@ export async function replayAll(ctx: ReplayContext, options: ReplayOptions = {})
   let items = 0;
   await forEachLimit(todo, options.storyConcurrency ?? 2, async (storyId) => {
     options.signal?.throwIfAborted();
-    const out = await rebuildStory(ctx, build.generation, storyId, { ...(options.writeConcurrency ? { writeConcurrency: options.writeConcurrency } : {}), ...(progress ? { progress } : {}) });
+    const out = await rebuildStory(ctx, build.generation, storyId, {
+      ...(options.writeConcurrency ? { writeConcurrency: options.writeConcurrency } : {}),
+      ...(progress ? { progress } : {}),
+    });
     await ctx.builds.markStoryDone(build.generation, storyId, out.version);
     events += out.events;
     items += out.items;
@@ -365,7 +368,11 @@ export async function replayAll(ctx: ReplayContext, options: ReplayOptions = {})
  * Readers may see new entries under the old head for the moment it takes (each entry is itself
  * correct); a full replay is the blue/green path.
  */
-export async function rebuildStoryInPlace(ctx: ReplayContext, storyId: string, options: { writeConcurrency?: number; progress?: RebuildProgress } = {}) {
+export async function rebuildStoryInPlace(
+  ctx: ReplayContext,
+  storyId: string,
+  options: { writeConcurrency?: number; progress?: RebuildProgress } = {},
+) {
   const generation = await ctx.generations.active();
   const views = ctx.generations.views(generation);
   for (let attempt = 1; ; attempt++) {
@@ -382,7 +389,11 @@ export async function rebuildStoryInPlace(ctx: ReplayContext, storyId: string, o
         generation,
         { ...fold.view, entries: fold.view.entries.values(), revisions: fold.revisions, snapshots: fold.snapshots },
         before?.version,
-        { concurrency: options.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY, events: fold.events, written: (events) => options.progress?.written?.(events) },
+        {
+          concurrency: options.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY,
+          events: fold.events,
+          written: (events) => options.progress?.written?.(events),
+        },
       );
     } catch (error) {
       if (!(error instanceof StaleHeadError) || attempt >= 5) throw error;

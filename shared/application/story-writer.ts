@@ -181,7 +181,9 @@ export class StoryWriter<Companion = unknown> {
       storyId,
       version: projected,
       updates: new Map(
-        target && target.version <= projected ? [[update.target, { kind: target.kind, retracted: !!target.retraction && target.retraction.version <= projected }]] : [],
+        target && target.version <= projected
+          ? [[update.target, { kind: target.kind, retracted: !!target.retraction && target.retraction.version <= projected }]]
+          : [],
       ),
     };
     for await (const page of this.events.stream(storyId, { after: projected })) {

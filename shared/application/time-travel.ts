@@ -12,15 +12,7 @@
  * - Key points are keyed by version already: the latest ones at or below `version` are one query.
  */
 import type { StoryEvent } from '../domain/story/events';
-import {
-  applyStep,
-  createdEntry,
-  createsEntry,
-  project,
-  targetOf,
-  type StoryView,
-  type TimelineEntry,
-} from '../domain/projection/story-view';
+import { applyStep, createdEntry, createsEntry, project, targetOf, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
 import type { EventReader, StoryViews } from './ports';
 
 /** Versions of history, before the requested one, that the timeline page always covers. */
@@ -52,7 +44,10 @@ export async function viewAtVersion(views: StoryViews, events: EventReader, stor
   const byKey = <T>(entries: Iterable<[string, T]>) => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   view.people = new Map(byKey(view.people).map(([k, p]) => [k, { name: p.name, roles: [...p.roles].sort(), statementCount: p.statementCount }]));
   view.sources = new Map(
-    byKey(view.sources).map(([k, s]) => [k, { outlet: s.outlet, updateCount: s.updateCount, ...(s.lastUrl === undefined ? {} : { lastUrl: s.lastUrl }) }]),
+    byKey(view.sources).map(([k, s]) => [
+      k,
+      { outlet: s.outlet, updateCount: s.updateCount, ...(s.lastUrl === undefined ? {} : { lastUrl: s.lastUrl }) },
+    ]),
   );
   view.keyPoints = await views.keyPointsAt(storyId, view.head.version, KEY_POINTS);
   if (view.entries.size > TIMELINE_PAGE) {
@@ -63,7 +58,13 @@ export async function viewAtVersion(views: StoryViews, events: EventReader, stor
 }
 
 /** The entry `updateId` as it stood just before the event at `version`. */
-async function entryBefore(views: StoryViews, events: EventReader, storyId: string, updateId: string, version: number): Promise<TimelineEntry | undefined> {
+async function entryBefore(
+  views: StoryViews,
+  events: EventReader,
+  storyId: string,
+  updateId: string,
+  version: number,
+): Promise<TimelineEntry | undefined> {
   const revision = await views.revisionAt(storyId, updateId, version - 1);
   if (revision) return revision;
   const current = await views.entry(storyId, updateId);

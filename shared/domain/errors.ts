@@ -40,10 +40,7 @@ export class ConcurrencyError extends DomainError {
     readonly expectedVersion: number,
     readonly actualVersion?: number,
   ) {
-    super(
-      `story ${storyId} is not at version ${expectedVersion}` +
-        (actualVersion === undefined ? '' : ` (it is at ${actualVersion})`),
-    );
+    super(`story ${storyId} is not at version ${expectedVersion}` + (actualVersion === undefined ? '' : ` (it is at ${actualVersion})`));
   }
 }
 

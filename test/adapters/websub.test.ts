@@ -48,7 +48,11 @@ beforeEach(() => {
 describe('WebSubPublisher', () => {
   it('posts hub.mode=publish&hub.url=<topic>, form-encoded, once per topic', async () => {
     const publisher = new WebSubPublisher({ hubUrl: `${hub}/ok` });
-    const outcomes = await publisher.publish(['https://news.example.org/feed.atom', 'https://news.example.org/feed.atom', 'https://news.example.org/feed.rss']);
+    const outcomes = await publisher.publish([
+      'https://news.example.org/feed.atom',
+      'https://news.example.org/feed.atom',
+      'https://news.example.org/feed.rss',
+    ]);
     expect(outcomes.map((o) => [o.ok, o.status, o.attempts])).toEqual([
       [true, 204, 1],
       [true, 204, 1],
@@ -64,7 +68,9 @@ describe('WebSubPublisher', () => {
     script.set('/refuses', [400]);
     const logs: unknown[] = [];
     const flaky = await new WebSubPublisher({ hubUrl: `${hub}/flaky`, backoffMs: () => 5 }).publish(['https://x.example/a']);
-    const refused = await new WebSubPublisher({ hubUrl: `${hub}/refuses`, backoffMs: () => 5, log: (m, e) => logs.push([m, e]) }).publish(['https://x.example/b']);
+    const refused = await new WebSubPublisher({ hubUrl: `${hub}/refuses`, backoffMs: () => 5, log: (m, e) => logs.push([m, e]) }).publish([
+      'https://x.example/b',
+    ]);
     expect(flaky[0]).toMatchObject({ ok: true, status: 202, attempts: 3 });
     expect(refused[0]).toMatchObject({ ok: false, status: 400, attempts: 1 });
     expect(logs).toEqual([['websub publish failed', expect.objectContaining({ topic: 'https://x.example/b', status: 400 })]]);
@@ -73,7 +79,9 @@ describe('WebSubPublisher', () => {
   it('gives up on a hub that hangs or is down within its time bound, without throwing', async () => {
     script.set('/hang', ['hang']);
     const started = Date.now();
-    const hung = await new WebSubPublisher({ hubUrl: `${hub}/hang`, timeoutMs: 150, retries: 1, backoffMs: () => 10 }).publish(['https://x.example/c']);
+    const hung = await new WebSubPublisher({ hubUrl: `${hub}/hang`, timeoutMs: 150, retries: 1, backoffMs: () => 10 }).publish([
+      'https://x.example/c',
+    ]);
     expect(hung[0]).toMatchObject({ ok: false, attempts: 2 });
     expect(Date.now() - started).toBeLessThan(2_000);
     // A port nobody listens on: connection refused, reported, not thrown.

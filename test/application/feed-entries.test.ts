@@ -17,13 +17,27 @@ const SIZE = 10;
 beforeAll(async () => {
   store = await createTestStore();
   const { events } = generatedStory('walk', 40);
-  const meta = (version: number) => ({ storyId: 'walk', version, updateId: `H${version}`, schemaVersion: CURRENT_SCHEMA_VERSION, recordedAt: new Date(Date.UTC(2026, 5, 1, 0, version)).toISOString(), recordedBy: 'anna' });
+  const meta = (version: number) => ({
+    storyId: 'walk',
+    version,
+    updateId: `H${version}`,
+    schemaVersion: CURRENT_SCHEMA_VERSION,
+    recordedAt: new Date(Date.UTC(2026, 5, 1, 0, version)).toISOString(),
+    recordedBy: 'anna',
+  });
   const head = events.length;
   const entryIds = events.filter((e) => e.type === 'ArticlePublished' || e.type === 'StatementRecorded').map((e) => e.metadata.updateId);
   // A correction of the oldest entry, then more headline changes than one walk page holds.
   const tail: StoryEvent[] = [
-    { type: 'UpdateCorrected', data: { target: entryIds[0]!, changes: { title: 'Fixed', quote: 'Fixed' }, note: 'late fix' }, metadata: meta(head + 1) } as StoryEvent,
-    ...Array.from({ length: 2 * (SIZE + WALK_SLACK) }, (_, i) => ({ type: 'HeadlineChanged', data: { headline: `Headline ${i}` }, metadata: meta(head + 2 + i) }) as StoryEvent),
+    {
+      type: 'UpdateCorrected',
+      data: { target: entryIds[0]!, changes: { title: 'Fixed', quote: 'Fixed' }, note: 'late fix' },
+      metadata: meta(head + 1),
+    } as StoryEvent,
+    ...Array.from(
+      { length: 2 * (SIZE + WALK_SLACK) },
+      (_, i) => ({ type: 'HeadlineChanged', data: { headline: `Headline ${i}` }, metadata: meta(head + 2 + i) }) as StoryEvent,
+    ),
   ];
   const all = [...events, ...tail];
   view = foldStory(all)!;
@@ -45,7 +59,11 @@ describe('feed entries from the events table', () => {
   it('latest changes as of an earlier head version leave out what came after it', async () => {
     const before = view.head.version - 2 * (SIZE + WALK_SLACK) - 1;
     const latest = await latestChanges(store.views, store.events, 'walk', before, SIZE);
-    expect(latest.map((e) => e.updateId)).toEqual(byChange(view).slice(1, SIZE + 1).map((e) => e.updateId));
+    expect(latest.map((e) => e.updateId)).toEqual(
+      byChange(view)
+        .slice(1, SIZE + 1)
+        .map((e) => e.updateId),
+    );
   });
 
   it('an archive page: the entries created by its versions, newest first, in their current state', async () => {

@@ -75,7 +75,10 @@ describe('projector', () => {
     const messy = await storedView(store.views, 'messy');
     const clean = await storedView(store.views, 'reference');
     const scrub = (v: typeof messy) => JSON.parse(JSON.stringify(v).replaceAll('reference', 'X').replaceAll('messy', 'X'));
-    const normalise = (v: typeof messy) => ({ ...scrub(v), timeline: scrub(v).timeline.map((e: { updateId: string }) => ({ ...e, updateId: 'id' })) });
+    const normalise = (v: typeof messy) => ({
+      ...scrub(v),
+      timeline: scrub(v).timeline.map((e: { updateId: string }) => ({ ...e, updateId: 'id' })),
+    });
     expect(normalise(messy).head).toEqual(normalise(clean).head);
     expect(normalise(messy).people).toEqual(normalise(clean).people);
     expect(normalise(messy).sources).toEqual(normalise(clean).sources);
@@ -95,7 +98,10 @@ describe('projector', () => {
     const good = storyEvents('good');
     await seedEvents(good);
     // A correction of an update that does not exist: the projection cannot apply it.
-    const bad = [opened('bad'), stored('UpdateCorrected', { target: '01HZ0000000000000000000000', changes: { quote: 'x' }, note: 'n' }, { storyId: 'bad', version: 2 })];
+    const bad = [
+      opened('bad'),
+      stored('UpdateCorrected', { target: '01HZ0000000000000000000000', changes: { quote: 'x' }, note: 'n' }, { storyId: 'bad', version: 2 }),
+    ];
     await seedEvents(bad);
     const records = [...bad.map(record), ...good.map(record)];
     const out = await processStreamBatch(records, deps());

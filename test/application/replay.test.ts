@@ -41,7 +41,11 @@ function smallStory(storyId: string): StoryEvent[] {
     opened(storyId),
     article(2, 'Bakiyev: I’m not going', storyId),
     s,
-    stored('UpdateCorrected', { target: s.metadata.updateId, changes: { quote: 'I remain the president' }, note: 'Quote checked' }, { storyId, version: 4 }),
+    stored(
+      'UpdateCorrected',
+      { target: s.metadata.updateId, changes: { quote: 'I remain the president' }, note: 'Quote checked' },
+      { storyId, version: 4 },
+    ),
     statement(5, 'Roza Otunbayeva', 'The base agreement will be preserved', storyId),
     stored('UpdateRetracted', { target: s.metadata.updateId, reason: 'Could not be verified' }, { storyId, version: 6 }),
     stored('HeadlineChanged', { headline: 'Bakiyev flees to Kazakhstan' }, { storyId, version: 7 }),
@@ -148,7 +152,12 @@ describe('replay', () => {
   it('repairs one story in place, removing items the projection no longer writes', async () => {
     const views = await activeViews();
     const good = await served('crash-c');
-    await store.db.send(new PutCommand({ TableName: store.tables.views, Item: { pk: views.layout.storyPk('crash-c'), sk: 'p#ghost', name: 'Ghost', statementCount: 3 } }));
+    await store.db.send(
+      new PutCommand({
+        TableName: store.tables.views,
+        Item: { pk: views.layout.storyPk('crash-c'), sk: 'p#ghost', name: 'Ghost', statementCount: 3 },
+      }),
+    );
     expect(await served('crash-c')).not.toEqual(good);
     const out = await rebuildStoryInPlace(ctx, 'crash-c');
     expect(out).toMatchObject({ version: 7, deleted: 1 });
@@ -168,7 +177,11 @@ describe('replay', () => {
 
       const summary = await replayAll(replayContextOf(legacy), { cleanupDelayMs: 0 });
       expect(summary).toMatchObject({ stories: 1, events: raw.length });
-      const view = JSON.parse((await served(storyId, undefined, legacy)).view) as { people: { name: string; roles: string[] }[]; sources: { outlet: string }[]; corrections: unknown[] };
+      const view = JSON.parse((await served(storyId, undefined, legacy)).view) as {
+        people: { name: string; roles: string[] }[];
+        sources: { outlet: string }[];
+        corrections: unknown[];
+      };
       expect(view.people).toEqual([{ name: 'Roza Otunbayeva', roles: ['interim president'], statementCount: 1 }]);
       expect(view.sources.map((s) => s.outlet)).toEqual(['Example Wire']);
       expect(view.corrections).toHaveLength(1);

@@ -51,7 +51,11 @@ beforeAll(async () => {
     },
     { step: 'initialize', name: 'countItemsRead' },
   );
-  reader = new StoryReader(activeViews(store.db, store.tables.views), store.events, { feed: { baseUrl: 'http://feeds.test', tagPrefix: 'tag:feeds.test,2026:' }, feedSize: SIZE, headTtlMs: Number.POSITIVE_INFINITY });
+  reader = new StoryReader(activeViews(store.db, store.tables.views), store.events, {
+    feed: { baseUrl: 'http://feeds.test', tagPrefix: 'tag:feeds.test,2026:' },
+    feedSize: SIZE,
+    headTtlMs: Number.POSITIVE_INFINITY,
+  });
   const app = readApp({ reader, log: { info() {}, warn() {}, error() {} }, health: async () => true });
   server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
@@ -153,8 +157,19 @@ describe('archive pages', () => {
     const version = view.head.version + 1;
     const event = {
       type: 'UpdateCorrected',
-      data: { target: target.updateId, changes: target.kind === 'article' ? { title: 'Archived and corrected' } : { quote: 'Archived and corrected' }, note: 'Fixed long after' },
-      metadata: { storyId: 'medium', version, updateId: 'C-late', schemaVersion: CURRENT_SCHEMA_VERSION, recordedAt: '2026-06-01T00:00:00.000Z', recordedBy: 'anna' },
+      data: {
+        target: target.updateId,
+        changes: target.kind === 'article' ? { title: 'Archived and corrected' } : { quote: 'Archived and corrected' },
+        note: 'Fixed long after',
+      },
+      metadata: {
+        storyId: 'medium',
+        version,
+        updateId: 'C-late',
+        schemaVersion: CURRENT_SCHEMA_VERSION,
+        recordedAt: '2026-06-01T00:00:00.000Z',
+        recordedBy: 'anna',
+      },
     } as StoryEvent;
     await store.events.append('medium', view.head.version, [event]);
     await store.views.applySteps('medium', view.head.version, [project(event, { head: view.head, target })]);

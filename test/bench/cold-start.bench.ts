@@ -15,7 +15,14 @@ const out = new URL('.tmp/cold-start/', root);
 /** Median wall time of `import(file)` in fresh node processes. */
 function importTime(file: string, runs = 15): number {
   const script = `const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`;
-  const env = { ...process.env, AWS_REGION: 'us-east-1', EVENTS_TABLE: 'e', VIEWS_TABLE: 'v', IDEMPOTENCY_TABLE: 'i', AWS_LAMBDA_FUNCTION_NAME: 'bench' };
+  const env = {
+    ...process.env,
+    AWS_REGION: 'us-east-1',
+    EVENTS_TABLE: 'e',
+    VIEWS_TABLE: 'v',
+    IDEMPOTENCY_TABLE: 'i',
+    AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  };
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     times.push(Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, cwd: root.pathname, encoding: 'utf8' })));

@@ -75,7 +75,12 @@ async function load(url: string, headers: Record<string, string>, seconds: numbe
 
 async function get(url: string): Promise<{ status: number; etag: string; body: Buffer; type: string }> {
   const res = await fetch(url);
-  return { status: res.status, etag: res.headers.get('etag') ?? '', type: res.headers.get('content-type') ?? '', body: Buffer.from(await res.arrayBuffer()) };
+  return {
+    status: res.status,
+    etag: res.headers.get('etag') ?? '',
+    type: res.headers.get('content-type') ?? '',
+    body: Buffer.from(await res.arrayBuffer()),
+  };
 }
 
 export const bench: Bench = {
@@ -90,7 +95,10 @@ export const bench: Bench = {
       await ensureTables(admin, tables);
       const views = new ViewStore(db, tables.views);
       const t0 = performance.now();
-      for (const [id, n] of [['short', 10], ['long', LONG]] as const) {
+      for (const [id, n] of [
+        ['short', 10],
+        ['long', LONG],
+      ] as const) {
         const { events } = generatedStory(id, n);
         const view = foldStory(events)!;
         await writeEvents(db, tables.events, events.length, (i) => events[i]!);
@@ -108,7 +116,15 @@ export const bench: Bench = {
         return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       };
       const newApp = (feedSize = 50) =>
-        readApp({ reader: new StoryReader(activeViews(db, tables.views), new EventStore(db, tables.events), { feed, feedSize, headTtlMs: Number.POSITIVE_INFINITY }), log: quiet, health: async () => true });
+        readApp({
+          reader: new StoryReader(activeViews(db, tables.views), new EventStore(db, tables.events), {
+            feed,
+            feedSize,
+            headTtlMs: Number.POSITIVE_INFINITY,
+          }),
+          log: quiet,
+          health: async () => true,
+        });
       const ours = await listen(newApp().fetch);
       const feedPath = '/stories/long/feed.atom';
       const served = await get(ours + feedPath);
@@ -133,7 +149,12 @@ export const bench: Bench = {
         runs.notModified.push(await load(ours + feedPath, { 'If-None-Match': served.etag }, SECONDS / ROUNDS));
       }
       const [baseline, ok, notModified] = [combined(runs.baseline), combined(runs.ok), combined(runs.notModified)];
-      if ((ok.statuses.get(200) ?? 0) === 0 || (notModified.statuses.get(304) ?? 0) === 0 || ok.statuses.size !== 1 || notModified.statuses.size !== 1) {
+      if (
+        (ok.statuses.get(200) ?? 0) === 0 ||
+        (notModified.statuses.get(304) ?? 0) === 0 ||
+        ok.statuses.size !== 1 ||
+        notModified.statuses.size !== 1
+      ) {
         throw new Error(`unexpected statuses: 200-run ${[...ok.statuses]} 304-run ${[...notModified.statuses]}`);
       }
 

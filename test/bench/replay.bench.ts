@@ -54,14 +54,18 @@ export const bench: Bench = {
       const replaySeconds = summary.seconds;
 
       // It serves: the feed and a time-travel view of the rebuilt story.
-      const reader = new StoryReader(activeViews(db, tables.views), events, { feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' } });
+      const reader = new StoryReader(activeViews(db, tables.views), events, {
+        feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' },
+      });
       t = performance.now();
       const feed = await reader.feed(STORY, 'atom');
       const past = await reader.viewAt(STORY, { version: EVENTS - 1_000 });
       const serveMs = performance.now() - t;
       if (!feed || !past || past.head.version !== EVENTS - 1_000) throw new Error('the rebuilt story does not serve as expected');
       if (summary.events !== EVENTS || summary.items !== live.items || summary.deleted !== live.items) {
-        throw new Error(`replayed ${summary.events} events into ${summary.items} items and deleted ${summary.deleted}; the live generation had ${live.items}`);
+        throw new Error(
+          `replayed ${summary.events} events into ${summary.items} items and deleted ${summary.deleted}; the live generation had ${live.items}`,
+        );
       }
       console.log(
         `  read ${EVENTS} events in ${before.toFixed(1)} s before, ${after.toFixed(1)} s after; replay ${summary.events} events → ${summary.items} items in ${replaySeconds.toFixed(1)} s, ` +

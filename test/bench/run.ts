@@ -43,7 +43,8 @@ for (const file of files) {
 }
 
 const out = new URL('../../docs/benchmarks.md', import.meta.url);
-const header = '# Benchmarks\n\nRecorded by `npm run bench` (newest run first). Each bar from DESIGN.md §6 is measured side by side with its baseline in one run.\n';
+const header =
+  '# Benchmarks\n\nRecorded by `npm run bench` (newest run first). Each bar from DESIGN.md §6 is measured side by side with its baseline in one run.\n';
 const previous = existsSync(out) ? readFileSync(out, 'utf8').replace(header, '') : '';
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 const table = [
@@ -51,7 +52,9 @@ const table = [
   '',
   '| bar | measured | baseline | ratio | target | pass | method |',
   '|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.bar} | ${r.measured} | ${r.baseline} | ${r.ratio.toFixed(2)} | ${r.target} | ${r.pass ? 'yes' : '**no**'} | ${r.method} |`),
+  ...rows.map(
+    (r) => `| ${r.bar} | ${r.measured} | ${r.baseline} | ${r.ratio.toFixed(2)} | ${r.target} | ${r.pass ? 'yes' : '**no**'} | ${r.method} |`,
+  ),
   '',
 ].join('\n');
 writeFileSync(out, `${header}\n${table}\n${previous.trimStart()}`);

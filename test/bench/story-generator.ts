@@ -17,30 +17,54 @@ export function generatedEvent(storyId: string, version: number, start = Date.UT
   const meta = { storyId, version, updateId, schemaVersion: CURRENT_SCHEMA_VERSION, recordedAt, recordedBy: 'bench' };
   const day = `2010-04-${String(7 + (version % 20)).padStart(2, '0')}`;
   if (version === 1) {
-    return { type: 'StoryOpened', data: { headline: 'Generated story', summary: 'A long generated story', language: 'en', topics: ['Kyrgyzstan'] }, metadata: meta };
+    return {
+      type: 'StoryOpened',
+      data: { headline: 'Generated story', summary: 'A long generated story', language: 'en', topics: ['Kyrgyzstan'] },
+      metadata: meta,
+    };
   }
   // Corrections and retractions target an article or statement a few versions back.
   const target = `01GEN${String(version - 3 - (version % 3 === 0 ? 1 : 0)).padStart(21, '0')}`;
   const targetVersion = version - 3 - (version % 3 === 0 ? 1 : 0);
   const targetIsUpdate = targetVersion > 1 && kindOf(targetVersion) !== 'other';
   if (version % 50 === 0 && targetIsUpdate && kindOf(targetVersion) === 'statement') {
-    return { type: 'UpdateCorrected', data: { target, changes: { quote: `Corrected quote ${version}` }, note: `Misquoted (${version})` }, metadata: meta };
+    return {
+      type: 'UpdateCorrected',
+      data: { target, changes: { quote: `Corrected quote ${version}` }, note: `Misquoted (${version})` },
+      metadata: meta,
+    };
   }
   if (version % 50 === 0 && targetIsUpdate) {
-    return { type: 'UpdateCorrected', data: { target, changes: { title: `Corrected title ${version}` }, note: `Wrong title (${version})` }, metadata: meta };
+    return {
+      type: 'UpdateCorrected',
+      data: { target, changes: { title: `Corrected title ${version}` }, note: `Wrong title (${version})` },
+      metadata: meta,
+    };
   }
-  if (version % 997 === 0) return { type: 'HeadlineChanged', data: { headline: `Headline ${version}`, summary: `Summary ${version}` }, metadata: meta };
+  if (version % 997 === 0)
+    return { type: 'HeadlineChanged', data: { headline: `Headline ${version}`, summary: `Summary ${version}` }, metadata: meta };
   if (kindOf(version) === 'statement') {
     const name = SPEAKERS[version % SPEAKERS.length]!;
     return {
       type: 'StatementRecorded',
-      data: { speaker: { name, role: 'politician' }, quote: `Statement number ${version} about the situation in Bishkek`, saidAt: day, medium: OUTLETS[version % OUTLETS.length]! },
+      data: {
+        speaker: { name, role: 'politician' },
+        quote: `Statement number ${version} about the situation in Bishkek`,
+        saidAt: day,
+        medium: OUTLETS[version % OUTLETS.length]!,
+      },
       metadata: { ...meta, occurredAt: day },
     };
   }
   return {
     type: 'ArticlePublished',
-    data: { title: `Article ${version}`, url: `https://example.org/news/${version}`, outlet: OUTLETS[version % OUTLETS.length]!, publishedAt: day, summary: `Report number ${version} on the unrest.` },
+    data: {
+      title: `Article ${version}`,
+      url: `https://example.org/news/${version}`,
+      outlet: OUTLETS[version % OUTLETS.length]!,
+      publishedAt: day,
+      summary: `Report number ${version} on the unrest.`,
+    },
     metadata: { ...meta, occurredAt: day },
   };
 }

@@ -50,11 +50,35 @@ describe('newsroom CLI', () => {
   });
 
   it('opens a story and posts a statement; a refusal exits 1 with the problem shown readably', async () => {
-    const opened = await newsroom(['open', STORY, '--headline', 'Bakiyev flees Bishkek', '--summary', 'Protesters took the government building.', '--topic', 'Kyrgyzstan', '--topic', 'Central Asia']);
+    const opened = await newsroom([
+      'open',
+      STORY,
+      '--headline',
+      'Bakiyev flees Bishkek',
+      '--summary',
+      'Protesters took the government building.',
+      '--topic',
+      'Kyrgyzstan',
+      '--topic',
+      'Central Asia',
+    ]);
     expect(opened.code, opened.stderr).toBe(0);
     expect(JSON.parse(opened.stdout)).toMatchObject({ storyId: STORY, version: 1 });
 
-    const posted = await newsroom(['post', STORY, '--statement', 'I will not resign', '--speaker', 'Kurmanbek Bakiyev', '--role', 'president', '--said-at', '2010-04-08', '--url', 'https://example.org/bakiyev']);
+    const posted = await newsroom([
+      'post',
+      STORY,
+      '--statement',
+      'I will not resign',
+      '--speaker',
+      'Kurmanbek Bakiyev',
+      '--role',
+      'president',
+      '--said-at',
+      '2010-04-08',
+      '--url',
+      'https://example.org/bakiyev',
+    ]);
     expect(posted.code, posted.stderr).toBe(0);
     expect(JSON.parse(posted.stdout)).toMatchObject({ storyId: STORY, version: 2 });
 
@@ -72,7 +96,16 @@ describe('newsroom CLI', () => {
 
   it('posts any update from a file, with an Idempotency-Key that makes a retry harmless', async () => {
     const file = join(dir, 'article.json');
-    writeFileSync(file, JSON.stringify({ type: 'article', title: 'Opposition takes over', url: 'https://example.org/a', outlet: 'Example Times', publishedAt: '2010-04-08' }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        type: 'article',
+        title: 'Opposition takes over',
+        url: 'https://example.org/a',
+        outlet: 'Example Times',
+        publishedAt: '2010-04-08',
+      }),
+    );
     const first = await newsroom(['post', STORY, '--file', file, '--idempotency-key', 'article-1']);
     expect(first.code, first.stderr).toBe(0);
     const again = await newsroom(['post', STORY, '--file', file, '--idempotency-key', 'article-1']);
@@ -92,7 +125,10 @@ describe('newsroom CLI', () => {
     const home = join(dir, 'checkout');
     mkdirSync(join(home, '.newsroom'), { recursive: true });
     writeFileSync(join(home, '.newsroom', 'editor-token'), `ben:${TOKENS.ben}\n`);
-    const viaFile = await newsroom(['post', STORY, '--statement', 'From the token file', '--speaker', 'Ben'], { cwd: home, env: { NEWSROOM_TOKEN: undefined } });
+    const viaFile = await newsroom(['post', STORY, '--statement', 'From the token file', '--speaker', 'Ben'], {
+      cwd: home,
+      env: { NEWSROOM_TOKEN: undefined },
+    });
     expect(viaFile.code, viaFile.stderr).toBe(0);
     const noToken = await newsroom(['post', STORY, '--statement', 'x', '--speaker', 'y'], { env: { NEWSROOM_TOKEN: undefined } });
     expect(noToken.code).toBe(1);
@@ -104,13 +140,25 @@ describe('newsroom CLI', () => {
     const ids = (await (await api.get(`/api/stories/${STORY}/events`)).json()) as { events: { type: string; metadata: { updateId: string } }[] };
     const statementId = ids.events.find((e) => e.type === 'StatementRecorded')!.metadata.updateId;
     const articleId = ids.events.find((e) => e.type === 'ArticlePublished')!.metadata.updateId;
-    expect((await api.post(`/api/stories/${STORY}/updates`, { type: 'correction', target: statementId, changes: { quote: 'I will never resign' }, note: 'Misquoted' })).status).toBe(201);
+    expect(
+      (
+        await api.post(`/api/stories/${STORY}/updates`, {
+          type: 'correction',
+          target: statementId,
+          changes: { quote: 'I will never resign' },
+          note: 'Misquoted',
+        })
+      ).status,
+    ).toBe(201);
     expect((await api.post(`/api/stories/${STORY}/updates`, { type: 'retraction', target: articleId, reason: 'Wrong outlet' })).status).toBe(201);
     expect((await api.post(`/api/stories/${STORY}/updates`, { type: 'status', status: 'concluded' })).status).toBe(201);
 
     const exported = await newsroom(['export', STORY, '--page-size', '2']);
     expect(exported.code, exported.stderr).toBe(0);
-    const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; data: Record<string, unknown>; metadata: { version: number } });
+    const lines = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; data: Record<string, unknown>; metadata: { version: number } });
     expect(lines.map((e) => e.metadata.version)).toEqual(Array.from({ length: await api.eventCount(STORY) }, (_, i) => i + 1));
 
     const file = join(dir, 'story.ndjson');

@@ -22,7 +22,6 @@ afterAll(async () => {
   await newsroom?.stop();
 });
 
-
 describe('the local newsroom', () => {
   it('serves the seeded Bakiyev story', async () => {
     const view = await until(async () => {
@@ -53,7 +52,10 @@ describe('the local newsroom', () => {
     expect(created).toMatchObject({ storyId: STORY, version: 16 });
 
     const view = await until(async () => {
-      const body = (await (await fetch(`${newsroom.url}/api/stories/${STORY}`)).json()) as { version: number; timeline: { updateId: string; recordedBy: string }[] };
+      const body = (await (await fetch(`${newsroom.url}/api/stories/${STORY}`)).json()) as {
+        version: number;
+        timeline: { updateId: string; recordedBy: string }[];
+      };
       return body.version >= created.version ? body : undefined;
     });
     expect(view.timeline.find((e) => e.updateId === created.updateId)?.recordedBy).toBe('anna');
@@ -73,7 +75,11 @@ describe('the local newsroom', () => {
 
   it('writes need an editor token; bad input is a problem naming the field and stores nothing', async () => {
     const before = (await (await fetch(`${newsroom.url}/api/stories/${STORY}/events?limit=1000`)).json()) as { events: unknown[] };
-    const anonymous = await fetch(`${newsroom.url}/api/stories/${STORY}/updates`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const anonymous = await fetch(`${newsroom.url}/api/stories/${STORY}/updates`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
     const bad = await fetch(`${newsroom.url}/api/stories/${STORY}/updates`, {
@@ -115,7 +121,14 @@ describe('the local newsroom', () => {
       {
         type: 'UpdateCorrected',
         data: { target: '01HZ0000000000000000000000', changes: { quote: 'x' }, note: 'n' },
-        metadata: { storyId: 'poisoned', updateId: ulid(), schemaVersion: CURRENT_SCHEMA_VERSION, recordedAt: new Date().toISOString(), recordedBy: 'test', correlationId: 'c' },
+        metadata: {
+          storyId: 'poisoned',
+          updateId: ulid(),
+          schemaVersion: CURRENT_SCHEMA_VERSION,
+          recordedAt: new Date().toISOString(),
+          recordedBy: 'test',
+          correlationId: 'c',
+        },
       },
     ]);
     const health = await until(async () => {

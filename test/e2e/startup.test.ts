@@ -23,7 +23,9 @@ describe('npm start refuses clearly', () => {
     symlinkSync(process.execPath, join(bin, 'node'));
     const out = start({ PATH: bin, PORT: String(await freePort()) });
     expect(out.status).toBe(1);
-    expect(out.stderr.trim().split('\n').at(-1)).toMatch(/needs Java 17 or newer: install it \(Debian\/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless\)/);
+    expect(out.stderr.trim().split('\n').at(-1)).toMatch(
+      /needs Java 17 or newer: install it \(Debian\/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless\)/,
+    );
   });
 
   it('when its port is taken: says so before starting anything', async () => {

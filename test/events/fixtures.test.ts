@@ -8,9 +8,7 @@ interface SeedStory {
   updates: { recordedBy: string; update: unknown }[];
 }
 
-const fixture = JSON.parse(
-  readFileSync(new URL('../../events/bakiyev/story.json', import.meta.url), 'utf8'),
-) as SeedStory;
+const fixture = JSON.parse(readFileSync(new URL('../../events/bakiyev/story.json', import.meta.url), 'utf8')) as SeedStory;
 
 const seedsDir = new URL('../../../shared/seeds/', import.meta.url);
 const seeds = readdirSync(seedsDir)
@@ -44,9 +42,7 @@ function occursAsDirectQuote(quote: string): boolean {
 
 describe('the Bakiyev seed story fixture', () => {
   it('finds both seed articles', () => {
-    expect(seeds.map((s) => s.name)).toEqual(
-      expect.arrayContaining(['000_f2bec0c2721f4661.txt', '003_900a605bcb63bd5d.txt']),
-    );
+    expect(seeds.map((s) => s.name)).toEqual(expect.arrayContaining(['000_f2bec0c2721f4661.txt', '003_900a605bcb63bd5d.txt']));
   });
 
   it('opens the story through the open-story schema under its fixed id', () => {
@@ -78,7 +74,10 @@ describe('the Bakiyev seed story fixture', () => {
   it('attributes every statement to one of the fixture articles', () => {
     const articles = parsed.filter((u) => u.type === 'article');
     for (const s of statements) {
-      expect(articles.some((a) => a.url === s.url && a.outlet === s.outlet), s.quote).toBe(true);
+      expect(
+        articles.some((a) => a.url === s.url && a.outlet === s.outlet),
+        s.quote,
+      ).toBe(true);
     }
   });
 
@@ -109,7 +108,7 @@ describe('the Bakiyev seed story fixture', () => {
 
   it('marks every date that was derived rather than stated as approximate', () => {
     const dated = parsed.filter((u) => u.type === 'article' || u.type === 'statement');
-    const dateOnly = dated.filter((u) => /^\d{4}-\d{2}-\d{2}$/.test(u.type === 'article' ? u.publishedAt : u.saidAt ?? ''));
+    const dateOnly = dated.filter((u) => /^\d{4}-\d{2}-\d{2}$/.test(u.type === 'article' ? u.publishedAt : (u.saidAt ?? '')));
     expect(dateOnly.every((u) => u.dateApproximate === true)).toBe(true);
   });
 });

@@ -200,9 +200,7 @@ describe('IAM: exact actions per function', () => {
       events: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       idempotency: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       ...views(VIEWS_READ),
-      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/newsroom/prod/editor-tokens': [
-        'ssm:GetParameter',
-      ],
+      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/newsroom/prod/editor-tokens': ['ssm:GetParameter'],
     });
   });
 
@@ -285,9 +283,7 @@ describe('projector event source mapping', () => {
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: id(stack.projector.dlq) }],
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
   });
@@ -335,8 +331,7 @@ describe('HTTP API', () => {
 });
 
 describe('CloudFront', () => {
-  const distribution = () =>
-    template.toJSON().Resources[id(stack.cdn.distribution)].Properties.DistributionConfig as Record<string, unknown>;
+  const distribution = () => template.toJSON().Resources[id(stack.cdn.distribution)].Properties.DistributionConfig as Record<string, unknown>;
 
   it('the public-reads cache policy honours origin Cache-Control and keys on query strings only', () => {
     template.hasResourceProperties('AWS::CloudFront::CachePolicy', {

@@ -27,11 +27,7 @@ function resources(template: Template): Record<string, Resource> {
  * → `events`, a Join of the views ARN and `/index/byTimeline` → `views/index/byTimeline`.
  * Fails on Deny statements or conditions, which these assertions do not model.
  */
-export function grantsOfRole(
-  template: Template,
-  roleLogicalId: string,
-  names: Record<string, string>,
-): Record<string, string[]> {
+export function grantsOfRole(template: Template, roleLogicalId: string, names: Record<string, string>): Record<string, string[]> {
   const grants: Record<string, Set<string>> = {};
   for (const resource of Object.values(resources(template))) {
     if (resource.Type !== 'AWS::IAM::Policy') continue;

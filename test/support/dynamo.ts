@@ -30,7 +30,10 @@ export async function createTestStore(options: { legacyEvents?: boolean } = {}):
   if (options.legacyEvents) {
     const { GlobalSecondaryIndexes: _, AttributeDefinitions, ...events } = tableDefinitions(tables)[0]!;
     await admin.send(
-      new CreateTableCommand({ ...events, AttributeDefinitions: AttributeDefinitions!.filter((a) => a.AttributeName !== STORY_CATALOG.partitionKey) }),
+      new CreateTableCommand({
+        ...events,
+        AttributeDefinitions: AttributeDefinitions!.filter((a) => a.AttributeName !== STORY_CATALOG.partitionKey),
+      }),
     );
   }
   await ensureTables(admin, tables);

@@ -27,7 +27,15 @@ export const opened = (storyId = 'story-1') =>
   stored('StoryOpened', { headline: 'Headline', summary: 'Summary', language: 'en', topics: ['Topic'] }, { storyId, version: 1 });
 
 export const statement = (version: number, name = 'Kurmanbek Bakiyev', quote = 'I am the legitimate president', storyId = 'story-1') =>
-  stored('StatementRecorded', { speaker: { name, role: 'ousted president' }, quote, saidAt: '2010-04-08', medium: 'BBC Russian', outlet: 'Foreign Policy' }, { storyId, version, occurredAt: '2010-04-08' });
+  stored(
+    'StatementRecorded',
+    { speaker: { name, role: 'ousted president' }, quote, saidAt: '2010-04-08', medium: 'BBC Russian', outlet: 'Foreign Policy' },
+    { storyId, version, occurredAt: '2010-04-08' },
+  );
 
 export const article = (version: number, title = 'Bakiyev: I’m not going', storyId = 'story-1') =>
-  stored('ArticlePublished', { title, url: 'https://foreignpolicy.com/a', outlet: 'Foreign Policy', publishedAt: '2010-04-08' }, { storyId, version, occurredAt: '2010-04-08' });
+  stored(
+    'ArticlePublished',
+    { title, url: 'https://foreignpolicy.com/a', outlet: 'Foreign Policy', publishedAt: '2010-04-08' },
+    { storyId, version, occurredAt: '2010-04-08' },
+  );

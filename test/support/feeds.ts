@@ -36,7 +36,11 @@ const at = (base: number, version: number) => new Date(base + version * 1000).to
  * A story of `updates` articles/statements with hostile text; every 7th update is corrected and
  * every 11th retracted (after the correction, if both). Ids and times are derived from the version.
  */
-export function generatedStory(storyId: string, updates: number, options: { language?: string; base?: number; concluded?: boolean } = {}): GeneratedStory {
+export function generatedStory(
+  storyId: string,
+  updates: number,
+  options: { language?: string; base?: number; concluded?: boolean } = {},
+): GeneratedStory {
   const base = options.base ?? Date.parse('2026-03-01T00:00:00Z');
   const events: StoryEvent[] = [];
   const corrected: string[] = [];
@@ -57,7 +61,12 @@ export function generatedStory(storyId: string, updates: number, options: { lang
   };
   events.push({
     type: 'StoryOpened',
-    data: { headline: `Story ${storyId} ${HOSTILE[0]}`, summary: `Summary ${HOSTILE[2]}`, language: options.language ?? 'en', topics: ['Kyrgyzstan', HOSTILE[4]] },
+    data: {
+      headline: `Story ${storyId} ${HOSTILE[0]}`,
+      summary: `Summary ${HOSTILE[2]}`,
+      language: options.language ?? 'en',
+      topics: ['Kyrgyzstan', HOSTILE[4]],
+    },
     metadata: meta(`S${pad(0, 25)}`),
   } as StoryEvent);
   const pending: { id: string; n: number; quote: string }[] = [];
@@ -68,13 +77,27 @@ export function generatedStory(storyId: string, updates: number, options: { lang
     if (n % 2 === 0) {
       events.push({
         type: 'ArticlePublished',
-        data: { title: `Article ${text}`, url: `https://example.org/a/${n}?x=1&y=<2>`, outlet: `Outlet ${HOSTILE[n % 3]}`, publishedAt: day, summary: `Summary ${text}`, author: 'Ёжик <b>' },
+        data: {
+          title: `Article ${text}`,
+          url: `https://example.org/a/${n}?x=1&y=<2>`,
+          outlet: `Outlet ${HOSTILE[n % 3]}`,
+          publishedAt: day,
+          summary: `Summary ${text}`,
+          author: 'Ёжик <b>',
+        },
         metadata: meta(id, day),
       } as StoryEvent);
     } else {
       events.push({
         type: 'StatementRecorded',
-        data: { speaker: { name: `Speaker ${n % 5} ${HOSTILE[3]}`, role: `role ${HOSTILE[1]}` }, quote: `Quote ${text}`, saidAt: day, medium: 'BBC Russian & <radio>', outlet: 'Foreign Policy', context: HOSTILE[5] },
+        data: {
+          speaker: { name: `Speaker ${n % 5} ${HOSTILE[3]}`, role: `role ${HOSTILE[1]}` },
+          quote: `Quote ${text}`,
+          saidAt: day,
+          medium: 'BBC Russian & <radio>',
+          outlet: 'Foreign Policy',
+          context: HOSTILE[5],
+        },
         metadata: meta(id, day),
       } as StoryEvent);
     }
@@ -82,12 +105,20 @@ export function generatedStory(storyId: string, updates: number, options: { lang
     if (n % 7 === 0) {
       const target = pending.find((p) => p.n === n - 3) ?? pending.at(-1)!;
       const changes = target.n % 2 === 0 ? { title: `Corrected ${target.n} ${HOSTILE[2]}` } : { quote: `Corrected ${target.n} ${HOSTILE[2]}` };
-      events.push({ type: 'UpdateCorrected', data: { target: target.id, changes, note: `Note ${HOSTILE[0]}` }, metadata: meta(`C${pad(n, 25)}`) } as StoryEvent);
+      events.push({
+        type: 'UpdateCorrected',
+        data: { target: target.id, changes, note: `Note ${HOSTILE[0]}` },
+        metadata: meta(`C${pad(n, 25)}`),
+      } as StoryEvent);
       corrected.push(target.id);
     }
     if (n % 11 === 0) {
       const target = pending.at(-1)!;
-      events.push({ type: 'UpdateRetracted', data: { target: target.id, reason: `Reason ${HOSTILE[1]}` }, metadata: meta(`R${pad(n, 25)}`) } as StoryEvent);
+      events.push({
+        type: 'UpdateRetracted',
+        data: { target: target.id, reason: `Reason ${HOSTILE[1]}` },
+        metadata: meta(`R${pad(n, 25)}`),
+      } as StoryEvent);
       retracted.push(target.id);
       retractedQuotes.push(target.quote);
     }

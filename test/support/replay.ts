@@ -29,7 +29,9 @@ const noLog = { info() {}, warn() {}, error() {} };
 
 /** What readers get: view JSON, the Atom feed's bytes and (with `version`) a time-travel view, through the real routes. */
 export async function served(store: TestStore, storyId: string, version?: number) {
-  const reader = new StoryReader(activeViews(store.db, store.tables.views), store.events, { feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' } });
+  const reader = new StoryReader(activeViews(store.db, store.tables.views), store.events, {
+    feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' },
+  });
   const app = readApp({ reader, log: noLog, health: async () => true });
   const get = async (path: string) => {
     const res = await app.request(path);

@@ -81,6 +81,13 @@ describe('the import graph of the source, type-only imports included', () => {
   it('finds a cycle when there is one (types only)', () => {
     const a = join(root, 'a.ts');
     const b = join(root, 'b.ts');
-    expect(cycles(new Map([[a, [b]], [b, [a]]]))).toEqual([['a.ts', 'b.ts']]);
+    expect(
+      cycles(
+        new Map([
+          [a, [b]],
+          [b, [a]],
+        ]),
+      ),
+    ).toEqual([['a.ts', 'b.ts']]);
   });
 });

@@ -95,12 +95,7 @@ export class EventStore implements EventLog<TransactPut | TransactUpdate> {
    * PutItem (the common, cheap path); several events or a companion item go in one transaction.
    * Throws ConcurrencyError when the stream is no longer at `expectedVersion`.
    */
-  async append(
-    storyId: string,
-    expectedVersion: number,
-    pending: PendingEvent[],
-    companion?: TransactPut | TransactUpdate,
-  ): Promise<StoryEvent[]> {
+  async append(storyId: string, expectedVersion: number, pending: PendingEvent[], companion?: TransactPut | TransactUpdate): Promise<StoryEvent[]> {
     const events = pending.map(
       (event, i) => ({ ...event, metadata: { ...event.metadata, storyId, version: expectedVersion + i + 1 } }) as StoryEvent,
     );

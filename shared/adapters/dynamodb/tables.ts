@@ -91,7 +91,11 @@ export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
  * existed (EventStore.listStoryIds scans such a table instead). `only` limits it to some of the
  * tables (locally the views live in a DynamoDB of their own). Returns the names of tables created.
  */
-export async function ensureTables(client: DynamoDBClient, tables: Tables, only: (keyof Tables)[] = ['events', 'views', 'idempotency']): Promise<string[]> {
+export async function ensureTables(
+  client: DynamoDBClient,
+  tables: Tables,
+  only: (keyof Tables)[] = ['events', 'views', 'idempotency'],
+): Promise<string[]> {
   const created: string[] = [];
   const wanted = new Set(only.map((key) => tables[key]));
   for (const definition of tableDefinitions(tables)) {
@@ -129,6 +133,10 @@ export async function describeTable(client: DynamoDBClient, name: string) {
 }
 
 function sameIndexes(a: { IndexName?: string }[] | undefined, b: { IndexName?: string }[] | undefined): boolean {
-  const names = (list: { IndexName?: string }[] | undefined) => (list ?? []).map((i) => i.IndexName).sort().join(',');
+  const names = (list: { IndexName?: string }[] | undefined) =>
+    (list ?? [])
+      .map((i) => i.IndexName)
+      .sort()
+      .join(',');
   return names(a) === names(b);
 }

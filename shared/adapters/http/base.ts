@@ -26,7 +26,12 @@ export function baseApp(log: Log): Hono<Env> {
   app.onError((error, c) => {
     const p = problemFor(error);
     if (p.status >= 500) {
-      log.error('request failed', { correlationId: c.get('correlationId'), path: c.req.path, error: String(error), stack: error instanceof Error ? error.stack : undefined });
+      log.error('request failed', {
+        correlationId: c.get('correlationId'),
+        path: c.req.path,
+        error: String(error),
+        stack: error instanceof Error ? error.stack : undefined,
+      });
     }
     return problemAt(c, p);
   });

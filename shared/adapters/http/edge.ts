@@ -43,7 +43,8 @@ const JSON_MEDIA_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)
 export function jsonBody(maxBytes: number): MiddlewareHandler<Env> {
   return async (c, next) => {
     const type = c.req.header('content-type');
-    if (type === undefined || !JSON_MEDIA_TYPE.test(type.trim())) return problemAt(c, problems.unsupportedMediaType(), { Accept: 'application/json' });
+    if (type === undefined || !JSON_MEDIA_TYPE.test(type.trim()))
+      return problemAt(c, problems.unsupportedMediaType(), { Accept: 'application/json' });
     const bytes = await readBounded(c.req, maxBytes);
     if (!bytes) return problemAt(c, problems.payloadTooLarge(maxBytes));
     let text: string;

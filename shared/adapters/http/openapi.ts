@@ -44,7 +44,10 @@ const NAMES = new Map(NAMED);
 /** Path parameters by name (the routes check them themselves, each as its 404 has always said). */
 const PATH_PARAMS: Record<string, z.ZodType> = {
   id: storyIdSchema,
-  range: z.string().regex(/^[0-9]+-[0-9]+$/).meta({ description: 'First and last version of the page, e.g. `1-50`.' }),
+  range: z
+    .string()
+    .regex(/^[0-9]+-[0-9]+$/)
+    .meta({ description: 'First and last version of the page, e.g. `1-50`.' }),
 };
 
 /** The feed formats by name and media type: `feed.{format}` in a table path is one path per format. */
@@ -93,11 +96,15 @@ function parameter(name: string, where: 'path' | 'query' | 'header', schema: z.Z
 function answer(a: Answer, format: FeedFormat | undefined) {
   const text = { schema: { type: 'string' } };
   const content =
-    a.body === undefined ? undefined
-    : a.body === 'problem' ? { 'application/problem+json': { schema: ref(responseBodies.Problem) } }
-    : a.body === 'html' ? { 'text/html': text }
-    : a.body === 'feed' ? { [FEEDS[format!].mediaType]: text }
-    : { 'application/json': { schema: ref(responseBodies[a.body.json]) } };
+    a.body === undefined
+      ? undefined
+      : a.body === 'problem'
+        ? { 'application/problem+json': { schema: ref(responseBodies.Problem) } }
+        : a.body === 'html'
+          ? { 'text/html': text }
+          : a.body === 'feed'
+            ? { [FEEDS[format!].mediaType]: text }
+            : { 'application/json': { schema: ref(responseBodies[a.body.json]) } };
   return { description: a.description, ...(a.headers ? { headers: a.headers } : {}), ...(content ? { content } : {}) };
 }
 
@@ -151,7 +158,10 @@ export function openApiDocument(): Record<string, unknown> {
         'See docs/api.md for a worked session.',
     },
     servers: [{ url: '/' }],
-    tags: [{ name: 'write', description: 'Editors (bearer token)' }, { name: 'read', description: 'Public' }],
+    tags: [
+      { name: 'write', description: 'Editors (bearer token)' },
+      { name: 'read', description: 'Public' },
+    ],
     paths: paths(),
     components: {
       schemas,

@@ -12,7 +12,17 @@ export function pageHandlers(reader: StoryReader): Pick<Handlers<'read'>, 'front
   return {
     frontPage: async (c) => {
       const stories = await (await reader.views()).listStories();
-      return respond(c.req.raw, represent(frontPage(stories), HTML, stories.map((s) => s.lastEventAt).sort().at(-1)));
+      return respond(
+        c.req.raw,
+        represent(
+          frontPage(stories),
+          HTML,
+          stories
+            .map((s) => s.lastEventAt)
+            .sort()
+            .at(-1),
+        ),
+      );
     },
 
     storyPage: async (c) => {

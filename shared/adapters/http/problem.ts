@@ -44,13 +44,15 @@ export function pointerOf(path: readonly PropertyKey[]): string {
 }
 
 function validationProblem(error: z.ZodError): Problem {
-  const errors = error.issues.map((issue) => {
-    const pointer = pointerOf(issue.path);
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ pointer: pointerOf([...issue.path, key]), detail: 'is not a known field' }));
-    }
-    return [{ pointer, detail: issue.message }];
-  }).flat();
+  const errors = error.issues
+    .map((issue) => {
+      const pointer = pointerOf(issue.path);
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({ pointer: pointerOf([...issue.path, key]), detail: 'is not a known field' }));
+      }
+      return [{ pointer, detail: issue.message }];
+    })
+    .flat();
   const first = errors[0];
   return problem(400, 'validation', 'The request is not valid', {
     detail: first ? `${first.pointer || 'the body'}: ${first.detail}` : 'invalid request',
@@ -118,10 +120,12 @@ export const problems = {
       errors: wholeBody(`is larger than ${maxBytes} bytes`),
     }),
 
-  notUtf8: () => problem(400, 'malformed-json', 'The body is not UTF-8', { detail: 'the body is not valid UTF-8', errors: wholeBody('is not valid UTF-8') }),
+  notUtf8: () =>
+    problem(400, 'malformed-json', 'The body is not UTF-8', { detail: 'the body is not valid UTF-8', errors: wholeBody('is not valid UTF-8') }),
 
   // The parser's own message may quote the input back: say what is wrong, not what it said.
-  malformedJson: () => problem(400, 'malformed-json', 'The body is not valid JSON', { detail: 'the body is not valid JSON', errors: wholeBody('is not valid JSON') }),
+  malformedJson: () =>
+    problem(400, 'malformed-json', 'The body is not valid JSON', { detail: 'the body is not valid JSON', errors: wholeBody('is not valid JSON') }),
 };
 
 function notFoundProblem(error: NotFoundError): Problem {

@@ -25,7 +25,6 @@ export interface ReadDeps {
   projection?: () => { quarantined: number };
 }
 
-
 const json = (value: unknown) => JSON.stringify(value);
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -80,12 +79,18 @@ export function readApp(deps: ReadDeps): Hono<Env> {
       if (!ok) return problemResponse(c, problems.unavailable());
       const projection = deps.projection?.();
       // Quarantined records leave views behind the log: still serving (200), but degraded.
-      return c.json({ status: projection && projection.quarantined > 0 ? 'degraded' : 'ok', ...(projection ? { projection } : {}) } satisfies Body<'Health'>);
+      return c.json({
+        status: projection && projection.quarantined > 0 ? 'degraded' : 'ok',
+        ...(projection ? { projection } : {}),
+      } satisfies Body<'Health'>);
     },
 
     listStories: async (c) => {
       const stories = await (await reader.views()).listStories();
-      const last = stories.map((s) => s.lastEventAt).sort().at(-1);
+      const last = stories
+        .map((s) => s.lastEventAt)
+        .sort()
+        .at(-1);
       return respond(c.req.raw, represent(json({ stories } satisfies Body<'StoryList'>), JSON_TYPE, last));
     },
 

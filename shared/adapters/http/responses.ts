@@ -15,7 +15,10 @@ const time = () => z.string().meta({ format: 'date-time', description: 'ISO 8601
 const when = () => z.string().meta({ description: 'ISO 8601: a date-time with a time zone or a calendar date.' });
 
 const fieldIssue = z.object({
-  pointer: z.string().meta({ description: 'RFC 6901 pointer to the field at fault in the body ("" is the whole body); header faults are "/headers/<name>", query faults "/query/<name>".' }),
+  pointer: z.string().meta({
+    description:
+      'RFC 6901 pointer to the field at fault in the body ("" is the whole body); header faults are "/headers/<name>", query faults "/query/<name>".',
+  }),
   detail: z.string(),
 });
 
@@ -110,7 +113,14 @@ const content = z.discriminatedUnion('kind', [
   }),
 ]);
 
-const correctionNote = z.object({ version: int(), updateId: z.string(), note: z.string(), recordedAt: time(), recordedBy: z.string(), fields: z.array(z.string()) });
+const correctionNote = z.object({
+  version: int(),
+  updateId: z.string(),
+  note: z.string(),
+  recordedAt: time(),
+  recordedBy: z.string(),
+  fields: z.array(z.string()),
+});
 const retractionNotice = z.object({ version: int(), updateId: z.string(), reason: z.string(), recordedAt: time(), recordedBy: z.string() });
 /** Corrections and retractions are listed with the update they target. */
 const targeting = { target: z.string().meta({ description: 'The updateId of the corrected or retracted update.' }) };

@@ -52,7 +52,11 @@ const conditionalGet: Record<string, HeaderDoc> = {
   'Cache-Control': { schema: { type: 'string' } },
 };
 const ok = (description: string, body: Answer['body']): Answer => ({ description, headers: conditionalGet, body });
-const problem = (description: string, headers?: Record<string, HeaderDoc>): Answer => ({ description, ...(headers ? { headers } : {}), body: 'problem' });
+const problem = (description: string, headers?: Record<string, HeaderDoc>): Answer => ({
+  description,
+  ...(headers ? { headers } : {}),
+  body: 'problem',
+});
 const notModified: Answer = { description: 'Not modified.' };
 
 /** What every write can answer: the edge's refusals (edge.ts), a bad body, the writer's conflicts. */
@@ -67,7 +71,9 @@ const written = {
     body: { json: 'WriteResult' },
   },
   400: problem('Malformed JSON, a field that breaks the schema, an unknown field, a bad header. `errors` names each field.'),
-  401: problem('Missing, malformed or wrong bearer token.', { 'WWW-Authenticate': { description: 'Bearer realm="newsroom"', schema: { type: 'string' } } }),
+  401: problem('Missing, malformed or wrong bearer token.', {
+    'WWW-Authenticate': { description: 'Bearer realm="newsroom"', schema: { type: 'string' } },
+  }),
   409: problem('Conflicts with the story (it exists already; the target is retracted) or the Idempotency-Key is still in flight.'),
   413: problem(`The body is over ${MAX_BODY_BYTES} bytes.`),
   415: problem('Content-Type is not application/json.', { Accept: { description: 'application/json', schema: { type: 'string' } } }),

@@ -24,11 +24,11 @@ export function entryHtml(entry: TimelineEntry): string {
     if (c.summary) parts.push(`<p>${e(c.summary)}</p>`);
   } else {
     parts.push(`<blockquote><p>${e(c.quote)}</p></blockquote>`);
-    const who = [c.speaker.name, c.speaker.role].filter(Boolean).map((s) => e(s!)).join(', ');
-    const said = [
-      c.medium ? `to ${e(c.medium)}` : '',
-      c.saidAt ? `on ${e(dateText(c.saidAt, entry.dateApproximate)!)}` : '',
-    ].filter(Boolean);
+    const who = [c.speaker.name, c.speaker.role]
+      .filter(Boolean)
+      .map((s) => e(s!))
+      .join(', ');
+    const said = [c.medium ? `to ${e(c.medium)}` : '', c.saidAt ? `on ${e(dateText(c.saidAt, entry.dateApproximate)!)}` : ''].filter(Boolean);
     parts.push(`<p>— ${who}${said.length ? `, ${said.join(' ')}` : ''}</p>`);
     if (c.context) parts.push(`<p>${e(c.context)}</p>`);
     if (c.outlet || c.url) {

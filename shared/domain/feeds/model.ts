@@ -125,7 +125,7 @@ export function storyFeed(
     subtitle: head.status === 'concluded' ? `Concluded. ${head.summary}` : head.summary,
     // An archive page's time is that of its own latest change, so later events elsewhere in the
     // story do not touch its bytes.
-    updated: page.archive ? latest(feedEntries.map((e) => e.updated)) ?? head.openedAt : head.lastEventAt,
+    updated: page.archive ? (latest(feedEntries.map((e) => e.updated)) ?? head.openedAt) : head.lastEventAt,
     language: head.language,
     links: {
       self: page.archive ? archiveUrl(page.archive) : current,

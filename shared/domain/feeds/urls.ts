@@ -19,9 +19,9 @@ export interface FeedContext {
 export const DEFAULT_TAG_PREFIX = 'tag:newsroom.example,2026:';
 
 export const storyTag = (ctx: FeedContext, storyId: string) => `${ctx.tagPrefix}story/${storyId}`;
-export const entryTag = (ctx: FeedContext, storyId: string, updateId: string) =>
-  `${storyTag(ctx, storyId)}/update/${updateId}`;
-export const archiveTag = (ctx: FeedContext, storyId: string, range: ArchiveRange) => `${storyTag(ctx, storyId)}/archive/${range.first}-${range.last}`;
+export const entryTag = (ctx: FeedContext, storyId: string, updateId: string) => `${storyTag(ctx, storyId)}/update/${updateId}`;
+export const archiveTag = (ctx: FeedContext, storyId: string, range: ArchiveRange) =>
+  `${storyTag(ctx, storyId)}/archive/${range.first}-${range.last}`;
 export const allStoriesTag = (ctx: FeedContext) => `${ctx.tagPrefix}stories`;
 
 export const storyUrl = (ctx: FeedContext, storyId: string) => `${ctx.baseUrl}/stories/${encodeURIComponent(storyId)}`;

@@ -49,7 +49,9 @@ ${body}
 }
 
 const when = (iso: string | undefined, approximate = false) =>
-  iso ? `<time datetime="${e(iso)}">${approximate ? 'about ' : ''}${e(iso.length === 10 ? iso : iso.slice(0, 16).replace('T', ' ') + ' UTC')}</time>` : '';
+  iso
+    ? `<time datetime="${e(iso)}">${approximate ? 'about ' : ''}${e(iso.length === 10 ? iso : iso.slice(0, 16).replace('T', ' ') + ' UTC')}</time>`
+    : '';
 
 export function frontPage(stories: StorySummary[]): string {
   const items = stories
@@ -111,7 +113,10 @@ export function storyPage(head: StoryHead, parts: StoryPageParts): string {
     parts.next ? `<p class="small"><a href="${base}?cursor=${encodeURIComponent(parts.next)}">Later updates →</a></p>` : ''
   }</section>
 <section id="people"><h2>People</h2><ul class="plain">${parts.people
-    .map((p) => `<li><strong>${e(p.name)}</strong>${p.roles.length ? `, ${p.roles.map(e).join('; ')}` : ''} — ${p.statementCount} statement${p.statementCount === 1 ? '' : 's'}</li>`)
+    .map(
+      (p) =>
+        `<li><strong>${e(p.name)}</strong>${p.roles.length ? `, ${p.roles.map(e).join('; ')}` : ''} — ${p.statementCount} statement${p.statementCount === 1 ? '' : 's'}</li>`,
+    )
     .join('')}</ul></section>
 <section id="sources"><h2>Sources</h2><ul class="plain">${parts.sources
     .map((s) => `<li>${s.lastUrl ? `<a href="${e(s.lastUrl)}">${e(s.outlet)}</a>` : e(s.outlet)} (${s.updateCount})</li>`)

@@ -10,14 +10,7 @@
  * grows without bound (an entry keeps only its latest MAX_CORRECTION_NOTES correction notes; the
  * full history stays in the event log and in the entry's revision items).
  */
-import {
-  assertNever,
-  type ArticleData,
-  type CorrectionChanges,
-  type StatementData,
-  type StoryEvent,
-  type StoryStatus,
-} from '../story/events';
+import { assertNever, type ArticleData, type CorrectionChanges, type StatementData, type StoryEvent, type StoryStatus } from '../story/events';
 import type { UpdateKind } from '../story/decider';
 
 /**
@@ -346,9 +339,7 @@ function applyChanges(content: ArticleContent | StatementContent, changes: Corre
 function personDeltas(content: ArticleContent | StatementContent, delta: number): CountDelta[] {
   if (content.kind !== 'statement') return [];
   const { name, role } = content.speaker;
-  return [
-    { key: keyOf(name), name, delta, ...(role ? { role } : {}) },
-  ];
+  return [{ key: keyOf(name), name, delta, ...(role ? { role } : {}) }];
 }
 
 function sourceDeltas(content: ArticleContent | StatementContent, delta: number): CountDelta[] {

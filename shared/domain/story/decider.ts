@@ -112,11 +112,7 @@ export function decide(command: StoryCommand, state: StoryState): PendingEvent[]
   }
 }
 
-function decideUpdate(
-  update: UpdateInput,
-  state: StoryState,
-  meta: (occurredAt?: string) => Omit<EventMetadata, 'version'>,
-): PendingEvent {
+function decideUpdate(update: UpdateInput, state: StoryState, meta: (occurredAt?: string) => Omit<EventMetadata, 'version'>): PendingEvent {
   switch (update.type) {
     case 'article':
       return { type: 'ArticlePublished', data: eventData(update, ARTICLE), metadata: meta(update.publishedAt) };
@@ -127,10 +123,7 @@ function decideUpdate(
       const allowed = CORRECTABLE[target.kind];
       const foreign = Object.keys(update.changes).filter((field) => !allowed.has(field));
       if (foreign.length > 0) {
-        throw new ConflictError(
-          `a correction of ${target.kind} ${update.target} cannot change ${foreign.join(', ')}`,
-          `/changes/${foreign[0]}`,
-        );
+        throw new ConflictError(`a correction of ${target.kind} ${update.target} cannot change ${foreign.join(', ')}`, `/changes/${foreign[0]}`);
       }
       return { type: 'UpdateCorrected', data: eventData(update, CORRECTED), metadata: meta() };
     }

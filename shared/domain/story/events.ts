@@ -35,7 +35,7 @@ export type StoryStatus = 'developing' | 'concluded';
 export type Speaker = {
   name: string;
   role?: string;
-}
+};
 
 export type ArticleData = {
   title: string;
@@ -46,7 +46,7 @@ export type ArticleData = {
   author?: string;
   /** The date was derived (e.g. from a weekday) rather than stated. */
   dateApproximate?: boolean;
-}
+};
 
 export type StatementData = {
   speaker: Speaker;
@@ -57,7 +57,7 @@ export type StatementData = {
   url?: string;
   context?: string;
   dateApproximate?: boolean;
-}
+};
 
 /** The fields a correction changes: some of its target's, an article's or a statement's. */
 export type CorrectionChanges = Partial<ArticleData & StatementData>;
@@ -70,14 +70,7 @@ export type UpdateRetracted = Event<'UpdateRetracted', { target: string; reason:
 export type HeadlineChanged = Event<'HeadlineChanged', { headline: string; summary?: string }>;
 export type StatusChanged = Event<'StatusChanged', { status: StoryStatus }>;
 
-export type StoryEvent =
-  | StoryOpened
-  | ArticlePublished
-  | StatementRecorded
-  | UpdateCorrected
-  | UpdateRetracted
-  | HeadlineChanged
-  | StatusChanged;
+export type StoryEvent = StoryOpened | ArticlePublished | StatementRecorded | UpdateCorrected | UpdateRetracted | HeadlineChanged | StatusChanged;
 
 export type StoryEventType = StoryEvent['type'];
 

@@ -11,13 +11,7 @@ import { createTestStore, type TestStore } from '../../support/dynamo';
 let store: TestStore;
 let writer: StoryWriter;
 
-const newWriter = () =>
-  new StoryWriter(
-    store.events,
-    store.views,
-    new IdempotencyStore(store.db, store.tables.idempotency),
-    { newId: ulid },
-  );
+const newWriter = () => new StoryWriter(store.events, store.views, new IdempotencyStore(store.db, store.tables.idempotency), { newId: ulid });
 
 beforeAll(async () => {
   store = await createTestStore();
@@ -37,7 +31,10 @@ describe('event store', () => {
     const events = [];
     for await (const page of store.events.stream('concurrent')) events.push(...page);
     expect(events.map((e) => e.metadata.version)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
-    const quotes = events.slice(1).map((e) => (e.data as { quote: string }).quote).sort();
+    const quotes = events
+      .slice(1)
+      .map((e) => (e.data as { quote: string }).quote)
+      .sort();
     expect(quotes).toEqual(Array.from({ length: 50 }, (_, i) => `quote ${i}`).sort());
     expect(new Set(results.map((r) => r.body.version)).size).toBe(50);
     for (const r of results) {
@@ -167,11 +164,16 @@ describe('tables', () => {
     const [events] = tableDefinitions(tables);
     const { GlobalSecondaryIndexes: _, ...withoutCatalog } = events!;
     await admin.send(
-      new CreateTableCommand({ ...withoutCatalog, AttributeDefinitions: events!.AttributeDefinitions!.filter((a) => a.AttributeName !== STORY_CATALOG.partitionKey) }),
+      new CreateTableCommand({
+        ...withoutCatalog,
+        AttributeDefinitions: events!.AttributeDefinitions!.filter((a) => a.AttributeName !== STORY_CATALOG.partitionKey),
+      }),
     );
     for (const storyId of ['b-story', 'a-story']) {
       for (const version of [1, 2]) {
-        await store.db.send(new PutCommand({ TableName: tables.events, Item: { storyId, version, type: version === 1 ? 'StoryOpened' : 'StatementRecorded' } }));
+        await store.db.send(
+          new PutCommand({ TableName: tables.events, Item: { storyId, version, type: version === 1 ? 'StoryOpened' : 'StatementRecorded' } }),
+        );
       }
     }
     await ensureTables(admin, tables);

@@ -18,7 +18,11 @@ import { until } from '../../support/until';
 const BAKIYEV = 'kyrgyzstan-bakiyev-ouster-2010';
 const TOKEN = 'feeds-token-0123456789';
 const FORMATS = ['atom', 'rss', 'json'] as const;
-const MEDIA = { atom: 'application/atom+xml; charset=utf-8', rss: 'application/rss+xml; charset=utf-8', json: 'application/feed+json; charset=utf-8' };
+const MEDIA = {
+  atom: 'application/atom+xml; charset=utf-8',
+  rss: 'application/rss+xml; charset=utf-8',
+  json: 'application/feed+json; charset=utf-8',
+};
 
 let store: TestStore;
 let newsroom: Newsroom;
@@ -49,7 +53,6 @@ afterAll(async () => {
   hub?.closeAllConnections();
   await new Promise<void>((resolve) => hub?.close(() => resolve()));
 });
-
 
 async function api<T>(path: string): Promise<T | undefined> {
   const res = await fetch(`${newsroom.url}${path}`);
@@ -82,7 +85,15 @@ async function checkAll(docs: Record<(typeof FORMATS)[number], string>) {
   assertValidJsonFeed11(JSON.parse(docs.json));
   const [atom, rss] = await parseAllWithFeedparser([docs.atom, docs.rss]);
   expect([atom!.bozo, atom!.bozo_exception, rss!.bozo, rss!.bozo_exception]).toEqual([false, null, false, null]);
-  return { atom: atom!, rss: rss!, json: JSON.parse(docs.json) as { title: string; expired?: boolean; items: { id: string; title: string; content_html: string; date_modified: string }[] } };
+  return {
+    atom: atom!,
+    rss: rss!,
+    json: JSON.parse(docs.json) as {
+      title: string;
+      expired?: boolean;
+      items: { id: string; title: string; content_html: string; date_modified: string }[];
+    },
+  };
 }
 
 describe('the Bakiyev story', () => {
@@ -145,12 +156,31 @@ describe('a story built through the API with hostile text, corrections and a ret
   const STORY = 'hostile-story';
 
   it('keeps text as text, updates corrected entries in place, retracts, and pings the hub', async () => {
-    const opened = await post('/api/stories', { id: STORY, headline: `Кризис ${HOSTILE[0]}`, summary: HOSTILE[2], language: 'ru', topics: ['Кыргызстан', HOSTILE[4]] });
+    const opened = await post('/api/stories', {
+      id: STORY,
+      headline: `Кризис ${HOSTILE[0]}`,
+      summary: HOSTILE[2],
+      language: 'ru',
+      topics: ['Кыргызстан', HOSTILE[4]],
+    });
     expect(opened.status).toBe(201);
     const posted: { updateId: string; version: number }[] = [];
     const bodies = [
-      { type: 'article', title: `Статья ${HOSTILE[0]}`, url: 'https://example.org/a?x=1&y=2', outlet: `Outlet ${HOSTILE[1]}`, publishedAt: '2010-04-08', summary: HOSTILE[3] },
-      { type: 'statement', speaker: { name: 'Роза Отунбаева', role: HOSTILE[2] }, quote: `مرحبا ${HOSTILE[1]}`, saidAt: '2010-04-09', medium: 'BBC Russian' },
+      {
+        type: 'article',
+        title: `Статья ${HOSTILE[0]}`,
+        url: 'https://example.org/a?x=1&y=2',
+        outlet: `Outlet ${HOSTILE[1]}`,
+        publishedAt: '2010-04-08',
+        summary: HOSTILE[3],
+      },
+      {
+        type: 'statement',
+        speaker: { name: 'Роза Отунбаева', role: HOSTILE[2] },
+        quote: `مرحبا ${HOSTILE[1]}`,
+        saidAt: '2010-04-09',
+        medium: 'BBC Russian',
+      },
       { type: 'statement', speaker: { name: 'Speaker 😀' }, quote: `To be retracted ${HOSTILE[4]}`, outlet: 'Wire' },
     ];
     for (const body of bodies) {
@@ -177,7 +207,9 @@ describe('a story built through the API with hostile text, corrections and a ret
       ]) {
         expect((await post(`/api/stories/${STORY}/updates`, body)).status).toBe(201);
       }
-      await until(async () => ((await (await fetch(`${newsroom.url}/stories/${STORY}/feed.json`)).text()).includes('"expired": true') ? true : undefined));
+      await until(async () =>
+        (await (await fetch(`${newsroom.url}/stories/${STORY}/feed.json`)).text()).includes('"expired": true') ? true : undefined,
+      );
       const docs = await feeds(`/stories/${STORY}/feed`);
       const { atom, rss, json } = await checkAll(docs);
       const articleId = `tag:newsroom.example,2026:story/${STORY}/update/${article!.updateId}`;

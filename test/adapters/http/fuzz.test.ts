@@ -52,7 +52,15 @@ const text = fc.oneof(
 );
 const url = fc.oneof(
   fc.webUrl(),
-  fc.constantFrom('https://example.org/a?b=<c>&d="e"', 'javascript:alert(1)', 'ftp://x/y', '//no-scheme', 'http://', 'https://ex ample.org', 'data:text/html,<b>'),
+  fc.constantFrom(
+    'https://example.org/a?b=<c>&d="e"',
+    'javascript:alert(1)',
+    'ftp://x/y',
+    '//no-scheme',
+    'http://',
+    'https://ex ample.org',
+    'data:text/html,<b>',
+  ),
   text,
 );
 const date = fc.oneof(
@@ -60,7 +68,7 @@ const date = fc.oneof(
   fc.constantFrom('2010-04-08', '2010-02-30', '08/04/2010', '2010-04-08T10:00:00', 'yesterday', '2010-04-08T10:00:00+06:00'),
   text,
 );
-const maybe = <T,>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
+const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
 const speaker = fc.oneof(fc.record({ name: text, role: maybe(text) }, { requiredKeys: ['name'] }), fc.jsonValue());
 
 /** A body builder: some kinds refer to an update id the server handed out earlier. */
@@ -68,11 +76,39 @@ type Build = (ids: string[]) => unknown;
 const pick = (ids: string[], n: number) => ids[n % Math.max(1, ids.length)] ?? '01ARZ3NDEKTSV4RRFFQ69G5FAV';
 
 const body: fc.Arbitrary<Build> = fc.oneof(
-  fc.record({ type: fc.constant('statement'), speaker, quote: text, saidAt: maybe(date), medium: maybe(text), outlet: maybe(text), url: maybe(url), context: maybe(text) }, { requiredKeys: ['type', 'speaker', 'quote'] }).map((b) => () => b),
-  fc.record({ type: fc.constant('article'), title: text, url, outlet: text, publishedAt: date, summary: maybe(text), author: maybe(text), dateApproximate: maybe(fc.boolean()) }, { requiredKeys: ['type', 'title', 'url', 'outlet', 'publishedAt'] }).map((b) => () => b),
-  fc.tuple(fc.nat(), fc.record({ quote: maybe(text), title: maybe(text), speaker: maybe(speaker), url: maybe(url), summary: maybe(text) }), text).map(
-    ([n, changes, note]) => (ids: string[]) => ({ type: 'correction', target: pick(ids, n), changes, note }),
-  ),
+  fc
+    .record(
+      {
+        type: fc.constant('statement'),
+        speaker,
+        quote: text,
+        saidAt: maybe(date),
+        medium: maybe(text),
+        outlet: maybe(text),
+        url: maybe(url),
+        context: maybe(text),
+      },
+      { requiredKeys: ['type', 'speaker', 'quote'] },
+    )
+    .map((b) => () => b),
+  fc
+    .record(
+      {
+        type: fc.constant('article'),
+        title: text,
+        url,
+        outlet: text,
+        publishedAt: date,
+        summary: maybe(text),
+        author: maybe(text),
+        dateApproximate: maybe(fc.boolean()),
+      },
+      { requiredKeys: ['type', 'title', 'url', 'outlet', 'publishedAt'] },
+    )
+    .map((b) => () => b),
+  fc
+    .tuple(fc.nat(), fc.record({ quote: maybe(text), title: maybe(text), speaker: maybe(speaker), url: maybe(url), summary: maybe(text) }), text)
+    .map(([n, changes, note]) => (ids: string[]) => ({ type: 'correction', target: pick(ids, n), changes, note })),
   fc.tuple(fc.nat(), text).map(([n, reason]) => (ids: string[]) => ({ type: 'retraction', target: pick(ids, n), reason })),
   fc.record({ type: fc.constant('headline'), headline: text, summary: maybe(text) }, { requiredKeys: ['type', 'headline'] }).map((b) => () => b),
   fc.record({ type: fc.constant('status'), status: fc.oneof(fc.constantFrom('developing', 'concluded'), text) }).map((b) => () => b),
@@ -97,7 +133,10 @@ const headers = fc.record({
   ),
   contentType: fc.oneof(
     { weight: 6, arbitrary: fc.constant('application/json') },
-    { weight: 1, arbitrary: fc.constantFrom('application/json; charset=utf-8', 'text/plain', 'application/xml', 'application/json; charset=utf-16', '') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('application/json; charset=utf-8', 'text/plain', 'application/xml', 'application/json; charset=utf-16', ''),
+    },
     { weight: 1, arbitrary: headerValue },
   ),
   ifMatch: fc.oneof(
@@ -105,15 +144,36 @@ const headers = fc.record({
     { weight: 1, arbitrary: fc.nat({ max: 3000 }).map((n) => `"${n}"`) },
     { weight: 1, arbitrary: headerValue },
   ),
-  idempotencyKey: fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: fc.constantFrom('k1', 'k2', 'k3') }, { weight: 1, arbitrary: headerValue }),
+  idempotencyKey: fc.oneof(
+    { weight: 5, arbitrary: fc.constant(undefined) },
+    { weight: 2, arbitrary: fc.constantFrom('k1', 'k2', 'k3') },
+    { weight: 1, arbitrary: headerValue },
+  ),
 });
 const target = fc.oneof(
   { weight: 8, arbitrary: fc.constant('/api/stories/fuzz-a/updates') },
-  { weight: 1, arbitrary: fc.constantFrom('/api/stories/fuzz-b/updates', '/api/stories/NOPE/updates', '/api/stories/%F0%9F%92%A5/updates', `/api/stories/${'z'.repeat(300)}/updates`) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '/api/stories/fuzz-b/updates',
+      '/api/stories/NOPE/updates',
+      '/api/stories/%F0%9F%92%A5/updates',
+      `/api/stories/${'z'.repeat(300)}/updates`,
+    ),
+  },
   { weight: 1, arbitrary: fc.constant('/api/stories') },
 );
 /** Opening bodies for /api/stories: the fuzz may open fuzz-b, never an unbounded set of stories. */
-const openPayload = fc.record({ id: fc.constantFrom('fuzz-b', 'Fuzz B', '', 'fuzz-a'), headline: text, summary: text, language: maybe(fc.oneof(fc.constantFrom('en', 'ru-KG'), text)), topics: maybe(fc.array(text, { maxLength: 3 })) }, { requiredKeys: ['id', 'headline', 'summary'] });
+const openPayload = fc.record(
+  {
+    id: fc.constantFrom('fuzz-b', 'Fuzz B', '', 'fuzz-a'),
+    headline: text,
+    summary: text,
+    language: maybe(fc.oneof(fc.constantFrom('en', 'ru-KG'), text)),
+    topics: maybe(fc.array(text, { maxLength: 3 })),
+  },
+  { requiredKeys: ['id', 'headline', 'summary'] },
+);
 
 describe('fuzzing the write API', () => {
   it('never answers 5xx, stores exactly what it acknowledged, and keeps every feed valid', async () => {

@@ -175,7 +175,11 @@ describe('Idempotency-Key', () => {
     expect(await api.eventCount(STORY)).toBe(count + 1);
   });
 
-  it.each([['a key with a space', 'two words'], ['a key over 255 characters', 'k'.repeat(256)], ['a non-ASCII key', 'clé']])('%s gets 400', async (_, key) => {
+  it.each([
+    ['a key with a space', 'two words'],
+    ['a key over 255 characters', 'k'.repeat(256)],
+    ['a non-ASCII key', 'clé'],
+  ])('%s gets 400', async (_, key) => {
     const count = await api.eventCount(STORY);
     const res = await send(container(), statement('bad key'), key);
     expect(res.status).toBe(400);

@@ -97,7 +97,14 @@ describe('structured logs', () => {
     expect(res.status).toBe(201);
     expect(res.headers.get('x-correlation-id')).toBe('corr-abc-123');
     const line = records().find((r) => r.message === 'write');
-    expect(line).toMatchObject({ level: 'INFO', service: expect.any(String), correlationId: 'corr-abc-123', editor: 'anna', status: 201, path: `/api/stories/${STORY}/updates` });
+    expect(line).toMatchObject({
+      level: 'INFO',
+      service: expect.any(String),
+      correlationId: 'corr-abc-123',
+      editor: 'anna',
+      status: 201,
+      path: `/api/stories/${STORY}/updates`,
+    });
     const { version } = (await res.json()) as { version: number };
     const page = await store.events.read(STORY, { after: version - 1, limit: 1 });
     expect(page.events[0]?.metadata.correlationId).toBe('corr-abc-123');

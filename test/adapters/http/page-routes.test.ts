@@ -38,7 +38,9 @@ describe('story page', () => {
     const people = await page.locator('#people li').allTextContents();
     for (const name of ['Kurmanbek Bakiyev', 'Roza Otunbayeva', 'Hillary Clinton']) expect(people.join('\n')).toContain(name);
     expect((await page.locator('#sources li').allTextContents()).join('\n')).toMatch(/Ekho Moskvy/);
-    const feeds = await page.locator('link[rel=alternate]').evaluateAll((links) => links.map((l) => [l.getAttribute('type'), l.getAttribute('href')]));
+    const feeds = await page
+      .locator('link[rel=alternate]')
+      .evaluateAll((links) => links.map((l) => [l.getAttribute('type'), l.getAttribute('href')]));
     expect(feeds).toContainEqual(['application/atom+xml', `/stories/${STORY}/feed.atom`]);
     await page.screenshot({ path: '.tmp/story-page.png', fullPage: false }).catch(() => undefined);
     await page.close();
@@ -53,7 +55,12 @@ describe('story page', () => {
     const res = await fetch(`${newsroom.url}/api/stories/${STORY}/updates`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ type: 'statement', speaker: { name: 'Test <img src=x onerror=alert(1)>' }, quote: '<script>window.pwned=1</script> ]]> &amp;', saidAt: '2010-04-30' }),
+      body: JSON.stringify({
+        type: 'statement',
+        speaker: { name: 'Test <img src=x onerror=alert(1)>' },
+        quote: '<script>window.pwned=1</script> ]]> &amp;',
+        saidAt: '2010-04-30',
+      }),
     });
     expect(res.status).toBe(201);
     await page.waitForFunction((n) => document.querySelectorAll('ol.timeline > li').length > n, before, { timeout: 15_000 });

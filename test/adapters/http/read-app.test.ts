@@ -185,7 +185,10 @@ describe('OpenAPI', () => {
     app.route('/', readApp({ reader: createReader(rt, feedContext()), log, health: async () => true }));
     const served = app.routes
       .filter((r) => r.method !== 'ALL')
-      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)(\{[^}]*\})?/g, (_, name: string) => (name === 'file' ? 'feed.atom' : `{${name}}`))}`);
+      .map(
+        (r) =>
+          `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)(\{[^}]*\})?/g, (_, name: string) => (name === 'file' ? 'feed.atom' : `{${name}}`))}`,
+      );
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
     for (const route of served) expect(documented, route).toContain(route);
   });

@@ -37,7 +37,11 @@ async function refused(send: () => Promise<Response>, status: number, pointer?: 
 
 describe('authentication', () => {
   it('a missing token gets 401 with WWW-Authenticate', async () => {
-    const res = await fetch(api.url + UPDATES, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(statement()) });
+    const res = await fetch(api.url + UPDATES, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(statement()),
+    });
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="newsroom"');
     await refused(async () => res, 401, '/headers/authorization');
   });
@@ -111,7 +115,12 @@ describe('input', () => {
 
   it('a missing Content-Type gets 415; application/json with charset=utf-8 is fine', async () => {
     await refused(
-      () => fetch(api.url + UPDATES, { method: 'POST', headers: { Authorization: `Bearer ${TOKENS.anna}` }, body: new Blob([JSON.stringify(statement())]) }),
+      () =>
+        fetch(api.url + UPDATES, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${TOKENS.anna}` },
+          body: new Blob([JSON.stringify(statement())]),
+        }),
       415,
     );
     expect((await api.post(UPDATES, statement(), { 'Content-Type': 'application/json; charset=UTF-8' })).status).toBe(201);
@@ -184,10 +193,21 @@ describe('input', () => {
   it('an unexpected failure is an opaque 500: no message, no stack', async () => {
     const app = new Hono();
     const log = { info() {}, warn() {}, error() {} };
-    app.route('/', writeApp({ writer: createWriter(createRuntime()), log, tokens: () => {
-      throw new Error('ssm says: secret-internal-detail');
-    } }));
-    const res = await app.request(UPDATES, { method: 'POST', headers: { Authorization: 'Bearer x', 'Content-Type': 'application/json' }, body: '{}' });
+    app.route(
+      '/',
+      writeApp({
+        writer: createWriter(createRuntime()),
+        log,
+        tokens: () => {
+          throw new Error('ssm says: secret-internal-detail');
+        },
+      }),
+    );
+    const res = await app.request(UPDATES, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer x', 'Content-Type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(500);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const text = await res.text();
@@ -208,7 +228,11 @@ describe('If-Match', () => {
 
   it('a stale version gets 412 naming the current one, and nothing is written', async () => {
     const version = await head();
-    const body = (await refused(() => api.post(UPDATES, statement('too late'), { 'If-Match': `"${version - 1}"` }), 412, '/headers/if-match')) as ProblemBody & {
+    const body = (await refused(
+      () => api.post(UPDATES, statement('too late'), { 'If-Match': `"${version - 1}"` }),
+      412,
+      '/headers/if-match',
+    )) as ProblemBody & {
       currentVersion: number;
     };
     expect(body.currentVersion).toBe(version);
@@ -244,7 +268,11 @@ describe('corrections, retractions, headline and status', () => {
   });
 
   it('a correction that targets an update id no one recorded gets 404', async () => {
-    await refused(() => api.post(UPDATES, { type: 'correction', target: '01ARZ3NDEKTSV4RRFFQ69G5FAV', changes: { quote: 'x' }, note: 'n' }), 404, '/target');
+    await refused(
+      () => api.post(UPDATES, { type: 'correction', target: '01ARZ3NDEKTSV4RRFFQ69G5FAV', changes: { quote: 'x' }, note: 'n' }),
+      404,
+      '/target',
+    );
   });
 
   it("a correction may only change the target kind's fields (409 otherwise)", async () => {
@@ -252,7 +280,12 @@ describe('corrections, retractions, headline and status', () => {
   });
 
   it('corrects, then retracts; a second retraction and a correction of the retracted update get 409', async () => {
-    const corrected = await api.post(UPDATES, { type: 'correction', target: statementId, changes: { quote: 'I remain the president' }, note: 'Misquoted' });
+    const corrected = await api.post(UPDATES, {
+      type: 'correction',
+      target: statementId,
+      changes: { quote: 'I remain the president' },
+      note: 'Misquoted',
+    });
     expect(corrected.status).toBe(201);
     expect((await api.post(UPDATES, { type: 'retraction', target: statementId, reason: 'Not verified' })).status).toBe(201);
     await refused(() => api.post(UPDATES, { type: 'retraction', target: statementId, reason: 'again' }), 409, '/target');
@@ -265,7 +298,12 @@ describe('corrections, retractions, headline and status', () => {
     expect(res.status).toBe(201);
     const { version } = (await res.json()) as { version: number };
     const view = await until(async () => {
-      const body = (await (await api.get(`/api/stories/${STORY}`)).json()) as { version: number; headline: string; status: string; retractions: { target: string }[] };
+      const body = (await (await api.get(`/api/stories/${STORY}`)).json()) as {
+        version: number;
+        headline: string;
+        status: string;
+        retractions: { target: string }[];
+      };
       return body.version >= version ? body : undefined;
     });
     expect(view).toMatchObject({ headline: 'Bakiyev resigns from exile', status: 'concluded' });

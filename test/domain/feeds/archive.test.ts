@@ -29,7 +29,11 @@ describe('archive page arithmetic', () => {
 describe('subscription feed + archive pages', () => {
   it('cover every entry, whatever the mix of creations and changes', () => {
     // Each event creates an entry or changes an earlier one (correction/retraction) or neither.
-    const event = fc.oneof(fc.constant({ kind: 'create' as const }), fc.record({ kind: fc.constant('change' as const), pick: fc.nat() }), fc.constant({ kind: 'other' as const }));
+    const event = fc.oneof(
+      fc.constant({ kind: 'create' as const }),
+      fc.record({ kind: fc.constant('change' as const), pick: fc.nat() }),
+      fc.constant({ kind: 'other' as const }),
+    );
     fc.assert(
       fc.property(fc.array(event, { minLength: 1, maxLength: 400 }), fc.integer({ min: 1, max: 30 }), (events, size) => {
         const entries = new Map<number, number>(); // creation version → change version
@@ -42,7 +46,10 @@ describe('subscription feed + archive pages', () => {
           }
         });
         const head = events.length;
-        const subscription = [...entries].sort((a, b) => b[1] - a[1]).slice(0, size).map(([created]) => created);
+        const subscription = [...entries]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, size)
+          .map(([created]) => created);
         const seen = new Set(subscription);
         for (let page = newestCompleteArchive(head, size); page; page = previousArchive(page)) {
           for (const created of entries.keys()) if (created >= page.first && created <= page.last) seen.add(created);

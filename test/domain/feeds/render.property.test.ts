@@ -40,7 +40,11 @@ function storyOf(title: string, quote: string, name: string, note: string): Stor
   });
   return [
     { type: 'StoryOpened', data: { headline: title, summary: quote, language: 'en', topics: [name] }, metadata: meta(1, 'S1') },
-    { type: 'ArticlePublished', data: { title, url: 'https://example.org/a', outlet: name, publishedAt: '2010-04-08', summary: quote }, metadata: meta(2, 'U2') },
+    {
+      type: 'ArticlePublished',
+      data: { title, url: 'https://example.org/a', outlet: name, publishedAt: '2010-04-08', summary: quote },
+      metadata: meta(2, 'U2'),
+    },
     { type: 'StatementRecorded', data: { speaker: { name, role: note }, quote, medium: title }, metadata: meta(3, 'U3') },
     { type: 'UpdateCorrected', data: { target: 'U2', changes: { summary: note }, note }, metadata: meta(4, 'C4') },
   ] as StoryEvent[];

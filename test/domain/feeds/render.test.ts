@@ -132,11 +132,15 @@ describe('archive pages and the all-stories feed', () => {
     const pageEntries = orderedEntries(long).filter((e) => e.version >= newest.first && e.version <= newest.last);
     const page = storyFeed(long.head, pageEntries, ctx, 'atom', { archive: newest, prevArchive: previousArchive(newest)! });
     const [subAtom, pageAtom] = [renderFeed(sub, 'atom'), renderFeed(page, 'atom')];
-    expect(subAtom).toContain(`<link rel="prev-archive" type="application/atom+xml" href="https://news.example.org/stories/long/archive/${newest.first}-${newest.last}/feed.atom"/>`);
+    expect(subAtom).toContain(
+      `<link rel="prev-archive" type="application/atom+xml" href="https://news.example.org/stories/long/archive/${newest.first}-${newest.last}/feed.atom"/>`,
+    );
     expect(pageAtom).toContain('<fh:archive/>');
     expect(pageAtom).toContain('<link rel="current" type="application/atom+xml" href="https://news.example.org/stories/long/feed.atom"/>');
     expect(pageAtom).not.toContain('rel="hub"');
-    const pageJson = JSON.parse(renderFeed(storyFeed(long.head, pageEntries, ctx, 'json', { archive: newest, prevArchive: previousArchive(newest)! }), 'json')) as {
+    const pageJson = JSON.parse(
+      renderFeed(storyFeed(long.head, pageEntries, ctx, 'json', { archive: newest, prevArchive: previousArchive(newest)! }), 'json'),
+    ) as {
       next_url: string;
     };
     expect(pageJson.next_url).toMatch(/\/archive\/\d+-\d+\/feed\.json$/);

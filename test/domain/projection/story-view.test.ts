@@ -27,7 +27,11 @@ describe('the developing-story view', () => {
     const view = foldStory([
       opened(),
       s,
-      stored('UpdateCorrected', { target: s.metadata.updateId, changes: { speaker: { name: 'Roza Otunbayeva' } }, note: 'Wrong speaker' }, { version: 3 }),
+      stored(
+        'UpdateCorrected',
+        { target: s.metadata.updateId, changes: { speaker: { name: 'Roza Otunbayeva' } }, note: 'Wrong speaker' },
+        { version: 3 },
+      ),
       stored('UpdateRetracted', { target: s.metadata.updateId, reason: 'Could not be verified' }, { version: 4 }),
     ])!;
     const entry = view.entries.get(s.metadata.updateId)!;

@@ -38,7 +38,12 @@ describe('recording updates', () => {
   });
 
   it('given a story, when a statement is recorded, then StatementRecorded with occurredAt from saidAt', () => {
-    const update = { type: 'statement' as const, speaker: { name: 'Roza Otunbayeva' }, quote: 'The base agreement will be preserved', saidAt: '2010-04-23' };
+    const update = {
+      type: 'statement' as const,
+      speaker: { name: 'Roza Otunbayeva' },
+      quote: 'The base agreement will be preserved',
+      saidAt: '2010-04-23',
+    };
     given(opened())
       .when({ type: 'RecordUpdate', data: { storyId: 'story-1', update }, metadata: meta })
       .then([
@@ -51,7 +56,13 @@ describe('recording updates', () => {
   });
 
   it('given a story, when an article is recorded, then ArticlePublished with occurredAt from publishedAt', () => {
-    const update = { type: 'article' as const, title: 'T', url: 'https://aljazeera.com/x', outlet: 'Al Jazeera English', publishedAt: '2010-04-23T12:00:00Z' };
+    const update = {
+      type: 'article' as const,
+      title: 'T',
+      url: 'https://aljazeera.com/x',
+      outlet: 'Al Jazeera English',
+      publishedAt: '2010-04-23T12:00:00Z',
+    };
     given(opened())
       .when({ type: 'RecordUpdate', data: { storyId: 'story-1', update }, metadata: meta })
       .then([
@@ -109,7 +120,16 @@ describe('correcting an article or a statement', () => {
   // Each field is a case: allowed on its kind (the whole event checked), refused on the other kind unless both have it.
   const FIELDS = {
     article: { title: 'T', url: 'https://example.org/x', outlet: 'O', publishedAt: '2010-04-08', summary: 'S', author: 'A', dateApproximate: true },
-    statement: { speaker: { name: 'N' }, quote: 'Q', saidAt: '2010-04-08', medium: 'M', outlet: 'O', url: 'https://example.org/x', context: 'C', dateApproximate: true },
+    statement: {
+      speaker: { name: 'N' },
+      quote: 'Q',
+      saidAt: '2010-04-08',
+      medium: 'M',
+      outlet: 'O',
+      url: 'https://example.org/x',
+      context: 'C',
+      dateApproximate: true,
+    },
   } satisfies Record<UpdateKind, CorrectionChanges>;
   const other = { article: 'statement', statement: 'article' } as const;
   const corrections = (kind: UpdateKind, fields: object) =>
@@ -129,7 +149,10 @@ describe('correcting an article or a statement', () => {
     when.then([{ type: 'UpdateCorrected', data: { target: target.metadata.updateId, changes, note: 'n' }, metadata: expectedMeta('story-1') }]);
   });
 
-  it.each(foreign)('given a target of kind $kind, when the foreign field $field is corrected on it, then a conflict naming the field', ({ kind, field, changes }) => {
-    correct(kind, changes).when.thenThrows(ConflictError, new RegExp(`cannot change ${field}$`));
-  });
+  it.each(foreign)(
+    'given a target of kind $kind, when the foreign field $field is corrected on it, then a conflict naming the field',
+    ({ kind, field, changes }) => {
+      correct(kind, changes).when.thenThrows(ConflictError, new RegExp(`cannot change ${field}$`));
+    },
+  );
 });

@@ -10,7 +10,16 @@ const paths = (input: unknown) => {
 
 describe('update input validation', () => {
   it('accepts a complete statement', () => {
-    expect(paths({ type: 'statement', speaker: { name: 'Kurmanbek Bakiyev', role: 'ousted president' }, quote: 'I don’t have any real levers of power.', medium: 'Ekho Moskvy', saidAt: '2010-04-08', dateApproximate: true })).toEqual([]);
+    expect(
+      paths({
+        type: 'statement',
+        speaker: { name: 'Kurmanbek Bakiyev', role: 'ousted president' },
+        quote: 'I don’t have any real levers of power.',
+        medium: 'Ekho Moskvy',
+        saidAt: '2010-04-08',
+        dateApproximate: true,
+      }),
+    ).toEqual([]);
   });
 
   it('names the field at fault', () => {
@@ -38,11 +47,19 @@ describe('update input validation', () => {
 
 describe('upcasting', () => {
   it('brings a schemaVersion 1 statement and article to the current shape without touching the input', () => {
-    const v1 = { type: 'StatementRecorded', data: { speakerName: 'Roza Otunbayeva', speakerRole: 'interim leader', quote: 'q' }, metadata: { schemaVersion: 1 } };
+    const v1 = {
+      type: 'StatementRecorded',
+      data: { speakerName: 'Roza Otunbayeva', speakerRole: 'interim leader', quote: 'q' },
+      metadata: { schemaVersion: 1 },
+    };
     const up = upcast(v1);
     expect(up.data).toEqual({ speaker: { name: 'Roza Otunbayeva', role: 'interim leader' }, quote: 'q' });
     expect(v1.data).toHaveProperty('speakerName');
-    const article = upcast({ type: 'ArticlePublished', data: { title: 't', publication: 'BBC', url: 'https://bbc.co.uk', publishedAt: '2010-04-08' }, metadata: { schemaVersion: 1 } });
+    const article = upcast({
+      type: 'ArticlePublished',
+      data: { title: 't', publication: 'BBC', url: 'https://bbc.co.uk', publishedAt: '2010-04-08' },
+      metadata: { schemaVersion: 1 },
+    });
     expect(article.data).toMatchObject({ outlet: 'BBC' });
   });
 });

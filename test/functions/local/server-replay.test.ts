@@ -39,7 +39,9 @@ describe('local server and replay', () => {
     // Pretend the views were built by the previous projection version.
     const built = await readPointer(store.db, store.tables.views);
     expect(built).toMatchObject({ generation: 'v1', projectionVersion: PROJECTION_VERSION });
-    await store.db.send(new PutCommand({ TableName: store.tables.views, Item: { ...POINTER, generation: 'v1', projectionVersion: PROJECTION_VERSION - 1 } }));
+    await store.db.send(
+      new PutCommand({ TableName: store.tables.views, Item: { ...POINTER, generation: 'v1', projectionVersion: PROJECTION_VERSION - 1 } }),
+    );
 
     const newsroom = await startNewsroom({ endpoint: store.endpoint, dataDir, port: 0, editorTokens: 'a:b', quiet: true, log: (l) => lines.push(l) });
     try {
@@ -71,7 +73,14 @@ describe('local server and replay', () => {
         const admin = new DynamoDBClient(clientConfig(old.endpoint));
         await ensureTables(admin, tablesFromEnv());
         admin.destroy();
-        const seeded = await startNewsroom({ endpoint: old.endpoint, dataDir: join(dir, 'seeding'), port: 0, editorTokens: 'a:b', quiet: true, log: () => {} });
+        const seeded = await startNewsroom({
+          endpoint: old.endpoint,
+          dataDir: join(dir, 'seeding'),
+          port: 0,
+          editorTokens: 'a:b',
+          quiet: true,
+          log: () => {},
+        });
         await seeded.stop();
       } finally {
         await old.stop();
@@ -85,19 +94,24 @@ describe('local server and replay', () => {
         expect(lines.some((l) => l.includes('removed the old views table'))).toBe(true);
         const tables = tablesFromEnv();
         const eventsAdmin = new DynamoDBClient(clientConfig(newsroom.endpoint));
-        await expect(eventsAdmin.send(new DescribeTableCommand({ TableName: tables.views }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+        await expect(eventsAdmin.send(new DescribeTableCommand({ TableName: tables.views }))).rejects.toMatchObject({
+          name: 'ResourceNotFoundException',
+        });
         eventsAdmin.destroy();
         const eventsDb = documentClient(clientConfig(newsroom.endpoint));
         expect(await new EventStore(eventsDb, tables.events).headVersion('kyrgyzstan-bakiyev-ouster-2010')).toBe(15);
         eventsDb.destroy();
         let res = await fetch(`${newsroom.url}/api/stories/kyrgyzstan-bakiyev-ouster-2010`);
-        for (const deadline = Date.now() + 30_000; res.status !== 200 && Date.now() < deadline; ) {
+        for (const deadline = Date.now() + 30_000; res.status !== 200 && Date.now() < deadline;) {
           await new Promise((r) => setTimeout(r, 100));
           res = await fetch(`${newsroom.url}/api/stories/kyrgyzstan-bakiyev-ouster-2010`);
         }
         expect(res.status).toBe(200);
         expect(((await res.json()) as { version: number }).version).toBe(15);
-        expect(JSON.parse(readFileSync(endpointFile(dir), 'utf8'))).toMatchObject({ endpoint: newsroom.endpoint, viewsEndpoint: newsroom.viewsEndpoint });
+        expect(JSON.parse(readFileSync(endpointFile(dir), 'utf8'))).toMatchObject({
+          endpoint: newsroom.endpoint,
+          viewsEndpoint: newsroom.viewsEndpoint,
+        });
       } finally {
         await newsroom.stop();
       }

@@ -46,7 +46,10 @@ const project = (event: DynamoDBStreamEvent) =>
 
 describe('stream poller', () => {
   it('projects in batches, quarantines a poison record after bisecting, and keeps other stories flowing', async () => {
-    const poison = [opened('poison'), stored('UpdateCorrected', { target: '01HZ0000000000000000000000', changes: { quote: 'x' }, note: 'n' }, { storyId: 'poison', version: 2 })];
+    const poison = [
+      opened('poison'),
+      stored('UpdateCorrected', { target: '01HZ0000000000000000000000', changes: { quote: 'x' }, note: 'n' }, { storyId: 'poison', version: 2 }),
+    ];
     const good = [opened('good'), article(2, 'a', 'good'), statement(3, 'Roza Otunbayeva', 'q', 'good')];
     await append([...poison, ...good]);
     const batches: number[] = [];

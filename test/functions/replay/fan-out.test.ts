@@ -31,7 +31,11 @@ async function addStory(storyId: string) {
     opened(storyId),
     article(2, 'Bakiyev: I’m not going', storyId),
     s,
-    stored('UpdateCorrected', { target: s.metadata.updateId, changes: { quote: 'I remain the president' }, note: 'Quote checked' }, { storyId, version: 4 }),
+    stored(
+      'UpdateCorrected',
+      { target: s.metadata.updateId, changes: { quote: 'I remain the president' }, note: 'Quote checked' },
+      { storyId, version: 4 },
+    ),
     statement(5, 'Roza Otunbayeva', 'The base agreement will be preserved', storyId),
   ];
   for (const e of events) await store.events.append(storyId, e.metadata.version - 1, [e as never]);

@@ -11,18 +11,18 @@
  * and an Error naming the install script when the tool itself is missing. Documents may be
  * given as strings (sent as UTF-8) or as bytes (sent as they are, for other encodings).
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Debian's interpreter: it has python3-feedparser; the pyenv `python3` on PATH does not. */
-export const DEBIAN_PYTHON = "/usr/bin/python3";
+export const DEBIAN_PYTHON = '/usr/bin/python3';
 /** RELAX NG compact grammar of RFC 4287 (a copy of shared/schemas/atom-rfc4287.rnc). */
-export const ATOM_RNC_PATH = fileURLToPath(new URL("../../fixtures/atom-rfc4287.rnc", import.meta.url));
-const FEEDPARSE_PY = fileURLToPath(new URL("./feedparse.py", import.meta.url));
-const INSTALL_HINT = "run `bash scripts/install-test-tools.sh` (as root) to install the feed test tools";
+export const ATOM_RNC_PATH = fileURLToPath(new URL('../../fixtures/atom-rfc4287.rnc', import.meta.url));
+const FEEDPARSE_PY = fileURLToPath(new URL('./feedparse.py', import.meta.url));
+const INSTALL_HINT = 'run `bash scripts/install-test-tools.sh` (as root) to install the feed test tools';
 
 // ---------------------------------------------------------------------------------------------
 // process plumbing
@@ -46,38 +46,38 @@ function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promi
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
-      stdio: ["pipe", "pipe", "pipe"],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill("SIGKILL");
+      child.kill('SIGKILL');
     }, opts.timeoutMs ?? 30_000);
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", (e: NodeJS.ErrnoException) => {
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(
-        e.code === "ENOENT"
+        e.code === 'ENOENT'
           ? new Error(`${cmd} not found: ${INSTALL_HINT}`, { cause: e })
           : new Error(`${cmd} could not be started: ${e.message}`, { cause: e }),
       );
     });
-    child.on("close", (code, signal) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const stdout = Buffer.concat(out).toString("utf8");
-      const stderr = Buffer.concat(err).toString("utf8");
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8');
       if (timedOut) {
-        reject(new Error(`${cmd} ${args.join(" ")} timed out after ${opts.timeoutMs ?? 30_000} ms\n${stderr}${stdout}`));
+        reject(new Error(`${cmd} ${args.join(' ')} timed out after ${opts.timeoutMs ?? 30_000} ms\n${stderr}${stdout}`));
       } else {
         resolve({ code, signal, stdout, stderr });
       }
     });
     // A tool that exits early (e.g. on a parse error) closes stdin: ignore EPIPE.
-    child.stdin.on("error", () => {});
-    child.stdin.end(opts.input ?? "");
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.input ?? '');
   });
 }
 
@@ -95,7 +95,7 @@ async function withTempDir<T>(prefix: string, fn: (dir: string) => Promise<T>): 
 
 /** Throws unless `xml` is a well-formed XML document (libxml2's `xmllint --noout --nonet -`). */
 export async function assertWellFormedXml(xml: string | Uint8Array): Promise<void> {
-  const r = await run("xmllint", ["--noout", "--nonet", "-"], { input: xml });
+  const r = await run('xmllint', ['--noout', '--nonet', '-'], { input: xml });
   if (r.code !== 0) {
     throw new Error(`xmllint: document is not well-formed XML (exit ${r.code}):\n${r.stderr.trim()}`);
   }
@@ -112,16 +112,16 @@ const JING_NOISE = /^\[warning\] \S*jing: Unable to locate .*$/;
  * has no Schematron rules: e.g. "a feed needs an author unless every entry has one" is not checked.
  */
 export async function assertValidAtom(xml: string | Uint8Array): Promise<void> {
-  await withTempDir("atom-jing-", async (dir) => {
-    const file = join(dir, "document.atom");
+  await withTempDir('atom-jing-', async (dir) => {
+    const file = join(dir, 'document.atom');
     await writeFile(file, xml);
-    const r = await run("jing", ["-c", ATOM_RNC_PATH, file]);
+    const r = await run('jing', ['-c', ATOM_RNC_PATH, file]);
     if (r.code !== 0) {
       const messages = `${r.stdout}\n${r.stderr}`
-        .split("\n")
-        .filter((l) => l.trim() !== "" && !JING_NOISE.test(l))
-        .map((l) => l.replaceAll(file, "document.atom"))
-        .join("\n");
+        .split('\n')
+        .filter((l) => l.trim() !== '' && !JING_NOISE.test(l))
+        .map((l) => l.replaceAll(file, 'document.atom'))
+        .join('\n');
       throw new Error(`jing: document is not valid Atom (RFC 4287 RELAX NG), exit ${r.code}:\n${messages}`);
     }
   });
@@ -217,8 +217,8 @@ export interface FeedparserOptions {
  */
 export async function parseWithFeedparser(doc: string | Uint8Array, options: FeedparserOptions = {}): Promise<FeedparserResult> {
   const args = [FEEDPARSE_PY];
-  if (options.contentType !== undefined) args.push("--content-type", options.contentType);
-  if (options.location !== undefined) args.push("--location", options.location);
+  if (options.contentType !== undefined) args.push('--content-type', options.contentType);
+  if (options.location !== undefined) args.push('--location', options.location);
   const r = await run(DEBIAN_PYTHON, args, { input: doc });
   if (r.code !== 0) {
     throw new Error(`feedparser (${DEBIAN_PYTHON} feedparse.py) failed, exit ${r.code}: ${INSTALL_HINT}?\n${r.stderr.trim()}`);
@@ -305,37 +305,37 @@ interface RawItem {
  * validators (as test/support/feed-parsers/harness.test.ts does) or change them on every edit.
  */
 export async function createNewsboatSession(feedUrls: string[], options: NewsboatOptions = {}): Promise<NewsboatSession> {
-  if (feedUrls.length === 0) throw new Error("createNewsboatSession: no feed URLs");
-  const dir = await mkdtemp(join(tmpdir(), "newsboat-"));
-  const urlsFile = join(dir, "urls");
-  const configFile = join(dir, "config");
-  const cacheFile = join(dir, "cache.db");
-  const errorLog = join(dir, "error.log");
-  await writeFile(urlsFile, feedUrls.map((u) => `${u}\n`).join(""), "utf8");
+  if (feedUrls.length === 0) throw new Error('createNewsboatSession: no feed URLs');
+  const dir = await mkdtemp(join(tmpdir(), 'newsboat-'));
+  const urlsFile = join(dir, 'urls');
+  const configFile = join(dir, 'config');
+  const cacheFile = join(dir, 'cache.db');
+  const errorLog = join(dir, 'error.log');
+  await writeFile(urlsFile, feedUrls.map((u) => `${u}\n`).join(''), 'utf8');
   const config = [
     `error-log "${errorLog}"`,
-    "download-timeout 10",
+    'download-timeout 10',
     // One thread keeps the outcome deterministic: newsboat keys cached items by guid ALONE,
     // so when two feeds share guids the feed fetched last owns them.
-    "reload-threads 1",
+    'reload-threads 1',
     ...(options.config ?? []),
   ];
-  await writeFile(configFile, config.map((l) => `${l}\n`).join(""), "utf8");
+  await writeFile(configFile, config.map((l) => `${l}\n`).join(''), 'utf8');
   // A clean environment: HOME/XDG point into the temp dir so the user's ~/.newsboat is never
   // read or created, no proxy variables leak in (feeds are on loopback), a known locale/TERM.
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     HOME: dir,
-    XDG_CONFIG_HOME: join(dir, "xdg-config"),
-    XDG_DATA_HOME: join(dir, "xdg-data"),
+    XDG_CONFIG_HOME: join(dir, 'xdg-config'),
+    XDG_DATA_HOME: join(dir, 'xdg-data'),
     TMPDIR: dir,
-    TERM: "dumb",
-    LANG: "C.UTF-8",
-    LC_ALL: "C.UTF-8",
+    TERM: 'dumb',
+    LANG: 'C.UTF-8',
+    LC_ALL: 'C.UTF-8',
   };
 
   const items = async (): Promise<NewsboatItem[]> => {
-    const r = await run(DEBIAN_PYTHON, ["-c", READ_CACHE_PY, cacheFile]);
+    const r = await run(DEBIAN_PYTHON, ['-c', READ_CACHE_PY, cacheFile]);
     if (r.code !== 0) throw new Error(`reading newsboat cache ${cacheFile} failed:\n${r.stderr.trim()}`);
     return (JSON.parse(r.stdout) as RawItem[]).map((i) => ({
       guid: i.guid,
@@ -353,14 +353,12 @@ export async function createNewsboatSession(feedUrls: string[], options: Newsboa
   };
 
   const reloadOnce = async (): Promise<NewsboatItem[]> => {
-    await writeFile(errorLog, "", "utf8");
-    const args = ["-u", urlsFile, "-c", cacheFile, "-C", configFile, "-x", "reload"];
-    const r = await run("newsboat", args, { env, cwd: dir, timeoutMs: options.timeoutMs ?? 20_000 });
-    const errors = (await readFile(errorLog, "utf8").catch(() => "")).trim();
-    if (r.code !== 0 || errors !== "") {
-      throw new Error(
-        `newsboat -x reload failed (exit ${r.code}):\n${[errors, r.stderr.trim(), r.stdout.trim()].filter(Boolean).join("\n")}`,
-      );
+    await writeFile(errorLog, '', 'utf8');
+    const args = ['-u', urlsFile, '-c', cacheFile, '-C', configFile, '-x', 'reload'];
+    const r = await run('newsboat', args, { env, cwd: dir, timeoutMs: options.timeoutMs ?? 20_000 });
+    const errors = (await readFile(errorLog, 'utf8').catch(() => '')).trim();
+    if (r.code !== 0 || errors !== '') {
+      throw new Error(`newsboat -x reload failed (exit ${r.code}):\n${[errors, r.stderr.trim(), r.stdout.trim()].filter(Boolean).join('\n')}`);
     }
     return items();
   };
@@ -371,7 +369,7 @@ export async function createNewsboatSession(feedUrls: string[], options: Newsboa
     dir,
     cacheFile,
     reload() {
-      if (closed) return Promise.reject(new Error("newsboat session is closed"));
+      if (closed) return Promise.reject(new Error('newsboat session is closed'));
       const next = queue.then(reloadOnce, reloadOnce);
       queue = next.catch(() => {});
       return next;
@@ -399,7 +397,7 @@ export async function readWithNewsboat(feedUrls: string[], options: NewsboatOpti
 // JSON Feed 1.1 (https://jsonfeed.org/version/1.1), hand-written
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
 function isRfc3339(s: string): boolean {
@@ -420,28 +418,28 @@ const LANGUAGE_TAG = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
  */
 export function jsonFeed11Violations(doc: unknown): string[] {
   const v: string[] = [];
-  if (typeof doc === "string") {
+  if (typeof doc === 'string') {
     try {
       doc = JSON.parse(doc) as unknown;
     } catch (e) {
       return [`$: not JSON: ${(e as Error).message}`];
     }
   }
-  const check = (o: Json, path: string, key: string, kind: "string" | "url" | "date" | "lang" | "boolean" | "number", required = false) => {
+  const check = (o: Json, path: string, key: string, kind: 'string' | 'url' | 'date' | 'lang' | 'boolean' | 'number', required = false) => {
     const val = o[key];
     const p = `${path}.${key}`;
     if (val === undefined) {
       if (required) v.push(`${p}: required member is missing`);
       return;
     }
-    const want = kind === "boolean" || kind === "number" ? kind : "string";
-    if (typeof val !== want || (kind === "number" && !Number.isFinite(val))) {
+    const want = kind === 'boolean' || kind === 'number' ? kind : 'string';
+    if (typeof val !== want || (kind === 'number' && !Number.isFinite(val))) {
       v.push(`${p}: must be a ${want}, got ${JSON.stringify(val)}`);
-    } else if (kind === "url" && !URL.canParse(val as string)) {
+    } else if (kind === 'url' && !URL.canParse(val as string)) {
       v.push(`${p}: must be an absolute URL, got ${JSON.stringify(val)}`);
-    } else if (kind === "date" && !isRfc3339(val as string)) {
+    } else if (kind === 'date' && !isRfc3339(val as string)) {
       v.push(`${p}: must be an RFC 3339 date-time, got ${JSON.stringify(val)}`);
-    } else if (kind === "lang" && !LANGUAGE_TAG.test(val as string)) {
+    } else if (kind === 'lang' && !LANGUAGE_TAG.test(val as string)) {
       v.push(`${p}: must be an RFC 5646 language tag, got ${JSON.stringify(val)}`);
     }
   };
@@ -457,60 +455,60 @@ export function jsonFeed11Violations(doc: unknown): string[] {
   };
   const author = (a: unknown, p: string) => {
     if (!isObject(a)) return void v.push(`${p}: must be an object`);
-    for (const k of ["name", "url", "avatar"] as const) check(a, p, k, k === "name" ? "string" : "url");
+    for (const k of ['name', 'url', 'avatar'] as const) check(a, p, k, k === 'name' ? 'string' : 'url');
     if (a.name === undefined && a.url === undefined && a.avatar === undefined) {
       v.push(`${p}: an author needs at least one of name, url, avatar`);
     }
   };
   const authors = (o: Json, p: string) => {
-    arrayOf(o, p, "authors", author);
+    arrayOf(o, p, 'authors', author);
     if (o.author !== undefined) author(o.author, `${p}.author`); // deprecated 1.0 member
   };
 
-  if (!isObject(doc)) return ["$: a feed must be a JSON object"];
-  if (doc.version === undefined) v.push("$.version: required member is missing");
-  else if (doc.version !== "https://jsonfeed.org/version/1.1") {
+  if (!isObject(doc)) return ['$: a feed must be a JSON object'];
+  if (doc.version === undefined) v.push('$.version: required member is missing');
+  else if (doc.version !== 'https://jsonfeed.org/version/1.1') {
     v.push(`$.version: must be "https://jsonfeed.org/version/1.1", got ${JSON.stringify(doc.version)}`);
   }
-  check(doc, "$", "title", "string", true);
-  for (const k of ["home_page_url", "feed_url", "next_url", "icon", "favicon"]) check(doc, "$", k, "url");
-  check(doc, "$", "description", "string");
-  check(doc, "$", "user_comment", "string");
-  check(doc, "$", "language", "lang");
-  check(doc, "$", "expired", "boolean");
-  authors(doc, "$");
-  arrayOf(doc, "$", "hubs", (h, p) => {
+  check(doc, '$', 'title', 'string', true);
+  for (const k of ['home_page_url', 'feed_url', 'next_url', 'icon', 'favicon']) check(doc, '$', k, 'url');
+  check(doc, '$', 'description', 'string');
+  check(doc, '$', 'user_comment', 'string');
+  check(doc, '$', 'language', 'lang');
+  check(doc, '$', 'expired', 'boolean');
+  authors(doc, '$');
+  arrayOf(doc, '$', 'hubs', (h, p) => {
     if (!isObject(h)) return void v.push(`${p}: must be an object`);
-    check(h, p, "type", "string", true);
-    check(h, p, "url", "url", true);
+    check(h, p, 'type', 'string', true);
+    check(h, p, 'url', 'url', true);
   });
   arrayOf(
     doc,
-    "$",
-    "items",
+    '$',
+    'items',
     (item, p) => {
       if (!isObject(item)) return void v.push(`${p}: must be an object`);
-      check(item, p, "id", "string", true);
-      if (item.id === "") v.push(`${p}.id: must not be empty`);
+      check(item, p, 'id', 'string', true);
+      if (item.id === '') v.push(`${p}.id: must not be empty`);
       if (item.content_html === undefined && item.content_text === undefined) {
         v.push(`${p}: needs content_html or content_text (or both)`);
       }
-      for (const k of ["content_html", "content_text", "title", "summary"]) check(item, p, k, "string");
-      for (const k of ["url", "external_url", "image", "banner_image"]) check(item, p, k, "url");
-      check(item, p, "date_published", "date");
-      check(item, p, "date_modified", "date");
-      check(item, p, "language", "lang");
+      for (const k of ['content_html', 'content_text', 'title', 'summary']) check(item, p, k, 'string');
+      for (const k of ['url', 'external_url', 'image', 'banner_image']) check(item, p, k, 'url');
+      check(item, p, 'date_published', 'date');
+      check(item, p, 'date_modified', 'date');
+      check(item, p, 'language', 'lang');
       authors(item, p);
-      arrayOf(item, p, "tags", (t, tp) => {
-        if (typeof t !== "string") v.push(`${tp}: must be a string`);
+      arrayOf(item, p, 'tags', (t, tp) => {
+        if (typeof t !== 'string') v.push(`${tp}: must be a string`);
       });
-      arrayOf(item, p, "attachments", (a, ap) => {
+      arrayOf(item, p, 'attachments', (a, ap) => {
         if (!isObject(a)) return void v.push(`${ap}: must be an object`);
-        check(a, ap, "url", "url", true);
-        check(a, ap, "mime_type", "string", true);
-        check(a, ap, "title", "string");
-        check(a, ap, "size_in_bytes", "number");
-        check(a, ap, "duration_in_seconds", "number");
+        check(a, ap, 'url', 'url', true);
+        check(a, ap, 'mime_type', 'string', true);
+        check(a, ap, 'title', 'string');
+        check(a, ap, 'size_in_bytes', 'number');
+        check(a, ap, 'duration_in_seconds', 'number');
       });
     },
     true,
@@ -521,5 +519,5 @@ export function jsonFeed11Violations(doc: unknown): string[] {
 /** Throws listing every JSON Feed 1.1 violation (see jsonFeed11Violations). Synchronous. */
 export function assertValidJsonFeed11(doc: unknown): void {
   const v = jsonFeed11Violations(doc);
-  if (v.length > 0) throw new Error(`not a valid JSON Feed 1.1 (${v.length} violation(s)):\n${v.join("\n")}`);
+  if (v.length > 0) throw new Error(`not a valid JSON Feed 1.1 (${v.length} violation(s)):\n${v.join('\n')}`);
 }

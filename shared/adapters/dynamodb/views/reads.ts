@@ -77,9 +77,7 @@ export class ViewReads implements GenerationViews {
   async people(storyId: string, limit = 200): Promise<Person[]> {
     // Roles are a DynamoDB string set (so concurrent ADDs merge); readers get a sorted list.
     const page = await this.prefixPage<Omit<Person, 'roles'> & { roles?: Set<string> }>(storyId, 'p#', limit);
-    return page.items
-      .filter((p) => p.statementCount > 0)
-      .map((p) => ({ ...p, roles: [...(p.roles ?? [])].sort() }));
+    return page.items.filter((p) => p.statementCount > 0).map((p) => ({ ...p, roles: [...(p.roles ?? [])].sort() }));
   }
 
   async sources(storyId: string, limit = 200): Promise<Source[]> {

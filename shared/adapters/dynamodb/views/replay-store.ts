@@ -66,7 +66,11 @@ export class BuildStore implements BuildLog {
 
   async create(build: BuildRecord): Promise<void> {
     await this.db.send(
-      new PutCommand({ TableName: this.table, Item: { ...new ViewLayout(build.generation).buildKey, ...build }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...new ViewLayout(build.generation).buildKey, ...build },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
   }
 
@@ -75,14 +79,23 @@ export class BuildStore implements BuildLog {
   }
 
   async setTotal(generation: string, total: number): Promise<void> {
-    await this.updateBuild(generation, { UpdateExpression: 'SET #t = :t', ExpressionAttributeNames: { '#t': 'total' }, ExpressionAttributeValues: { ':t': total } });
+    await this.updateBuild(generation, {
+      UpdateExpression: 'SET #t = :t',
+      ExpressionAttributeNames: { '#t': 'total' },
+      ExpressionAttributeValues: { ':t': total },
+    });
   }
 
   async finishedStories(generation: string): Promise<Map<string, number>> {
     const done = new Map<string, number>();
     const pages = paginateQuery(
       { client: this.db },
-      { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': new ViewLayout(generation).progressPk }, ConsistentRead: true },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': new ViewLayout(generation).progressPk },
+        ConsistentRead: true,
+      },
     );
     for await (const page of pages) for (const item of page.Items ?? []) done.set(String(item.sk), Number(item.version));
     return done;
@@ -266,7 +279,10 @@ class StoryItemsWriter implements RebuildWriter {
 async function deletePartition(db: DynamoDBDocumentClient, table: string, pk: string): Promise<number> {
   const writer = new BatchWriter(db, table, DEFAULT_WRITE_CONCURRENCY);
   let deleted = 0;
-  const pages = paginateQuery({ client: db }, { TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ProjectionExpression: 'pk, sk' });
+  const pages = paginateQuery(
+    { client: db },
+    { TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ProjectionExpression: 'pk, sk' },
+  );
   for await (const page of readAhead(pages)) {
     await writer.delete(page.Items ?? []);
     deleted += page.Items?.length ?? 0;

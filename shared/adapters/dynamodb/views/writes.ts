@@ -7,7 +7,15 @@
  * - batch writes of whole stories for replay into a generation no reader sees yet.
  */
 import { DeleteCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isRevision, type CountDelta, type Person, type Source, type StoryHead, type TimelineEntry, type ViewStep } from '../../../domain/projection/story-view';
+import {
+  isRevision,
+  type CountDelta,
+  type Person,
+  type Source,
+  type StoryHead,
+  type TimelineEntry,
+  type ViewStep,
+} from '../../../domain/projection/story-view';
 import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import { StaleHeadError } from '../../../application/errors';
 import type { ViewWriter } from '../../../application/ports';
@@ -77,7 +85,10 @@ export class ViewStore extends ViewReads implements ViewWriter {
     const [people, sources] = await Promise.all([this.allOf<Item>(head.storyId, 'p#'), this.allOf<Item>(head.storyId, 'o#')]);
     const snapshot: TimeTravelSnapshot = {
       head,
-      people: people.map(({ pk: _pk, sk, roles, ...p }) => [String(sk).slice(2), { ...(p as Omit<Person, 'roles'>), roles: [...((roles as Set<string> | undefined) ?? [])].sort() }]),
+      people: people.map(({ pk: _pk, sk, roles, ...p }) => [
+        String(sk).slice(2),
+        { ...(p as Omit<Person, 'roles'>), roles: [...((roles as Set<string> | undefined) ?? [])].sort() },
+      ]),
       sources: sources.map(({ pk: _pk, sk, ...s }) => [String(sk).slice(2), s as Source]),
     };
     await this.batchPut(this.layout.snapshotItems(snapshot));
@@ -160,8 +171,7 @@ function sourceUpdate(pk: string, d: MergedDelta) {
   return {
     Key: { pk, sk: `o#${d.key}` },
     UpdateExpression:
-      'SET outlet = if_not_exists(outlet, :name), updateCount = if_not_exists(updateCount, :zero) + :d' +
-      (d.url ? ', lastUrl = :url' : ''),
+      'SET outlet = if_not_exists(outlet, :name), updateCount = if_not_exists(updateCount, :zero) + :d' + (d.url ? ', lastUrl = :url' : ''),
     ExpressionAttributeValues: { ':name': d.name, ':zero': 0, ':d': d.delta, ...(d.url ? { ':url': d.url } : {}) },
   };
 }
