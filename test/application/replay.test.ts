@@ -16,7 +16,7 @@ import { ViewStore } from '../../shared/adapters/dynamodb/views/writes';
 import type { StoryEvent } from '../../shared/domain/story/events';
 import { generatedEvent, writeGeneratedStory } from '../bench/story-generator';
 import { createTestStore, type TestStore } from '../support/dynamo';
-import { article, opened, statement, stored } from '../support/events';
+import { smallStory, statement } from '../support/events';
 import { generationItems, projectLive as projectLiveInto, replayContextOf, served as servedFrom } from '../support/replay';
 
 let store: TestStore;
@@ -33,23 +33,6 @@ const served = (storyId: string, version?: number, from: TestStore = store) => s
 
 async function append(events: StoryEvent[]) {
   for (const e of events) await store.events.append(e.metadata.storyId, e.metadata.version - 1, [e as never]);
-}
-
-function smallStory(storyId: string): StoryEvent[] {
-  const s = statement(3, 'Kurmanbek Bakiyev', 'I am the legitimate president', storyId);
-  return [
-    opened(storyId),
-    article(2, 'Bakiyev: I’m not going', storyId),
-    s,
-    stored(
-      'UpdateCorrected',
-      { target: s.metadata.updateId, changes: { quote: 'I remain the president' }, note: 'Quote checked' },
-      { storyId, version: 4 },
-    ),
-    statement(5, 'Roza Otunbayeva', 'The base agreement will be preserved', storyId),
-    stored('UpdateRetracted', { target: s.metadata.updateId, reason: 'Could not be verified' }, { storyId, version: 6 }),
-    stored('HeadlineChanged', { headline: 'Bakiyev flees to Kazakhstan' }, { storyId, version: 7 }),
-  ];
 }
 
 const LONG = 'long-story';

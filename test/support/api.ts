@@ -58,6 +58,14 @@ export async function startApi(options: { env?: Record<string, string> } = {}): 
   };
 }
 
+/** A newsroom with one story opened through the API (the write tests' starting point). */
+export async function startApiWithStory(storyId: string): Promise<Api> {
+  const api = await startApi();
+  const opened = await api.post('/api/stories', openBody(storyId));
+  if (opened.status !== 201) throw new Error(`opening ${storyId} answered ${opened.status}: ${await opened.text()}`);
+  return api;
+}
+
 export const openBody = (id: string) => ({ id, headline: 'Bakiyev flees Bishkek', summary: 'Protesters took the government building.' });
 
 export const statement = (quote = 'I will not resign') => ({

@@ -39,3 +39,21 @@ export const article = (version: number, title = 'Bakiyev: I’m not going', sto
     { title, url: 'https://foreignpolicy.com/a', outlet: 'Foreign Policy', publishedAt: '2010-04-08' },
     { storyId, version, occurredAt: '2010-04-08' },
   );
+
+/** A short story with every kind of change: an article, a statement corrected and then retracted, another statement, a new headline. */
+export function smallStory(storyId: string): StoryEvent[] {
+  const s = statement(3, 'Kurmanbek Bakiyev', 'I am the legitimate president', storyId);
+  return [
+    opened(storyId),
+    article(2, 'Bakiyev: I’m not going', storyId),
+    s,
+    stored(
+      'UpdateCorrected',
+      { target: s.metadata.updateId, changes: { quote: 'I remain the president' }, note: 'Quote checked' },
+      { storyId, version: 4 },
+    ),
+    statement(5, 'Roza Otunbayeva', 'The base agreement will be preserved', storyId),
+    stored('UpdateRetracted', { target: s.metadata.updateId, reason: 'Could not be verified' }, { storyId, version: 6 }),
+    stored('HeadlineChanged', { headline: 'Bakiyev flees to Kazakhstan' }, { storyId, version: 7 }),
+  ];
+}

@@ -10,15 +10,14 @@ import { StoryWriter } from '../../../shared/application/story-writer';
 import { tokensFromPlain } from '../../../shared/adapters/http/auth';
 import { writeApp } from '../../../shared/adapters/http/write-app';
 import { createRuntime, liveViews } from '../../../functions/runtime';
-import { openBody, startApi, statement, TOKEN_SPEC, TOKENS, type Api, type ProblemBody } from '../../support/api';
+import { startApiWithStory, statement, TOKEN_SPEC, TOKENS, type Api, type ProblemBody } from '../../support/api';
 
 let api: Api;
 const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
 const UPDATES = `/api/stories/${STORY}/updates`;
 
 beforeAll(async () => {
-  api = await startApi();
-  expect((await api.post('/api/stories', openBody(STORY))).status).toBe(201);
+  api = await startApiWithStory(STORY);
 });
 afterAll(() => api?.stop());
 

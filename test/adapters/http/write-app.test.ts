@@ -8,15 +8,14 @@ import { Hono } from 'hono';
 import { authenticate, tokensFromHashes } from '../../../shared/adapters/http/auth';
 import { writeApp } from '../../../shared/adapters/http/write-app';
 import { createRuntime, createWriter } from '../../../functions/runtime';
-import { article, openBody, startApi, statement, TOKENS, until, type Api, type ProblemBody } from '../../support/api';
+import { article, openBody, startApiWithStory, statement, TOKENS, until, type Api, type ProblemBody } from '../../support/api';
 
 let api: Api;
 const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
 const UPDATES = `/api/stories/${STORY}/updates`;
 
 beforeAll(async () => {
-  api = await startApi();
-  expect((await api.post('/api/stories', openBody(STORY))).status).toBe(201);
+  api = await startApiWithStory(STORY);
 });
 afterAll(() => api?.stop());
 

@@ -12,7 +12,7 @@ import { ViewStore } from '../../../shared/adapters/dynamodb/views/writes';
 import type { StoryEvent } from '../../../shared/domain/story/events';
 import { writeGeneratedStory } from '../../bench/story-generator';
 import { createTestStore, type TestStore } from '../../support/dynamo';
-import { article, opened, statement, stored } from '../../support/events';
+import { smallStory, statement } from '../../support/events';
 import { generationItems, projectLive as projectLiveInto, replayContextOf, served as servedFrom } from '../../support/replay';
 
 let store: TestStore;
@@ -26,18 +26,8 @@ const served = (storyId: string) => servedFrom(store, storyId);
 const itemsOf = (generation: string) => generationItems(store, generation);
 
 async function addStory(storyId: string) {
-  const s = statement(3, 'Kurmanbek Bakiyev', 'I am the legitimate president', storyId);
-  const events = [
-    opened(storyId),
-    article(2, 'Bakiyev: I’m not going', storyId),
-    s,
-    stored(
-      'UpdateCorrected',
-      { target: s.metadata.updateId, changes: { quote: 'I remain the president' }, note: 'Quote checked' },
-      { storyId, version: 4 },
-    ),
-    statement(5, 'Roza Otunbayeva', 'The base agreement will be preserved', storyId),
-  ];
+  // The small story up to its second statement: nothing retracted yet.
+  const events = smallStory(storyId).slice(0, 5);
   for (const e of events) await store.events.append(storyId, e.metadata.version - 1, [e as never]);
   await projectLive(events);
 }
