@@ -50,35 +50,14 @@ describe('newsroom CLI', () => {
   });
 
   it('opens a story and posts a statement; a refusal exits 1 with the problem shown readably', async () => {
-    const opened = await newsroom([
-      'open',
-      STORY,
-      '--headline',
-      'Bakiyev flees Bishkek',
-      '--summary',
-      'Protesters took the government building.',
-      '--topic',
-      'Kyrgyzstan',
-      '--topic',
-      'Central Asia',
-    ]);
+    // Command lines read best as one line each.
+    // prettier-ignore
+    const opened = await newsroom(['open', STORY, '--headline', 'Bakiyev flees Bishkek', '--summary', 'Protesters took the government building.', '--topic', 'Kyrgyzstan', '--topic', 'Central Asia']);
     expect(opened.code, opened.stderr).toBe(0);
     expect(JSON.parse(opened.stdout)).toMatchObject({ storyId: STORY, version: 1 });
 
-    const posted = await newsroom([
-      'post',
-      STORY,
-      '--statement',
-      'I will not resign',
-      '--speaker',
-      'Kurmanbek Bakiyev',
-      '--role',
-      'president',
-      '--said-at',
-      '2010-04-08',
-      '--url',
-      'https://example.org/bakiyev',
-    ]);
+    // prettier-ignore
+    const posted = await newsroom(['post', STORY, '--statement', 'I will not resign', '--speaker', 'Kurmanbek Bakiyev', '--role', 'president', '--said-at', '2010-04-08', '--url', 'https://example.org/bakiyev']);
     expect(posted.code, posted.stderr).toBe(0);
     expect(JSON.parse(posted.stdout)).toMatchObject({ storyId: STORY, version: 2 });
 

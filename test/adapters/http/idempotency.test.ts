@@ -16,9 +16,7 @@ let api: Api;
 const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
 const UPDATES = `/api/stories/${STORY}/updates`;
 
-beforeAll(async () => {
-  api = await startApiWithStory(STORY);
-});
+beforeAll(async () => void (api = await startApiWithStory(STORY)));
 afterAll(() => api?.stop());
 
 /** An event store whose appends wait at a gate: a request paused (or dead) between claim and commit. */

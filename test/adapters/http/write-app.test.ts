@@ -14,9 +14,7 @@ let api: Api;
 const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
 const UPDATES = `/api/stories/${STORY}/updates`;
 
-beforeAll(async () => {
-  api = await startApiWithStory(STORY);
-});
+beforeAll(async () => void (api = await startApiWithStory(STORY)));
 afterAll(() => api?.stop());
 
 /** Sends a request that must be refused, and checks the refusal is problem+json and stored nothing. */
