@@ -18,7 +18,8 @@ const { values } = parseArgs({
 });
 
 const { tablesFromEnv } = await import('../shared/adapters/dynamodb/client');
-const { createRuntime, replayContext } = await import('../functions/runtime');
+const { createRuntime } = await import('../functions/runtime');
+const { replayContext } = await import('../functions/replay/context');
 const { optionsFromEnv } = await import('../functions/local/server');
 const { claimDataDir, runningOwner } = await import('../functions/local/data-dir');
 const { prepareTables, startLocalStores } = await import('../functions/local/stores');

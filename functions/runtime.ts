@@ -1,20 +1,14 @@
 /**
  * Wiring shared by every entry point (Lambda handlers and the local server): clients, stores and
- * configuration from the environment, created once per process.
+ * configuration from the environment, created once per process. What only one side needs is wired
+ * beside it (./writer.ts, ./reader.ts, ./replay/context.ts), so no bundle carries another's code.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ulid } from 'ulid';
 import { DEFAULT_TAG_PREFIX, type FeedContext } from '../shared/domain/feeds/urls';
 import { clientConfig, documentClient, tablesFromEnv, viewsEndpoint, type Tables } from '../shared/adapters/dynamodb/client';
 import { EventStore } from '../shared/adapters/dynamodb/event-store';
-import { IdempotencyStore } from '../shared/adapters/dynamodb/idempotency-store';
-import { StoryWriter } from '../shared/application/story-writer';
-import type { ViewReader } from '../shared/application/ports';
 import { activeGeneration } from '../shared/adapters/dynamodb/views/pointer';
-import { replayStores } from '../shared/adapters/dynamodb/views/replay-store';
-import { activeViews } from '../shared/adapters/dynamodb/views/writes';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ReplayContext } from '../shared/application/replay';
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'newsroom' });
 
@@ -41,24 +35,6 @@ export function feedContext(env: NodeJS.ProcessEnv = process.env, fallbackBaseUr
     tagPrefix: env.NEWSROOM_TAG_PREFIX ?? DEFAULT_TAG_PREFIX,
     ...(env.WEBSUB_HUB_URL ? { hubUrl: env.WEBSUB_HUB_URL } : {}),
   };
-}
-
-/** What replay needs: the events, and its stores on the views table. */
-export function replayContext(rt: Runtime, log?: (line: string) => void): ReplayContext {
-  return { events: rt.events, ...replayStores(rt.viewsDb, rt.tables.views), ...(log ? { log } : {}) };
-}
-
-/** View reads for the write side, always from the active generation. */
-export function liveViews(rt: Runtime): ViewReader {
-  const current = activeViews(rt.viewsDb, rt.tables.views);
-  return {
-    head: async (storyId, consistent) => (await current()).head(storyId, consistent),
-    entry: async (storyId, updateId, consistent) => (await current()).entry(storyId, updateId, consistent),
-  };
-}
-
-export function createWriter(rt: Runtime, options: { now?: () => string } = {}): StoryWriter {
-  return new StoryWriter(rt.events, liveViews(rt), new IdempotencyStore(rt.db, rt.tables.idempotency), { newId: () => ulid(), ...options });
 }
 
 export async function storeIsReachable(rt: Runtime): Promise<boolean> {

@@ -3,7 +3,8 @@ import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { writeApp } from '../../shared/adapters/http/write-app';
-import { createRuntime, createWriter, logger } from '../runtime';
+import { createRuntime, logger } from '../runtime';
+import { createWriter } from '../writer';
 import { loadEditorTokens } from './tokens';
 
 const rt = createRuntime();

@@ -106,7 +106,7 @@ async function rebuildIfOutdated(
       ? `Views were built by projection version ${built}; rebuilding them for version ${PROJECTION_VERSION} in the background`
       : `The views of the stored events are missing; building them in the background`,
   );
-  const { replayContext } = await import('../runtime');
+  const { replayContext } = await import('../replay/context');
   const run = replayAll(replayContext(rt, log), { signal: abort.signal, cleanupDelayMs: 2_500 }).then(
     (s) => {
       switched();
@@ -166,7 +166,8 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
 
     const baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${options.port ?? 3000}`;
     process.env.PUBLIC_BASE_URL ??= baseUrl;
-    const { createRuntime, createWriter, feedContext, logger, storeIsReachable } = await import('../runtime');
+    const { createRuntime, feedContext, logger, storeIsReachable } = await import('../runtime');
+    const { createWriter } = await import('../writer');
     const { createReader } = await import('../reader');
     const { handler: projector } = await import('../projector/handler');
     const rt = createRuntime();

@@ -4,7 +4,8 @@
  * REPLAY_FUNCTION_NAME, else this function's own name.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { createRuntime, logger, replayContext } from '../runtime';
+import { createRuntime, logger } from '../runtime';
+import { replayContext } from './context';
 import { replayHandler } from './fan-out';
 
 const rt = createRuntime();

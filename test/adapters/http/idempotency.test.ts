@@ -9,7 +9,8 @@ import { IdempotencyStore } from '../../../shared/adapters/dynamodb/idempotency-
 import { StoryWriter } from '../../../shared/application/story-writer';
 import { tokensFromPlain } from '../../../shared/adapters/http/auth';
 import { writeApp } from '../../../shared/adapters/http/write-app';
-import { createRuntime, liveViews } from '../../../functions/runtime';
+import { createRuntime } from '../../../functions/runtime';
+import { liveViews } from '../../../functions/writer';
 import { startApiWithStory, statement, TOKEN_SPEC, TOKENS, type Api, type ProblemBody } from '../../support/api';
 
 let api: Api;

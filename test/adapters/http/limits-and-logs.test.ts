@@ -6,7 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { tokensFromPlain } from '../../../shared/adapters/http/auth';
 import { TokenBuckets } from '../../../shared/adapters/http/rate-limit';
 import { writeApp } from '../../../shared/adapters/http/write-app';
-import { createRuntime, createWriter, logger } from '../../../functions/runtime';
+import { createRuntime, logger } from '../../../functions/runtime';
+import { createWriter } from '../../../functions/writer';
 import { createTestStore, type TestStore } from '../../support/dynamo';
 import { openBody, statement, TOKEN_SPEC, TOKENS, type ProblemBody } from '../../support/api';
 

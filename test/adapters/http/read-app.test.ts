@@ -11,7 +11,8 @@ import { readApp } from '../../../shared/adapters/http/read-app';
 import { writeApp } from '../../../shared/adapters/http/write-app';
 import { tokensFromPlain } from '../../../shared/adapters/http/auth';
 import { createReader } from '../../../functions/reader';
-import { createRuntime, createWriter, feedContext } from '../../../functions/runtime';
+import { createRuntime, feedContext } from '../../../functions/runtime';
+import { createWriter } from '../../../functions/writer';
 import { responseBodies } from '../../../shared/adapters/http/responses';
 import { article, openBody, startApi, statement, until, type Api, type ProblemBody } from '../../support/api';
 

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { authenticate, tokensFromHashes } from '../../../shared/adapters/http/auth';
 import { writeApp } from '../../../shared/adapters/http/write-app';
-import { createRuntime, createWriter } from '../../../functions/runtime';
+import { createRuntime } from '../../../functions/runtime';
+import { createWriter } from '../../../functions/writer';
 import { article, openBody, startApiWithStory, statement, TOKENS, until, type Api, type ProblemBody } from '../../support/api';
 
 let api: Api;

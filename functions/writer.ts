@@ -1,0 +1,23 @@
+/**
+ * The write side's wiring, apart from functions/runtime.ts so that the projector's and the read
+ * function's bundles do not carry the decider and the request schemas.
+ */
+import { ulid } from 'ulid';
+import { IdempotencyStore } from '../shared/adapters/dynamodb/idempotency-store';
+import { activeViews } from '../shared/adapters/dynamodb/views/writes';
+import type { ViewReader } from '../shared/application/ports';
+import { StoryWriter } from '../shared/application/story-writer';
+import type { Runtime } from './runtime';
+
+/** View reads for the write side, always from the active generation. */
+export function liveViews(rt: Runtime): ViewReader {
+  const current = activeViews(rt.viewsDb, rt.tables.views);
+  return {
+    head: async (storyId, consistent) => (await current()).head(storyId, consistent),
+    entry: async (storyId, updateId, consistent) => (await current()).entry(storyId, updateId, consistent),
+  };
+}
+
+export function createWriter(rt: Runtime, options: { now?: () => string } = {}): StoryWriter {
+  return new StoryWriter(rt.events, liveViews(rt), new IdempotencyStore(rt.db, rt.tables.idempotency), { newId: () => ulid(), ...options });
+}
