@@ -176,7 +176,8 @@ const openPayload = fc.record(
 );
 
 describe('fuzzing the write API', () => {
-  it('never answers 5xx, stores exactly what it acknowledged, and keeps every feed valid', async () => {
+  const RUNS = 1_500;
+  it('never answers 5xx, stores exactly what it acknowledged, and keeps every feed valid', { timeout: 300_000 }, async () => {
     const acknowledged = new Set<string>();
     const ids: string[] = [];
     const statuses = new Map<number, number>();
@@ -209,10 +210,11 @@ describe('fuzzing the write API', () => {
           expect(text).not.toMatch(/\n\s+at |node_modules/);
         }
       }),
-      { numRuns: 4000, interruptAfterTimeLimit: 25_000, markInterruptAsFailure: false, seed },
+      // A fixed number of runs, not a time budget: the same seed sends the same requests on any machine, however loaded.
+      { numRuns: RUNS, seed },
     );
 
-    expect(runs).toBeGreaterThan(1000);
+    expect(runs).toBe(RUNS);
     // Something must have got through, or this fuzz only ever exercised the front door.
     expect(statuses.get(201) ?? 0).toBeGreaterThan(20);
 
