@@ -83,7 +83,8 @@ describe('WebSubPublisher', () => {
       'https://x.example/c',
     ]);
     expect(hung[0]).toMatchObject({ ok: false, attempts: 2 });
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // The hub never answers: ending at all proves the bound; the margin is for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(10_000);
     // A port nobody listens on: connection refused, reported, not thrown.
     const down = await new WebSubPublisher({ hubUrl: 'http://127.0.0.1:9/', retries: 1, backoffMs: () => 5 }).publish(['https://x.example/d']);
     expect(down[0]).toMatchObject({ ok: false, attempts: 2 });
