@@ -5,6 +5,7 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { keepLogicalId } from './logical-id.js';
 import type { NewsroomConfig } from '../config.js';
 import type { Projector } from './projector.js';
 
@@ -29,6 +30,8 @@ export class Alarms extends Construct {
       displayName: `Newsroom ${config.stage} alarms`,
       enforceSSL: true,
     });
+    // A new topic would have a new ARN, and its e-mail subscriptions would need confirming again.
+    keepLogicalId(this.topic, 'AlarmTopicD01E77F9');
     if (config.alarmEmail) {
       this.topic.addSubscription(new snsSubscriptions.EmailSubscription(config.alarmEmail));
     }

@@ -7,6 +7,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import type { NewsroomConfig } from '../config.js';
+import { keepLogicalId } from './logical-id.js';
 
 export interface CdnProps {
   readonly config: NewsroomConfig;
@@ -84,14 +85,20 @@ export class Cdn extends Construct {
         : {}),
     });
 
+    // The ids these had before the stack was split into constructs. A new distribution would get a
+    // new *.cloudfront.net host (the feeds' base URL without a custom domain) or clash on its alias.
+    keepLogicalId(this.distribution, 'Distribution830FAC52');
+    keepLogicalId(publicReads, 'PublicReadsCachePolicy9A85B194');
+
     if (config.domainName && config.hostedZoneId && config.hostedZoneName) {
       const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
         hostedZoneId: config.hostedZoneId,
         zoneName: config.hostedZoneName,
       });
       const target = route53.RecordTarget.fromAlias(new route53Targets.CloudFrontTarget(this.distribution));
-      new route53.ARecord(this, 'AliasA', { zone, recordName: config.domainName, target });
-      new route53.AaaaRecord(this, 'AliasAAAA', { zone, recordName: config.domainName, target });
+      // Pinned like the distribution: a second record set of the same name would fail to create.
+      keepLogicalId(new route53.ARecord(this, 'AliasA', { zone, recordName: config.domainName, target }), 'AliasAEAD92310');
+      keepLogicalId(new route53.AaaaRecord(this, 'AliasAAAA', { zone, recordName: config.domainName, target }), 'AliasAAAA067338AF');
     }
 
     this.publicBaseUrl =

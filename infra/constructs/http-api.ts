@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import type { NewsroomConfig } from '../config.js';
 import type { EventStore } from './event-store.js';
 import { grant } from './iam.js';
+import { keepLogicalId } from './logical-id.js';
 import { NewsroomFunction } from './newsroom-function.js';
 import type { FunctionSettings } from './newsroom-function.js';
 import type { Views } from './views.js';
@@ -83,6 +84,12 @@ export class HttpApi extends Construct {
       throttle: { rateLimit: config.apiRateLimit, burstLimit: 2 * config.apiRateLimit },
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
     });
+    // The ids these had before the stack was split into constructs: a second $default stage would
+    // clash with the first, and a retained log group would be orphaned with its history.
+    keepLogicalId(this.stage, 'HttpApiStage21ACA647');
+    keepLogicalId(accessLogs, 'HttpApiAccessLogs4B419BF6');
+    keepLogicalId(this.writeApi.logGroup, 'WriteApiLogsBA33254C');
+    keepLogicalId(this.readApi.logGroup, 'ReadApiLogsBC088859');
 
     const readIntegration = new HttpLambdaIntegration('ReadIntegration', this.readApi.function);
     const writeIntegration = new HttpLambdaIntegration('WriteIntegration', this.writeApi.function);
@@ -96,7 +103,7 @@ export class HttpApi extends Construct {
     for (const path of ['/api/stories', '/api/stories/{id}/updates']) {
       this.api.addRoutes({ path, methods: [apigw.HttpMethod.POST], integration: writeIntegration });
     }
-    // The OpenAPI document is generated from the write function's own schemas (see shared/adapters/http/write-app.ts).
+    // The write function serves the OpenAPI document (generated from shared/adapters/http/routes.ts by openapi.ts).
     this.api.addRoutes({
       path: '/api/openapi.json',
       methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD],

@@ -487,6 +487,23 @@ describe('logical ids', () => {
   it('of the HTTP API stays the same: a replaced API would get a new execute-api URL, the one editors POST to', () => {
     expect(id(stack.httpApi.api)).toBe('HttpApiF5A9A8A7');
   });
+
+  it('of what a replacement would clash with or orphan stay too: the stage, the distribution, the alarm topic, retained log groups', () => {
+    const ids = Object.keys(template.toJSON().Resources as Record<string, unknown>);
+    for (const kept of [
+      'HttpApiStage21ACA647',
+      'HttpApiAccessLogs4B419BF6',
+      'WriteApiLogsBA33254C',
+      'ReadApiLogsBC088859',
+      'ProjectorLogsF781E3AA',
+      'ReplayLogs26275625',
+      'Distribution830FAC52',
+      'PublicReadsCachePolicy9A85B194',
+      'AlarmTopicD01E77F9',
+    ]) {
+      expect(ids).toContain(kept);
+    }
+  });
 });
 
 describe('configuration', () => {
