@@ -29,3 +29,11 @@ export class IdempotencyMismatchError extends DomainError {
 export class IdempotencyInFlightError extends DomainError {
   override name = 'IdempotencyInFlightError';
 }
+
+/**
+ * GenerationViews.timeline: the cursor is not one the views handed out (forged, truncated, edited),
+ * so it is never sent to the store. The HTTP edge answers 400 naming `/query/cursor`.
+ */
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}

@@ -66,6 +66,9 @@ export interface Page<T> {
   next?: string;
 }
 
+/** The longest cursor a store takes back (real ones are far shorter); a longer one is invalid. */
+export const MAX_CURSOR_LENGTH = 512;
+
 /** What the write side reads of the views (to decide corrections and retractions). */
 export interface ViewReader {
   head(storyId: string, consistent?: boolean): Promise<StoryHead | undefined>;
@@ -76,7 +79,7 @@ export interface ViewReader {
 export interface StoryViews extends ViewReader {
   /** The current state of these entries, in no particular order (ids with no entry are left out). */
   entries(storyId: string, updateIds: readonly string[]): Promise<TimelineEntry[]>;
-  /** Entries by when they happened (occurredAt, then version). */
+  /** Entries by when they happened (occurredAt, then version). Throws InvalidCursorError for a cursor it did not hand out. */
   timeline(storyId: string, limit: number, cursor?: string, newestFirst?: boolean): Promise<Page<TimelineEntry>>;
   keyPoints(storyId: string, limit: number): Promise<KeyPoint[]>;
   people(storyId: string, limit?: number): Promise<Person[]>;

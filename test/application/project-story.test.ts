@@ -1,7 +1,9 @@
 /** The projector against DynamoDB Local: redelivered, duplicated, out-of-order and gapped records. */
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processStreamBatch } from '../../functions/projector/process';
 import { foldStory } from '../../shared/domain/projection/story-view';
+import { LIMITS } from '../../shared/domain/story/updates';
 import { ViewStore } from '../../shared/adapters/dynamodb/views/writes';
 import type { StoryEvent } from '../../shared/domain/story/events';
 import { createTestStore, type TestStore } from '../support/dynamo';
@@ -107,5 +109,37 @@ describe('projector', () => {
     const out = await processStreamBatch(records, deps());
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: records[0]!.dynamodb!.SequenceNumber }]);
     expect((await store.views.head('good', true))?.version).toBe(7);
+  });
+
+  it('a run of steps that rewrite long entries is cut into transactions under 4 MB', async () => {
+    // Statements of 60,000 characters, then 60 steps that each rewrite one of them and move no
+    // count (an entry and its revision each, as a key-event or pin update would): cut by items
+    // alone, 47 steps a transaction would be about 6 MB. DynamoDB Local does not enforce the 4 MB
+    // limit (AWS does), so each transaction is measured.
+    const storyId = 'long-entries';
+    const long = (n: number) => `${n} ${'q'.repeat(LIMITS.quote - String(n).length - 1)}`;
+    const events: StoryEvent[] = [opened(storyId)];
+    for (let v = 2; v <= 41; v++) events.push(statement(v, 'Speaker', long(v), storyId));
+    await seedEvents(events);
+    expect((await processStreamBatch(events.map(record), deps())).batchItemFailures).toEqual([]);
+    const folded = foldStory(events)!;
+    const entries = [...folded.entries.values()];
+    const steps = Array.from({ length: 60 }, (_, i) => {
+      const version = 42 + i;
+      const head = { ...folded.head, version, lastEventAt: `2026-01-01T00:01:${String(i).padStart(2, '0')}.000Z` };
+      return { head, entry: { ...entries[i % entries.length]!, changeVersion: version }, people: [], sources: [] };
+    });
+    const sizes: number[] = [];
+    const measured = {
+      send: (command: unknown) => {
+        if (command instanceof TransactWriteCommand) sizes.push(Buffer.byteLength(JSON.stringify(command.input.TransactItems)));
+        return store.db.send(command as never);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    await new ViewStore(measured, store.tables.views).applySteps(storyId, 41, steps);
+    expect(sizes.length).toBeGreaterThan(1);
+    for (const size of sizes) expect(size).toBeLessThan(4 * 1024 * 1024);
+    expect((await store.views.head(storyId, true))?.version).toBe(101);
+    expect(await store.views.entry(storyId, entries[0]!.updateId, true)).toEqual(steps[40]!.entry);
   });
 });

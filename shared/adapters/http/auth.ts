@@ -30,15 +30,27 @@ export function tokensFromHashes(spec: string): TokenTable {
   };
 }
 
+/**
+ * Editor names are recorded on every event (`recordedBy`) and are part of keys: the idempotency
+ * key is `editor#story#key`, the rate limiter's bucket is the name. So a name is a short token of
+ * letters, digits, `.`, `_` and `-`: no `#`, no `:` or `,` (the table's own separators), no space.
+ */
+export const EDITOR_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** `name:secret` pairs; an entry is named by its position and name in errors, never by its secret. */
 function parsePairs(spec: string): [string, string][] {
   return spec
     .split(',')
     .map((pair) => pair.trim())
     .filter(Boolean)
-    .map((pair) => {
+    .map((pair, n) => {
       const at = pair.indexOf(':');
-      if (at <= 0 || at === pair.length - 1) throw new Error('editor tokens must look like name:token,name2:token2');
-      return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+      if (at <= 0 || at === pair.length - 1) throw new Error(`editor tokens must look like name:token,name2:token2 (entry ${n + 1} does not)`);
+      const name = pair.slice(0, at).trim();
+      if (!EDITOR_NAME.test(name)) {
+        throw new Error(`editor tokens: entry ${n + 1} has the name ${JSON.stringify(name)}; names must match ${String(EDITOR_NAME)}`);
+      }
+      return [name, pair.slice(at + 1).trim()];
     });
 }
 

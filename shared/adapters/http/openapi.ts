@@ -21,6 +21,7 @@ import {
   storyIdSchema,
   updateSchema,
 } from '../../domain/story/updates';
+import { MAX_BODY_BYTES } from './limits';
 import { responseBodies } from './responses';
 import { routes, type Answer, type Route } from './routes';
 
@@ -46,6 +47,7 @@ const PATH_PARAMS: Record<string, z.ZodType> = {
   id: storyIdSchema,
   range: z
     .string()
+    .max(41)
     .regex(/^[0-9]+-[0-9]+$/)
     .meta({ description: 'First and last version of the page, e.g. `1-50`.' }),
 };
@@ -154,7 +156,9 @@ export function openApiDocument(): Record<string, unknown> {
       description:
         'Editors record updates to developing stories; readers get views, the raw event log and feeds. ' +
         'Writes need `Authorization: Bearer <token>`; reads are public. Every error is RFC 9457 problem+json ' +
-        `naming the field at fault. Text fields are plain text with documented maximum lengths (e.g. a quote holds at most ${LIMITS.quote} characters). ` +
+        'naming the field at fault. Every field states its limit: text fields are plain text of at most `maxLength` UTF-16 code units ' +
+        `(a quote, an article's summary or a statement's context up to ${LIMITS.quote}), and a request body holds at most ${MAX_BODY_BYTES} bytes ` +
+        '(413 beyond), which long text of several bytes a character meets first. URLs are stored and published as RFC 3986 URIs. ' +
         'See docs/api.md for a worked session.',
     },
     servers: [{ url: '/' }],

@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as z from 'zod';
 import { ConcurrencyError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../../domain/errors';
-import { IdempotencyInFlightError, IdempotencyMismatchError } from '../../application/errors';
+import { IdempotencyInFlightError, IdempotencyMismatchError, InvalidCursorError } from '../../application/errors';
 import type { AuthResult } from './auth';
 import type { Body } from './responses';
 
@@ -155,6 +155,13 @@ export function problemFor(error: unknown): Problem {
     return problem(409, 'conflict', 'The request conflicts with the story', {
       detail: error.message,
       ...(error.pointer ? { errors: [{ pointer: error.pointer, detail: error.message }] } : {}),
+    });
+  }
+  if (error instanceof InvalidCursorError) {
+    // Only the timeline's pages take a cursor, and only as `?cursor=` (the view and the story page).
+    return problem(400, 'validation', 'The request is not valid', {
+      detail: 'query /cursor: is not a cursor this server handed out',
+      errors: [{ pointer: '/query/cursor', detail: 'is not a cursor this server handed out' }],
     });
   }
   if (error instanceof IdempotencyMismatchError) {

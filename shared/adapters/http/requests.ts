@@ -4,6 +4,8 @@
  * schemas and the OpenAPI document is generated from them (see routes.ts).
  */
 import * as z from 'zod';
+import { MAX_CURSOR_LENGTH } from '../../application/ports';
+import { LIMITS } from '../../domain/story/updates';
 import { MAX_IDEMPOTENCY_KEY } from './limits';
 
 /** `version` and `asOf` each name a past; both at once would be ambiguous. */
@@ -12,10 +14,15 @@ export const viewQuery = z
     version: z.coerce.number().int().min(1).optional().meta({ description: 'The view as it stood at this version (a fold of events 1..N).' }),
     asOf: z.iso
       .datetime({ offset: true })
+      .max(LIMITS.dateTime)
       .optional()
       .meta({ description: 'The view as it stood at this time: the events recorded at or before it (ISO 8601 date-time with a zone).' }),
     limit: z.coerce.number().int().min(1).max(500).optional().meta({ description: 'Timeline entries per page of the live view (default 100).' }),
-    cursor: z.string().max(2000).optional().meta({ description: 'The `timelineNext` of the previous page.' }),
+    cursor: z
+      .string()
+      .max(MAX_CURSOR_LENGTH)
+      .optional()
+      .meta({ description: 'The `timelineNext` of the previous page, as it was given: any other value gets 400.' }),
   })
   .refine((q) => q.version === undefined || q.asOf === undefined, {
     message: 'give either version or asOf, not both',
@@ -30,11 +37,13 @@ export const eventsQuery = z.strictObject({
 /** `"12"`, `W/"12"`, or `*` (which any existing story matches), after trimming. */
 export const ifMatchHeader = z
   .string()
+  .max(19)
   .regex(/^(?:W\/)?"\d{1,15}"$|^\*$/)
   .meta({ description: 'Expected story version, quoted ("12"): a stale version gets 412 and nothing is written.' });
 
 export const idempotencyKeyHeader = z
   .string()
+  .max(MAX_IDEMPOTENCY_KEY)
   .regex(new RegExp(`^[\\x21-\\x7e]{1,${MAX_IDEMPOTENCY_KEY}}$`))
   .meta({
     description:

@@ -2,10 +2,11 @@
  * Registers an app's handlers from the route table. The compiler asks each app for one handler
  * per route of its own, so no route is served undocumented or documented unserved. Each handler
  * sits behind what its row asks for, in this order: the editor's edge (auth, rate limit) and the
- * JSON body (edge.ts), the query validated, the route's own guards, the body validated.
+ * JSON body (edge.ts), the story id checked, the query validated, the body validated.
  */
 import type { Context, Hono, Handler as HonoHandler, MiddlewareHandler } from 'hono';
 import type * as z from 'zod';
+import { storyIdSchema } from '../../domain/story/updates';
 import type { Env } from './base';
 import { problemAt, problemResponse, problems } from './problem';
 import { honoPath, routes, type Route, type RouteId, type Routes } from './routes';
@@ -18,10 +19,7 @@ export interface Input<R> {
 
 export type Handler<R> = (c: Context<Env>, input: Input<R>) => Response | Promise<Response>;
 
-/** A handler, or one with guards that run before its body is validated. */
-export type Serving<R> = Handler<R> | { guards: MiddlewareHandler<Env>[]; handle: Handler<R> };
-
-export type Handlers<App extends Route['app']> = { [K in RouteId as Routes[K]['app'] extends App ? K : never]: Serving<Routes[K]> };
+export type Handlers<App extends Route['app']> = { [K in RouteId as Routes[K]['app'] extends App ? K : never]: Handler<Routes[K]> };
 
 /** The write API's edge: what editors' routes and JSON bodies pass through first. */
 export interface Edge {
@@ -38,17 +36,30 @@ function validated(schema: z.ZodType, from: 'query' | 'body'): MiddlewareHandler
   };
 }
 
+/**
+ * An `{id}` that can never name a story names none: 404 on every route with one, before its query
+ * or body is looked at and before any store is asked (an over-long id would break DynamoDB's key
+ * limits). The detail does not echo the id back.
+ */
+function possibleStoryId(answer: typeof problemAt): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const storyId = c.req.param('id')!;
+    if (!storyIdSchema.safeParse(storyId).success) return answer(c, problems.storyNotFound(storyId, 'hides-id'));
+    await next();
+  };
+}
+
 export function serveRoutes<App extends Route['app']>(app: Hono<Env>, which: App, handlers: Handlers<App>, edge?: Edge): void {
   for (const [id, route] of Object.entries(routes) as [RouteId, Route][]) {
     if (route.app !== which) continue;
-    const serving = (handlers as Record<string, Serving<Route>>)[id]!;
-    const { guards, handle } = typeof serving === 'function' ? { guards: [], handle: serving } : serving;
+    const handle = (handlers as Record<string, Handler<Route>>)[id]!;
     if ((route.editor || route.body) && !edge) throw new Error(`route ${id} needs the write edge`);
     const chain: (MiddlewareHandler<Env> | HonoHandler<Env>)[] = [
       ...(route.editor ? edge!.editor : []),
       ...(route.body ? [edge!.json] : []),
+      // A write's refusals name the request path (`instance`), as the edge's do.
+      ...(route.path.includes('{id}') ? [possibleStoryId(route.editor ? problemAt : problemResponse)] : []),
       ...(route.query ? [validated(route.query, 'query')] : []),
-      ...guards,
       ...(route.body ? [validated(route.body, 'body')] : []),
       (c) => handle(c, { query: c.get('query'), body: c.get('body') } as Input<Route>),
     ];

@@ -6,9 +6,8 @@
  * error from the writer (404, 409, 412, 422), mapped once in problem.ts. Nothing is stored for a
  * refused request.
  */
-import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Context, Hono } from 'hono';
 import { ValidationError } from '../../domain/errors';
-import { storyIdSchema } from '../../domain/story/updates';
 import type { StoryWriter, WriteContext, WriteResult } from '../../application/story-writer';
 import type { Log } from '../../application/ports';
 import { represent, type Representation } from '../../application/representation';
@@ -16,7 +15,6 @@ import type { TokenTable } from './auth';
 import { baseApp, type Env } from './base';
 import { respond } from './conditional';
 import { openApiDocument } from './openapi';
-import { problemAt, problems } from './problem';
 import { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY } from './limits';
 import { rateLimitFromEnv, type RateLimit } from './rate-limit';
 import { editorAuth, editorRateLimit, jsonBody } from './edge';
@@ -61,13 +59,6 @@ function writeContext(c: Context<Env>): WriteContext {
     ...(key === undefined ? {} : { idempotencyKey: key }),
   };
 }
-
-/** An id that can never name a story cannot name this one: 404 before the body's schema is checked. */
-const possibleStoryId: MiddlewareHandler<Env> = async (c, next) => {
-  const storyId = c.req.param('id')!;
-  if (!storyIdSchema.safeParse(storyId).success) return problemAt(c, problems.storyNotFound(storyId, 'hides-id'));
-  await next();
-};
 
 export function writeApp(deps: WriteDeps): Hono<Env> {
   const app = baseApp(deps.log);
@@ -118,14 +109,12 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
         return created(c, result, `/api/stories/${body.id}`);
       },
 
-      recordUpdate: {
-        guards: [possibleStoryId],
-        handle: async (c, { body }) => {
-          const storyId = c.req.param('id')!;
-          const result = await deps.writer.recordUpdate(storyId, body, writeContext(c));
-          if (!result.replayed) stored(storyId);
-          return created(c, result, `/api/stories/${storyId}/events?after=${result.body.version - 1}&limit=1`);
-        },
+      // serve.ts answers 404 for an id that can never name a story, before the body's schema is checked.
+      recordUpdate: async (c, { body }) => {
+        const storyId = c.req.param('id')!;
+        const result = await deps.writer.recordUpdate(storyId, body, writeContext(c));
+        if (!result.replayed) stored(storyId);
+        return created(c, result, `/api/stories/${storyId}/events?after=${result.body.version - 1}&limit=1`);
       },
     },
     // What every write meets before its own schema: the editor's token and rate limit, the JSON body.

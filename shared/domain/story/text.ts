@@ -12,3 +12,16 @@ export function findXmlForbiddenChar(text: string): string | undefined {
   const code = match[0].codePointAt(0) ?? 0;
   return `U+${code.toString(16).toUpperCase().padStart(4, '0')} at position ${match.index}`;
 }
+
+/**
+ * Characters that show nothing on their own: white space (Unicode White_Space, NEL and NBSP
+ * included), format characters (general category Cf: zero-width space and joiners, word joiner,
+ * BOM, bidi marks and embeddings, soft hyphen) and the other default-ignorable code points
+ * (Hangul fillers, variation selectors, the combining grapheme joiner).
+ */
+const invisible = /^[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}]*$/u;
+
+/** True when `text` would print as nothing: empty, or made only of invisible characters. */
+export function isBlank(text: string): boolean {
+  return invisible.test(text);
+}

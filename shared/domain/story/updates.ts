@@ -4,7 +4,8 @@
  * generated from them. What is stored is declared apart, in events.ts.
  */
 import * as z from 'zod';
-import { findXmlForbiddenChar } from './text';
+import { findXmlForbiddenChar, isBlank } from './text';
+import { publishableUrl } from './uri';
 
 // Descriptions (`.meta`) travel into the OpenAPI document generated from these schemas.
 const PLAIN_TEXT =
@@ -23,21 +24,35 @@ export const plainText = (max: number) =>
 
 const requiredText = (max: number) =>
   plainText(max)
-    .refine((value) => value.trim().length > 0, { message: 'must not be blank' })
-    .meta({ description: `${PLAIN_TEXT} Must not be blank.` });
+    .refine((value) => !isBlank(value), { message: 'must not be blank (white space, zero-width and format characters alone count as blank)' })
+    .meta({ description: `${PLAIN_TEXT} Must not be blank: white space, zero-width and format characters alone do not count.` });
 
+/**
+ * Maximum lengths in UTF-16 code units (what zod and JSON Schema's maxLength count). Long text
+ * (a quote, an article's summary, a statement's context) may fill the 64 KiB request body: 60,000
+ * characters of ASCII text leave room for every other field of the update at its maximum (about
+ * 2.8 KB as JSON for a statement without context, less for an article or a correction), so an
+ * ASCII body within these limits is never too large; text of several bytes a character (Cyrillic,
+ * Arabic, CJK) meets the body limit (413) first. A story's summary stays short: it is shown with
+ * the story everywhere (the story list, every feed's description, every page).
+ */
 export const LIMITS = {
   storyId: 80,
   headline: 200,
+  /** A story's summary (opening it, a headline change). */
   summary: 2_000,
+  /** An article's summary. */
+  articleSummary: 60_000,
   title: 300,
-  quote: 5_000,
+  quote: 60_000,
   name: 120,
   role: 200,
   outlet: 120,
   medium: 120,
-  context: 2_000,
+  context: 60_000,
   url: 2_000,
+  /** An ISO 8601 date-time: `2010-04-07T14:00:00.123456789+06:00` is 35 characters. */
+  dateTime: 40,
   note: 1_000,
   reason: 1_000,
   topic: 60,
@@ -50,27 +65,33 @@ export const storyIdSchema = z
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug: letters, digits and single hyphens')
   .meta({ description: 'A lowercase slug: letters, digits and single hyphens.', examples: ['kyrgyzstan-bakiyev-ouster-2010'] });
 
+/**
+ * An absolute http(s) URL, stored as publishableUrl (uri.ts) gives it: the WHATWG serialization,
+ * percent-encoded into an RFC 3986 URI. Within the limit before and after encoding.
+ */
 export const httpUrl = z
   .string()
   .max(LIMITS.url)
-  .superRefine((value, ctx) => {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(value);
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
-      ctx.addIssue({ code: 'custom', message: 'must be an absolute http(s) URL' });
-    } else if (findXmlForbiddenChar(value)) {
-      ctx.addIssue({ code: 'custom', message: 'contains a character XML 1.0 forbids' });
-    }
+  .transform((value, ctx) => {
+    const bad = findXmlForbiddenChar(value);
+    const checked = bad ? { ok: false as const, reason: `contains a character XML 1.0 forbids (${bad})` } : publishableUrl(value);
+    if (checked.ok && checked.url.length <= LIMITS.url) return checked.url;
+    ctx.addIssue({
+      code: 'custom',
+      message: checked.ok ? `must be at most ${LIMITS.url} characters once percent-encoded` : checked.reason,
+      input: value,
+    });
+    return z.NEVER;
   })
-  .meta({ format: 'uri', description: 'An absolute http(s) URL.' });
+  .meta({
+    format: 'uri',
+    description:
+      'An absolute http(s) URL. Stored and published as an RFC 3986 URI: its WHATWG serialization, with what RFC 3986 does not allow percent-encoded.',
+  });
 
 /** ISO 8601 date-time with a zone (`2010-04-13T10:00:00Z`, `…+06:00`) or a calendar date (`2010-04-13`). */
 export const isoDateTime = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
+  .union([z.iso.datetime({ offset: true }).max(LIMITS.dateTime), z.iso.date()], {
     error: 'must be an ISO 8601 date-time with a time zone, or a date (YYYY-MM-DD)',
   })
   .meta({ description: 'ISO 8601: a date-time with a time zone (2010-04-07T14:00:00+06:00) or a calendar date (2010-04-07).' });
@@ -94,7 +115,7 @@ export const articleSchema = z.strictObject({
   url: httpUrl,
   outlet: requiredText(LIMITS.outlet),
   publishedAt: isoDateTime,
-  summary: plainText(LIMITS.summary).optional(),
+  summary: plainText(LIMITS.articleSummary).optional(),
   author: plainText(LIMITS.name).optional(),
   /** The date was derived (e.g. from a weekday) rather than stated. */
   dateApproximate: z.boolean().optional(),
@@ -124,7 +145,7 @@ export const correctionChangesSchema = z
     url: httpUrl.optional(),
     outlet: plainText(LIMITS.outlet).optional(),
     publishedAt: isoDateTime.optional(),
-    summary: plainText(LIMITS.summary).optional(),
+    summary: plainText(LIMITS.articleSummary).optional(),
     author: plainText(LIMITS.name).optional(),
     speaker: speakerSchema.optional(),
     quote: requiredText(LIMITS.quote).optional(),
@@ -138,6 +159,7 @@ export const correctionChangesSchema = z
 
 export const updateIdSchema = z
   .string()
+  .max(26)
   .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an update id (a 26-character ULID)')
   .meta({ description: 'The updateId of an article or statement of the same story (a ULID).' });
 

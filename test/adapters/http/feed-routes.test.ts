@@ -9,7 +9,9 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNewsroom, type Newsroom } from '../../../functions/local/server';
+import { DOMParser } from '@xmldom/xmldom';
 import { findXmlForbiddenChar } from '../../../shared/domain/story/text';
+import { isRfc3986Uri } from '../../../shared/domain/story/uri';
 import { assertValidJsonFeed11, createNewsboatSession } from '../../support/feed-parsers';
 import { createTestStore, type TestStore } from '../../support/dynamo';
 import { assertAllValidAtom, assertAllWellFormed, HOSTILE, parseAllWithFeedparser } from '../../support/feeds';
@@ -276,6 +278,54 @@ describe('input safety through the API', () => {
       expect(problem.errors.map((e) => e.pointer)).toContain(pointer);
     }
     expect((await api<{ version: number }>(`/api/stories/${BAKIYEV}`))!.version).toBe(before);
+  });
+
+  it('stores a URL with <, > and ]]> as an RFC 3986 URI, and every feed carries only valid hrefs', async () => {
+    const STORY = 'url-normalized';
+    const raw = 'https://news.example.org/x?a=1&b=<2>&c=]]>';
+    const normal = 'https://news.example.org/x?a=1&b=%3C2%3E&c=%5D%5D%3E';
+    expect((await post('/api/stories', { id: STORY, headline: 'URLs', summary: 'Links as pasted' })).status).toBe(201);
+    const posted = [
+      { type: 'article', title: 'Markup in a query', url: raw, outlet: 'Example News', publishedAt: '2010-04-08' },
+      { type: 'statement', speaker: { name: 'Speaker' }, quote: 'Linked', url: `${raw}#frag ment`, outlet: 'Example Radio' },
+    ];
+    for (const body of posted) expect((await post(`/api/stories/${STORY}/updates`, body)).status).toBe(201);
+    const log = (await api<{ events: { data: { url?: string } }[] }>(`/api/stories/${STORY}/events`))!;
+    expect(log.events.map((e) => e.data.url).filter(Boolean)).toEqual([normal, `${normal}#frag%20ment`]);
+
+    await until(async () => ((await api<{ items: unknown[] }>(`/stories/${STORY}/feed.json`))?.items.length === 2 ? true : undefined));
+    const docs = await feeds(`/stories/${STORY}/feed`);
+    await checkAll(docs);
+    const unescape = (html: string) =>
+      html
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&');
+    const hrefsInHtml = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => unescape(m[1]!));
+    const hrefs: Record<string, string[]> = { atom: [], rss: [], json: [] };
+    for (const format of ['atom', 'rss'] as const) {
+      const xml = new DOMParser().parseFromString(docs[format], 'text/xml');
+      const elements = Array.from(xml.getElementsByTagName('*'));
+      for (const el of elements) {
+        const href = el.getAttribute('href');
+        if (href !== null) hrefs[format]!.push(href);
+        if (el.localName === 'link' && !el.getAttribute('href') && el.textContent) hrefs[format]!.push(el.textContent);
+        if (['content', 'summary', 'description'].includes(el.localName ?? '')) hrefs[format]!.push(...hrefsInHtml(el.textContent ?? ''));
+      }
+    }
+    const json = JSON.parse(docs.json) as {
+      home_page_url: string;
+      feed_url: string;
+      items: { url: string; external_url?: string; content_html: string }[];
+    };
+    hrefs.json!.push(json.home_page_url, json.feed_url);
+    for (const item of json.items) hrefs.json!.push(item.url, ...(item.external_url ? [item.external_url] : []), ...hrefsInHtml(item.content_html));
+    for (const [format, list] of Object.entries(hrefs)) {
+      expect(list, format).toContain(normal);
+      for (const href of list) expect(isRfc3986Uri(href), `${format}: ${href}`).toBe(true);
+    }
   });
 
   it('carries any accepted text exactly into every feed (generated statements through HTTP)', async () => {

@@ -121,6 +121,82 @@ describe('the raw event log', () => {
   });
 });
 
+describe('path and query that can name nothing', () => {
+  const BAD_IDS = [
+    ['3,000 characters', 'x'.repeat(3000)],
+    ['upper case and an underscore', 'NOT_A_SLUG'],
+    ['an emoji', encodeURIComponent('story-😀')],
+    ['a double hyphen', 'a--b'],
+  ];
+  const routesOf = (id: string) => [
+    `/api/stories/${id}`,
+    `/api/stories/${id}?version=1`,
+    `/api/stories/${id}?cursor=x`,
+    `/api/stories/${id}/events`,
+    `/stories/${id}`,
+    `/stories/${id}/feed.atom`,
+    `/stories/${id}/feed.rss`,
+    `/stories/${id}/feed.json`,
+    `/stories/${id}/archive/1-50/feed.atom`,
+  ];
+
+  it.each(BAD_IDS)('an id of %s is a 404 problem on every route, without echoing the id', async (_, id) => {
+    for (const path of routesOf(id)) {
+      const res = await api.get(path);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type'), path).toMatch(/^application\/problem\+json/);
+      const body = (await res.json()) as ProblemBody;
+      expect(body).toMatchObject({ status: 404, title: 'No such story', detail: 'no story has this id' });
+      if (id.length > 100) expect(JSON.stringify(body)).not.toContain(id);
+    }
+  });
+
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const ULID = '01ARZ3NDEKTSV4RRFFQ69G5FAV';
+  it.each([
+    ['not base64url JSON', 'x'],
+    ['empty', ''],
+    ['a key of another partition', b64({ pk: 'g0#story#other', sk: `u#${ULID}`, timelineKey: '2010-04-08#000000000002' })],
+    ['a sort key of another kind', b64({ sk: 'head', timelineKey: '2010-04-08#000000000002' })],
+    ['no index key', b64({ sk: `u#${ULID}` })],
+    ['a timelineKey too long for the index', b64({ sk: `u#${ULID}`, timelineKey: `${'9'.repeat(2000)}#000000000002` })],
+    ['an attribute of its own', b64({ sk: `u#${ULID}`, timelineKey: '2010-04-08#000000000002', x: 1 })],
+    ['3,000 characters', 'A'.repeat(3000)],
+  ])('a cursor that is %s is a 400 problem naming /query/cursor (view and page)', async (_, cursor) => {
+    for (const path of [`/api/stories/${STORY}?cursor=${cursor}`, `/stories/${STORY}?cursor=${cursor}`]) {
+      const res = await api.get(path);
+      expect(res.status, path).toBe(400);
+      expect(res.headers.get('content-type'), path).toMatch(/^application\/problem\+json/);
+      const body = (await res.json()) as ProblemBody;
+      expect(
+        body.errors?.map((e) => e.pointer),
+        path,
+      ).toEqual(['/query/cursor']);
+    }
+  });
+
+  it('the cursors the server hands out page through the whole timeline, in the view and on the page', async () => {
+    const quotes: (string | undefined)[] = [];
+    let path: string | undefined = `/api/stories/${STORY}?limit=1`;
+    const cursors: string[] = [];
+    while (path) {
+      const res = await api.get(path);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as View & { timelineNext?: string };
+      quotes.push(...body.timeline.map((e) => e.content.quote));
+      if (body.timelineNext) cursors.push(body.timelineNext);
+      path = body.timelineNext ? `/api/stories/${STORY}?limit=1&cursor=${encodeURIComponent(body.timelineNext)}` : undefined;
+    }
+    expect(quotes).toEqual(['first', 'second', 'third']);
+    expect(cursors.length).toBeGreaterThan(0);
+    for (const cursor of cursors) {
+      const page = await api.get(`/stories/${STORY}?cursor=${encodeURIComponent(cursor)}`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    }
+  });
+});
+
 describe('OpenAPI', () => {
   type Doc = {
     openapi: string;
@@ -142,6 +218,49 @@ describe('OpenAPI', () => {
     const result = await validate(structuredClone(doc) as never);
     if (!result.valid) throw new Error(compileErrors(result));
     expect(result.valid).toBe(true);
+  });
+
+  it('states every limit of the input: each string of a request schema has a maxLength or a closed set of values', () => {
+    type Schema = { type?: string; maxLength?: number; enum?: unknown[]; const?: unknown; format?: string; $ref?: string } & Record<string, unknown>;
+    const unbounded: string[] = [];
+    const visit = (schema: unknown, where: string): void => {
+      if (!schema || typeof schema !== 'object') return;
+      const s = schema as Schema;
+      if (s.type === 'string' && s.maxLength === undefined && s.enum === undefined && s.const === undefined && s.format !== 'date')
+        unbounded.push(where);
+      for (const [key, value] of Object.entries(s)) {
+        if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${where}/${key}/${i}`));
+        else visit(value, `${where}/${key}`);
+      }
+    };
+    for (const name of [
+      'OpenStory',
+      'Update',
+      'Article',
+      'Statement',
+      'Correction',
+      'Retraction',
+      'Headline',
+      'Status',
+      'Speaker',
+      'CorrectionChanges',
+      'StoryId',
+    ]) {
+      visit(doc.components.schemas[name], name);
+    }
+    // Every parameter (path, query, header) and request body of every operation.
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops as Record<string, { parameters?: unknown; requestBody?: unknown }>)) {
+        visit(op.parameters, `${method} ${path} parameters`);
+        visit(op.requestBody, `${method} ${path} requestBody`);
+      }
+    }
+    expect(unbounded).toEqual([]);
+    const { schemas } = doc.components;
+    expect(schemas.Article?.properties?.url?.maxLength).toBe(LIMITS.url);
+    expect(schemas.Article?.properties?.summary?.maxLength).toBe(LIMITS.articleSummary);
+    expect(schemas.Statement?.properties?.context?.maxLength).toBe(LIMITS.context);
+    expect(JSON.stringify(doc)).toContain('a request body holds at most 65536 bytes');
   });
 
   it('carries the zod schemas: lengths, strictness, the update kinds', () => {

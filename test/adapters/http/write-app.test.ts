@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
-import { authenticate, tokensFromHashes } from '../../../shared/adapters/http/auth';
+import { authenticate, tokensFromHashes, tokensFromPlain } from '../../../shared/adapters/http/auth';
+import { MAX_BODY_BYTES } from '../../../shared/adapters/http/limits';
+import { LIMITS } from '../../../shared/domain/story/updates';
 import { writeApp } from '../../../shared/adapters/http/write-app';
 import { createRuntime } from '../../../functions/runtime';
 import { createWriter } from '../../../functions/writer';
@@ -78,6 +80,27 @@ describe('authentication', () => {
     expect(authenticate('Bearer s3cret-token', table)).toEqual({ ok: true, editor: { name: 'carol' } });
     expect(authenticate(`Bearer ${hex}`, table)).toEqual({ ok: false, reason: 'invalid' });
     expect(() => tokensFromHashes('carol:not-hex')).toThrow(/64 hex digits/);
+  });
+
+  // Names are part of keys (the idempotency key is editor#story#key) and of every event.
+  it.each([
+    ['a #', 'anna#desk'],
+    ['a space', 'anna smith'],
+    ['a slash', 'desk/anna'],
+    ['non-ASCII', 'анна'],
+    ['a zero-width space', 'anna\u200B'],
+    ['65 characters', 'z'.repeat(65)],
+  ])('an editor name with %s is refused when the token table is loaded, naming the entry but not its token', (_, name) => {
+    const hex = createHash('sha256').update('s3cret-token').digest('hex');
+    for (const load of [() => tokensFromPlain(`ben:ok-token,${name}:s3cret-token`), () => tokensFromHashes(`ben:${hex},${name}:${hex}`)]) {
+      expect(load).toThrow(/entry 2 has the name .*names must match \/\^\[A-Za-z0-9\._-\]\{1,64\}\$\//);
+      expect(load).not.toThrow(/s3cret-token|[0-9a-f]{64}/);
+    }
+  });
+
+  it('names of letters, digits, dots, underscores and hyphens up to 64 characters are fine', () => {
+    const table = tokensFromPlain(`anna.k_2-desk:t1,${'b'.repeat(64)}:t2`);
+    expect(table.hashes.map((h) => h.name)).toEqual(['anna.k_2-desk', 'b'.repeat(64)]);
   });
 });
 
@@ -163,7 +186,19 @@ describe('input', () => {
     ['an unknown type', { type: 'rumour', text: 'x' }, '/type'],
     ['a missing field', { type: 'statement', quote: 'q' }, '/speaker'],
     ['a blank required field', { ...statement(), quote: '   ' }, '/quote'],
-    ['a quote one character too long', { ...statement(), quote: 'q'.repeat(5001) }, '/quote'],
+    ['a quote of zero-width and format characters', { ...statement(), quote: '\u200B\u200D\u2060\uFEFF' }, '/quote'],
+    ['a speaker name of bidi marks and spaces', { ...statement(), speaker: { name: '\u200E \u200F\u2066\u2069' } }, '/speaker/name'],
+    ['a retraction reason that is a byte order mark', { type: 'retraction', target: '01ARZ3NDEKTSV4RRFFQ69G5FAV', reason: '\uFEFF' }, '/reason'],
+    ['a quote one character too long', { ...statement(), quote: 'q'.repeat(LIMITS.quote + 1) }, '/quote'],
+    ['a context one character too long', { ...statement(), context: 'c'.repeat(LIMITS.context + 1) }, '/context'],
+    ['an article URL whose host no URI can hold', { ...article(), url: 'https://exa{mple}.org/' }, '/url'],
+    ['a statement URL that is not http(s)', { ...statement(), url: 'data:text/html,<b>' }, '/url'],
+    [
+      'a correction URL too long once percent-encoded',
+      { type: 'correction', target: '01ARZ3NDEKTSV4RRFFQ69G5FAV', changes: { url: `https://example.org/${'é'.repeat(700)}` }, note: 'n' },
+      '/changes/url',
+    ],
+    ['a date-time of 2,000 digits', { ...article(), publishedAt: `2010-04-08T10:00:00.${'1'.repeat(2000)}Z` }, '/publishedAt'],
     ['a headline too long', { type: 'headline', headline: 'h'.repeat(201) }, '/headline'],
     ['a non-ULID target', { type: 'retraction', target: 'abc', reason: 'r' }, '/target'],
     ['a correction that changes nothing', { type: 'correction', target: '01ARZ3NDEKTSV4RRFFQ69G5FAV', changes: {}, note: 'n' }, '/changes'],
@@ -174,13 +209,54 @@ describe('input', () => {
   });
 
   it('a field at its documented maximum is accepted', async () => {
-    expect((await api.post(UPDATES, { ...statement(), quote: 'q'.repeat(5000) })).status).toBe(201);
+    expect((await api.post(UPDATES, { ...statement(), quote: 'q'.repeat(LIMITS.quote) })).status).toBe(201);
+  });
+
+  it('a long text at its maximum fits in the body with every other field at its maximum', async () => {
+    const url = `https://example.org/${'u'.repeat(LIMITS.url - 20)}`;
+    const fullStatement = {
+      type: 'statement',
+      speaker: { name: 'n'.repeat(LIMITS.name), role: 'r'.repeat(LIMITS.role) },
+      quote: 'q'.repeat(LIMITS.quote),
+      saidAt: '2010-04-07T14:00:00.123456789+06:00',
+      medium: 'm'.repeat(LIMITS.medium),
+      outlet: 'o'.repeat(LIMITS.outlet),
+      url,
+      dateApproximate: false,
+    };
+    const fullArticle = {
+      type: 'article',
+      title: 't'.repeat(LIMITS.title),
+      url,
+      outlet: 'o'.repeat(LIMITS.outlet),
+      publishedAt: '2010-04-07T14:00:00.123456789+06:00',
+      summary: 's'.repeat(LIMITS.articleSummary),
+      author: 'a'.repeat(LIMITS.name),
+      dateApproximate: true,
+    };
+    for (const body of [fullStatement, fullArticle]) {
+      expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThanOrEqual(MAX_BODY_BYTES);
+      expect((await api.post(UPDATES, body)).status).toBe(201);
+    }
+    // Text of two bytes a character meets the body limit first.
+    await refused(() => api.post(UPDATES, { ...statement(), quote: 'Ж'.repeat(40_000) }), 413);
   });
 
   it('story ids must be slugs: opening gets 400, posting to one gets 404', async () => {
     await refused(() => api.post('/api/stories', { ...openBody('x'), id: 'Not A Slug' }), 400, '/id', 'not-a-slug');
     await refused(() => api.post('/api/stories/NOT_A_SLUG/updates', statement()), 404);
     await refused(() => api.post(`/api/stories/${'a'.repeat(81)}/updates`, statement()), 404);
+    await refused(() => api.post(`/api/stories/${'a'.repeat(3000)}/updates`, statement()), 404);
+  });
+
+  it('an accepted URL is stored as its RFC 3986 form', async () => {
+    const res = await api.post(UPDATES, { ...article(), url: 'https://news.example.org/x?a=1&b=<2>&c=]]>' });
+    expect(res.status).toBe(201);
+    const { version } = (await res.json()) as { version: number };
+    const page = (await (await api.get(`/api/stories/${STORY}/events?after=${version - 1}&limit=1`)).json()) as {
+      events: { data: { url: string } }[];
+    };
+    expect(page.events[0]?.data.url).toBe('https://news.example.org/x?a=1&b=%3C2%3E&c=%5D%5D%3E');
   });
 
   it('an unknown story gets 404; opening a story twice gets 409', async () => {

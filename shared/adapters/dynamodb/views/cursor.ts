@@ -1,26 +1,57 @@
 /**
  * The cursor codec: a page's LastEvaluatedKey as the opaque `next` string clients pass back, and
- * back again. Every cursor the views hand out or take goes through these two functions (reads.ts),
- * so this is the one place to change what a cursor holds (e.g. to sign it).
+ * back again. Every cursor the views hand out or take goes through these two functions (reads.ts).
  *
  * Cursors leave out the partition key (it names the generation), so a cursor handed out before a
  * replay switched generations still pages the same story afterwards.
+ *
+ * A cursor comes back from anyone, so it is checked strictly rather than signed (a signature would
+ * need a secret shared by every Lambda container and rotated with care): the one paged query that
+ * takes a cursor is the timeline's (index byTimeline), whose LastEvaluatedKey is the table key and
+ * the index key, so a cursor must be exactly `{sk, timelineKey}` as layout.ts writes them, in the
+ * canonical encoding encodeCursor gives. Anything else throws InvalidCursorError and never reaches
+ * DynamoDB as an ExclusiveStartKey. A well-formed cursor that no page ended at only starts a page
+ * at that point of this story's timeline, which any reader can do.
  */
+import { InvalidCursorError } from '../../../application/errors';
+import { MAX_CURSOR_LENGTH } from '../../../application/ports';
+import { isoDateTime } from '../../../domain/story/updates';
 import type { Item } from './layout';
+
+/** `u#<updateId>`: an entry's sort key (a ULID). */
+const ENTRY_SK = /^u#[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** `<occurredAt or recordedAt>#<version, 12 digits>` (timelineKey in story-view.ts). */
+function isTimelineKey(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  const at = value.lastIndexOf('#');
+  return at > 0 && /^\d{12}$/.test(value.slice(at + 1)) && isoDateTime.safeParse(value.slice(0, at)).success;
+}
 
 export function encodeCursor(key: Item | undefined): string | undefined {
   if (!key) return undefined;
   const { pk: _, ...rest } = key;
-  return Buffer.from(JSON.stringify(rest)).toString('base64url');
+  // Keys in a fixed order: one key, one cursor, whatever order DynamoDB sent the attributes in.
+  const sorted = Object.fromEntries(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Buffer.from(JSON.stringify(sorted)).toString('base64url');
 }
 
-/** The key to start after, within the partition `pk`; undefined for no cursor or one that does not decode. */
+/** The timeline key to start after, within the partition `pk`; undefined for no cursor. Throws InvalidCursorError for one the views did not hand out. */
 export function decodeCursor(cursor: string | undefined, pk: string): Item | undefined {
-  if (!cursor) return undefined;
+  if (cursor === undefined) return undefined;
+  // Longer than any real cursor (about 130 characters): refused before it is decoded.
+  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new InvalidCursorError('malformed cursor');
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...(parsed as Item), pk } : undefined;
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    return undefined;
+    throw new InvalidCursorError('malformed cursor');
   }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new InvalidCursorError('malformed cursor');
+  const key = parsed as Item;
+  const names = Object.keys(key);
+  const wellFormed =
+    names.length === 2 && typeof key.sk === 'string' && ENTRY_SK.test(key.sk) && isTimelineKey(key.timelineKey) && encodeCursor(key) === cursor;
+  if (!wellFormed) throw new InvalidCursorError('not a timeline cursor');
+  return { sk: key.sk as string, timelineKey: key.timelineKey as string, pk };
 }

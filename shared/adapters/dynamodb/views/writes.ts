@@ -29,6 +29,13 @@ import { ViewReads } from './reads';
 /** A transaction holds at most 100 items; keep room for the head and story-list items. */
 const MAX_TRANSACTION_ITEMS = 96;
 
+/**
+ * A transaction's items may total at most 4 MB. Entries dominate (a 60,000-character quote makes
+ * an entry of 60 KB or more, and a correction writes it twice: the entry and its revision), so a
+ * run is also cut by their size, with room for the head, the summary, key points and the counts.
+ */
+const MAX_TRANSACTION_ENTRY_BYTES = 3 * 1024 * 1024;
+
 /** The active generation's views, found through the pointer at each call (readers cache them for a while themselves). */
 export function activeViews(db: DynamoDBDocumentClient, table: string): () => Promise<ViewStore> {
   return async () => new ViewStore(db, table, await activeGeneration(db, table));
@@ -176,20 +183,24 @@ function sourceUpdate(pk: string, d: MergedDelta) {
   };
 }
 
-/** Splits a run of steps so each transaction stays under DynamoDB's 100-item limit. */
+/** Splits a run of steps so each transaction stays under DynamoDB's 100-item and 4 MB limits. */
 function chunkSteps(steps: ViewStep[]): ViewStep[][] {
   const chunks: ViewStep[][] = [];
   let current: ViewStep[] = [];
   let count = 0;
+  let bytes = 0;
   for (const step of steps) {
     const cost = (step.entry ? 1 : 0) + (isRevision(step) ? 1 : 0) + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length;
-    if (current.length > 0 && count + cost > MAX_TRANSACTION_ITEMS - 2) {
+    const size = step.entry ? Buffer.byteLength(JSON.stringify(step.entry)) * (isRevision(step) ? 2 : 1) : 0;
+    if (current.length > 0 && (count + cost > MAX_TRANSACTION_ITEMS - 2 || bytes + size > MAX_TRANSACTION_ENTRY_BYTES)) {
       chunks.push(current);
       current = [];
       count = 0;
+      bytes = 0;
     }
     current.push(step);
     count += cost;
+    bytes += size;
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
