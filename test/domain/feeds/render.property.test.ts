@@ -11,7 +11,7 @@ import { renderFeed } from '../../../shared/domain/feeds/render';
 import { foldStory } from '../../../shared/domain/projection/story-view';
 import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../../shared/domain/story/events';
 import { statementSchema } from '../../../shared/domain/story/updates';
-import { findXmlForbiddenChar } from '../../../shared/domain/story/text';
+import { findXmlForbiddenChar, isBlank } from '../../../shared/domain/story/text';
 import { assertValidJsonFeed11 } from '../../support/feed-parsers';
 import { assertAllValidAtom, assertAllWellFormed, HOSTILE, parseAllWithFeedparser } from '../../support/feeds';
 
@@ -23,11 +23,11 @@ const piece = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 8 }),
   fc.string({ unit: 'binary', maxLength: 8 }),
 );
-/** Text the API accepts: non-blank, within the shortest field limit (names), no character XML 1.0 forbids. */
+/** Text the API accepts: not blank by the API's own rule (zero-width and format characters alone are blank), within the shortest field limit (names), no character XML 1.0 forbids. */
 const acceptedText = fc
   .array(piece, { minLength: 1, maxLength: 6 })
   .map((parts) => parts.join(''))
-  .filter((t) => t.trim().length > 0 && t.length <= 120 && findXmlForbiddenChar(t) === undefined);
+  .filter((t) => !isBlank(t) && t.length <= 120 && findXmlForbiddenChar(t) === undefined);
 
 function storyOf(title: string, quote: string, name: string, note: string): StoryEvent[] {
   const meta = (version: number, updateId: string) => ({
