@@ -20,8 +20,11 @@ import type { UpdateKind } from '../story/decider';
  *    time-travel snapshot items.
  * 3: entries and revisions stored as one JSON attribute; only the byTimeline index (feeds and
  *    archives find their entries through the events table).
+ * 4: a retraction withdraws what its target contributed to people and sources (negative deltas;
+ *    a withdrawn link clears the outlet's lastUrl), and is indexed by its version (`x#` items) so
+ *    that time travel can hide what was retracted after the version it shows.
  */
-export const PROJECTION_VERSION = 3;
+export const PROJECTION_VERSION = 4;
 
 /** Correction notes an entry keeps inline (the latest ones); older notes are in the event log. */
 export const MAX_CORRECTION_NOTES = 10;
@@ -101,6 +104,12 @@ export interface KeyPoint {
   summary?: string;
 }
 
+/**
+ * A change of one person's or source's count. A source delta carries the update's link: a live
+ * update (+1) makes it the outlet's lastUrl; an update leaving the outlet (−1: retracted, or
+ * corrected to another outlet or link) clears lastUrl, so that a withdrawn link is never shown,
+ * until the outlet's next live update with a link sets it again.
+ */
 export interface CountDelta {
   key: string;
   name: string;
@@ -272,7 +281,13 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
           recordedBy: m.recordedBy,
         },
       };
-      return { head: { ...bump(head), retractionCount: head.retractionCount + 1 }, entry, people: [], sources: [] };
+      // What the retracted update contributed to people and sources goes with it.
+      return {
+        head: { ...bump(head), retractionCount: head.retractionCount + 1 },
+        entry,
+        people: personDeltas(target.content, -1),
+        sources: sourceDeltas(target.content, -1),
+      };
     }
     case 'HeadlineChanged': {
       const head = prev!;
@@ -327,6 +342,9 @@ export function createdEntry(event: StoryEvent & { type: 'ArticlePublished' | 'S
 /** True when a step changed an existing entry (a correction or retraction): it gets a revision item. */
 export const isRevision = (step: ViewStep) => !!step.entry && step.entry.version !== step.head.version;
 
+/** True when an entry (a revision) is the state a retraction left it in: the retraction is indexed by its version. */
+export const isRetractionRevision = (entry: TimelineEntry) => entry.retraction?.version === entry.changeVersion;
+
 function occurredAtOf(content: ArticleContent | StatementContent): string | undefined {
   return content.kind === 'article' ? content.publishedAt : content.saidAt;
 }
@@ -378,7 +396,33 @@ export function applyStep(view: StoryView | undefined, step: ViewStep): StoryVie
     const s = next.sources.get(d.key) ?? { outlet: d.name, updateCount: 0 };
     s.updateCount += d.delta;
     if (d.url && d.delta > 0) s.lastUrl = d.url;
+    else if (d.url) delete s.lastUrl;
     next.sources.set(d.key, s);
+  }
+  return next;
+}
+
+/** An update retracted after the version a past view shows: its entry as it stood then, and the retraction. */
+export interface LaterRetraction {
+  entry: TimelineEntry;
+  retraction: RetractionNotice;
+}
+
+/**
+ * Public reads honour a retraction as it stands now, also when they show the story as it stood
+ * before it (time travel): this takes from a past view what each later-retracted update
+ * contributed to people and sources, and marks its entry (if the view holds it) retracted, so
+ * that renderers withhold its content and show the notice.
+ */
+export function withdrawLater(view: StoryView, later: Iterable<LaterRetraction>): StoryView {
+  let next = view;
+  for (const { entry, retraction } of later) {
+    next = applyStep(next, {
+      head: next.head,
+      ...(next.entries.has(entry.updateId) ? { entry: { ...next.entries.get(entry.updateId)!, retraction } } : {}),
+      people: personDeltas(entry.content, -1),
+      sources: sourceDeltas(entry.content, -1),
+    });
   }
   return next;
 }

@@ -10,6 +10,9 @@
  *                          sk `o#<outlet>`    sources
  *                          sk `r#<updateId>#<version>`  an entry's state after a correction or
  *                                             retraction (time travel; not in the index)
+ *                          sk `x#<version>`   a retraction, by its version: which update it
+ *                                             withdrew (time travel hides what was retracted
+ *                                             after the version it shows)
  *                          sk `s#<version>#<n>`  time-travel snapshot every SNAPSHOT_INTERVAL
  *                                             versions: head, people, sources, in bounded chunks
  *   pk `<gen>#stories`     sk `<id>`          the story list
@@ -29,7 +32,15 @@
  * send them.
  */
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { changeKey, timelineKey, type KeyPoint, type Person, type StoryHead, type TimelineEntry } from '../../../domain/projection/story-view';
+import {
+  changeKey,
+  isRetractionRevision,
+  timelineKey,
+  type KeyPoint,
+  type Person,
+  type StoryHead,
+  type TimelineEntry,
+} from '../../../domain/projection/story-view';
 import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import { summaryOf } from '../../../domain/projection/story-summary';
 import type { StoredView } from '../../../application/replay';
@@ -85,6 +96,23 @@ export class ViewLayout {
     return { pk: this.storyPk(entry.storyId), sk: `r#${entry.updateId}#${changeKey(entry.changeVersion)}`, entry: entryJson(entry) };
   }
 
+  /** A revision's items: the revision, and for the one a retraction made, the retraction's index item. */
+  revisionItems(entry: TimelineEntry): Item[] {
+    return isRetractionRevision(entry) ? [this.revisionItem(entry), this.retractionItem(entry)] : [this.revisionItem(entry)];
+  }
+
+  /** The retraction of `entry` (retracted), keyed by the retraction's version. */
+  retractionItem(entry: TimelineEntry): Item {
+    const retraction = entry.retraction!;
+    return {
+      pk: this.storyPk(entry.storyId),
+      sk: `x#${changeKey(retraction.version)}`,
+      target: entry.updateId,
+      targetVersion: entry.version,
+      retraction: { ...retraction },
+    };
+  }
+
   snapshotItems(snapshot: TimeTravelSnapshot): Item[] {
     const prefix = `s#${changeKey(snapshot.head.version)}#`;
     const pk = this.storyPk(snapshot.head.storyId);
@@ -102,7 +130,7 @@ export class ViewLayout {
   viewItems(view: StoredView): Item[] {
     const items = this.storyWideItems(view);
     for (const entry of view.entries) items.push(this.entryItem(entry));
-    for (const revision of view.revisions ?? []) items.push(this.revisionItem(revision));
+    for (const revision of view.revisions ?? []) items.push(...this.revisionItems(revision));
     for (const snapshot of view.snapshots ?? []) items.push(...this.snapshotItems(snapshot));
     return items;
   }

@@ -1,13 +1,21 @@
 /**
  * Reads of one generation of the views (the keys are in layout.ts): a story's head and entries,
  * pages of its timeline, key points, people and sources, the story list, and what time travel
- * needs (snapshots, revisions, past key points). Each costs O(page), not O(story).
+ * needs (snapshots, revisions, past key points, later retractions). Each costs O(page), not O(story).
  */
 import { BatchGetCommand, GetCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { changeKey, type KeyPoint, type Person, type Source, type StoryHead, type TimelineEntry } from '../../../domain/projection/story-view';
+import {
+  changeKey,
+  type KeyPoint,
+  type Person,
+  type RetractionNotice,
+  type Source,
+  type StoryHead,
+  type TimelineEntry,
+} from '../../../domain/projection/story-view';
 import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import type { StorySummary } from '../../../domain/projection/story-summary';
-import type { GenerationViews, Page } from '../../../application/ports';
+import type { GenerationViews, Page, RetractionIndexEntry } from '../../../application/ports';
 import { decodeCursor, encodeCursor } from './cursor';
 import { entryOf, strip, ViewLayout, type Item } from './layout';
 import { DEFAULT_GENERATION } from './pointer';
@@ -175,6 +183,25 @@ export class ViewReads implements GenerationViews {
       }),
     );
     return entryOf(out.Items?.[0]);
+  }
+
+  /** Retractions recorded after `version`, oldest first: one item each (`x#<version>`), so O(retractions since). */
+  async retractionsAfter(storyId: string, version: number): Promise<RetractionIndexEntry[]> {
+    const found: RetractionIndexEntry[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: { ':pk': this.layout.storyPk(storyId), ':lo': `x#${changeKey(version + 1)}`, ':hi': 'x#~' },
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        found.push({ target: item.target as string, targetVersion: item.targetVersion as number, retraction: item.retraction as RetractionNotice });
+      }
+    }
+    return found;
   }
 
   /** The latest key points at or below `version`, oldest first. */

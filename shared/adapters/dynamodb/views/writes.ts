@@ -3,11 +3,13 @@
  *
  * - the projector's conditional writes (applySteps): a run of events folded in memory and
  *   written as few transactions, each conditional on the head it builds on, with people and
- *   source counts as merged deltas; the time-travel snapshot at each SNAPSHOT_INTERVAL;
+ *   source counts as merged deltas (a retraction's are negative); the time-travel snapshot at
+ *   each SNAPSHOT_INTERVAL;
  * - batch writes of whole stories for replay into a generation no reader sees yet.
  */
 import { DeleteCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  isRetractionRevision,
   isRevision,
   type CountDelta,
   type Person,
@@ -124,7 +126,7 @@ export class ViewStore extends ViewReads implements ViewWriter {
     const puts: Item[] = [];
     for (const step of steps) {
       if (step.entry) entries.set(step.entry.updateId, step.entry);
-      if (isRevision(step)) puts.push(layout.revisionItem(step.entry!));
+      if (isRevision(step)) puts.push(...layout.revisionItems(step.entry!));
       if (step.keyPoint) puts.push(layout.keyPointItem(head.storyId, step.keyPoint));
     }
     for (const entry of entries.values()) puts.push(layout.entryItem(entry));
@@ -141,7 +143,8 @@ interface MergedDelta {
   name: string;
   delta: number;
   roles: Set<string>;
-  url?: string;
+  /** The lastUrl to set, or null to remove it (a withdrawn link, see CountDelta); the latest delta decides, as in applyStep. */
+  url?: string | null;
 }
 
 function mergeDeltas(deltas: CountDelta[]): MergedDelta[] {
@@ -150,7 +153,7 @@ function mergeDeltas(deltas: CountDelta[]): MergedDelta[] {
     const m = merged.get(d.key) ?? { key: d.key, name: d.name, delta: 0, roles: new Set<string>() };
     m.delta += d.delta;
     if (d.role && d.delta > 0) m.roles.add(d.role);
-    if (d.url && d.delta > 0) m.url = d.url;
+    if (d.url) m.url = d.delta > 0 ? d.url : null;
     merged.set(d.key, m);
   }
   return [...merged.values()];
@@ -171,7 +174,8 @@ function sourceUpdate(pk: string, d: MergedDelta) {
   return {
     Key: { pk, sk: `o#${d.key}` },
     UpdateExpression:
-      'SET outlet = if_not_exists(outlet, :name), updateCount = if_not_exists(updateCount, :zero) + :d' + (d.url ? ', lastUrl = :url' : ''),
+      'SET outlet = if_not_exists(outlet, :name), updateCount = if_not_exists(updateCount, :zero) + :d' +
+      (d.url ? ', lastUrl = :url' : d.url === null ? ' REMOVE lastUrl' : ''),
     ExpressionAttributeValues: { ':name': d.name, ':zero': 0, ':d': d.delta, ...(d.url ? { ':url': d.url } : {}) },
   };
 }
@@ -182,7 +186,8 @@ function chunkSteps(steps: ViewStep[]): ViewStep[][] {
   let current: ViewStep[] = [];
   let count = 0;
   for (const step of steps) {
-    const cost = (step.entry ? 1 : 0) + (isRevision(step) ? 1 : 0) + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length;
+    const revisions = isRevision(step) ? (isRetractionRevision(step.entry!) ? 2 : 1) : 0;
+    const cost = (step.entry ? 1 : 0) + revisions + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length;
     if (current.length > 0 && count + cost > MAX_TRANSACTION_ITEMS - 2) {
       chunks.push(current);
       current = [];
