@@ -108,4 +108,28 @@ describe('projector', () => {
     expect(out.batchItemFailures).toEqual([{ itemIdentifier: records[0]!.dynamodb!.SequenceNumber }]);
     expect((await store.views.head('good', true))?.version).toBe(7);
   });
+  it('a retracted link leaves its outlet (REMOVE lastUrl) as in the fold, whether events come one by one or in one batch', async () => {
+    const linked = (storyId: string, version: number, url: string) =>
+      stored('ArticlePublished', { title: `Report ${version}`, url, outlet: 'Fictional Daily', publishedAt: '2010-04-08' }, { storyId, version });
+    for (const [storyId, batches] of [
+      ['links-one-by-one', (events: StoryEvent[]) => events.map((e) => [e])],
+      ['links-one-batch', (events: StoryEvent[]) => [events]],
+    ] as const) {
+      const b = linked(storyId, 3, 'https://fictional.example/withdrawn');
+      const events = [
+        opened(storyId),
+        linked(storyId, 2, 'https://fictional.example/a'),
+        b,
+        stored('UpdateRetracted', { target: b.metadata.updateId, reason: 'forged' }, { storyId, version: 4 }),
+      ];
+      const withLater = [...events, linked(storyId, 5, 'https://fictional.example/c')];
+      await seedEvents(withLater);
+      for (const batch of batches(events)) expect((await processStreamBatch(batch.map(record), deps())).batchItemFailures).toEqual([]);
+      expect(await store.views.sources(storyId)).toEqual([{ outlet: 'Fictional Daily', updateCount: 1 }]);
+      expect(await store.views.sources(storyId)).toEqual([...foldStory(events)!.sources.values()]);
+      // The outlet's next live link is its lastUrl again.
+      expect((await processStreamBatch([record(withLater[4]!)], deps())).batchItemFailures).toEqual([]);
+      expect(await store.views.sources(storyId)).toEqual([{ outlet: 'Fictional Daily', updateCount: 2, lastUrl: 'https://fictional.example/c' }]);
+    }
+  });
 });
