@@ -71,7 +71,12 @@ export async function viewAtVersion(views: StoryViews, events: EventReader, stor
   // Listed by key, as the live view's people and sources are, with fields in one order whatever
   // order the stored snapshot returned them in (DynamoDB maps are unordered).
   const byKey = <T>(entries: Iterable<[string, T]>) => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  view.people = new Map(byKey(view.people).map(([k, p]) => [k, { name: p.name, roles: [...p.roles].sort(), statementCount: p.statementCount }]));
+  view.people = new Map(
+    byKey(view.people).map(([k, p]) => [
+      k,
+      { name: p.name, statementCount: p.statementCount, roleCounts: Object.fromEntries(byKey(Object.entries(p.roleCounts))) },
+    ]),
+  );
   view.sources = new Map(
     byKey(view.sources).map(([k, s]) => [
       k,

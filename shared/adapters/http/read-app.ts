@@ -1,7 +1,15 @@
 /** Public reads: the story list, the developing-story view, the raw log, health, and the feeds. */
 import type { Hono } from 'hono';
 import { orderedEntries, type StoryReader } from '../../application/story-reader';
-import type { StoryHead, StoryView, TimelineEntry, KeyPoint, Person, Source } from '../../domain/projection/story-view';
+import {
+  personOf,
+  type StoryHead,
+  type StoryView,
+  type TimelineEntry,
+  type KeyPoint,
+  type Person,
+  type Source,
+} from '../../domain/projection/story-view';
 import type { Log } from '../../application/ports';
 import { LIVE_CACHE_CONTROL, PRIVATE_CACHE_CONTROL, represent } from '../../application/representation';
 import type { TokenTable } from './auth';
@@ -72,7 +80,7 @@ function viewOf(view: StoryView) {
   return storyJson(view.head, {
     timeline,
     keyPoints: [...view.keyPoints].reverse(),
-    people: [...view.people.values()].filter((p) => p.statementCount > 0),
+    people: [...view.people.values()].filter((p) => p.statementCount > 0).map(personOf),
     sources: [...view.sources.values()].filter((s) => s.updateCount > 0),
   });
 }

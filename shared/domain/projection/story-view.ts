@@ -22,7 +22,8 @@ import type { UpdateKind } from '../story/decider';
  *    archives find their entries through the events table).
  * 4: a retraction withdraws what its target contributed to people and sources (negative deltas;
  *    a withdrawn link clears the outlet's lastUrl), and is indexed by its version (`x#` items) so
- *    that time travel can hide what was retracted after the version it shows.
+ *    that time travel can hide what was retracted after the version it shows; people count their
+ *    statements per role, so a withdrawn statement's role goes with it.
  */
 export const PROJECTION_VERSION = 4;
 
@@ -118,11 +119,30 @@ export interface CountDelta {
   url?: string;
 }
 
+/** A person quoted, as readers see them. */
 export interface Person {
   name: string;
   /** Sorted, so that every store of the view lists them alike. */
   roles: string[];
   statementCount: number;
+}
+
+/**
+ * A person as the view counts them: statements per role too, so that a role goes when the last
+ * statement that gave it does (retracted, or corrected to another role).
+ */
+export interface PersonCount {
+  name: string;
+  statementCount: number;
+  roleCounts: Record<string, number>;
+}
+
+/** What readers see of a counted person: the roles that live statements give them. */
+export function personOf(p: PersonCount): Person {
+  const roles = Object.keys(p.roleCounts)
+    .filter((role) => p.roleCounts[role]! > 0)
+    .sort();
+  return { name: p.name, roles, statementCount: p.statementCount };
 }
 
 export interface Source {
@@ -377,7 +397,7 @@ export interface StoryView {
   head: StoryHead;
   entries: Map<string, TimelineEntry>;
   keyPoints: KeyPoint[];
-  people: Map<string, Person>;
+  people: Map<string, PersonCount>;
   sources: Map<string, Source>;
 }
 
@@ -387,9 +407,9 @@ export function applyStep(view: StoryView | undefined, step: ViewStep): StoryVie
   if (step.entry) next.entries.set(step.entry.updateId, step.entry);
   if (step.keyPoint) next.keyPoints.push(step.keyPoint);
   for (const d of step.people) {
-    const p = next.people.get(d.key) ?? { name: d.name, roles: [], statementCount: 0 };
+    const p = next.people.get(d.key) ?? { name: d.name, statementCount: 0, roleCounts: {} };
     p.statementCount += d.delta;
-    if (d.role && d.delta > 0 && !p.roles.includes(d.role)) p.roles = [...p.roles, d.role].sort();
+    if (d.role) p.roleCounts = { ...p.roleCounts, [d.role]: (p.roleCounts[d.role] ?? 0) + d.delta };
     next.people.set(d.key, p);
   }
   for (const d of step.sources) {

@@ -3,7 +3,7 @@
  * link it brought), live and in a past view that a later retraction reaches (withdrawLater).
  */
 import { describe, expect, it } from 'vitest';
-import { foldStory, project, withdrawLater, type StoryView } from '../../../shared/domain/projection/story-view';
+import { foldStory, personOf, project, withdrawLater, type StoryView } from '../../../shared/domain/projection/story-view';
 import type { StoryEvent } from '../../../shared/domain/story/events';
 import { article, opened, statement, stored } from '../../support/events';
 
@@ -23,6 +23,14 @@ describe('a retraction withdraws what its target contributed', () => {
     expect(people(view)).toEqual({ 'ivan fictional': 0 });
     // The statement counted for its outlet and its medium; the article still counts for its outlet.
     expect(sources(view)).toEqual({ 'foreign policy': [1, 'https://foreignpolicy.com/a'], 'bbc russian': [0, null] });
+  });
+
+  it('a statement’s role goes with it, while the speaker’s live statements keep theirs', () => {
+    const said = (version: number, role: string) =>
+      stored('StatementRecorded', { speaker: { name: 'Ivan Fictional', role }, quote: `Quote ${version}` }, { version });
+    const invented = said(3, 'Minister of Imaginary Affairs');
+    const view = foldStory([opened(), said(2, 'mayor'), invented, said(4, 'mayor'), retract(invented, 5)])!;
+    expect([...view.people.values()].map(personOf)).toEqual([{ name: 'Ivan Fictional', roles: ['mayor'], statementCount: 2 }]);
   });
 
   it('the step itself carries the negative deltas the projector writes', () => {

@@ -6,7 +6,8 @@
  *                          sk `u#<updateId>`  one timeline entry per article/statement, as one JSON
  *                                             attribute `entry`; LSI byTimeline (timelineKey)
  *                          sk `k#<version>`   key points (headline changes)
- *                          sk `p#<name>`      people quoted, with statement counts
+ *                          sk `p#<name>`      people quoted, with statement counts (also per
+ *                                             role: attributes `r#<role>`)
  *                          sk `o#<outlet>`    sources
  *                          sk `r#<updateId>#<version>`  an entry's state after a correction or
  *                                             retraction (time travel; not in the index)
@@ -37,7 +38,7 @@ import {
   isRetractionRevision,
   timelineKey,
   type KeyPoint,
-  type Person,
+  type PersonCount,
   type StoryHead,
   type TimelineEntry,
 } from '../../../domain/projection/story-view';
@@ -146,10 +147,23 @@ export class ViewLayout {
   }
 }
 
-const personItem = (pk: string, key: string, person: Person): Item => {
-  const { roles, ...rest } = person;
-  return { pk, sk: `p#${key}`, ...rest, ...(roles.length > 0 ? { roles: new Set(roles) } : {}) };
+/**
+ * A person's statements per role are top-level attributes `r#<role>` (counters the projector adds
+ * deltas to; a map attribute's entries cannot be created and counted in one update).
+ */
+export const ROLE_PREFIX = 'r#';
+
+const personItem = (pk: string, key: string, person: PersonCount): Item => {
+  const { roleCounts, ...rest } = person;
+  return { pk, sk: `p#${key}`, ...rest, ...Object.fromEntries(Object.entries(roleCounts).map(([role, n]) => [ROLE_PREFIX + role, n])) };
 };
+
+/** A person item back as counted (roleCounts from its `r#` attributes). */
+export function personCountOf(item: Item): PersonCount {
+  const roleCounts: Record<string, number> = {};
+  for (const [name, value] of Object.entries(item)) if (name.startsWith(ROLE_PREFIX)) roleCounts[name.slice(ROLE_PREFIX.length)] = value as number;
+  return { name: item.name as string, statementCount: item.statementCount as number, roleCounts };
+}
 
 /**
  * An entry as stored: JSON with every object's keys sorted, so that the same entry is the same

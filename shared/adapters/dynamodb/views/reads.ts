@@ -6,6 +6,7 @@
 import { BatchGetCommand, GetCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   changeKey,
+  personOf,
   type KeyPoint,
   type Person,
   type RetractionNotice,
@@ -17,7 +18,7 @@ import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import type { StorySummary } from '../../../domain/projection/story-summary';
 import type { GenerationViews, Page, RetractionIndexEntry } from '../../../application/ports';
 import { decodeCursor, encodeCursor } from './cursor';
-import { entryOf, strip, ViewLayout, type Item } from './layout';
+import { entryOf, personCountOf, strip, ViewLayout, type Item } from './layout';
 import { DEFAULT_GENERATION } from './pointer';
 
 /** BatchGetItem takes at most 100 keys a call. */
@@ -83,9 +84,12 @@ export class ViewReads implements GenerationViews {
   }
 
   async people(storyId: string, limit = 200): Promise<Person[]> {
-    // Roles are a DynamoDB string set (so concurrent ADDs merge); readers get a sorted list.
-    const page = await this.prefixPage<Omit<Person, 'roles'> & { roles?: Set<string> }>(storyId, 'p#', limit);
-    return page.items.filter((p) => p.statementCount > 0).map((p) => ({ ...p, roles: [...(p.roles ?? [])].sort() }));
+    // Roles are counters per role (layout.ts): readers get the sorted roles that live statements give.
+    const page = await this.prefixPage<Item>(storyId, 'p#', limit);
+    return page.items
+      .map(personCountOf)
+      .filter((p) => p.statementCount > 0)
+      .map(personOf);
   }
 
   async sources(storyId: string, limit = 200): Promise<Source[]> {

@@ -12,7 +12,6 @@ import {
   isRetractionRevision,
   isRevision,
   type CountDelta,
-  type Person,
   type Source,
   type StoryHead,
   type TimelineEntry,
@@ -24,7 +23,7 @@ import type { ViewWriter } from '../../../application/ports';
 import type { StoredView } from '../../../application/replay';
 import { BatchWriter } from '../batch-writer';
 import { cancellationCodes } from '../client';
-import type { Item } from './layout';
+import { personCountOf, ROLE_PREFIX, type Item } from './layout';
 import { activeGeneration } from './pointer';
 import { ViewReads } from './reads';
 
@@ -87,10 +86,7 @@ export class ViewStore extends ViewReads implements ViewWriter {
     const [people, sources] = await Promise.all([this.allOf<Item>(head.storyId, 'p#'), this.allOf<Item>(head.storyId, 'o#')]);
     const snapshot: TimeTravelSnapshot = {
       head,
-      people: people.map(({ pk: _pk, sk, roles, ...p }) => [
-        String(sk).slice(2),
-        { ...(p as Omit<Person, 'roles'>), roles: [...((roles as Set<string> | undefined) ?? [])].sort() },
-      ]),
+      people: people.map((item) => [String(item.sk).slice(2), personCountOf(item)]),
       sources: sources.map(({ pk: _pk, sk, ...s }) => [String(sk).slice(2), s as Source]),
     };
     await this.batchPut(this.layout.snapshotItems(snapshot));
@@ -142,7 +138,8 @@ interface MergedDelta {
   key: string;
   name: string;
   delta: number;
-  roles: Set<string>;
+  /** Statements per role, added or taken away. */
+  roles: Map<string, number>;
   /** The lastUrl to set, or null to remove it (a withdrawn link, see CountDelta); the latest delta decides, as in applyStep. */
   url?: string | null;
 }
@@ -150,9 +147,9 @@ interface MergedDelta {
 function mergeDeltas(deltas: CountDelta[]): MergedDelta[] {
   const merged = new Map<string, MergedDelta>();
   for (const d of deltas) {
-    const m = merged.get(d.key) ?? { key: d.key, name: d.name, delta: 0, roles: new Set<string>() };
+    const m = merged.get(d.key) ?? { key: d.key, name: d.name, delta: 0, roles: new Map<string, number>() };
     m.delta += d.delta;
-    if (d.role && d.delta > 0) m.roles.add(d.role);
+    if (d.role) m.roles.set(d.role, (m.roles.get(d.role) ?? 0) + d.delta);
     if (d.url) m.url = d.delta > 0 ? d.url : null;
     merged.set(d.key, m);
   }
@@ -160,13 +157,16 @@ function mergeDeltas(deltas: CountDelta[]): MergedDelta[] {
 }
 
 function personUpdate(pk: string, d: MergedDelta) {
+  // One counter per role (layout.ts ROLE_PREFIX); a role whose deltas cancel out is still set, at
+  // its old count, so that the item is the same as a replay writes.
+  const roles = [...d.roles].map(([role, delta], i) => ({ name: `#r${i}`, value: `:r${i}`, role, delta }));
   return {
     Key: { pk, sk: `p#${d.key}` },
     UpdateExpression:
       'SET #name = if_not_exists(#name, :name), statementCount = if_not_exists(statementCount, :zero) + :d' +
-      (d.roles.size > 0 ? ' ADD #roles :roles' : ''),
-    ExpressionAttributeNames: { '#name': 'name', ...(d.roles.size > 0 ? { '#roles': 'roles' } : {}) },
-    ExpressionAttributeValues: { ':name': d.name, ':zero': 0, ':d': d.delta, ...(d.roles.size > 0 ? { ':roles': d.roles } : {}) },
+      roles.map((r) => `, ${r.name} = if_not_exists(${r.name}, :zero) + ${r.value}`).join(''),
+    ExpressionAttributeNames: { '#name': 'name', ...Object.fromEntries(roles.map((r) => [r.name, ROLE_PREFIX + r.role])) },
+    ExpressionAttributeValues: { ':name': d.name, ':zero': 0, ':d': d.delta, ...Object.fromEntries(roles.map((r) => [r.value, r.delta])) },
   };
 }
 
