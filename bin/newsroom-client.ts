@@ -91,7 +91,8 @@ export async function request(
       res = await fetch(conn.url + path, {
         method,
         headers: {
-          ...(conn.token && method === 'POST' ? { Authorization: `Bearer ${conn.token}` } : {}),
+          // On reads too: the event log is the full record only for an editor (export must not lose retracted payloads).
+          ...(conn.token ? { Authorization: `Bearer ${conn.token}` } : {}),
           ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
           ...options.headers,
         },

@@ -65,6 +65,8 @@ ${COMMON_HELP.replace('--url <url>       the newsroom', '--api-url <url>   the n
   export: `Usage: newsroom export <story> [--page-size <n>]
 
 Prints every event of the story, oldest first, one JSON object per line (follows pagination).
+With an editor's token (as for post) it is the full record; without one, the public log, where
+what a retraction withdrew is masked.
 
   --page-size <n>   events per request, 1 to 1000 (default 1000)
 ${COMMON_HELP}`,

@@ -205,7 +205,13 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     app.route('/', writeApp({ writer, tokens: () => tokens.table, log: logger, onWrite: () => poller.nudge() }));
     app.route(
       '/',
-      readApp({ reader, log: logger, health: () => storeIsReachable(rt), projection: () => ({ quarantined: poller.quarantined.length }) }),
+      readApp({
+        reader,
+        log: logger,
+        health: () => storeIsReachable(rt),
+        projection: () => ({ quarantined: poller.quarantined.length }),
+        tokens: () => tokens.table,
+      }),
     );
 
     const empty = await rt.events.isEmpty();

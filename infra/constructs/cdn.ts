@@ -9,6 +9,9 @@ import { Construct } from 'constructs';
 import type { NewsroomConfig } from '../config.js';
 import { keepLogicalId } from './logical-id.js';
 
+/** A live feed's max-age (LIVE_MAX_AGE_SECONDS of shared/application/representation.ts; the stack test holds them equal). */
+const LIVE_MAX_AGE_SECONDS = 30;
+
 export interface CdnProps {
   readonly config: NewsroomConfig;
   /** The origin: CloudFront reaches it on its execute-api domain. */
@@ -31,8 +34,10 @@ export class Cdn extends Construct {
     this.hasCustomDomain = Boolean(config.domainName && config.certificateArn);
 
     // The origin decides freshness: no default TTL (a response without Cache-Control is not
-    // cached), no minimum (max-age=30, stale-while-revalidate=60 is honoured as sent), a day at
-    // most. Query strings are in the key (?version, ?asOf, ?after, ?limit); headers and cookies are
+    // cached), no minimum (max-age=30, stale-while-revalidate=60 is honoured as sent), and at most
+    // a live feed's max-age (LIVE_MAX_AGE_SECONDS in shared/application/representation.ts): a
+    // retraction reaches every public read within that (docs/api.md, "Caching and retractions"),
+    // even should the origin ever ask for longer. Query strings are in the key (?version, ?asOf, ?after, ?limit); headers and cookies are
     // not, so every reader of a feed shares one cached copy. Conditional requests work end to end:
     // CloudFront answers a reader's If-None-Match / If-Modified-Since from its cache, and
     // revalidates an expired copy with the origin by sending If-None-Match / If-Modified-Since
@@ -42,7 +47,7 @@ export class Cdn extends Construct {
       comment: 'Newsroom public reads: honour origin Cache-Control',
       defaultTtl: Duration.seconds(0),
       minTtl: Duration.seconds(0),
-      maxTtl: Duration.days(1),
+      maxTtl: Duration.seconds(LIVE_MAX_AGE_SECONDS),
       queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
       headerBehavior: cloudfront.CacheHeaderBehavior.none(),
       cookieBehavior: cloudfront.CacheCookieBehavior.none(),

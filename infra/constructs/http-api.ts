@@ -59,10 +59,16 @@ export class HttpApi extends Construct {
       settings,
       name: 'read',
       description: 'Newsroom public reads: pages, feeds, JSON views, event log',
+      // An editor's token reads the full event log (public reads mask what a retraction withdrew).
+      environment: { EDITOR_TOKENS_PARAMETER: config.editorTokensParameter },
     });
     views.grantRead(this.readApi);
     // The raw event log (/api/stories/{id}/events) and time travel (?version, ?asOf) read events.
     eventStore.grantRead(this.readApi);
+    grant(this.readApi, 'ReadEditorTokenHashes', ['ssm:GetParameter'], [tokensParameter]);
+    if (config.editorTokensKmsKeyArn) {
+      grant(this.readApi, 'DecryptEditorTokenHashes', ['kms:Decrypt'], [config.editorTokensKmsKeyArn]);
+    }
 
     // 'Default' is left out of logical ids: the API and its routes keep the ids they had when the
     // stack created them directly. The name would default to that id: it stays this construct's.

@@ -6,7 +6,7 @@
 import type { PendingEvent, StoryEvent } from '../domain/story/events';
 import type { TimeTravelSnapshot } from '../domain/projection/rebuild';
 import type { StorySummary } from '../domain/projection/story-summary';
-import type { KeyPoint, Person, Source, StoryHead, TimelineEntry, ViewStep } from '../domain/projection/story-view';
+import type { KeyPoint, Person, RetractionNotice, Source, StoryHead, TimelineEntry, ViewStep } from '../domain/projection/story-view';
 
 /** Structured logging (Powertools Logger on Lambda and locally): a message plus attributes. */
 export interface Log {
@@ -90,8 +90,17 @@ export interface StoryViews extends ViewReader {
   snapshotAt(storyId: string, version: number): Promise<TimeTravelSnapshot | undefined>;
   /** An entry as it stood at `version`, if a correction or retraction at or below it changed it. */
   revisionAt(storyId: string, updateId: string, version: number): Promise<TimelineEntry | undefined>;
+  /** Retractions recorded after `version`, oldest first (time travel honours them). */
+  retractionsAfter(storyId: string, version: number): Promise<RetractionIndexEntry[]>;
   /** The latest key points at or below `version`, oldest first. */
   keyPointsAt(storyId: string, version: number, limit: number): Promise<KeyPoint[]>;
+}
+
+/** A retraction as the views index it: the update it withdrew (and the version that created it), and its notice. */
+export interface RetractionIndexEntry {
+  target: string;
+  targetVersion: number;
+  retraction: RetractionNotice;
 }
 
 /** One generation of the views, by name (replay builds a new one beside the live one, then switches readers to it). */

@@ -25,7 +25,14 @@ import type { EventReader, ViewWriter } from './ports';
 import { projectStory } from './project-story';
 import { StaleHeadError } from './errors';
 import { StoryRebuild, type TimeTravelSnapshot } from '../domain/projection/rebuild';
-import { PROJECTION_VERSION, type KeyPoint, type Person, type Source, type StoryHead, type TimelineEntry } from '../domain/projection/story-view';
+import {
+  PROJECTION_VERSION,
+  type KeyPoint,
+  type PersonCount,
+  type Source,
+  type StoryHead,
+  type TimelineEntry,
+} from '../domain/projection/story-view';
 
 export interface BuildRecord {
   generation: string;
@@ -70,7 +77,7 @@ export interface StoredView {
   head: StoryHead;
   entries: Iterable<TimelineEntry>;
   keyPoints: KeyPoint[];
-  people: Map<string, Person>;
+  people: Map<string, PersonCount>;
   sources: Map<string, Source>;
   revisions?: TimelineEntry[];
   snapshots?: TimeTravelSnapshot[];

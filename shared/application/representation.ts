@@ -6,16 +6,17 @@
  */
 import { createHash } from 'node:crypto';
 
-/** A live story changes at any moment: caches revalidate after half a minute. */
-export const LIVE_CACHE_CONTROL = 'public, max-age=30, stale-while-revalidate=60';
-/** A past version never changes. */
-export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable';
 /**
- * Archive pages: membership is fixed, but a correction or retraction of an entry in one changes its
- * bytes (see shared/domain/feeds/archive.ts), so they are cached long, not forever; the strong ETag makes
- * the revalidation after a day a cheap 304.
+ * Every public read (feeds, archive pages, pages, views, time travel, the event log) may show
+ * material a later retraction withdraws, so none is cached longer than a live feed: caches
+ * revalidate after half a minute and serve a stale copy for at most a minute more while they do
+ * (the strong ETag makes that revalidation a cheap 304). CloudFront's cache policy caps its TTL at
+ * the same max-age (infra/constructs/cdn.ts); docs/api.md#caching-and-retractions.
  */
-export const ARCHIVE_CACHE_CONTROL = 'public, max-age=86400, stale-while-revalidate=3600';
+export const LIVE_MAX_AGE_SECONDS = 30;
+export const LIVE_CACHE_CONTROL = `public, max-age=${LIVE_MAX_AGE_SECONDS}, stale-while-revalidate=60`;
+/** What an editor's token reads (the full log): no cache keeps it, and shared caches key on the token. */
+export const PRIVATE_CACHE_CONTROL = 'private, no-store';
 
 export interface Representation {
   body: string | Uint8Array;

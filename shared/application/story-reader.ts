@@ -14,10 +14,12 @@ import { allStoriesFeed, storyFeed } from '../domain/feeds/model';
 import { FEED_MEDIA_TYPES, renderFeed } from '../domain/feeds/render';
 import type { FeedContext, FeedFormat } from '../domain/feeds/urls';
 import { timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
+import { maskWithdrawn, retractionsIn, withdrawableUpdateOf, type PublicEvent } from '../domain/projection/public-log';
+import type { StoryEvent } from '../domain/story/events';
 import { entriesCreated, latestChanges } from './feed-entries';
 import type { ActiveViews, EventReader, GenerationViews } from './ports';
-import { ARCHIVE_CACHE_CONTROL, represent, type Representation } from './representation';
-import { viewAtVersion, versionAsOf } from './time-travel';
+import { represent, type Representation } from './representation';
+import { viewAtVersion, versionAsOf, type PastView } from './time-travel';
 
 /** Rendered feeds kept in memory (least recently used dropped first). */
 const MAX_RENDERED = 1_000;
@@ -121,7 +123,8 @@ export class StoryReader {
         ...(prev ? { prevArchive: prev } : {}),
         ...(next ? { nextArchive: next } : {}),
       });
-      return represent(renderFeed(doc, format), FEED_MEDIA_TYPES[format], doc.updated, ARCHIVE_CACHE_CONTROL);
+      // Cached like a live feed, not longer: a later retraction of one of its entries must reach caches as fast.
+      return represent(renderFeed(doc, format), FEED_MEDIA_TYPES[format], doc.updated);
     });
   }
 
@@ -181,11 +184,27 @@ export class StoryReader {
   }
 
   /**
+   * A page of the log as the public reads it: the articles and statements retracted now (as the
+   * views know them, or by a retraction in the page itself) and the corrections of them are
+   * masked (shared/domain/projection/public-log.ts). One BatchGetItem of the page's updates.
+   */
+  async publicEvents(storyId: string, events: readonly StoryEvent[]): Promise<PublicEvent[]> {
+    const retracted = retractionsIn(events);
+    const ids = [...new Set(events.map(withdrawableUpdateOf).filter((id): id is string => id !== undefined && !retracted.has(id)))];
+    if (ids.length > 0) {
+      for (const entry of await (await this.views()).entries(storyId, ids)) {
+        if (entry.retraction) retracted.set(entry.updateId, entry.retraction);
+      }
+    }
+    return maskWithdrawn(events, retracted);
+  }
+
+  /**
    * The story as it stood at a version or a time (the earlier of the two when both are given):
    * head, people, sources and key points as of then, and a page of the timeline — the entries
    * changed most recently before that point (see time-travel.ts; bounded for any story length).
    */
-  async viewAt(storyId: string, at: { version?: number; asOf?: string }): Promise<StoryView | undefined> {
+  async viewAt(storyId: string, at: { version?: number; asOf?: string }): Promise<PastView | undefined> {
     let version = at.version ?? Number.MAX_SAFE_INTEGER;
     if (at.asOf !== undefined) version = Math.min(version, await versionAsOf(this.events, storyId, at.asOf));
     if (version < 1) return undefined;

@@ -10,9 +10,23 @@
  * - A correction in that window of an older entry needs the entry as it stood before: its latest
  *   revision item at or below that version, else the event that created it.
  * - Key points are keyed by version already: the latest ones at or below `version` are one query.
+ * - Public reads honour a retraction as it stands now: every retraction recorded after `version`
+ *   (one query of the views' retraction index) takes its target's contribution out of people and
+ *   sources and marks its entry retracted, so the past view never shows what was withdrawn since.
+ *   Each such target outside the timeline page costs the reads of `entryBefore`.
  */
 import type { StoryEvent } from '../domain/story/events';
-import { applyStep, createdEntry, createsEntry, project, targetOf, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
+import {
+  applyStep,
+  createdEntry,
+  createsEntry,
+  project,
+  targetOf,
+  withdrawLater,
+  type LaterRetraction,
+  type StoryView,
+  type TimelineEntry,
+} from '../domain/projection/story-view';
 import type { EventReader, StoryViews } from './ports';
 
 /** Versions of history, before the requested one, that the timeline page always covers. */
@@ -20,7 +34,12 @@ export const TIMELINE_WINDOW = 200;
 export const TIMELINE_PAGE = 200;
 const KEY_POINTS = 20;
 
-export async function viewAtVersion(views: StoryViews, events: EventReader, storyId: string, version: number): Promise<StoryView | undefined> {
+/** A past view, and when what it shows last changed: its last event, or a later retraction it honours (its Last-Modified). */
+export interface PastView extends StoryView {
+  changedAt: string;
+}
+
+export async function viewAtVersion(views: StoryViews, events: EventReader, storyId: string, version: number): Promise<PastView | undefined> {
   const snapshot = version > TIMELINE_WINDOW ? await views.snapshotAt(storyId, version - TIMELINE_WINDOW) : undefined;
   let view: StoryView | undefined = snapshot && {
     head: snapshot.head,
@@ -39,10 +58,25 @@ export async function viewAtVersion(views: StoryViews, events: EventReader, stor
     }
   }
   if (!view) return undefined;
+  const at = view.head.version;
+  const later: LaterRetraction[] = [];
+  for (const { target, targetVersion, retraction } of await views.retractionsAfter(storyId, at)) {
+    // An update created after `version` is not in this view at all.
+    if (targetVersion > at) continue;
+    const entry = view.entries.get(target) ?? (await entryBefore(views, events, storyId, target, at + 1));
+    if (entry) later.push({ entry, retraction });
+  }
+  view = withdrawLater(view, later);
+  const changedAt = [view.head.lastEventAt, ...later.map((l) => l.retraction.recordedAt)].sort().at(-1)!;
   // Listed by key, as the live view's people and sources are, with fields in one order whatever
   // order the stored snapshot returned them in (DynamoDB maps are unordered).
   const byKey = <T>(entries: Iterable<[string, T]>) => [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  view.people = new Map(byKey(view.people).map(([k, p]) => [k, { name: p.name, roles: [...p.roles].sort(), statementCount: p.statementCount }]));
+  view.people = new Map(
+    byKey(view.people).map(([k, p]) => [
+      k,
+      { name: p.name, statementCount: p.statementCount, roleCounts: Object.fromEntries(byKey(Object.entries(p.roleCounts))) },
+    ]),
+  );
   view.sources = new Map(
     byKey(view.sources).map(([k, s]) => [
       k,
@@ -54,7 +88,7 @@ export async function viewAtVersion(views: StoryViews, events: EventReader, stor
     const newest = [...view.entries.values()].sort((a, b) => b.changeVersion - a.changeVersion).slice(0, TIMELINE_PAGE);
     view.entries = new Map(newest.map((e) => [e.updateId, e]));
   }
-  return view;
+  return { ...view, changedAt };
 }
 
 /** The entry `updateId` as it stood just before the event at `version`. */

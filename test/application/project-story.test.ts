@@ -2,7 +2,7 @@
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processStreamBatch } from '../../functions/projector/process';
-import { foldStory } from '../../shared/domain/projection/story-view';
+import { foldStory, personOf } from '../../shared/domain/projection/story-view';
 import { LIMITS } from '../../shared/domain/story/updates';
 import { ViewStore } from '../../shared/adapters/dynamodb/views/writes';
 import type { StoryEvent } from '../../shared/domain/story/events';
@@ -58,7 +58,7 @@ describe('projector', () => {
     const folded = foldStory(events)!;
     expect(view.head).toEqual(folded.head);
     expect(view.timeline).toEqual([...folded.entries.values()].sort((a, b) => a.version - b.version));
-    expect(view.people).toEqual([...folded.people.values()].filter((p) => p.statementCount > 0));
+    expect(view.people).toEqual([...folded.people.values()].filter((p) => p.statementCount > 0).map(personOf));
   });
 
   it('duplicated, redelivered and out-of-order batches end in the same view', async () => {
@@ -141,5 +141,53 @@ describe('projector', () => {
     for (const size of sizes) expect(size).toBeLessThan(4 * 1024 * 1024);
     expect((await store.views.head(storyId, true))?.version).toBe(101);
     expect(await store.views.entry(storyId, entries[0]!.updateId, true)).toEqual(steps[40]!.entry);
+  });
+
+  /** Each way the projector may get a story's events: one per batch (each step its own transaction), or all merged in one. */
+  const BATCHINGS = [
+    ['one-by-one', (events: StoryEvent[]) => events.map((e) => [e])],
+    ['one-batch', (events: StoryEvent[]) => [events]],
+  ] as const;
+  async function projectIn(batches: StoryEvent[][]) {
+    for (const batch of batches) expect((await processStreamBatch(batch.map(record), deps())).batchItemFailures).toEqual([]);
+  }
+
+  it.each(BATCHINGS)('a retracted link leaves its outlet (REMOVE lastUrl) as in the fold, events %s', async (name, batches) => {
+    const storyId = `links-${name}`;
+    const linked = (version: number, url: string) =>
+      stored('ArticlePublished', { title: `Report ${version}`, url, outlet: 'Fictional Daily', publishedAt: '2010-04-08' }, { storyId, version });
+    const b = linked(3, 'https://fictional.example/withdrawn');
+    const events = [
+      opened(storyId),
+      linked(2, 'https://fictional.example/a'),
+      b,
+      stored('UpdateRetracted', { target: b.metadata.updateId, reason: 'forged' }, { storyId, version: 4 }),
+    ];
+    const later = linked(5, 'https://fictional.example/c');
+    await seedEvents([...events, later]);
+    await projectIn(batches(events));
+    expect(await store.views.sources(storyId)).toEqual([{ outlet: 'Fictional Daily', updateCount: 1 }]);
+    expect(await store.views.sources(storyId)).toEqual([...foldStory(events)!.sources.values()]);
+    // The outlet's next live link is its lastUrl again.
+    await projectIn([[later]]);
+    expect(await store.views.sources(storyId)).toEqual([{ outlet: 'Fictional Daily', updateCount: 2, lastUrl: 'https://fictional.example/c' }]);
+  });
+
+  it.each(BATCHINGS)('a withdrawn statement takes its role with it, as in the fold, events %s', async (name, batches) => {
+    const storyId = `roles-${name}`;
+    const said = (version: number, role: string) =>
+      stored('StatementRecorded', { speaker: { name: 'Ivan Fictional', role }, quote: `Quote ${version}` }, { storyId, version });
+    const invented = said(3, 'Minister of Imaginary Affairs');
+    const events = [
+      opened(storyId),
+      said(2, 'mayor'),
+      invented,
+      said(4, 'mayor'),
+      stored('UpdateRetracted', { target: invented.metadata.updateId, reason: 'invented' }, { storyId, version: 5 }),
+    ];
+    await seedEvents(events);
+    await projectIn(batches(events));
+    expect(await store.views.people(storyId)).toEqual([{ name: 'Ivan Fictional', roles: ['mayor'], statementCount: 2 }]);
+    expect(await store.views.people(storyId)).toEqual([...foldStory(events)!.people.values()].map(personOf));
   });
 });

@@ -7,6 +7,7 @@ import type { NewsroomFunction } from '../../infra/constructs/newsroom-function.
 import { createNewsroomApp } from '../../infra/newsroom-app.js';
 import { allAllowedActions, dependencyCycle, grantsOfRole, logicalId } from './template-helpers.js';
 import { STORY_CATALOG, tableDefinitions } from '../../shared/adapters/dynamodb/tables.js';
+import { LIVE_CACHE_CONTROL, LIVE_MAX_AGE_SECONDS } from '../../shared/application/representation.js';
 
 // One synthesis for the whole file (bundling runs esbuild on the four real handlers).
 const { app, stack } = createNewsroomApp({
@@ -161,6 +162,13 @@ describe('functions', () => {
     expect(template.toJSON().Resources[id(fn.logGroup)].Properties.RetentionInDays).toBe(90);
   });
 
+  it('read gets the editor token parameter name (an editor reads the full event log)', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arn(stack.httpApi.readApi.role),
+      Environment: { Variables: Match.objectLike({ EDITOR_TOKENS_PARAMETER: '/newsroom/prod/editor-tokens' }) },
+    });
+  });
+
   it('write gets the idempotency table and the editor token parameter name', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: arn(stack.httpApi.writeApi.role),
@@ -204,12 +212,13 @@ describe('IAM: exact actions per function', () => {
     });
   });
 
-  it('read: only reads views and events', () => {
+  it('read: only reads views and events, and the editor token hashes (an editor reads the full event log)', () => {
     expect(grants(stack.httpApi.readApi)).toEqual({
       ...OWN_LOGS,
       ...TRACING,
       ...views(VIEWS_READ),
       events: ['dynamodb:GetItem', 'dynamodb:Query'],
+      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/newsroom/prod/editor-tokens': ['ssm:GetParameter'],
     });
   });
 
@@ -252,11 +261,13 @@ describe('IAM: exact actions per function', () => {
     }
   });
 
-  it('a customer-managed key for the token parameter adds exactly kms:Decrypt on that key', () => {
+  it('a customer-managed key for the token parameter adds exactly kms:Decrypt on that key, to both API functions', () => {
     const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
     const other = variant({ stage: 'kms', editorTokensKmsKeyArn: keyArn });
-    const otherGrants = grantsOfRole(other.template, logicalId(other.stack, other.stack.httpApi.writeApi.role), {});
-    expect(otherGrants[keyArn]).toEqual(['kms:Decrypt']);
+    for (const fn of [other.stack.httpApi.writeApi, other.stack.httpApi.readApi]) {
+      const otherGrants = grantsOfRole(other.template, logicalId(other.stack, fn.role), {});
+      expect(otherGrants[keyArn]).toEqual(['kms:Decrypt']);
+    }
   });
 });
 
@@ -333,12 +344,14 @@ describe('HTTP API', () => {
 describe('CloudFront', () => {
   const distribution = () => template.toJSON().Resources[id(stack.cdn.distribution)].Properties.DistributionConfig as Record<string, unknown>;
 
-  it('the public-reads cache policy honours origin Cache-Control and keys on query strings only', () => {
+  it('the public-reads cache policy honours origin Cache-Control, at most as long as a live feed, and keys on query strings only', () => {
+    // A retraction reaches every cached public read within a live feed's max-age (docs/api.md).
+    expect(LIVE_CACHE_CONTROL).toContain(`max-age=${LIVE_MAX_AGE_SECONDS},`);
     template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
         DefaultTTL: 0,
         MinTTL: 0,
-        MaxTTL: 86400,
+        MaxTTL: LIVE_MAX_AGE_SECONDS,
         ParametersInCacheKeyAndForwardedToOrigin: {
           // No cookies and no headers: one shared copy per URL, and CloudFront keeps doing
           // conditional revalidation (If-None-Match / If-Modified-Since) with the origin.

@@ -5,8 +5,8 @@
  * stored. Hono's own bodyLimit is not used: it trusts a declared Content-Length (a malformed one
  * passes) and would answer 413 before 415; these answers are the API's contract.
  */
-import type { HonoRequest, MiddlewareHandler } from 'hono';
-import { authenticate, type TokenTable } from './auth';
+import type { Context, HonoRequest, MiddlewareHandler } from 'hono';
+import { authenticate, type AuthResult, type TokenTable } from './auth';
 import type { Env } from './base';
 import { problemAt, problems } from './problem';
 import { TokenBuckets, type RateLimit } from './rate-limit';
@@ -15,13 +15,32 @@ import { TokenBuckets, type RateLimit } from './rate-limit';
 export function editorAuth(tokens: () => Promise<TokenTable> | TokenTable): MiddlewareHandler<Env> {
   return async (c, next) => {
     const auth = authenticate(c.req.header('authorization'), await tokens());
-    if (!auth.ok) {
-      const error = auth.reason === 'missing' ? '' : `, error="invalid_token"`;
-      return problemAt(c, problems.unauthorized(auth.reason), { 'WWW-Authenticate': `Bearer realm="newsroom"${error}` });
-    }
+    if (!auth.ok) return refused(c, auth.reason);
     c.set('editor', auth.editor.name);
     await next();
   };
+}
+
+/**
+ * For a public read that an editor may read in full: without Authorization the request goes on as
+ * the public's; with it, the token must be an editor's (`c.var.editor`), else 401, so that an
+ * editor never mistakes the public answer for the full one. Either answer varies on the header.
+ */
+export function editorIfPresent(tokens: (() => Promise<TokenTable> | TokenTable) | undefined): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    if (header !== undefined) {
+      const auth = authenticate(header, tokens ? await tokens() : { hashes: [] });
+      if (!auth.ok) return refused(c, auth.reason, { Vary: 'Authorization' });
+      c.set('editor', auth.editor.name);
+    }
+    await next();
+  };
+}
+
+function refused(c: Context<Env>, reason: (AuthResult & { ok: false })['reason'], headers: Record<string, string> = {}) {
+  const error = reason === 'missing' ? '' : `, error="invalid_token"`;
+  return problemAt(c, problems.unauthorized(reason), { 'WWW-Authenticate': `Bearer realm="newsroom"${error}`, ...headers });
 }
 
 /** A token bucket per editor (see rate-limit.ts); behind editorAuth. */

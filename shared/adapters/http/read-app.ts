@@ -1,9 +1,19 @@
 /** Public reads: the story list, the developing-story view, the raw log, health, and the feeds. */
 import type { Hono } from 'hono';
 import { orderedEntries, type StoryReader } from '../../application/story-reader';
-import type { StoryHead, StoryView, TimelineEntry, KeyPoint, Person, Source } from '../../domain/projection/story-view';
+import {
+  personOf,
+  type StoryHead,
+  type StoryView,
+  type TimelineEntry,
+  type KeyPoint,
+  type Person,
+  type Source,
+} from '../../domain/projection/story-view';
 import type { Log } from '../../application/ports';
-import { IMMUTABLE_CACHE_CONTROL, LIVE_CACHE_CONTROL, represent } from '../../application/representation';
+import { LIVE_CACHE_CONTROL, PRIVATE_CACHE_CONTROL, represent } from '../../application/representation';
+import type { TokenTable } from './auth';
+import { editorIfPresent } from './edge';
 import { baseApp, type Env } from './base';
 import { respond } from './conditional';
 import { feedHandlers } from './feed-routes';
@@ -22,6 +32,11 @@ export interface ReadDeps {
    * poller quarantined (on AWS they are in the projector's DLQ, watched by an alarm).
    */
   projection?: () => { quarantined: number };
+  /**
+   * Editors' token hashes (the write API's, auth.ts): a valid `Authorization: Bearer` on the event
+   * log reads the full record, retracted payloads included. Without them every token is refused.
+   */
+  tokens?: () => Promise<TokenTable> | TokenTable;
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -45,9 +60,10 @@ function storyJson(
     keyPoints: parts.keyPoints,
     people: parts.people,
     sources: parts.sources,
-    corrections: parts.timeline.flatMap((e) => e.corrections.map((n) => ({ target: e.updateId, ...n }))),
+    // A retracted update shows its notice only: neither its content nor its correction notes (which may repeat it).
+    corrections: parts.timeline.flatMap((e) => (e.retraction ? [] : e.corrections.map((n) => ({ target: e.updateId, ...n })))),
     retractions: parts.timeline.flatMap((e) => (e.retraction ? [{ target: e.updateId, ...e.retraction }] : [])),
-    timeline: parts.timeline.map((e) => (e.retraction ? { ...e, content: undefined, retracted: true } : e)),
+    timeline: parts.timeline.map((e) => (e.retraction ? { ...e, content: undefined, corrections: [], retracted: true } : e)),
     ...(parts.next ? { timelineNext: parts.next } : {}),
     links: {
       self: `/api/stories/${head.storyId}`,
@@ -63,7 +79,7 @@ function viewOf(view: StoryView) {
   return storyJson(view.head, {
     timeline,
     keyPoints: [...view.keyPoints].reverse(),
-    people: [...view.people.values()].filter((p) => p.statementCount > 0),
+    people: [...view.people.values()].filter((p) => p.statementCount > 0).map(personOf),
     sources: [...view.sources.values()].filter((s) => s.updateCount > 0),
   });
 }
@@ -100,9 +116,9 @@ export function readApp(deps: ReadDeps): Hono<Env> {
         // A fold of the log up to that point; nothing at all before the story was opened.
         const view = await reader.viewAt(storyId, query);
         if (!view || (query.version !== undefined && view.head.version < query.version)) return notFound();
-        // Version N of an append-only log never changes; a past time could still gain events recorded in its second.
-        const cache = query.version !== undefined ? IMMUTABLE_CACHE_CONTROL : LIVE_CACHE_CONTROL;
-        return respond(c.req.raw, represent(json(viewOf(view)), JSON_TYPE, view.head.lastEventAt, cache));
+        // Cached like the live view: a past version honours retractions recorded since (time-travel.ts).
+        // Last-Modified moves with a later retraction too, so If-Modified-Since never keeps the withdrawn copy.
+        return respond(c.req.raw, represent(json(viewOf(view)), JSON_TYPE, view.changedAt, LIVE_CACHE_CONTROL));
       }
       const views = await reader.views();
       const head = await views.head(storyId);
@@ -117,27 +133,36 @@ export function readApp(deps: ReadDeps): Hono<Env> {
       return respond(c.req.raw, represent(json(body), JSON_TYPE, head.lastEventAt, LIVE_CACHE_CONTROL));
     },
 
-    listEvents: async (c, { query }) => {
-      const storyId = c.req.param('id')!;
-      const limit = query.limit ?? 100;
-      const after = query.after ?? 0;
-      const page = await reader.events.read(storyId, { after, limit });
-      // An empty page past the end of a real story is an answer; for no story at all it is a 404.
-      if (page.events.length === 0 && (after === 0 || (await reader.events.headVersion(storyId)) === 0)) {
-        return problemResponse(c, problems.storyNotFound(storyId));
-      }
-      const last = page.events.at(-1)?.metadata.version;
-      const full = page.events.length === limit && last !== undefined;
-      const body: Body<'EventsPage'> = {
-        storyId,
-        events: page.events,
-        ...(full ? { next: `/api/stories/${storyId}/events?after=${last}&limit=${limit}` } : {}),
-      };
-      // A full page of an append-only log never changes; a partial one grows.
-      return respond(
-        c.req.raw,
-        represent(json(body), JSON_TYPE, page.events.at(-1)?.metadata.recordedAt, full ? IMMUTABLE_CACHE_CONTROL : LIVE_CACHE_CONTROL),
-      );
+    listEvents: {
+      guards: [editorIfPresent(deps.tokens)],
+      handle: async (c, { query }) => {
+        const storyId = c.req.param('id')!;
+        const editor = c.get('editor') !== undefined;
+        const limit = query.limit ?? 100;
+        const after = query.after ?? 0;
+        const page = await reader.events.read(storyId, { after, limit });
+        // An empty page past the end of a real story is an answer; for no story at all it is a 404.
+        if (page.events.length === 0 && (after === 0 || (await reader.events.headVersion(storyId)) === 0)) {
+          return problemResponse(c, problems.storyNotFound(storyId));
+        }
+        const last = page.events.at(-1)?.metadata.version;
+        const full = page.events.length === limit && last !== undefined;
+        const body: Body<'EventsPage'> = {
+          storyId,
+          events: editor ? page.events : await reader.publicEvents(storyId, page.events),
+          ...(full ? { next: `/api/stories/${storyId}/events?after=${last}&limit=${limit}` } : {}),
+        };
+        // Even a full page is cached like a live feed: a later retraction masks some of its events.
+        // Last-Modified: the page's last event, or a later retraction that masked one of them.
+        const changedAt = body.events
+          .map((e) => e.withheld?.retraction.recordedAt ?? e.metadata.recordedAt)
+          .sort()
+          .at(-1);
+        const rep = represent(json(body), JSON_TYPE, changedAt, editor ? PRIVATE_CACHE_CONTROL : LIVE_CACHE_CONTROL);
+        const res = respond(c.req.raw, rep);
+        res.headers.set('Vary', 'Accept-Encoding, Authorization');
+        return res;
+      },
     },
 
     ...feedHandlers(reader),

@@ -63,8 +63,19 @@ const eventMetadata = z.object({
   idempotencyKey: z.string().optional(),
 });
 
+const withheld = z
+  .object({
+    reason: z.literal('retracted'),
+    retraction: z.object({ updateId: z.string(), version: int(), recordedAt: time(), reason: z.string() }),
+  })
+  .meta({
+    description:
+      'Present on a public read when a retraction withdrew this article or statement (or the update a correction corrects): ' +
+      '`data` is then empty (a correction keeps its `target`). An editor token reads the full record.',
+  });
+
 const storyEvent = z
-  .object({ type: z.enum(EVENT_TYPES), data: z.record(z.string(), z.unknown()), metadata: eventMetadata })
+  .object({ type: z.enum(EVENT_TYPES), data: z.record(z.string(), z.unknown()), metadata: eventMetadata, withheld: withheld.optional() })
   .meta({ description: 'One immutable event of the story log (upcast to the current schema version).' });
 
 const eventsPage = z.object({

@@ -133,11 +133,17 @@ export const routes = {
     path: '/api/stories/{id}/events',
     app: 'read',
     summary: 'The raw event log, oldest first, paginated',
+    description:
+      "Public reads mask what a retraction withdrew (see `withheld`). With an editor's `Authorization: Bearer <token>` it is the " +
+      'full record, answered `Cache-Control: private, no-store`; every answer varies on Authorization.',
     query: eventsQuery,
     responses: {
       200: ok('One page of events; follow `next` until it is absent.', { json: 'EventsPage' }),
       304: notModified,
       400: problem('A bad query parameter.'),
+      401: problem("An Authorization header that is not an editor's bearer token.", {
+        'WWW-Authenticate': { description: 'Bearer realm="newsroom"', schema: { type: 'string' } },
+      }),
       404: problem('No such story.'),
     },
   },

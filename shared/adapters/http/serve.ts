@@ -2,7 +2,7 @@
  * Registers an app's handlers from the route table. The compiler asks each app for one handler
  * per route of its own, so no route is served undocumented or documented unserved. Each handler
  * sits behind what its row asks for, in this order: the editor's edge (auth, rate limit) and the
- * JSON body (edge.ts), the story id checked, the query validated, the body validated.
+ * JSON body (edge.ts), the story id checked, the route's own guards, the query validated, the body validated.
  */
 import type { Context, Hono, Handler as HonoHandler, MiddlewareHandler } from 'hono';
 import type * as z from 'zod';
@@ -19,7 +19,10 @@ export interface Input<R> {
 
 export type Handler<R> = (c: Context<Env>, input: Input<R>) => Response | Promise<Response>;
 
-export type Handlers<App extends Route['app']> = { [K in RouteId as Routes[K]['app'] extends App ? K : never]: Handler<Routes[K]> };
+/** A handler, or one with guards of its own that run once the story id is checked, before the query and body are. */
+export type Serving<R> = Handler<R> | { guards: MiddlewareHandler<Env>[]; handle: Handler<R> };
+
+export type Handlers<App extends Route['app']> = { [K in RouteId as Routes[K]['app'] extends App ? K : never]: Serving<Routes[K]> };
 
 /** The write API's edge: what editors' routes and JSON bodies pass through first. */
 export interface Edge {
@@ -52,13 +55,15 @@ function possibleStoryId(answer: typeof problemAt): MiddlewareHandler<Env> {
 export function serveRoutes<App extends Route['app']>(app: Hono<Env>, which: App, handlers: Handlers<App>, edge?: Edge): void {
   for (const [id, route] of Object.entries(routes) as [RouteId, Route][]) {
     if (route.app !== which) continue;
-    const handle = (handlers as Record<string, Handler<Route>>)[id]!;
+    const serving = (handlers as Record<string, Serving<Route>>)[id]!;
+    const { guards, handle } = typeof serving === 'function' ? { guards: [], handle: serving } : serving;
     if ((route.editor || route.body) && !edge) throw new Error(`route ${id} needs the write edge`);
     const chain: (MiddlewareHandler<Env> | HonoHandler<Env>)[] = [
       ...(route.editor ? edge!.editor : []),
       ...(route.body ? [edge!.json] : []),
       // A write's refusals name the request path (`instance`), as the edge's do.
       ...(route.path.includes('{id}') ? [possibleStoryId(route.editor ? problemAt : problemResponse)] : []),
+      ...guards,
       ...(route.query ? [validated(route.query, 'query')] : []),
       ...(route.body ? [validated(route.body, 'body')] : []),
       (c) => handle(c, { query: c.get('query'), body: c.get('body') } as Input<Route>),

@@ -11,7 +11,7 @@ import {
   project,
   SNAPSHOT_INTERVAL,
   targetOf,
-  type Person,
+  type PersonCount,
   type Source,
   type StoryHead,
   type StoryView,
@@ -21,7 +21,7 @@ import {
 /** The story-wide part of the view at one version; timeline entries are not in it (see docs/projections.md). */
 export interface TimeTravelSnapshot {
   head: StoryHead;
-  people: [key: string, person: Person][];
+  people: [key: string, person: PersonCount][];
   sources: [key: string, source: Source][];
 }
 
@@ -68,7 +68,7 @@ export function snapshotOf(view: StoryView): TimeTravelSnapshot {
   // Copies: the fold goes on mutating the maps' values.
   return {
     head: view.head,
-    people: [...view.people].map(([k, p]) => [k, { ...p, roles: [...p.roles] }]),
+    people: [...view.people].map(([k, p]) => [k, { ...p, roleCounts: { ...p.roleCounts } }]),
     sources: [...view.sources].map(([k, s]) => [k, { ...s }]),
   };
 }

@@ -20,8 +20,12 @@ import type { UpdateKind } from '../story/decider';
  *    time-travel snapshot items.
  * 3: entries and revisions stored as one JSON attribute; only the byTimeline index (feeds and
  *    archives find their entries through the events table).
+ * 4: a retraction withdraws what its target contributed to people and sources (negative deltas;
+ *    a withdrawn link clears the outlet's lastUrl), and is indexed by its version (`x#` items) so
+ *    that time travel can hide what was retracted after the version it shows; people count their
+ *    statements per role, so a withdrawn statement's role goes with it.
  */
-export const PROJECTION_VERSION = 3;
+export const PROJECTION_VERSION = 4;
 
 /** Correction notes an entry keeps inline (the latest ones); older notes are in the event log. */
 export const MAX_CORRECTION_NOTES = 10;
@@ -101,6 +105,12 @@ export interface KeyPoint {
   summary?: string;
 }
 
+/**
+ * A change of one person's or source's count. A source delta carries the update's link: a live
+ * update (+1) makes it the outlet's lastUrl; an update leaving the outlet (−1: retracted, or
+ * corrected to another outlet or link) clears lastUrl, so that a withdrawn link is never shown,
+ * until the outlet's next live update with a link sets it again.
+ */
 export interface CountDelta {
   key: string;
   name: string;
@@ -109,11 +119,30 @@ export interface CountDelta {
   url?: string;
 }
 
+/** A person quoted, as readers see them. */
 export interface Person {
   name: string;
   /** Sorted, so that every store of the view lists them alike. */
   roles: string[];
   statementCount: number;
+}
+
+/**
+ * A person as the view counts them: statements per role too, so that a role goes when the last
+ * statement that gave it does (retracted, or corrected to another role).
+ */
+export interface PersonCount {
+  name: string;
+  statementCount: number;
+  roleCounts: Record<string, number>;
+}
+
+/** What readers see of a counted person: the roles that live statements give them. */
+export function personOf(p: PersonCount): Person {
+  const roles = Object.keys(p.roleCounts)
+    .filter((role) => p.roleCounts[role]! > 0)
+    .sort();
+  return { name: p.name, roles, statementCount: p.statementCount };
 }
 
 export interface Source {
@@ -272,7 +301,13 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
           recordedBy: m.recordedBy,
         },
       };
-      return { head: { ...bump(head), retractionCount: head.retractionCount + 1 }, entry, people: [], sources: [] };
+      // What the retracted update contributed to people and sources goes with it.
+      return {
+        head: { ...bump(head), retractionCount: head.retractionCount + 1 },
+        entry,
+        people: personDeltas(target.content, -1),
+        sources: sourceDeltas(target.content, -1),
+      };
     }
     case 'HeadlineChanged': {
       const head = prev!;
@@ -327,6 +362,9 @@ export function createdEntry(event: StoryEvent & { type: 'ArticlePublished' | 'S
 /** True when a step changed an existing entry (a correction or retraction): it gets a revision item. */
 export const isRevision = (step: ViewStep) => !!step.entry && step.entry.version !== step.head.version;
 
+/** True when an entry (a revision) is the state a retraction left it in: the retraction is indexed by its version. */
+export const isRetractionRevision = (entry: TimelineEntry) => entry.retraction?.version === entry.changeVersion;
+
 function occurredAtOf(content: ArticleContent | StatementContent): string | undefined {
   return content.kind === 'article' ? content.publishedAt : content.saidAt;
 }
@@ -359,7 +397,7 @@ export interface StoryView {
   head: StoryHead;
   entries: Map<string, TimelineEntry>;
   keyPoints: KeyPoint[];
-  people: Map<string, Person>;
+  people: Map<string, PersonCount>;
   sources: Map<string, Source>;
 }
 
@@ -369,16 +407,42 @@ export function applyStep(view: StoryView | undefined, step: ViewStep): StoryVie
   if (step.entry) next.entries.set(step.entry.updateId, step.entry);
   if (step.keyPoint) next.keyPoints.push(step.keyPoint);
   for (const d of step.people) {
-    const p = next.people.get(d.key) ?? { name: d.name, roles: [], statementCount: 0 };
+    const p = next.people.get(d.key) ?? { name: d.name, statementCount: 0, roleCounts: {} };
     p.statementCount += d.delta;
-    if (d.role && d.delta > 0 && !p.roles.includes(d.role)) p.roles = [...p.roles, d.role].sort();
+    if (d.role) p.roleCounts = { ...p.roleCounts, [d.role]: (p.roleCounts[d.role] ?? 0) + d.delta };
     next.people.set(d.key, p);
   }
   for (const d of step.sources) {
     const s = next.sources.get(d.key) ?? { outlet: d.name, updateCount: 0 };
     s.updateCount += d.delta;
     if (d.url && d.delta > 0) s.lastUrl = d.url;
+    else if (d.url) delete s.lastUrl;
     next.sources.set(d.key, s);
+  }
+  return next;
+}
+
+/** An update retracted after the version a past view shows: its entry as it stood then, and the retraction. */
+export interface LaterRetraction {
+  entry: TimelineEntry;
+  retraction: RetractionNotice;
+}
+
+/**
+ * Public reads honour a retraction as it stands now, also when they show the story as it stood
+ * before it (time travel): this takes from a past view what each later-retracted update
+ * contributed to people and sources, and marks its entry (if the view holds it) retracted, so
+ * that renderers withhold its content and show the notice.
+ */
+export function withdrawLater(view: StoryView, later: Iterable<LaterRetraction>): StoryView {
+  let next = view;
+  for (const { entry, retraction } of later) {
+    next = applyStep(next, {
+      head: next.head,
+      ...(next.entries.has(entry.updateId) ? { entry: { ...next.entries.get(entry.updateId)!, retraction } } : {}),
+      people: personDeltas(entry.content, -1),
+      sources: sourceDeltas(entry.content, -1),
+    });
   }
   return next;
 }

@@ -24,7 +24,7 @@ describe('the developing-story view', () => {
 
   it('a correction keeps the entry identity and records the note; a retraction keeps a notice', () => {
     const s = statement(2);
-    const view = foldStory([
+    const events = [
       opened(),
       s,
       stored(
@@ -33,15 +33,18 @@ describe('the developing-story view', () => {
         { version: 3 },
       ),
       stored('UpdateRetracted', { target: s.metadata.updateId, reason: 'Could not be verified' }, { version: 4 }),
-    ])!;
+    ];
+    const view = foldStory(events)!;
     const entry = view.entries.get(s.metadata.updateId)!;
     expect(entry.version).toBe(2);
     expect(entry.changeVersion).toBe(4);
     expect(entry.corrections.map((c) => c.note)).toEqual(['Wrong speaker']);
     expect(entry.retraction?.reason).toBe('Could not be verified');
-    // The correction moved the statement from one person to the other.
-    expect(view.people.get('kurmanbek bakiyev')?.statementCount).toBe(0);
-    expect(view.people.get('roza otunbayeva')?.statementCount).toBe(1);
+    // The correction moved the statement from one person to the other; the retraction withdrew it.
+    const corrected = foldStory(events.slice(0, 3))!;
+    expect(corrected.people.get('kurmanbek bakiyev')?.statementCount).toBe(0);
+    expect(corrected.people.get('roza otunbayeva')?.statementCount).toBe(1);
+    expect(view.people.get('roza otunbayeva')?.statementCount).toBe(0);
     expect(view.head).toMatchObject({ correctionCount: 1, retractionCount: 1, updateCount: 1 });
   });
 

@@ -6,10 +6,14 @@
  *                          sk `u#<updateId>`  one timeline entry per article/statement, as one JSON
  *                                             attribute `entry`; LSI byTimeline (timelineKey)
  *                          sk `k#<version>`   key points (headline changes)
- *                          sk `p#<name>`      people quoted, with statement counts
+ *                          sk `p#<name>`      people quoted, with statement counts (also per
+ *                                             role: attributes `r#<role>`)
  *                          sk `o#<outlet>`    sources
  *                          sk `r#<updateId>#<version>`  an entry's state after a correction or
  *                                             retraction (time travel; not in the index)
+ *                          sk `x#<version>`   a retraction, by its version: which update it
+ *                                             withdrew (time travel hides what was retracted
+ *                                             after the version it shows)
  *                          sk `s#<version>#<n>`  time-travel snapshot every SNAPSHOT_INTERVAL
  *                                             versions: head, people, sources, in bounded chunks
  *   pk `<gen>#stories`     sk `<id>`          the story list
@@ -29,7 +33,15 @@
  * send them.
  */
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { changeKey, timelineKey, type KeyPoint, type Person, type StoryHead, type TimelineEntry } from '../../../domain/projection/story-view';
+import {
+  changeKey,
+  isRetractionRevision,
+  timelineKey,
+  type KeyPoint,
+  type PersonCount,
+  type StoryHead,
+  type TimelineEntry,
+} from '../../../domain/projection/story-view';
 import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import { summaryOf } from '../../../domain/projection/story-summary';
 import type { StoredView } from '../../../application/replay';
@@ -85,6 +97,23 @@ export class ViewLayout {
     return { pk: this.storyPk(entry.storyId), sk: `r#${entry.updateId}#${changeKey(entry.changeVersion)}`, entry: entryJson(entry) };
   }
 
+  /** A revision's items: the revision, and for the one a retraction made, the retraction's index item. */
+  revisionItems(entry: TimelineEntry): Item[] {
+    return isRetractionRevision(entry) ? [this.revisionItem(entry), this.retractionItem(entry)] : [this.revisionItem(entry)];
+  }
+
+  /** The retraction of `entry` (retracted), keyed by the retraction's version. */
+  retractionItem(entry: TimelineEntry): Item {
+    const retraction = entry.retraction!;
+    return {
+      pk: this.storyPk(entry.storyId),
+      sk: `x#${changeKey(retraction.version)}`,
+      target: entry.updateId,
+      targetVersion: entry.version,
+      retraction: { ...retraction },
+    };
+  }
+
   snapshotItems(snapshot: TimeTravelSnapshot): Item[] {
     const prefix = `s#${changeKey(snapshot.head.version)}#`;
     const pk = this.storyPk(snapshot.head.storyId);
@@ -102,7 +131,7 @@ export class ViewLayout {
   viewItems(view: StoredView): Item[] {
     const items = this.storyWideItems(view);
     for (const entry of view.entries) items.push(this.entryItem(entry));
-    for (const revision of view.revisions ?? []) items.push(this.revisionItem(revision));
+    for (const revision of view.revisions ?? []) items.push(...this.revisionItems(revision));
     for (const snapshot of view.snapshots ?? []) items.push(...this.snapshotItems(snapshot));
     return items;
   }
@@ -118,10 +147,23 @@ export class ViewLayout {
   }
 }
 
-const personItem = (pk: string, key: string, person: Person): Item => {
-  const { roles, ...rest } = person;
-  return { pk, sk: `p#${key}`, ...rest, ...(roles.length > 0 ? { roles: new Set(roles) } : {}) };
+/**
+ * A person's statements per role are top-level attributes `r#<role>` (counters the projector adds
+ * deltas to; a map attribute's entries cannot be created and counted in one update).
+ */
+export const ROLE_PREFIX = 'r#';
+
+const personItem = (pk: string, key: string, person: PersonCount): Item => {
+  const { roleCounts, ...rest } = person;
+  return { pk, sk: `p#${key}`, ...rest, ...Object.fromEntries(Object.entries(roleCounts).map(([role, n]) => [ROLE_PREFIX + role, n])) };
 };
+
+/** A person item back as counted (roleCounts from its `r#` attributes). */
+export function personCountOf(item: Item): PersonCount {
+  const roleCounts: Record<string, number> = {};
+  for (const [name, value] of Object.entries(item)) if (name.startsWith(ROLE_PREFIX)) roleCounts[name.slice(ROLE_PREFIX.length)] = value as number;
+  return { name: item.name as string, statementCount: item.statementCount as number, roleCounts };
+}
 
 /**
  * An entry as stored: JSON with every object's keys sorted, so that the same entry is the same

@@ -1,15 +1,24 @@
 /**
  * Reads of one generation of the views (the keys are in layout.ts): a story's head and entries,
  * pages of its timeline, key points, people and sources, the story list, and what time travel
- * needs (snapshots, revisions, past key points). Each costs O(page), not O(story).
+ * needs (snapshots, revisions, past key points, later retractions). Each costs O(page), not O(story).
  */
 import { BatchGetCommand, GetCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { changeKey, type KeyPoint, type Person, type Source, type StoryHead, type TimelineEntry } from '../../../domain/projection/story-view';
+import {
+  changeKey,
+  personOf,
+  type KeyPoint,
+  type Person,
+  type RetractionNotice,
+  type Source,
+  type StoryHead,
+  type TimelineEntry,
+} from '../../../domain/projection/story-view';
 import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import type { StorySummary } from '../../../domain/projection/story-summary';
-import type { GenerationViews, Page } from '../../../application/ports';
+import type { GenerationViews, Page, RetractionIndexEntry } from '../../../application/ports';
 import { decodeCursor, encodeCursor } from './cursor';
-import { entryOf, strip, ViewLayout, type Item } from './layout';
+import { entryOf, personCountOf, strip, ViewLayout, type Item } from './layout';
 import { DEFAULT_GENERATION } from './pointer';
 
 /** BatchGetItem takes at most 100 keys a call. */
@@ -75,9 +84,12 @@ export class ViewReads implements GenerationViews {
   }
 
   async people(storyId: string, limit = 200): Promise<Person[]> {
-    // Roles are a DynamoDB string set (so concurrent ADDs merge); readers get a sorted list.
-    const page = await this.prefixPage<Omit<Person, 'roles'> & { roles?: Set<string> }>(storyId, 'p#', limit);
-    return page.items.filter((p) => p.statementCount > 0).map((p) => ({ ...p, roles: [...(p.roles ?? [])].sort() }));
+    // Roles are counters per role (layout.ts): readers get the sorted roles that live statements give.
+    const page = await this.prefixPage<Item>(storyId, 'p#', limit);
+    return page.items
+      .map(personCountOf)
+      .filter((p) => p.statementCount > 0)
+      .map(personOf);
   }
 
   async sources(storyId: string, limit = 200): Promise<Source[]> {
@@ -175,6 +187,25 @@ export class ViewReads implements GenerationViews {
       }),
     );
     return entryOf(out.Items?.[0]);
+  }
+
+  /** Retractions recorded after `version`, oldest first: one item each (`x#<version>`), so O(retractions since). */
+  async retractionsAfter(storyId: string, version: number): Promise<RetractionIndexEntry[]> {
+    const found: RetractionIndexEntry[] = [];
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: { ':pk': this.layout.storyPk(storyId), ':lo': `x#${changeKey(version + 1)}`, ':hi': 'x#~' },
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) {
+        found.push({ target: item.target as string, targetVersion: item.targetVersion as number, retraction: item.retraction as RetractionNotice });
+      }
+    }
+    return found;
   }
 
   /** The latest key points at or below `version`, oldest first. */

@@ -3,14 +3,15 @@
  *
  * - the projector's conditional writes (applySteps): a run of events folded in memory and
  *   written as few transactions, each conditional on the head it builds on, with people and
- *   source counts as merged deltas; the time-travel snapshot at each SNAPSHOT_INTERVAL;
+ *   source counts as merged deltas (a retraction's are negative); the time-travel snapshot at
+ *   each SNAPSHOT_INTERVAL;
  * - batch writes of whole stories for replay into a generation no reader sees yet.
  */
 import { DeleteCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  isRetractionRevision,
   isRevision,
   type CountDelta,
-  type Person,
   type Source,
   type StoryHead,
   type TimelineEntry,
@@ -22,7 +23,7 @@ import type { ViewWriter } from '../../../application/ports';
 import type { StoredView } from '../../../application/replay';
 import { BatchWriter } from '../batch-writer';
 import { cancellationCodes } from '../client';
-import type { Item } from './layout';
+import { personCountOf, ROLE_PREFIX, type Item } from './layout';
 import { activeGeneration } from './pointer';
 import { ViewReads } from './reads';
 
@@ -92,10 +93,7 @@ export class ViewStore extends ViewReads implements ViewWriter {
     const [people, sources] = await Promise.all([this.allOf<Item>(head.storyId, 'p#'), this.allOf<Item>(head.storyId, 'o#')]);
     const snapshot: TimeTravelSnapshot = {
       head,
-      people: people.map(({ pk: _pk, sk, roles, ...p }) => [
-        String(sk).slice(2),
-        { ...(p as Omit<Person, 'roles'>), roles: [...((roles as Set<string> | undefined) ?? [])].sort() },
-      ]),
+      people: people.map((item) => [String(item.sk).slice(2), personCountOf(item)]),
       sources: sources.map(({ pk: _pk, sk, ...s }) => [String(sk).slice(2), s as Source]),
     };
     await this.batchPut(this.layout.snapshotItems(snapshot));
@@ -131,7 +129,7 @@ export class ViewStore extends ViewReads implements ViewWriter {
     const puts: Item[] = [];
     for (const step of steps) {
       if (step.entry) entries.set(step.entry.updateId, step.entry);
-      if (isRevision(step)) puts.push(layout.revisionItem(step.entry!));
+      if (isRevision(step)) puts.push(...layout.revisionItems(step.entry!));
       if (step.keyPoint) puts.push(layout.keyPointItem(head.storyId, step.keyPoint));
     }
     for (const entry of entries.values()) puts.push(layout.entryItem(entry));
@@ -147,30 +145,35 @@ interface MergedDelta {
   key: string;
   name: string;
   delta: number;
-  roles: Set<string>;
-  url?: string;
+  /** Statements per role, added or taken away. */
+  roles: Map<string, number>;
+  /** The lastUrl to set, or null to remove it (a withdrawn link, see CountDelta); the latest delta decides, as in applyStep. */
+  url?: string | null;
 }
 
 function mergeDeltas(deltas: CountDelta[]): MergedDelta[] {
   const merged = new Map<string, MergedDelta>();
   for (const d of deltas) {
-    const m = merged.get(d.key) ?? { key: d.key, name: d.name, delta: 0, roles: new Set<string>() };
+    const m = merged.get(d.key) ?? { key: d.key, name: d.name, delta: 0, roles: new Map<string, number>() };
     m.delta += d.delta;
-    if (d.role && d.delta > 0) m.roles.add(d.role);
-    if (d.url && d.delta > 0) m.url = d.url;
+    if (d.role) m.roles.set(d.role, (m.roles.get(d.role) ?? 0) + d.delta);
+    if (d.url) m.url = d.delta > 0 ? d.url : null;
     merged.set(d.key, m);
   }
   return [...merged.values()];
 }
 
 function personUpdate(pk: string, d: MergedDelta) {
+  // One counter per role (layout.ts ROLE_PREFIX); a role whose deltas cancel out is still set, at
+  // its old count, so that the item is the same as a replay writes.
+  const roles = [...d.roles].map(([role, delta], i) => ({ name: `#r${i}`, value: `:r${i}`, role, delta }));
   return {
     Key: { pk, sk: `p#${d.key}` },
     UpdateExpression:
       'SET #name = if_not_exists(#name, :name), statementCount = if_not_exists(statementCount, :zero) + :d' +
-      (d.roles.size > 0 ? ' ADD #roles :roles' : ''),
-    ExpressionAttributeNames: { '#name': 'name', ...(d.roles.size > 0 ? { '#roles': 'roles' } : {}) },
-    ExpressionAttributeValues: { ':name': d.name, ':zero': 0, ':d': d.delta, ...(d.roles.size > 0 ? { ':roles': d.roles } : {}) },
+      roles.map((r) => `, ${r.name} = if_not_exists(${r.name}, :zero) + ${r.value}`).join(''),
+    ExpressionAttributeNames: { '#name': 'name', ...Object.fromEntries(roles.map((r) => [r.name, ROLE_PREFIX + r.role])) },
+    ExpressionAttributeValues: { ':name': d.name, ':zero': 0, ':d': d.delta, ...Object.fromEntries(roles.map((r) => [r.value, r.delta])) },
   };
 }
 
@@ -178,7 +181,8 @@ function sourceUpdate(pk: string, d: MergedDelta) {
   return {
     Key: { pk, sk: `o#${d.key}` },
     UpdateExpression:
-      'SET outlet = if_not_exists(outlet, :name), updateCount = if_not_exists(updateCount, :zero) + :d' + (d.url ? ', lastUrl = :url' : ''),
+      'SET outlet = if_not_exists(outlet, :name), updateCount = if_not_exists(updateCount, :zero) + :d' +
+      (d.url ? ', lastUrl = :url' : d.url === null ? ' REMOVE lastUrl' : ''),
     ExpressionAttributeValues: { ':name': d.name, ':zero': 0, ':d': d.delta, ...(d.url ? { ':url': d.url } : {}) },
   };
 }
@@ -190,7 +194,8 @@ function chunkSteps(steps: ViewStep[]): ViewStep[][] {
   let count = 0;
   let bytes = 0;
   for (const step of steps) {
-    const cost = (step.entry ? 1 : 0) + (isRevision(step) ? 1 : 0) + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length;
+    const revisions = isRevision(step) ? (isRetractionRevision(step.entry!) ? 2 : 1) : 0;
+    const cost = (step.entry ? 1 : 0) + revisions + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length;
     const size = step.entry ? Buffer.byteLength(JSON.stringify(step.entry)) * (isRevision(step) ? 2 : 1) : 0;
     if (current.length > 0 && (count + cost > MAX_TRANSACTION_ITEMS - 2 || bytes + size > MAX_TRANSACTION_ENTRY_BYTES)) {
       chunks.push(current);

@@ -1,0 +1,79 @@
+/**
+ * The event log as the public reads it. The stored log stays complete and immutable (an editor's
+ * token reads it whole); what a retraction withdrew is masked on the way out: the retracted
+ * article or statement and every correction of it keep their type, ids, versions, times and
+ * recordedBy, and say which retraction withheld them and why, but not their payload (a correction's
+ * changes and note would repeat the withdrawn text). The retraction itself is public as it is.
+ */
+import type { EventMetadata, StoryEvent } from '../story/events';
+import { createsEntry, type RetractionNotice } from './story-view';
+
+/** What a masked event says in place of its payload. */
+export interface Withheld {
+  reason: 'retracted';
+  /** The retraction: its update id, version, time and the editor's reason. */
+  retraction: Pick<RetractionNotice, 'updateId' | 'version' | 'recordedAt' | 'reason'>;
+}
+
+/** Metadata a masked event keeps: ids, versions, times and who recorded it, not the request's free text. */
+export type MaskedMetadata = Pick<EventMetadata, 'storyId' | 'version' | 'updateId' | 'schemaVersion' | 'recordedAt' | 'recordedBy' | 'occurredAt'>;
+
+export interface MaskedEvent {
+  type: StoryEvent['type'];
+  /** Empty, but for a correction's target (an id). */
+  data: { target?: string };
+  metadata: MaskedMetadata;
+  withheld: Withheld;
+}
+
+export type PublicEvent = StoryEvent | MaskedEvent;
+
+/** The update whose retraction withholds this event's payload: the article or statement itself, or a correction's target. */
+export function withdrawableUpdateOf(event: StoryEvent): string | undefined {
+  if (createsEntry(event)) return event.metadata.updateId;
+  return event.type === 'UpdateCorrected' ? event.data.target : undefined;
+}
+
+/** The retractions a page of events itself records, by target (they count even before the views have them). */
+export function retractionsIn(events: Iterable<StoryEvent>): Map<string, RetractionNotice> {
+  const found = new Map<string, RetractionNotice>();
+  for (const event of events) {
+    if (event.type !== 'UpdateRetracted') continue;
+    const m = event.metadata;
+    found.set(event.data.target, {
+      version: m.version,
+      updateId: m.updateId,
+      reason: event.data.reason,
+      recordedAt: m.recordedAt,
+      recordedBy: m.recordedBy,
+    });
+  }
+  return found;
+}
+
+/** Masks every event that `retracted` (target → its retraction) withdrew; the rest pass unchanged. */
+export function maskWithdrawn(events: readonly StoryEvent[], retracted: ReadonlyMap<string, RetractionNotice>): PublicEvent[] {
+  return events.map((event) => {
+    const target = withdrawableUpdateOf(event);
+    const retraction = target === undefined ? undefined : retracted.get(target);
+    if (!retraction) return event;
+    const m = event.metadata;
+    return {
+      type: event.type,
+      data: event.type === 'UpdateCorrected' ? { target: event.data.target } : {},
+      metadata: {
+        storyId: m.storyId,
+        version: m.version,
+        updateId: m.updateId,
+        schemaVersion: m.schemaVersion,
+        recordedAt: m.recordedAt,
+        recordedBy: m.recordedBy,
+        ...(m.occurredAt === undefined ? {} : { occurredAt: m.occurredAt }),
+      },
+      withheld: {
+        reason: 'retracted',
+        retraction: { updateId: retraction.updateId, version: retraction.version, recordedAt: retraction.recordedAt, reason: retraction.reason },
+      },
+    };
+  });
+}
