@@ -29,7 +29,7 @@ export const opened = (storyId = 'story-1') =>
 export const statement = (version: number, name = 'Kurmanbek Bakiyev', quote = 'I am the legitimate president', storyId = 'story-1') =>
   stored(
     'StatementRecorded',
-    { speaker: { name, role: 'ousted president' }, quote, saidAt: '2010-04-08', medium: 'BBC Russian', outlet: 'Foreign Policy' },
+    { speaker: { name, role: 'ousted president' }, quote, speech: 'direct', saidAt: '2010-04-08', medium: 'BBC Russian', outlet: 'Foreign Policy' },
     { storyId, version, occurredAt: '2010-04-08' },
   );
 

@@ -20,8 +20,10 @@ import type { UpdateKind } from '../story/decider';
  *    time-travel snapshot items.
  * 3: entries and revisions stored as one JSON attribute; only the byTimeline index (feeds and
  *    archives find their entries through the events table).
+ * 4: a statement's content carries `speech` (older events upcast as `direct`), an article's
+ *    `titleReconstructed` when set.
  */
-export const PROJECTION_VERSION = 3;
+export const PROJECTION_VERSION = 4;
 
 /** Correction notes an entry keeps inline (the latest ones); older notes are in the event log. */
 export const MAX_CORRECTION_NOTES = 10;
