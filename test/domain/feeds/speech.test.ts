@@ -11,9 +11,9 @@ import { renderFeed } from '../../../shared/domain/feeds/render';
 import { FEED_FORMATS, type FeedContext } from '../../../shared/domain/feeds/urls';
 import { storyPage } from '../../../shared/domain/pages/render';
 import { foldStory, type StatementContent, type TimelineEntry } from '../../../shared/domain/projection/story-view';
-import { decide, evolve, initialState, type StoryState } from '../../../shared/domain/story/decider';
 import type { StoryEvent } from '../../../shared/domain/story/events';
 import { openStorySchema, updateSchema } from '../../../shared/domain/story/updates';
+import { recorder } from '../../support/events';
 import { parseAllWithFeedparser } from '../../support/feeds';
 
 const ctx: FeedContext = { baseUrl: 'https://news.example.org', tagPrefix: 'tag:news.example.org,2026:' };
@@ -24,23 +24,10 @@ const fixture = JSON.parse(readFileSync(new URL('../../../events/bakiyev/story.j
 
 /** The fixture through the write path's validation and decider, as the seed loader records it. */
 function record(bodies: unknown[]): StoryEvent[] {
-  const events: StoryEvent[] = [];
-  let state: StoryState = initialState();
-  const append = (command: Parameters<typeof decide>[0]) => {
-    for (const pending of decide(command, state)) {
-      const event = { ...pending, metadata: { ...pending.metadata, version: state.version + 1 } } as StoryEvent;
-      events.push(event);
-      state = evolve(state, event);
-    }
-  };
-  const meta = (n: number) => ({
-    now: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
-    updateId: `01J${String(n).padStart(23, '0')}`,
-    editor: 'seed',
-  });
+  const { events, meta, run } = recorder('seed');
   const story = openStorySchema.parse(fixture.story);
-  append({ type: 'OpenStory', data: story, metadata: meta(0) });
-  bodies.forEach((body, i) => append({ type: 'RecordUpdate', data: { storyId: story.id, update: updateSchema.parse(body) }, metadata: meta(i + 1) }));
+  run({ type: 'OpenStory', data: story, metadata: meta(0) });
+  bodies.forEach((body, i) => run({ type: 'RecordUpdate', data: { storyId: story.id, update: updateSchema.parse(body) }, metadata: meta(i + 1) }));
   return events;
 }
 
