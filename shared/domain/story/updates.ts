@@ -95,7 +95,7 @@ export const speechSchema = z.enum(['direct', 'reported']).meta({
 });
 
 const titleReconstructed = z.boolean().meta({
-  description: "The title is the newsroom's, not the outlet's own (the source text carries none): readers are told so.",
+  description: "The title is the newsroom's, not the outlet's own (e.g. the source as kept carries none): readers are told so.",
 });
 
 export const articleSchema = z.strictObject({
