@@ -46,7 +46,9 @@ ${COMMON_HELP}`,
   post: `Usage: newsroom post <story> --statement <quote> --speaker <name> [options]
        newsroom post <story> --file update.json [options]
 
-  --statement <quote>      what was said
+  --statement <quote>      what was said, word for word (a direct quote)
+  --reported               the words are reported speech (the reporter's account of what was
+                           said, not the speaker's own words): published without quotation marks
   --speaker <name>         who said it
   --role <text>            the speaker's role
   --medium <text>          where it was said (interview, press conference …)
@@ -160,6 +162,7 @@ async function post(args: string[]): Promise<number> {
       help: connectionOptions.help,
       'api-url': { type: 'string' },
       statement: { type: 'string' },
+      reported: { type: 'boolean' },
       speaker: { type: 'string' },
       role: { type: 'string' },
       medium: { type: 'string' },
@@ -177,7 +180,7 @@ async function post(args: string[]): Promise<number> {
   const story = storyArg(positionals, 'post');
   let body: unknown;
   if (values.file !== undefined) {
-    if (values.statement !== undefined || values.speaker !== undefined)
+    if (values.statement !== undefined || values.speaker !== undefined || values.reported)
       throw usageError(`give either --file or --statement/--speaker\n\n${HELP.post}`);
     try {
       body = JSON.parse(readInput(values.file));
@@ -192,6 +195,7 @@ async function post(args: string[]): Promise<number> {
       type: 'statement',
       speaker: { name: values.speaker, ...(values.role === undefined ? {} : { role: values.role }) },
       quote: values.statement,
+      speech: values.reported ? 'reported' : 'direct',
       ...(values['said-at'] === undefined ? {} : { saidAt: values['said-at'] }),
       ...(values.medium === undefined ? {} : { medium: values.medium }),
       ...(values.outlet === undefined ? {} : { outlet: values.outlet }),

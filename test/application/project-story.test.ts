@@ -176,7 +176,7 @@ describe('projector', () => {
   it.each(BATCHINGS)('a withdrawn statement takes its role with it, as in the fold, events %s', async (name, batches) => {
     const storyId = `roles-${name}`;
     const said = (version: number, role: string) =>
-      stored('StatementRecorded', { speaker: { name: 'Ivan Fictional', role }, quote: `Quote ${version}` }, { storyId, version });
+      stored('StatementRecorded', { speaker: { name: 'Ivan Fictional', role }, quote: `Quote ${version}`, speech: 'direct' }, { storyId, version });
     const invented = said(3, 'Minister of Imaginary Affairs');
     const events = [
       opened(storyId),

@@ -50,6 +50,7 @@ export function generatedEvent(storyId: string, version: number, start = Date.UT
       data: {
         speaker: { name, role: 'politician' },
         quote: `Statement number ${version} about the situation in Bishkek`,
+        speech: 'direct',
         saidAt: day,
         medium: OUTLETS[version % OUTLETS.length]!,
       },

@@ -73,6 +73,25 @@ describe('newsroom CLI', () => {
     expect(await api.eventCount(STORY)).toBe(2);
   });
 
+  it('--reported posts reported speech; without it a statement is a direct quote', async () => {
+    const scratch = 'cli-speech-scratch';
+    expect((await newsroom(['open', scratch, '--headline', 'Scratch story (example)', '--summary', 'Invented, for the CLI test.'])).code).toBe(0);
+    // prettier-ignore
+    const reported = await newsroom(['post', scratch, '--statement', 'the example bridge would reopen', '--speaker', 'Example Spokesperson (fictional)', '--reported']);
+    expect(reported.code, reported.stderr).toBe(0);
+    const direct = await newsroom(['post', scratch, '--statement', 'The bridge reopens Monday.', '--speaker', 'Example Spokesperson (fictional)']);
+    expect(direct.code, direct.stderr).toBe(0);
+    const exported = await newsroom(['export', scratch]);
+    const speech = exported.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; data: { speech?: string } })
+      .filter((e) => e.type === 'StatementRecorded')
+      .map((e) => e.data.speech);
+    expect(speech).toEqual(['reported', 'direct']);
+    expect((await newsroom(['post', scratch, '--file', '-', '--reported'])).code).toBe(2);
+  });
+
   it('posts any update from a file, with an Idempotency-Key that makes a retry harmless', async () => {
     const file = join(dir, 'article.json');
     writeFileSync(

@@ -1,4 +1,5 @@
 /** Builders for stored events in tests. */
+import { decide, evolve, initialState, type CommandMetadata, type StoryCommand } from '../../shared/domain/story/decider';
 import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/domain/story/events';
 
 let counter = 0;
@@ -29,7 +30,7 @@ export const opened = (storyId = 'story-1') =>
 export const statement = (version: number, name = 'Kurmanbek Bakiyev', quote = 'I am the legitimate president', storyId = 'story-1') =>
   stored(
     'StatementRecorded',
-    { speaker: { name, role: 'ousted president' }, quote, saidAt: '2010-04-08', medium: 'BBC Russian', outlet: 'Foreign Policy' },
+    { speaker: { name, role: 'ousted president' }, quote, speech: 'direct', saidAt: '2010-04-08', medium: 'BBC Russian', outlet: 'Foreign Policy' },
     { storyId, version, occurredAt: '2010-04-08' },
   );
 
@@ -56,4 +57,28 @@ export function smallStory(storyId: string): StoryEvent[] {
     stored('UpdateRetracted', { target: s.metadata.updateId, reason: 'Could not be verified' }, { storyId, version: 6 }),
     stored('HeadlineChanged', { headline: 'Bakiyev flees to Kazakhstan' }, { storyId, version: 7 }),
   ];
+}
+
+/**
+ * The write side in memory: commands through the real decider, events numbered as the store would.
+ * `meta(n)` gives the n-th command its time and update id; a refused command throws the decider's error.
+ */
+export function recorder(editor = 'anna') {
+  const events: StoryEvent[] = [];
+  let state = initialState();
+  return {
+    events,
+    meta: (n: number): CommandMetadata => ({
+      now: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
+      updateId: `01J${String(n).padStart(23, '0')}`,
+      editor,
+    }),
+    run(command: StoryCommand) {
+      for (const pending of decide(command, state)) {
+        const event = { ...pending, metadata: { ...pending.metadata, version: state.version + 1 } } as StoryEvent;
+        events.push(event);
+        state = evolve(state, event);
+      }
+    },
+  };
 }

@@ -111,11 +111,15 @@ const content = z.discriminatedUnion('kind', [
     publishedAt: when(),
     summary: z.string().optional(),
     author: z.string().optional(),
+    titleReconstructed: z.boolean().optional().meta({ description: 'True when the title is the newsroom’s, not the outlet’s own.' }),
   }),
   z.object({
     kind: z.literal('statement'),
     speaker,
     quote: z.string(),
+    speech: z
+      .enum(['direct', 'reported'])
+      .meta({ description: '`direct`: the speaker’s own words; `reported`: the reporter’s account of them, never shown in quotation marks.' }),
     saidAt: when().optional(),
     medium: z.string().optional(),
     outlet: z.string().optional(),

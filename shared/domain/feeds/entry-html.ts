@@ -5,6 +5,10 @@ import type { TimelineEntry } from '../projection/story-view';
 const dateText = (iso: string | undefined, approximate: boolean) =>
   iso ? `${approximate ? 'about ' : ''}${iso.length === 10 ? iso : iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC')}` : undefined;
 
+/** What readers are told about reported speech and newsroom titles (the page says the same). */
+export const REPORTED_SPEECH = 'Reported speech, not a direct quote';
+export const TITLE_RECONSTRUCTED = 'Title supplied by the newsroom, not the outlet’s own.';
+
 /** Built only from escaped plain text, never from editor input as-is. */
 export function entryHtml(entry: TimelineEntry): string {
   const e = escapeHtml;
@@ -21,9 +25,11 @@ export function entryHtml(entry: TimelineEntry): string {
     parts.push(`<p><a href="${e(c.url)}">${e(c.title)}</a>, ${e(c.outlet)}${c.author ? `, by ${e(c.author)}` : ''}`);
     const when = dateText(c.publishedAt, entry.dateApproximate);
     parts.push(when ? ` (published ${e(when)})</p>` : '</p>');
+    if (c.titleReconstructed) parts.push(`<p><em>${TITLE_RECONSTRUCTED}</em></p>`);
     if (c.summary) parts.push(`<p>${e(c.summary)}</p>`);
   } else {
-    parts.push(`<blockquote><p>${e(c.quote)}</p></blockquote>`);
+    // Reported speech is the reporter's account: no <blockquote> or <q>, and said so in words.
+    parts.push(c.speech === 'reported' ? `<p>${REPORTED_SPEECH}: ${e(c.quote)}</p>` : `<blockquote><p>${e(c.quote)}</p></blockquote>`);
     const who = [c.speaker.name, c.speaker.role]
       .filter(Boolean)
       .map((s) => e(s!))

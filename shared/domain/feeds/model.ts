@@ -78,7 +78,8 @@ function baseTitle(entry: TimelineEntry): string {
   // Cut by code point, not UTF-16 unit, so an emoji is never split into a lone surrogate.
   const chars = [...c.quote];
   const quote = chars.length > 80 ? `${chars.slice(0, 79).join('').trimEnd()}…` : c.quote;
-  return `${c.speaker.name}: “${quote}”`;
+  // Reported speech is the reporter's account, not the speaker's words: never in quotation marks.
+  return c.speech === 'reported' ? `${c.speaker.name} (reported): ${quote}` : `${c.speaker.name}: “${quote}”`;
 }
 
 export function entryCategories(entry: TimelineEntry, topics: string[]): string[] {

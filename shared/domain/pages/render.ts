@@ -3,6 +3,7 @@
  * editor text is escaped (it is plain text by contract), and the page works without JavaScript.
  * A few lines of script keep an open page live by polling the view's ETag.
  */
+import { REPORTED_SPEECH, TITLE_RECONSTRUCTED } from '../feeds/entry-html';
 import { escapeHtml as e } from '../html';
 import type { KeyPoint, Person, Source, StoryHead, TimelineEntry } from '../projection/story-view';
 import type { StorySummary } from '../projection/story-summary';
@@ -76,8 +77,10 @@ function entryHtml(entry: TimelineEntry): string {
   const c = entry.content;
   const body =
     c.kind === 'article'
-      ? `<p><a href="${e(c.url)}">${e(c.title)}</a> — ${e(c.outlet)}${c.author ? `, ${e(c.author)}` : ''}</p>${c.summary ? `<p>${e(c.summary)}</p>` : ''}`
-      : `<blockquote>“${e(c.quote)}”</blockquote>
+      ? `<p><a href="${e(c.url)}">${e(c.title)}</a> — ${e(c.outlet)}${c.author ? `, ${e(c.author)}` : ''}</p>${
+          c.titleReconstructed ? `<p class="small">${TITLE_RECONSTRUCTED}</p>` : ''
+        }${c.summary ? `<p>${e(c.summary)}</p>` : ''}`
+      : `${c.speech === 'reported' ? `<p class="reported"><span class="small">${REPORTED_SPEECH}:</span> ${e(c.quote)}</p>` : `<blockquote>“${e(c.quote)}”</blockquote>`}
 <p class="small">— <strong>${e(c.speaker.name)}</strong>${c.speaker.role ? `, ${e(c.speaker.role)}` : ''}${c.medium ? `, to ${e(c.medium)}` : ''}${c.outlet ? ` · reported by ${c.url ? `<a href="${e(c.url)}">${e(c.outlet)}</a>` : e(c.outlet)}` : ''}</p>${c.context ? `<p class="small">${e(c.context)}</p>` : ''}`;
   const corrections = entry.corrections
     .map((n) => `<p class="correction"><strong>Correction</strong> ${when(n.recordedAt)}: ${e(n.note)}</p>`)

@@ -24,6 +24,8 @@ import type { UpdateKind } from '../story/decider';
  *    a withdrawn link clears the outlet's lastUrl), and is indexed by its version (`x#` items) so
  *    that time travel can hide what was retracted after the version it shows; people count their
  *    statements per role, so a withdrawn statement's role goes with it.
+ *    Also in 4: a statement's content carries `speech` (older events upcast as `direct`), an article's
+ *    `titleReconstructed` when set.
  */
 export const PROJECTION_VERSION = 4;
 

@@ -174,10 +174,20 @@ function eventData<T>(source: NoInfer<T>, fields: Fields<T>): T {
 
 const STORY_OPENED: Fields<DataOf<'StoryOpened'>> = { headline: true, summary: true, language: true, topics: true };
 const SPEAKER: Fields<Speaker> = { name: true, role: true };
-const ARTICLE: Fields<ArticleData> = { title: true, url: true, outlet: true, publishedAt: true, summary: true, author: true, dateApproximate: true };
+const ARTICLE: Fields<ArticleData> = {
+  title: true,
+  url: true,
+  outlet: true,
+  publishedAt: true,
+  summary: true,
+  author: true,
+  dateApproximate: true,
+  titleReconstructed: true,
+};
 const STATEMENT: Fields<StatementData> = {
   speaker: SPEAKER,
   quote: true,
+  speech: true,
   saidAt: true,
   medium: true,
   outlet: true,

@@ -46,11 +46,21 @@ export type ArticleData = {
   author?: string;
   /** The date was derived (e.g. from a weekday) rather than stated. */
   dateApproximate?: boolean;
+  /** The title is the newsroom's, not the outlet's (absent: the outlet's own). */
+  titleReconstructed?: boolean;
 };
+
+/** `direct`: the speaker's own words; `reported`: the reporter's account of them (no quotation marks). */
+export type Speech = 'direct' | 'reported';
 
 export type StatementData = {
   speaker: Speaker;
   quote: string;
+  /**
+   * Stored on every statement recorded since the field exists; older events, which lack it, are
+   * upcast as `direct` (what they were published as).
+   */
+  speech: Speech;
   saidAt?: string;
   medium?: string;
   outlet?: string;

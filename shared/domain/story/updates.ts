@@ -109,6 +109,16 @@ export const openStorySchema = z.strictObject({
   topics: z.array(requiredText(LIMITS.topic)).max(LIMITS.topics).default([]),
 });
 
+/** Whether a statement's words are the speaker's own, or the reporter's account of them. */
+export const speechSchema = z.enum(['direct', 'reported']).meta({
+  description:
+    '"direct": `quote` holds the speaker\'s own words, published as a quotation. "reported": `quote` is reported speech (the reporter\'s paraphrase), published without quotation marks.',
+});
+
+const titleReconstructed = z.boolean().meta({
+  description: "The title is the newsroom's, not the outlet's own (e.g. the source as kept carries none): readers are told so.",
+});
+
 export const articleSchema = z.strictObject({
   type: z.literal('article'),
   title: requiredText(LIMITS.title),
@@ -119,6 +129,7 @@ export const articleSchema = z.strictObject({
   author: plainText(LIMITS.name).optional(),
   /** The date was derived (e.g. from a weekday) rather than stated. */
   dateApproximate: z.boolean().optional(),
+  titleReconstructed: titleReconstructed.optional(),
 });
 
 export const speakerSchema = z.strictObject({
@@ -130,6 +141,9 @@ export const statementSchema = z.strictObject({
   type: z.literal('statement'),
   speaker: speakerSchema,
   quote: requiredText(LIMITS.quote),
+  // Defaulted, not required: clients written before the field keep working, and their statements
+  // mean what they always meant (published as quotations); every new event stores the value.
+  speech: speechSchema.default('direct'),
   saidAt: isoDateTime.optional(),
   medium: plainText(LIMITS.medium).optional(),
   outlet: plainText(LIMITS.outlet).optional(),
@@ -149,10 +163,12 @@ export const correctionChangesSchema = z
     author: plainText(LIMITS.name).optional(),
     speaker: speakerSchema.optional(),
     quote: requiredText(LIMITS.quote).optional(),
+    speech: speechSchema.optional(),
     saidAt: isoDateTime.optional(),
     medium: plainText(LIMITS.medium).optional(),
     context: plainText(LIMITS.context).optional(),
     dateApproximate: z.boolean().optional(),
+    titleReconstructed: titleReconstructed.optional(),
   })
   .refine((changes) => Object.keys(changes).length > 0, { message: 'must change at least one field' })
   .meta({ description: 'The fields to change, at least one; only fields of the target kind (article or statement).', minProperties: 1 });

@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => store.drop());
 
-const statement = (quote: string) => ({ type: 'statement' as const, speaker: { name: 'Kurmanbek Bakiyev' }, quote });
+const statement = (quote: string) => ({ type: 'statement' as const, speaker: { name: 'Kurmanbek Bakiyev' }, quote, speech: 'direct' as const });
 const open = (id: string) => writer.openStory({ id, headline: 'H', summary: 'S', language: 'en', topics: [] }, { editor: 'anna' });
 
 describe('event store', () => {

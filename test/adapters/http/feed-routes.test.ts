@@ -110,6 +110,10 @@ describe('the Bakiyev story', () => {
     expect(rss.entries.map((e) => e.title)).toEqual(atom.entries.map((e) => e.title));
     expect(json.items.map((e) => e.title)).toEqual(atom.entries.map((e) => e.title));
     expect(atom.feed.language).toBe('en');
+    // The Otunbayeva and Clinton statements are reported speech: never titled as quotations.
+    const reported = atom.entries.map((e) => e.title).filter((t) => /^(Roza Otunbayeva|Hillary Clinton)/.test(t ?? ''));
+    expect(reported).toHaveLength(2);
+    for (const title of reported) expect(title).toMatch(/^(Roza Otunbayeva|Hillary Clinton) \(reported\): [^“”]+$/);
   });
 
   it('arrives in newsboat once per update, in Atom and in RSS', async () => {

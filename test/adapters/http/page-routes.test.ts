@@ -42,6 +42,15 @@ describe('story page', () => {
       .locator('link[rel=alternate]')
       .evaluateAll((links) => links.map((l) => [l.getAttribute('type'), l.getAttribute('href')]));
     expect(feeds).toContainEqual(['application/atom+xml', `/stories/${STORY}/feed.atom`]);
+    // Reported speech is no quotation; the Al Jazeera report's title is the newsroom's, and says so.
+    for (const name of ['Roza Otunbayeva', 'Hillary Clinton']) {
+      const item = page.locator('ol.timeline > li[data-kind=statement]', { hasText: name });
+      expect(await item.locator('blockquote, q').count(), name).toBe(0);
+      expect(await item.textContent(), name).toMatch(/Reported speech, not a direct quote:/);
+      expect(await item.textContent(), name).not.toMatch(/[“”]/);
+    }
+    const aj = page.locator('ol.timeline > li', { hasText: 'Bakiyev says he does not expect to return as president' });
+    expect(await aj.textContent()).toContain('Title supplied by the newsroom');
     await page.screenshot({ path: '.tmp/story-page.png', fullPage: false }).catch(() => undefined);
     await page.close();
   });

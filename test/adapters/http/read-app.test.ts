@@ -275,6 +275,15 @@ describe('OpenAPI', () => {
     expect(JSON.stringify(schemas.Update)).toContain('#/components/schemas/Retraction');
   });
 
+  it('shows whether a statement is a direct quote or reported speech, and that a title may be the newsroom’s', () => {
+    const { schemas } = doc.components as { schemas: Record<string, { properties?: Record<string, Record<string, unknown>>; required?: string[] }> };
+    // Optional with a default: clients that do not send it post direct quotes, as they always did.
+    expect(schemas.Statement?.properties?.speech).toMatchObject({ enum: ['direct', 'reported'], default: 'direct' });
+    expect(schemas.Statement?.properties?.speech?.description).toMatch(/reported speech/);
+    expect(schemas.Statement?.required).not.toContain('speech');
+    expect(schemas.Article?.properties?.titleReconstructed).toMatchObject({ type: 'boolean' });
+  });
+
   it('documents the JSON bodies the apps send, field for field', async () => {
     // The schemas are open to new fields (a z.object strips them): parsing must give the body back whole.
     const { WriteResult: writeResult, StoryView: storyView, EventsPage: eventsPage, StoryList: storyList, Health: health } = responseBodies;

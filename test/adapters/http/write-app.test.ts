@@ -384,3 +384,36 @@ describe('corrections, retractions, headline and status', () => {
     expect(view.retractions.map((r) => r.target)).toContain(statementId);
   });
 });
+
+describe('direct quotes and reported speech', () => {
+  const SCRATCH = 'speech-scratch';
+  const spokesperson = { type: 'statement', speaker: { name: 'Example Spokesperson (fictional)' }, quote: 'the example bridge would reopen' };
+
+  it('a statement says which it is; without the field it is a direct quote; the stored event and the view carry it', async () => {
+    expect((await api.post('/api/stories', openBody(SCRATCH))).status).toBe(201);
+    const updates = `/api/stories/${SCRATCH}/updates`;
+    const reported = (await (await api.post(updates, { ...spokesperson, speech: 'reported' })).json()) as { updateId: string; version: number };
+    const unsaid = (await (await api.post(updates, spokesperson)).json()) as { updateId: string; version: number };
+    const log = (await (await api.get(`/api/stories/${SCRATCH}/events`)).json()) as { events: { metadata: { updateId: string }; data: object }[] };
+    const stored = (id: string) => log.events.find((e) => e.metadata.updateId === id)?.data;
+    expect(stored(reported.updateId)).toMatchObject({ speech: 'reported' });
+    expect(stored(unsaid.updateId)).toMatchObject({ speech: 'direct' });
+    const view = await until(async () => {
+      const body = (await (await api.get(`/api/stories/${SCRATCH}`)).json()) as {
+        version: number;
+        timeline: { updateId: string; content: { speech?: string } }[];
+      };
+      return body.version >= unsaid.version ? body : undefined;
+    });
+    expect(view.timeline.find((e) => e.updateId === reported.updateId)?.content.speech).toBe('reported');
+    expect(view.timeline.find((e) => e.updateId === unsaid.updateId)?.content.speech).toBe('direct');
+  });
+
+  it('any other kind of speech gets 400 naming /speech (or /changes/speech), and nothing is stored', async () => {
+    const updates = `/api/stories/${SCRATCH}/updates`;
+    for (const speech of ['paraphrase', 'Direct', null, 1])
+      await refused(() => api.post(updates, { ...spokesperson, speech }), 400, '/speech', SCRATCH);
+    const body = { type: 'correction', target: '01ARZ3NDEKTSV4RRFFQ69G5FAV', changes: { speech: 'indirect' }, note: 'n' };
+    await refused(() => api.post(updates, body), 400, '/changes/speech', SCRATCH);
+  });
+});

@@ -27,7 +27,7 @@ describe('a retraction withdraws what its target contributed', () => {
 
   it('a statement’s role goes with it, while the speaker’s live statements keep theirs', () => {
     const said = (version: number, role: string) =>
-      stored('StatementRecorded', { speaker: { name: 'Ivan Fictional', role }, quote: `Quote ${version}` }, { version });
+      stored('StatementRecorded', { speaker: { name: 'Ivan Fictional', role }, quote: `Quote ${version}`, speech: 'direct' }, { version });
     const invented = said(3, 'Minister of Imaginary Affairs');
     const view = foldStory([opened(), said(2, 'mayor'), invented, said(4, 'mayor'), retract(invented, 5)])!;
     expect([...view.people.values()].map(personOf)).toEqual([{ name: 'Ivan Fictional', roles: ['mayor'], statementCount: 2 }]);

@@ -42,6 +42,7 @@ describe('recording updates', () => {
       type: 'statement' as const,
       speaker: { name: 'Roza Otunbayeva' },
       quote: 'The base agreement will be preserved',
+      speech: 'reported' as const,
       saidAt: '2010-04-23',
     };
     given(opened())
@@ -49,7 +50,7 @@ describe('recording updates', () => {
       .then([
         {
           type: 'StatementRecorded',
-          data: { speaker: { name: 'Roza Otunbayeva' }, quote: 'The base agreement will be preserved', saidAt: '2010-04-23' },
+          data: { speaker: { name: 'Roza Otunbayeva' }, quote: 'The base agreement will be preserved', speech: 'reported', saidAt: '2010-04-23' },
           metadata: expectedMeta('story-1', '2010-04-23'),
         },
       ]);
@@ -77,9 +78,9 @@ describe('recording updates', () => {
   it('given a story, when an input carries fields its event does not declare, then the event stores the declared ones only', () => {
     // The API's strict schemas refuse such input; this proves the decider copies declared fields, not the request.
     const speaker = { name: 'Roza Otunbayeva', nickname: 'not stored' };
-    const update = { type: 'statement' as const, speaker, quote: 'q', saidAt: undefined, mood: 'not stored' };
+    const update = { type: 'statement' as const, speaker, quote: 'q', speech: 'direct' as const, saidAt: undefined, mood: 'not stored' };
     const [event] = decide({ type: 'RecordUpdate', data: { storyId: 'story-1', update }, metadata: meta }, evolve(initialState(), opened()));
-    expect(event?.data).toStrictEqual({ speaker: { name: 'Roza Otunbayeva' }, quote: 'q' });
+    expect(event?.data).toStrictEqual({ speaker: { name: 'Roza Otunbayeva' }, quote: 'q', speech: 'direct' });
   });
 
   it('given no such update, when it is corrected, then not found', () => {
@@ -119,10 +120,20 @@ describe('correcting an article or a statement', () => {
   // Every field of each kind, spelled out here so that the spec pins what the schemas let a correction change.
   // Each field is a case: allowed on its kind (the whole event checked), refused on the other kind unless both have it.
   const FIELDS = {
-    article: { title: 'T', url: 'https://example.org/x', outlet: 'O', publishedAt: '2010-04-08', summary: 'S', author: 'A', dateApproximate: true },
+    article: {
+      title: 'T',
+      url: 'https://example.org/x',
+      outlet: 'O',
+      publishedAt: '2010-04-08',
+      summary: 'S',
+      author: 'A',
+      dateApproximate: true,
+      titleReconstructed: true,
+    },
     statement: {
       speaker: { name: 'N' },
       quote: 'Q',
+      speech: 'reported',
       saidAt: '2010-04-08',
       medium: 'M',
       outlet: 'O',

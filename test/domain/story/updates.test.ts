@@ -139,7 +139,7 @@ describe('upcasting', () => {
       metadata: { schemaVersion: 1 },
     };
     const up = upcast(v1);
-    expect(up.data).toEqual({ speaker: { name: 'Roza Otunbayeva', role: 'interim leader' }, quote: 'q' });
+    expect(up.data).toEqual({ speaker: { name: 'Roza Otunbayeva', role: 'interim leader' }, quote: 'q', speech: 'direct' });
     expect(v1.data).toHaveProperty('speakerName');
     const article = upcast({
       type: 'ArticlePublished',
@@ -147,5 +147,48 @@ describe('upcasting', () => {
       metadata: { schemaVersion: 1 },
     });
     expect(article.data).toMatchObject({ outlet: 'BBC' });
+  });
+
+  it('reads a v2 statement recorded before `speech` existed as a direct quote, and keeps a stored value', () => {
+    const before = { type: 'StatementRecorded', data: { speaker: { name: 'A' }, quote: 'q' }, metadata: { schemaVersion: 2 } };
+    expect(upcast(before).data).toEqual({ speaker: { name: 'A' }, quote: 'q', speech: 'direct' });
+    expect(before.data).not.toHaveProperty('speech');
+    const reported = { type: 'StatementRecorded', data: { speaker: { name: 'A' }, quote: 'q', speech: 'reported' }, metadata: { schemaVersion: 2 } };
+    expect(upcast(reported).data).toEqual(reported.data);
+    // Articles have no default: an absent titleReconstructed means the outlet's own title.
+    const article = {
+      type: 'ArticlePublished',
+      data: { title: 't', url: 'https://x.org', outlet: 'O', publishedAt: '2010-04-08' },
+      metadata: { schemaVersion: 2 },
+    };
+    expect(upcast(article).data).toEqual(article.data);
+  });
+});
+
+describe('direct quotes and reported speech', () => {
+  const statement = { type: 'statement', speaker: { name: 'Example Spokesperson (fictional)' }, quote: 'the bridge would reopen' };
+
+  it('a statement that does not say is a direct quote (clients from before the field keep working)', () => {
+    expect(updateSchema.parse(statement)).toMatchObject({ speech: 'direct' });
+    expect(updateSchema.parse({ ...statement, speech: 'reported' })).toMatchObject({ speech: 'reported' });
+  });
+
+  it('refuses any other kind of speech, naming the field', () => {
+    for (const speech of ['paraphrase', 'Reported', '', null, true]) expect(paths({ ...statement, speech }), String(speech)).toEqual(['speech']);
+    expect(paths({ type: 'correction', target: '01ARZ3NDEKTSV4RRFFQ69G5FAV', changes: { speech: 'indirect' }, note: 'n' })).toEqual([
+      'changes/speech',
+    ]);
+  });
+
+  it('a correction may change it, and a correction that does not mention it leaves it alone', () => {
+    const correction = (changes: object) => updateSchema.parse({ type: 'correction', target: '01ARZ3NDEKTSV4RRFFQ69G5FAV', changes, note: 'n' });
+    expect(correction({ speech: 'reported' })).toMatchObject({ changes: { speech: 'reported' } });
+    expect(correction({ quote: 'q' })).toEqual(expect.objectContaining({ changes: { quote: 'q' } }));
+  });
+
+  it('an article may say its title is the newsroom’s, and only as a boolean', () => {
+    const article = { type: 'article', title: 'T', url: 'https://example.org/a', outlet: 'O', publishedAt: '2010-04-08' };
+    expect(paths({ ...article, titleReconstructed: true })).toEqual([]);
+    expect(paths({ ...article, titleReconstructed: 'yes' })).toEqual(['titleReconstructed']);
   });
 });
