@@ -4,7 +4,8 @@
  */
 import { Hono } from 'hono';
 import type { Log } from '../../application/ports';
-import { problemAt, problemFor, problems } from './problem';
+import { unmatched } from './methods';
+import { problemAt, problemFor } from './problem';
 
 /** Set on the way to a handler: `editor` once a token is accepted (edge.ts), `body` and `query` once read and validated (serve.ts). */
 export type Env = { Variables: { correlationId: string; editor?: string; body?: unknown; query?: unknown } };
@@ -35,6 +36,7 @@ export function baseApp(log: Log): Hono<Env> {
     }
     return problemAt(c, p);
   });
-  app.notFound((c) => problemAt(c, problems.noSuchResource()));
+  // 404, or 405 with Allow for a path of the route table (methods.ts).
+  app.notFound(unmatched);
   return app;
 }

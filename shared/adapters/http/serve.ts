@@ -2,11 +2,13 @@
  * Registers an app's handlers from the route table. The compiler asks each app for one handler
  * per route of its own, so no route is served undocumented or documented unserved. Each handler
  * sits behind what its row asks for, in this order: the editor's edge (auth, rate limit) and the
- * JSON body (edge.ts), the query validated, the route's own guards, the body validated.
+ * JSON body (edge.ts), the query validated, the route's own guards, the body validated. Public
+ * reads say that any origin may read them (CORS, methods.ts).
  */
 import type { Context, Hono, Handler as HonoHandler, MiddlewareHandler } from 'hono';
 import type * as z from 'zod';
 import type { Env } from './base';
+import { publicRead } from './methods';
 import { problemAt, problemResponse, problems } from './problem';
 import { honoPath, routes, type Route, type RouteId, type Routes } from './routes';
 
@@ -45,6 +47,7 @@ export function serveRoutes<App extends Route['app']>(app: Hono<Env>, which: App
     const { guards, handle } = typeof serving === 'function' ? { guards: [], handle: serving } : serving;
     if ((route.editor || route.body) && !edge) throw new Error(`route ${id} needs the write edge`);
     const chain: (MiddlewareHandler<Env> | HonoHandler<Env>)[] = [
+      ...(route.method === 'get' && !route.editor ? [publicRead] : []),
       ...(route.editor ? edge!.editor : []),
       ...(route.body ? [edge!.json] : []),
       ...(route.query ? [validated(route.query, 'query')] : []),
