@@ -5,6 +5,7 @@
  * controls they open; multi-line text keeps its paragraphs; the all-stories feed names each
  * entry's story and language.
  */
+import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,12 +16,18 @@ import { renderFeed } from '../../../shared/domain/feeds/render';
 import { FEED_FORMATS, type FeedContext, type FeedFormat } from '../../../shared/domain/feeds/urls';
 import { foldStory, type StoryView } from '../../../shared/domain/projection/story-view';
 import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../../shared/domain/story/events';
-import { assertValidJsonFeed11, parseWithFeedparser, readWithNewsboat } from '../../support/feed-parsers';
+import { assertValidJsonFeed11, createNewsboatSession, DEBIAN_PYTHON, parseWithFeedparser, type NewsboatItem } from '../../support/feed-parsers';
 import { assertAllValidAtom, assertAllWellFormed, parseAllWithFeedparser } from '../../support/feeds';
 
 const ctx: FeedContext = { baseUrl: 'https://news.example.org', tagPrefix: 'tag:news.example.org,2026:' };
 /** The issue's headline: markup a reader must show, never run or render. */
 const H = '<script>alert(1)</script> & <b>x</b>';
+/** The channel title newsboat keeps in its cache. */
+const FEED_TITLE_PY = `
+import json, pathlib, sqlite3, sys
+con = sqlite3.connect(pathlib.Path(sys.argv[1]).as_uri() + "?mode=ro", uri=True)
+print(json.dumps(con.execute("SELECT title FROM rss_feed").fetchone()[0], ensure_ascii=False))
+`;
 const graphemes = (text: string) => [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)].map((s) => s.segment);
 
 function story(storyId: string, opts: { language?: string; headline?: string; quote?: string; summary?: string; base?: number } = {}): StoryView {
@@ -104,7 +111,16 @@ describe('editor text that looks like markup reaches readers as that text', () =
 
   it('in newsboat, Atom and RSS (each with its own cache)', async () => {
     for (const path of ['/feed.atom', '/feed.rss']) {
-      const items = await readWithNewsboat([base + path]);
+      const session = await createNewsboatSession([base + path]);
+      let items: NewsboatItem[];
+      let feedTitle: string;
+      try {
+        items = await session.reload();
+        feedTitle = execFileSync(DEBIAN_PYTHON, ['-c', FEED_TITLE_PY, session.cacheFile], { encoding: 'utf8' });
+      } finally {
+        await session.close();
+      }
+      expect(JSON.parse(feedTitle), path).toBe(H);
       const titles = items.map((i) => i.title);
       expect(titles, path).toContain(H);
       // newsboat shows a title on one line.
