@@ -13,8 +13,13 @@ import {
   type ContentCoding,
   type Representation,
 } from '../../application/representation';
+import { PUBLIC_READ_HEADERS } from './methods';
 
 const httpDate = (iso: string) => new Date(iso).toUTCString();
+
+/** The responses built here, which say the CORS headers of a public read already. */
+const withPublicReadHeaders = new WeakSet<Response>();
+export const hasPublicReadHeaders = (res: Response) => withPublicReadHeaders.has(res);
 
 function etagMatches(header: string, etag: string): boolean {
   if (header.trim() === '*') return true;
@@ -45,6 +50,11 @@ export function negotiateCoding(header: string | null): ContentCoding | undefine
   return best;
 }
 
+const marked = (res: Response) => {
+  withPublicReadHeaders.add(res);
+  return res;
+};
+
 const byteLength = (body: string | Uint8Array) => (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
 
 /** Builds the response for a GET/HEAD of a representation, answering conditional requests with 304. */
@@ -56,6 +66,8 @@ export function respond(request: Request, rep: Representation): Response {
     ETag: etag,
     'Cache-Control': rep.cacheControl ?? LIVE_CACHE_CONTROL,
     Vary: 'Accept-Encoding',
+    // A representation is a public read (base.ts would add these; in the init they cost less).
+    ...PUBLIC_READ_HEADERS,
   });
   if (rep.lastModified) headers.set('Last-Modified', httpDate(rep.lastModified));
 
@@ -71,10 +83,10 @@ export function respond(request: Request, rep: Representation): Response {
   }
   if (notModified) {
     headers.delete('Content-Type');
-    return new Response(null, { status: 304, headers });
+    return marked(new Response(null, { status: 304, headers }));
   }
   const body = coding ? encodedBody(rep, coding) : rep.body;
   if (coding) headers.set('Content-Encoding', coding);
   headers.set('Content-Length', String(byteLength(body)));
-  return new Response((request.method === 'HEAD' ? null : body) as ConstructorParameters<typeof Response>[0], { status: 200, headers });
+  return marked(new Response((request.method === 'HEAD' ? null : body) as ConstructorParameters<typeof Response>[0], { status: 200, headers }));
 }

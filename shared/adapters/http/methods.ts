@@ -7,13 +7,14 @@
  * - any other path: 404 (problem+json).
  *
  * CORS: public reads are for everyone, browser-based readers included: every GET/HEAD answer of a
- * public route (and every 404/405 to a GET) says `Access-Control-Allow-Origin: *`; a preflight of a
+ * public route (and every 404/405 to a GET) says `Access-Control-Allow-Origin: *` (representations
+ * where every answer passes anyway, so the feeds' hot path gains no middleware); a preflight of a
  * public read (a script sending If-None-Match) is approved for GET and HEAD only. The editors' write
  * API has no CORS at all: its preflight is answered without Access-Control-* headers, so a browser
  * never sends a cross-origin write (the desk is same-origin; the CLI is not a browser), and an
  * editor's token cannot be put to use by another site's script.
  */
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { problemAt, problems } from './problem';
 import { routes, type Route } from './routes';
 
@@ -22,20 +23,8 @@ const EXPOSED = 'ETag, X-Correlation-Id, Retry-After, Allow';
 /** Request headers a preflight approves for public reads: the validators of a conditional GET. */
 const PREFLIGHT_HEADERS = 'If-None-Match, If-Modified-Since';
 
-const setHeader = (c: Context, name: string, value: string) => {
-  try {
-    c.res.headers.set(name, value);
-  } catch {
-    c.header(name, value); // immutable headers (e.g. a fetched Response)
-  }
-};
-
-/** Marks the answer to a public GET/HEAD as readable by any origin. */
-export const publicRead: MiddlewareHandler = async (c, next) => {
-  await next();
-  setHeader(c, 'Access-Control-Allow-Origin', '*');
-  setHeader(c, 'Access-Control-Expose-Headers', EXPOSED);
-};
+/** What every answer to a public GET/HEAD says (base.ts adds them; editor routes are marked and left out). */
+export const PUBLIC_READ_HEADERS = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': EXPOSED } as const;
 
 /** A route's OpenAPI path as an anchored pattern (`{format}` is a word, any other parameter one segment). */
 function pattern(path: string): RegExp {
@@ -60,12 +49,8 @@ function allowOf(at: Route[]): string {
 export function unmatched(c: Context): Response {
   const method = c.req.method;
   const at = routesAt(c.req.path);
-  const read = method === 'GET' || method === 'HEAD';
-  if (at.length === 0) {
-    const res = problemAt(c, problems.noSuchResource());
-    if (read) res.headers.set('Access-Control-Allow-Origin', '*');
-    return res;
-  }
+  // GET and HEAD answers get the CORS headers of public reads from base.ts, as every route's do.
+  if (at.length === 0) return problemAt(c, problems.noSuchResource());
   const allow = allowOf(at);
   if (method === 'OPTIONS') {
     const headers: Record<string, string> = { Allow: allow, 'Cache-Control': 'public, max-age=86400' };
@@ -80,7 +65,5 @@ export function unmatched(c: Context): Response {
     }
     return new Response(null, { status: 204, headers });
   }
-  const res = problemAt(c, problems.methodNotAllowed(allow), { Allow: allow });
-  if (read) res.headers.set('Access-Control-Allow-Origin', '*');
-  return res;
+  return problemAt(c, problems.methodNotAllowed(allow), { Allow: allow });
 }
