@@ -8,11 +8,12 @@
  *
  * CORS: public reads are for everyone, browser-based readers included: every GET/HEAD answer of a
  * public route (and every 404/405 to a GET) says `Access-Control-Allow-Origin: *` (representations
- * where every answer passes anyway, so the feeds' hot path gains no middleware); a preflight of a
- * public read (a script sending If-None-Match) is approved for GET and HEAD only. The editors' write
- * API has no CORS at all: its preflight is answered without Access-Control-* headers, so a browser
- * never sends a cross-origin write (the desk is same-origin; the CLI is not a browser), and an
- * editor's token cannot be put to use by another site's script.
+ * carry it from conditional.ts, base.ts adds it to every other answer: no middleware of its own on
+ * the feeds' hot path); a preflight of a public read (a script sending If-None-Match) is approved
+ * for GET and HEAD only. The editors' write API has no CORS at all: its preflight is answered
+ * without Access-Control-* headers, so a browser never sends a cross-origin write (the desk is
+ * same-origin; the CLI is not a browser), and an editor's token cannot be put to use by another
+ * site's script.
  */
 import type { Context } from 'hono';
 import { problemAt, problems } from './problem';
