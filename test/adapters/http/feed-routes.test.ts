@@ -286,6 +286,8 @@ describe('input safety through the API', () => {
     expect((await post('/api/stories', { id: STORY, headline: 'Generated', summary: 'Generated text' })).status).toBe(201);
     const text = fc
       .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+      // Bidi controls only as HOSTILE has them (an RLO closed by a PDF): the title check below knows those.
+      .filter((s) => !/[\u202A-\u202E\u2066-\u2069]/.test(s))
       .map((s) => `${s}${HOSTILE[s.length % HOSTILE.length]}`)
       .filter((s) => s.trim() === s && findXmlForbiddenChar(s) === undefined && !/[\u0080-\u009f]/.test(s));
     const quotes = fc.sample(text, { numRuns: 12 });
@@ -306,9 +308,12 @@ describe('input safety through the API', () => {
         .map((p) => `<p dir="auto">${p.split('\n').join('<br>')}</p>`)
         .join('');
       expect(json.items.map((i) => i.content_html).join('\n'), JSON.stringify(quote)).toContain(`<blockquote>${paragraphs}</blockquote>`);
-      // Atom titles are type="text": exact (quotes over 80 characters are shortened with "…").
-      const chars = [...quote];
-      expect(titles).toContain(`Speaker ${i}: “${chars.length > 80 ? `${chars.slice(0, 79).join('').trimEnd()}…` : quote}”`);
+      // Atom titles are type="text": exact (quotes over 80 grapheme clusters are cut to 79 and "…",
+      // closing an override the cut leaves open).
+      const clusters = [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(quote)].map((g) => g.segment);
+      const kept = clusters.slice(0, 79).join('').trimEnd();
+      const open = (kept.match(/\u202E/g) ?? []).length - (kept.match(/\u202C/g) ?? []).length;
+      expect(titles).toContain(`Speaker ${i}: “${clusters.length > 80 ? `${kept}${'\u202C'.repeat(open)}…` : quote}”`);
     }
     expect(rss.entries.length).toBe(quotes.length);
   });
