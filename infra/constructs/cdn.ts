@@ -43,6 +43,11 @@ export class Cdn extends Construct {
     // revalidates an expired copy with the origin by sending If-None-Match / If-Modified-Since
     // built from the cached ETag / Last-Modified (which it only does while cookies are not
     // forwarded).
+    // Compression: with gzip and Brotli enabled here, the normalized Accept-Encoding (br, gzip or
+    // none) is in the cache key and is forwarded to the origin, which compresses feeds, pages and
+    // JSON itself (once per version, each coding with its own ETag, Vary: Accept-Encoding);
+    // CloudFront keeps one copy per coding and compresses (`compress` below) only what the origin
+    // sent uncompressed.
     const publicReads = new cloudfront.CachePolicy(this, 'PublicReadsCachePolicy', {
       comment: 'Newsroom public reads: honour origin Cache-Control',
       defaultTtl: Duration.seconds(0),
@@ -64,8 +69,10 @@ export class Cdn extends Construct {
     const readBehavior: cloudfront.BehaviorOptions = {
       origin,
       // Writes are not served here: editors POST to the API URL, so nothing cached can absorb one.
-      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+      // OPTIONS passes for CORS preflights of public reads (a script sending If-None-Match); the
+      // origin's answer is the same for every Origin, so it is cached like the reads.
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD_OPTIONS,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       cachePolicy: publicReads,
       responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,

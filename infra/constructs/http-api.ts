@@ -19,9 +19,9 @@ export interface HttpApiProps {
 }
 
 /**
- * The API Gateway HTTP API and the two functions behind it: GET/HEAD to the read function (pages,
- * feeds, JSON views, the event log), the editors' POSTs and the OpenAPI document to the write
- * function. One throttled `$default` stage with an access log.
+ * The API Gateway HTTP API and the two functions behind it: the editors' POSTs and the OpenAPI
+ * document to the write function, everything else to the read function (pages, feeds, JSON views,
+ * the event log, and the 404/405/OPTIONS answers). One throttled `$default` stage with an access log.
  */
 export class HttpApi extends Construct {
   readonly writeApi: NewsroomFunction;
@@ -99,10 +99,14 @@ export class HttpApi extends Construct {
 
     const readIntegration = new HttpLambdaIntegration('ReadIntegration', this.readApi.function);
     const writeIntegration = new HttpLambdaIntegration('WriteIntegration', this.writeApi.function);
+    // Every method, not only GET/HEAD: the read function answers what no more specific route
+    // takes (an unknown method on a known path: 405 with Allow; OPTIONS and CORS preflights; any
+    // unknown path: 404), as problem+json from the route table (shared/adapters/http/methods.ts),
+    // where API Gateway's own answer would be a bare {"message":"Not Found"}.
     for (const path of ['/', '/{proxy+}']) {
       this.api.addRoutes({
         path,
-        methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD],
+        methods: [apigw.HttpMethod.ANY],
         integration: readIntegration,
       });
     }

@@ -310,7 +310,8 @@ describe('HTTP API', () => {
     return { 'Fn::Join': ['', ['integrations/', { Ref: ids[0] }]] };
   };
 
-  it.each(['GET /', 'HEAD /', 'GET /{proxy+}', 'HEAD /{proxy+}'])('%s goes to the read function', (routeKey) => {
+  // ANY: the read function answers unknown methods (405 with Allow), OPTIONS and unknown paths as problem+json.
+  it.each(['ANY /', 'ANY /{proxy+}'])('%s goes to the read function', (routeKey) => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: routeKey,
       Target: integrationOf(stack.httpApi.readApi),
@@ -365,12 +366,12 @@ describe('CloudFront', () => {
     });
   });
 
-  it('the default behaviour serves cached GET/HEAD from the HTTP API over HTTPS, compressed', () => {
+  it('the default behaviour serves cached GET/HEAD (and CORS preflights) from the HTTP API over HTTPS, compressed', () => {
     template.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
         DefaultCacheBehavior: Match.objectLike({
-          AllowedMethods: ['GET', 'HEAD'],
-          CachedMethods: ['GET', 'HEAD'],
+          AllowedMethods: ['GET', 'HEAD', 'OPTIONS'],
+          CachedMethods: ['GET', 'HEAD', 'OPTIONS'],
           CachePolicyId: { Ref: Match.stringLikeRegexp('PublicReadsCachePolicy') },
           ViewerProtocolPolicy: 'redirect-to-https',
           Compress: true,

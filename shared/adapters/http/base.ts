@@ -4,10 +4,15 @@
  */
 import { Hono } from 'hono';
 import type { Log } from '../../application/ports';
-import { problemAt, problemFor, problems } from './problem';
+import { hasPublicReadHeaders } from './conditional';
+import { PUBLIC_READ_HEADERS, unmatched } from './methods';
+import { problemAt, problemFor } from './problem';
 
-/** Set on the way to a handler: `editor` once a token is accepted (edge.ts), `body` and `query` once read and validated (serve.ts). */
-export type Env = { Variables: { correlationId: string; editor?: string; body?: unknown; query?: unknown } };
+/**
+ * Set on the way to a handler: `editorRoute` first on an editor's route, `editor` once a token is
+ * accepted (edge.ts), `body` and `query` once read and validated (serve.ts).
+ */
+export type Env = { Variables: { correlationId: string; editor?: string; editorRoute?: true; body?: unknown; query?: unknown } };
 
 export function baseApp(log: Log): Hono<Env> {
   const app = new Hono<Env>();
@@ -22,6 +27,12 @@ export function baseApp(log: Log): Hono<Env> {
     } catch {
       c.header('X-Correlation-Id', correlationId); // immutable headers (e.g. a fetched Response)
     }
+    // Any origin may read what a GET or HEAD of anything but an editor's route answers (methods.ts);
+    // representations (conditional.ts) carry the headers from the start.
+    const method = c.req.method;
+    if ((method === 'GET' || method === 'HEAD') && !c.get('editorRoute') && !hasPublicReadHeaders(c.res)) {
+      for (const [name, value] of Object.entries(PUBLIC_READ_HEADERS)) c.header(name, value);
+    }
   });
   app.onError((error, c) => {
     const p = problemFor(error);
@@ -35,6 +46,7 @@ export function baseApp(log: Log): Hono<Env> {
     }
     return problemAt(c, p);
   });
-  app.notFound((c) => problemAt(c, problems.noSuchResource()));
+  // 404, or 405 with Allow for a path of the route table (methods.ts).
+  app.notFound(unmatched);
   return app;
 }

@@ -2,7 +2,8 @@
  * Registers an app's handlers from the route table. The compiler asks each app for one handler
  * per route of its own, so no route is served undocumented or documented unserved. Each handler
  * sits behind what its row asks for, in this order: the editor's edge (auth, rate limit) and the
- * JSON body (edge.ts), the story id checked, the route's own guards, the query validated, the body validated.
+ * JSON body (edge.ts), the story id checked, the route's own guards, the query validated, the body
+ * validated. An editor's route is marked first, so that its answers carry no CORS headers (base.ts, methods.ts).
  */
 import type { Context, Hono, Handler as HonoHandler, MiddlewareHandler } from 'hono';
 import type * as z from 'zod';
@@ -52,6 +53,12 @@ function possibleStoryId(answer: typeof problemAt): MiddlewareHandler<Env> {
   };
 }
 
+/** Marks an editor's route: its answers carry no CORS headers (base.ts). */
+const editorRoute: MiddlewareHandler<Env> = (c, next) => {
+  c.set('editorRoute', true);
+  return next();
+};
+
 export function serveRoutes<App extends Route['app']>(app: Hono<Env>, which: App, handlers: Handlers<App>, edge?: Edge): void {
   for (const [id, route] of Object.entries(routes) as [RouteId, Route][]) {
     if (route.app !== which) continue;
@@ -59,7 +66,7 @@ export function serveRoutes<App extends Route['app']>(app: Hono<Env>, which: App
     const { guards, handle } = typeof serving === 'function' ? { guards: [], handle: serving } : serving;
     if ((route.editor || route.body) && !edge) throw new Error(`route ${id} needs the write edge`);
     const chain: (MiddlewareHandler<Env> | HonoHandler<Env>)[] = [
-      ...(route.editor ? edge!.editor : []),
+      ...(route.editor ? [editorRoute, ...edge!.editor] : []),
       ...(route.body ? [edge!.json] : []),
       // A write's refusals name the request path (`instance`), as the edge's do.
       ...(route.path.includes('{id}') ? [possibleStoryId(route.editor ? problemAt : problemResponse)] : []),

@@ -1,6 +1,7 @@
 /**
  * Atom 1.0 (RFC 4287) with xml:lang, RFC 5005 archive links, RFC 6721 tombstones for retracted
- * entries and a WebSub hub link. Titles are `type="text"`: editor text is never markup.
+ * entries and a WebSub hub link. Titles are `type="text"`: editor text is never markup. An entry
+ * of the all-stories feed names its story in `source` and says its language when it differs.
  */
 import type { FeedDocument } from './model';
 import { NS, rfc3339, XmlBuilder } from './xml';
@@ -47,6 +48,15 @@ export function renderAtom(doc: FeedDocument): string {
     x.el(e, NS.atom, 'updated', {}, rfc3339(entry.updated));
     for (const a of entry.authors) x.el(x.el(e, NS.atom, 'author'), NS.atom, 'name', {}, a.name);
     for (const term of entry.categories) x.el(e, NS.atom, 'category', { term });
+    if (entry.source) {
+      // RFC 4287 §4.2.11: the feed the entry comes from, here its story's own feed.
+      const source = x.el(e, NS.atom, 'source');
+      x.el(source, NS.atom, 'id', {}, entry.source.id);
+      x.el(source, NS.atom, 'title', { type: 'text' }, entry.source.title);
+      x.el(source, NS.atom, 'link', { rel: 'self', type: 'application/atom+xml', href: entry.source.feedUrl });
+      x.el(source, NS.atom, 'link', { rel: 'alternate', type: 'text/html', href: entry.source.url });
+      x.el(source, NS.atom, 'updated', {}, rfc3339(entry.source.updated));
+    }
     x.el(e, NS.atom, 'content', { type: 'html' }, entry.contentHtml);
   }
   return x.toString();

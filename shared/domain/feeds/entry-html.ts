@@ -1,5 +1,5 @@
 /** An entry's HTML body: the one part of a feed entry that is markup (Atom content, RSS description, JSON Feed content_html). */
-import { escapeHtml } from '../html';
+import { escapeHtml, lineBreaksHtml, paragraphsHtml } from '../html';
 import type { TimelineEntry } from '../projection/story-view';
 
 const dateText = (iso: string | undefined, approximate: boolean) =>
@@ -9,13 +9,19 @@ const dateText = (iso: string | undefined, approximate: boolean) =>
 export const REPORTED_SPEECH = 'Reported speech, not a direct quote';
 export const TITLE_RECONSTRUCTED = 'Title supplied by the newsroom, not the outlet’s own.';
 
-/** Built only from escaped plain text, never from editor input as-is. */
+/** Paragraphs of editor text take their direction from their own text (bidi isolation). */
+const AUTO = ' dir="auto"';
+
+/**
+ * Built only from escaped plain text, never from editor input as-is. Multi-line text keeps its
+ * paragraphs and line breaks (html.ts).
+ */
 export function entryHtml(entry: TimelineEntry): string {
   const e = escapeHtml;
   const parts: string[] = [];
   if (entry.retraction) {
     parts.push(
-      `<p><strong>Retracted</strong> on ${e(entry.retraction.recordedAt)}: ${e(entry.retraction.reason)}</p>`,
+      `<p><strong>Retracted</strong> on ${e(entry.retraction.recordedAt)}: ${lineBreaksHtml(entry.retraction.reason)}</p>`,
       '<p>The retracted text is no longer published.</p>',
     );
     return parts.join('');
@@ -26,24 +32,26 @@ export function entryHtml(entry: TimelineEntry): string {
     const when = dateText(c.publishedAt, entry.dateApproximate);
     parts.push(when ? ` (published ${e(when)})</p>` : '</p>');
     if (c.titleReconstructed) parts.push(`<p><em>${TITLE_RECONSTRUCTED}</em></p>`);
-    if (c.summary) parts.push(`<p>${e(c.summary)}</p>`);
+    if (c.summary) parts.push(paragraphsHtml(c.summary, AUTO));
   } else {
     // Reported speech is the reporter's account: no <blockquote> or <q>, and said so in words.
-    parts.push(c.speech === 'reported' ? `<p>${REPORTED_SPEECH}: ${e(c.quote)}</p>` : `<blockquote><p>${e(c.quote)}</p></blockquote>`);
+    parts.push(
+      c.speech === 'reported' ? paragraphsHtml(`${REPORTED_SPEECH}: ${c.quote}`, AUTO) : `<blockquote>${paragraphsHtml(c.quote, AUTO)}</blockquote>`,
+    );
     const who = [c.speaker.name, c.speaker.role]
       .filter(Boolean)
       .map((s) => e(s!))
       .join(', ');
     const said = [c.medium ? `to ${e(c.medium)}` : '', c.saidAt ? `on ${e(dateText(c.saidAt, entry.dateApproximate)!)}` : ''].filter(Boolean);
     parts.push(`<p>— ${who}${said.length ? `, ${said.join(' ')}` : ''}</p>`);
-    if (c.context) parts.push(`<p>${e(c.context)}</p>`);
+    if (c.context) parts.push(paragraphsHtml(c.context, AUTO));
     if (c.outlet || c.url) {
       const label = e(c.outlet ?? c.url!);
       parts.push(`<p>Source: ${c.url ? `<a href="${e(c.url)}">${label}</a>` : label}</p>`);
     }
   }
   for (const note of entry.corrections) {
-    parts.push(`<p><em>Correction (${e(note.recordedAt)}):</em> ${e(note.note)}</p>`);
+    parts.push(`<p><em>Correction (${e(note.recordedAt)}):</em> ${lineBreaksHtml(note.note)}</p>`);
   }
   return parts.join('');
 }

@@ -1,6 +1,22 @@
 /** JSON Feed 1.1 (https://jsonfeed.org/version/1.1): plain data, so no library is needed. */
-import type { FeedDocument } from './model';
+import type { FeedDocument, FeedEntry } from './model';
 import { rfc3339 } from './xml';
+
+/**
+ * What JSON Feed has no member for, in the newsroom's extension object (JSON Feed 1.1,
+ * "Extensions": a key of `_` and a letter, ignored by readers that do not know it): that an entry
+ * was retracted (there are no tombstones), and which story an entry of the all-stories feed
+ * belongs to.
+ */
+function newsroomExtension(entry: FeedEntry) {
+  if (!entry.retraction && !entry.source) return {};
+  return {
+    _newsroom: {
+      ...(entry.source ? { story: { id: entry.source.id, title: entry.source.title, url: entry.source.url, feed_url: entry.source.feedUrl } } : {}),
+      ...(entry.retraction ? { retracted: true, retracted_at: rfc3339(entry.retraction.when) } : {}),
+    },
+  };
+}
 
 export function renderJsonFeed(doc: FeedDocument): string {
   const feed = {
@@ -25,8 +41,7 @@ export function renderJsonFeed(doc: FeedDocument): string {
       authors: entry.authors,
       ...(entry.categories.length > 0 ? { tags: entry.categories } : {}),
       ...(entry.language ? { language: entry.language } : {}),
-      // JSON Feed has no tombstones: an extension (underscore keys are reserved for them) says so.
-      ...(entry.retraction ? { _newsroom: { retracted: true, retracted_at: rfc3339(entry.retraction.when) } } : {}),
+      ...newsroomExtension(entry),
     })),
   };
   return JSON.stringify(feed, null, 1) + '\n';

@@ -5,6 +5,7 @@
  */
 import type { StoryHead, TimelineEntry } from '../projection/story-view';
 import type { ArchiveRange } from './archive';
+import { closeBidi, cutText } from '../display-text';
 import { entryHtml } from './entry-html';
 import {
   allStoriesFeedUrl,
@@ -34,10 +35,23 @@ export interface FeedEntry {
   contentHtml: string;
   authors: { name: string }[];
   categories: string[];
-  /** The entry's language when it may differ from the feed's (the all-stories feed). */
+  /** The entry's language when it differs from the feed's (the all-stories feed). */
   language?: string;
+  /** The story the entry belongs to, in a feed of several stories (Atom `source`, RSS `source`, JSON Feed `_newsroom.story`). */
+  source?: EntrySource;
   corrected: boolean;
   retraction?: { when: string; reason: string };
+}
+
+export interface EntrySource {
+  /** The story's feed id (its `tag:` URI). */
+  id: string;
+  title: string;
+  /** The story's page. */
+  url: string;
+  /** The story's own feed, in the format of the document. */
+  feedUrl: string;
+  updated: string;
 }
 
 export interface FeedLinks {
@@ -55,7 +69,7 @@ export interface FeedDocument {
   title: string;
   subtitle: string;
   updated: string;
-  /** Absent for a feed mixing languages (all stories); entries then carry their own. */
+  /** The language of the feed's own text; entries in another say theirs. */
   language?: string;
   links: FeedLinks;
   /** RFC 5005 archive document: its set of entries never changes. */
@@ -74,12 +88,12 @@ export function entryTitle(entry: TimelineEntry): string {
 
 function baseTitle(entry: TimelineEntry): string {
   const c = entry.content;
-  if (c.kind === 'article') return c.title;
-  // Cut by code point, not UTF-16 unit, so an emoji is never split into a lone surrogate.
-  const chars = [...c.quote];
-  const quote = chars.length > 80 ? `${chars.slice(0, 79).join('').trimEnd()}…` : c.quote;
+  // Each piece of editor text closes what bidi controls it opens, so none reorders the rest.
+  if (c.kind === 'article') return closeBidi(c.title);
+  // Cut by grapheme cluster: never half an emoji, a flag or a letter with its accent.
+  const quote = cutText(c.quote, 80);
   // Reported speech is the reporter's account, not the speaker's words: never in quotation marks.
-  return c.speech === 'reported' ? `${c.speaker.name} (reported): ${quote}` : `${c.speaker.name}: “${quote}”`;
+  return c.speech === 'reported' ? `${closeBidi(c.speaker.name)} (reported): ${quote}` : `${closeBidi(c.speaker.name)}: “${quote}”`;
 }
 
 export function entryCategories(entry: TimelineEntry, topics: string[]): string[] {
@@ -87,7 +101,17 @@ export function entryCategories(entry: TimelineEntry, topics: string[]): string[
   return [...new Set([...people, ...topics])];
 }
 
-export function feedEntry(entry: TimelineEntry, head: Pick<StoryHead, 'topics' | 'language'>, ctx: FeedContext, withLanguage = false): FeedEntry {
+/**
+ * One entry of a feed whose own text is in `feedLanguage`; `source` names its story in a feed of
+ * several stories.
+ */
+export function feedEntry(
+  entry: TimelineEntry,
+  head: Pick<StoryHead, 'topics' | 'language'>,
+  ctx: FeedContext,
+  feedLanguage: string | undefined,
+  source?: EntrySource,
+): FeedEntry {
   return {
     id: entryTag(ctx, entry.storyId, entry.updateId),
     title: entryTitle(entry),
@@ -99,7 +123,8 @@ export function feedEntry(entry: TimelineEntry, head: Pick<StoryHead, 'topics' |
     contentHtml: entryHtml(entry),
     authors: [{ name: entry.recordedBy }],
     categories: entry.retraction ? [] : entryCategories(entry, head.topics),
-    ...(withLanguage ? { language: head.language } : {}),
+    ...(head.language !== feedLanguage ? { language: head.language } : {}),
+    ...(source ? { source } : {}),
     corrected: entry.corrections.length > 0,
     ...(entry.retraction ? { retraction: { when: entry.retraction.recordedAt, reason: entry.retraction.reason } } : {}),
   };
@@ -119,10 +144,10 @@ export function storyFeed(
   const home = storyUrl(ctx, head.storyId);
   const current = storyFeedUrl(ctx, head.storyId, format);
   const archiveUrl = (range: ArchiveRange) => archiveFeedUrl(ctx, head.storyId, range, format);
-  const feedEntries = entries.map((entry) => feedEntry(entry, head, ctx));
+  const feedEntries = entries.map((entry) => feedEntry(entry, head, ctx, head.language));
   return {
     id: page.archive ? archiveTag(ctx, head.storyId, page.archive) : storyTag(ctx, head.storyId),
-    title: head.headline,
+    title: closeBidi(head.headline),
     subtitle: head.status === 'concluded' ? `Concluded. ${head.summary}` : head.summary,
     // An archive page's time is that of its own latest change, so later events elsewhere in the
     // story do not touch its bytes.
@@ -143,9 +168,15 @@ export function storyFeed(
   };
 }
 
-/** The all-stories feed: the latest changes across the most recently active stories, newest first. */
+/** The language of the newsroom's own text (the all-stories feed's title and subtitle). */
+export const NEWSROOM_LANGUAGE = 'en';
+
+/**
+ * The all-stories feed: the latest changes across the most recently active stories, newest first.
+ * Its own text is the newsroom's; each entry names its story and, when it differs, its language.
+ */
 export function allStoriesFeed(
-  stories: { head: Pick<StoryHead, 'storyId' | 'topics' | 'language' | 'lastEventAt'>; entries: TimelineEntry[] }[],
+  stories: { head: Pick<StoryHead, 'storyId' | 'headline' | 'topics' | 'language' | 'lastEventAt'>; entries: TimelineEntry[] }[],
   ctx: FeedContext,
   format: FeedFormat,
   size: number,
@@ -154,19 +185,24 @@ export function allStoriesFeed(
     .flatMap(({ head, entries }) => entries.map((entry) => ({ head, entry })))
     .sort((a, b) => b.entry.updatedAt.localeCompare(a.entry.updatedAt) || b.entry.updateId.localeCompare(a.entry.updateId))
     .slice(0, size);
-  const languages = new Set(stories.map((s) => s.head.language));
-  const single = languages.size === 1 ? [...languages][0] : undefined;
+  const sourceOf = (head: (typeof stories)[number]['head']): EntrySource => ({
+    id: storyTag(ctx, head.storyId),
+    title: closeBidi(head.headline),
+    url: storyUrl(ctx, head.storyId),
+    feedUrl: storyFeedUrl(ctx, head.storyId, format),
+    updated: head.lastEventAt,
+  });
   return {
     id: allStoriesTag(ctx),
     title: 'Newsroom: all stories',
     subtitle: 'The latest updates of every developing story',
     updated: latest(stories.map((s) => s.head.lastEventAt)) ?? '1970-01-01T00:00:00.000Z',
-    ...(single ? { language: single } : {}),
+    language: NEWSROOM_LANGUAGE,
     links: { self: allStoriesFeedUrl(ctx, format), alternate: ctx.baseUrl + '/', ...(ctx.hubUrl ? { hub: ctx.hubUrl } : {}) },
     archive: false,
     expired: false,
     author: { name: 'Newsroom', uri: ctx.baseUrl + '/' },
-    entries: merged.map(({ head, entry }) => feedEntry(entry, head, ctx, !single)),
+    entries: merged.map(({ head, entry }) => feedEntry(entry, head, ctx, NEWSROOM_LANGUAGE, sourceOf(head))),
   };
 }
 

@@ -2,13 +2,17 @@
  * RSS 2.0 with Atom links (self, hub, RFC 5005 archives) and `dc:creator` (RSS `author` must be an
  * e-mail address). Corrections keep the guid; `atom:updated` tells readers that know it when.
  *
- * RSS never says whether a title is text or HTML and readers differ: newsboat shows it as text,
- * feedparser guesses HTML when it looks like HTML (an entity reference such as a literal `&amp;`, or
- * a closing tag of a harmless element). Titles go out as plain text, exact in text readers and in
- * every reader for ordinary text (`Q&A`, `<script>`, quotes); escaping them as HTML instead would
- * show every `&` as `&amp;` in newsboat. Atom, whose titles say type="text", is exact everywhere.
- * Descriptions are the entry's HTML, as every reader expects.
+ * Each field goes out the way readers read it (checked with feedparser and newsboat in
+ * test/domain/feeds/output.test.ts):
+ * - titles (channel and item), categories and `source`: plain text. newsboat shows them as text
+ *   (a title escaped as HTML would show `&lt;script&gt;`); feedparser reads them as text too unless
+ *   they look like harmless HTML (an entity reference such as a literal `&amp;`, or a closing tag of
+ *   an element it allows: then it sanitizes and renders them), and never as HTML when they hold a
+ *   `<script>`. Atom, whose titles say type="text", is exact everywhere.
+ * - descriptions: HTML. The channel's is the story summary escaped once (feedparser always reads it
+ *   as HTML; unescaped, a `<script>` in it would be markup); an item's is the entry's HTML.
  */
+import { escapeHtml } from '../html';
 import type { FeedDocument } from './model';
 import { NS, rfc3339, rfc822, XmlBuilder } from './xml';
 
@@ -18,7 +22,8 @@ export function renderRss(doc: FeedDocument): string {
   const channel = x.el(x.root, null, 'channel');
   x.el(channel, null, 'title', {}, doc.title);
   x.el(channel, null, 'link', {}, doc.links.alternate);
-  x.el(channel, null, 'description', {}, doc.subtitle);
+  // Readers take a channel description as HTML (feedparser always does), so the plain text goes out escaped once.
+  x.el(channel, null, 'description', {}, escapeHtml(doc.subtitle));
   if (doc.language) x.el(channel, null, 'language', {}, doc.language);
   x.el(channel, null, 'lastBuildDate', {}, rfc822(doc.updated));
   x.el(channel, null, 'generator', {}, 'newsroom-feed');
@@ -40,6 +45,8 @@ export function renderRss(doc: FeedDocument): string {
     for (const a of entry.authors) x.el(item, NS.dc, 'dc:creator', {}, a.name);
     if (entry.language) x.el(item, NS.dc, 'dc:language', {}, entry.language);
     for (const term of entry.categories) x.el(item, null, 'category', {}, term);
+    // RSS 2.0 <source>: the channel the item comes from, here its story's own feed.
+    if (entry.source) x.el(item, null, 'source', { url: entry.source.feedUrl }, entry.source.title);
     x.el(item, null, 'description', {}, entry.contentHtml);
   }
   return x.toString();

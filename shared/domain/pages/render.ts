@@ -1,10 +1,12 @@
 /**
  * Server-rendered HTML: the front page and a story's live page. Pure functions of the view; all
  * editor text is escaped (it is plain text by contract), and the page works without JavaScript.
+ * Editor text is isolated from the text around it (bidi): blocks of it say `dir="auto"`, inline
+ * pieces are `<bdi>`; multi-line text keeps its paragraphs and line breaks.
  * A few lines of script keep an open page live by polling the view's ETag.
  */
 import { REPORTED_SPEECH, TITLE_RECONSTRUCTED } from '../feeds/entry-html';
-import { escapeHtml as e } from '../html';
+import { escapeHtml as e, lineBreaksHtml, paragraphsHtml } from '../html';
 import type { KeyPoint, Person, Source, StoryHead, TimelineEntry } from '../projection/story-view';
 import type { StorySummary } from '../projection/story-summary';
 
@@ -49,6 +51,12 @@ ${body}
 `;
 }
 
+/** Inline editor text: escaped, its direction its own. */
+const bdi = (text: string) => `<bdi>${e(text)}</bdi>`;
+/** Editor text that may span lines, inside a paragraph. */
+const inline = (text: string) => `<bdi>${lineBreaksHtml(text)}</bdi>`;
+const AUTO = ' dir="auto"';
+
 const when = (iso: string | undefined, approximate = false) =>
   iso
     ? `<time datetime="${e(iso)}">${approximate ? 'about ' : ''}${e(iso.length === 10 ? iso : iso.slice(0, 16).replace('T', ' ') + ' UTC')}</time>`
@@ -57,9 +65,9 @@ const when = (iso: string | undefined, approximate = false) =>
 export function frontPage(stories: StorySummary[]): string {
   const items = stories
     .map(
-      (s) => `<li lang="${e(s.language)}"><a href="/stories/${e(s.storyId)}">${e(s.headline)}</a>
-<div class="small"><span class="status ${e(s.status)}">${e(s.status)}</span> · ${s.updateCount} updates · last change ${when(s.lastEventAt)}</div>
-<p>${e(s.summary)}</p></li>`,
+      (s) => `<li lang="${e(s.language)}"><a href="/stories/${e(s.storyId)}" dir="auto">${e(s.headline)}</a>
+<div class="small" lang="en"><span class="status ${e(s.status)}">${e(s.status)}</span> · ${s.updateCount} updates · last change ${when(s.lastEventAt)}</div>
+${paragraphsHtml(s.summary, AUTO)}</li>`,
     )
     .join('\n');
   const head = `<link rel="alternate" type="application/atom+xml" title="All stories (Atom)" href="/feed.atom">
@@ -68,22 +76,32 @@ export function frontPage(stories: StorySummary[]): string {
   return layout('Newsroom', `<h1>Developing stories</h1>\n<ol class="stories plain">${items || '<li>No stories yet.</li>'}</ol>`, head);
 }
 
+/** A quote's paragraphs, the first opening and the last closing the quotation marks. */
+function quoted(quote: string): string {
+  const html = paragraphsHtml(quote);
+  return `<p>“${html.slice('<p>'.length, -'</p>'.length)}”</p>`;
+}
+
 function entryHtml(entry: TimelineEntry): string {
   const id = `update-${e(entry.updateId)}`;
   if (entry.retraction) {
     return `<li id="${id}"><time datetime="${e(entry.recordedAt)}">${e(entry.recordedAt.slice(0, 10))}</time>
-<p class="retracted"><strong>Retracted</strong> ${when(entry.retraction.recordedAt)}: ${e(entry.retraction.reason)}</p></li>`;
+<p class="retracted"><strong>Retracted</strong> ${when(entry.retraction.recordedAt)}: ${inline(entry.retraction.reason)}</p></li>`;
   }
   const c = entry.content;
   const body =
     c.kind === 'article'
-      ? `<p><a href="${e(c.url)}">${e(c.title)}</a> — ${e(c.outlet)}${c.author ? `, ${e(c.author)}` : ''}</p>${
+      ? `<p><a href="${e(c.url)}">${bdi(c.title)}</a> — ${bdi(c.outlet)}${c.author ? `, ${bdi(c.author)}` : ''}</p>${
           c.titleReconstructed ? `<p class="small">${TITLE_RECONSTRUCTED}</p>` : ''
-        }${c.summary ? `<p>${e(c.summary)}</p>` : ''}`
-      : `${c.speech === 'reported' ? `<p class="reported"><span class="small">${REPORTED_SPEECH}:</span> ${e(c.quote)}</p>` : `<blockquote>“${e(c.quote)}”</blockquote>`}
-<p class="small">— <strong>${e(c.speaker.name)}</strong>${c.speaker.role ? `, ${e(c.speaker.role)}` : ''}${c.medium ? `, to ${e(c.medium)}` : ''}${c.outlet ? ` · reported by ${c.url ? `<a href="${e(c.url)}">${e(c.outlet)}</a>` : e(c.outlet)}` : ''}</p>${c.context ? `<p class="small">${e(c.context)}</p>` : ''}`;
+        }${c.summary ? paragraphsHtml(c.summary, AUTO) : ''}`
+      : `${
+          c.speech === 'reported'
+            ? `<div class="reported">${paragraphsHtml(`${REPORTED_SPEECH}: ${c.quote}`, AUTO)}</div>`
+            : `<blockquote dir="auto">${quoted(c.quote)}</blockquote>`
+        }
+<p class="small">— <strong>${bdi(c.speaker.name)}</strong>${c.speaker.role ? `, ${bdi(c.speaker.role)}` : ''}${c.medium ? `, to ${bdi(c.medium)}` : ''}${c.outlet ? ` · reported by ${c.url ? `<a href="${e(c.url)}">${bdi(c.outlet)}</a>` : bdi(c.outlet)}` : ''}</p>${c.context ? paragraphsHtml(c.context, ` class="small"${AUTO}`) : ''}`;
   const corrections = entry.corrections
-    .map((n) => `<p class="correction"><strong>Correction</strong> ${when(n.recordedAt)}: ${e(n.note)}</p>`)
+    .map((n) => `<p class="correction"><strong>Correction</strong> ${when(n.recordedAt)}: ${inline(n.note)}</p>`)
     .join('');
   return `<li id="${id}" data-kind="${entry.kind}">${when(entry.occurredAt ?? entry.recordedAt, entry.dateApproximate)}
 ${body}${corrections}</li>`;
@@ -106,11 +124,11 @@ export function storyPage(head: StoryHead, parts: StoryPageParts): string {
   const corrections = parts.timeline.filter((t) => t.corrections.length > 0 || t.retraction);
   const body = `<article data-version="${head.version}">
 <p class="meta"><span class="status ${e(head.status)}">${e(head.status)}</span> · opened ${when(head.openedAt)} · ${head.updateCount} updates · version ${head.version}</p>
-<h1>${e(head.headline)}</h1>
-<p>${e(head.summary)}</p>
+<h1 dir="auto">${e(head.headline)}</h1>
+${paragraphsHtml(head.summary, AUTO)}
 <nav class="feeds">Follow: <a href="${base}/feed.atom">Atom</a> · <a href="${base}/feed.rss">RSS</a> · <a href="${base}/feed.json">JSON Feed</a> · <a href="/api/stories/${e(head.storyId)}">JSON</a></nav>
 <section id="key-points"><h2>Key points</h2><ul class="plain">${parts.keyPoints
-    .map((k) => `<li><strong>${e(k.headline)}</strong>${k.summary ? ` — ${e(k.summary)}` : ''}</li>`)
+    .map((k) => `<li><strong>${bdi(k.headline)}</strong>${k.summary ? ` — ${inline(k.summary)}` : ''}</li>`)
     .join('')}</ul></section>
 <section id="timeline"><h2>Timeline</h2><ol class="timeline">${parts.timeline.map(entryHtml).join('\n')}</ol>${
     parts.next ? `<p class="small"><a href="${base}?cursor=${encodeURIComponent(parts.next)}">Later updates →</a></p>` : ''
@@ -118,19 +136,19 @@ export function storyPage(head: StoryHead, parts: StoryPageParts): string {
 <section id="people"><h2>People</h2><ul class="plain">${parts.people
     .map(
       (p) =>
-        `<li><strong>${e(p.name)}</strong>${p.roles.length ? `, ${p.roles.map(e).join('; ')}` : ''} — ${p.statementCount} statement${p.statementCount === 1 ? '' : 's'}</li>`,
+        `<li><strong>${bdi(p.name)}</strong>${p.roles.length ? `, ${p.roles.map(bdi).join('; ')}` : ''} — ${p.statementCount} statement${p.statementCount === 1 ? '' : 's'}</li>`,
     )
     .join('')}</ul></section>
 <section id="sources"><h2>Sources</h2><ul class="plain">${parts.sources
-    .map((s) => `<li>${s.lastUrl ? `<a href="${e(s.lastUrl)}">${e(s.outlet)}</a>` : e(s.outlet)} (${s.updateCount})</li>`)
+    .map((s) => `<li>${s.lastUrl ? `<a href="${e(s.lastUrl)}">${bdi(s.outlet)}</a>` : bdi(s.outlet)} (${s.updateCount})</li>`)
     .join('')}</ul></section>
 <section id="corrections"><h2>Corrections and retractions</h2>${
     corrections.length
       ? `<ul class="plain">${corrections
           .map((t) =>
             t.retraction
-              ? `<li><a href="#update-${e(t.updateId)}">Update</a> retracted: ${e(t.retraction.reason)}</li>`
-              : t.corrections.map((n) => `<li><a href="#update-${e(t.updateId)}">Update</a> corrected: ${e(n.note)}</li>`).join(''),
+              ? `<li><a href="#update-${e(t.updateId)}">Update</a> retracted: ${inline(t.retraction.reason)}</li>`
+              : t.corrections.map((n) => `<li><a href="#update-${e(t.updateId)}">Update</a> corrected: ${inline(n.note)}</li>`).join(''),
           )
           .join('')}</ul>`
       : '<p class="small">None.</p>'

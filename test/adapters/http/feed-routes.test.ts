@@ -133,6 +133,9 @@ describe('the Bakiyev story', () => {
 
 describe('HTTP caching of feeds', () => {
   it('strong ETags, Last-Modified, 304s, HEAD, Cache-Control, the same bytes while nothing changes', async () => {
+    // The identity representation (compression and its ETags: test/adapters/http/http-semantics.test.ts).
+    const fetch = (url: string, init: RequestInit = {}) =>
+      globalThis.fetch(url, { ...init, headers: { 'Accept-Encoding': 'identity', ...init.headers } });
     for (const path of [...FORMATS.map((f) => `/stories/${BAKIYEV}/feed.${f}`), '/feed.atom', '/feed.json']) {
       const url = `${newsroom.url}${path}`;
       const first = await fetch(url);
@@ -262,8 +265,8 @@ describe('a story built through the API with hostile text, corrections and a ret
     expect(stories).toEqual(new Set([BAKIYEV, STORY]));
     const updated = json.items.map((i) => i.date_modified);
     expect(updated).toEqual([...updated].sort().reverse());
-    // Mixed languages: none for the feed, each entry its own.
-    expect(atom.feed.language).toBeNull();
+    // Mixed languages: the feed keeps its own (the newsroom's), each entry of another says its own.
+    expect(atom.feed.language).toBe('en');
     expect(json.items.map((i) => (i as { language?: string }).language)).toContain('ru');
   });
 });
@@ -337,6 +340,8 @@ describe('input safety through the API', () => {
     expect((await post('/api/stories', { id: STORY, headline: 'Generated', summary: 'Generated text' })).status).toBe(201);
     const text = fc
       .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
+      // Bidi controls only as HOSTILE has them (an RLO closed by a PDF): the title check below knows those.
+      .filter((s) => !/[\u202A-\u202E\u2066-\u2069]/.test(s))
       .map((s) => `${s}${HOSTILE[s.length % HOSTILE.length]}`)
       .filter((s) => s.trim() === s && findXmlForbiddenChar(s) === undefined && !/[\u0080-\u009f]/.test(s));
     const quotes = fc.sample(text, { numRuns: 12 });
@@ -350,10 +355,19 @@ describe('input safety through the API', () => {
     const titles = atom.entries.map((e) => e.title);
     for (const [i, quote] of quotes.entries()) {
       const escaped = quote.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-      expect(json.items.map((i) => i.content_html).join('\n'), JSON.stringify(quote)).toContain(`<blockquote><p>${escaped}</p></blockquote>`);
-      // Atom titles are type="text": exact (quotes over 80 characters are shortened with "…").
-      const chars = [...quote];
-      expect(titles).toContain(`Speaker ${i}: “${chars.length > 80 ? `${chars.slice(0, 79).join('').trimEnd()}…` : quote}”`);
+      // A blank line starts a paragraph, a newline is a line break.
+      const paragraphs = escaped
+        .replace(/\r\n?/g, '\n')
+        .split(/\n[ \t]*\n\s*/)
+        .map((p) => `<p dir="auto">${p.split('\n').join('<br>')}</p>`)
+        .join('');
+      expect(json.items.map((i) => i.content_html).join('\n'), JSON.stringify(quote)).toContain(`<blockquote>${paragraphs}</blockquote>`);
+      // Atom titles are type="text": exact (quotes over 80 grapheme clusters are cut to 79 and "…",
+      // closing an override the cut leaves open).
+      const clusters = [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(quote)].map((g) => g.segment);
+      const kept = clusters.slice(0, 79).join('').trimEnd();
+      const open = (kept.match(/\u202E/g) ?? []).length - (kept.match(/\u202C/g) ?? []).length;
+      expect(titles).toContain(`Speaker ${i}: “${clusters.length > 80 ? `${kept}${'\u202C'.repeat(open)}…` : quote}”`);
     }
     expect(rss.entries.length).toBe(quotes.length);
   });

@@ -152,7 +152,7 @@ describe('archive pages and the all-stories feed', () => {
     expect(parsed!.entries.length).toBe(pageEntries.length);
   });
 
-  it('merge stories newest change first, each entry in its own language', async () => {
+  it('merge stories newest change first, the feed in its language and each entry in its own', async () => {
     const ru = foldStory(generatedStory('ru', 4, { language: 'ru', base: Date.parse('2026-05-01T00:00:00Z') }).events)!;
     const doc = allStoriesFeed(
       [ru, view].map((v) => ({ head: v.head, entries: latest(v, 5) })),
@@ -163,7 +163,8 @@ describe('archive pages and the all-stories feed', () => {
     expect(doc.entries.length).toBe(6);
     expect(doc.entries.slice(0, 4).every((e) => e.language === 'ru')).toBe(true);
     const atom = renderFeed(doc, 'atom');
-    expect(atom).not.toMatch(/<feed [^>]*xml:lang/);
+    // The feed's own text is the newsroom's (issue #12: its language no longer disappears); entries say theirs.
+    expect(atom).toMatch(/<feed [^>]*xml:lang="en"/);
     expect(atom).toContain('<entry xml:lang="ru-KG">');
     await assertAllValidAtom([atom]);
     assertValidJsonFeed11(JSON.parse(renderFeed(doc, 'json')));
