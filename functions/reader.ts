@@ -4,11 +4,11 @@
  */
 import type { FeedContext } from '../shared/domain/feeds/urls';
 import { StoryReader } from '../shared/application/story-reader';
-import { activeViews } from '../shared/adapters/dynamodb/views/writes';
+import { activeReads } from '../shared/adapters/dynamodb/views/reads';
 import type { Runtime } from './runtime';
 
 export function createReader(rt: Runtime, feed: FeedContext, options: { headTtlMs?: number } = {}): StoryReader {
-  return new StoryReader(activeViews(rt.viewsDb, rt.tables.views), rt.events, {
+  return new StoryReader(activeReads(rt.viewsDb, rt.tables.views), rt.events, {
     feed,
     feedSize: Number(process.env.NEWSROOM_FEED_SIZE ?? 50),
     ...options,

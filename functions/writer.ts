@@ -4,14 +4,14 @@
  */
 import { ulid } from 'ulid';
 import { IdempotencyStore } from '../shared/adapters/dynamodb/idempotency-store';
-import { activeViews } from '../shared/adapters/dynamodb/views/writes';
+import { activeReads } from '../shared/adapters/dynamodb/views/reads';
 import type { ViewReader } from '../shared/application/ports';
 import { StoryWriter } from '../shared/application/story-writer';
 import type { Runtime } from './runtime';
 
 /** View reads for the write side, always from the active generation. */
 export function liveViews(rt: Runtime): ViewReader {
-  const current = activeViews(rt.viewsDb, rt.tables.views);
+  const current = activeReads(rt.viewsDb, rt.tables.views);
   return {
     head: async (storyId, consistent) => (await current()).head(storyId, consistent),
     entry: async (storyId, updateId, consistent) => (await current()).entry(storyId, updateId, consistent),

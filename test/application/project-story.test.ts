@@ -3,7 +3,7 @@ import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processStreamBatch } from '../../functions/projector/process';
 import { foldStory, personOf } from '../../shared/domain/projection/story-view';
-import { LIMITS } from '../../shared/domain/story/updates';
+import { LIMITS } from '../../shared/domain/story/limits';
 import { ViewStore } from '../../shared/adapters/dynamodb/views/writes';
 import type { StoryEvent } from '../../shared/domain/story/events';
 import { createTestStore, type TestStore } from '../support/dynamo';

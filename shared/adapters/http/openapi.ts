@@ -12,15 +12,16 @@ import {
   correctionChangesSchema,
   correctionSchema,
   headlineSchema,
-  LIMITS,
   openStorySchema,
   retractionSchema,
   speakerSchema,
   statementSchema,
   statusSchema,
-  storyIdSchema,
   updateSchema,
 } from '../../domain/story/updates';
+import { LIMITS } from '../../domain/story/limits';
+import { storyIdSchema } from '../../domain/story/story-id';
+import { bodies } from './bodies';
 import { MAX_BODY_BYTES } from './limits';
 import { responseBodies } from './responses';
 import { routes, type Answer, type Route } from './routes';
@@ -125,7 +126,7 @@ function operation(id: string, route: Route, format?: FeedFormat) {
     ...(route.description ? { description: route.description } : {}),
     ...(route.editor ? { security: [{ editorToken: [] }] } : {}),
     ...(parameters.length ? { parameters } : {}),
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body) } } } } : {}),
+    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(bodies[route.body]) } } } } : {}),
     responses: Object.fromEntries(Object.entries(route.responses).map(([status, a]) => [status, answer(a, format)])),
   };
 }

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { MAX_CURSOR_LENGTH } from '../../application/ports';
-import { LIMITS } from '../../domain/story/updates';
+import { LIMITS } from '../../domain/story/limits';
 import { MAX_IDEMPOTENCY_KEY } from './limits';
 
 /** `version` and `asOf` each name a past; both at once would be ambiguous. */

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import type { StoryEventType } from '../../domain/story/events';
-import { storyIdSchema } from '../../domain/story/updates';
+import { storyIdSchema } from '../../domain/story/story-id';
 
 const int = () => z.number().int();
 // Documented by format, not by zod's long validating pattern: responses are not parsed.

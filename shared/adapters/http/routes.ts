@@ -5,7 +5,7 @@
  * It is part of the read bundle: plain data and zod schemas, no generator.
  */
 import type * as z from 'zod';
-import { openStorySchema, updateSchema } from '../../domain/story/updates';
+import type { Bodies } from './bodies';
 import { MAX_BODY_BYTES } from './limits';
 import { eventsQuery, idempotencyKeyHeader, ifMatchHeader, viewQuery } from './requests';
 import type { ResponseBody } from './responses';
@@ -38,8 +38,8 @@ export interface Route {
   query?: z.ZodObject;
   /** Request headers the route reads, by name. */
   headers?: Record<string, z.ZodType>;
-  /** The JSON request body. */
-  body?: z.ZodType;
+  /** The JSON request body, by its name in bodies.ts. */
+  body?: keyof Bodies;
   responses: Record<number, Answer>;
 }
 
@@ -98,7 +98,7 @@ export const routes = {
     summary: 'Open a story',
     editor: true,
     headers: { 'Idempotency-Key': idempotencyKeyHeader },
-    body: openStorySchema,
+    body: 'openStory',
     responses: written,
   },
   getStory: {
@@ -121,7 +121,7 @@ export const routes = {
     summary: 'Record one update: an article, a statement, a correction, a retraction, a headline or a status',
     editor: true,
     headers: { 'If-Match': ifMatchHeader, 'Idempotency-Key': idempotencyKeyHeader },
-    body: updateSchema,
+    body: 'update',
     responses: {
       ...written,
       404: problem('No such story, or the correction/retraction target is not an update of this story.'),

@@ -7,7 +7,8 @@
  */
 import type { Context, Hono, Handler as HonoHandler, MiddlewareHandler } from 'hono';
 import type * as z from 'zod';
-import { storyIdSchema } from '../../domain/story/updates';
+import { storyIdSchema } from '../../domain/story/story-id';
+import type { Bodies } from './bodies';
 import type { Env } from './base';
 import { problemAt, problemResponse, problems } from './problem';
 import { honoPath, routes, type Route, type RouteId, type Routes } from './routes';
@@ -15,7 +16,7 @@ import { honoPath, routes, type Route, type RouteId, type Routes } from './route
 /** The request's validated query and JSON body, typed by the route's schemas. */
 export interface Input<R> {
   query: R extends { query: infer Q extends z.ZodType } ? z.output<Q> : undefined;
-  body: R extends { body: infer B extends z.ZodType } ? z.output<B> : undefined;
+  body: R extends { body: infer B extends keyof Bodies } ? z.output<Bodies[B]> : undefined;
 }
 
 export type Handler<R> = (c: Context<Env>, input: Input<R>) => Response | Promise<Response>;
@@ -29,6 +30,8 @@ export type Handlers<App extends Route['app']> = { [K in RouteId as Routes[K]['a
 export interface Edge {
   editor: MiddlewareHandler<Env>[];
   json: MiddlewareHandler<Env>;
+  /** The schemas of the bodies the routes name (bodies.ts): only the write app holds them. */
+  bodies: Bodies;
 }
 
 function validated(schema: z.ZodType, from: 'query' | 'body'): MiddlewareHandler<Env> {
@@ -72,7 +75,7 @@ export function serveRoutes<App extends Route['app']>(app: Hono<Env>, which: App
       ...(route.path.includes('{id}') ? [possibleStoryId(route.editor ? problemAt : problemResponse)] : []),
       ...guards,
       ...(route.query ? [validated(route.query, 'query')] : []),
-      ...(route.body ? [validated(route.body, 'body')] : []),
+      ...(route.body ? [validated(edge!.bodies[route.body], 'body')] : []),
       (c) => handle(c, { query: c.get('query'), body: c.get('body') } as Input<Route>),
     ];
     app.on(route.method.toUpperCase(), honoPath(route.path), ...(chain as [HonoHandler<Env>, ...HonoHandler<Env>[]]));

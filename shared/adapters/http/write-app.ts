@@ -17,6 +17,7 @@ import { respond } from './conditional';
 import { openApiDocument } from './openapi';
 import { MAX_BODY_BYTES, MAX_IDEMPOTENCY_KEY } from './limits';
 import { rateLimitFromEnv, type RateLimit } from './rate-limit';
+import { bodies } from './bodies';
 import { editorAuth, editorRateLimit, jsonBody } from './edge';
 import { idempotencyKeyHeader, ifMatchHeader } from './requests';
 import type { Body } from './responses';
@@ -118,7 +119,7 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
       },
     },
     // What every write meets before its own schema: the editor's token and rate limit, the JSON body.
-    { editor: [editorAuth(deps.tokens), editorRateLimit(deps.rateLimit ?? rateLimitFromEnv())], json: jsonBody(MAX_BODY_BYTES) },
+    { editor: [editorAuth(deps.tokens), editorRateLimit(deps.rateLimit ?? rateLimitFromEnv())], json: jsonBody(MAX_BODY_BYTES), bodies },
   );
 
   return app;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { Hono } from 'hono';
 import type * as z from 'zod';
-import { LIMITS } from '../../../shared/domain/story/updates';
+import { LIMITS } from '../../../shared/domain/story/limits';
 import { readApp } from '../../../shared/adapters/http/read-app';
 import { writeApp } from '../../../shared/adapters/http/write-app';
 import { tokensFromPlain } from '../../../shared/adapters/http/auth';

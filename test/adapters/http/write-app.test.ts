@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { authenticate, tokensFromHashes, tokensFromPlain } from '../../../shared/adapters/http/auth';
 import { MAX_BODY_BYTES } from '../../../shared/adapters/http/limits';
-import { LIMITS } from '../../../shared/domain/story/updates';
+import { LIMITS } from '../../../shared/domain/story/limits';
 import { writeApp } from '../../../shared/adapters/http/write-app';
 import { createRuntime } from '../../../functions/runtime';
 import { createWriter } from '../../../functions/writer';

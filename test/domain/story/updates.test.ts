@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LIMITS, updateSchema, openStorySchema } from '../../../shared/domain/story/updates';
+import { LIMITS } from '../../../shared/domain/story/limits';
+import { updateSchema, openStorySchema } from '../../../shared/domain/story/updates';
 import { findXmlForbiddenChar, isBlank } from '../../../shared/domain/story/text';
 import { upcast } from '../../../shared/domain/story/upcast';
 

@@ -19,7 +19,15 @@ import type { StorySummary } from '../../../domain/projection/story-summary';
 import type { GenerationViews, Page, RetractionIndexEntry } from '../../../application/ports';
 import { decodeCursor, encodeCursor } from './cursor';
 import { entryOf, personCountOf, strip, ViewLayout, type Item } from './layout';
-import { DEFAULT_GENERATION } from './pointer';
+import { activeGeneration, DEFAULT_GENERATION } from './pointer';
+
+/**
+ * The active generation's views, for reading only (the read function and the writer's decisions
+ * carry no write code), found through the pointer at each call: readers cache them themselves.
+ */
+export function activeReads(db: DynamoDBDocumentClient, table: string): () => Promise<ViewReads> {
+  return async () => new ViewReads(db, table, await activeGeneration(db, table));
+}
 
 /** BatchGetItem takes at most 100 keys a call. */
 const BATCH_GET = 100;
