@@ -16,7 +16,7 @@ const zone = (target, from, message, except = []) => ({ target, from, except, me
 const layerZones = [
   zone('shared/domain', 'shared', 'The domain is pure: it imports only the domain.', ['domain']),
   zone('shared/application', 'shared', 'The application imports only the domain and the application (ports live here).', ['domain', 'application']),
-  // Adapters meet only in the entry points' wiring (functions/runtime.ts): HTTP never reaches DynamoDB itself.
+  // Adapters meet only in the entry points' wiring (functions/runtime.ts, writer.ts, reader.ts, replay/context.ts): HTTP never reaches DynamoDB itself.
   zone('shared/adapters/http', 'shared/adapters', 'The HTTP adapter talks to the application, not to other adapters.', ['http']),
   zone('shared/adapters/dynamodb', 'shared/adapters', 'The DynamoDB adapter does not import other adapters.', ['dynamodb']),
   ...['functions', 'bin', 'infra'].map((from) => zone('shared', from, `Nothing in shared/ imports the entry points or the stack (${from}/).`)),

@@ -1,4 +1,4 @@
-/** Lambda: public reads (views, feeds, pages, the raw log, the OpenAPI document). */
+/** Lambda: public reads (views, feeds, pages, the raw log; the write function serves the OpenAPI document). */
 import type { Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { readApp } from '../../shared/adapters/http/read-app';

@@ -1,7 +1,7 @@
 /**
  * Errors of the application layer: those adapters throw through the ports (declared here so that
  * the use cases recognise them by class, whatever the storage), and those the use cases throw
- * for the HTTP edge to map (http/problem.ts). Domain errors are in shared/domain/errors.ts.
+ * for the HTTP edge to map (shared/adapters/http/problem.ts). Domain errors are in shared/domain/errors.ts.
  */
 import { DomainError } from '../domain/errors';
 

@@ -1,7 +1,7 @@
 /**
  * What the read use cases hand to the HTTP edge: a resource's bytes with their media type, a
  * strong ETag from the bytes, the time of the latest change and how long it may be cached. The
- * readers cache representations (rendered feeds); http/conditional.ts answers GET, HEAD and 304s
+ * readers cache representations (rendered feeds); shared/adapters/http/conditional.ts answers GET, HEAD and 304s
  * from them.
  */
 import { createHash } from 'node:crypto';

@@ -8,7 +8,7 @@
  *
  * With an Idempotency-Key the write takes a different, slower path that holds across processes:
  * claim the key (an IN_PROGRESS record with a lease) before deciding, then commit the event and
- * the record's COMPLETED state in one TransactWriteItems (see idempotency-store.ts).
+ * the record's COMPLETED state in one TransactWriteItems (see shared/adapters/dynamodb/idempotency-store.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { ConcurrencyError, ConflictError } from '../domain/errors';

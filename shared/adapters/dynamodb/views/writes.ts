@@ -5,7 +5,8 @@
  *   written as few transactions, each conditional on the head it builds on, with people and
  *   source counts as merged deltas (a retraction's are negative); the time-travel snapshot at
  *   each SNAPSHOT_INTERVAL;
- * - batch writes of whole stories for replay into a generation no reader sees yet.
+ * - batch writes of whole folded stories (tests and benchmarks seed views with them; replay writes
+ *   through its own store, replay-store.ts).
  */
 import { DeleteCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
@@ -79,8 +80,8 @@ export class ViewStore extends ViewReads implements ViewWriter {
   }
 
   /**
-   * Writes a whole folded story into this generation with batch writes: for replay into a fresh
-   * generation that no reader sees yet, so no condition is needed and items are written once.
+   * Writes a whole folded story into this generation with batch writes, unconditionally and each
+   * item once: for views nobody else writes meanwhile (tests and benchmarks seed stories with it).
    */
   async writeView(view: StoredView, concurrency = 4): Promise<number> {
     const items = this.layout.viewItems(view);
@@ -109,7 +110,7 @@ export class ViewStore extends ViewReads implements ViewWriter {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
   }
 
-  /** A BatchWriteItem writer for this table (replay feeds it while it reads). */
+  /** A BatchWriteItem writer for this table. */
   writer(concurrency = 4, onWritten?: (n: number) => void): BatchWriter {
     return new BatchWriter(this.db, this.table, concurrency, onWritten);
   }
