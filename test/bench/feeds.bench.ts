@@ -74,7 +74,8 @@ async function load(url: string, headers: Record<string, string>, seconds: numbe
 }
 
 async function get(url: string): Promise<{ status: number; etag: string; body: Buffer; type: string }> {
-  const res = await fetch(url);
+  // Identity, as the load clients ask: fetch would ask for br and get the br variant's ETag.
+  const res = await fetch(url, { headers: { 'Accept-Encoding': 'identity' } });
   return {
     status: res.status,
     etag: res.headers.get('etag') ?? '',
