@@ -146,7 +146,8 @@ export function readApp(deps: ReadDeps): Hono<Env> {
           return problemResponse(c, problems.storyNotFound(storyId));
         }
         const last = page.events.at(-1)?.metadata.version;
-        const full = page.events.length === limit && last !== undefined;
+        // More to read whenever the store stopped early: at `limit`, or at DynamoDB's 1 MB a page (long events).
+        const full = page.nextAfter !== undefined && last !== undefined;
         const body: Body<'EventsPage'> = {
           storyId,
           events: editor ? page.events : await reader.publicEvents(storyId, page.events),

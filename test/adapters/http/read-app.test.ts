@@ -16,6 +16,7 @@ import { createWriter } from '../../../functions/writer';
 import { responseBodies } from '../../../shared/adapters/http/responses';
 import { LIVE_CACHE_CONTROL } from '../../../shared/application/representation';
 import { article, openBody, startApi, statement, until, type Api, type ProblemBody } from '../../support/api';
+import { stored } from '../../support/events';
 
 let api: Api;
 const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
@@ -85,6 +86,28 @@ describe('time travel', () => {
 });
 
 describe('the raw event log', () => {
+  it('pages a log of long events to its end: DynamoDB stops a page at 1 MB, before `limit`', async () => {
+    const storyId = 'long-log';
+    expect((await api.post('/api/stories', openBody(storyId))).status).toBe(201);
+    // Twenty statements of the longest quote the API takes: about 1.2 MB of events.
+    const quote = 'q'.repeat(LIMITS.quote);
+    for (let version = 2; version <= 21; version++) {
+      const event = stored('StatementRecorded', { speaker: { name: 'Example Speaker (fictional)' }, quote, speech: 'direct' }, { storyId, version });
+      await api.store.events.append(storyId, version - 1, [event as never]);
+    }
+    const versions: number[] = [];
+    let pages = 0;
+    for (let next: string | undefined = `/api/stories/${storyId}/events?limit=100`; next; pages++) {
+      const res = await api.get(next);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { events: { metadata: { version: number } }[]; next?: string };
+      versions.push(...body.events.map((e) => e.metadata.version));
+      next = body.next;
+    }
+    expect(pages).toBeGreaterThan(1);
+    expect(versions).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+  });
+
   type Page = { events: { metadata: { version: number } }[]; next?: string };
 
   it('pages oldest first; following `next` reads every event once', async () => {

@@ -18,7 +18,7 @@ import { MAX_CURSOR_LENGTH } from '../../../application/ports';
 import type { Item } from './layout';
 
 /** A calendar date, or a date-time with a zone, as the API accepts them (at most 40 characters). */
-const ISO_DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,15})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+const ISO_DATE_OR_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 /** `u#<updateId>`: an entry's sort key (a ULID). */
 const ENTRY_SK = /^u#[0-9A-HJKMNP-TV-Z]{26}$/;

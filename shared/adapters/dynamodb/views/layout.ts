@@ -162,7 +162,18 @@ const personItem = (pk: string, key: string, person: PersonCount): Item => {
 export function personCountOf(item: Item): PersonCount {
   const roleCounts: Record<string, number> = {};
   for (const [name, value] of Object.entries(item)) if (name.startsWith(ROLE_PREFIX)) roleCounts[name.slice(ROLE_PREFIX.length)] = value as number;
-  return { name: item.name as string, statementCount: item.statementCount as number, roleCounts };
+  return { name: item.name as string, statementCount: item.statementCount as number, roleCounts: withLegacyRoles(roleCounts, item.roles) };
+}
+
+/**
+ * Views built before projection version 4 kept a person's roles as a set (`roles`), not counted
+ * (`r#<role>`). Until a replay has rebuilt them, such items and snapshots are read as one
+ * statement a role, so the roles still show and time travel does not break on them.
+ */
+export function withLegacyRoles(roleCounts: Record<string, number> | undefined, roles: unknown): Record<string, number> {
+  if (roleCounts && Object.keys(roleCounts).length > 0) return roleCounts;
+  const legacy = roles instanceof Set ? [...roles] : Array.isArray(roles) ? roles : [];
+  return Object.fromEntries(legacy.map((role) => [String(role), 1]));
 }
 
 /**

@@ -18,7 +18,7 @@ import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import type { StorySummary } from '../../../domain/projection/story-summary';
 import type { GenerationViews, Page, RetractionIndexEntry } from '../../../application/ports';
 import { decodeCursor, encodeCursor } from './cursor';
-import { entryOf, personCountOf, strip, ViewLayout, type Item } from './layout';
+import { entryOf, personCountOf, strip, ViewLayout, withLegacyRoles, type Item } from './layout';
 import { activeGeneration, DEFAULT_GENERATION } from './pointer';
 
 /**
@@ -178,7 +178,14 @@ export class ViewReads implements GenerationViews {
     if (!head) return undefined;
     return {
       head,
-      people: chunks.flatMap((c) => (c.people ?? []) as TimeTravelSnapshot['people']),
+      people: chunks.flatMap((c) =>
+        ((c.people ?? []) as [string, TimeTravelSnapshot['people'][number][1] & { roles?: unknown }][]).map(
+          ([key, p]): TimeTravelSnapshot['people'][number] => [
+            key,
+            { name: p.name, statementCount: p.statementCount, roleCounts: withLegacyRoles(p.roleCounts, p.roles) },
+          ],
+        ),
+      ),
       sources: chunks.flatMap((c) => (c.sources ?? []) as TimeTravelSnapshot['sources']),
     };
   }

@@ -15,6 +15,8 @@ describe('timeline cursors', () => {
     ['a date', '2010-04-08'],
     ['a date-time with an offset', '2010-04-07T14:00:00+06:00'],
     ['a recordedAt', '2026-12-02T02:45:42.123Z'],
+    // The API takes any number of fractional digits within the 40-character limit.
+    ['a date-time with nineteen fractional digits', '2010-04-07T14:00:00.1234567890123456789+06:00'],
   ])('a LastEvaluatedKey of the timeline index (%s) comes back as itself, in either attribute order', (_, occurredAt) => {
     const key = { pk, sk: `u#${ID}`, timelineKey: timelineKey({ occurredAt, recordedAt: '2026-01-01T00:00:00.000Z', version: 12 }) };
     const cursor = encodeCursor(key)!;
