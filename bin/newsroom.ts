@@ -225,6 +225,8 @@ interface ExportedEvent {
   type: string;
   data: Record<string, unknown>;
   metadata: { storyId: string; version: number; updateId: string };
+  /** Set by the public log on what a retraction withdrew: the payload is not there. */
+  withheld?: unknown;
 }
 
 async function* events(conn: Connection, story: string, pageSize: number): AsyncGenerator<ExportedEvent> {
@@ -244,7 +246,17 @@ async function exportStory(args: string[]): Promise<number> {
   const story = storyArg(positionals, 'export');
   const pageSize = Number(values['page-size'] ?? 1000);
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw usageError('--page-size takes a number from 1 to 1000');
-  for await (const event of events(connection(values), story, pageSize)) out(JSON.stringify(event));
+  for await (const event of events(connection(values), story, pageSize)) {
+    // The public log withholds what retractions withdrew: it is no backup, and importing it would stop at the first masked update.
+    if (event.withheld !== undefined) {
+      throw new CliError(
+        `event ${event.metadata.version} came back masked (a retraction withdrew it from public reads): export with an editor's token, ` +
+          'against the API URL rather than the CDN, which does not forward Authorization',
+        EXIT.refused,
+      );
+    }
+    out(JSON.stringify(event));
+  }
   return EXIT.ok;
 }
 
@@ -275,6 +287,20 @@ async function importFile(args: string[]): Promise<number> {
   const file = storyArg(positionals, 'import');
   const conn = connection(values);
   const lines = readInput(file).split('\n');
+  // Refuse a public (masked) log before posting anything, rather than stopping half way at its first masked update.
+  for (const [index, line] of lines.entries()) {
+    let parsed: Partial<ExportedEvent> | undefined;
+    try {
+      parsed = JSON.parse(line) as Partial<ExportedEvent>;
+    } catch {
+      continue; // reported, with its place, by the import below
+    }
+    if (parsed?.withheld !== undefined) {
+      throw usageError(
+        `${file}:${index + 1}: a masked event (a retraction withdrew its payload from public reads): this is a public log, not an export; nothing was imported`,
+      );
+    }
+  }
   /** source story → (source updateId → imported updateId) */
   const ids = new Map<string, Map<string, string>>();
   let recorded = 0;

@@ -7,7 +7,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startApi, TOKENS, type Api } from '../support/api';
+import { openBody, startApi, TOKENS, type Api } from '../support/api';
 
 const BIN = fileURLToPath(new URL('../../bin/newsroom.js', import.meta.url));
 const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
@@ -182,5 +182,33 @@ describe('newsroom CLI', () => {
 
     writeFileSync(join(dir, 'broken.ndjson'), '{"type":"StoryOpened"\n');
     expect((await newsroom(['import', join(dir, 'broken.ndjson')])).code).toBe(2);
+  });
+
+  it('refuses to export the public (masked) log as a backup, and to import one', async () => {
+    const story = 'masked-export';
+    expect((await api.post('/api/stories', openBody(story))).status).toBe(201);
+    const said = await api.post(`/api/stories/${story}/updates`, {
+      type: 'statement',
+      speaker: { name: 'Example Spokesperson (fictional)' },
+      quote: 'words to be withdrawn',
+    });
+    const { updateId } = (await said.json()) as { updateId: string };
+    expect((await api.post(`/api/stories/${story}/updates`, { type: 'retraction', target: updateId, reason: 'not verified' })).status).toBe(201);
+
+    const masked = await newsroom(['export', story], { env: { NEWSROOM_TOKEN: undefined } });
+    expect(masked.code, masked.stderr).toBe(1);
+    expect(masked.stderr).toMatch(/masked/);
+    const full = await newsroom(['export', story]);
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stdout).toContain('words to be withdrawn');
+
+    // A public log saved some other way is refused before anything is posted.
+    const publicLog = (await (await api.get(`/api/stories/${story}/events`)).json()) as { events: unknown[] };
+    const file = join(dir, 'public-log.ndjson');
+    writeFileSync(file, publicLog.events.map((e) => JSON.stringify(e)).join('\n'));
+    const imported = await newsroom(['import', file, '--story', 'masked-copy']);
+    expect(imported.code, imported.stderr).toBe(2);
+    expect(imported.stderr).toMatch(/masked/);
+    expect(await api.eventCount('masked-copy')).toBe(0);
   });
 });
