@@ -6,7 +6,7 @@
 import type { PendingEvent, StoryEvent } from '../domain/story/events';
 import type { TimeTravelSnapshot } from '../domain/projection/rebuild';
 import type { StorySummary } from '../domain/projection/story-summary';
-import type { KeyPoint, Person, RetractionNotice, Source, StoryHead, TimelineEntry, ViewStep } from '../domain/projection/story-view';
+import type { KeyPoint, Person, PersonCount, RetractionNotice, Source, StoryHead, TimelineEntry, ViewStep } from '../domain/projection/story-view';
 
 /** Structured logging (Powertools Logger on Lambda and locally): a message plus attributes. */
 export interface Log {
@@ -154,4 +154,15 @@ export interface IdempotencyRecords<Companion> {
   completion(id: string, owner: string, response: StoredResponse): Companion;
   /** Lets the key go after a refused request; a no-op if the lease is no longer ours. */
   release(id: string, owner: string): Promise<void>;
+}
+
+/** What a whole story's view is stored as: every item, written once by replay. */
+export interface StoredView {
+  head: StoryHead;
+  entries: Iterable<TimelineEntry>;
+  keyPoints: KeyPoint[];
+  people: Map<string, PersonCount>;
+  sources: Map<string, Source>;
+  revisions?: TimelineEntry[];
+  snapshots?: TimeTravelSnapshot[];
 }

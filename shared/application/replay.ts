@@ -21,18 +21,11 @@
  * BuildLog and Generations ports declared below (implemented by the DynamoDB replay store).
  */
 import { forEachLimit, mapLimit, readAhead } from './async';
-import type { EventReader, ViewWriter } from './ports';
+import type { EventReader, StoredView, ViewWriter } from './ports';
 import { projectStory } from './project-story';
 import { StaleHeadError } from './errors';
 import { StoryRebuild, type TimeTravelSnapshot } from '../domain/projection/rebuild';
-import {
-  PROJECTION_VERSION,
-  type KeyPoint,
-  type PersonCount,
-  type Source,
-  type StoryHead,
-  type TimelineEntry,
-} from '../domain/projection/story-view';
+import { PROJECTION_VERSION, type TimelineEntry } from '../domain/projection/story-view';
 
 export interface BuildRecord {
   generation: string;
@@ -72,17 +65,6 @@ export interface BuildLog {
   forgetProgress(generation: string): Promise<void>;
 }
 
-/** What a whole story's view is stored as: every item, written once by replay. */
-export interface StoredView {
-  head: StoryHead;
-  entries: Iterable<TimelineEntry>;
-  keyPoints: KeyPoint[];
-  people: Map<string, PersonCount>;
-  sources: Map<string, Source>;
-  revisions?: TimelineEntry[];
-  snapshots?: TimeTravelSnapshot[];
-}
-
 /** Parts of a story's view handed to a RebuildWriter. */
 export interface ViewParts {
   entries?: TimelineEntry[];
@@ -114,7 +96,7 @@ export interface Generations {
   /** One generation's views, for projecting story tails into it. */
   views(generation: string): ViewWriter;
   /** `written` is told how many events' items are all written, as they are. */
-  rebuildWriter(generation: string, options: { concurrency: number; written?: (events: number) => void }): RebuildWriter;
+  rebuildWriter(generation: string, options: { concurrency?: number; written?: (events: number) => void }): RebuildWriter;
   /**
    * Replaces a story's items in a generation readers may be served from: stale items deleted and
    * the new ones written first, the head last, only if it is still at `expectedVersion`
@@ -125,7 +107,7 @@ export interface Generations {
     generation: string,
     view: StoredView,
     expectedVersion: number | undefined,
-    options: { concurrency: number; events: number; written?: (events: number) => void },
+    options: { concurrency?: number; events: number; written?: (events: number) => void },
   ): Promise<{ items: number; deleted: number }>;
   /**
    * Deletes every item of a generation: the partitions of `storyIds` and of any story in its
@@ -149,11 +131,8 @@ export interface RebuildProgress {
   written?(events: number): void;
 }
 
-/** BatchWriteItem calls in flight per story being rebuilt (measured best on DynamoDB Local: docs/benchmarks.md). */
-export const DEFAULT_WRITE_CONCURRENCY = 8;
-
 export interface ReplayOptions {
-  /** Stories rebuilt at once (each writes with `writeConcurrency` BatchWriteItem calls in flight). */
+  /** Stories rebuilt at once (each writes with `writeConcurrency` calls in flight; the store has a default). */
   storyConcurrency?: number;
   writeConcurrency?: number;
   /** Wait before deleting the old generation, so readers that cached the pointer move over first. */
@@ -230,7 +209,7 @@ export async function rebuildStory(
   options: { writeConcurrency?: number; progress?: RebuildProgress } = {},
 ): Promise<{ version: number; events: number; items: number }> {
   const writer = ctx.generations.rebuildWriter(generation, {
-    concurrency: options.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY,
+    concurrency: options.writeConcurrency,
     written: (events) => options.progress?.written?.(events),
   });
   const fold = new StoryRebuild();
@@ -397,7 +376,7 @@ export async function rebuildStoryInPlace(
         { ...fold.view, entries: fold.view.entries.values(), revisions: fold.revisions, snapshots: fold.snapshots },
         before?.version,
         {
-          concurrency: options.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY,
+          concurrency: options.writeConcurrency,
           events: fold.events,
           written: (events) => options.progress?.written?.(events),
         },

@@ -5,7 +5,8 @@
  * The story is written straight into the events table by the fixture generator (story-generator.ts).
  */
 import { prepareTables, startLocalStores } from '../../functions/local/stores';
-import { DEFAULT_WRITE_CONCURRENCY, replayAll } from '../../shared/application/replay';
+import { replayAll } from '../../shared/application/replay';
+import { DEFAULT_WRITE_CONCURRENCY } from '../../shared/adapters/dynamodb/views/replay-store';
 import { clientConfig, documentClient } from '../../shared/adapters/dynamodb/client';
 import { EventStore } from '../../shared/adapters/dynamodb/event-store';
 import { StoryReader } from '../../shared/application/story-reader';

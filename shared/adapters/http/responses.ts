@@ -193,7 +193,7 @@ const health = z.object({
   projection: z.object({ quarantined: int() }).optional(),
 });
 
-export const openApiDocumentBody = z.looseObject({ openapi: z.literal('3.1.0') }).meta({ description: 'This document.' });
+const openApiDocumentBody = z.looseObject({ openapi: z.literal('3.1.0') }).meta({ description: 'This document.' });
 
 /**
  * The bodies by the component names the document gives them. The route table names its bodies by

@@ -44,7 +44,7 @@ import {
 } from '../../../domain/projection/story-view';
 import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import { summaryOf } from '../../../domain/projection/story-summary';
-import type { StoredView } from '../../../application/replay';
+import type { StoredView } from '../../../application/ports';
 
 export type Item = Record<string, NativeAttributeValue>;
 

@@ -18,20 +18,22 @@ import {
 import { forEachLimit, readAhead } from '../../../application/async';
 import { StaleHeadError } from '../../../application/errors';
 import {
-  DEFAULT_WRITE_CONCURRENCY,
   type BuildLog,
   type BuildRecord,
   type Generations,
   type RebuildWriter,
   type ReplayContext,
-  type StoredView,
   type ViewParts,
 } from '../../../application/replay';
+import type { StoredView } from '../../../application/ports';
 import { BatchWriter } from '../batch-writer';
 import { cancellationCodes, isConditionFailure } from '../client';
 import { BUILDS, ViewLayout, type Item } from './layout';
 import { activeGeneration, setActiveGeneration } from './pointer';
 import { ViewStore } from './writes';
+
+/** BatchWriteItem calls in flight per story being rebuilt, unless replay asks otherwise (measured best on DynamoDB Local: docs/benchmarks.md). */
+export const DEFAULT_WRITE_CONCURRENCY = 8;
 
 /** Partitions a generation's deletion empties at once (each with DEFAULT_WRITE_CONCURRENCY batch deletes in flight). */
 const PARTITIONS_AT_ONCE = 4;
@@ -41,7 +43,7 @@ export function replayStores(db: DynamoDBDocumentClient, table: string): Pick<Re
   return { builds: new BuildStore(db, table), generations: new GenerationStore(db, table) };
 }
 
-export class BuildStore implements BuildLog {
+class BuildStore implements BuildLog {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -154,7 +156,7 @@ export class BuildStore implements BuildLog {
   }
 }
 
-export class GenerationStore implements Generations {
+class GenerationStore implements Generations {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
@@ -172,25 +174,26 @@ export class GenerationStore implements Generations {
     return new ViewStore(this.db, this.table, generation);
   }
 
-  rebuildWriter(generation: string, options: { concurrency: number; written?: (events: number) => void }): RebuildWriter {
-    return new StoryItemsWriter(new ViewLayout(generation), this.db, this.table, options.concurrency, options.written);
+  rebuildWriter(generation: string, options: { concurrency?: number; written?: (events: number) => void }): RebuildWriter {
+    return new StoryItemsWriter(new ViewLayout(generation), this.db, this.table, options.concurrency ?? DEFAULT_WRITE_CONCURRENCY, options.written);
   }
 
   async replaceStory(
     generation: string,
     view: StoredView,
     expectedVersion: number | undefined,
-    options: { concurrency: number; events: number; written?: (events: number) => void },
+    options: { concurrency?: number; events: number; written?: (events: number) => void },
   ): Promise<{ items: number; deleted: number }> {
     const views = this.views(generation);
+    const concurrency = options.concurrency ?? DEFAULT_WRITE_CONCURRENCY;
     const items = views.layout.viewItems(view);
     const pk = views.layout.storyPk(view.head.storyId);
     const [headItem, ...rest] = items;
     const keep = new Set(items.filter((i) => i.pk === pk).map((i) => String(i.sk)));
     const stale = (await views.storyKeys(view.head.storyId)).filter((sk) => !keep.has(sk)).map((sk) => ({ pk, sk }));
-    await views.deleteKeys(stale, options.concurrency);
+    await views.deleteKeys(stale, concurrency);
     let written = 0;
-    await views.batchPut(rest, options.concurrency, (n) => {
+    await views.batchPut(rest, concurrency, (n) => {
       // Items are written in no event order here: report the share of the story's events.
       const before = Math.floor((written / items.length) * options.events);
       written += n;

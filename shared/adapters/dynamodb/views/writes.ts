@@ -21,7 +21,7 @@ import {
 import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import { StaleHeadError } from '../../../application/errors';
 import type { ViewWriter } from '../../../application/ports';
-import type { StoredView } from '../../../application/replay';
+import type { StoredView } from '../../../application/ports';
 import { BatchWriter } from '../batch-writer';
 import { cancellationCodes } from '../client';
 import { personCountOf, ROLE_PREFIX, type Item } from './layout';
