@@ -82,4 +82,9 @@ export default defineConfig(
   },
   noRuntimePackages('domain'),
   noRuntimePackages('application'),
+  {
+    // The pages' static scripts run in the reader's browser, as they are (no build step): a classic script, ES2022.
+    files: ['shared/adapters/http/assets/**/*.js'],
+    languageOptions: { sourceType: 'script', ecmaVersion: 2022, globals: globals.browser },
+  },
 );

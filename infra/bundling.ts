@@ -20,3 +20,12 @@ export const LAMBDA_ENTRIES = {
   projector: 'functions/projector/handler.ts',
   replay: 'functions/replay/handler.ts',
 } as const;
+
+/**
+ * Files a function reads at run time, copied into its bundle: from a folder of the checkout to a
+ * folder beside the bundle's entry. The read function serves the pages' stylesheet and live script
+ * (shared/adapters/http/static-assets.ts reads `./assets/` relative to the running module).
+ */
+export const LAMBDA_FILES: Partial<Record<keyof typeof LAMBDA_ENTRIES, { from: string; to: string }[]>> = {
+  read: [{ from: 'shared/adapters/http/assets', to: 'assets' }],
+};

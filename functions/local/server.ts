@@ -169,7 +169,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     process.env.PUBLIC_BASE_URL ??= baseUrl;
     const { createRuntime, feedContext, logger, storeIsReachable } = await import('../runtime');
     const { createWriter } = await import('../writer');
-    const { createReader } = await import('../reader');
+    const { createReader, pageOptions } = await import('../reader');
     const { handler: projector } = await import('../projector/handler');
     const rt = createRuntime();
     // One feed context for the reader and the WebSub pings; its base URL is fixed below once the port is known.
@@ -215,6 +215,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
         health: () => storeIsReachable(rt),
         projection: () => ({ quarantined: poller.quarantined.length }),
         tokens: () => tokens.table,
+        pages: pageOptions(),
       }),
     );
 

@@ -4,7 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LAMBDA_BUNDLE, LAMBDA_ENTRIES } from '../bundling.js';
+import { LAMBDA_BUNDLE, LAMBDA_ENTRIES, LAMBDA_FILES } from '../bundling.js';
 import { fromRoot, repoRoot } from '../paths.js';
 
 /** What every function of one stack shares, decided once by the stack from its configuration. */
@@ -101,6 +101,13 @@ export class NewsroomFunction extends Construct implements iam.IGrantable {
         externalModules: [...LAMBDA_BUNDLE.external],
         tsconfig: fromRoot('tsconfig.json'),
         logLevel: LogLevel.WARNING,
+        // Files the handler reads at run time (infra/bundling.ts LAMBDA_FILES), copied beside the bundle.
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) =>
+            (LAMBDA_FILES[props.name] ?? []).map(({ from, to }) => `cp -R "${inputDir}/${from}" "${outputDir}/${to}"`),
+        },
       },
     });
   }

@@ -1,7 +1,7 @@
 /**
- * The read side: views, feeds and the raw log, for the public routes.
+ * The read side: views, feeds, pages and the raw log, for the public routes.
  *
- * Feeds are served from rendered bytes kept in memory, keyed by the story's head version. A
+ * Feeds and pages are served from rendered bytes kept in memory, keyed by the story's head version. A
  * request costs no DynamoDB read while the cached head is fresh: locally the stream poller
  * invalidates a story the moment the projector moves it; on Lambda the head is re-checked at most
  * once per `headTtlMs`. Rendering reads the head plus the latest N changed entries (found through
@@ -13,16 +13,37 @@ import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, prev
 import { allStoriesFeed, storyFeed } from '../domain/feeds/model';
 import { FEED_MEDIA_TYPES, renderFeed } from '../domain/feeds/render';
 import type { FeedContext, FeedFormat } from '../domain/feeds/urls';
-import { timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
+import { changedEntryOf, timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
 import { maskWithdrawn, retractionsIn, withdrawableUpdateOf, type PublicEvent } from '../domain/projection/public-log';
 import type { StoryEvent } from '../domain/story/events';
+import type { StorySummary } from '../domain/projection/story-summary';
 import { entriesCreated, latestChanges } from './feed-entries';
 import type { ActiveViews, EventReader, GenerationViews } from './ports';
 import { represent, type Representation } from './representation';
 import { viewAtVersion, versionAsOf, type PastView } from './time-travel';
 
-/** Rendered feeds kept in memory (least recently used dropped first). */
+/** Rendered feeds and pages kept in memory (least recently used dropped first). */
 const MAX_RENDERED = 1_000;
+
+/** Events a live page's change request covers at most; a page further behind asks again from where the answer stopped. */
+export const MAX_CHANGE_EVENTS = 100;
+
+/**
+ * What changed in a story after a version a page shows, up to the views' head: the entries that
+ * events after it created or changed, in the order of those events (each once, as it stands now),
+ * and whether the headline changed. `upTo` is the last version covered: below the head when the
+ * answer stopped at MAX_CHANGE_EVENTS events (`complete` false).
+ */
+export interface StoryChanges {
+  head: StoryHead;
+  since: number;
+  upTo: number;
+  complete: boolean;
+  entries: TimelineEntry[];
+  /** The version that created or last changed each entry, in the same order. */
+  changedAt: number[];
+  headlineChanged: boolean;
+}
 
 export interface ReaderOptions {
   feed: FeedContext;
@@ -42,8 +63,8 @@ export class StoryReader {
   private generation?: { checkedAt: number; store: GenerationViews };
   private readonly heads = new Map<string, CachedHead>();
   private readonly rendered = new Map<string, { version: number; rep: Representation }>();
-  /** All-stories feeds, valid while the story list's fingerprint holds. */
-  private allStories?: { fingerprint: string; checkedAt: number; stale: boolean; reps: Map<FeedFormat, Representation> };
+  /** Representations of the story list (listing()), valid while its fingerprint holds. */
+  private allStories?: { fingerprint: string; checkedAt: number; stale: boolean; reps: Map<string, Representation> };
 
   constructor(
     private readonly activeViews: ActiveViews,
@@ -100,7 +121,7 @@ export class StoryReader {
   async feed(storyId: string, format: FeedFormat): Promise<Representation | undefined> {
     const head = await this.head(storyId);
     if (!head) return undefined;
-    return this.cachedRender(`${storyId}\u0000${format}`, head.version, async () => {
+    return this.rendering(`${storyId}\u0000${format}`, head.version, async () => {
       const items = await latestChanges(await this.views(), this.events, storyId, head.version, this.feedSize);
       const prevArchive = newestCompleteArchive(head.version, this.feedSize);
       const doc = storyFeed(head, items, this.options.feed, format, prevArchive ? { prevArchive } : {});
@@ -114,7 +135,7 @@ export class StoryReader {
     if (!range) return undefined;
     const head = await this.head(storyId);
     if (!head || !isComplete(range, head.version)) return undefined;
-    return this.cachedRender(`${storyId}\u0000${format}\u0000${range.first}`, head.version, async () => {
+    return this.rendering(`${storyId}\u0000${format}\u0000${range.first}`, head.version, async () => {
       const items = await entriesCreated(await this.views(), this.events, storyId, range.first, range.last);
       const prev = previousArchive(range);
       const next = nextArchive(range, head.version);
@@ -135,11 +156,35 @@ export class StoryReader {
    * `feedSize` stories: bounded by the feed size, not by the stories' lengths.
    */
   async allStoriesFeed(format: FeedFormat): Promise<Representation> {
+    return this.listing(`feed.${format}`, async (stories, views) => {
+      const size = this.feedSize;
+      const picked: { head: StoryHead; entries: TimelineEntry[] }[] = [];
+      const changeTimes: string[] = [];
+      for (const summary of stories.slice(0, size)) {
+        const nth = changeTimes.length >= size ? changeTimes.sort().reverse()[size - 1]! : undefined;
+        if (nth !== undefined && summary.lastEventAt < nth) break;
+        const head = await views.head(summary.storyId);
+        if (!head) continue;
+        const entries = await latestChanges(views, this.events, summary.storyId, head.version, size);
+        picked.push({ head, entries });
+        changeTimes.push(...entries.map((e) => e.updatedAt));
+      }
+      const doc = allStoriesFeed(picked, this.options.feed, format, size);
+      return represent(renderFeed(doc, format), FEED_MEDIA_TYPES[format], stories[0]?.lastEventAt);
+    });
+  }
+
+  /**
+   * A representation made from the story list (the all-stories feeds, the front page, `GET
+   * /api/stories`), kept while the list's fingerprint (each story's id and version) holds: the list
+   * is re-read at most once per `headTtlMs`, or at the next read after any story changed.
+   */
+  async listing(key: string, render: (stories: StorySummary[], views: GenerationViews) => Promise<Representation>): Promise<Representation> {
     const ttl = this.options.headTtlMs ?? 1_000;
     const now = Date.now();
     const cached = this.allStories;
     if (cached && !cached.stale && now - cached.checkedAt <= ttl) {
-      const rep = cached.reps.get(format);
+      const rep = cached.reps.get(key);
       if (rep) return rep;
     }
     const views = await this.views();
@@ -151,33 +196,60 @@ export class StoryReader {
     this.allStories.checkedAt = now;
     this.allStories.stale = false;
     const state = this.allStories;
-    const hit = state.reps.get(format);
+    const hit = state.reps.get(key);
     if (hit) return hit;
-
-    const size = this.feedSize;
-    const picked: { head: StoryHead; entries: TimelineEntry[] }[] = [];
-    const changeTimes: string[] = [];
-    for (const summary of stories.slice(0, size)) {
-      const nth = changeTimes.length >= size ? changeTimes.sort().reverse()[size - 1]! : undefined;
-      if (nth !== undefined && summary.lastEventAt < nth) break;
-      const head = await views.head(summary.storyId);
-      if (!head) continue;
-      const entries = await latestChanges(views, this.events, summary.storyId, head.version, size);
-      picked.push({ head, entries });
-      changeTimes.push(...entries.map((e) => e.updatedAt));
-    }
-    const doc = allStoriesFeed(picked, this.options.feed, format, size);
-    const rep = represent(renderFeed(doc, format), FEED_MEDIA_TYPES[format], stories[0]?.lastEventAt);
-    state.reps.set(format, rep);
+    const rep = await render(stories, views);
+    state.reps.set(key, rep);
     return rep;
   }
 
-  private async cachedRender(key: string, version: number, render: () => Promise<Representation>): Promise<Representation> {
+  /**
+   * What changed after version `since` (see StoryChanges), for a live page: one Query of at most
+   * MAX_CHANGE_EVENTS events and one BatchGetItem of the entries they name. Nothing is read when
+   * the page is at the head already.
+   */
+  async changesSince(head: StoryHead, since: number): Promise<StoryChanges> {
+    const none = { head, since, upTo: Math.max(since, head.version), complete: true, entries: [], changedAt: [], headlineChanged: false };
+    if (since >= head.version) return none;
+    let events: StoryEvent[] = [];
+    for await (const page of this.events.stream(head.storyId, { after: since, upTo: head.version, pageSize: MAX_CHANGE_EVENTS })) {
+      events = page;
+      break;
+    }
+    if (events.length === 0) return none;
+    const latest = new Map<string, number>();
+    for (const event of events) {
+      const id = changedEntryOf(event);
+      if (id !== undefined) {
+        latest.delete(id);
+        latest.set(id, event.metadata.version);
+      }
+    }
+    const found = new Map((await (await this.views()).entries(head.storyId, [...latest.keys()])).map((entry) => [entry.updateId, entry]));
+    const upTo = events.at(-1)!.metadata.version;
+    const entries = [...latest.keys()].flatMap((id) => found.get(id) ?? []);
+    return {
+      head,
+      since,
+      upTo,
+      complete: upTo >= head.version,
+      entries,
+      changedAt: entries.map((entry) => latest.get(entry.updateId)!),
+      headlineChanged: events.some((event) => event.type === 'HeadlineChanged'),
+    };
+  }
+
+  /**
+   * The representation `key` as rendered at story version `version`: from memory when it was
+   * rendered at that version, else rendered now and kept (a render that finds nothing is not).
+   * Re-inserting keeps the Map in least-recently-used order; pages and archive pages of long
+   * stories must not grow this cache without bound.
+   */
+  async rendering<R extends Representation | undefined>(key: string, version: number, render: () => Promise<R>): Promise<R> {
     const cached = this.rendered.get(key);
     this.rendered.delete(key);
-    const rep = cached && cached.version === version ? cached.rep : await render();
-    // Re-inserting keeps the Map in least-recently-used order; archive pages of long stories
-    // must not grow this cache without bound.
+    const rep = cached && cached.version === version ? (cached.rep as R) : await render();
+    if (rep === undefined) return rep;
     this.rendered.set(key, { version, rep });
     if (this.rendered.size > MAX_RENDERED) this.rendered.delete(this.rendered.keys().next().value!);
     return rep;

@@ -5,8 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { build } from 'esbuild';
-import { LAMBDA_BUNDLE, LAMBDA_ENTRIES } from '../../infra/bundling';
+import { LAMBDA_ENTRIES } from '../../infra/bundling';
+import { buildLambdaBundle } from '../support/lambda-bundle';
 import { ms, type Bench, type BenchResult } from './harness';
 
 const root = new URL('../../', import.meta.url);
@@ -45,20 +45,7 @@ export const bench: Bench = {
     const baseMs = importTime(baseline);
     for (const [name, entry] of Object.entries(LAMBDA_ENTRIES)) {
       if (!existsSync(new URL(entry, root))) continue;
-      const file = new URL(`${name}.mjs`, out).pathname;
-      await build({
-        entryPoints: [new URL(entry, root).pathname],
-        bundle: true,
-        platform: 'node',
-        outfile: file,
-        logLevel: 'warning',
-        format: LAMBDA_BUNDLE.format,
-        target: LAMBDA_BUNDLE.target,
-        minify: LAMBDA_BUNDLE.minify,
-        mainFields: [...LAMBDA_BUNDLE.mainFields],
-        banner: { js: LAMBDA_BUNDLE.banner },
-        external: [...LAMBDA_BUNDLE.external],
-      });
+      const file = await buildLambdaBundle(name as keyof typeof LAMBDA_ENTRIES, new URL(`${name}/`, out));
       const kb = statSync(file).size / 1024;
       results.push({
         bar: `Bundle size: ${name}`,

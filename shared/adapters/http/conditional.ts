@@ -66,6 +66,8 @@ export function respond(request: Request, rep: Representation): Response {
     ETag: etag,
     'Cache-Control': rep.cacheControl ?? LIVE_CACHE_CONTROL,
     Vary: 'Accept-Encoding',
+    // Every representation says what it is, and browsers take it at its word.
+    'X-Content-Type-Options': 'nosniff',
     // A representation is a public read (base.ts would add these; in the init they cost less).
     ...PUBLIC_READ_HEADERS,
   });

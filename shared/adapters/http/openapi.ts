@@ -6,6 +6,7 @@
  * library or second copy of the contract is needed. Only the write function imports this file.
  */
 import * as z from 'zod';
+import { UPDATE_ID_PATTERN } from '../../domain/story/update-id';
 import type { FeedFormat } from '../../domain/feeds/urls';
 import {
   articleSchema,
@@ -51,6 +52,8 @@ const PATH_PARAMS: Record<string, z.ZodType> = {
     .max(41)
     .regex(/^[0-9]+-[0-9]+$/)
     .meta({ description: 'First and last version of the page, e.g. `1-50`.' }),
+  updateId: z.string().max(26).regex(UPDATE_ID_PATTERN).meta({ description: 'The updateId of an article or statement (a ULID).' }),
+  asset: z.string().max(100).meta({ description: 'A content-hashed file name, as a page links it.' }),
 };
 
 /** The feed formats by name and media type: `feed.{format}` in a table path is one path per format. */
@@ -107,7 +110,9 @@ function answer(a: Answer, format: FeedFormat | undefined) {
           ? { 'text/html': text }
           : a.body === 'feed'
             ? { [FEEDS[format!].mediaType]: text }
-            : { 'application/json': { schema: ref(responseBodies[a.body.json]) } };
+            : a.body === 'asset'
+              ? { 'text/css': text, 'text/javascript': text }
+              : { 'application/json': { schema: ref(responseBodies[a.body.json]) } };
   return { description: a.description, ...(a.headers ? { headers: a.headers } : {}), ...(content ? { content } : {}) };
 }
 

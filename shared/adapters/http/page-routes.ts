@@ -1,21 +1,62 @@
-/** HTML pages: the front page and a story's live page. */
-import { frontPage, storyPage } from '../../domain/pages/render';
+/**
+ * The reader's pages: the front page, a story's live page (and the story as it stood at a past
+ * version), an update's permalink, what an open page asks for to stay live, and the pages' static
+ * assets. Pages are rendered bytes kept per story version (StoryReader.rendering), answered with
+ * ETags and 304s like the feeds; the story list's pages per list fingerprint.
+ */
+import { frontPage } from '../../domain/pages/front-page';
+import { entryHtml } from '../../domain/pages/entry';
+import { headlineHistoryHtml, pastStoryPage, storyHeadHtml, storyPage, storyTitle, type PageContext } from '../../domain/pages/story-page';
+import { updatePage } from '../../domain/pages/update-page';
+import { personOf, timelineKey } from '../../domain/projection/story-view';
+import { UPDATE_ID_PATTERN } from '../../domain/story/update-id';
 import type { StoryReader } from '../../application/story-reader';
+import { orderedEntries } from '../../application/story-reader';
 import { represent } from '../../application/representation';
 import { respond } from './conditional';
 import { problemResponse, problems } from './problem';
+import type { Body } from './responses';
 import type { Handlers } from './serve';
+import { staticAssets } from './static-assets';
 
 const HTML = 'text/html; charset=utf-8';
+const JSON_TYPE = 'application/json; charset=utf-8';
+/** Updates on one page of a story's timeline. */
+export const PAGE_SIZE = 50;
+/** How often an open story page asks what changed (docs/scale.md prices it). */
+export const POLL_SECONDS = 15;
+/**
+ * What changed after a version is asked by every open page of the story every POLL_SECONDS:
+ * shared caches (CloudFront) may answer it for a few seconds, no longer, so a new update reaches
+ * an open page within POLL_SECONDS plus this.
+ */
+export const CHANGES_CACHE_CONTROL = 'public, max-age=5';
+/** Headline changes a page lists. */
+const HEADLINE_HISTORY = 20;
+/** An answer of changes stops adding entries past this many bytes of HTML (Lambda answers at most 6 MB); the page asks again. */
+const MAX_CHANGES_BYTES = 1_000_000;
 
-export function pageHandlers(reader: StoryReader): Pick<Handlers<'read'>, 'frontPage' | 'storyPage'> {
+export interface PageOptions {
+  pollSeconds?: number;
+}
+
+const NUL = '\u0000';
+
+export function pageHandlers(
+  reader: StoryReader,
+  options: PageOptions = {},
+): Pick<Handlers<'read'>, 'frontPage' | 'storyPage' | 'updatePage' | 'storyChanges' | 'asset'> {
+  const context = (): PageContext => ({
+    assets: staticAssets().paths,
+    baseUrl: reader.options.feed.baseUrl,
+    pollSeconds: options.pollSeconds ?? POLL_SECONDS,
+  });
+
   return {
     frontPage: async (c) => {
-      const stories = await (await reader.views()).listStories();
-      return respond(
-        c.req.raw,
+      const rep = await reader.listing('page', async (stories) =>
         represent(
-          frontPage(stories),
+          frontPage(context().assets, stories),
           HTML,
           stories
             .map((s) => s.lastEventAt)
@@ -23,22 +64,112 @@ export function pageHandlers(reader: StoryReader): Pick<Handlers<'read'>, 'front
             .at(-1),
         ),
       );
+      return respond(c.req.raw, rep);
     },
 
-    storyPage: async (c) => {
+    storyPage: async (c, { query }) => {
       const storyId = c.req.param('id')!;
-      const views = await reader.views();
-      const head = await views.head(storyId);
+      const head = await reader.head(storyId);
       if (!head) return problemResponse(c, problems.storyNotFound(storyId));
-      // A cursor the views did not hand out is a 400 naming /query/cursor (views/cursor.ts, problem.ts).
-      const [page, keyPoints, people, sources] = await Promise.all([
-        views.timeline(storyId, 100, c.req.query('cursor')),
-        views.keyPoints(storyId, 20),
-        views.people(storyId),
-        views.sources(storyId),
-      ]);
-      const html = storyPage(head, { timeline: page.items, keyPoints, people, sources, ...(page.next ? { next: page.next } : {}) });
-      return respond(c.req.raw, represent(html, HTML, head.lastEventAt));
+      if (query.version !== undefined) {
+        // The story as it stood then, honouring retractions recorded since: rendered again whenever the story moves on.
+        const version = query.version;
+        const rep = await reader.rendering(`page${NUL}${storyId}${NUL}v${version}`, head.version, async () => {
+          const view = version <= head.version ? await reader.viewAt(storyId, { version }) : undefined;
+          if (!view || view.head.version < version) return undefined;
+          const html = pastStoryPage(context(), view.head, {
+            timeline: orderedEntries(view).reverse(),
+            keyPoints: [...view.keyPoints].reverse(),
+            people: [...view.people.values()].filter((p) => p.statementCount > 0).map(personOf),
+            sources: [...view.sources.values()].filter((s) => s.updateCount > 0),
+            at: view.head.lastEventAt,
+          });
+          return represent(html, HTML, view.changedAt);
+        });
+        if (!rep) return problemResponse(c, problems.storyNotFound(storyId));
+        return respond(c.req.raw, rep);
+      }
+      const order = query.order ?? 'newest';
+      const cursor = query.cursor;
+      const rep = await reader.rendering(`page${NUL}${storyId}${NUL}${order}${NUL}${cursor ?? ''}`, head.version, async () => {
+        const views = await reader.views();
+        // A cursor the views did not hand out is a 400 naming /query/cursor (views/cursor.ts, problem.ts).
+        const [page, keyPoints, people, sources] = await Promise.all([
+          views.timeline(storyId, PAGE_SIZE, cursor, order === 'newest'),
+          views.keyPoints(storyId, HEADLINE_HISTORY),
+          views.people(storyId),
+          views.sources(storyId),
+        ]);
+        const html = storyPage(context(), head, {
+          timeline: page.items,
+          order,
+          ...(cursor ? { cursor } : {}),
+          ...(page.next ? { next: page.next } : {}),
+          keyPoints,
+          people,
+          sources,
+        });
+        return represent(html, HTML, head.lastEventAt);
+      });
+      return respond(c.req.raw, rep);
+    },
+
+    updatePage: async (c) => {
+      const storyId = c.req.param('id')!;
+      const updateId = c.req.param('updateId')!;
+      const head = await reader.head(storyId);
+      if (!head) return problemResponse(c, problems.storyNotFound(storyId));
+      const rep = UPDATE_ID_PATTERN.test(updateId)
+        ? await reader.rendering(`update${NUL}${storyId}${NUL}${updateId}`, head.version, async () => {
+            const entry = await (await reader.views()).entry(storyId, updateId);
+            return entry && represent(updatePage(context(), head, entry), HTML, entry.updatedAt);
+          })
+        : undefined;
+      if (!rep) return problemResponse(c, problems.noSuchUpdate());
+      return respond(c.req.raw, rep);
+    },
+
+    storyChanges: async (c, { query }) => {
+      const storyId = c.req.param('id')!;
+      const head = await reader.head(storyId);
+      if (!head) return problemResponse(c, problems.storyNotFound(storyId));
+      const rep = await reader.rendering(`changes${NUL}${storyId}${NUL}${query.since}`, head.version, async () => {
+        const changes = await reader.changesSince(head, query.since);
+        const updates: Body<'StoryChanges'>['updates'] = [];
+        let version = changes.upTo;
+        let bytes = 0;
+        for (const [i, entry] of changes.entries.entries()) {
+          const html = entryHtml(entry);
+          // Past the byte budget the answer stops before this entry's change; the page asks again from there.
+          if (updates.length > 0 && bytes + html.length > MAX_CHANGES_BYTES) {
+            version = changes.changedAt[i]! - 1;
+            break;
+          }
+          bytes += html.length;
+          updates.push({ updateId: entry.updateId, version: entry.version, changedVersion: changes.changedAt[i]!, key: timelineKey(entry), html });
+        }
+        const moved = changes.upTo > changes.since;
+        const regions: Record<string, string> = moved ? { 'story-head': storyHeadHtml(head) } : {};
+        if (changes.headlineChanged)
+          regions['headline-history'] = headlineHistoryHtml(head, await (await reader.views()).keyPoints(storyId, HEADLINE_HISTORY));
+        const body: Body<'StoryChanges'> = {
+          storyId,
+          since: query.since,
+          version,
+          complete: changes.complete && version === changes.upTo,
+          title: storyTitle(head),
+          regions,
+          updates,
+        };
+        return represent(JSON.stringify(body), JSON_TYPE, head.lastEventAt, CHANGES_CACHE_CONTROL);
+      });
+      return respond(c.req.raw, rep);
+    },
+
+    asset: (c) => {
+      const rep = staticAssets().byPath.get(c.req.path);
+      if (!rep) return problemResponse(c, problems.noSuchResource());
+      return respond(c.req.raw, rep);
     },
   };
 }

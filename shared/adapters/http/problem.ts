@@ -93,6 +93,8 @@ export const problems = {
 
   noSuchResource: () => notFound('resource'),
 
+  noSuchUpdate: () => notFound('update', { detail: 'this story has no article or statement with this id' }),
+
   methodNotAllowed: (allow: string) => problem(405, 'method-not-allowed', 'Method not allowed', { detail: `this resource answers ${allow}` }),
 
   unavailable: () => problem(503, 'unavailable', 'The store is not reachable'),

@@ -17,7 +17,9 @@ import { editorIfPresent } from './edge';
 import { baseApp, type Env } from './base';
 import { respond } from './conditional';
 import { feedHandlers } from './feed-routes';
-import { pageHandlers } from './page-routes';
+import { pageHandlers, type PageOptions } from './page-routes';
+import { pageSecurity } from './page-security';
+import { honoPath, routes, type Route } from './routes';
 import { problemResponse, problems } from './problem';
 import type { Body } from './responses';
 import { serveRoutes } from './serve';
@@ -37,6 +39,7 @@ export interface ReadDeps {
    * log reads the full record, retracted payloads included. Without them every token is refused.
    */
   tokens?: () => Promise<TokenTable> | TokenTable;
+  pages?: PageOptions;
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -87,6 +90,10 @@ function viewOf(view: StoryView) {
 export function readApp(deps: ReadDeps): Hono<Env> {
   const app = baseApp(deps.log);
   const { reader } = deps;
+  // Every HTML answer (200, 304 or a problem) carries the pages' CSP and security headers.
+  for (const route of Object.values(routes) as Route[]) {
+    if (route.app === 'read' && route.responses[200]?.body === 'html') app.use(honoPath(route.path), pageSecurity);
+  }
   serveRoutes(app, 'read', {
     health: async (c) => {
       const ok = await deps.health().catch(() => false);
@@ -101,12 +108,14 @@ export function readApp(deps: ReadDeps): Hono<Env> {
     },
 
     listStories: async (c) => {
-      const stories = await (await reader.views()).listStories();
-      const last = stories
-        .map((s) => s.lastEventAt)
-        .sort()
-        .at(-1);
-      return respond(c.req.raw, represent(json({ stories } satisfies Body<'StoryList'>), JSON_TYPE, last));
+      const rep = await reader.listing('json', async (stories) => {
+        const last = stories
+          .map((s) => s.lastEventAt)
+          .sort()
+          .at(-1);
+        return represent(json({ stories } satisfies Body<'StoryList'>), JSON_TYPE, last);
+      });
+      return respond(c.req.raw, rep);
     },
 
     getStory: async (c, { query }) => {
@@ -167,7 +176,7 @@ export function readApp(deps: ReadDeps): Hono<Env> {
     },
 
     ...feedHandlers(reader),
-    ...pageHandlers(reader),
+    ...pageHandlers(reader, deps.pages),
   });
   return app;
 }

@@ -29,6 +29,32 @@ export const viewQuery = z
     path: ['asOf'],
   });
 
+const cursor = z.string().max(MAX_CURSOR_LENGTH).optional().meta({ description: 'The link of the previous page gave it: any other value gets 400.' });
+
+/**
+ * A story page's query. Unknown parameters are ignored rather than refused: links shared on the
+ * web arrive with tracking parameters, and a reader should not meet an error for them.
+ */
+export const pageQuery = z
+  .object({
+    order: z.enum(['newest', 'oldest']).optional().meta({ description: 'The timeline newest first (default) or oldest first.' }),
+    cursor,
+    version: z.coerce.number().int().min(1).optional().meta({ description: 'The story as it stood at this version (not live).' }),
+  })
+  .refine((q) => q.version === undefined || (q.cursor === undefined && q.order === undefined), {
+    message: 'a past version is one page: give version alone',
+    path: ['version'],
+  });
+
+export const changesQuery = z.strictObject({
+  since: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .meta({ description: 'The story version the page shows: the answer holds what changed after it.' }),
+});
+
 export const eventsQuery = z.strictObject({
   after: z.coerce.number().int().min(0).optional().meta({ description: 'Events with a version greater than this (default 0: from the start).' }),
   limit: z.coerce.number().int().min(1).max(1000).optional().meta({ description: 'Events per page (default 100, at most 1000).' }),

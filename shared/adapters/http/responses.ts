@@ -96,6 +96,9 @@ const storySummary = z.object({
   openedAt: time(),
   lastEventAt: time(),
   updateCount: int().meta({ description: 'Articles and statements.' }),
+  correctionCount: int().optional(),
+  retractionCount: int().optional(),
+  lastUpdateAt: time().optional().meta({ description: 'When the latest article or statement was recorded.' }),
 });
 
 const storyList = z.object({ stories: z.array(storySummary).meta({ description: 'Newest activity first.' }) });
@@ -193,6 +196,26 @@ const health = z.object({
   projection: z.object({ quarantined: int() }).optional(),
 });
 
+const storyChanges = z.object({
+  storyId: z.string(),
+  since: int(),
+  version: int().meta({ description: 'The last version this answer covers: send it as the next `since`.' }),
+  complete: z.boolean().meta({ description: 'False when more changes follow (ask again at once with since = version).' }),
+  title: z.string().meta({ description: "The page's title now." }),
+  regions: z
+    .record(z.string(), z.string())
+    .meta({ description: 'Page regions to replace, by element id (`story-head`, `headline-history`): HTML escaped by the server.' }),
+  updates: z.array(
+    z.object({
+      updateId: z.string(),
+      version: int().meta({ description: 'The version that recorded the update: above `since` for a new one.' }),
+      changedVersion: int().meta({ description: 'The version of its latest change within this answer.' }),
+      key: z.string().meta({ description: 'Its place in the timeline (occurredAt, then version): the page orders by it.' }),
+      html: z.string().meta({ description: 'The timeline item (`<li id="update-…">`), escaped by the server.' }),
+    }),
+  ),
+});
+
 const openApiDocumentBody = z.looseObject({ openapi: z.literal('3.1.0') }).meta({ description: 'This document.' });
 
 /**
@@ -209,6 +232,7 @@ export const responseBodies = {
   TimelineEntry: timelineEntry,
   StorySummary: storySummary,
   StoryList: storyList,
+  StoryChanges: storyChanges,
   Health: health,
   OpenApiDocument: openApiDocumentBody,
 };

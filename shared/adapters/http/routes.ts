@@ -7,7 +7,7 @@
 import type * as z from 'zod';
 import type { Bodies } from './bodies';
 import { MAX_BODY_BYTES } from './limits';
-import { eventsQuery, idempotencyKeyHeader, ifMatchHeader, viewQuery } from './requests';
+import { changesQuery, eventsQuery, idempotencyKeyHeader, ifMatchHeader, pageQuery, viewQuery } from './requests';
 import type { ResponseBody } from './responses';
 
 /** A response header, in OpenAPI form. */
@@ -20,8 +20,8 @@ export interface HeaderDoc {
 export interface Answer {
   description: string;
   headers?: Record<string, HeaderDoc>;
-  /** JSON (a schema of responses.ts, by name), problem+json, an HTML page, or a feed in the format of its path. */
-  body?: { json: ResponseBody } | 'problem' | 'html' | 'feed';
+  /** JSON (a schema of responses.ts, by name), problem+json, an HTML page, a feed in the format of its path, or a static asset. */
+  body?: { json: ResponseBody } | 'problem' | 'html' | 'feed' | 'asset';
 }
 
 export interface Route {
@@ -184,7 +184,49 @@ export const routes = {
     path: '/stories/{id}',
     app: 'read',
     summary: 'HTML live page of one story, with feed autodiscovery links',
-    responses: { 200: ok('The page.', 'html'), 304: notModified, 404: problem('No such story.') },
+    description:
+      'The timeline newest first (`?order=oldest` from the start), paged by `cursor`; `?version=N` is the story as it stood at that ' +
+      'version (not live). Open pages follow `/api/stories/{id}/changes`. Sent with a strict Content-Security-Policy.',
+    query: pageQuery,
+    responses: {
+      200: ok('The page.', 'html'),
+      304: notModified,
+      400: problem('A bad query parameter (a cursor the page did not give, version with another parameter).'),
+      404: problem('No such story, or it had not reached that version.'),
+    },
+  },
+  updatePage: {
+    method: 'get',
+    path: '/stories/{id}/updates/{updateId}',
+    app: 'read',
+    summary: 'HTML permalink of one update, with its corrections or its retraction notice',
+    description: 'Feed entries link here.',
+    responses: { 200: ok('The page.', 'html'), 304: notModified, 404: problem('No such story, or no such update of it.') },
+  },
+  storyChanges: {
+    method: 'get',
+    path: '/api/stories/{id}/changes',
+    app: 'read',
+    summary: 'What changed after a version: what an open story page asks for',
+    description:
+      'The updates created or changed after `since` as the story page shows them (HTML fragments, escaped by the server), and the ' +
+      'page regions to replace. At most 100 events a call: when `complete` is false, ask again with `since` = `version`. ' +
+      'Answer 304 to `If-None-Match` while nothing changed; cached for a few seconds only.',
+    query: changesQuery,
+    responses: {
+      200: ok('What changed.', { json: 'StoryChanges' }),
+      304: notModified,
+      400: problem('A missing or bad `since`.'),
+      404: problem('No such story.'),
+    },
+  },
+  asset: {
+    method: 'get',
+    path: '/assets/{asset}',
+    app: 'read',
+    summary: "The pages' stylesheet and live script",
+    description: 'Content-hashed names (the pages link them): cached for a year, immutable.',
+    responses: { 200: ok('The file.', 'asset'), 304: notModified, 404: problem('No such asset.') },
   },
   // Served by the write function: the generator would not fit the read bundle (see openapi.ts).
   openApi: {

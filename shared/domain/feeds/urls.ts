@@ -25,7 +25,8 @@ export const archiveTag = (ctx: FeedContext, storyId: string, range: ArchiveRang
 export const allStoriesTag = (ctx: FeedContext) => `${ctx.tagPrefix}stories`;
 
 export const storyUrl = (ctx: FeedContext, storyId: string) => `${ctx.baseUrl}/stories/${encodeURIComponent(storyId)}`;
-export const entryUrl = (ctx: FeedContext, storyId: string, updateId: string) => `${storyUrl(ctx, storyId)}#update-${updateId}`;
+/** An entry's permalink page (it always shows the update, with its corrections or its retraction notice). */
+export const entryUrl = (ctx: FeedContext, storyId: string, updateId: string) => `${storyUrl(ctx, storyId)}/updates/${encodeURIComponent(updateId)}`;
 export const storyFeedUrl = (ctx: FeedContext, storyId: string, format: FeedFormat) => `${storyUrl(ctx, storyId)}/feed.${format}`;
 export const archiveFeedUrl = (ctx: FeedContext, storyId: string, range: ArchiveRange, format: FeedFormat) =>
   `${storyUrl(ctx, storyId)}/archive/${range.first}-${range.last}/feed.${format}`;

@@ -1,4 +1,4 @@
-/** A story's line in the story list (the front page, `GET /api/stories`): its head, without the counts only the story page shows. */
+/** A story's line in the story list (the front page, `GET /api/stories`): its head, with its counts. */
 import type { StoryHead } from './story-view';
 
 export interface StorySummary {
@@ -11,6 +11,11 @@ export interface StorySummary {
   openedAt: string;
   lastEventAt: string;
   updateCount: number;
+  /** Absent from summaries written before they were added: read as none until the story's next event or a replay writes them. */
+  correctionCount?: number;
+  retractionCount?: number;
+  /** recordedAt of the latest article or statement. */
+  lastUpdateAt?: string;
 }
 
 export function summaryOf(head: StoryHead): StorySummary {
@@ -24,5 +29,8 @@ export function summaryOf(head: StoryHead): StorySummary {
     openedAt: head.openedAt,
     lastEventAt: head.lastEventAt,
     updateCount: head.updateCount,
+    correctionCount: head.correctionCount,
+    retractionCount: head.retractionCount,
+    ...(head.lastUpdateAt ? { lastUpdateAt: head.lastUpdateAt } : {}),
   };
 }

@@ -3,6 +3,7 @@
  * validates with them, the command types are inferred from them, and the OpenAPI document is
  * generated from them. What is stored is declared apart, in events.ts.
  */
+import { UPDATE_ID_PATTERN } from './update-id';
 import * as z from 'zod';
 import { LIMITS } from './limits';
 import { storyIdSchema } from './story-id';
@@ -140,7 +141,7 @@ export const correctionChangesSchema = z
 export const updateIdSchema = z
   .string()
   .max(26)
-  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an update id (a 26-character ULID)')
+  .regex(UPDATE_ID_PATTERN, 'must be an update id (a 26-character ULID)')
   .meta({ description: 'The updateId of an article or statement of the same story (a ULID).' });
 
 export const correctionSchema = z.strictObject({

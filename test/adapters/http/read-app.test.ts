@@ -309,7 +309,14 @@ describe('OpenAPI', () => {
 
   it('documents the JSON bodies the apps send, field for field', async () => {
     // The schemas are open to new fields (a z.object strips them): parsing must give the body back whole.
-    const { WriteResult: writeResult, StoryView: storyView, EventsPage: eventsPage, StoryList: storyList, Health: health } = responseBodies;
+    const {
+      WriteResult: writeResult,
+      StoryView: storyView,
+      EventsPage: eventsPage,
+      StoryList: storyList,
+      StoryChanges: storyChanges,
+      Health: health,
+    } = responseBodies;
     const exact = (schema: z.ZodType, body: unknown) => expect(schema.parse(body)).toEqual(body);
     const story = 'documented-shapes';
     exact(writeResult, await (await api.post('/api/stories', openBody(story))).json());
@@ -327,6 +334,7 @@ describe('OpenAPI', () => {
     exact(storyView, await (await api.get(`/api/stories/${story}?limit=1`)).json());
     exact(eventsPage, await (await api.get(`/api/stories/${story}/events?limit=3`)).json());
     exact(storyList, await (await api.get('/api/stories')).json());
+    exact(storyChanges, await (await api.get(`/api/stories/${story}/changes?since=1`)).json());
     exact(health, await (await api.get('/health')).json());
   });
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { storyFeed } from '../../../shared/domain/feeds/model';
 import { renderFeed } from '../../../shared/domain/feeds/render';
 import { FEED_FORMATS, type FeedContext } from '../../../shared/domain/feeds/urls';
-import { storyPage } from '../../../shared/domain/pages/render';
+import { storyPage } from '../../../shared/domain/pages/story-page';
 import { foldStory, type StatementContent, type TimelineEntry } from '../../../shared/domain/projection/story-view';
 import type { StoryEvent } from '../../../shared/domain/story/events';
 import { openStorySchema, updateSchema } from '../../../shared/domain/story/updates';
@@ -41,7 +41,17 @@ const docs = Object.fromEntries(FEED_FORMATS.map((f) => [f, renderFeed(storyFeed
 >;
 const json = JSON.parse(docs.json) as { items: { id: string; title: string; content_html: string }[] };
 const item = (entry: TimelineEntry) => json.items.find((i) => i.id.endsWith(entry.updateId))!;
-const page = storyPage(view.head, { timeline: entries, keyPoints: view.keyPoints, people: [], sources: [] });
+const page = storyPage(
+  { assets: { stylesheet: '/assets/page.css', liveScript: '/assets/live.js' }, baseUrl: 'https://news.example', pollSeconds: 15 },
+  view.head,
+  {
+    timeline: entries,
+    order: 'newest',
+    keyPoints: view.keyPoints,
+    people: [],
+    sources: [],
+  },
+);
 /** The page's timeline item of an entry. */
 const pageItem = (entry: TimelineEntry) => page.slice(page.indexOf(`<li id="update-${entry.updateId}"`)).split('</li>')[0]!;
 

@@ -1,6 +1,7 @@
 /** The story page keeps editor text apart from the page's own (bidi) and keeps its line structure. */
 import { describe, expect, it } from 'vitest';
-import { frontPage, storyPage } from '../../../shared/domain/pages/render';
+import { frontPage } from '../../../shared/domain/pages/front-page';
+import { storyPage } from '../../../shared/domain/pages/story-page';
 import { foldStory, personOf } from '../../../shared/domain/projection/story-view';
 import { orderedEntries } from '../../../shared/application/story-reader';
 import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../../shared/domain/story/events';
@@ -30,8 +31,10 @@ const view = foldStory([
   },
   { type: 'UpdateCorrected', data: { target: 'U2', changes: { context: 'c' }, note: 'Fixed\nthe context' }, metadata: meta('C3') },
 ] as StoryEvent[])!;
-const html = storyPage(view.head, {
-  timeline: orderedEntries(view),
+const assets = { stylesheet: '/assets/page.css', liveScript: '/assets/live.js' };
+const html = storyPage({ assets, baseUrl: 'https://news.example', pollSeconds: 15 }, view.head, {
+  timeline: orderedEntries(view).reverse(),
+  order: 'newest',
   keyPoints: [],
   people: [...view.people.values()].map(personOf),
   sources: [...view.sources.values()],
@@ -53,7 +56,7 @@ describe('story page', () => {
   });
 
   it('front page: headlines and summaries isolated too', () => {
-    const front = frontPage([
+    const front = frontPage(assets, [
       {
         storyId: 'bidi',
         headline: RTL,
@@ -62,7 +65,7 @@ describe('story page', () => {
         language: 'ar',
         updateCount: 1,
         lastEventAt: '2026-01-01T00:00:00.000Z',
-      } as Parameters<typeof frontPage>[0][number],
+      } as Parameters<typeof frontPage>[1][number],
     ]);
     expect(front).toContain(`<a href="/stories/bidi" dir="auto">${RTL}</a>`);
     expect(front).toContain('<p dir="auto">a</p><p dir="auto">b</p>');

@@ -4,15 +4,15 @@
  * event log is masked after a retraction while an editor's token reads the full record.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createTestStore, type TestStore } from '../../support/dynamo';
 import { article, opened, statement, stored } from '../../support/events';
 import { projectLive } from '../../support/replay';
+import { httpApiGet, lambdaContext, type HttpApiHandler } from '../../support/lambda-events';
 
 const STORY = 'lambda-retraction';
 const TOKEN = 'lambda-read-token-0123456789';
 let store: TestStore;
-let handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+let handler: HttpApiHandler;
 
 beforeAll(async () => {
   store = await createTestStore();
@@ -32,31 +32,8 @@ beforeAll(async () => {
 });
 afterAll(() => store?.drop());
 
-function get(path: string, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
-  const [rawPath, rawQueryString = ''] = path.split('?');
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: rawPath!,
-    rawQueryString,
-    headers: { host: 'api.example', ...headers },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example',
-      domainPrefix: 'api',
-      http: { method: 'GET', path: rawPath!, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' },
-      requestId: 'req-1',
-      routeKey: '$default',
-      stage: '$default',
-      time: '01/Jan/2026:00:00:00 +0000',
-      timeEpoch: 0,
-    },
-    isBase64Encoded: false,
-  };
-}
-
-const context = { functionName: 'read', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:read' } as Context;
+const get = httpApiGet;
+const context = lambdaContext('read');
 
 describe('the Lambda read handler after a retraction', () => {
   it('masks the retracted statement in the public log and in the view', async () => {
