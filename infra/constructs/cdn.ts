@@ -11,6 +11,9 @@ import { keepLogicalId } from './logical-id.js';
 
 /** A live feed's max-age (LIVE_MAX_AGE_SECONDS of shared/application/representation.ts; the stack test holds them equal). */
 const LIVE_MAX_AGE_SECONDS = 30;
+/** The pages' Content-Security-Policy (PAGE_CSP of shared/adapters/http/page-security.ts; the stack test holds them equal). */
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export interface CdnProps {
   readonly config: NewsroomConfig;
@@ -66,6 +69,31 @@ export class Cdn extends Construct {
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
       ...(config.originShieldRegion ? { originShieldRegion: config.originShieldRegion } : {}),
     });
+    // The origin sends these with every page; CloudFront sends them with every answer too, so that
+    // they hold whatever the origin (or an error page of CloudFront's own) sends.
+    const securityHeaders = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Newsroom: the pages CSP and security headers',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy: PAGE_CSP, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+      },
+    });
+    // The pages' stylesheet and script have content-hashed names (shared/adapters/http/static-assets.ts):
+    // kept as long as the origin says (a year, immutable), one copy whatever the query string.
+    const staticAssets = new cloudfront.CachePolicy(this, 'StaticAssetsCachePolicy', {
+      comment: 'Newsroom static assets: content-hashed, immutable',
+      defaultTtl: Duration.days(1),
+      minTtl: Duration.seconds(0),
+      maxTtl: Duration.days(365),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
     const readBehavior: cloudfront.BehaviorOptions = {
       origin,
       // Writes are not served here: editors POST to the API URL, so nothing cached can absorb one.
@@ -75,7 +103,7 @@ export class Cdn extends Construct {
       cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD_OPTIONS,
       viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
       cachePolicy: publicReads,
-      responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+      responseHeadersPolicy: securityHeaders,
       compress: true,
     };
 
@@ -85,6 +113,7 @@ export class Cdn extends Construct {
       additionalBehaviors: {
         // Health must reach the origin every time to mean anything.
         '/health': { ...readBehavior, cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED },
+        '/assets/*': { ...readBehavior, cachePolicy: staticAssets },
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,

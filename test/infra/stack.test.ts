@@ -8,6 +8,7 @@ import { createNewsroomApp } from '../../infra/newsroom-app.js';
 import { allAllowedActions, dependencyCycle, grantsOfRole, logicalId } from './template-helpers.js';
 import { STORY_CATALOG, tableDefinitions } from '../../shared/adapters/dynamodb/tables.js';
 import { LIVE_CACHE_CONTROL, LIVE_MAX_AGE_SECONDS } from '../../shared/application/representation.js';
+import { PAGE_CSP, PAGE_REFERRER_POLICY } from '../../shared/adapters/http/page-security.js';
 
 // One synthesis for the whole file (bundling runs esbuild on the four real handlers).
 const { app, stack } = createNewsroomApp({
@@ -395,6 +396,39 @@ describe('CloudFront', () => {
       expect(behavior.AllowedMethods).not.toContain('POST');
       expect(behavior.OriginRequestPolicyId).toBeUndefined();
     }
+  });
+
+  it('every answer carries the pages’ CSP (the same the origin sends) and the security headers', () => {
+    const policies = template.findResources('AWS::CloudFront::ResponseHeadersPolicy');
+    const entries = Object.entries(policies) as [string, { Properties: { ResponseHeadersPolicyConfig: Record<string, unknown> } }][];
+    expect(entries).toHaveLength(1);
+    const [policyId, policy] = entries[0]!;
+    expect(policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig).toEqual({
+      ContentSecurityPolicy: { ContentSecurityPolicy: PAGE_CSP, Override: true },
+      ContentTypeOptions: { Override: true },
+      FrameOptions: { FrameOption: 'DENY', Override: true },
+      ReferrerPolicy: { ReferrerPolicy: PAGE_REFERRER_POLICY, Override: true },
+      StrictTransportSecurity: { AccessControlMaxAgeSec: 31536000, IncludeSubdomains: true, Override: true },
+    });
+    const config = distribution();
+    const behaviors = [config.DefaultCacheBehavior, ...((config.CacheBehaviors as unknown[]) ?? [])] as Record<string, unknown>[];
+    for (const behavior of behaviors) expect(behavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
+  });
+
+  it('the pages’ static assets are kept as long as their immutable names allow, whatever the query string', () => {
+    template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({
+        MaxTTL: 365 * 86400,
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ QueryStringsConfig: { QueryStringBehavior: 'none' } }),
+      }),
+    });
+    template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        CacheBehaviors: Match.arrayWith([
+          Match.objectLike({ PathPattern: '/assets/*', CachePolicyId: { Ref: Match.stringLikeRegexp('StaticAssetsCachePolicy') } }),
+        ]),
+      }),
+    });
   });
 
   it('/health is never cached', () => {
