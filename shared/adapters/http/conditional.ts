@@ -57,8 +57,11 @@ const marked = (res: Response) => {
 
 const byteLength = (body: string | Uint8Array) => (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
 
-/** Builds the response for a GET/HEAD of a representation, answering conditional requests with 304. */
-export function respond(request: Request, rep: Representation): Response {
+/**
+ * Builds the response for a GET/HEAD of a representation, answering conditional requests with
+ * 304; `extra` headers (a page's security headers) go on both.
+ */
+export function respond(request: Request, rep: Representation, extra?: Readonly<Record<string, string>>): Response {
   const coding = byteLength(rep.body) >= MIN_COMPRESSED_BYTES ? negotiateCoding(request.headers.get('accept-encoding')) : undefined;
   const etag = coding ? variantEtag(rep.etag, coding) : rep.etag;
   const headers = new Headers({
@@ -70,6 +73,7 @@ export function respond(request: Request, rep: Representation): Response {
     'X-Content-Type-Options': 'nosniff',
     // A representation is a public read (base.ts would add these; in the init they cost less).
     ...PUBLIC_READ_HEADERS,
+    ...extra,
   });
   if (rep.lastModified) headers.set('Last-Modified', httpDate(rep.lastModified));
 

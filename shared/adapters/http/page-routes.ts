@@ -14,6 +14,7 @@ import type { StoryReader } from '../../application/story-reader';
 import { orderedEntries } from '../../application/story-reader';
 import { represent } from '../../application/representation';
 import { respond } from './conditional';
+import { PAGE_SECURITY_HEADERS } from './page-security';
 import { problemResponse, problems } from './problem';
 import type { Body } from './responses';
 import type { Handlers } from './serve';
@@ -64,7 +65,7 @@ export function pageHandlers(
             .at(-1),
         ),
       );
-      return respond(c.req.raw, rep);
+      return respond(c.req.raw, rep, PAGE_SECURITY_HEADERS);
     },
 
     storyPage: async (c, { query }) => {
@@ -87,7 +88,7 @@ export function pageHandlers(
           return represent(html, HTML, view.changedAt);
         });
         if (!rep) return problemResponse(c, problems.storyNotFound(storyId));
-        return respond(c.req.raw, rep);
+        return respond(c.req.raw, rep, PAGE_SECURITY_HEADERS);
       }
       const order = query.order ?? 'newest';
       const cursor = query.cursor;
@@ -111,7 +112,7 @@ export function pageHandlers(
         });
         return represent(html, HTML, head.lastEventAt);
       });
-      return respond(c.req.raw, rep);
+      return respond(c.req.raw, rep, PAGE_SECURITY_HEADERS);
     },
 
     updatePage: async (c) => {
@@ -126,7 +127,7 @@ export function pageHandlers(
           })
         : undefined;
       if (!rep) return problemResponse(c, problems.noSuchUpdate());
-      return respond(c.req.raw, rep);
+      return respond(c.req.raw, rep, PAGE_SECURITY_HEADERS);
     },
 
     storyChanges: async (c, { query }) => {

@@ -18,8 +18,6 @@ import { baseApp, type Env } from './base';
 import { respond } from './conditional';
 import { feedHandlers } from './feed-routes';
 import { pageHandlers, type PageOptions } from './page-routes';
-import { pageSecurity } from './page-security';
-import { honoPath, routes, type Route } from './routes';
 import { problemResponse, problems } from './problem';
 import type { Body } from './responses';
 import { serveRoutes } from './serve';
@@ -90,10 +88,6 @@ function viewOf(view: StoryView) {
 export function readApp(deps: ReadDeps): Hono<Env> {
   const app = baseApp(deps.log);
   const { reader } = deps;
-  // Every HTML answer (200, 304 or a problem) carries the pages' CSP and security headers.
-  for (const route of Object.values(routes) as Route[]) {
-    if (route.app === 'read' && route.responses[200]?.body === 'html') app.use(honoPath(route.path), pageSecurity);
-  }
   serveRoutes(app, 'read', {
     health: async (c) => {
       const ok = await deps.health().catch(() => false);

@@ -35,8 +35,13 @@ export interface Edge {
 }
 
 function validated(schema: z.ZodType, from: 'query' | 'body'): MiddlewareHandler<Env> {
+  // Most reads come without a query string (a page, a feed poll): their answer is parsed once.
+  let noQuery: ReturnType<z.ZodType['safeParse']> | undefined;
   return async (c, next) => {
-    const input = schema.safeParse(from === 'query' ? c.req.query() : c.get('body'));
+    const input =
+      from === 'query' && !c.req.url.includes('?')
+        ? (noQuery ??= schema.safeParse({}))
+        : schema.safeParse(from === 'query' ? c.req.query() : c.get('body'));
     if (!input.success) return from === 'query' ? problemResponse(c, problems.query(input.error)) : problemAt(c, problems.validation(input.error));
     c.set(from, input.data);
     await next();
