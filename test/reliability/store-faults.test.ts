@@ -9,12 +9,6 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import {
-  ProvisionedThroughputExceededException,
-  ThrottlingException,
-  TransactionCanceledException,
-  TransactionConflictException,
-} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Hono } from 'hono';
 import { ulid } from 'ulid';
@@ -34,50 +28,12 @@ import { createRuntime, feedContext, type Runtime } from '../../functions/runtim
 import { liveViews } from '../../functions/writer';
 import { TOKEN_SPEC, TOKENS, openBody, statement } from '../support/api';
 import { createTestStore, type TestStore } from '../support/dynamo';
+import { inject, overProvisioned, putConflict, throttled, transactionConflict } from '../support/faults';
 
 let store: TestStore;
 
 beforeAll(async () => void (store = await createTestStore()));
 afterAll(() => store?.drop());
-
-// ── Fault injection ─────────────────────────────────────────────────────────────────────────────
-
-type Fault = 'lose-answer' | (() => Error);
-
-/**
- * Injects `fault` into the first `times` requests of one DynamoDB operation (`PutItem`,
- * `TransactWriteItems`, …) made by `db`. The middleware sits inside the SDK's retry loop
- * (finalizeRequest, after the retry middleware), so what it throws is what a failed attempt
- * throws: the SDK retries it if it would retry the real thing.
- */
-function inject(db: DynamoDBDocumentClient, operation: string, fault: Fault, times = 1) {
-  const name = `fault-${operation}-${ulid()}`;
-  const seen = { sent: 0, faulted: 0 };
-  db.middlewareStack.add(
-    (next) => async (args) => {
-      const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
-      if (headers['x-amz-target']?.split('.')[1] !== operation) return next(args);
-      seen.sent++;
-      if (seen.faulted >= times) return next(args);
-      seen.faulted++;
-      if (fault !== 'lose-answer') throw fault();
-      await next(args);
-      // DynamoDB applied it; the answer never arrives.
-      throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-    },
-    { step: 'finalizeRequest', priority: 'low', name },
-  );
-  return { seen, remove: () => db.middlewareStack.remove(name) };
-}
-
-const transactionConflict = () =>
-  new TransactionCanceledException({
-    message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]',
-    $metadata: { httpStatusCode: 400 },
-    CancellationReasons: [{ Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }, { Code: 'None' }],
-  });
-
-const putConflict = () => new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata: { httpStatusCode: 400 } });
 
 // ── The write side on the test store ────────────────────────────────────────────────────────────
 
@@ -346,11 +302,8 @@ describe('a store that is unavailable, throttled or timed out', { timeout: 20_00
   });
 
   it.each([
-    [
-      'ProvisionedThroughputExceeded',
-      () => new ProvisionedThroughputExceededException({ message: 'rate exceeded', $metadata: { httpStatusCode: 400 } }),
-    ],
-    ['Throttling', () => new ThrottlingException({ message: 'rate exceeded', $metadata: { httpStatusCode: 400 } })],
+    ['ProvisionedThroughputExceeded', overProvisioned],
+    ['Throttling', throttled],
     [
       'InternalServerError',
       () => Object.assign(new Error('internal'), { name: 'InternalServerError', $fault: 'server', $metadata: { httpStatusCode: 500 } }),
@@ -368,7 +321,7 @@ describe('a store that is unavailable, throttled or timed out', { timeout: 20_00
     expect(await db.config.maxAttempts()).toBe(LOCAL_TIMEOUTS.maxAttempts);
     const app = writeAppOn(runtimeOn(db));
     const story = await opened(app);
-    const fault = inject(db, 'PutItem', () => new ThrottlingException({ message: 'rate exceeded', $metadata: { httpStatusCode: 400 } }));
+    const fault = inject(db, 'PutItem', throttled);
     expect((await post(app, `/api/stories/${story}/updates`, statement())).status).toBe(201);
     fault.remove();
     expect(fault.seen).toEqual({ sent: 2, faulted: 1 });
