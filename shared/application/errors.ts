@@ -51,9 +51,18 @@ export class StoreUnavailableError extends Error {
     readonly store: string,
     options: { cause?: unknown; retryAfterSeconds?: number } = {},
   ) {
-    super(`${store} is unavailable`, options.cause === undefined ? {} : { cause: options.cause });
+    // What the store said goes in the message for logs and the CLI (never to an HTTP client: problem.ts).
+    super(`${store} is unavailable${said(options.cause)}`, options.cause === undefined ? {} : { cause: options.cause });
     this.retryAfterSeconds = options.retryAfterSeconds ?? STORE_RETRY_AFTER_SECONDS;
   }
+}
+
+/** ` (ThrottlingException)`, ` (ECONNREFUSED)`: the gist of an SDK or socket error. */
+function said(cause: unknown): string {
+  if (!(cause instanceof Error)) return '';
+  const code = (cause as Error & { code?: unknown }).code;
+  const gist = [cause.name === 'Error' ? undefined : cause.name, typeof code === 'string' ? code : undefined].filter(Boolean).join(' ');
+  return ` (${gist || cause.message})`;
 }
 
 /** What a client is told to wait before trying a store again (`Retry-After`). */

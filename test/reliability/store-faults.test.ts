@@ -28,6 +28,7 @@ import { createRuntime, feedContext, type Runtime } from '../../functions/runtim
 import { liveViews } from '../../functions/writer';
 import { TOKEN_SPEC, TOKENS, openBody, statement } from '../support/api';
 import { createTestStore, type TestStore } from '../support/dynamo';
+import { apiGatewayEvent, lambdaContext, type ApiHandler } from '../support/lambda';
 import { inject, overProvisioned, putConflict, throttled, transactionConflict } from '../support/faults';
 
 let store: TestStore;
@@ -291,6 +292,32 @@ describe('a store that is unavailable, throttled or timed out', { timeout: 20_00
     const lines = await expect503OnEveryRoute(rt);
     expect(String((lines.warn[0]![1] as { cause?: string }).cause)).toMatch(/ECONNREFUSED/);
     rt.db.destroy();
+  });
+
+  it('refusing connections: the Lambda handlers, wired from the environment, answer 503 with Retry-After', async () => {
+    const env = { ...process.env };
+    Object.assign(process.env, { DYNAMODB_ENDPOINT: refusing, NEWSROOM_EDITOR_TOKENS: TOKEN_SPEC });
+    delete process.env.DYNAMODB_VIEWS_ENDPOINT;
+    delete process.env.EDITOR_TOKENS_PARAMETER;
+    try {
+      const read = (await import('../../functions/api/read')).handler as unknown as ApiHandler;
+      const write = (await import('../../functions/api/write')).handler as unknown as ApiHandler;
+      const answers = [
+        await read(apiGatewayEvent('GET', `/api/stories/${STORY}`), lambdaContext),
+        await read(apiGatewayEvent('GET', `/stories/${STORY}/feed.atom`), lambdaContext),
+        await write(
+          apiGatewayEvent('POST', `/api/stories/${STORY}/updates`, { body: statement(), headers: { authorization: `Bearer ${TOKENS.anna}` } }),
+          lambdaContext,
+        ),
+      ];
+      for (const res of answers) {
+        expect(res.statusCode).toBe(503);
+        expect(res.headers?.['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.headers?.['retry-after']).toMatch(/^\d+$/);
+      }
+    } finally {
+      process.env = env;
+    }
   });
 
   it('answering nothing: the request timeout ends each call, and every route answers 503', async () => {

@@ -71,6 +71,8 @@ describe('clients', { timeout: 20_000 }, () => {
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as StoreUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(((error as Error).cause as { code?: string }).code).toBe('ECONNREFUSED');
+    // For the logs and the CLI: what the store said, in a word.
+    expect((error as Error).message).toMatch(/^DynamoDB is unavailable \(.*ECONNREFUSED\)$/);
     db.destroy();
   });
 

@@ -6,7 +6,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_TIMEOUTS, sdkTimeouts } from '../../../shared/adapters/dynamodb/client';
@@ -18,6 +17,7 @@ import { createRuntime } from '../../../functions/runtime';
 import { createWriter } from '../../../functions/writer';
 import { editorTokenSource, REFRESH_MS, RETRY_MS, ssmParameter } from '../../../functions/api/tokens';
 import { createTestStore, type TestStore } from '../../support/dynamo';
+import { apiGatewayEvent, lambdaContext, type ApiHandler } from '../../support/lambda';
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -196,47 +196,20 @@ describe('the write API when the token table cannot be loaded', { timeout: 30_00
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
     });
-    const handler = (await import('../../../functions/api/write')).handler as unknown as (
-      event: APIGatewayProxyEventV2,
-      context: Context,
-    ) => Promise<APIGatewayProxyStructuredResultV2>;
-    const res = await handler(lambdaPost('/api/stories', { id: 'tokens-lambda', headline: 'H', summary: 'S' }), lambdaContext);
+    const handler = (await import('../../../functions/api/write')).handler as unknown as ApiHandler;
+    const res = await handler(lambdaPost({ id: 'tokens-lambda', headline: 'H', summary: 'S' }), lambdaContext);
     expect(res.statusCode).toBe(503);
     expect(res.headers?.['retry-after']).toMatch(/^\d$/);
     mode = { value: `anna:${hash('a')}` };
-    const ok = await handler(lambdaPost('/api/stories', { id: 'tokens-lambda', headline: 'H', summary: 'S' }), lambdaContext);
+    const ok = await handler(lambdaPost({ id: 'tokens-lambda', headline: 'H', summary: 'S' }), lambdaContext);
     expect(ok.statusCode).toBe(201);
   });
 });
+
+const lambdaPost = (body: unknown) => apiGatewayEvent('POST', '/api/stories', { body, headers: { authorization: 'Bearer a' } });
 
 const envOf = (store: TestStore) => ({
   EVENTS_TABLE: store.tables.events,
   VIEWS_TABLE: store.tables.views,
   IDEMPOTENCY_TABLE: store.tables.idempotency,
 });
-
-const lambdaContext = { awsRequestId: 'test', functionName: 'newsroom-test', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
-
-function lambdaPost(path: string, body: unknown): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath: path,
-    rawQueryString: '',
-    headers: { host: 'api.example', 'content-type': 'application/json', authorization: 'Bearer a' },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example',
-      domainPrefix: 'api',
-      http: { method: 'POST', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
-      requestId: 'req',
-      routeKey: '$default',
-      stage: '$default',
-      time: '02/Dec/2026:00:00:00 +0000',
-      timeEpoch: 0,
-    },
-    body: JSON.stringify(body),
-    isBase64Encoded: false,
-  };
-}
