@@ -152,6 +152,23 @@ describe('a write whose answer was lost after DynamoDB applied it', { timeout: 2
     db.destroy();
   });
 
+  it('with an Idempotency-Key, a claim of the key whose answer was lost is still this request’s: 201, not 409 in flight', async () => {
+    const db = documentClient(clientConfig(store.endpoint));
+    const app = writeAppOn(runtimeOn(db));
+    const story = await opened(app);
+    // The keyed request's first PutItem is its claim of the key (the event goes in a transaction).
+    const fault = inject(db, 'PutItem', 'lose-answer');
+    const res = await post(app, `/api/stories/${story}/updates`, statement('claimed'), { 'Idempotency-Key': 'lost-claim-1' });
+    fault.remove();
+    expect(fault.seen).toEqual({ sent: 2, faulted: 1 });
+    expect(res.status).toBe(201);
+    await expectGapFree(story, 2);
+    const again = await post(app, `/api/stories/${story}/updates`, statement('claimed'), { 'Idempotency-Key': 'lost-claim-1' });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    await expectGapFree(story, 2);
+    db.destroy();
+  });
+
   it('is still a lost race when the item in the way is another writer’s: the update goes on top, once', async () => {
     const db = documentClient(clientConfig(store.endpoint));
     const app = writeAppOn(runtimeOn(db));
