@@ -126,7 +126,7 @@ const UNAVAILABLE_NAMES = new Set([
   'ServiceUnavailable',
   // A transaction with this ClientRequestToken is still in progress: its retry may answer later.
   'TransactionInProgressException',
-  // The SDK's own: the socket stayed silent past requestTimeout, or the connection did not open in time.
+  // The SDK's own: an attempt cut at requestTimeout, or a connection that did not open in time.
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
@@ -147,8 +147,7 @@ const NETWORK_CODES = new Set([
 
 /**
  * True for an error that says the store is unavailable, throttled or timed out (as left after the
- * SDK's retries), not that the request was wrong: a retry later may succeed. Shared by every AWS
- * SDK client of the newsroom.
+ * SDK's retries), not that the request was wrong: a retry later may succeed.
  */
 export function isStoreUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;

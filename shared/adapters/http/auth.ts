@@ -21,9 +21,9 @@ export function tokensFromPlain(spec: string): TokenTable {
 }
 
 /**
- * Parses `name:sha256hex,…` (what AWS keeps in SSM) entry by entry: a malformed entry is left out (and said why, by its
- * position and name, never its hash) so that one typo in the parameter does not lock every other
- * editor out. An empty spec is an empty table: no token is accepted.
+ * Parses `name:sha256hex,…` (what AWS keeps in SSM) entry by entry: a malformed entry is left out,
+ * and said why (by its position and name, never its hash), so that one typo in the parameter does
+ * not lock every other editor out. An empty spec is an empty table: no token is accepted.
  */
 export function parseTokenHashes(spec: string): { table: TokenTable; skipped: string[] } {
   const hashes: TokenTable['hashes'][number][] = [];

@@ -179,9 +179,10 @@ export function problemFor(error: unknown): Problem {
     });
   }
   if (error instanceof StoreUnavailableError) {
-    return problem(503, 'unavailable', 'The store is not reachable', {
+    return {
+      ...problems.unavailable(),
       detail: `the store did not answer in time or is overloaded; nothing is known to be stored; retry in ${error.retryAfterSeconds} s`,
-    });
+    };
   }
   return problem(500, 'internal', 'Internal error', { detail: 'The server could not complete the request.' });
 }
