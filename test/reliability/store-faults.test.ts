@@ -29,7 +29,7 @@ import { liveViews } from '../../functions/writer';
 import { TOKEN_SPEC, TOKENS, openBody, statement } from '../support/api';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { apiGatewayEvent, lambdaContext, type ApiHandler } from '../support/lambda';
-import { inject, overProvisioned, putConflict, throttled, transactionConflict } from '../support/faults';
+import { inject, overProvisioned, putConflict, throttled, throttledTransaction, transactionConflict } from '../support/faults';
 
 let store: TestStore;
 
@@ -357,6 +357,25 @@ describe('a store that is unavailable, throttled or timed out', { timeout: 20_00
     const db = documentClient({ ...clientConfig(store.endpoint), maxAttempts: 1 });
     for (const op of ['GetItem', 'Query', 'PutItem', 'TransactWriteItems', 'BatchGetItem', 'Scan']) inject(db, op, fault, Infinity);
     await expect503OnEveryRoute(runtimeOn(db));
+    db.destroy();
+  });
+
+  it('a keyed write whose transaction DynamoDB cancelled for a throttled item: 503, nothing stored, the key free for the retry', async () => {
+    const db = documentClient(clientConfig(store.endpoint));
+    const { lines, log } = logs();
+    const app = writeAppOn(runtimeOn(db), log);
+    const story = await opened(app);
+    const fault = inject(db, 'TransactWriteItems', throttledTransaction);
+    const res = await post(app, `/api/stories/${story}/updates`, statement('throttled'), { 'Idempotency-Key': 'throttled-1' });
+    fault.remove();
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(lines.error).toEqual([]);
+    await expectGapFree(story, 1);
+    const retry = await post(app, `/api/stories/${story}/updates`, statement('throttled'), { 'Idempotency-Key': 'throttled-1' });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    await expectGapFree(story, 2);
     db.destroy();
   });
 

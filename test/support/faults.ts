@@ -52,3 +52,14 @@ export const putConflict = () =>
 export const throttled = () => new ThrottlingException({ message: 'rate exceeded', $metadata: { httpStatusCode: 400 } });
 
 export const overProvisioned = () => new ProvisionedThroughputExceededException({ message: 'rate exceeded', $metadata: { httpStatusCode: 400 } });
+
+/** A transaction DynamoDB cancelled because it throttled one of its items. */
+export const throttledTransaction = () =>
+  new TransactionCanceledException({
+    message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [None, ThrottlingError]',
+    $metadata: { httpStatusCode: 400 },
+    CancellationReasons: [
+      { Code: 'None' },
+      { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity for one or more global secondary indexes.' },
+    ],
+  });

@@ -132,6 +132,10 @@ const UNAVAILABLE_NAMES = new Set([
   'RequestTimeoutException',
 ]);
 
+/** A cancelled transaction's reasons: an item throttled, or an answer about an item that its caller reads. */
+const THROTTLED_ITEM = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
+const ITEM_ANSWERS = new Set(['ConditionalCheckFailed', 'TransactionConflict']);
+
 /** Node's socket errors for a store that is down, unreachable or cut off mid-request. */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -155,6 +159,9 @@ export function isStoreUnavailable(error: unknown): boolean {
   if (UNAVAILABLE_NAMES.has(e.name) || (e.code !== undefined && NETWORK_CODES.has(e.code))) return true;
   if (e.$retryable?.throttling) return true;
   if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  // A transaction cancelled because DynamoDB throttled one of its items (and for nothing the adapters read themselves).
+  const codes = cancellationCodes(error);
+  if (codes) return codes.some((code) => THROTTLED_ITEM.has(code)) && !codes.some((code) => ITEM_ANSWERS.has(code));
   // Connecting to a name with several addresses fails with all of their errors at once.
   return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every(isStoreUnavailable);
 }

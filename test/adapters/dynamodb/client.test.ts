@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_TIMEOUTS, clientConfig, documentClient, isStoreUnavailable, LOCAL_TIMEOUTS } from '../../../shared/adapters/dynamodb/client';
 import { StoreUnavailableError } from '../../../shared/application/errors';
 import { createTestStore, type TestStore } from '../../support/dynamo';
-import { inject, overProvisioned, putConflict, throttled, transactionConflict } from '../../support/faults';
+import { inject, overProvisioned, putConflict, throttled, throttledTransaction, transactionConflict } from '../../support/faults';
 
 let store: TestStore;
 beforeAll(async () => void (store = await createTestStore()));
@@ -32,6 +32,7 @@ describe('what counts as a store that is unavailable', () => {
     ['InternalServerError', named('InternalServerError', 500)],
     ['ServiceUnavailable', named('ServiceUnavailable', 503)],
     ['any 5xx', named('SomethingNew', 502)],
+    ['a transaction cancelled for a throttled item', throttledTransaction()],
     ['every address of a host refusing', Object.assign(new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')]), {})],
   ])('%s is', (_, error) => expect(isStoreUnavailable(error)).toBe(true));
 
@@ -39,6 +40,10 @@ describe('what counts as a store that is unavailable', () => {
     ['a failed condition', named('ConditionalCheckFailedException')],
     ['a cancelled transaction (its reasons are read by the store)', transactionConflict()],
     ['a TransactionConflict on a PutItem (a lost race)', putConflict()],
+    [
+      'a transaction cancelled for a failed condition, another item throttled (the condition is the answer)',
+      Object.assign(throttledTransaction(), { CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'ThrottlingError' }] }),
+    ],
     ['a validation error (a bug)', named('ValidationException')],
     ['a missing table (a bug or a deployment fault)', named('ResourceNotFoundException')],
     ['a plain error', new Error('boom')],
