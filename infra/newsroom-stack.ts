@@ -69,7 +69,7 @@ export class NewsroomStack extends Stack {
       fn.function.addEnvironment('PUBLIC_BASE_URL', this.cdn.publicBaseUrl);
     }
 
-    this.alarms = new Alarms(this, 'Alarms', { config, projector: this.projector, api: this.httpApi.api });
+    this.alarms = new Alarms(this, 'Alarms', { config, projector: this.projector, api: this.httpApi.api, writeApi: this.httpApi.writeApi });
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('ApiUrl', this.httpApi.stage.url, 'HTTP API URL: editors POST here');

@@ -4,12 +4,13 @@ import { handle } from 'hono/aws-lambda';
 import { readApp } from '../../shared/adapters/http/read-app';
 import { createReader, pageOptions } from '../reader';
 import { createRuntime, feedContext, logger, storeIsReachable } from '../runtime';
-import { loadEditorTokens } from './tokens';
+import { editorTokensFromEnv } from './tokens';
 
 const rt = createRuntime();
 const reader = createReader(rt, feedContext());
 // Editors' tokens, as the write function gets them: a valid one reads the full event log.
-const app = handle(readApp({ reader, log: logger, health: () => storeIsReachable(rt), tokens: loadEditorTokens, pages: pageOptions() }));
+// (A failed refresh is logged here; the write function, which editors depend on, also counts it as a metric.)
+const app = handle(readApp({ reader, log: logger, health: () => storeIsReachable(rt), tokens: editorTokensFromEnv(logger), pages: pageOptions() }));
 
 /** Adds the Lambda request id and function details to every log line of the invocation. */
 export const handler = async (event: Parameters<typeof app>[0], context: Context) => {

@@ -1,24 +1,95 @@
 /**
  * Editor token hashes on AWS: an SSM SecureString parameter named by EDITOR_TOKENS_PARAMETER holds
  * `name:sha256hex,…`. It is read once per container and re-read every five minutes so a rotated
- * token takes effect without a deploy.
+ * token takes effect without a deploy (without the parameter, NEWSROOM_EDITOR_TOKENS holds plain
+ * `name:token` pairs, as locally).
+ *
+ * SSM failing is not a reason to lock every editor out: a refresh that fails keeps the last table
+ * that loaded (an error log and a metric say so, and SSM is asked again a little later), and an
+ * entry that does not parse is left out with an error log, the others kept. Only when no table has
+ * ever loaded are writes refused, with 503 (StoreUnavailableError), not 500.
  */
-import { tokensFromHashes, tokensFromPlain, type TokenTable } from '../../shared/adapters/http/auth';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { AWS_TIMEOUTS, sdkTimeouts } from '../../shared/adapters/dynamodb/client';
+import { parseTokenHashes, tokensFromPlain, type TokenTable } from '../../shared/adapters/http/auth';
+import { StoreUnavailableError } from '../../shared/application/errors';
+import type { Log } from '../../shared/application/ports';
 
-let cached: { table: TokenTable; at: number } | undefined;
-const TTL_MS = 5 * 60_000;
+/** The write function's metric (Powertools, its namespace and service) for a refresh that failed. */
+export const EDITOR_TOKENS_STALE_METRIC = 'EditorTokensRefreshFailed';
 
-export async function loadEditorTokens(): Promise<TokenTable> {
-  if (cached && Date.now() - cached.at < TTL_MS) return cached.table;
-  const parameter = process.env.EDITOR_TOKENS_PARAMETER;
-  let table: TokenTable;
-  if (parameter) {
-    const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-    const out = await new SSMClient({}).send(new GetParameterCommand({ Name: parameter, WithDecryption: true }));
-    table = tokensFromHashes(out.Parameter?.Value ?? '');
-  } else {
-    table = tokensFromPlain(process.env.NEWSROOM_EDITOR_TOKENS ?? '');
+/** How often a good table is refreshed. */
+export const REFRESH_MS = 5 * 60_000;
+/** After a failed refresh, how long the last good table serves before SSM is asked again. */
+export const RETRY_MS = 30_000;
+
+export interface TokenSourceOptions {
+  /** The parameter's value (SSM GetParameter, decrypted). */
+  read: () => Promise<string>;
+  log: Log;
+  /** A refresh failed and the last good table stays in use (the write function counts it as a metric). */
+  onStale?: () => void;
+  now?: () => number;
+}
+
+/** Editor tokens from a parameter, as the API functions' edge asks for them (once per request). */
+export function editorTokenSource(options: TokenSourceOptions): () => Promise<TokenTable> {
+  const now = options.now ?? Date.now;
+  let good: { table: TokenTable; loadedAt: number } | undefined;
+  let nextReadAt = 0;
+  let reading: Promise<TokenTable> | undefined;
+
+  async function refresh(): Promise<TokenTable> {
+    const started = now();
+    let value: string;
+    try {
+      value = await options.read();
+    } catch (error) {
+      if (!good) {
+        options.log.error('editor tokens: the parameter could not be read and no table was ever loaded; writes answer 503', {
+          error: String(error),
+        });
+        throw new StoreUnavailableError('the editor token parameter', { cause: error });
+      }
+      options.log.error('editor tokens: the parameter could not be read; the last table that loaded stays in use', {
+        error: String(error),
+        loadedSecondsAgo: Math.round((started - good.loadedAt) / 1000),
+      });
+      options.onStale?.();
+      nextReadAt = started + RETRY_MS;
+      return good.table;
+    }
+    const { table, skipped } = parseTokenHashes(value);
+    for (const reason of skipped) options.log.error('editor tokens: an entry of the parameter is left out', { reason });
+    if (table.hashes.length === 0) options.log.warn('editor tokens: the parameter names no editor; every write is refused (401)');
+    good = { table, loadedAt: started };
+    nextReadAt = started + REFRESH_MS;
+    return table;
   }
-  cached = { table, at: Date.now() };
-  return table;
+
+  return () => {
+    if (good && now() < nextReadAt) return Promise.resolve(good.table);
+    // Concurrent requests (the local server, a busy container) share one read.
+    reading ??= refresh().finally(() => (reading = undefined));
+    return reading;
+  };
+}
+
+/** Reads one SecureString parameter, with the SDK bounds every store call has (client.ts). */
+export function ssmParameter(name: string, client?: SSMClient): () => Promise<string> {
+  let ssm = client;
+  return async () => {
+    const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
+    ssm ??= new SSMClient(sdkTimeouts(AWS_TIMEOUTS));
+    const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    return out.Parameter?.Value ?? '';
+  };
+}
+
+/** The API functions' editor tokens: the SSM parameter on AWS, else NEWSROOM_EDITOR_TOKENS. */
+export function editorTokensFromEnv(log: Log, onStale?: () => void, env: NodeJS.ProcessEnv = process.env): () => Promise<TokenTable> {
+  const parameter = env.EDITOR_TOKENS_PARAMETER;
+  if (parameter) return editorTokenSource({ read: ssmParameter(parameter), log, ...(onStale ? { onStale } : {}) });
+  let table: TokenTable | undefined;
+  return async () => (table ??= tokensFromPlain(env.NEWSROOM_EDITOR_TOKENS ?? ''));
 }

@@ -5,11 +5,13 @@ import { handle } from 'hono/aws-lambda';
 import { writeApp } from '../../shared/adapters/http/write-app';
 import { createRuntime, logger } from '../runtime';
 import { createWriter } from '../writer';
-import { loadEditorTokens } from './tokens';
+import { EDITOR_TOKENS_STALE_METRIC, editorTokensFromEnv } from './tokens';
 
 const rt = createRuntime();
 const metrics = new Metrics();
-const app = handle(writeApp({ writer: createWriter(rt), tokens: loadEditorTokens, log: logger }));
+// SSM failed to refresh the editors' tokens and the last good table stays in use: counted at once, apart from the request's metrics.
+const tokens = editorTokensFromEnv(logger, () => metrics.singleMetric().addMetric(EDITOR_TOKENS_STALE_METRIC, MetricUnit.Count, 1));
+const app = handle(writeApp({ writer: createWriter(rt), tokens, log: logger }));
 
 /** Adds the Lambda request id and function details to every log line of the invocation. */
 export const handler = async (event: Parameters<typeof app>[0], context: Context) => {

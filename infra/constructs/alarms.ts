@@ -7,17 +7,21 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { keepLogicalId } from './logical-id.js';
 import type { NewsroomConfig } from '../config.js';
+import type { NewsroomFunction } from './newsroom-function.js';
 import type { Projector } from './projector.js';
 
 export interface AlarmsProps {
   readonly config: NewsroomConfig;
   readonly projector: Projector;
   readonly api: apigw.IHttpApi;
+  /** The write function: it counts failed refreshes of the editors' tokens. */
+  readonly writeApi: NewsroomFunction;
 }
 
 /**
  * The alarms an operator acts on (docs/deploy.md has the runbooks), each notifying the alarm topic
- * when it fires and when it clears: projector errors, projector lag, skipped stream records, API 5xx.
+ * when it fires and when it clears: projector errors, projector lag, skipped stream records, API 5xx,
+ * the editors' tokens stuck on an old table.
  */
 export class Alarms extends Construct {
   readonly topic: sns.Topic;
@@ -75,6 +79,16 @@ export class Alarms extends Construct {
       metric: props.api.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
       threshold: 5,
       evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // functions/api/tokens.ts EDITOR_TOKENS_STALE_METRIC: SSM failed and a revoked token may still be valid.
+    alarm('EditorTokensStaleAlarm', {
+      alarmDescription:
+        'The write function could not refresh the editor tokens from SSM for 15 minutes: it serves the last good table. See docs/deploy.md.',
+      metric: props.writeApi.powertoolsMetric('EditorTokensRefreshFailed', { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 3,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -42,11 +43,16 @@ export class NewsroomFunction extends Construct implements iam.IGrantable {
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly grantPrincipal: iam.IPrincipal;
+  /** Its Powertools service name: the `service` dimension of the metrics it emits. */
+  readonly serviceName: string;
+  private readonly metricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: NewsroomFunctionProps) {
     super(scope, id);
     const { settings } = props;
     const serviceName = `newsroom-${props.name}`;
+    this.serviceName = serviceName;
+    this.metricsNamespace = settings.metricsNamespace;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: settings.logRetention,
@@ -110,5 +116,10 @@ export class NewsroomFunction extends Construct implements iam.IGrantable {
         },
       },
     });
+  }
+
+  /** A metric the handler emits with Powertools Metrics (its namespace, its service). */
+  powertoolsMetric(metricName: string, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace: this.metricsNamespace, metricName, dimensionsMap: { service: this.serviceName }, ...props });
   }
 }

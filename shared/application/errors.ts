@@ -37,3 +37,46 @@ export class IdempotencyInFlightError extends DomainError {
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';
 }
+
+/**
+ * A store (DynamoDB, or the SSM parameter of the editors' tokens) that did not answer in time, was
+ * unreachable, throttled the request or failed on its side. Nothing is known to be stored, and
+ * trying again shortly may succeed: the HTTP edge answers 503 with `Retry-After`, never 500.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+  readonly retryAfterSeconds: number;
+
+  constructor(
+    readonly store: string,
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
+    // What the store said goes in the message for logs and the CLI (never to an HTTP client: problem.ts).
+    super(`${store} is unavailable${said(options.cause)}`, options.cause === undefined ? {} : { cause: options.cause });
+    this.retryAfterSeconds = options.retryAfterSeconds ?? STORE_RETRY_AFTER_SECONDS;
+  }
+}
+
+/** ` (ThrottlingException)`, ` (ECONNREFUSED)`: the gist of an SDK or socket error. */
+function said(cause: unknown): string {
+  if (!(cause instanceof Error)) return '';
+  const code = (cause as Error & { code?: unknown }).code;
+  const gist = [cause.name === 'Error' ? undefined : cause.name, typeof code === 'string' ? code : undefined].filter(Boolean).join(' ');
+  return ` (${gist || cause.message})`;
+}
+
+/** What a client is told to wait before trying a store again (`Retry-After`). */
+export const STORE_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * EventLog.append: DynamoDB refused the write because another transaction was touching the same
+ * items at that moment (TransactionConflict). Nothing of ours was written: it is a lost race, to
+ * be decided again on the story as it now stands, like a ConcurrencyError.
+ */
+export class TransactionConflictError extends Error {
+  override name = 'TransactionConflictError';
+
+  constructor(readonly storyId: string) {
+    super(`another transaction was writing to story ${storyId}`);
+  }
+}

@@ -15,7 +15,13 @@ import { ConcurrencyError, ConflictError } from '../domain/errors';
 import { decide, evolve, type CommandMetadata, type StoryCommand, type StoryState } from '../domain/story/decider';
 import type { StoryEvent } from '../domain/story/events';
 import type { OpenStoryInput, UpdateInput } from '../domain/story/updates';
-import { CompanionConditionError, IdempotencyInFlightError, IdempotencyMismatchError } from './errors';
+import {
+  CompanionConditionError,
+  IdempotencyInFlightError,
+  IdempotencyMismatchError,
+  StoreUnavailableError,
+  TransactionConflictError,
+} from './errors';
 import type { EventLog, IdempotencyRecord, IdempotencyRecords, ViewReader } from './ports';
 
 export interface WriteContext {
@@ -140,6 +146,14 @@ export class StoryWriter<Companion = unknown> {
         this.heads.set(storyId, stored.at(-1)!.metadata.version);
         return result;
       } catch (error) {
+        if (error instanceof TransactionConflictError) {
+          // Refused while another transaction held the items: nothing was written, so decide again on
+          // the story as it now stands (If-Match and OpenStory included: the retry re-checks them).
+          this.heads.delete(storyId);
+          if (race >= maxRaces) throw new StoreUnavailableError('DynamoDB', { cause: error });
+          await jitter(race);
+          continue;
+        }
         if (!(error instanceof ConcurrencyError)) throw error;
         this.heads.delete(storyId);
         // With If-Match the editor asked for this exact version: losing the race is their answer.
@@ -147,8 +161,7 @@ export class StoryWriter<Companion = unknown> {
           if (command.type === 'OpenStory') throw new ConflictError(`story ${storyId} exists already`, '/id');
           throw error;
         }
-        // Jittered pause so that many writers on one story do not collide in lockstep.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 + race * 2)));
+        await jitter(race);
       }
     }
   }
@@ -193,6 +206,9 @@ export class StoryWriter<Companion = unknown> {
     return state;
   }
 }
+
+/** Jittered pause so that many writers on one story do not collide in lockstep. */
+const jitter = (race: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 + race * 2)));
 
 /** What an earlier request with the same key says about this one. */
 function answerFrom(record: IdempotencyRecord, requestHash: string): WriteResult {

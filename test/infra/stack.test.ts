@@ -9,6 +9,7 @@ import { allAllowedActions, dependencyCycle, grantsOfRole, logicalId } from './t
 import { STORY_CATALOG, tableDefinitions } from '../../shared/adapters/dynamodb/tables.js';
 import { LIVE_CACHE_CONTROL, LIVE_MAX_AGE_SECONDS } from '../../shared/application/representation.js';
 import { PAGE_CSP, PAGE_REFERRER_POLICY } from '../../shared/adapters/http/page-security.js';
+import { EDITOR_TOKENS_STALE_METRIC } from '../../functions/api/tokens.js';
 
 // One synthesis for the whole file (bundling runs esbuild on the four real handlers).
 const { app, stack } = createNewsroomApp({
@@ -515,6 +516,20 @@ describe('alarms', () => {
       MetricName: '5xx',
       Dimensions: [{ Name: 'ApiId', Value: { Ref: id(stack.httpApi.api) } }],
       Statistic: 'Sum',
+    });
+  });
+
+  it('editor tokens stuck on the last good table: the write function’s Powertools metric, three 5-minute periods in a row', () => {
+    alarmOn({
+      Namespace: 'Newsroom/prod',
+      MetricName: EDITOR_TOKENS_STALE_METRIC,
+      Dimensions: [{ Name: 'service', Value: 'newsroom-write' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      EvaluationPeriods: 3,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'newsroom-write', POWERTOOLS_METRICS_NAMESPACE: 'Newsroom/prod' }) },
     });
   });
 

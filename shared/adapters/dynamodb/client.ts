@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StoreUnavailableError } from '../../application/errors';
 
 export interface Tables {
   events: string;
@@ -37,7 +38,7 @@ export const LOCAL_REGION = 'us-east-1';
  * one it is `local`.
  */
 export function clientConfig(endpoint = process.env.DYNAMODB_ENDPOINT): DynamoDBClientConfig {
-  if (!endpoint) return {};
+  if (!endpoint) return { ...sdkTimeouts(AWS_TIMEOUTS) };
   const url = new URL(endpoint);
   const accessKeyId = decodeURIComponent(url.username) || 'local';
   url.username = '';
@@ -46,7 +47,47 @@ export function clientConfig(endpoint = process.env.DYNAMODB_ENDPOINT): DynamoDB
     endpoint: url.origin + url.pathname.replace(/\/$/, ''),
     region: LOCAL_REGION,
     credentials: { accessKeyId, secretAccessKey: 'local' },
-    maxAttempts: 5,
+    ...sdkTimeouts(LOCAL_TIMEOUTS),
+  };
+}
+
+/** How long an AWS SDK call may take: per attempt, and how many attempts (the first included). */
+export interface SdkTimeouts {
+  /** Milliseconds to open the TCP (and TLS) connection. */
+  connectMs: number;
+  /** Milliseconds one attempt may take in all, connecting included, before it is cut and retried. */
+  requestMs: number;
+  maxAttempts: number;
+}
+
+/**
+ * On AWS, well within the API functions' 10 s timeout (infra/constructs/newsroom-function.ts): a
+ * call to a store that hangs gives up after 3 attempts of at most 1.5 s each plus the SDK's
+ * backoff between them (at most 0.1 + 0.2 s), under 5 s, so the handler answers 503 itself
+ * instead of Lambda cutting it off at 10 s. DynamoDB answers in milliseconds, a 1 MB page in a
+ * fraction of a second, and a connection to the regional endpoint opens in tens of milliseconds:
+ * these bounds only cut what is already failing. The SSM client of the editors' tokens uses the
+ * same (functions/api/tokens.ts).
+ */
+export const AWS_TIMEOUTS: SdkTimeouts = { connectMs: 500, requestMs: 1_500, maxAttempts: 3 };
+
+/**
+ * DynamoDB Local: a connection on loopback opens at once or never; the JVM on a busy 2-core
+ * machine (a bench, a replay) may pause in a collection, and the local server has no Lambda
+ * timeout to fit under, so an attempt may take longer; 5 attempts ride out a brief hiccup, and a
+ * store that refuses connections is given up on within 1.5 s of backoff.
+ */
+export const LOCAL_TIMEOUTS: SdkTimeouts = { connectMs: 500, requestMs: 3_000, maxAttempts: 5 };
+
+/**
+ * The SDK client options for these bounds (any AWS SDK v3 client: DynamoDB, its Streams, SSM).
+ * `requestTimeout` alone only logs a warning in @smithy/node-http-handler 4: `throwOnRequestTimeout`
+ * makes it cut the attempt (a retryable TimeoutError).
+ */
+export function sdkTimeouts(t: SdkTimeouts) {
+  return {
+    maxAttempts: t.maxAttempts,
+    requestHandler: { connectionTimeout: t.connectMs, requestTimeout: t.requestMs, throwOnRequestTimeout: true },
   };
 }
 
@@ -61,9 +102,68 @@ export function clientConfig(endpoint = process.env.DYNAMODB_ENDPOINT): DynamoDB
 const SDK_LOGGER = { debug() {}, warn() {} } as unknown as NonNullable<DynamoDBClientConfig['logger']>;
 
 export function documentClient(config: DynamoDBClientConfig = clientConfig()): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({ logger: SDK_LOGGER, ...config }), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const client = new DynamoDBClient({ logger: SDK_LOGGER, ...config });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        throw isStoreUnavailable(error) ? new StoreUnavailableError('DynamoDB', { cause: error }) : error;
+      }
+    },
+    // Outermost: what escapes the SDK's own retries.
+    { step: 'initialize', priority: 'high', name: 'storeUnavailable' },
+  );
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+/** DynamoDB's answers that mean "not now": throttling, or a failure on its side. */
+const UNAVAILABLE_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  // A transaction with this ClientRequestToken is still in progress: its retry may answer later.
+  'TransactionInProgressException',
+  // The SDK's own: an attempt cut at requestTimeout, or a connection that did not open in time.
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+
+/** A cancelled transaction's reasons: an item throttled, or an answer about an item that its caller reads. */
+const THROTTLED_ITEM = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
+const ITEM_ANSWERS = new Set(['ConditionalCheckFailed', 'TransactionConflict']);
+
+/** Node's socket errors for a store that is down, unreachable or cut off mid-request. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * True for an error that says the store is unavailable, throttled or timed out (as left after the
+ * SDK's retries), not that the request was wrong: a retry later may succeed.
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const e = error as Error & { code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean }; errors?: unknown[] };
+  if (UNAVAILABLE_NAMES.has(e.name) || (e.code !== undefined && NETWORK_CODES.has(e.code))) return true;
+  if (e.$retryable?.throttling) return true;
+  if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+  // A transaction cancelled because DynamoDB throttled one of its items (and for nothing the adapters read themselves).
+  const codes = cancellationCodes(error);
+  if (codes) return codes.some((code) => THROTTLED_ITEM.has(code)) && !codes.some((code) => ITEM_ANSWERS.has(code));
+  // Connecting to a name with several addresses fails with all of their errors at once.
+  return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every(isStoreUnavailable);
 }
 
 export function isConditionFailure(error: unknown): boolean {

@@ -13,10 +13,12 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConcurrencyError } from '../../domain/errors';
 import type { PendingEvent, StoryEvent } from '../../domain/story/events';
 import { upcast } from '../../domain/story/upcast';
-import { CompanionConditionError } from '../../application/errors';
+import { CompanionConditionError, TransactionConflictError } from '../../application/errors';
 import type { EventLog, EventPage, ReadOptions } from '../../application/ports';
 import { cancellationCodes, isConditionFailure } from './client';
 
@@ -93,7 +95,16 @@ export class EventStore implements EventLog<TransactPut | TransactUpdate> {
   /**
    * Appends events after `expectedVersion`. One event with no companion is a single conditional
    * PutItem (the common, cheap path); several events or a companion item go in one transaction.
-   * Throws ConcurrencyError when the stream is no longer at `expectedVersion`.
+   * Throws ConcurrencyError when the stream is no longer at `expectedVersion`, TransactionConflictError
+   * when DynamoDB refused it for another transaction on the same items (nothing written, try again).
+   *
+   * A PutItem whose answer was lost is recognised: DynamoDB applied it, the SDK retried it, and the
+   * retry failed its own condition against the item it had just written. The failure brings back
+   * the item in the way (`ReturnValuesOnConditionCheckFailure`); when that is our event (its
+   * `updateId`, fresh for every attempt, and its editor), the append succeeded, and answers so,
+   * instead of a lost race that would record the same update again under a new id. A transaction
+   * needs no such check: the SDK sends its retries with the same ClientRequestToken, and DynamoDB
+   * answers a retry of an applied transaction with its success (test/reliability/store-faults.test.ts).
    */
   async append(storyId: string, expectedVersion: number, pending: PendingEvent[], companion?: TransactPut | TransactUpdate): Promise<StoryEvent[]> {
     const events = pending.map(
@@ -106,7 +117,7 @@ export class EventStore implements EventLog<TransactPut | TransactUpdate> {
     }));
     try {
       if (puts.length === 1 && !companion) {
-        await this.db.send(new PutCommand(puts[0]!));
+        await this.db.send(new PutCommand({ ...puts[0]!, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
       } else {
         await this.db.send(
           new TransactWriteCommand({
@@ -118,13 +129,18 @@ export class EventStore implements EventLog<TransactPut | TransactUpdate> {
         );
       }
     } catch (error) {
-      if (isConditionFailure(error)) throw new ConcurrencyError(storyId, expectedVersion);
+      if (isConditionFailure(error)) {
+        if (isOurs(puts[0]!.Item, (error as { Item?: Record<string, AttributeValue> }).Item)) return events;
+        throw new ConcurrencyError(storyId, expectedVersion);
+      }
+      if (error instanceof Error && error.name === 'TransactionConflictException') throw new TransactionConflictError(storyId);
       const codes = cancellationCodes(error);
       if (codes) {
         if (codes.slice(0, puts.length).some((code) => code === 'ConditionalCheckFailed')) {
           throw new ConcurrencyError(storyId, expectedVersion);
         }
         if (companion && codes[puts.length] === 'ConditionalCheckFailed') throw new CompanionConditionError();
+        if (codes.includes('TransactionConflict')) throw new TransactionConflictError(storyId);
       }
       throw error;
     }
@@ -241,6 +257,16 @@ export class EventStore implements EventLog<TransactPut | TransactUpdate> {
     for await (const page of pages) for (const item of page.Items ?? []) ids.push(String(item.storyId));
     return ids.sort();
   }
+}
+
+/**
+ * True when the item a failed condition returned is the event we tried to write (same update id,
+ * same editor, same version). The document client leaves the error's item as DynamoDB sent it.
+ */
+function isOurs(written: Item, found: Record<string, AttributeValue> | undefined): boolean {
+  if (!found) return false;
+  const item = unmarshall(found);
+  return item.updateId === written.updateId && item.recordedBy === written.recordedBy && Number(item.version) === written.version;
 }
 
 /** DynamoDB's answer to a query on an index the table does not have. */

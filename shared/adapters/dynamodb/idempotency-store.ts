@@ -89,6 +89,8 @@ export class IdempotencyStore implements IdempotencyRecords<TransactUpdate> {
       const held = item ? (unmarshall(item) as IdempotencyRecord) : await this.get(id);
       // Gone between the write and the read (TTL): try once more.
       if (!held) return this.claim(id, requestHash, owner, nowMs);
+      // Our own claim, applied before its answer was lost and the SDK retried it: the key is ours.
+      if (held.status === 'IN_PROGRESS' && held.leaseOwner === owner) return { claimed: true };
       return { claimed: false, record: held };
     }
   }

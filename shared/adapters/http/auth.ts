@@ -20,14 +20,24 @@ export function tokensFromPlain(spec: string): TokenTable {
   return { hashes: parsePairs(spec).map(([name, token]) => ({ name, hash: sha256(token) })) };
 }
 
-/** Parses `name:sha256hex,…` (what AWS keeps in SSM / Secrets Manager). */
-export function tokensFromHashes(spec: string): TokenTable {
-  return {
-    hashes: parsePairs(spec).map(([name, hex]) => {
+/**
+ * Parses `name:sha256hex,…` (what AWS keeps in SSM) entry by entry: a malformed entry is left out,
+ * and said why (by its position and name, never its hash), so that one typo in the parameter does
+ * not lock every other editor out. An empty spec is an empty table: no token is accepted.
+ */
+export function parseTokenHashes(spec: string): { table: TokenTable; skipped: string[] } {
+  const hashes: TokenTable['hashes'][number][] = [];
+  const skipped: string[] = [];
+  entries(spec).forEach((entry, n) => {
+    try {
+      const [name, hex] = parsePair(entry, n);
       if (!/^[0-9a-f]{64}$/i.test(hex)) throw new Error(`editor ${name}: token hash must be 64 hex digits`);
-      return { name, hash: Buffer.from(hex, 'hex') };
-    }),
-  };
+      hashes.push({ name, hash: Buffer.from(hex, 'hex') });
+    } catch (error) {
+      skipped.push((error as Error).message);
+    }
+  });
+  return { table: { hashes }, skipped };
 }
 
 /**
@@ -37,21 +47,25 @@ export function tokensFromHashes(spec: string): TokenTable {
  */
 export const EDITOR_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** `name:secret` pairs; an entry is named by its position and name in errors, never by its secret. */
-function parsePairs(spec: string): [string, string][] {
-  return spec
+const entries = (spec: string) =>
+  spec
     .split(',')
     .map((pair) => pair.trim())
-    .filter(Boolean)
-    .map((pair, n) => {
-      const at = pair.indexOf(':');
-      if (at <= 0 || at === pair.length - 1) throw new Error(`editor tokens must look like name:token,name2:token2 (entry ${n + 1} does not)`);
-      const name = pair.slice(0, at).trim();
-      if (!EDITOR_NAME.test(name)) {
-        throw new Error(`editor tokens: entry ${n + 1} has the name ${JSON.stringify(name)}; names must match ${String(EDITOR_NAME)}`);
-      }
-      return [name, pair.slice(at + 1).trim()];
-    });
+    .filter(Boolean);
+
+/** `name:secret` pairs; an entry is named by its position and name in errors, never by its secret. */
+function parsePairs(spec: string): [string, string][] {
+  return entries(spec).map(parsePair);
+}
+
+function parsePair(pair: string, n: number): [string, string] {
+  const at = pair.indexOf(':');
+  if (at <= 0 || at === pair.length - 1) throw new Error(`editor tokens must look like name:token,name2:token2 (entry ${n + 1} does not)`);
+  const name = pair.slice(0, at).trim();
+  if (!EDITOR_NAME.test(name)) {
+    throw new Error(`editor tokens: entry ${n + 1} has the name ${JSON.stringify(name)}; names must match ${String(EDITOR_NAME)}`);
+  }
+  return [name, pair.slice(at + 1).trim()];
 }
 
 export type AuthResult = { ok: true; editor: Editor } | { ok: false; reason: 'missing' | 'malformed' | 'invalid' };

@@ -6,13 +6,20 @@ import { Hono } from 'hono';
 import type { Log } from '../../application/ports';
 import { hasPublicReadHeaders } from './conditional';
 import { PUBLIC_READ_HEADERS, unmatched } from './methods';
-import { problemAt, problemFor } from './problem';
+import { problemAt, problemFor, problemHeadersFor } from './problem';
 
 /**
  * Set on the way to a handler: `editorRoute` first on an editor's route, `editor` once a token is
  * accepted (edge.ts), `body` and `query` once read and validated (serve.ts).
  */
 export type Env = { Variables: { correlationId: string; editor?: string; editorRoute?: true; body?: unknown; query?: unknown } };
+
+/** What the store itself said (`ThrottlingException: …`, `ECONNREFUSED`), for the operator. */
+function causeOf(error: Error): string | undefined {
+  const cause = error.cause as (Error & { code?: string }) | undefined;
+  if (!(cause instanceof Error)) return undefined;
+  return [cause.name, cause.code, cause.message].filter(Boolean).join(': ');
+}
 
 export function baseApp(log: Log): Hono<Env> {
   const app = new Hono<Env>();
@@ -36,7 +43,10 @@ export function baseApp(log: Log): Hono<Env> {
   });
   app.onError((error, c) => {
     const p = problemFor(error);
-    if (p.status >= 500) {
+    if (p.status === 503) {
+      // A store that is down or throttling is an operating condition, not a bug: no stack, a warning.
+      log.warn('store unavailable', { correlationId: c.get('correlationId'), path: c.req.path, error: String(error), cause: causeOf(error) });
+    } else if (p.status >= 500) {
       log.error('request failed', {
         correlationId: c.get('correlationId'),
         path: c.req.path,
@@ -44,7 +54,7 @@ export function baseApp(log: Log): Hono<Env> {
         stack: error instanceof Error ? error.stack : undefined,
       });
     }
-    return problemAt(c, p);
+    return problemAt(c, p, problemHeadersFor(error));
   });
   // 404, or 405 with Allow for a path of the route table (methods.ts).
   app.notFound(unmatched);

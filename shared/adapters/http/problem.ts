@@ -6,7 +6,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as z from 'zod';
 import { ConcurrencyError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../../domain/errors';
-import { IdempotencyInFlightError, IdempotencyMismatchError, InvalidCursorError } from '../../application/errors';
+import { IdempotencyInFlightError, IdempotencyMismatchError, InvalidCursorError, StoreUnavailableError } from '../../application/errors';
 import type { AuthResult } from './auth';
 import type { Body } from './responses';
 
@@ -180,5 +180,16 @@ export function problemFor(error: unknown): Problem {
       errors: [{ pointer: '/headers/idempotency-key', detail: error.message }],
     });
   }
+  if (error instanceof StoreUnavailableError) {
+    return {
+      ...problems.unavailable(),
+      detail: `the store did not answer in time or is overloaded; nothing is known to be stored; retry in ${error.retryAfterSeconds} s`,
+    };
+  }
   return problem(500, 'internal', 'Internal error', { detail: 'The server could not complete the request.' });
+}
+
+/** The headers that go with a thrown error's problem: when to try again, for a store that is unavailable. */
+export function problemHeadersFor(error: unknown): Record<string, string> {
+  return error instanceof StoreUnavailableError ? { 'Retry-After': String(error.retryAfterSeconds) } : {};
 }

@@ -7,6 +7,9 @@ import { IdempotencyStore } from '../../../shared/adapters/dynamodb/idempotency-
 import { CURRENT_SCHEMA_VERSION, type PendingEvent } from '../../../shared/domain/story/events';
 import { EventStore } from '../../../shared/adapters/dynamodb/event-store';
 import { createTestStore, type TestStore } from '../../support/dynamo';
+import { inject, putConflict, transactionConflict } from '../../support/faults';
+import { TransactionConflictError } from '../../../shared/application/errors';
+import { clientConfig, documentClient } from '../../../shared/adapters/dynamodb/client';
 
 let store: TestStore;
 let writer: StoryWriter;
@@ -96,6 +99,47 @@ describe('event store', () => {
     const again = await newWriter().recordUpdate('idem', statement('once'), { editor: 'anna', idempotencyKey: 'k-1' });
     expect(again).toEqual({ ...first, replayed: true });
     expect(await store.events.headVersion('idem')).toBe(2);
+  });
+});
+
+describe('event store under faults of the store', () => {
+  const pendingOf = (storyId: string, recordedBy = 'anna'): PendingEvent => ({
+    type: 'StatusChanged',
+    data: { status: 'concluded' },
+    metadata: { storyId, updateId: ulid(), schemaVersion: CURRENT_SCHEMA_VERSION, recordedAt: new Date().toISOString(), recordedBy },
+  });
+
+  it('an append whose answer was lost (the SDK retried it) is its own: it answers as stored, and is stored once', async () => {
+    await open('lost-answer');
+    const db = documentClient(clientConfig(store.endpoint));
+    const events = new EventStore(db, store.tables.events);
+    const pending = pendingOf('lost-answer');
+    const fault = inject(db, 'PutItem', 'lose-answer');
+    const stored = await events.append('lost-answer', 1, [pending]);
+    fault.remove();
+    expect(fault.seen).toEqual({ sent: 2, faulted: 1 });
+    expect(stored.map((e) => [e.metadata.version, e.metadata.updateId])).toEqual([[2, pending.metadata.updateId]]);
+    expect((await events.read('lost-answer')).events.map((e) => e.metadata.version)).toEqual([1, 2]);
+    // Another event at that version is a lost race, whoever wrote it (another update id, or another editor).
+    await expect(events.append('lost-answer', 1, [pendingOf('lost-answer')])).rejects.toBeInstanceOf(ConcurrencyError);
+    await expect(events.append('lost-answer', 1, [{ ...pending, metadata: { ...pending.metadata, recordedBy: 'ben' } }])).rejects.toBeInstanceOf(
+      ConcurrencyError,
+    );
+    db.destroy();
+  });
+
+  it('a TransactionConflict is a TransactionConflictError, on a PutItem and in a transaction, and nothing is written', async () => {
+    await open('conflicted');
+    const db = documentClient(clientConfig(store.endpoint));
+    const events = new EventStore(db, store.tables.events);
+    const put = inject(db, 'PutItem', putConflict);
+    await expect(events.append('conflicted', 1, [pendingOf('conflicted')])).rejects.toBeInstanceOf(TransactionConflictError);
+    put.remove();
+    const transaction = inject(db, 'TransactWriteItems', transactionConflict);
+    await expect(events.append('conflicted', 1, [pendingOf('conflicted'), pendingOf('conflicted')])).rejects.toBeInstanceOf(TransactionConflictError);
+    transaction.remove();
+    expect(await events.headVersion('conflicted')).toBe(1);
+    db.destroy();
   });
 });
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
-import { authenticate, tokensFromHashes, tokensFromPlain } from '../../../shared/adapters/http/auth';
+import { authenticate, parseTokenHashes, tokensFromPlain } from '../../../shared/adapters/http/auth';
 import { MAX_BODY_BYTES } from '../../../shared/adapters/http/limits';
 import { LIMITS } from '../../../shared/domain/story/limits';
 import { writeApp } from '../../../shared/adapters/http/write-app';
@@ -76,10 +76,20 @@ describe('authentication', () => {
 
   it('on AWS, tokens are held as SHA-256 hashes: the hash of the presented token must match', () => {
     const hex = createHash('sha256').update('s3cret-token').digest('hex');
-    const table = tokensFromHashes(`carol:${hex}`);
+    const { table, skipped } = parseTokenHashes(`carol:${hex}`);
+    expect(skipped).toEqual([]);
     expect(authenticate('Bearer s3cret-token', table)).toEqual({ ok: true, editor: { name: 'carol' } });
     expect(authenticate(`Bearer ${hex}`, table)).toEqual({ ok: false, reason: 'invalid' });
-    expect(() => tokensFromHashes('carol:not-hex')).toThrow(/64 hex digits/);
+    expect(parseTokenHashes('carol:not-hex')).toEqual({ table: { hashes: [] }, skipped: [expect.stringMatching(/64 hex digits/)] });
+  });
+
+  it('on AWS, a malformed entry is skipped (and said why) and the other editors keep their tokens', () => {
+    const hex = (token: string) => createHash('sha256').update(token).digest('hex');
+    const { table, skipped } = parseTokenHashes(`anna:${hex('a')}, broken , ben:${hex('b').slice(1)},carol:${hex('c')}`);
+    expect(table.hashes.map((h) => h.name)).toEqual(['anna', 'carol']);
+    expect(skipped).toEqual([expect.stringMatching(/entry 2 does not/), expect.stringMatching(/editor ben: token hash must be 64 hex digits/)]);
+    expect(authenticate('Bearer c', table)).toEqual({ ok: true, editor: { name: 'carol' } });
+    expect(parseTokenHashes('')).toEqual({ table: { hashes: [] }, skipped: [] });
   });
 
   // Names are part of keys (the idempotency key is editor#story#key) and of every event.
@@ -92,10 +102,15 @@ describe('authentication', () => {
     ['65 characters', 'z'.repeat(65)],
   ])('an editor name with %s is refused when the token table is loaded, naming the entry but not its token', (_, name) => {
     const hex = createHash('sha256').update('s3cret-token').digest('hex');
-    for (const load of [() => tokensFromPlain(`ben:ok-token,${name}:s3cret-token`), () => tokensFromHashes(`ben:${hex},${name}:${hex}`)]) {
-      expect(load).toThrow(/entry 2 has the name .*names must match \/\^\[A-Za-z0-9\._-\]\{1,64\}\$\//);
-      expect(load).not.toThrow(/s3cret-token|[0-9a-f]{64}/);
-    }
+    const rule = /entry 2 has the name .*names must match \/\^\[A-Za-z0-9\._-\]\{1,64\}\$\//;
+    const load = () => tokensFromPlain(`ben:ok-token,${name}:s3cret-token`);
+    expect(load).toThrow(rule);
+    expect(load).not.toThrow(/s3cret-token|[0-9a-f]{64}/);
+    // From SSM, that entry alone is left out.
+    const { table, skipped } = parseTokenHashes(`ben:${hex},${name}:${hex}`);
+    expect(table.hashes.map((h) => h.name)).toEqual(['ben']);
+    expect(skipped).toEqual([expect.stringMatching(rule)]);
+    expect(skipped[0]).not.toMatch(/s3cret-token|[0-9a-f]{64}/);
   });
 
   it('names of letters, digits, dots, underscores and hyphens up to 64 characters are fine', () => {

@@ -8,6 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoryEvent } from '../../../shared/domain/story/events';
 import { createTestStore, type TestStore } from '../../support/dynamo';
+import { apiGatewayEvent } from '../../support/lambda';
 import { streamRecord } from '../../support/stream-records';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -21,33 +22,8 @@ let project: (event: DynamoDBStreamEvent) => Promise<unknown>;
 
 const context = { awsRequestId: 'test', functionName: 'newsroom-test', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
-function event(method: string, path: string, body?: unknown): APIGatewayProxyEventV2 {
-  const [rawPath, rawQueryString = ''] = path.split('?') as [string, string?];
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath,
-    rawQueryString,
-    headers: {
-      host: 'api.example',
-      ...(body === undefined ? {} : { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }),
-    },
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'api',
-      domainName: 'api.example',
-      domainPrefix: 'api',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
-      requestId: 'req',
-      routeKey: '$default',
-      stage: '$default',
-      time: '02/Dec/2026:00:00:00 +0000',
-      timeEpoch: 0,
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    isBase64Encoded: false,
-  };
-}
+const event = (method: string, path: string, body?: unknown) =>
+  apiGatewayEvent(method, path, body === undefined ? {} : { body, headers: { authorization: `Bearer ${TOKEN}` } });
 
 const get = (path: string) => read(event('GET', path), context);
 const post = (path: string, body: unknown) => write(event('POST', path, body), context);
