@@ -132,7 +132,20 @@ function operation(id: string, route: Route, format?: FeedFormat) {
     ...(route.editor ? { security: [{ editorToken: [] }] } : {}),
     ...(parameters.length ? { parameters } : {}),
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(bodies[route.body]) } } } } : {}),
-    responses: Object.fromEntries(Object.entries(route.responses).map(([status, a]) => [status, answer(a, format)])),
+    responses: Object.fromEntries(Object.entries({ ...storeAnswers(id), ...route.responses }).map(([status, a]) => [status, answer(a, format)])),
+  };
+}
+
+/** Every route that reads or writes the store may answer 503 when it is unavailable (problem.ts); the document and the assets come from memory. */
+function storeAnswers(id: string): Record<number, Answer> {
+  if (id === 'openApi' || id === 'asset') return {};
+  return {
+    503: {
+      description:
+        'The store is unavailable, throttled or timed out: nothing is known to be stored; retry after `Retry-After` seconds (a write with its Idempotency-Key).',
+      headers: { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } },
+      body: 'problem',
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import {
   type Source,
 } from '../../domain/projection/story-view';
 import type { Log } from '../../application/ports';
+import { STORE_RETRY_AFTER_SECONDS } from '../../application/errors';
 import { LIVE_CACHE_CONTROL, PRIVATE_CACHE_CONTROL, represent } from '../../application/representation';
 import type { TokenTable } from './auth';
 import { editorIfPresent } from './edge';
@@ -92,7 +93,7 @@ export function readApp(deps: ReadDeps): Hono<Env> {
     health: async (c) => {
       const ok = await deps.health().catch(() => false);
       c.header('Cache-Control', 'no-store');
-      if (!ok) return problemResponse(c, problems.unavailable());
+      if (!ok) return problemResponse(c, problems.unavailable(), { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) });
       const projection = deps.projection?.();
       // Quarantined records leave views behind the log: still serving (200), but degraded.
       return c.json({

@@ -241,7 +241,10 @@ export const routes = {
     path: '/health',
     app: 'read',
     summary: 'Liveness of the store',
-    responses: { 200: { description: 'The store answers.', body: { json: 'Health' } }, 503: problem('The store is not reachable.') },
+    responses: {
+      200: { description: 'The store answers.', body: { json: 'Health' } },
+      503: problem('The store is not reachable.', { 'Retry-After': { description: 'Seconds to wait.', schema: { type: 'integer' } } }),
+    },
   },
 } satisfies Record<string, Route>;
 
