@@ -15,7 +15,13 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
  * the same max-age (infra/constructs/cdn.ts); docs/api.md#caching-and-retractions.
  */
 export const LIVE_MAX_AGE_SECONDS = 30;
-export const LIVE_CACHE_CONTROL = `public, max-age=${LIVE_MAX_AGE_SECONDS}, stale-while-revalidate=60`;
+/**
+ * While the origin fails (a 5xx), caches may go on serving their copy for five minutes
+ * (RFC 5861 stale-if-error; CloudFront honours it): readers keep the story through a store
+ * outage, and a retraction made meanwhile waits for the store anyway.
+ */
+export const STALE_IF_ERROR_SECONDS = 300;
+export const LIVE_CACHE_CONTROL = `public, max-age=${LIVE_MAX_AGE_SECONDS}, stale-while-revalidate=60, stale-if-error=${STALE_IF_ERROR_SECONDS}`;
 /** What an editor's token reads (the full log): no cache keeps it, and shared caches key on the token. */
 export const PRIVATE_CACHE_CONTROL = 'private, no-store';
 

@@ -4,7 +4,9 @@
  * Feeds and pages are served from rendered bytes kept in memory, keyed by the story's head version. A
  * request costs no DynamoDB read while the cached head is fresh: locally the stream poller
  * invalidates a story the moment the projector moves it; on Lambda the head is re-checked at most
- * once per `headTtlMs`. Rendering reads the head plus the latest N changed entries (found through
+ * once per `headTtlMs`. While the store is unavailable, what was rendered last is served (the head
+ * and the generation as last read, the bytes of the last version rendered): readers keep the
+ * story through an outage; only what was never rendered answers 503. Rendering reads the head plus the latest N changed entries (found through
  * the events table, see feed-entries.ts): O(N), not O(story); archive pages read the N entries
  * created by N versions; the all-stories feed merges the latest N changes of at most N recently
  * active stories.
@@ -19,6 +21,7 @@ import type { StoryEvent } from '../domain/story/events';
 import type { StorySummary } from '../domain/projection/story-summary';
 import { entriesCreated, latestChanges } from './feed-entries';
 import type { ActiveViews, EventReader, GenerationViews } from './ports';
+import { StoreUnavailableError } from './errors';
 import { represent, type Representation } from './representation';
 import { viewAtVersion, versionAsOf, type PastView } from './time-travel';
 
@@ -92,7 +95,7 @@ export class StoryReader {
     const ttl = this.options.generationTtlMs ?? 2_000;
     const now = Date.now();
     if (!this.generation || now - this.generation.checkedAt > ttl) {
-      const store = await this.activeViews();
+      const store = await staleIfUnavailable(this.activeViews(), this.generation?.store);
       if (this.generation?.store.generation !== store.generation) {
         this.heads.clear();
         this.rendered.clear();
@@ -108,7 +111,10 @@ export class StoryReader {
     const cached = this.heads.get(storyId);
     const now = Date.now();
     if (cached && now - cached.checkedAt <= ttl) return cached.head;
-    const head = await (await this.views()).head(storyId);
+    const read = this.views().then((views) => views.head(storyId));
+    // Left unchecked (checkedAt as it was): the next read asks the store again.
+    if (cached) return staleIfUnavailable(read, cached.head);
+    const head = await read;
     this.heads.set(storyId, { head, checkedAt: now });
     return head;
   }
@@ -188,7 +194,10 @@ export class StoryReader {
       if (rep) return rep;
     }
     const views = await this.views();
-    const stories = await views.listStories();
+    const listed = views.listStories();
+    const stale = cached?.reps.get(key);
+    const stories = await (stale ? staleIfUnavailable(listed, stale) : listed);
+    if (!Array.isArray(stories)) return stories;
     const fingerprint = stories.map((s) => `${s.storyId}:${s.version}`).join(',');
     if (!this.allStories || this.allStories.fingerprint !== fingerprint) {
       this.allStories = { fingerprint, checkedAt: now, stale: false, reps: new Map() };
@@ -248,7 +257,7 @@ export class StoryReader {
   async rendering<R extends Representation | undefined>(key: string, version: number, render: () => Promise<R>): Promise<R> {
     const cached = this.rendered.get(key);
     this.rendered.delete(key);
-    const rep = cached && cached.version === version ? (cached.rep as R) : await render();
+    const rep = cached && cached.version === version ? (cached.rep as R) : await (cached ? staleIfUnavailable(render(), cached.rep as R) : render());
     if (rep === undefined) return rep;
     this.rendered.set(key, { version, rep });
     if (this.rendered.size > MAX_RENDERED) this.rendered.delete(this.rendered.keys().next().value!);
@@ -282,6 +291,16 @@ export class StoryReader {
     if (version < 1) return undefined;
     if (version === Number.MAX_SAFE_INTEGER) version = await this.events.headVersion(storyId);
     return viewAtVersion(await this.views(), this.events, storyId, version);
+  }
+}
+
+/** What `read` gives, or `stale` when the store is unavailable (any other failure stands). */
+async function staleIfUnavailable<T, S>(read: Promise<T>, stale: S | undefined): Promise<T | S> {
+  try {
+    return await read;
+  } catch (error) {
+    if (stale !== undefined && error instanceof StoreUnavailableError) return stale;
+    throw error;
   }
 }
 

@@ -24,6 +24,9 @@ import { writeApp } from '../../shared/adapters/http/write-app';
 import type { Log } from '../../shared/application/ports';
 import { StoryWriter } from '../../shared/application/story-writer';
 import { createReader } from '../../functions/reader';
+import { StoryReader } from '../../shared/application/story-reader';
+import { activeReads } from '../../shared/adapters/dynamodb/views/reads';
+import { projectLive } from '../support/replay';
 import { createRuntime, feedContext, type Runtime } from '../../functions/runtime';
 import { liveViews } from '../../functions/writer';
 import { TOKEN_SPEC, TOKENS, openBody, statement } from '../support/api';
@@ -392,6 +395,51 @@ describe('a store that is unavailable, throttled or timed out', { timeout: 20_00
     fault.remove();
     expect(fault.seen).toEqual({ sent: 2, faulted: 1 });
     await expectGapFree(story, 2);
+    db.destroy();
+  });
+});
+
+// ── What was rendered is served while the store is down ───────────────────────────────────────
+
+describe('a store that fails after pages and feeds were rendered', { timeout: 60_000 }, () => {
+  it('serves the last rendered feeds, pages and lists (stale-if-error), and 503 only for what was never rendered', async () => {
+    // One attempt a call: the SDK's backoff between throttled attempts is not what this test is about.
+    const db = documentClient({ ...clientConfig(store.endpoint), maxAttempts: 1 });
+    const rt = runtimeOn(db);
+    const write = writeAppOn(rt);
+    const story = await opened(write);
+    expect((await post(write, `/api/stories/${story}/updates`, statement('Said before the outage'))).status).toBe(201);
+    await projectLive(store, await logOf(story));
+    // headTtlMs 0: every request asks the store for the head again, as a Lambda container would after its TTL.
+    const { log, lines } = logs();
+    const reader = new StoryReader(activeReads(db, store.tables.views), rt.events, { feed: feedContext({}), headTtlMs: 0, generationTtlMs: 0 });
+    const read = readApp({ reader, log, health: async () => true });
+    const paths = [`/stories/${story}/feed.atom`, `/stories/${story}/feed.json`, `/stories/${story}`, '/', '/api/stories', '/feed.rss'];
+    const before = new Map<string, { etag: string; body: string }>();
+    for (const path of paths) {
+      const res = await read.request(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('cache-control'), path).toMatch(/stale-if-error=300/);
+      before.set(path, { etag: res.headers.get('etag')!, body: await res.text() });
+    }
+    const faults = ['GetItem', 'Query', 'BatchGetItem'].map((op) => inject(db, op, overProvisioned, 10_000));
+    try {
+      for (const path of paths) {
+        const res = await read.request(path);
+        expect(res.status, path).toBe(200);
+        expect({ path, etag: res.headers.get('etag'), body: await res.text() }).toEqual({ path, ...before.get(path) });
+      }
+      // Never rendered: nothing to fall back on.
+      const unrendered = await read.request(`/stories/${story}?order=oldest`);
+      expect(unrendered.status).toBe(503);
+      expect(unrendered.headers.get('retry-after')).toBeTruthy();
+      expect(faults.some((f) => f.seen.faulted > 0)).toBe(true);
+    } finally {
+      for (const f of faults) f.remove();
+    }
+    expect(lines.error).toEqual([]);
+    // Back: the store answers again and the reader reads it.
+    expect((await read.request(`/stories/${story}?order=oldest`)).status).toBe(200);
     db.destroy();
   });
 });

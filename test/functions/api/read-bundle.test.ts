@@ -10,13 +10,13 @@ import { PAGE_CSP } from '../../../shared/adapters/http/page-security';
 import { createTestStore, type TestStore } from '../../support/dynamo';
 import { article, opened, statement, stored } from '../../support/events';
 import { buildLambdaBundle } from '../../support/lambda-bundle';
-import { httpApiGet, lambdaContext, type HttpApiHandler } from '../../support/lambda-events';
+import { apiGatewayEvent, lambdaContext, type ApiHandler } from '../../support/lambda';
 import { projectLive } from '../../support/replay';
 
 const STORY = 'lambda-bundle-pages';
 let store: TestStore;
-let handler: HttpApiHandler;
-const context = lambdaContext('read');
+let handler: ApiHandler;
+const context = lambdaContext;
 const corrected = article(2, 'Provisional government takes office', STORY);
 const withdrawn = statement(3, 'Oswaldo Fictitious-Brandt', 'The marmoset treaty is void', STORY);
 
@@ -37,13 +37,13 @@ beforeAll(async () => {
   for (const e of events) await store.events.append(STORY, e.metadata.version - 1, [e as never]);
   await projectLive(store, events);
   const entry = await buildLambdaBundle('read', new URL('../../../.tmp/lambda-bundles/read/', import.meta.url));
-  ({ handler } = (await import(entry)) as { handler: HttpApiHandler });
+  ({ handler } = (await import(entry)) as { handler: ApiHandler });
 }, 120_000);
 afterAll(() => store?.drop());
 
 describe('the read bundle', () => {
   it('serves the story page, newest first, with the CSP, and the assets it links from beside the bundle', async () => {
-    const page = await handler(httpApiGet(`/stories/${STORY}`), context);
+    const page = await handler(apiGatewayEvent('GET', `/stories/${STORY}`), context);
     expect(page.statusCode).toBe(200);
     expect(page.headers?.['content-type']).toBe('text/html; charset=utf-8');
     expect(page.headers?.['content-security-policy']).toBe(PAGE_CSP);
@@ -56,7 +56,7 @@ describe('the read bundle', () => {
       [html.match(/src="(\/assets\/live\.[\w-]+\.js)"/)![1]!, 'live.js'],
       [html.match(/href="(\/assets\/page\.[\w-]+\.css)"/)![1]!, 'page.css'],
     ] as const) {
-      const asset = await handler(httpApiGet(path), context);
+      const asset = await handler(apiGatewayEvent('GET', path), context);
       expect(asset.statusCode, path).toBe(200);
       expect(asset.headers?.['cache-control']).toBe('public, max-age=31536000, immutable');
       expect(asset.body).toBe(readFileSync(new URL(`../../../shared/adapters/http/assets/${file}`, import.meta.url), 'utf8'));
@@ -64,17 +64,17 @@ describe('the read bundle', () => {
   });
 
   it('serves a permalink, the changes after a version and the front page', async () => {
-    const permalink = await handler(httpApiGet(`/stories/${STORY}/updates/${withdrawn.metadata.updateId}`), context);
+    const permalink = await handler(apiGatewayEvent('GET', `/stories/${STORY}/updates/${withdrawn.metadata.updateId}`), context);
     expect(permalink.statusCode).toBe(200);
     expect(permalink.body).toContain('The quote was invented');
     expect(permalink.body).not.toContain('Oswaldo');
-    const changes = await handler(httpApiGet(`/api/stories/${STORY}/changes?since=3`), context);
+    const changes = await handler(apiGatewayEvent('GET', `/api/stories/${STORY}/changes?since=3`), context);
     expect(changes.statusCode).toBe(200);
     const body = JSON.parse(changes.body!) as { version: number; updates: { updateId: string; html: string }[] };
     expect(body.version).toBe(5);
     expect(body.updates.map((u) => u.updateId)).toEqual([corrected.metadata.updateId, withdrawn.metadata.updateId]);
     expect(body.updates[1]!.html).not.toContain('marmoset');
-    const front = await handler(httpApiGet('/'), context);
+    const front = await handler(apiGatewayEvent('GET', '/'), context);
     expect(front.statusCode).toBe(200);
     expect(front.body).toContain(`href="/stories/${STORY}"`);
   });

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, type TestStore } from '../../support/dynamo';
 import { article, opened, statement, stored } from '../../support/events';
 import { projectLive } from '../../support/replay';
-import { httpApiGet, lambdaContext, type HttpApiHandler } from '../../support/lambda-events';
+import { apiGatewayEvent, lambdaContext, type ApiHandler } from '../../support/lambda';
 
 const STORY = 'lambda-retraction';
 const TOKEN = 'lambda-read-token-0123456789';
 let store: TestStore;
-let handler: HttpApiHandler;
+let handler: ApiHandler;
 
 beforeAll(async () => {
   store = await createTestStore();
@@ -32,14 +32,14 @@ beforeAll(async () => {
 });
 afterAll(() => store?.drop());
 
-const get = httpApiGet;
-const context = lambdaContext('read');
+const get = (path: string, headers: Record<string, string> = {}) => apiGatewayEvent('GET', path, { headers });
+const context = lambdaContext;
 
 describe('the Lambda read handler after a retraction', () => {
   it('masks the retracted statement in the public log and in the view', async () => {
     const log = await handler(get(`/api/stories/${STORY}/events`), context);
     expect(log.statusCode).toBe(200);
-    expect(log.headers?.['cache-control']).toBe('public, max-age=30, stale-while-revalidate=60');
+    expect(log.headers?.['cache-control']).toBe('public, max-age=30, stale-while-revalidate=60, stale-if-error=300');
     expect(log.body).not.toContain('Oswaldo');
     expect(log.body).not.toContain('marmoset');
     expect(log.body).toContain('The quote was invented');
