@@ -81,6 +81,8 @@ export interface StoryViews extends ViewReader {
   entries(storyId: string, updateIds: readonly string[]): Promise<TimelineEntry[]>;
   /** Entries by when they happened (occurredAt, then version). Throws InvalidCursorError for a cursor it did not hand out. */
   timeline(storyId: string, limit: number, cursor?: string, newestFirst?: boolean): Promise<Page<TimelineEntry>>;
+  /** The cursor of a timeline page that ends at `entry` (for a page cut short of what the store gave). */
+  timelineCursorAfter(entry: TimelineEntry): string;
   keyPoints(storyId: string, limit: number): Promise<KeyPoint[]>;
   people(storyId: string, limit?: number): Promise<Person[]>;
   sources(storyId: string, limit?: number): Promise<Source[]>;

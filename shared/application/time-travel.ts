@@ -32,6 +32,22 @@ import type { EventReader, StoryViews } from './ports';
 /** Versions of history, before the requested one, that the timeline page always covers. */
 export const TIMELINE_WINDOW = 200;
 export const TIMELINE_PAGE = 200;
+/**
+ * And at most about this many bytes of entries: an answer on Lambda is at most 6 MB, and one entry
+ * may hold 60,000 characters of quote and as many of context.
+ */
+export const TIMELINE_PAGE_BYTES = 3_000_000;
+
+/** The first entries (at least one) whose JSON fits `budget` bytes. */
+function withinBytes(entries: TimelineEntry[], budget: number): TimelineEntry[] {
+  let bytes = 0;
+  for (const [i, entry] of entries.entries()) {
+    // UTF-16 code units: at most the UTF-8 bytes of BMP text, and an over-estimate never lets a page grow past the budget.
+    bytes += JSON.stringify(entry).length * 3;
+    if (i > 0 && bytes > budget) return entries.slice(0, i);
+  }
+  return entries;
+}
 const KEY_POINTS = 20;
 
 /** A past view, and when what it shows last changed: its last event, or a later retraction it honours (its Last-Modified). */
@@ -84,10 +100,9 @@ export async function viewAtVersion(views: StoryViews, events: EventReader, stor
     ]),
   );
   view.keyPoints = await views.keyPointsAt(storyId, view.head.version, KEY_POINTS);
-  if (view.entries.size > TIMELINE_PAGE) {
-    const newest = [...view.entries.values()].sort((a, b) => b.changeVersion - a.changeVersion).slice(0, TIMELINE_PAGE);
-    view.entries = new Map(newest.map((e) => [e.updateId, e]));
-  }
+  const newest = [...view.entries.values()].sort((a, b) => b.changeVersion - a.changeVersion);
+  const page = withinBytes(newest.slice(0, TIMELINE_PAGE), TIMELINE_PAGE_BYTES);
+  if (page.length < view.entries.size) view.entries = new Map(page.map((e) => [e.updateId, e]));
   return { ...view, changedAt };
 }
 

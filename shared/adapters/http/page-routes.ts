@@ -8,7 +8,7 @@ import { frontPage } from '../../domain/pages/front-page';
 import { entryHtml } from '../../domain/pages/entry';
 import { headlineHistoryHtml, pastStoryPage, storyHeadHtml, storyPage, storyTitle, type PageContext } from '../../domain/pages/story-page';
 import { updatePage } from '../../domain/pages/update-page';
-import { personOf, timelineKey } from '../../domain/projection/story-view';
+import { personOf, timelineKey, type TimelineEntry } from '../../domain/projection/story-view';
 import { UPDATE_ID_PATTERN } from '../../domain/story/update-id';
 import type { StoryReader } from '../../application/story-reader';
 import { orderedEntries } from '../../application/story-reader';
@@ -34,8 +34,24 @@ export const POLL_SECONDS = 15;
 export const CHANGES_CACHE_CONTROL = 'public, max-age=5';
 /** Headline changes a page lists. */
 const HEADLINE_HISTORY = 20;
-/** An answer of changes stops adding entries past this many bytes of HTML (Lambda answers at most 6 MB); the page asks again. */
+/**
+ * Lambda answers at most 6 MB, and one update may be some hundred KB of HTML (60,000 characters of
+ * quote and as many of context, escaped): an answer of changes stops adding updates past this many
+ * bytes (the page asks again), a page of the timeline ends early (its next page starts after the
+ * last update it shows).
+ */
 const MAX_CHANGES_BYTES = 1_000_000;
+const MAX_TIMELINE_BYTES = 2_000_000;
+
+/** The first entries whose HTML fits `budget` bytes (at least one), and whether any were left out. */
+function withinBytes(entries: TimelineEntry[], budget: number): { entries: TimelineEntry[]; cut: boolean } {
+  let bytes = 0;
+  for (const [i, entry] of entries.entries()) {
+    bytes += Buffer.byteLength(entryHtml(entry));
+    if (i > 0 && bytes > budget) return { entries: entries.slice(0, i), cut: true };
+  }
+  return { entries, cut: false };
+}
 
 export interface PageOptions {
   pollSeconds?: number;
@@ -79,7 +95,7 @@ export function pageHandlers(
           const view = version <= head.version ? await reader.viewAt(storyId, { version }) : undefined;
           if (!view || view.head.version < version) return undefined;
           const html = pastStoryPage(context(), view.head, {
-            timeline: orderedEntries(view).reverse(),
+            timeline: withinBytes(orderedEntries(view).reverse(), MAX_TIMELINE_BYTES).entries,
             keyPoints: [...view.keyPoints].reverse(),
             people: [...view.people.values()].filter((p) => p.statementCount > 0).map(personOf),
             sources: [...view.sources.values()].filter((s) => s.updateCount > 0),
@@ -101,11 +117,13 @@ export function pageHandlers(
           views.people(storyId),
           views.sources(storyId),
         ]);
+        const shown = withinBytes(page.items, MAX_TIMELINE_BYTES);
+        const next = shown.cut ? views.timelineCursorAfter(shown.entries.at(-1)!) : page.next;
         const html = storyPage(context(), head, {
-          timeline: page.items,
+          timeline: shown.entries,
           order,
           ...(cursor ? { cursor } : {}),
-          ...(page.next ? { next: page.next } : {}),
+          ...(next ? { next } : {}),
           keyPoints,
           people,
           sources,

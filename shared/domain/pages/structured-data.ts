@@ -10,21 +10,26 @@ import { storyPath, updatePath } from './parts';
 
 /** Search engines show about this many characters of a headline. */
 const HEADLINE_CHARS = 110;
+/** An update's text in the structured data: enough to describe it, not a second copy of a long quote. */
+const BODY_CHARS = 1_000;
 
 function update(baseUrl: string, entry: TimelineEntry): Record<string, unknown> {
   const url = baseUrl + updatePath(entry.storyId, entry.updateId);
   const common = { '@type': 'BlogPosting', '@id': url, url, datePublished: entry.recordedAt, dateModified: entry.updatedAt };
-  if (entry.retraction) return { ...common, headline: 'Retracted', articleBody: `Retracted: ${entry.retraction.reason}` };
+  if (entry.retraction) return { ...common, headline: 'Retracted', articleBody: cutText(`Retracted: ${entry.retraction.reason}`, BODY_CHARS) };
   const c = entry.content;
   const text =
     c.kind === 'article'
-      ? { headline: cutText(c.title, HEADLINE_CHARS), articleBody: c.summary ?? c.title, isBasedOn: c.url }
+      ? { headline: cutText(c.title, HEADLINE_CHARS), articleBody: cutText(c.summary ?? c.title, BODY_CHARS), isBasedOn: c.url }
       : {
           headline: cutText(`${c.speaker.name}: ${c.quote}`, HEADLINE_CHARS),
-          articleBody: c.speech === 'reported' ? `${c.speaker.name} (reported speech): ${c.quote}` : `${c.speaker.name}: “${c.quote}”`,
+          articleBody: cutText(
+            c.speech === 'reported' ? `${c.speaker.name} (reported speech): ${c.quote}` : `${c.speaker.name}: “${c.quote}”`,
+            BODY_CHARS,
+          ),
           ...(c.url ? { isBasedOn: c.url } : {}),
         };
-  const correction = entry.corrections.map((n) => ({ '@type': 'CorrectionComment', text: n.note, datePublished: n.recordedAt }));
+  const correction = entry.corrections.map((n) => ({ '@type': 'CorrectionComment', text: cutText(n.note, BODY_CHARS), datePublished: n.recordedAt }));
   return { ...common, ...text, ...(correction.length ? { correction } : {}) };
 }
 

@@ -122,6 +122,31 @@ describe('the story page', () => {
     expect(first).toContain('Older updates →');
   });
 
+  it('ends a page of very long updates early, by bytes, and the next page starts after the last one it shows', async () => {
+    const story = 'page-routes-heavy';
+    expect((await api.post('/api/stories', openBody(story))).status).toBe(201);
+    // 60,000 characters that each escape to five: some 300 KB of HTML an update.
+    const heavy: string[] = [];
+    for (let i = 0; i < 20; i++) heavy.push((await posted(story, statement(`${i} ${'&'.repeat(59_990)}`))).updateId);
+    await projected(story, 21);
+    const seen: string[] = [];
+    let pages = 0;
+    for (let path: string | undefined = `/stories/${story}`; path; pages++) {
+      const page = await html(path);
+      expect(Buffer.byteLength(page)).toBeLessThan(3_000_000);
+      seen.push(...ids(page));
+      path = nextLink(page);
+    }
+    expect(pages).toBeGreaterThan(2);
+    expect(seen).toEqual([...heavy].reverse());
+    // The past too: a page of the story as it stood stays within Lambda's 6 MB answer.
+    const past = await api.get(`/api/stories/${story}?version=21`);
+    expect(past.status).toBe(200);
+    const body = await past.text();
+    expect(Buffer.byteLength(body)).toBeLessThan(6_000_000);
+    expect((JSON.parse(body) as { timeline: unknown[] }).timeline.length).toBeLessThan(20);
+  });
+
   it('answers a cursor it did not give, or a version with paging, with a 400 naming the parameter', async () => {
     const bad = await api.get(`/stories/${LONG}?cursor=not-a-cursor`);
     expect(bad.status).toBe(400);

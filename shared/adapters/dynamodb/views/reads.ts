@@ -7,6 +7,7 @@ import { BatchGetCommand, GetCommand, QueryCommand, paginateQuery, type DynamoDB
 import {
   changeKey,
   personOf,
+  timelineKey,
   type KeyPoint,
   type Person,
   type RetractionNotice,
@@ -85,6 +86,11 @@ export class ViewReads implements GenerationViews {
       cursor,
       entryOf,
     );
+  }
+
+  timelineCursorAfter(entry: TimelineEntry): string {
+    // A page of the byTimeline index ends at its table key and index key: the same cursor DynamoDB's LastEvaluatedKey gives.
+    return encodeCursor({ sk: `u#${entry.updateId}`, timelineKey: timelineKey(entry) })!;
   }
 
   async keyPoints(storyId: string, limit: number): Promise<KeyPoint[]> {
