@@ -64,6 +64,8 @@ export interface StreamReport {
   errors: Record<string, number>;
   errorCount: number;
   latencyMs: Latency;
+  /** How late requests left after they were due (included in latencyMs): large, and the figures measure the load generator too. */
+  sendLagMs: { p50: number; p99: number; max: number };
 }
 
 export interface LoadReport {
@@ -239,15 +241,21 @@ function send(
   body?: string,
 ): Promise<Outcome> {
   return new Promise((resolve) => {
-    const req = request({ host: base.hostname, port: base.port, method, path, agent, headers, timeout: timeoutMs }, (res) => {
+    let timer: NodeJS.Timeout | undefined = undefined;
+    const done = (outcome: Outcome) => {
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const req = request({ host: base.hostname, port: base.port, method, path, agent, headers }, (res) => {
       const keepBody = method === 'POST' || (res.statusCode ?? 0) >= 400;
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => keepBody && chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ...(keepBody ? { body: Buffer.concat(chunks).toString() } : {}) }));
-      res.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+      res.on('end', () => done({ status: res.statusCode ?? 0, ...(keepBody ? { body: Buffer.concat(chunks).toString() } : {}) }));
+      res.on('error', (e: NodeJS.ErrnoException) => done({ error: e.code ?? e.message }));
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })));
-    req.on('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }));
+    // The whole exchange, not just an idle socket: a response still trickling in at the deadline is one too late.
+    timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'timeout' })), timeoutMs);
+    req.on('error', (e: NodeJS.ErrnoException) => done({ error: e.code ?? e.message }));
     req.end(body);
   });
 }
@@ -293,6 +301,8 @@ class Stream {
   readonly statuses: Record<string, number> = {};
   readonly errors: Record<string, number> = {};
   readonly samples: number[] = [];
+  /** How late each request left after it was due: the load generator's own lag (CPU-starved, it sends late). */
+  readonly lag: number[] = [];
 
   constructor(readonly perSecond: number) {}
 
@@ -312,6 +322,7 @@ class Stream {
   /** `seconds`: the scheduled window; answers coming in after it stretch it (a server falling behind serves less). */
   report(t0: number, seconds: number): StreamReport {
     seconds = Math.max(seconds, (this.lastAnswer - t0) / 1000);
+    const lag = latency(this.lag);
     return {
       offeredPerSecond: this.perSecond,
       scheduled: this.scheduled,
@@ -322,6 +333,7 @@ class Stream {
       errors: this.errors,
       errorCount: Object.values(this.errors).reduce((a, b) => a + b, 0),
       latencyMs: latency(this.samples),
+      sendLagMs: { p50: lag.p50, p99: lag.p99, max: lag.max },
     };
   }
 }
@@ -378,6 +390,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         return;
       }
       inFlight++;
+      stream.lag.push(performance.now() - due);
       const p: Promise<void> = go().finally(() => {
         inFlight--;
         pending.delete(p);
@@ -532,7 +545,7 @@ const counts = (m: Record<string, number>) =>
 export function describe(report: LoadReport): string {
   const { reads, writes, log, server, options } = report;
   const stream = (name: string, s: StreamReport) =>
-    `${name}: offered ${s.offeredPerSecond}/s (${s.scheduled} due, ${s.notSent} not sent: in-flight cap ${options.maxInFlight}) · served ${s.servedPerSecond}/s · statuses ${counts(s.statuses)} · errors ${counts(s.errors)}`;
+    `${name}: offered ${s.offeredPerSecond}/s (${s.scheduled} due, ${s.notSent} not sent: in-flight cap ${options.maxInFlight}) · served ${s.servedPerSecond}/s · sent late p99 ${s.sendLagMs.p99} ms, max ${s.sendLagMs.max} ms · statuses ${counts(s.statuses)} · errors ${counts(s.errors)}`;
   return [
     '',
     ...histogram('Reads', reads.latencyMs),
