@@ -6,7 +6,9 @@
  * Open loop: request i of a stream is due at t0 + i / rate and is sent then, however long earlier
  * ones take, so a slow server shows up as latency rather than as a lower offered rate. Latency is
  * measured from when a request was due, not from when it left (no coordinated omission). When
- * `maxInFlight` requests are outstanding a due request is not sent, and is counted as such.
+ * `maxInFlight` requests of its stream are outstanding a due request is not sent, and is counted as
+ * such. Reads and writes are capped apart, as readers and editors are apart: a pile-up of slow
+ * reads does not keep an editor's write from leaving.
  *
  * Afterwards the story's event log (read with the editor's token) must hold every acknowledged
  * update exactly once, at the version its 201 named, with versions gap-free.
@@ -23,7 +25,7 @@ export interface LoadOptions {
   readsPerSecond: number;
   writesPerSecond: number;
   seconds: number;
-  /** Requests outstanding at once, reads and writes together; a due request beyond it is not sent. */
+  /** Requests outstanding at once, per stream (reads; writes); a due request beyond it is not sent. */
   maxInFlight: number;
   /** A request not answered by then counts as an error ("timeout"). */
   timeoutMs: number;
@@ -295,6 +297,7 @@ export function latency(samples: number[]): Latency {
 
 class Stream {
   scheduled = 0;
+  inFlight = 0;
   notSent = 0;
   completed = 0;
   lastAnswer = 0;
@@ -349,7 +352,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const starting = performance.now();
   const server = await startServer(writesPerSecond);
   say(`Newsroom ready at ${server.url} (pid ${server.pid}) in ${((performance.now() - starting) / 1000).toFixed(1)} s`);
-  const agent = new Agent({ keepAlive: true, maxSockets: maxInFlight });
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 * maxInFlight });
   try {
     const base = new URL(server.url);
     const auth = { Authorization: `Bearer ${server.token}` };
@@ -379,20 +382,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const writes = new Stream(writesPerSecond);
     const acks: { updateId: string; version: number }[] = [];
     const pending = new Set<Promise<void>>();
-    let inFlight = 0;
     const readHeaders = { 'Accept-Encoding': 'gzip, br' };
     const writeHeaders = { ...auth, 'Content-Type': 'application/json' };
 
     const fire = (stream: Stream, due: number, go: () => Promise<void>) => {
       stream.scheduled++;
-      if (inFlight >= maxInFlight) {
+      if (stream.inFlight >= maxInFlight) {
         stream.notSent++;
         return;
       }
-      inFlight++;
+      stream.inFlight++;
       stream.lag.push(performance.now() - due);
       const p: Promise<void> = go().finally(() => {
-        inFlight--;
+        stream.inFlight--;
         pending.delete(p);
       });
       pending.add(p);
@@ -545,7 +547,7 @@ const counts = (m: Record<string, number>) =>
 export function describe(report: LoadReport): string {
   const { reads, writes, log, server, options } = report;
   const stream = (name: string, s: StreamReport) =>
-    `${name}: offered ${s.offeredPerSecond}/s (${s.scheduled} due, ${s.notSent} not sent: in-flight cap ${options.maxInFlight}) · served ${s.servedPerSecond}/s · sent late p99 ${s.sendLagMs.p99} ms, max ${s.sendLagMs.max} ms · statuses ${counts(s.statuses)} · errors ${counts(s.errors)}`;
+    `${name}: offered ${s.offeredPerSecond}/s (${s.scheduled} due, ${s.notSent} not sent: ${options.maxInFlight} in flight) · served ${s.servedPerSecond}/s · sent late p99 ${s.sendLagMs.p99} ms, max ${s.sendLagMs.max} ms · statuses ${counts(s.statuses)} · errors ${counts(s.errors)}`;
   return [
     '',
     ...histogram('Reads', reads.latencyMs),

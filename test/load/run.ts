@@ -8,7 +8,7 @@
  *   --reads <n>          reads per second (LOAD_READS, default 200)
  *   --writes <n>         writes per second (LOAD_WRITES, default 20)
  *   --duration <s>       seconds (LOAD_SECONDS, default 60)
- *   --max-in-flight <n>  outstanding requests at most (LOAD_MAX_IN_FLIGHT, default 256)
+ *   --max-in-flight <n>  outstanding requests at most, reads and writes each (LOAD_MAX_IN_FLIGHT, default 256)
  *   --timeout <ms>       per request (default 10000)
  *   --out <file>         the JSON report (LOAD_OUT)
  */
