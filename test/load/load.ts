@@ -143,7 +143,12 @@ async function startServer(writesPerSecond: number): Promise<Server> {
   child.stderr.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the newsroom did not start within 120 s:\n${output}`)), 120_000);
+    const timer = setTimeout(() => {
+      killAll(withCmdline(descendantsOf(child.pid!)));
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+      reject(new Error(`the newsroom did not start within 120 s:\n${output}`));
+    }, 120_000);
     const ready = (chunk: Buffer) => {
       const match = /Newsroom ready at (\S+)/.exec(output + chunk.toString());
       if (match) {
@@ -155,6 +160,7 @@ async function startServer(writesPerSecond: number): Promise<Server> {
     child.stdout.on('data', ready);
     void exited.then((code) => {
       clearTimeout(timer);
+      rmSync(dataDir, { recursive: true, force: true });
       reject(new Error(`the newsroom exited (${code}) before it was ready:\n${output}`));
     });
   });
@@ -165,24 +171,35 @@ async function startServer(writesPerSecond: number): Promise<Server> {
     token,
     output: () => output,
     async stop() {
-      const descendants = descendantsOf(pid);
+      const descendants = withCmdline(descendantsOf(pid));
       child.kill('SIGTERM');
       // It drains and stops DynamoDB Local on SIGTERM; past 30 s, it is killed.
       const force = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(force);
       // What the server started (DynamoDB Local), should a forced stop have left it behind.
-      for (const p of descendants) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          // gone already, as it should be
-        }
-      }
+      killAll(descendants);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
+
+/**
+ * SIGKILL to each of these processes (the server's children) still running as it was: a pid whose
+ * command line changed was freed and reused by someone else's process, which is not ours to end.
+ */
+function killAll(processes: { pid: number; cmdline: string }[]): void {
+  for (const p of processes) {
+    if (!p.cmdline || cmdline(p.pid) !== p.cmdline) continue;
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // gone already, as it should be
+    }
+  }
+}
+
+const withCmdline = (pids: number[]) => pids.map((pid) => ({ pid, cmdline: cmdline(pid) }));
 
 /** kB of a /proc/<pid>/status field (VmHWM: the peak resident set; VmRSS: now). */
 function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
