@@ -13,12 +13,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CliError, connection, EXIT, failure, request, usageError, type Connection } from './newsroom-client';
+import { CliError, connection, EXIT, failure, jsonLine, printable, request, TOKEN_HELP, usageError, type Connection } from './newsroom-client';
 
 const COMMON_HELP = `
 Connection:
   --url <url>       the newsroom (default $NEWSROOM_URL, else http://127.0.0.1:3000)
-  --token <token>   editor token (default $NEWSROOM_TOKEN, else .newsroom/editor-token)
+  --token-file <f>  read the editor token from this file (mode 600: refused if others can read it)
+  --token-stdin     read the editor token from standard input
+                    Default: $NEWSROOM_TOKEN, else the file $NEWSROOM_TOKEN_FILE, else, for a
+                    newsroom on this machine, .newsroom/editor-token. There is no --token: a
+                    command line shows in ps and in the shell history.
+                    A token is never sent over plain http to another host: use https.
 
 Exit codes: 0 ok, 1 refused by the newsroom (4xx), 2 usage or input error,
             3 newsroom failed (5xx) or unreachable.`;
@@ -88,11 +93,43 @@ Rebuilds the projections from the event log: runs bin/replay.ts (npm run replay)
 options; see newsroom replay --help once it is installed.`,
 };
 
+const tokenOptions = {
+  // Parsed only to refuse it with the alternatives, rather than as an unknown option.
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
+  'token-stdin': { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
 const connectionOptions = {
   url: { type: 'string' },
-  token: { type: 'string' },
+  ...tokenOptions,
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
+
+/** The connection from parsed flags; `stdinInput` names what else reads standard input, if anything. */
+function connect(values: { url?: string; token?: string; 'token-file'?: string; 'token-stdin'?: boolean }, stdinInput?: string): Connection {
+  if (values.token !== undefined) {
+    throw usageError(`--token is not accepted: a token on the command line shows in ps and in the shell history; ${TOKEN_HELP}`);
+  }
+  if (values['token-stdin'] && stdinInput) throw usageError(`--token-stdin and ${stdinInput} cannot both read standard input`);
+  return connection({
+    ...(values.url === undefined ? {} : { url: values.url }),
+    ...(values['token-file'] === undefined ? {} : { tokenFile: values['token-file'] }),
+    ...(values['token-stdin'] ? { tokenStdin: true } : {}),
+  });
+}
+
+/** Prints a JSON answer of the server as one terminal-safe line (or its text, stripped, if it is not JSON). */
+function printAnswer(body: string): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    out(printable(body));
+    return;
+  }
+  out(jsonLine(value));
+}
 
 function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, command: string) {
   try {
@@ -136,13 +173,13 @@ async function open(args: string[]): Promise<number> {
     ...(values.language === undefined ? {} : { language: values.language }),
     ...(values.topic === undefined ? {} : { topics: values.topic }),
   };
-  const conn = connection(values);
+  const conn = connect(values);
   const answer = await request(conn, 'POST', '/api/stories', {
     body,
     headers: values['idempotency-key'] ? { 'Idempotency-Key': values['idempotency-key'] } : {},
   });
   if (answer.status !== 201) throw failure(answer);
-  out(answer.body);
+  printAnswer(answer.body);
   return EXIT.ok;
 }
 
@@ -158,7 +195,7 @@ async function post(args: string[]): Promise<number> {
   const { values, positionals } = parse(
     args,
     {
-      token: connectionOptions.token,
+      ...tokenOptions,
       help: connectionOptions.help,
       'api-url': { type: 'string' },
       statement: { type: 'string' },
@@ -178,6 +215,8 @@ async function post(args: string[]): Promise<number> {
   );
   if (values.help) return help('post');
   const story = storyArg(positionals, 'post');
+  // The token first: --token is refused before anything is read, and --token-stdin must not race --file -.
+  const conn = connect({ ...values, url: values['api-url'] }, values.file === '-' ? '--file -' : undefined);
   let body: unknown;
   if (values.file !== undefined) {
     if (values.statement !== undefined || values.speaker !== undefined || values.reported)
@@ -205,10 +244,6 @@ async function post(args: string[]): Promise<number> {
   }
   const ifMatch = values['if-match'];
   if (ifMatch !== undefined && !/^\d{1,15}$/.test(ifMatch.replace(/^"|"$/g, ''))) throw usageError('--if-match takes a story version, e.g. 12');
-  const conn = connection({
-    ...(values['api-url'] === undefined ? {} : { url: values['api-url'] }),
-    ...(values.token === undefined ? {} : { token: values.token }),
-  });
   const answer = await request(conn, 'POST', `${path(story)}/updates`, {
     body,
     headers: {
@@ -217,7 +252,7 @@ async function post(args: string[]): Promise<number> {
     },
   });
   if (answer.status !== 201) throw failure(answer);
-  out(answer.body);
+  printAnswer(answer.body);
   return EXIT.ok;
 }
 
@@ -246,7 +281,7 @@ async function exportStory(args: string[]): Promise<number> {
   const story = storyArg(positionals, 'export');
   const pageSize = Number(values['page-size'] ?? 1000);
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw usageError('--page-size takes a number from 1 to 1000');
-  for await (const event of events(connection(values), story, pageSize)) {
+  for await (const event of events(connect(values), story, pageSize)) {
     // The public log withholds what retractions withdrew: it is no backup, and importing it would stop at the first masked update.
     if (event.withheld !== undefined) {
       throw new CliError(
@@ -255,7 +290,7 @@ async function exportStory(args: string[]): Promise<number> {
         EXIT.refused,
       );
     }
-    out(JSON.stringify(event));
+    out(jsonLine(event));
   }
   return EXIT.ok;
 }
@@ -285,7 +320,7 @@ async function importFile(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { ...connectionOptions, story: { type: 'string' } }, 'import');
   if (values.help) return help('import');
   const file = storyArg(positionals, 'import');
-  const conn = connection(values);
+  const conn = connect(values, file === '-' ? 'the file -' : undefined);
   const lines = readInput(file).split('\n');
   // Refuse a public (masked) log before posting anything, rather than stopping half way at its first masked update.
   for (const [index, line] of lines.entries()) {
@@ -387,11 +422,12 @@ export async function main(argv: string[]): Promise<number> {
         throw usageError(`unknown command ${command}\n\n${HELP.main}`);
     }
   } catch (error) {
+    // Messages carry server text (problem details, ids): printed only once stripped of terminal controls.
     if (error instanceof CliError) {
-      process.stderr.write(`newsroom ${command}: ${error.message}\n`);
+      process.stderr.write(`newsroom ${printable(command ?? '')}: ${printable(error.message)}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`newsroom ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`newsroom ${printable(command ?? '')}: ${printable(error instanceof Error ? error.message : String(error))}\n`);
     return EXIT.unavailable;
   }
 }

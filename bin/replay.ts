@@ -9,6 +9,7 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { printable } from './newsroom-client';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -94,7 +95,8 @@ try {
     );
   }
 } catch (error) {
-  console.error(`Replay failed: ${error instanceof Error ? error.message : String(error)}`);
+  // The message may carry a store's text (DYNAMODB_ENDPOINT can be any server): no terminal controls.
+  console.error(`Replay failed: ${printable(error instanceof Error ? error.message : String(error))}`);
   process.exitCode = 1;
 } finally {
   for (const step of cleanup) await step();

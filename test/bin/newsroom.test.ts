@@ -3,6 +3,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,14 +31,29 @@ interface Run {
   stderr: string;
 }
 
-function newsroom(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env, NEWSROOM_URL: api.url, NEWSROOM_TOKEN: TOKENS.anna, ...options.env };
+function newsroom(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; input?: string } = {}): Promise<Run> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NEWSROOM_URL: api.url,
+    NEWSROOM_TOKEN: TOKENS.anna,
+    NEWSROOM_TOKEN_FILE: undefined,
+    ...options.env,
+  };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, cwd: options.cwd ?? dir }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, cwd: options.cwd ?? dir }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
+    child.stdin?.end(options.input ?? '');
   });
+}
+
+/** The editor who recorded the story's last event (the full log, read with an editor's token). */
+async function lastRecordedBy(story: string): Promise<string> {
+  const log = (await (await api.get(`/api/stories/${story}/events?limit=1000`, { Authorization: `Bearer ${TOKENS.anna}` })).json()) as {
+    events: { metadata: { recordedBy: string } }[];
+  };
+  return log.events.at(-1)!.metadata.recordedBy;
 }
 
 describe('newsroom CLI', () => {
@@ -122,7 +139,7 @@ describe('newsroom CLI', () => {
 
     const home = join(dir, 'checkout');
     mkdirSync(join(home, '.newsroom'), { recursive: true });
-    writeFileSync(join(home, '.newsroom', 'editor-token'), `ben:${TOKENS.ben}\n`);
+    writeFileSync(join(home, '.newsroom', 'editor-token'), `ben:${TOKENS.ben}\n`, { mode: 0o600 });
     const viaFile = await newsroom(['post', STORY, '--statement', 'From the token file', '--speaker', 'Ben'], {
       cwd: home,
       env: { NEWSROOM_TOKEN: undefined },
@@ -210,5 +227,104 @@ describe('newsroom CLI', () => {
     expect(imported.code, imported.stderr).toBe(2);
     expect(imported.stderr).toMatch(/masked/);
     expect(await api.eventCount('masked-copy')).toBe(0);
+  });
+
+  it('takes the token from a file, standard input or the environment, never from the command line', async () => {
+    const story = 'cli-token-sources';
+    expect((await api.post('/api/stories', openBody(story))).status).toBe(201);
+    const say = (words: string) => ['post', story, '--statement', words, '--speaker', 'Example Spokesperson (fictional)'];
+
+    for (const flag of [['--token', TOKENS.ben], [`--token=${TOKENS.ben}`]]) {
+      const refused = await newsroom([...say('on the command line'), ...flag]);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(/--token is not accepted: a token on the command line shows in ps/);
+      expect(refused.stderr).toMatch(/NEWSROOM_TOKEN.*--token-file.*--token-stdin/);
+    }
+
+    const file = join(dir, 'ben-token');
+    writeFileSync(file, `${TOKENS.ben}\n`, { mode: 0o600 });
+    const viaFile = await newsroom([...say('from a token file'), '--token-file', file], { env: { NEWSROOM_TOKEN: undefined } });
+    expect(viaFile.code, viaFile.stderr).toBe(0);
+    expect(await lastRecordedBy(story)).toBe('ben');
+
+    // The environment names a file, or holds the token.
+    const viaEnvFile = await newsroom(say('from NEWSROOM_TOKEN_FILE'), { env: { NEWSROOM_TOKEN: undefined, NEWSROOM_TOKEN_FILE: file } });
+    expect(viaEnvFile.code, viaEnvFile.stderr).toBe(0);
+    expect(await lastRecordedBy(story)).toBe('ben');
+    expect((await newsroom(say('from NEWSROOM_TOKEN'))).code).toBe(0);
+    expect(await lastRecordedBy(story)).toBe('anna');
+
+    const viaStdin = await newsroom([...say('from standard input'), '--token-stdin'], {
+      input: `${TOKENS.ben}\n`,
+      env: { NEWSROOM_TOKEN: undefined },
+    });
+    expect(viaStdin.code, viaStdin.stderr).toBe(0);
+    expect(await lastRecordedBy(story)).toBe('ben');
+    const both = await newsroom(['post', story, '--file', '-', '--token-stdin'], { input: TOKENS.ben });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--token-stdin and --file - cannot both read standard input/);
+
+    const before = await api.eventCount(story);
+    const open = join(dir, 'open-token');
+    writeFileSync(open, TOKENS.ben, { mode: 0o644 });
+    const exposed = await newsroom([...say('from a readable file'), '--token-file', open], { env: { NEWSROOM_TOKEN: undefined } });
+    expect(exposed.code).toBe(2);
+    expect(exposed.stderr).toContain(`the token file ${open} is open to other users (mode 644)`);
+    expect(exposed.stderr).toContain(`chmod 600 ${open}`);
+    expect(await api.eventCount(story)).toBe(before);
+  });
+
+  it('refuses to send a token over plain http to another host, before connecting', async () => {
+    // 192.0.2.0/24 is TEST-NET-1: nothing answers there, so an attempt to connect would hang, not fail fast.
+    const remote = await newsroom(['export', STORY], { env: { NEWSROOM_URL: 'http://192.0.2.1:3000' } });
+    expect(remote.code).toBe(2);
+    expect(remote.stderr).toMatch(/refusing to send the editor token \(from NEWSROOM_TOKEN\) over plain http to 192\.0\.2\.1:3000/);
+    expect(remote.stderr).toMatch(/https/);
+    const file = join(dir, 'ben-token-remote');
+    writeFileSync(file, TOKENS.ben, { mode: 0o600 });
+    // prettier-ignore
+    const posted = await newsroom(['post', STORY, '--statement', 'q', '--speaker', 's', '--api-url', 'http://newsroom.example.org', '--token-file', file]);
+    expect(posted.code).toBe(2);
+    expect(posted.stderr).toMatch(
+      new RegExp(`refusing to send the editor token \\(from --token-file ${file}\\) over plain http to newsroom\\.example\\.org`),
+    );
+  });
+
+  it('prints what a hostile server says without its terminal controls', async () => {
+    const evil = '\u001b]0;pwned\u0007\u001b[2J\u001b[1A\r\u202eafed\u009b31m\u0085';
+    const event = { type: 'StatementRecorded', data: { quote: `words${evil}` }, metadata: { storyId: 'x', version: 1, updateId: '01A' } };
+    const server = createServer((req, res) => {
+      if (req.method === 'GET') {
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ events: [event] }));
+      } else if (req.url === '/api/stories') {
+        res.writeHead(201, { 'Content-Type': 'application/json' }).end(JSON.stringify({ storyId: 'x', headline: `Head${evil}line`, version: 1 }));
+      } else {
+        res
+          .writeHead(400, { 'Content-Type': 'application/problem+json' })
+          .end(JSON.stringify({ title: `Bad${evil}`, detail: `detail${evil}`, errors: [{ pointer: '/quote', detail: `field${evil}` }] }));
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      // eslint-disable-next-line no-control-regex -- what must not reach the terminal
+      const control = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+      const refused = await newsroom(['post', 'x', '--statement', 'q', '--speaker', 's', '--api-url', url]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toBe('newsroom post: 400 Badafed: detailafed\n  /quote: fieldafed\n');
+
+      const opened = await newsroom(['open', 'x', '--headline', 'h', '--summary', 's', '--url', url]);
+      expect(opened.code, opened.stderr).toBe(0);
+      expect(opened.stdout).not.toMatch(control);
+      // Escaped, not dropped: what the server sent is still all there for a program reading stdout.
+      expect((JSON.parse(opened.stdout) as { headline: string }).headline).toBe(`Head${evil}line`);
+
+      const exported = await newsroom(['export', 'x', '--url', url]);
+      expect(exported.code, exported.stderr).toBe(0);
+      expect(exported.stdout).not.toMatch(control);
+      expect(JSON.parse(exported.stdout)).toEqual(event);
+    } finally {
+      server.close();
+    }
   });
 });
