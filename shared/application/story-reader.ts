@@ -25,6 +25,8 @@ import { StoreUnavailableError } from './errors';
 import { represent, type Representation } from './representation';
 import { viewAtVersion, versionAsOf, type PastView } from './time-travel';
 
+const NUL = '\u0000';
+
 /** Rendered feeds and pages kept in memory (least recently used dropped first). */
 const MAX_RENDERED = 1_000;
 
@@ -66,6 +68,10 @@ export class StoryReader {
   private generation?: { checkedAt: number; store: GenerationViews };
   private readonly heads = new Map<string, CachedHead>();
   private readonly rendered = new Map<string, { version: number; rep: Representation }>();
+  /** Reads and renders under way, by what they read: concurrent misses wait for one (once()). */
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  /** Counts invalidations: a read that began before one is not kept. */
+  private epoch = 0;
   /** Representations of the story list (listing()), valid while its fingerprint holds. */
   private allStories?: { fingerprint: string; checkedAt: number; stale: boolean; reps: Map<string, Representation> };
 
@@ -77,6 +83,9 @@ export class StoryReader {
 
   /** Forget what is cached about a story (or everything): its next read goes to the table. */
   invalidate(storyId?: string): void {
+    this.epoch++;
+    // Reads under way may have missed the change: later requests start their own.
+    this.inflight.clear();
     if (storyId === undefined) {
       this.heads.clear();
       this.generation = undefined;
@@ -95,7 +104,10 @@ export class StoryReader {
     const ttl = this.options.generationTtlMs ?? 2_000;
     const now = Date.now();
     if (!this.generation || now - this.generation.checkedAt > ttl) {
-      const store = await staleIfUnavailable(this.activeViews(), this.generation?.store);
+      const store = await staleIfUnavailable(
+        this.once('generation', () => this.activeViews()),
+        this.generation?.store,
+      );
       if (this.generation?.store.generation !== store.generation) {
         this.heads.clear();
         this.rendered.clear();
@@ -111,12 +123,28 @@ export class StoryReader {
     const cached = this.heads.get(storyId);
     const now = Date.now();
     if (cached && now - cached.checkedAt <= ttl) return cached.head;
-    const read = this.views().then((views) => views.head(storyId));
-    // Left unchecked (checkedAt as it was): the next read asks the store again.
-    if (cached) return staleIfUnavailable(read, cached.head);
-    const head = await read;
-    this.heads.set(storyId, { head, checkedAt: now });
-    return head;
+    const epoch = this.epoch;
+    // One read of a head at a time, whatever the number of requests waiting for it.
+    const read = this.once(`head${NUL}${storyId}`, () => this.views().then((views) => views.head(storyId)));
+    try {
+      const head = await read;
+      // A change announced while the read was on its way may not be in it: keep it only if none was.
+      if (this.epoch === epoch) this.heads.set(storyId, { head, checkedAt: now });
+      return head;
+    } catch (error) {
+      // The store is unavailable: the head as last read, left unchecked so the next request asks again.
+      if (cached && error instanceof StoreUnavailableError) return cached.head;
+      throw error;
+    }
+  }
+
+  /** The promise `make` gives, shared by every caller while it is pending. */
+  private once<T>(key: string, make: () => Promise<T>): Promise<T> {
+    const pending = this.inflight.get(key) as Promise<T> | undefined;
+    if (pending) return pending;
+    const promise = make().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, promise);
+    return promise;
   }
 
   /**
@@ -194,7 +222,7 @@ export class StoryReader {
       if (rep) return rep;
     }
     const views = await this.views();
-    const listed = views.listStories();
+    const listed = this.once('stories', () => views.listStories());
     const stale = cached?.reps.get(key);
     const stories = await (stale ? staleIfUnavailable(listed, stale) : listed);
     if (!Array.isArray(stories)) return stories;
@@ -257,7 +285,9 @@ export class StoryReader {
   async rendering<R extends Representation | undefined>(key: string, version: number, render: () => Promise<R>): Promise<R> {
     const cached = this.rendered.get(key);
     this.rendered.delete(key);
-    const rep = cached && cached.version === version ? (cached.rep as R) : await (cached ? staleIfUnavailable(render(), cached.rep as R) : render());
+    const rendering = () => this.once(`${key}${NUL}${version}`, render);
+    const rep =
+      cached && cached.version === version ? (cached.rep as R) : await (cached ? staleIfUnavailable(rendering(), cached.rep as R) : rendering());
     if (rep === undefined) return rep;
     this.rendered.set(key, { version, rep });
     if (this.rendered.size > MAX_RENDERED) this.rendered.delete(this.rendered.keys().next().value!);

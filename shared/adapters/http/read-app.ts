@@ -124,17 +124,22 @@ export function readApp(deps: ReadDeps): Hono<Env> {
         // Last-Modified moves with a later retraction too, so If-Modified-Since never keeps the withdrawn copy.
         return respond(c.req.raw, represent(json(viewOf(view)), JSON_TYPE, view.changedAt, LIVE_CACHE_CONTROL));
       }
-      const views = await reader.views();
-      const head = await views.head(storyId);
+      // Rendered once per story version, like the feeds and the pages.
+      const head = await reader.head(storyId);
       if (!head) return notFound();
-      const [page, keyPoints, people, sources] = await Promise.all([
-        views.timeline(storyId, query.limit ?? 100, query.cursor),
-        views.keyPoints(storyId, 20),
-        views.people(storyId),
-        views.sources(storyId),
-      ]);
-      const body = storyJson(head, { timeline: page.items, keyPoints, people, sources, ...(page.next ? { next: page.next } : {}) });
-      return respond(c.req.raw, represent(json(body), JSON_TYPE, head.lastEventAt, LIVE_CACHE_CONTROL));
+      const limit = query.limit ?? 100;
+      const rep = await reader.rendering(`view\u0000${storyId}\u0000${limit}\u0000${query.cursor ?? ''}`, head.version, async () => {
+        const views = await reader.views();
+        const [page, keyPoints, people, sources] = await Promise.all([
+          views.timeline(storyId, limit, query.cursor),
+          views.keyPoints(storyId, 20),
+          views.people(storyId),
+          views.sources(storyId),
+        ]);
+        const body = storyJson(head, { timeline: page.items, keyPoints, people, sources, ...(page.next ? { next: page.next } : {}) });
+        return represent(json(body), JSON_TYPE, head.lastEventAt, LIVE_CACHE_CONTROL);
+      });
+      return respond(c.req.raw, rep);
     },
 
     listEvents: {
