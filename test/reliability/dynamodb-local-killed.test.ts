@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../functions/local/dynamodb-local';
-import { allEvents, endpointInfo, killGroup, startNewsroomProcess } from '../support/newsroom-process';
+import { allEvents, endpointInfo, killGroup, startNewsroomProcess, postStatement } from '../support/newsroom-process';
 
 const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
 const TOKEN = 'reliability-token';
@@ -40,11 +40,7 @@ describe('DynamoDB Local killed under load', () => {
     const writer = async (w: number) => {
       for (let i = 0; !stop; i++) {
         try {
-          const res = await fetch(`${newsroom.url}/api/stories/${STORY}/updates`, {
-            method: 'POST',
-            headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-            body: JSON.stringify({ type: 'statement', speaker: { name: `Writer ${w}` }, quote: `load ${w}-${i}` }),
-          });
+          const res = await postStatement(newsroom.url, STORY, TOKEN, `Writer ${w}`, `load ${w}-${i}`);
           await count(res);
           if (res.status === 201) acknowledged.push(((await res.json()) as { updateId: string }).updateId);
           else await res.arrayBuffer();

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../functions/local/dynamodb-local';
-import { allEvents, dynamoLocalsOn, endpointInfo, exited, killGroup, startNewsroomProcess } from '../support/newsroom-process';
+import { allEvents, dynamoLocalsOn, endpointInfo, exited, killGroup, startNewsroomProcess, postStatement } from '../support/newsroom-process';
 
 const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
 const TOKEN = 'reliability-token';
@@ -29,11 +29,7 @@ describe('the Node process killed alone', () => {
     const port = await freePort();
     const first = await startNewsroomProcess({ port, dataDir, token: TOKEN });
     children.push(first.proc);
-    const posted = await fetch(`${first.url}/api/stories/${STORY}/updates`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ type: 'statement', speaker: { name: 'Roza Otunbayeva' }, quote: 'before the crash' }),
-    });
+    const posted = await postStatement(first.url, STORY, TOKEN, 'Roza Otunbayeva', 'before the crash');
     expect(posted.status).toBe(201);
     const { updateId } = (await posted.json()) as { updateId: string };
     orphan = endpointInfo(dataDir).storePid;

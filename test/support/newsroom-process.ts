@@ -100,3 +100,11 @@ export async function allEvents(url: string, storyId: string): Promise<StoryEven
   }
   return events;
 }
+
+/** Posts a statement to the story as the test's editor. */
+export const postStatement = (url: string, storyId: string, token: string, speaker: string, quote: string) =>
+  fetch(`${url}/api/stories/${storyId}/updates`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ type: 'statement', speaker: { name: speaker }, quote }),
+  });

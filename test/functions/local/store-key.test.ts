@@ -15,7 +15,7 @@ import { endpointFile } from '../../../functions/local/data-dir';
 import { freePort, startDynamoLocal } from '../../../functions/local/dynamodb-local';
 import { viewsDatabase } from '../../../functions/local/stores';
 import { clientConfig } from '../../../shared/adapters/dynamodb/client';
-import { endpointInfo, exited, killGroup, startNewsroomProcess } from '../../support/newsroom-process';
+import { endpointInfo, exited, killGroup, startNewsroomProcess, postStatement } from '../../support/newsroom-process';
 import { until } from '../../support/until';
 
 const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
@@ -44,11 +44,7 @@ describe('the stores’ secret key', () => {
       });
       children.push(seeding.proc);
       // One update beyond the fixture, so that a reseeded store could not pass for this one.
-      const posted = await fetch(`${seeding.url}/api/stories/${STORY}/updates`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ type: 'statement', speaker: { name: 'Roza Otunbayeva' }, quote: 'before the key' }),
-      });
+      const posted = await postStatement(seeding.url, STORY, TOKEN, 'Roza Otunbayeva', 'before the key');
       expect(posted.status).toBe(201);
       await until(async () => ((await version(seeding.url)) === 16 ? true : undefined), 30_000);
       process.kill(seeding.proc.pid!, 'SIGTERM');
