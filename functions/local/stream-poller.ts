@@ -10,8 +10,8 @@
  * A failure is a record's own only while the store answers: when it does not (DynamoDB Local is
  * restarting), the poller pauses, logs that once, retries with backoff and counts no attempt
  * against any record; when it answers again it resumes from its checkpoint. A record that fails
- * on its own is retried with exponential backoff (0.2 s doubling, at most a minute; about two
- * minutes in all by default) before it is set aside, so that a hiccup does not quarantine a good one.
+ * on its own is retried with exponential backoff (0.2 s doubling, at most a minute apart; about
+ * 100 s in all by default) before it is set aside, so that a hiccup does not quarantine a good one.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
