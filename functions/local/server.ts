@@ -22,7 +22,7 @@ import { DEFAULT_GENERATION, readPointer, setActiveGeneration } from '../../shar
 import { claimDataDir } from './data-dir';
 import type { LocalDynamo } from './dynamodb-local';
 import { prepareTables, startLocalStores, type LocalStores, type StoreEndpoints } from './stores';
-import { StreamPoller } from './stream-poller';
+import { StreamPoller, type PollerOptions } from './stream-poller';
 import { BAKIYEV_FIXTURE, loadFixture, readFixture } from './seed';
 
 export interface NewsroomOptions {
@@ -40,6 +40,8 @@ export interface NewsroomOptions {
   log?: (line: string) => void;
   /** The HTTP server's limits against slow or greedy clients (defaults: serverLimits). */
   limits?: Partial<ServerLimits>;
+  /** How the stream poller retries a failing record before quarantining it (defaults: PollerOptions'). */
+  projectorRetries?: Pick<PollerOptions, 'maxAttempts' | 'retryBaseMs' | 'maxRetryDelayMs'>;
   /** How long a stop waits for in-flight requests before cutting them (default 10 s). */
   drainMs?: number;
   /**
@@ -304,6 +306,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
       handler: projector,
       // Under a write burst, project up to 100 records per write to the views table; freshness stays well under 1 s.
       batchWindowMs: 100,
+      ...options.projectorRetries,
       ...(options.inMemory ? {} : { checkpointFile: join(dataDir, 'stream-checkpoints.json'), quarantineFile: join(dataDir, 'quarantine.ndjson') }),
       // The projector moved these stories: drop their cached heads so the next read sees it.
       // Then tell the WebSub hub (if any) that their feeds changed; it never throws.

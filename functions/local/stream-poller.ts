@@ -10,8 +10,9 @@
  * A failure is a record's own only while the store answers: when it does not (DynamoDB Local is
  * restarting), the poller pauses, logs that once, retries with backoff and counts no attempt
  * against any record; when it answers again it resumes from its checkpoint. A record that fails
- * on its own is retried with exponential backoff (0.2 s doubling, at most a minute apart; about
- * 100 s in all by default) before it is set aside, so that a hiccup does not quarantine a good one.
+ * on its own is retried with exponential backoff (0.2 s doubling, at most 30 s apart) for about
+ * a minute (9 attempts by default) before it is set aside, so that a hiccup does not quarantine a
+ * good one. Meanwhile later records of its shard wait, as they do on AWS (a shard is read in order).
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -37,11 +38,11 @@ export interface PollerOptions {
   checkpointFile?: string;
   quarantineFile?: string;
   batchSize?: number;
-  /** Attempts of one batch, while the store answers, before its first failing record is quarantined (default 10). */
+  /** Attempts of one batch, while the store answers, before its first failing record is quarantined (default 9). */
   maxAttempts?: number;
   /** The delay after a batch's first failed attempt; it doubles with each attempt (default 200 ms). */
   retryBaseMs?: number;
-  /** The longest delay between two attempts of a failing batch (default 60 s). */
+  /** The longest delay between two attempts of a failing batch (default 30 s). */
   maxRetryDelayMs?: number;
   /** The longest pause between two polls while the store does not answer (default 5 s). */
   maxOutageDelayMs?: number;
@@ -311,7 +312,7 @@ export class StreamPoller {
       throw new StoreUnreachable('the store does not answer; the failed batch is retried once it does');
     }
     state.attempts += 1;
-    if (state.attempts >= (this.options.maxAttempts ?? 10)) {
+    if (state.attempts >= (this.options.maxAttempts ?? 9)) {
       this.quarantine(shardId, firstFailed);
       state.attempts = 0;
       state.retryAt = undefined;
@@ -321,7 +322,7 @@ export class StreamPoller {
     state.iterator = undefined;
     if (before) this.advance(state, before, undefined);
     // This shard waits; the others keep flowing, and stop() is not held up by the delay.
-    state.retryAt = Date.now() + Math.min(this.options.maxRetryDelayMs ?? 60_000, (this.options.retryBaseMs ?? 200) * 2 ** (state.attempts - 1));
+    state.retryAt = Date.now() + Math.min(this.options.maxRetryDelayMs ?? 30_000, (this.options.retryBaseMs ?? 200) * 2 ** (state.attempts - 1));
     return 0;
   }
 
