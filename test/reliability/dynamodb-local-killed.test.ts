@@ -79,13 +79,15 @@ describe('DynamoDB Local killed under load', () => {
     stop = true;
     await load;
 
-    expect(endpointInfo(dataDir).storePid).not.toBe(before);
-    expect(acknowledged.length).toBeGreaterThanOrEqual(ackedAtKill + 20);
-    // The same server process served throughout.
-    expect(newsroom.proc.exitCode).toBeNull();
-    expect(failedConnections).toBe(0);
     const serverErrors = [...statuses].filter(([status]) => status >= 500 && status !== 503);
-    expect(serverErrors).toEqual([]);
+    expect({
+      restarted: endpointInfo(dataDir).storePid !== before,
+      acknowledgedAfterKill: acknowledged.length >= ackedAtKill + 20,
+      // The same server process served throughout, and answered every request.
+      serverExitCode: newsroom.proc.exitCode,
+      failedConnections,
+      serverErrors,
+    }).toEqual({ restarted: true, acknowledgedAfterKill: true, serverExitCode: null, failedConnections: 0, serverErrors: [] });
     expect(unavailable.length).toBeGreaterThan(0);
     for (const answer of unavailable)
       expect(answer).toEqual({ retryAfter: expect.stringMatching(/^\d+$/), type: expect.stringContaining('application/problem+json') });
@@ -107,9 +109,10 @@ describe('DynamoDB Local killed under load', () => {
     expect(version).toBe(head);
 
     // Said once each, not on every poll or request.
-    const log = newsroom.output();
-    expect(log.match(/DynamoDB Local exited/g)).toHaveLength(1);
-    expect(log.match(/DynamoDB Local is back/g)).toHaveLength(1);
-    expect((log.match(/stream poll failed/g) ?? []).length).toBeLessThanOrEqual(2);
+    const lines = newsroom.output().split('\n');
+    const said = (pattern: RegExp) => lines.filter((l) => pattern.test(l));
+    expect(said(/^DynamoDB Local exited/)).toHaveLength(1);
+    expect(said(/^DynamoDB Local is back/)).toHaveLength(1);
+    expect(said(/stream poll failed/).length, said(/stream poll/).join('\n')).toBeLessThanOrEqual(2);
   }, 90_000);
 });
