@@ -67,9 +67,11 @@ function jarDirectory(): string {
 export const DYNAMODB_LOCAL_JAR = 'DynamoDBLocal.jar';
 
 /**
- * The command line of a DynamoDB Local serving `dbPath`. The shell makes the JVM ignore SIGINT (an
- * ignored signal stays ignored across exec, and the JVM keeps it so): Ctrl-C reaches the whole
- * process group, and the store must outlive the server's drain; the server stops it after.
+ * The command line of a DynamoDB Local serving `dbPath`. The shell makes the JVM ignore SIGINT and
+ * SIGTERM (an ignored signal stays ignored across exec, and the JVM leaves it so): Ctrl-C reaches
+ * the whole process group, and so does a SIGTERM sent to it (`timeout`, systemd), but the store
+ * must outlive the server's drain. The server stops it after, with SIGHUP (the JVM's third
+ * shutdown signal), or SIGKILL.
  * -disableTelemetry: no usage reports leave the machine. There is no flag to bind an interface
  * (Jetty listens on all of them): the stores are keyed with a secret instead (stores.ts).
  */
@@ -77,7 +79,7 @@ function commandLine(port: number, dbPath: string | undefined): string[] {
   const dir = jarDirectory();
   return [
     '-c',
-    'trap "" INT; exec "$@"',
+    'trap "" INT TERM; exec "$@"',
     'dynamodb-local',
     'java',
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
@@ -197,7 +199,7 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
         continue;
       }
       if (stopping) {
-        current.child.kill('SIGTERM');
+        current.child.kill('SIGHUP');
         return;
       }
       up = true;
@@ -241,7 +243,7 @@ export async function startDynamoLocal(options: DynamoLocalOptions = {}): Promis
       await restarting;
       const { child, exited } = current;
       if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
+      child.kill('SIGHUP');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);

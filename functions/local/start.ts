@@ -12,8 +12,28 @@ process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 
 const started = Date.now();
+const running: { newsroom?: Newsroom } = {};
+let signals = 0;
+// The first signal drains (up to 10 s) and stops in order; a second one exits at once, taking
+// DynamoDB Local along (it ignores SIGINT and SIGTERM, see dynamodb-local.ts, and must not be left behind).
+// Registered before the start, so that a Ctrl-C while starting stops what was started.
+const shutdown = async (signal: string) => {
+  signals += 1;
+  if (signals > 1) {
+    console.error(`${signal} again: exiting now`);
+    const pid = running.newsroom?.storePid;
+    if (pid) process.kill(pid, 'SIGKILL');
+    process.exit(1);
+  }
+  console.log(`\n${signal}: stopping the newsroom (finishing requests in progress; ${signal} again exits at once)…`);
+  if (!running.newsroom) return; // still starting: it stops once started
+  await running.newsroom.stop();
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
 try {
-  const running: { newsroom?: Newsroom } = {};
   let lost = false;
   const newsroom = await startNewsroom({
     ...optionsFromEnv(),
@@ -27,6 +47,10 @@ try {
   });
   running.newsroom = newsroom;
   if (lost) throw new Error('DynamoDB Local (in memory) exited while the newsroom was starting');
+  if (signals > 0) {
+    await newsroom.stop();
+    process.exit(0);
+  }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const story = `${newsroom.url}/stories/kyrgyzstan-bakiyev-ouster-2010`;
   console.log(
@@ -43,23 +67,6 @@ try {
     ].join('\n'),
   );
   console.log(`Newsroom ready at ${newsroom.url}`);
-  let stopping = false;
-  // The first signal drains (up to 10 s) and stops in order; a second one exits at once, taking
-  // DynamoDB Local along (it ignores SIGINT, see dynamodb-local.ts, and must not be left behind).
-  const shutdown = async (signal: string) => {
-    if (stopping) {
-      console.error(`${signal} again: exiting now`);
-      const pid = newsroom.storePid;
-      if (pid) process.kill(pid, 'SIGKILL');
-      process.exit(1);
-    }
-    stopping = true;
-    console.log(`\n${signal}: stopping the newsroom (finishing requests in progress; ${signal} again exits at once)…`);
-    await newsroom.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 } catch (error) {
   if (error instanceof JavaMissingError) {
     console.error(error.message);

@@ -1,6 +1,6 @@
 /**
- * SIGTERM while a POST is in flight: the newsroom stops accepting connections, lets the POST
- * finish (201, the event stored), then stops the poller and DynamoDB Local and exits 0. A second
+ * SIGTERM while a POST is in flight (sent to the process group, DynamoDB Local included): the
+ * newsroom stops accepting connections, lets the POST finish (201, the event stored), then stops the poller and DynamoDB Local and exits 0. A second
  * signal during the drain exits at once with status 1, and takes DynamoDB Local along.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -71,7 +71,8 @@ describe('SIGTERM', () => {
     children.push(newsroom.proc);
     const post = slowPost(newsroom.url, 'posted across a SIGTERM');
     await post.accepted;
-    process.kill(newsroom.proc.pid!, 'SIGTERM');
+    // To the whole process group, as `timeout` or systemd send it: DynamoDB Local must outlive the drain.
+    process.kill(-newsroom.proc.pid!, 'SIGTERM');
     await until(stopping(newsroom), 'the stopping line');
     // No new connection is accepted while it drains.
     await expect(fetch(`${newsroom.url}/health`)).rejects.toThrow();
