@@ -35,6 +35,11 @@ export interface DynamoLocalOptions {
    */
   onExit?: (event: { code: number | null; signal: NodeJS.Signals | null; lost: boolean }) => void;
   log?: (line: string) => void;
+  /**
+   * Ignore SIGINT and SIGTERM, for a caller that handles them and stops it itself (the local
+   * server, which drains first); others let it go with their process group, as Ctrl-C expects.
+   */
+  outliveGroupSignals?: boolean;
   /** The access key its readiness probe uses (DynamoDB Local makes a database for any key it is asked with). */
   accessKey?: string;
 }
@@ -67,19 +72,19 @@ function jarDirectory(): string {
 export const DYNAMODB_LOCAL_JAR = 'DynamoDBLocal.jar';
 
 /**
- * The command line of a DynamoDB Local serving `dbPath`. The shell makes the JVM ignore SIGINT and
- * SIGTERM (an ignored signal stays ignored across exec, and the JVM leaves it so): Ctrl-C reaches
- * the whole process group, and so does a SIGTERM sent to it (`timeout`, systemd), but the store
- * must outlive the server's drain. The server stops it after, with SIGHUP (the JVM's third
- * shutdown signal), or SIGKILL.
+ * The command line of a DynamoDB Local serving `dbPath`. With `outliveGroupSignals` the shell makes
+ * the JVM ignore SIGINT and SIGTERM (an ignored signal stays ignored across exec, and the JVM
+ * leaves it so): Ctrl-C reaches the whole process group, and so does a SIGTERM sent to it
+ * (`timeout`, systemd), but the server's store must outlive its drain. It is stopped with SIGHUP
+ * (the JVM's third shutdown signal), or SIGKILL.
  * -disableTelemetry: no usage reports leave the machine. There is no flag to bind an interface
  * (Jetty listens on all of them): the stores are keyed with a secret instead (stores.ts).
  */
-function commandLine(port: number, dbPath: string | undefined): string[] {
+function commandLine(port: number, dbPath: string | undefined, outliveGroupSignals: boolean): string[] {
   const dir = jarDirectory();
   return [
     '-c',
-    'trap "" INT TERM; exec "$@"',
+    outliveGroupSignals ? 'trap "" INT TERM; exec "$@"' : 'exec "$@"',
     'dynamodb-local',
     'java',
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
@@ -126,7 +131,10 @@ interface Launched {
 /** Spawns one Java process and waits until it answers; kills it if it does not within 30 s. */
 async function launch(port: number, options: DynamoLocalOptions): Promise<Launched> {
   const { dbPath, onSpawn } = options;
-  const child = spawn('/bin/sh', commandLine(port, dbPath), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' } });
+  const child = spawn('/bin/sh', commandLine(port, dbPath, options.outliveGroupSignals ?? false), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DDB_LOCAL_TELEMETRY: '0' },
+  });
   if (child.pid) onSpawn?.(child.pid);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));

@@ -42,6 +42,12 @@ export interface NewsroomOptions {
   limits?: Partial<ServerLimits>;
   /** How the stream poller retries a failing record before quarantining it (defaults: PollerOptions'). */
   projectorRetries?: Pick<PollerOptions, 'maxAttempts' | 'retryBaseMs' | 'maxRetryDelayMs'>;
+  /**
+   * The caller handles SIGINT and SIGTERM and stops the newsroom itself (`npm start`: drain first).
+   * The embedded DynamoDB Local then ignores them, so that one sent to the whole process group
+   * (Ctrl-C) does not take the store away from requests in progress; otherwise it goes with them.
+   */
+  handlesSignals?: boolean;
   /** How long a stop waits for in-flight requests before cutting them (default 10 s). */
   drainMs?: number;
   /**
@@ -270,6 +276,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     } else {
       local = await startLocalStores(options.inMemory ? undefined : dataDir, {
         log,
+        outliveGroupSignals: options.handlesSignals ?? false,
         onSpawn: (pid) => claim?.setStorePid(pid),
         onExit: ({ lost }) => {
           if (lost) options.onStoreLost?.();

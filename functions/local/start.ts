@@ -37,6 +37,7 @@ try {
   let lost = false;
   const newsroom = await startNewsroom({
     ...optionsFromEnv(),
+    handlesSignals: true,
     // An in-memory store that died took its data along: exit non-zero, for a supervisor to start afresh.
     onStoreLost: () => {
       lost = true;
