@@ -91,6 +91,10 @@ function commandLine(port: number, dbPath: string | undefined, outliveGroupSigna
     '-jar',
     join(dir, DYNAMODB_LOCAL_JAR),
     '-disableTelemetry',
+    // Its default allows every origin: any web page the operator opens could call it from the
+    // browser. An origin of the reserved .invalid domain, which no page can have, allows none.
+    '-cors',
+    'https://no-browser.invalid',
     ...(dbPath ? ['-dbPath', dbPath] : ['-inMemory']),
     '-port',
     String(port),

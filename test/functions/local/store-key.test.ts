@@ -2,8 +2,9 @@
  * The data directory's secret access key (DynamoDB Local listens on every interface and checks no
  * signature; its databases are separated by access key): a data directory from before the key is
  * brought over with its data, the key and endpoint.json are readable by their owner only, a client
- * without the key finds nothing, and DynamoDB Local runs with its telemetry off. Real `npm start`
- * processes: the handlers read their store from the environment once per process.
+ * without the key finds nothing, and DynamoDB Local runs with its telemetry off and allows no CORS
+ * origin. Real `npm start` processes: the handlers read their store from the environment once per
+ * process.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -75,6 +76,12 @@ describe('the stores’ secret key', () => {
     stranger.destroy();
     // No usage reports leave the machine.
     expect(readFileSync(`/proc/${info.storePid}/cmdline`, 'utf8').split('\0')).toContain('-disableTelemetry');
+    // A web page the operator has open cannot call it from the browser (CORS allows no origin).
+    const preflight = await fetch(new URL(info.endpoint!).origin, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://example.com', 'Access-Control-Request-Method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
 
     process.kill(newsroom.proc.pid!, 'SIGTERM');
     expect(await exited(newsroom.proc)).toEqual({ code: 0, signal: null });
