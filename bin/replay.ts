@@ -23,7 +23,7 @@ const { createRuntime } = await import('../functions/runtime');
 const { replayContext } = await import('../functions/replay/context');
 const { optionsFromEnv } = await import('../functions/local/server');
 const { claimDataDir, runningOwner } = await import('../functions/local/data-dir');
-const { prepareTables, startLocalStores } = await import('../functions/local/stores');
+const { displayEndpoint, prepareTables, startLocalStores } = await import('../functions/local/stores');
 type StoreEndpoints = import('../functions/local/stores').StoreEndpoints;
 const { rebuildStoryInPlace, replayAll } = await import('../shared/application/replay');
 const { replayBar } = await import('../functions/replay/progress');
@@ -40,14 +40,15 @@ async function connect(): Promise<StoreEndpoints> {
     if (!running) break;
     if (running.endpoint) {
       const stores = { endpoint: running.endpoint, viewsEndpoint: running.viewsEndpoint ?? running.endpoint };
-      say(`Using the running ${running.owner}'s DynamoDB at ${stores.endpoint} (views ${stores.viewsEndpoint}, pid ${running.pid})`);
+      say(`Using the running ${running.owner}'s DynamoDB at ${displayEndpoint(stores.endpoint)} (pid ${running.pid})`);
       return stores;
     }
     await new Promise((r) => setTimeout(r, 250)); // it is still starting DynamoDB Local
   }
   const claim = claimDataDir(dataDir, 'replay');
   cleanup.push(() => claim.release());
-  const stores = await startLocalStores(dataDir);
+  if (claim.tookOver) say(`Stopped DynamoDB Local (pid ${claim.tookOver}) left running on ${dataDir} by a process that died`);
+  const stores = await startLocalStores(dataDir, { log: say, onSpawn: (pid) => claim.setStorePid(pid) });
   cleanup.unshift(() => stores.stop());
   claim.setEndpoint(stores.endpoint, stores.viewsEndpoint);
   say(`The newsroom is not running: started DynamoDB Local on ${join(dataDir, 'dynamodb')}`);

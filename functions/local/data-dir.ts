@@ -3,10 +3,14 @@
  * exclusively by the process that runs DynamoDB Local on `<dataDir>/dynamodb` (the newsroom
  * server, or a replay when no server runs) and removed when it stops, so that two DynamoDB Local
  * processes never open the same dbPath, and a replay can find the running store's endpoint.
- * A file left by a process that died (SIGKILL) is recognised by its pid and taken over.
+ * A file left by a process that died (SIGKILL) is recognised by its pid and taken over: the
+ * DynamoDB Local it had started (its pid is in the file too) outlives it, holding its port and
+ * the data, and is stopped first. The file names the stores' secret access key: it is 0600.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDynamoLocalOn } from './dynamodb-local';
 
 export interface EndpointInfo {
   /** Absent while the owner is still starting DynamoDB Local. */
@@ -14,6 +18,8 @@ export interface EndpointInfo {
   /** The views' database (absent in files written before the views had their own). */
   viewsEndpoint?: string;
   pid: number;
+  /** The DynamoDB Local process it runs on the data directory, if any. */
+  storePid?: number;
   owner: 'server' | 'replay';
   startedAt: string;
 }
@@ -51,28 +57,68 @@ export function runningOwner(dataDir: string): EndpointInfo | undefined {
 
 export interface DataDirClaim {
   setEndpoint(endpoint: string, viewsEndpoint: string): void;
+  /** The DynamoDB Local process now serving the data directory (again, after a restart). */
+  setStorePid(pid: number): void;
+  /** The pid of an orphaned DynamoDB Local that the claim stopped, if any. */
+  tookOver?: number;
   release(): void;
 }
+
+/**
+ * Stops the DynamoDB Local that a dead owner left running on `<dataDir>/dynamodb`, if its pid
+ * still names one (checked in /proc: a recycled pid is left alone). Returns its pid.
+ */
+function stopOrphan(info: EndpointInfo, dataDir: string): number | undefined {
+  const pid = info.storePid;
+  if (!pid || !isDynamoLocalOn(pid, join(dataDir, 'dynamodb'))) return undefined;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return undefined; // it went on its own
+  }
+  // SIGKILL is delivered at once, but the kernel frees its port and files when it is reaped.
+  const deadline = Date.now() + 5_000;
+  while (isDynamoLocalOn(pid, join(dataDir, 'dynamodb')) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  return pid;
+}
+
+const write = (file: string, info: EndpointInfo, flag = 'w') => {
+  writeFileSync(file, JSON.stringify(info), { flag, mode: 0o600 });
+  chmodSync(file, 0o600);
+};
 
 export function claimDataDir(dataDir: string, owner: EndpointInfo['owner']): DataDirClaim {
   mkdirSync(dataDir, { recursive: true });
   const file = endpointFile(dataDir);
-  const info: EndpointInfo = { pid: process.pid, owner, startedAt: new Date().toISOString() };
+  let info: EndpointInfo = { pid: process.pid, owner, startedAt: new Date().toISOString() };
+  let tookOver: number | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
-      writeFileSync(file, JSON.stringify(info), { flag: 'wx' });
+      write(file, info, 'wx');
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
       const current = runningOwner(dataDir);
       if (current) throw new DataDirBusyError(current, dataDir);
-      rmSync(file, { force: true }); // left by a process that died
+      // Left by a process that died.
+      try {
+        tookOver = stopOrphan(JSON.parse(readFileSync(file, 'utf8')) as EndpointInfo, dataDir);
+      } catch {
+        // Torn or unreadable: nothing to take over.
+      }
+      rmSync(file, { force: true });
     }
   }
   let released = false;
   return {
+    ...(tookOver ? { tookOver } : {}),
     setEndpoint(endpoint, viewsEndpoint) {
-      writeFileSync(file, JSON.stringify({ ...info, endpoint, viewsEndpoint }));
+      info = { ...info, endpoint, viewsEndpoint };
+      write(file, info);
+    },
+    setStorePid(storePid) {
+      info = { ...info, storePid };
+      if (!released) write(file, info);
     },
     release() {
       if (released) return;
@@ -80,4 +126,23 @@ export function claimDataDir(dataDir: string, owner: EndpointInfo['owner']): Dat
       rmSync(file, { force: true });
     },
   };
+}
+
+/**
+ * The secret access key of the data directory's DynamoDB Local databases (see stores.ts), made
+ * once and kept in `<dataDir>/dynamodb-key`, readable by its owner only. DynamoDB Local accepts
+ * letters and digits in an access key.
+ */
+export function storeKey(dataDir: string): string {
+  const file = join(dataDir, 'dynamodb-key');
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (/^[A-Za-z0-9]{16,}$/.test(key)) return key;
+    throw new Error(`${file} does not hold a key (16 or more letters and digits): restore it, or remove it only with the dynamodb folder beside it`);
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(16).toString('hex');
+  writeFileSync(file, key + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return key;
 }

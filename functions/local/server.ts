@@ -8,7 +8,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
+import type { Server as HttpServer } from 'node:http';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { problems } from '../../shared/adapters/http/problem';
 import { feedChangeNotifier } from '../../shared/adapters/websub';
 import { readApp } from '../../shared/adapters/http/read-app';
 import { writeApp } from '../../shared/adapters/http/write-app';
@@ -18,8 +20,9 @@ import { tablesFromEnv } from '../../shared/adapters/dynamodb/client';
 import { PROJECTION_VERSION } from '../../shared/domain/projection/story-view';
 import { DEFAULT_GENERATION, readPointer, setActiveGeneration } from '../../shared/adapters/dynamodb/views/pointer';
 import { claimDataDir } from './data-dir';
+import type { LocalDynamo } from './dynamodb-local';
 import { prepareTables, startLocalStores, type LocalStores, type StoreEndpoints } from './stores';
-import { StreamPoller } from './stream-poller';
+import { StreamPoller, type PollerOptions } from './stream-poller';
 import { BAKIYEV_FIXTURE, loadFixture, readFixture } from './seed';
 
 export interface NewsroomOptions {
@@ -35,7 +38,46 @@ export interface NewsroomOptions {
   seed?: boolean;
   quiet?: boolean;
   log?: (line: string) => void;
+  /** The HTTP server's limits against slow or greedy clients (defaults: serverLimits). */
+  limits?: Partial<ServerLimits>;
+  /** How the stream poller retries a failing record before quarantining it (defaults: PollerOptions'). */
+  projectorRetries?: Pick<PollerOptions, 'maxAttempts' | 'retryBaseMs' | 'maxRetryDelayMs'>;
+  /**
+   * The caller handles SIGINT and SIGTERM and stops the newsroom itself (`npm start`: drain first).
+   * The embedded DynamoDB Local then ignores them, so that one sent to the whole process group
+   * (Ctrl-C) does not take the store away from requests in progress; otherwise it goes with them.
+   */
+  handlesSignals?: boolean;
+  /** How long a stop waits for in-flight requests before cutting them (default 10 s). */
+  drainMs?: number;
+  /**
+   * The store is gone for good (an in-memory DynamoDB Local exited: its data went with it). `npm
+   * start` exits non-zero so that a supervisor can start it afresh; by default it is only logged.
+   */
+  onStoreLost?: () => void;
 }
+
+/** Limits of the node:http server. */
+export interface ServerLimits {
+  /** A client has this long to send the request's headers (slowloris), else 408. */
+  headersTimeoutMs: number;
+  /** … and this long to send the whole request, body included, else 408. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
+  /** Connections beyond this many are refused (closed at once). */
+  maxConnections: number;
+}
+
+export const serverLimits: ServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 1_000,
+};
+
+/** Seconds a client is asked to wait while the local store restarts (a JVM start takes one or two). */
+const STORE_RETRY_AFTER_S = 2;
 
 export interface Newsroom {
   url: string;
@@ -46,6 +88,9 @@ export interface Newsroom {
   /** The generated editor token, when one was generated or read from the data directory. */
   editorToken?: string;
   poller: StreamPoller;
+  /** The embedded DynamoDB Local's process id now (undefined with DYNAMODB_ENDPOINT). */
+  readonly storePid: number | undefined;
+  /** Drains in-flight requests (up to `drainMs`), then stops the poller at a checkpoint and the store. */
   stop(): Promise<void>;
 }
 
@@ -58,6 +103,11 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): NewsroomOp
     ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
     ...(env.DYNAMODB_VIEWS_ENDPOINT ? { viewsEndpoint: env.DYNAMODB_VIEWS_ENDPOINT } : {}),
     ...(env.NEWSROOM_EDITOR_TOKENS ? { editorTokens: env.NEWSROOM_EDITOR_TOKENS } : {}),
+    limits: {
+      ...(env.NEWSROOM_HEADERS_TIMEOUT_MS ? { headersTimeoutMs: Number(env.NEWSROOM_HEADERS_TIMEOUT_MS) } : {}),
+      ...(env.NEWSROOM_REQUEST_TIMEOUT_MS ? { requestTimeoutMs: Number(env.NEWSROOM_REQUEST_TIMEOUT_MS) } : {}),
+      ...(env.NEWSROOM_MAX_CONNECTIONS ? { maxConnections: Number(env.NEWSROOM_MAX_CONNECTIONS) } : {}),
+    },
   };
 }
 
@@ -133,6 +183,75 @@ async function assertPortFree(host: string, port: number): Promise<void> {
   });
 }
 
+/**
+ * While the embedded DynamoDB Local is down (it is being restarted), requests answer 503 with
+ * Retry-After at once instead of waiting out the SDK's retries; a request that failed because it
+ * went down under it (it exited while the request ran) gets the same answer, not a 500.
+ */
+function storeOutage(dynamo: LocalDynamo): MiddlewareHandler {
+  const unavailable = (c: Context) => {
+    const body = { ...problems.unavailable(), detail: 'DynamoDB Local is restarting; retry shortly', instance: c.req.path };
+    return new Response(JSON.stringify(body), {
+      status: 503,
+      headers: { 'Content-Type': 'application/problem+json; charset=utf-8', 'Cache-Control': 'no-store', 'Retry-After': String(STORE_RETRY_AFTER_S) },
+    });
+  };
+  return async (c, next) => {
+    if (!dynamo.up) return unavailable(c);
+    const startedAt = Date.now();
+    await next();
+    if (c.res.status >= 500 && (!dynamo.up || (dynamo.lastExitAt ?? 0) >= startedAt)) {
+      c.res = undefined; // replace the answer whole (assigning over it would keep its headers)
+      c.res = unavailable(c);
+    }
+  };
+}
+
+async function listen(app: Hono, port: number, host: string, limits: ServerLimits): Promise<ServerType> {
+  const server: ServerType = await new Promise((resolveServer, reject) => {
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port,
+        hostname: host,
+        serverOptions: {
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          keepAliveTimeout: limits.keepAliveTimeoutMs,
+          // Node checks the two timeouts above on this interval (30 s by default, which would let a
+          // slow client hold its connection that much longer than asked).
+          connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
+        },
+      },
+      () => resolveServer(s),
+    );
+    s.once('error', reject);
+  });
+  server.maxConnections = limits.maxConnections;
+  return server;
+}
+
+/**
+ * Stops accepting, lets in-flight requests finish for up to `drainMs` (closing each keep-alive
+ * connection as soon as it is idle), then cuts what is left.
+ */
+async function drain(server: ServerType, drainMs: number, log: (line: string) => void): Promise<void> {
+  const http = server as HttpServer;
+  const closed = new Promise<void>((done) => http.close(() => done()));
+  // A keep-alive connection that finishes its request after close() would otherwise stay open.
+  const idle = setInterval(() => http.closeIdleConnections(), 50);
+  http.closeIdleConnections();
+  let timer: NodeJS.Timeout | undefined;
+  const cut = new Promise<'cut'>((done) => (timer = setTimeout(() => done('cut'), drainMs)));
+  if ((await Promise.race([closed, cut])) === 'cut') {
+    log(`Requests still running after ${drainMs / 1000} s: cut`);
+    http.closeAllConnections();
+    await closed;
+  }
+  clearTimeout(timer);
+  clearInterval(idle);
+}
+
 export async function startNewsroom(options: NewsroomOptions = {}): Promise<Newsroom> {
   const log = options.log ?? ((line: string) => console.log(line));
   const dataDir = resolve(options.dataDir ?? '.newsroom');
@@ -149,12 +268,22 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     // Held before DynamoDB Local starts, so a replay never opens the same dbPath (see data-dir.ts).
     const claim = options.inMemory ? undefined : claimDataDir(dataDir, 'server');
     if (claim) stack.push(async () => claim.release());
+    if (claim?.tookOver) log(`Stopped DynamoDB Local (pid ${claim.tookOver}) left running on ${dataDir} by a newsroom that died`);
     let stores: StoreEndpoints;
+    let local: LocalStores | undefined;
     if (options.endpoint) {
       stores = { endpoint: options.endpoint, viewsEndpoint: options.viewsEndpoint ?? options.endpoint };
     } else {
-      const local: LocalStores = await startLocalStores(options.inMemory ? undefined : dataDir);
-      stack.push(() => local.stop());
+      local = await startLocalStores(options.inMemory ? undefined : dataDir, {
+        log,
+        outliveGroupSignals: options.handlesSignals ?? false,
+        onSpawn: (pid) => claim?.setStorePid(pid),
+        onExit: ({ lost }) => {
+          if (lost) options.onStoreLost?.();
+        },
+      });
+      const started = local;
+      stack.push(() => started.stop());
       stores = local;
     }
     const { endpoint, viewsEndpoint } = stores;
@@ -184,6 +313,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
       handler: projector,
       // Under a write burst, project up to 100 records per write to the views table; freshness stays well under 1 s.
       batchWindowMs: 100,
+      ...options.projectorRetries,
       ...(options.inMemory ? {} : { checkpointFile: join(dataDir, 'stream-checkpoints.json'), quarantineFile: join(dataDir, 'quarantine.ndjson') }),
       // The projector moved these stories: drop their cached heads so the next read sees it.
       // Then tell the WebSub hub (if any) that their feeds changed; it never throws.
@@ -206,6 +336,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     // The mounted apps' routes come here; what none of them matches gets this app's fallback,
     // the same 404/405 problem+json as on Lambda.
     app.notFound(unmatched);
+    if (local) app.use(storeOutage(local.dynamo));
     app.route('/', writeApp({ writer, tokens: () => tokens.table, log: logger, onWrite: () => poller.nudge() }));
     app.route(
       '/',
@@ -227,17 +358,9 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     }
     stack.push(await rebuildIfOutdated(rt, empty, log, () => reader.invalidate()));
 
-    const server: ServerType = await new Promise((resolveServer, reject) => {
-      const s = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, () => resolveServer(s));
-      s.once('error', reject);
-    });
-    stack.push(
-      () =>
-        new Promise<void>((done) => {
-          server.close(() => done());
-          (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        }),
-    );
+    const limits = { ...serverLimits, ...options.limits };
+    const server = await listen(app, options.port ?? 3000, host, limits);
+    stack.push(() => drain(server, options.drainMs ?? 10_000, log));
     const port = (server.address() as AddressInfo).port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     if (url !== baseUrl && process.env.PUBLIC_BASE_URL === baseUrl) {
@@ -251,6 +374,9 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
       dataDir,
       ...(tokens.generated ? { editorToken: tokens.generated } : {}),
       poller,
+      get storePid() {
+        return local?.dynamo.process.pid;
+      },
       stop: stopAll,
     };
   } catch (error) {

@@ -10,11 +10,14 @@
  * DYNAMODB_ENDPOINT (an existing DynamoDB Local) holds every table, unless DYNAMODB_VIEWS_ENDPOINT
  * names another place for the views.
  */
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { clientConfig, type Tables } from '../../shared/adapters/dynamodb/client';
+import { clientConfig, LOCAL_REGION, type Tables } from '../../shared/adapters/dynamodb/client';
 import { describeTable, ensureTables } from '../../shared/adapters/dynamodb/tables';
-import { startDynamoLocal } from './dynamodb-local';
+import { storeKey } from './data-dir';
+import { startDynamoLocal, type DynamoLocalOptions, type LocalDynamo } from './dynamodb-local';
 
 export interface StoreEndpoints {
   /** Events and idempotency records. */
@@ -24,20 +27,76 @@ export interface StoreEndpoints {
 }
 
 export interface LocalStores extends StoreEndpoints {
+  /** The supervised DynamoDB Local (whether it is up, its process). */
+  dynamo: LocalDynamo;
   stop(): Promise<void>;
 }
 
-/** The views' database on the same DynamoDB Local instance as `endpoint`. */
+/**
+ * The views' database on the same DynamoDB Local instance as `endpoint`: the events' access key
+ * with `views` after it (`views` alone when the events use the default key).
+ */
 export function viewsDatabase(endpoint: string): string {
   const url = new URL(endpoint);
-  url.username = 'views';
+  url.username = `${url.username}views`;
   return url.toString().replace(/\/$/, '');
 }
 
-/** Starts the embedded DynamoDB Local: on `<dataDir>/dynamodb`, or in memory when `dataDir` is undefined. */
-export async function startLocalStores(dataDir: string | undefined): Promise<LocalStores> {
-  const dynamo = await startDynamoLocal(dataDir ? { dbPath: join(dataDir, 'dynamodb') } : {});
-  return { endpoint: dynamo.endpoint, viewsEndpoint: viewsDatabase(dynamo.endpoint), stop: () => dynamo.stop() };
+/** An endpoint as it may be shown: without the access key that guards its database. */
+export function displayEndpoint(endpoint: string): string {
+  const url = new URL(endpoint);
+  url.username = '';
+  url.password = '';
+  return url.toString().replace(/\/$/, '');
+}
+
+/**
+ * Brings a data directory's databases under its key. DynamoDB Local names each database after
+ * the access key that opened it: data directories from before the key kept the events in
+ * `local_<region>.db` (the default key) and the views in `views_<region>.db`, and older ones every
+ * table in `shared-local-instance.db` (-sharedDb). They are renamed once, before DynamoDB Local
+ * starts; a rename is atomic, so a crash in between leaves each file under one of its names.
+ * Returns the old names brought over.
+ */
+export function adoptDatabases(dbPath: string, key: string): string[] {
+  const file = (name: string) => join(dbPath, `${name}_${LOCAL_REGION}.db`);
+  const moves: [string, string][] = [
+    [join(dbPath, 'shared-local-instance.db'), file(key)],
+    [file('local'), file(key)],
+    [file('views'), file(`${key}views`)],
+  ];
+  const adopted: string[] = [];
+  for (const [from, to] of moves) {
+    if (!existsSync(from) || existsSync(to)) continue;
+    if (from.endsWith('shared-local-instance.db') && existsSync(file('local'))) continue; // the newer layout wins
+    // SQLite's side files (a journal left by a crash) travel with their database.
+    for (const suffix of ['-journal', '-wal', '-shm']) if (existsSync(from + suffix)) renameSync(from + suffix, to + suffix);
+    renameSync(from, to);
+    adopted.push(basename(from));
+  }
+  return adopted;
+}
+
+/**
+ * Starts the embedded DynamoDB Local: on `<dataDir>/dynamodb`, or in memory when `dataDir` is
+ * undefined. DynamoDB Local listens on every interface and checks no signature, but keeps one
+ * database per access key: the stores are opened with a secret key (the data directory's, kept
+ * 0600 in it; a fresh one in memory), so a client that reaches the port without it finds an empty
+ * database of its own, not the events.
+ */
+export async function startLocalStores(dataDir: string | undefined, options: Omit<DynamoLocalOptions, 'dbPath'> = {}): Promise<LocalStores> {
+  const dbPath = dataDir ? join(dataDir, 'dynamodb') : undefined;
+  const key = dataDir ? storeKey(dataDir) : randomBytes(16).toString('hex');
+  if (dbPath) {
+    mkdirSync(dbPath, { recursive: true, mode: 0o700 });
+    const adopted = adoptDatabases(dbPath, key);
+    if (adopted.length > 0) options.log?.(`The data directory's databases are now keyed with its secret (${adopted.join(', ')} brought over)`);
+  }
+  const dynamo = await startDynamoLocal({ ...options, accessKey: key, ...(dbPath ? { dbPath } : {}) });
+  const url = new URL(dynamo.endpoint);
+  url.username = key;
+  const endpoint = url.toString().replace(/\/$/, '');
+  return { endpoint, viewsEndpoint: viewsDatabase(endpoint), dynamo, stop: () => dynamo.stop() };
 }
 
 /**

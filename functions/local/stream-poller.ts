@@ -6,6 +6,13 @@
  * invocation throws bisected (like `bisectBatchOnError`) to isolate the bad record, and a record
  * that keeps failing quarantined after `maxAttempts` (the local stand-in for the on-failure
  * destination, an SQS queue on AWS) so the other stories keep flowing.
+ *
+ * A failure is a record's own only while the store answers: when it does not (DynamoDB Local is
+ * restarting), the poller pauses, logs that once, retries with backoff and counts no attempt
+ * against any record; when it answers again it resumes from its checkpoint. A record that fails
+ * on its own is retried with exponential backoff (0.2 s doubling, at most 30 s apart) for about
+ * a minute (9 attempts by default) before it is set aside, so that a hiccup does not quarantine a
+ * good one. Meanwhile later records of its shard wait, as they do on AWS (a shard is read in order).
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -31,8 +38,14 @@ export interface PollerOptions {
   checkpointFile?: string;
   quarantineFile?: string;
   batchSize?: number;
-  /** Attempts of one batch before its first failing record is quarantined. */
+  /** Attempts of one batch, while the store answers, before its first failing record is quarantined (default 9). */
   maxAttempts?: number;
+  /** The delay after a batch's first failed attempt; it doubles with each attempt (default 200 ms). */
+  retryBaseMs?: number;
+  /** The longest delay between two attempts of a failing batch (default 30 s). */
+  maxRetryDelayMs?: number;
+  /** The longest pause between two polls while the store does not answer (default 5 s). */
+  maxOutageDelayMs?: number;
   idleMs?: number;
   /**
    * After a batch that was not full, wait this long before reading again, so that records arriving
@@ -51,6 +64,13 @@ interface ShardState {
   checkpoint?: string;
   closed: boolean;
   attempts: number;
+  /** A failed batch is not retried before this time (ms since the epoch). */
+  retryAt?: number;
+}
+
+/** The store did not answer (as opposed to a record failing on its own). */
+class StoreUnreachable extends Error {
+  override name = 'StoreUnreachable';
 }
 
 export interface QuarantinedRecord {
@@ -100,6 +120,9 @@ export class StreamPoller {
   private loop?: Promise<void>;
   readonly quarantined: QuarantinedRecord[] = [];
   private lastDescribe = 0;
+  /** Polls failed in a row (the store down, most often); 0 while polls succeed. */
+  private failedPolls = 0;
+  private failingSince = 0;
 
   constructor(private readonly options: PollerOptions) {
     this.streams = new DynamoDBStreamsClient(clientConfig(options.endpoint));
@@ -137,16 +160,30 @@ export class StreamPoller {
         if (Date.now() - this.lastDescribe > 1_000) await this.describe();
         for (const [shardId, state] of this.shards) {
           if (!this.running) break;
-          if (state.closed || !this.ready(shardId)) continue;
+          if (state.closed || !this.ready(shardId) || (state.retryAt ?? 0) > Date.now()) continue;
           const n = await this.pollShard(shardId, state);
           handled += n;
           full ||= n >= (this.options.batchSize ?? 100);
+        }
+        if (this.failedPolls > 0) {
+          this.options.log?.('stream poll recovered', { failedPolls: this.failedPolls, seconds: (Date.now() - this.failingSince) / 1000 });
+          this.failedPolls = 0;
         }
       } catch (error) {
         // DynamoDB Local refuses an iterator taken while a shard was empty; the next poll takes a
         // fresh one (see pollShard), so that one is expected and not worth a warning.
         const expected = error instanceof Error && error.name === 'TrimmedDataAccessException';
-        if (this.running && !expected) this.options.log?.('stream poll failed', { error: String(error) });
+        if (this.running && !expected) {
+          // Said once per streak, not on every poll: while DynamoDB Local restarts, polls fail in a row.
+          if (this.failedPolls === 0) {
+            this.failingSince = Date.now();
+            this.options.log?.('stream poll failed; retrying with backoff until it succeeds', { error: String(error) });
+          }
+          this.failedPolls += 1;
+          const delay = Math.min(this.options.maxOutageDelayMs ?? 5_000, 100 * 2 ** (this.failedPolls - 1));
+          await this.sleep(delay, false);
+          continue;
+        }
       }
       if (full || !this.running) continue;
       if (handled > 0) {
@@ -154,16 +191,32 @@ export class StreamPoller {
         await new Promise((r) => setTimeout(r, this.options.batchWindowMs ?? 0));
         continue;
       }
-      if (this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.options.idleMs ?? 100);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-      }
+      if (this.running) await this.sleep(this.options.idleMs ?? 100, true);
+    }
+  }
+
+  /** Waits `ms`, or less if the poller stops (or, when `nudgeable`, is nudged after a write). */
+  private async sleep(ms: number, nudgeable: boolean): Promise<void> {
+    if (!this.running) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        if (nudgeable || !this.running) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+    });
+    this.wake = undefined;
+  }
+
+  /** Whether the store answers now (a failed batch is then the record's own doing). */
+  private async storeAnswers(): Promise<boolean> {
+    try {
+      await this.streams.send(new DescribeStreamCommand({ StreamArn: this.streamArn, Limit: 1 }));
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -230,11 +283,18 @@ export class StreamPoller {
       if (!out.NextShardIterator) state.closed = true;
       return 0;
     }
-    const response = await this.invoke(records);
+    let response;
+    try {
+      response = await this.invoke(records);
+    } catch (error) {
+      state.iterator = undefined; // read again from the checkpoint once the store answers
+      throw error;
+    }
     const storyIds = new Set(records.map((r) => String(r.dynamodb?.Keys?.storyId?.S ?? '')));
     const failures = response?.batchItemFailures ?? [];
     if (failures.length === 0) {
       state.attempts = 0;
+      state.retryAt = undefined;
       this.advance(state, records.at(-1)!.dynamodb!.SequenceNumber!, out.NextShardIterator);
       this.options.onBatch?.(storyIds, 0);
       return records.length;
@@ -243,18 +303,26 @@ export class StreamPoller {
     const failed = new Set(failures.map((f) => f.itemIdentifier));
     const index = records.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));
     const firstFailed = records[Math.max(0, index)]!;
-    state.attempts += 1;
     this.options.onBatch?.(storyIds, failures.length);
-    if (state.attempts >= (this.options.maxAttempts ?? 5)) {
+    const before = index > 0 ? records[index - 1]!.dynamodb!.SequenceNumber! : state.checkpoint;
+    if (!(await this.storeAnswers())) {
+      // Not the record's fault: pause the poller (the caller backs off), count nothing against it.
+      state.iterator = undefined;
+      if (before) this.advance(state, before, undefined);
+      throw new StoreUnreachable('the store does not answer; the failed batch is retried once it does');
+    }
+    state.attempts += 1;
+    if (state.attempts >= (this.options.maxAttempts ?? 9)) {
       this.quarantine(shardId, firstFailed);
       state.attempts = 0;
+      state.retryAt = undefined;
       this.advance(state, firstFailed.dynamodb!.SequenceNumber!, undefined);
       return records.length;
     }
-    const before = index > 0 ? records[index - 1]!.dynamodb!.SequenceNumber! : state.checkpoint;
     state.iterator = undefined;
     if (before) this.advance(state, before, undefined);
-    await new Promise((r) => setTimeout(r, Math.min(2_000, 50 * 2 ** state.attempts)));
+    // This shard waits; the others keep flowing, and stop() is not held up by the delay.
+    state.retryAt = Date.now() + Math.min(this.options.maxRetryDelayMs ?? 30_000, (this.options.retryBaseMs ?? 200) * 2 ** (state.attempts - 1));
     return 0;
   }
 
@@ -268,6 +336,8 @@ export class StreamPoller {
     try {
       return (await this.options.handler({ Records: records.map((r) => this.toLambdaRecord(r)) })) ?? { batchItemFailures: [] };
     } catch (error) {
+      // A store that does not answer fails every half alike: no bisecting, no failure to count.
+      if (!(await this.storeAnswers())) throw new StoreUnreachable(`the store does not answer: ${String(error)}`);
       this.options.log?.('projector invocation failed', { records: records.length, error: String(error) });
       if (records.length === 1) return { batchItemFailures: [{ itemIdentifier: records[0]!.dynamodb!.SequenceNumber! }] };
       const half = Math.ceil(records.length / 2);

@@ -16,7 +16,15 @@ let newsroom: Newsroom;
 const TOKEN = 'e2e-token-0123456789';
 
 beforeAll(async () => {
-  newsroom = await startNewsroom({ inMemory: true, port: 0, editorTokens: `anna:${TOKEN}`, quiet: true, log: () => {} });
+  newsroom = await startNewsroom({
+    inMemory: true,
+    port: 0,
+    editorTokens: `anna:${TOKEN}`,
+    quiet: true,
+    log: () => {},
+    // The poison record below is retried for a fraction of a second, not the default minute.
+    projectorRetries: { maxAttempts: 4, retryBaseMs: 50 },
+  });
 });
 afterAll(async () => {
   await newsroom?.stop();
