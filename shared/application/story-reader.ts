@@ -12,7 +12,7 @@
  * active stories.
  */
 import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, previousArchive } from '../domain/feeds/archive';
-import { allStoriesFeed, storyFeed } from '../domain/feeds/model';
+import { allStoriesFeed, clippedEntry, storyFeed, type FeedDocument } from '../domain/feeds/model';
 import { FEED_MEDIA_TYPES, renderFeed } from '../domain/feeds/render';
 import type { FeedContext, FeedFormat } from '../domain/feeds/urls';
 import { changedEntryOf, timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
@@ -29,6 +29,27 @@ const NUL = '\u0000';
 
 /** Rendered feeds and pages kept in memory (least recently used dropped first). */
 const MAX_RENDERED = 1_000;
+
+/**
+ * A feed answer holds at most about this many UTF-16 units (at most three bytes each: 4.5 MB of
+ * Lambda's 6 MB). Fifty entries of 60,000 characters that escape to nine times as many (HTML in
+ * XML) would be far more: such a feed is rendered again with each text cut to FEED_CLIP_CHARS.
+ */
+const MAX_FEED_UNITS = 1_500_000;
+const FEED_CLIP_CHARS = 2_000;
+
+/** The feed `build` makes, rendered within MAX_FEED_UNITS (its texts clipped when the whole would not fit). */
+function renderWithin(build: (clip: (entries: TimelineEntry[]) => TimelineEntry[]) => FeedDocument, format: FeedFormat): string {
+  const whole = renderFeed(
+    build((entries) => entries),
+    format,
+  );
+  if (whole.length <= MAX_FEED_UNITS) return whole;
+  return renderFeed(
+    build((entries) => entries.map((entry) => clippedEntry(entry, FEED_CLIP_CHARS))),
+    format,
+  );
+}
 
 /** Events a live page's change request covers at most; a page further behind asks again from where the answer stopped. */
 export const MAX_CHANGE_EVENTS = 100;
@@ -158,8 +179,8 @@ export class StoryReader {
     return this.rendering(`${storyId}\u0000${format}`, head.version, async () => {
       const items = await latestChanges(await this.views(), this.events, storyId, head.version, this.feedSize);
       const prevArchive = newestCompleteArchive(head.version, this.feedSize);
-      const doc = storyFeed(head, items, this.options.feed, format, prevArchive ? { prevArchive } : {});
-      return represent(renderFeed(doc, format), FEED_MEDIA_TYPES[format], head.lastEventAt);
+      const body = renderWithin((clip) => storyFeed(head, clip(items), this.options.feed, format, prevArchive ? { prevArchive } : {}), format);
+      return represent(body, FEED_MEDIA_TYPES[format], head.lastEventAt);
     });
   }
 
@@ -173,13 +194,15 @@ export class StoryReader {
       const items = await entriesCreated(await this.views(), this.events, storyId, range.first, range.last);
       const prev = previousArchive(range);
       const next = nextArchive(range, head.version);
-      const doc = storyFeed(head, items, this.options.feed, format, {
-        archive: range,
-        ...(prev ? { prevArchive: prev } : {}),
-        ...(next ? { nextArchive: next } : {}),
-      });
+      const links = { archive: range, ...(prev ? { prevArchive: prev } : {}), ...(next ? { nextArchive: next } : {}) };
+      let updated: string | undefined;
+      const body = renderWithin((clip) => {
+        const doc = storyFeed(head, clip(items), this.options.feed, format, links);
+        updated = doc.updated;
+        return doc;
+      }, format);
       // Cached like a live feed, not longer: a later retraction of one of its entries must reach caches as fast.
-      return represent(renderFeed(doc, format), FEED_MEDIA_TYPES[format], doc.updated);
+      return represent(body, FEED_MEDIA_TYPES[format], updated);
     });
   }
 
@@ -203,8 +226,17 @@ export class StoryReader {
         picked.push({ head, entries });
         changeTimes.push(...entries.map((e) => e.updatedAt));
       }
-      const doc = allStoriesFeed(picked, this.options.feed, format, size);
-      return represent(renderFeed(doc, format), FEED_MEDIA_TYPES[format], stories[0]?.lastEventAt);
+      const body = renderWithin(
+        (clip) =>
+          allStoriesFeed(
+            picked.map((p) => ({ head: p.head, entries: clip(p.entries) })),
+            this.options.feed,
+            format,
+            size,
+          ),
+        format,
+      );
+      return represent(body, FEED_MEDIA_TYPES[format], stories[0]?.lastEventAt);
     });
   }
 

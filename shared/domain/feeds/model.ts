@@ -207,3 +207,23 @@ export function allStoriesFeed(
 }
 
 const latest = (times: string[]) => times.reduce<string | undefined>((max, t) => (max === undefined || t > max ? t : max), undefined);
+
+/**
+ * An entry with each of its texts cut to `maxChars` graphemes (with "…"): for the rare feed whose
+ * full texts would pass what one answer may hold (StoryReader renders it so only then). The
+ * entry's permalink still shows every word.
+ */
+export function clippedEntry(entry: TimelineEntry, maxChars: number): TimelineEntry {
+  const cut = (text: string) => cutText(text, maxChars);
+  const c = entry.content;
+  const content =
+    c.kind === 'article'
+      ? { ...c, title: cut(c.title), ...(c.summary === undefined ? {} : { summary: cut(c.summary) }) }
+      : { ...c, quote: cut(c.quote), ...(c.context === undefined ? {} : { context: cut(c.context) }) };
+  return {
+    ...entry,
+    content,
+    corrections: entry.corrections.map((n) => ({ ...n, note: cut(n.note) })),
+    ...(entry.retraction ? { retraction: { ...entry.retraction, reason: cut(entry.retraction.reason) } } : {}),
+  };
+}

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAGE_CSP } from '../../../shared/adapters/http/page-security';
 import { article, openBody, startApi, statement, type Api } from '../../support/api';
 import { until } from '../../support/until';
+import { assertValidAtom } from '../../support/feed-parsers';
 
 let api: Api;
 const LONG = 'page-routes-long';
@@ -122,7 +123,7 @@ describe('the story page', () => {
     expect(first).toContain('Older updates →');
   });
 
-  it('ends a page of very long updates early, by bytes, and the next page starts after the last one it shows', async () => {
+  it('ends a page of very long updates early, by bytes (the next page starts after its last update), and cuts their texts in the feeds to fit one answer', async () => {
     const story = 'page-routes-heavy';
     expect((await api.post('/api/stories', openBody(story))).status).toBe(201);
     // 60,000 characters that each escape to five: some 300 KB of HTML an update.
@@ -139,6 +140,15 @@ describe('the story page', () => {
     }
     expect(pages).toBeGreaterThan(2);
     expect(seen).toEqual([...heavy].reverse());
+    // Its feeds hold every update, their texts cut, within Lambda's answer: valid Atom, JSON Feed that parses.
+    const atom = await html(`/stories/${story}/feed.atom`);
+    expect(Buffer.byteLength(atom)).toBeLessThan(4_500_000);
+    await assertValidAtom(atom);
+    expect(atom.match(/<entry>/g)).toHaveLength(20);
+    const feed = JSON.parse(await html(`/stories/${story}/feed.json`)) as { items: { content_html: string }[] };
+    expect(feed.items).toHaveLength(20);
+    for (const item of feed.items) expect(item.content_html).toContain('…');
+    expect(Buffer.byteLength(await html(`/stories/${story}/feed.rss`))).toBeLessThan(4_500_000);
     // The past too: a page of the story as it stood stays within Lambda's 6 MB answer.
     const past = await api.get(`/api/stories/${story}?version=21`);
     expect(past.status).toBe(200);
