@@ -199,7 +199,8 @@
         const changes = await res.json();
         const tag = res.headers.get('ETag');
         apply(changes);
-        etag = tag ? { url: `${changesUrl}?since=${version}`, tag } : null;
+        // The validator is of this URL's answer: once the version moved on, the next URL is another resource.
+        etag = tag && url === `${changesUrl}?since=${version}` ? { url, tag } : null;
         failures = 0;
         // More to fetch: the answer stopped at a page of changes.
         if (!changes.complete) next = 500;
