@@ -6,6 +6,7 @@
  * library or second copy of the contract is needed. Only the write function imports this file.
  */
 import * as z from 'zod';
+import type * as core from 'zod/v4/core';
 import { UPDATE_ID_PATTERN } from '../../domain/story/update-id';
 import type { FeedFormat } from '../../domain/feeds/urls';
 import {
@@ -28,7 +29,7 @@ import { responseBodies } from './responses';
 import { routes, type Answer, type Route } from './routes';
 
 /** Schemas that are components of the document, by name. */
-const NAMED: [z.ZodType, string][] = [
+const NAMED: [core.$ZodType, string][] = [
   [storyIdSchema, 'StoryId'],
   [openStorySchema, 'OpenStory'],
   [updateSchema, 'Update'],
@@ -40,12 +41,12 @@ const NAMED: [z.ZodType, string][] = [
   [statusSchema, 'Status'],
   [speakerSchema, 'Speaker'],
   [correctionChangesSchema, 'CorrectionChanges'],
-  ...Object.entries(responseBodies).map(([name, schema]): [z.ZodType, string] => [schema, name]),
+  ...Object.entries(responseBodies).map(([name, schema]): [core.$ZodType, string] => [schema, name]),
 ];
 const NAMES = new Map(NAMED);
 
 /** Path parameters by name (the routes check them themselves, each as its 404 has always said). */
-const PATH_PARAMS: Record<string, z.ZodType> = {
+const PATH_PARAMS: Record<string, core.$ZodType> = {
   id: storyIdSchema,
   range: z
     .string()
@@ -84,19 +85,27 @@ function components() {
   return schemas;
 }
 
+/** A query schema's parameters (an object schema, or one with checks of the whole object). */
+function queryShape(query: Route['query']): Record<string, core.$ZodType> {
+  const def = query?._zod.def as { shape?: Record<string, core.$ZodType> } | undefined;
+  return def?.shape ?? {};
+}
+
 /** A named schema by reference, any other inline. */
-function schemaOf(schema: z.ZodType): Record<string, unknown> {
+function schemaOf(schema: core.$ZodType): Record<string, unknown> {
   if (NAMES.has(schema)) return ref(schema);
   const json = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
   delete json.$schema;
   return json;
 }
 
-const ref = (schema: z.ZodType) => ({ $ref: `#/components/schemas/${NAMES.get(schema)}` });
+const ref = (schema: core.$ZodType) => ({ $ref: `#/components/schemas/${NAMES.get(schema)}` });
 
-function parameter(name: string, where: 'path' | 'query' | 'header', schema: z.ZodType) {
+function parameter(name: string, where: 'path' | 'query' | 'header', schema: core.$ZodType) {
   const { description, ...rest } = schemaOf(schema);
-  return { name, in: where, required: where === 'path', ...(description ? { description } : {}), schema: rest };
+  // A query parameter is required unless its schema is optional (`since` of the changes is).
+  const required = where === 'path' || (where === 'query' && schema._zod.optin !== 'optional');
+  return { name, in: where, required, ...(description ? { description } : {}), schema: rest };
 }
 
 function answer(a: Answer, format: FeedFormat | undefined) {
@@ -121,7 +130,7 @@ function operation(id: string, route: Route, format?: FeedFormat) {
   const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!).filter((p) => p !== 'format');
   const parameters = [
     ...pathParams.map((p) => parameter(p, 'path', PATH_PARAMS[p]!)),
-    ...Object.entries(route.query?.shape ?? {}).map(([q, schema]) => parameter(q, 'query', schema as z.ZodType)),
+    ...Object.entries(queryShape(route.query)).map(([q, schema]) => parameter(q, 'query', schema)),
     ...Object.entries(route.headers ?? {}).map(([h, schema]) => parameter(h, 'header', schema)),
   ];
   return {

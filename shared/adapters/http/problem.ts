@@ -4,7 +4,7 @@
  */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import * as z from 'zod';
+import * as core from 'zod/v4/core';
 import { ConcurrencyError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from '../../domain/errors';
 import { IdempotencyInFlightError, IdempotencyMismatchError, InvalidCursorError, StoreUnavailableError } from '../../application/errors';
 import type { AuthResult } from './auth';
@@ -43,7 +43,7 @@ export function pointerOf(path: readonly PropertyKey[]): string {
   return path.map((part) => '/' + String(part).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 }
 
-function validationProblem(error: z.ZodError): Problem {
+function validationProblem(error: core.$ZodError): Problem {
   const errors = error.issues
     .map((issue) => {
       const pointer = pointerOf(issue.path);
@@ -71,7 +71,7 @@ export const problems = {
   validation: validationProblem,
 
   /** A query string that breaks its schema: the same, with pointers under `/query`. */
-  query(error: z.ZodError): Problem {
+  query(error: core.$ZodError): Problem {
     const p = validationProblem(error);
     return { ...p, errors: p.errors?.map((e) => ({ ...e, pointer: `/query${e.pointer}` })), detail: p.detail ? `query ${p.detail}` : undefined };
   },
@@ -141,7 +141,7 @@ function notFoundProblem(error: NotFoundError): Problem {
 
 /** Maps a thrown error to a problem; unknown errors become an opaque 500. */
 export function problemFor(error: unknown): Problem {
-  if (error instanceof z.ZodError) return validationProblem(error);
+  if (error instanceof core.$ZodError) return validationProblem(error);
   if (error instanceof ValidationError) {
     return problem(400, 'validation', 'The request is not valid', { detail: error.message, errors: error.issues });
   }

@@ -4,7 +4,7 @@
  * generates the document's paths from it, so what is served and what is documented cannot part.
  * It is part of the read bundle: plain data and zod schemas, no generator.
  */
-import type * as z from 'zod';
+import type * as core from 'zod/v4/core';
 import type { Bodies } from './bodies';
 import { MAX_BODY_BYTES } from './limits';
 import { changesQuery, eventsQuery, idempotencyKeyHeader, ifMatchHeader, pageQuery, viewQuery } from './requests';
@@ -35,9 +35,9 @@ export interface Route {
   description?: string;
   /** Needs an editor's bearer token; the editor's rate limit applies. */
   editor?: true;
-  query?: z.ZodObject;
+  query?: core.$ZodObject | core.$ZodType;
   /** Request headers the route reads, by name. */
-  headers?: Record<string, z.ZodType>;
+  headers?: Record<string, core.$ZodType>;
   /** The JSON request body, by its name in bodies.ts. */
   body?: keyof Bodies;
   responses: Record<number, Answer>;

@@ -6,7 +6,7 @@
  * validated. An editor's route is marked first, so that its answers carry no CORS headers (base.ts, methods.ts).
  */
 import type { Context, Hono, Handler as HonoHandler, MiddlewareHandler } from 'hono';
-import type * as z from 'zod';
+import * as core from 'zod/v4/core';
 import { storyIdSchema } from '../../domain/story/story-id';
 import type { Bodies } from './bodies';
 import type { Env } from './base';
@@ -15,8 +15,8 @@ import { honoPath, routes, type Route, type RouteId, type Routes } from './route
 
 /** The request's validated query and JSON body, typed by the route's schemas. */
 export interface Input<R> {
-  query: R extends { query: infer Q extends z.ZodType } ? z.output<Q> : undefined;
-  body: R extends { body: infer B extends keyof Bodies } ? z.output<Bodies[B]> : undefined;
+  query: R extends { query: infer Q extends core.$ZodType } ? core.output<Q> : undefined;
+  body: R extends { body: infer B extends keyof Bodies } ? core.output<Bodies[B]> : undefined;
 }
 
 export type Handler<R> = (c: Context<Env>, input: Input<R>) => Response | Promise<Response>;
@@ -34,14 +34,14 @@ export interface Edge {
   bodies: Bodies;
 }
 
-function validated(schema: z.ZodType, from: 'query' | 'body'): MiddlewareHandler<Env> {
+function validated(schema: core.$ZodType, from: 'query' | 'body'): MiddlewareHandler<Env> {
   // Most reads come without a query string (a page, a feed poll): their answer is parsed once.
-  let noQuery: ReturnType<z.ZodType['safeParse']> | undefined;
+  let noQuery: ReturnType<typeof core.safeParse> | undefined;
   return async (c, next) => {
     const input =
       from === 'query' && !c.req.url.includes('?')
-        ? (noQuery ??= schema.safeParse({}))
-        : schema.safeParse(from === 'query' ? c.req.query() : c.get('body'));
+        ? (noQuery ??= core.safeParse(schema, {}))
+        : core.safeParse(schema, from === 'query' ? c.req.query() : c.get('body'));
     if (!input.success) return from === 'query' ? problemResponse(c, problems.query(input.error)) : problemAt(c, problems.validation(input.error));
     c.set(from, input.data);
     await next();
