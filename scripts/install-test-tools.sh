@@ -13,6 +13,7 @@
 #     + feedparser     python3-feedparser        the Universal Feed Parser
 #     + sqlite3        (stdlib)                  to read newsboat's cache
 #   /usr/bin/chromium  chromium                  headless page tests (playwright-core drives it)
+#   curl, jq           curl, jq                  the documented walkthroughs (test/docs/walkthroughs.test.ts)
 #
 # Installs with apt-get as root, or through passwordless sudo. Anywhere else it names exactly what
 # is missing and exits non-zero, so `npm test` stops before a suite fails for a missing tool.
@@ -33,9 +34,11 @@ elif ! /usr/bin/python3 -c 'import feedparser, sqlite3' >/dev/null 2>&1; then
   missing+=(python3-feedparser)
 fi
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+have_cmd curl || missing+=(curl)
+have_cmd jq || missing+=(jq)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-test-tools: all test tools present (java 17+, xmllint, jing, newsboat, /usr/bin/python3+feedparser, /usr/bin/chromium)"
+  echo "install-test-tools: all test tools present (java 17+, xmllint, jing, newsboat, /usr/bin/python3+feedparser, /usr/bin/chromium, curl, jq)"
   exit 0
 fi
 
@@ -52,7 +55,7 @@ if ! have_cmd apt-get || [ "${as_root[*]}" = none ]; then
     echo "  (it installs with apt-get, as root or with passwordless sudo)."
     echo "  On Debian/Ubuntu, run: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}"
     echo "  Elsewhere, install the equivalents: Java 17+ on PATH; xmllint (libxml2); jing; newsboat;"
-    echo "  Python 3 at /usr/bin/python3 with the feedparser module; Chromium at /usr/bin/chromium."
+    echo "  Python 3 at /usr/bin/python3 with the feedparser module; Chromium at /usr/bin/chromium; curl; jq."
     echo "  Then run npm test again."
   } >&2
   exit 1
@@ -64,7 +67,7 @@ echo "install-test-tools: installing: ${missing[*]}"
 "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 
 # Verify that what we needed is really there now.
-java_ok && have_cmd xmllint && have_cmd jing && have_cmd newsboat && [ -x /usr/bin/chromium ] \
+java_ok && have_cmd xmllint && have_cmd jing && have_cmd newsboat && [ -x /usr/bin/chromium ] && have_cmd curl && have_cmd jq \
   && /usr/bin/python3 -c 'import feedparser, sqlite3' \
   || { echo "install-test-tools: installation incomplete" >&2; exit 1; }
 echo "install-test-tools: installed: ${missing[*]}"
