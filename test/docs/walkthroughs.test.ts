@@ -9,12 +9,13 @@
  * that waits for the projector, its last request), and an output written in full (no "…") must be
  * printed by the step.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../functions/local/dynamodb-local';
+import { exited, startNewsroom } from '../support/newsroom';
 
 const root = new URL('../../', import.meta.url).pathname;
 const DOCUMENTED_SERVER = 'http://127.0.0.1:3000';
@@ -26,34 +27,15 @@ beforeAll(async () => {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(await freePort()), NEWSROOM_DATA_DIR: join(dir, '.newsroom'), DYNAMODB_ENDPOINT: '' };
   delete env.NEWSROOM_EDITOR_TOKENS; // the walkthroughs read the token `npm start` generates
   delete env.NEWSROOM_IN_MEMORY;
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'functions/local/start.ts'], {
-    cwd: root,
-    detached: true, // its own process group: stopping it stops its DynamoDB Local too
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server = proc;
-  let output = '';
-  proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line in 90 s:\n${output}`)), 90_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-      const match = /Newsroom ready at (\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`npm start exited ${code}:\n${output}`)));
-  });
+  const started = await startNewsroom(env, 90_000);
+  server = started.proc;
+  url = started.url;
 }, 120_000);
 
 afterAll(async () => {
   if (server?.pid && server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((r) => server!.once('exit', r));
     process.kill(-server.pid, 'SIGTERM');
-    await exited;
+    await exited(server);
   }
   rmSync(dir, { recursive: true, force: true });
 }, 60_000);

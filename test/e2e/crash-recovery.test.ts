@@ -4,19 +4,19 @@
  * directory every acknowledged update is stored exactly once and the view catches up to equal a
  * fold of the whole log.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../functions/local/dynamodb-local';
+import { exited, startNewsroom } from '../support/newsroom';
 import { foldStory } from '../../shared/domain/projection/story-view';
 import type { StoryEvent } from '../../shared/domain/story/events';
 
 const STORY = 'kyrgyzstan-bakiyev-ouster-2010';
 const TOKEN = 'crash-test-token';
 const dataDir = mkdtempSync(join(tmpdir(), 'newsroom-crash-'));
-const root = new URL('../../', import.meta.url).pathname;
 let child: ChildProcess | undefined;
 
 afterAll(() => {
@@ -24,33 +24,8 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function start(port: number): Promise<{ url: string; proc: ChildProcess }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'functions/local/start.ts'], {
-    cwd: root,
-    detached: true, // its own process group, so the test can kill it and DynamoDB Local together
-    env: { ...process.env, PORT: String(port), NEWSROOM_DATA_DIR: dataDir, NEWSROOM_EDITOR_TOKENS: `anna:${TOKEN}`, DYNAMODB_ENDPOINT: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line in 60 s:\n${output}`)), 60_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      output += d.toString();
-      const match = /Newsroom ready at (\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`exited ${code}:\n${output}`)));
-  });
-  return { url, proc };
-}
-
-/** Resolves once the process has exited, even if it already has. */
-const exited = (proc: ChildProcess) =>
-  new Promise<void>((resolve) => (proc.exitCode !== null || proc.signalCode !== null ? resolve() : proc.once('exit', () => resolve())));
+const start = (port: number) =>
+  startNewsroom({ ...process.env, PORT: String(port), NEWSROOM_DATA_DIR: dataDir, NEWSROOM_EDITOR_TOKENS: `anna:${TOKEN}`, DYNAMODB_ENDPOINT: '' });
 
 async function allEvents(url: string): Promise<StoryEvent[]> {
   const events: StoryEvent[] = [];
