@@ -1,6 +1,6 @@
 /**
- * The documented walkthroughs, run as a reader runs them: the README's "Try it" and then docs/api.md's
- * worked session, copied from the markdown and run with bash, in order, against a newsroom started by
+ * The documented walkthroughs, run as a reader runs them: the README's "Try it", then docs/api.md's
+ * worked session and docs/operations.md's loading of a story fixture, copied from the markdown and run with bash, in order, against a newsroom started by
  * `npm start`'s own entry point on a free port, from a directory whose `.newsroom/` is its data
  * directory (so `cut -d: -f2 .newsroom/editor-token` reads the token it generated, as in a checkout).
  *
@@ -119,6 +119,10 @@ describe('the documented walkthroughs, run in order as a reader would', () => {
 
   it("docs/api.md's worked session, after it", () => {
     expectAsDocumented('docs/api.md', '## A worked session', 15);
+  });
+
+  it("docs/operations.md's loading of a story fixture", () => {
+    expectAsDocumented('docs/operations.md', '## Adding a story', 3);
   });
 
   it('each runs again as it is: a second run of the worked session answers the same', () => {
