@@ -26,7 +26,7 @@ export function applyNagSuppressions(stack: NewsroomStack): void {
     ack(
       route,
       'AwsSolutions-APIG4',
-      'Reads are public by contract (DESIGN.md section 3: feeds, pages, JSON views). The two POST ' +
+      'Reads are public by contract (docs/api.md: feeds, pages, JSON views). The two POST ' +
         'routes authenticate in the write function: Authorization: Bearer <token>, checked against ' +
         'the SHA-256 hashes in the SSM SecureString parameter, 401 with WWW-Authenticate otherwise. ' +
         'An API Gateway authorizer would add a second Lambda invocation to every write for the same check.',

@@ -67,6 +67,15 @@ export class EventStore extends Construct {
     grant(grantee, 'ReadEvents', EVENTS_READ, [this.eventsTable.tableArn]);
   }
 
+  /**
+   * Read a range of a story's events by key, nothing else: the projector's gap fill
+   * (shared/application/project-story.ts) queries the versions a record's predecessor left
+   * unapplied. One Query on the table; it uses no index and never reads a single item.
+   */
+  grantReadRange(grantee: iam.IGrantable): void {
+    grant(grantee, 'ReadEventRange', ['dynamodb:Query'], [this.eventsTable.tableArn]);
+  }
+
   /** List the stories from the catalog index (replay), which needs no Scan. */
   grantListStories(grantee: iam.IGrantable): void {
     grant(grantee, 'ListStories', ['dynamodb:Query'], [`${this.eventsTable.tableArn}/index/${STORY_CATALOG.indexName}`]);

@@ -48,6 +48,9 @@ export class Projector extends NewsroomFunction {
     keepLogicalId(this.dlq, 'ProjectorDlq9B83E867');
 
     props.views.grantReadWrite(this);
+    // A record whose predecessor was never applied (its batch went to the DLQ, or a redelivery
+    // arrives first) is filled from the events table: without this the story freezes there.
+    props.eventStore.grantReadRange(this);
     this.function.addEventSource(
       new DynamoEventSource(props.eventStore.eventsTable, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,

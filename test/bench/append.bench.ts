@@ -1,5 +1,5 @@
 /**
- * Append bar (DESIGN.md §6): `POST /api/stories/{id}/updates` through the real local HTTP server
+ * Append bar (docs/benchmarks.md): `POST /api/stories/{id}/updates` through the real local HTTP server
  * against a raw SDK conditional PutItem of the same event item to the same DynamoDB Local table,
  * interleaved one by one so both see the same machine load (including the projector, which the
  * stream feeds from both). Also the wall time of 1,000 sequential appends, against 1,000 raw puts.

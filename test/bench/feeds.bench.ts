@@ -1,5 +1,5 @@
 /**
- * Feed serving bars (DESIGN.md §6), side by side in one process on DynamoDB Local:
+ * Feed serving bars (docs/benchmarks.md), side by side in one process on DynamoDB Local:
  * (a) feed GET requests/s of the read app (Hono on @hono/node-server, as `npm start` serves it)
  *     vs a plain node:http server returning the same bytes from memory: ≥ 0.5;
  * (b) 304 (If-None-Match) requests/s vs the 200 rate: > 1;

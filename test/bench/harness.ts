@@ -4,7 +4,7 @@
  * measured as a ratio against a baseline run side by side in the same process, on this machine.
  */
 export interface BenchResult {
-  /** Which DESIGN.md §6 bar this measures, e.g. "Append p50". */
+  /** Which bar (docs/benchmarks.md) this measures, e.g. "Append p50". */
   bar: string;
   /** What was measured and how, in a sentence. */
   method: string;

@@ -1,5 +1,5 @@
 /**
- * Replay bar (DESIGN.md §6): rebuilding a 100,000-event story vs just reading its 100,000 events
+ * Replay bar (docs/benchmarks.md): rebuilding a 100,000-event story vs just reading its 100,000 events
  * from the same table, side by side on the local stores `npm start` and `npm run replay` use
  * (events and views each in their own DynamoDB Local, in memory here: functions/local/stores.ts).
  * The story is written straight into the events table by the fixture generator (story-generator.ts).

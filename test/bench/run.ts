@@ -44,7 +44,7 @@ for (const file of files) {
 
 const out = new URL('../../docs/benchmarks.md', import.meta.url);
 const header =
-  '# Benchmarks\n\nRecorded by `npm run bench` (newest run first). Each bar from DESIGN.md §6 is measured side by side with its baseline in one run.\n';
+  '# Benchmarks\n\nRecorded by `npm run bench` (newest run first). Each bar is a ratio to a baseline measured side by side in the same run on the same machine; its target is in the table, set where it is measured (`test/bench/*.bench.ts`).\n';
 const previous = existsSync(out) ? readFileSync(out, 'utf8').replace(header, '') : '';
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 const table = [

@@ -13,9 +13,11 @@ interface SeedStory {
 const fixture = JSON.parse(readFileSync(new URL('../../events/bakiyev/story.json', import.meta.url), 'utf8')) as SeedStory;
 
 /**
- * The source articles live beside the checkout (../shared/seeds), which a worktree or a copy of the
- * repository may not have: NEWSROOM_SEEDS_DIR points at them from anywhere. Without them the checks
- * against the sources are skipped, each saying so; the others still run.
+ * The source articles are other people's text and stay out of the repository: CI has them beside
+ * the checkout (../shared/seeds), and NEWSROOM_SEEDS_DIR points at them from anywhere else. Where
+ * they are, the fixture is checked against them; where they are not, the checks that need them are
+ * not defined, and one test says so on the run's output. NEWSROOM_REQUIRE_SEEDS=1 (set by .ci/run)
+ * makes their absence a failure, so CI never passes without checking them.
  */
 const seedsDir = process.env.NEWSROOM_SEEDS_DIR
   ? pathToFileURL(`${resolve(process.env.NEWSROOM_SEEDS_DIR)}/`)
@@ -25,12 +27,7 @@ const seeds = existsSync(seedsDir)
       .filter((name) => name.endsWith('.txt'))
       .map((name) => ({ name, text: readFileSync(new URL(name, seedsDir), 'utf8') }))
   : undefined;
-const NO_SEEDS = `the seed articles are not at ${seedsDir.pathname}: set NEWSROOM_SEEDS_DIR to check the fixture against them`;
-
-/** The sources, or a skip of the running test that says why. */
-function sources(ctx: { skip: (note: string) => never }) {
-  return seeds ?? ctx.skip(NO_SEEDS);
-}
+const requireSeeds = process.env.NEWSROOM_REQUIRE_SEEDS === '1';
 
 // Invalid updates are left out here so that the schema test below, not module loading, reports them.
 const parsed: UpdateInput[] = fixture.updates.flatMap((entry) => {
@@ -55,10 +52,6 @@ function occursAsDirectQuote(texts: { text: string }[], quote: string): boolean 
 }
 
 describe('the Bakiyev seed story fixture', () => {
-  it('finds both seed articles', (ctx) => {
-    expect(sources(ctx).map((s) => s.name)).toEqual(expect.arrayContaining(['000_f2bec0c2721f4661.txt', '003_900a605bcb63bd5d.txt']));
-  });
-
   it('opens the story through the open-story schema under its fixed id', () => {
     const story = openStorySchema.parse(fixture.story);
     expect(story.id).toBe('kyrgyzstan-bakiyev-ouster-2010');
@@ -110,31 +103,6 @@ describe('the Bakiyev seed story fixture', () => {
     ).toEqual(['Hillary Clinton', 'Roza Otunbayeva']);
   });
 
-  it('keeps direct quotes verbatim and inside quotation marks in a seed', (ctx) => {
-    const texts = sources(ctx);
-    const wrong = statements.filter((s) => !isReported(s) && !occursAsDirectQuote(texts, s.quote)).map((s) => s.quote);
-    expect(wrong).toEqual([]);
-  });
-
-  it('keeps reported speech as a verbatim fragment of a seed', (ctx) => {
-    const texts = sources(ctx);
-    const wrong = statements
-      .filter(isReported)
-      .filter((s) => !texts.some(({ text }) => text.includes(s.quote)))
-      .map((s) => s.quote);
-    expect(wrong).toEqual([]);
-  });
-
-  it('marks every article title that no seed carries as supplied by the newsroom', (ctx) => {
-    const texts = sources(ctx);
-    // Seeds write apostrophes straight or curly; a title is the seed's own either way.
-    const plain = (text: string) => text.replace(/[’‘]/g, "'");
-    const articles = parsed.filter((u) => u.type === 'article');
-    const unmarked = articles.filter((a) => !a.titleReconstructed && !texts.some(({ text }) => plain(text).includes(plain(a.title))));
-    expect(unmarked.map((a) => a.title)).toEqual([]);
-    expect(articles.filter((a) => a.titleReconstructed).map((a) => a.outlet)).toEqual(['Al Jazeera English']);
-  });
-
   it('gives the Al Jazeera report a title its text supports: no claim of blame the report does not make', () => {
     const aj = parsed.find((u) => u.type === 'article' && u.outlet === 'Al Jazeera English');
     expect(aj?.type === 'article' && aj.title).toBe('Bakiyev says he does not expect to return as president');
@@ -160,3 +128,45 @@ describe('the Bakiyev seed story fixture', () => {
     expect(dateOnly.every((u) => u.dateApproximate === true)).toBe(true);
   });
 });
+
+if (seeds) {
+  const texts = seeds;
+  describe(`the Bakiyev fixture against its source articles (${seedsDir.pathname})`, () => {
+    it('finds both seed articles', () => {
+      expect(texts.map((s) => s.name)).toEqual(expect.arrayContaining(['000_f2bec0c2721f4661.txt', '003_900a605bcb63bd5d.txt']));
+    });
+
+    it('keeps direct quotes verbatim and inside quotation marks in a seed', () => {
+      const wrong = statements.filter((s) => !isReported(s) && !occursAsDirectQuote(texts, s.quote)).map((s) => s.quote);
+      expect(wrong).toEqual([]);
+    });
+
+    it('keeps reported speech as a verbatim fragment of a seed', () => {
+      const wrong = statements
+        .filter(isReported)
+        .filter((s) => !texts.some(({ text }) => text.includes(s.quote)))
+        .map((s) => s.quote);
+      expect(wrong).toEqual([]);
+    });
+
+    it('marks every article title that no seed carries as supplied by the newsroom', () => {
+      // Seeds write apostrophes straight or curly; a title is the seed's own either way.
+      const plain = (text: string) => text.replace(/[’‘]/g, "'");
+      const articles = parsed.filter((u) => u.type === 'article');
+      const unmarked = articles.filter((a) => !a.titleReconstructed && !texts.some(({ text }) => plain(text).includes(plain(a.title))));
+      expect(unmarked.map((a) => a.title)).toEqual([]);
+      expect(articles.filter((a) => a.titleReconstructed).map((a) => a.outlet)).toEqual(['Al Jazeera English']);
+    });
+  });
+} else {
+  describe('the Bakiyev fixture against its source articles', () => {
+    it('are not checked: the articles are absent, which only a run without NEWSROOM_REQUIRE_SEEDS=1 accepts', () => {
+      // Said on the run's output, not only here: a pass of this file has not checked the quotes.
+      console.warn(
+        `NOT CHECKED: the fixture's quotes and titles against its source articles, which are not at ${seedsDir.pathname}. ` +
+          'Set NEWSROOM_SEEDS_DIR to a directory holding them to check them (CI does, with NEWSROOM_REQUIRE_SEEDS=1).',
+      );
+      expect(requireSeeds, `NEWSROOM_REQUIRE_SEEDS=1 but the source articles are not at ${seedsDir.pathname}`).toBe(false);
+    });
+  });
+}

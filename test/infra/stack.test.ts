@@ -224,14 +224,28 @@ describe('IAM: exact actions per function', () => {
     });
   });
 
-  it('projector: reads the stream, writes views, sends to its DLQ; nothing on the events table itself', () => {
+  it('projector: reads the stream, writes views, sends to its DLQ; on the events table only Query (its gap fill)', () => {
     expect(grants(stack.projector)).toEqual({
       ...OWN_LOGS,
       ...TRACING,
       ...views(VIEWS_READ_WRITE),
+      events: ['dynamodb:Query'],
       'projector-dlq': ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
       'events.StreamArn': ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
       '*': ['dynamodb:ListStreams', ...TRACING['*']].sort(),
+    });
+  });
+
+  it('projector: its gap fill may Query the events table, and only the table (no index, no item reads)', () => {
+    // shared/application/project-story.ts reads the versions a record's predecessor left unapplied
+    // with a Query on the events table; DynamoDB Local checks no IAM, so only this proves it is allowed.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: id(stack.projector.role) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Sid: 'ReadEventRange', Effect: 'Allow', Action: 'dynamodb:Query', Resource: arn(stack.eventStore.eventsTable) },
+        ]),
+      },
     });
   });
 

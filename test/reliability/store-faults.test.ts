@@ -1,7 +1,7 @@
 /**
  * Faults of the store, injected into the real DynamoDB client that the writer and the HTTP apps use
  * (DynamoDB Local behind it): answers lost after DynamoDB applied the write, transaction conflicts
- * (which DynamoDB Local never raises, DESIGN.md §5), throttling, a store that refuses connections,
+ * (which DynamoDB Local never raises), throttling, a store that refuses connections,
  * and one that accepts them and never answers.
  *
  * A lost answer is lost for real: the fault lets the request reach DynamoDB Local, which applies it,

@@ -26,26 +26,33 @@ export interface NewsroomProcess {
 export async function startNewsroomProcess(options: {
   port: number;
   dataDir: string;
-  token: string;
+  /** anna's token; without one the newsroom generates its own, as `npm start` does on a first run. */
+  token?: string;
   env?: Record<string, string>;
+  readyWithinMs?: number;
 }): Promise<NewsroomProcess> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(options.port),
+    NEWSROOM_DATA_DIR: options.dataDir,
+    DYNAMODB_ENDPOINT: '',
+    ...options.env,
+  };
+  if (options.token) env.NEWSROOM_EDITOR_TOKENS = `anna:${options.token}`;
+  else delete env.NEWSROOM_EDITOR_TOKENS;
+  // It has a data directory: nothing in memory only.
+  delete env.NEWSROOM_IN_MEMORY;
   const proc = spawn(process.execPath, ['--import', 'tsx', 'functions/local/start.ts'], {
     cwd: root,
     detached: true,
-    env: {
-      ...process.env,
-      PORT: String(options.port),
-      NEWSROOM_DATA_DIR: options.dataDir,
-      NEWSROOM_EDITOR_TOKENS: `anna:${options.token}`,
-      DYNAMODB_ENDPOINT: '',
-      ...options.env,
-    },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const readyWithinMs = options.readyWithinMs ?? 60_000;
   let output = '';
   proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line in 60 s:\n${output}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`no ready line in ${readyWithinMs / 1000} s:\n${output}`)), readyWithinMs);
     proc.stdout!.on('data', (d: Buffer) => {
       output += d.toString();
       const match = /Newsroom ready at (\S+)/.exec(output);

@@ -1,5 +1,5 @@
 /**
- * Test harness around REAL third-party feed tools (installed by scripts/install-test-tools.sh):
+ * Test harness around REAL third-party feed tools (installed by scripts/install-test-tools.sh, which `npm test` runs first):
  *
  * - xmllint  (libxml2)            assertWellFormedXml
  * - jing     (RELAX NG, RFC 4287) assertValidAtom
@@ -22,7 +22,8 @@ export const DEBIAN_PYTHON = '/usr/bin/python3';
 /** RELAX NG compact grammar of RFC 4287 (a copy of shared/schemas/atom-rfc4287.rnc). */
 export const ATOM_RNC_PATH = fileURLToPath(new URL('../../fixtures/atom-rfc4287.rnc', import.meta.url));
 const FEEDPARSE_PY = fileURLToPath(new URL('./feedparse.py', import.meta.url));
-const INSTALL_HINT = 'run `bash scripts/install-test-tools.sh` (as root) to install the feed test tools';
+const INSTALL_HINT =
+  'run `bash scripts/install-test-tools.sh` (npm test runs it first) to install the feed test tools, or see what it says to install';
 
 // ---------------------------------------------------------------------------------------------
 // process plumbing
