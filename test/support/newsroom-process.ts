@@ -31,17 +31,16 @@ export async function startNewsroomProcess(options: {
   env?: Record<string, string>;
   readyWithinMs?: number;
 }): Promise<NewsroomProcess> {
+  // The test's own environment, but for what would change the newsroom asked for (`env` may set it again).
+  const { NEWSROOM_IN_MEMORY: _inMemory, NEWSROOM_EDITOR_TOKENS: _tokens, ...inherited } = process.env;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     PORT: String(options.port),
     NEWSROOM_DATA_DIR: options.dataDir,
     DYNAMODB_ENDPOINT: '',
+    ...(options.token ? { NEWSROOM_EDITOR_TOKENS: `anna:${options.token}` } : {}),
     ...options.env,
   };
-  if (options.token) env.NEWSROOM_EDITOR_TOKENS = `anna:${options.token}`;
-  else delete env.NEWSROOM_EDITOR_TOKENS;
-  // It has a data directory: nothing in memory only.
-  delete env.NEWSROOM_IN_MEMORY;
   const proc = spawn(process.execPath, ['--import', 'tsx', 'functions/local/start.ts'], {
     cwd: root,
     detached: true,
