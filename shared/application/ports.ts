@@ -82,6 +82,12 @@ export interface StoryViews extends ViewReader {
   /** Entries by when they happened (occurredAt, then version). Throws InvalidCursorError for a cursor it did not hand out. */
   timeline(storyId: string, limit: number, cursor?: string, newestFirst?: boolean): Promise<Page<TimelineEntry>>;
   keyPoints(storyId: string, limit: number): Promise<KeyPoint[]>;
+  /**
+   * The latest `limit` key events now (retracted ones are none), newest first by when they happened
+   * (occurredAt, then version): one Query of the key-events index and one BatchGetItem of the
+   * entries, O(limit) whatever the story's length.
+   */
+  keyEvents(storyId: string, limit: number): Promise<TimelineEntry[]>;
   people(storyId: string, limit?: number): Promise<Person[]>;
   sources(storyId: string, limit?: number): Promise<Source[]>;
   /** Every story, the most recently changed first. */

@@ -12,7 +12,7 @@
  * active stories.
  */
 import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, previousArchive } from '../domain/feeds/archive';
-import { allStoriesFeed, storyFeed } from '../domain/feeds/model';
+import { allStoriesFeed, keyEventsFeed, storyFeed } from '../domain/feeds/model';
 import { FEED_MEDIA_TYPES, renderFeed } from '../domain/feeds/render';
 import type { FeedContext, FeedFormat } from '../domain/feeds/urls';
 import { changedEntryOf, timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
@@ -132,6 +132,21 @@ export class StoryReader {
       const prevArchive = newestCompleteArchive(head.version, this.feedSize);
       const doc = storyFeed(head, items, this.options.feed, format, prevArchive ? { prevArchive } : {});
       return represent(renderFeed(doc, format), FEED_MEDIA_TYPES[format], head.lastEventAt);
+    });
+  }
+
+  /**
+   * A story's key-events feed: its latest `feedSize` key events (retracted ones as their notice),
+   * newest first by when they happened, rendered once per head version like the story feed. Costs
+   * the head read (cached), one Query of the key-events index and one BatchGetItem of `feedSize`
+   * entries, whatever the story's length.
+   */
+  async keyEventsFeed(storyId: string, format: FeedFormat): Promise<Representation | undefined> {
+    const head = await this.head(storyId);
+    if (!head) return undefined;
+    return this.rendering(`${storyId}\u0000key-events\u0000${format}`, head.version, async () => {
+      const items = await (await this.views()).keyEvents(storyId, this.feedSize);
+      return represent(renderFeed(keyEventsFeed(head, items, this.options.feed, format), format), FEED_MEDIA_TYPES[format], head.lastEventAt);
     });
   }
 
