@@ -46,6 +46,13 @@ export interface StoryChanges {
   /** The version that created or last changed each entry, in the same order. */
   changedAt: number[];
   headlineChanged: boolean;
+  /**
+   * The key events may have changed: one was posted, marked or unmarked, or a key event was
+   * corrected or retracted (a page re-reads its key-events list then; a mark changes no entry it shows).
+   */
+  keyEventsChanged: boolean;
+  /** The pin may have changed: pinned, unpinned, or an update retracted (a retraction of the pinned update unpins it). */
+  pinChanged: boolean;
 }
 
 export interface ReaderOptions {
@@ -233,7 +240,17 @@ export class StoryReader {
    * the page is at the head already.
    */
   async changesSince(head: StoryHead, since: number): Promise<StoryChanges> {
-    const none = { head, since, upTo: Math.max(since, head.version), complete: true, entries: [], changedAt: [], headlineChanged: false };
+    const none = {
+      head,
+      since,
+      upTo: Math.max(since, head.version),
+      complete: true,
+      entries: [],
+      changedAt: [],
+      headlineChanged: false,
+      keyEventsChanged: false,
+      pinChanged: false,
+    };
     if (since >= head.version) return none;
     let events: StoryEvent[] = [];
     for await (const page of this.events.stream(head.storyId, { after: since, upTo: head.version, pageSize: MAX_CHANGE_EVENTS })) {
@@ -260,6 +277,9 @@ export class StoryReader {
       entries,
       changedAt: entries.map((entry) => latest.get(entry.updateId)!),
       headlineChanged: events.some((event) => event.type === 'HeadlineChanged'),
+      keyEventsChanged:
+        events.some((event) => event.type === 'KeyEventMarked' || event.type === 'KeyEventUnmarked') || entries.some((entry) => entry.keyEvent),
+      pinChanged: events.some((event) => event.type === 'UpdatePinned' || event.type === 'UpdateUnpinned' || event.type === 'UpdateRetracted'),
     };
   }
 
