@@ -27,7 +27,10 @@ export async function latestChanges(views: StoryViews, events: EventReader, stor
       if (ids.size === limit) break walk;
     }
   }
-  return byLatestChange(await views.entries(storyId, [...ids]));
+  // In the walk's order (latest change first), not by changeVersion: a key-event mark moves an
+  // entry's changeVersion but is no change a feed carries, so it must not reorder the feed.
+  const order = new Map([...ids].map((id, i) => [id, i]));
+  return (await views.entries(storyId, [...ids])).sort((a, b) => order.get(a.updateId)! - order.get(b.updateId)!);
 }
 
 /** The entries created by events `first..last`, newest first: one archive page. */
@@ -38,5 +41,3 @@ export async function entriesCreated(views: StoryViews, events: EventReader, sto
   }
   return (await views.entries(storyId, ids)).sort((a, b) => b.version - a.version);
 }
-
-const byLatestChange = (entries: TimelineEntry[]) => entries.sort((a, b) => b.changeVersion - a.changeVersion);

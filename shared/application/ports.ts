@@ -84,6 +84,12 @@ export interface StoryViews extends ViewReader {
   /** The cursor of a timeline page that ends at `entry` (for a page cut short of what the store gave). */
   timelineCursorAfter(entry: TimelineEntry): string;
   keyPoints(storyId: string, limit: number): Promise<KeyPoint[]>;
+  /**
+   * The latest `limit` key events now (retracted ones are none), newest first by when they happened
+   * (occurredAt, then version): one Query of the key-events index and one BatchGetItem of the
+   * entries, O(limit) whatever the story's length.
+   */
+  keyEvents(storyId: string, limit: number): Promise<TimelineEntry[]>;
   people(storyId: string, limit?: number): Promise<Person[]>;
   sources(storyId: string, limit?: number): Promise<Source[]>;
   /** Every story, the most recently changed first. */

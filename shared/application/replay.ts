@@ -70,6 +70,11 @@ export interface ViewParts {
   entries?: TimelineEntry[];
   revisions?: TimelineEntry[];
   snapshots?: TimeTravelSnapshot[];
+  /**
+   * Entries whose key-events index items to write (those that are key events): handed over once,
+   * from the finished fold, so that a key event moved by a later correction leaves no stale item.
+   */
+  keyEvents?: Iterable<TimelineEntry>;
   /** The head, story-list summary, key points, people and sources. */
   storyWide?: Pick<StoredView, 'head' | 'keyPoints' | 'people' | 'sources'>;
 }
@@ -230,7 +235,10 @@ export async function rebuildStory(
   }
   if (!fold.view) return { version: 0, events: 0, items: 0 };
   await writer.flush();
-  await writer.put({ entries: [...changedSince].map((id) => fold.view!.entries.get(id)!), storyWide: fold.view }, 0);
+  await writer.put(
+    { entries: [...changedSince].map((id) => fold.view!.entries.get(id)!), keyEvents: fold.view.entries.values(), storyWide: fold.view },
+    0,
+  );
   await writer.flush();
   // Items stored: entries changed after they were handed over were written twice.
   return { version: fold.view.head.version, events: fold.events, items: writer.items - changedSince.size };

@@ -12,7 +12,7 @@
  * active stories.
  */
 import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, previousArchive } from '../domain/feeds/archive';
-import { allStoriesFeed, clippedEntry, storyFeed, type FeedDocument } from '../domain/feeds/model';
+import { allStoriesFeed, clippedEntry, keyEventsFeed, storyFeed, type FeedDocument } from '../domain/feeds/model';
 import { FEED_MEDIA_TYPES, renderFeed } from '../domain/feeds/render';
 import type { FeedContext, FeedFormat } from '../domain/feeds/urls';
 import { changedEntryOf, timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
@@ -69,6 +69,13 @@ export interface StoryChanges {
   /** The version that created or last changed each entry, in the same order. */
   changedAt: number[];
   headlineChanged: boolean;
+  /**
+   * The key events may have changed: one was posted, marked or unmarked, or a key event was
+   * corrected or retracted (a page re-reads its key-events list then; a mark changes no entry it shows).
+   */
+  keyEventsChanged: boolean;
+  /** The pin may have changed: pinned, unpinned, or an update retracted (a retraction of the pinned update unpins it). */
+  pinChanged: boolean;
 }
 
 export interface ReaderOptions {
@@ -184,6 +191,22 @@ export class StoryReader {
     });
   }
 
+  /**
+   * A story's key-events feed: its latest `feedSize` key events (retracted ones as their notice),
+   * newest first by when they happened, rendered once per head version like the story feed. Costs
+   * the head read (cached), one Query of the key-events index and one BatchGetItem of `feedSize`
+   * entries, whatever the story's length.
+   */
+  async keyEventsFeed(storyId: string, format: FeedFormat): Promise<Representation | undefined> {
+    const head = await this.head(storyId);
+    if (!head) return undefined;
+    return this.rendering(`${storyId}\u0000key-events\u0000${format}`, head.version, async () => {
+      const items = await (await this.views()).keyEvents(storyId, this.feedSize);
+      const body = renderWithin((clip) => keyEventsFeed(head, clip(items), this.options.feed, format), format);
+      return represent(body, FEED_MEDIA_TYPES[format], head.lastEventAt);
+    });
+  }
+
   /** An RFC 5005 archive page `first-last`; undefined unless it is a complete page of this story. */
   async archive(storyId: string, rangeText: string, format: FeedFormat): Promise<Representation | undefined> {
     const range = parseArchiveRange(rangeText, this.feedSize);
@@ -278,7 +301,17 @@ export class StoryReader {
    * the page is at the head already.
    */
   async changesSince(head: StoryHead, since: number): Promise<StoryChanges> {
-    const none = { head, since, upTo: Math.max(since, head.version), complete: true, entries: [], changedAt: [], headlineChanged: false };
+    const none = {
+      head,
+      since,
+      upTo: Math.max(since, head.version),
+      complete: true,
+      entries: [],
+      changedAt: [],
+      headlineChanged: false,
+      keyEventsChanged: false,
+      pinChanged: false,
+    };
     if (since >= head.version) return none;
     let events: StoryEvent[] = [];
     for await (const page of this.events.stream(head.storyId, { after: since, upTo: head.version, pageSize: MAX_CHANGE_EVENTS })) {
@@ -305,6 +338,9 @@ export class StoryReader {
       entries,
       changedAt: entries.map((entry) => latest.get(entry.updateId)!),
       headlineChanged: events.some((event) => event.type === 'HeadlineChanged'),
+      keyEventsChanged:
+        events.some((event) => event.type === 'KeyEventMarked' || event.type === 'KeyEventUnmarked') || entries.some((entry) => entry.keyEvent),
+      pinChanged: events.some((event) => event.type === 'UpdatePinned' || event.type === 'UpdateUnpinned' || event.type === 'UpdateRetracted'),
     };
   }
 

@@ -2,9 +2,10 @@
  * The write side: validated commands in, events appended.
  *
  * The common path (an article or a statement) is ONE conditional PutItem: the story's head
- * version is kept in memory and re-read only when a write loses a race. Corrections and
- * retractions also read their target's projected status and fold the few events recorded after
- * that projection, so they are decided against the whole story without reading all of it.
+ * version is kept in memory and re-read only when a write loses a race. Corrections, retractions,
+ * key-event marks and pins also read their target's projected status (a pin or an unpin, which
+ * update is pinned) and fold the few events recorded after that projection, so they are decided
+ * against the whole story without reading all of it.
  *
  * With an Idempotency-Key the write takes a different, slower path that holds across processes:
  * claim the key (an IN_PROGRESS record with a lease) before deciding, then commit the event and
@@ -180,22 +181,36 @@ export class StoryWriter<Companion = unknown> {
   }
 
   private async loadState(storyId: string, update: UpdateInput, expected: number | undefined, fresh: boolean): Promise<StoryState> {
-    const head = await this.headOf(storyId, fresh, expected);
-    if (update.type !== 'correction' && update.type !== 'retraction') {
+    let head = await this.headOf(storyId, fresh, expected);
+    const targetId = 'target' in update ? update.target : undefined;
+    if (targetId === undefined && update.type !== 'unpin') {
       return { storyId, version: head, updates: new Map() };
     }
-    // Start from the projected status of the target, then fold what the projection has not seen.
-    // The head is read before the entry, never alongside it: an entry read first could predate a
-    // retraction that the head already counts, and the fold after the head would then miss it.
+    // Start from the projected status of the target (and the pin), then fold what the projection has
+    // not seen. The head is read before the entry, never alongside it: an entry read first could
+    // predate a retraction that the head already counts, and the fold after the head would then miss it.
     const viewHead = await this.views.head(storyId, true);
-    const target = await this.views.entry(storyId, update.target, true);
+    // Views ahead of a head kept in memory: the pin they show may postdate it, so read the head anew.
+    if (viewHead && viewHead.version > head) head = await this.headOf(storyId, true, expected);
+    const target = targetId === undefined ? undefined : await this.views.entry(storyId, targetId, true);
     const projected = Math.min(viewHead?.version ?? 0, head);
+    // An entry's keyEvent may be newer than `projected`: the fold below re-applies any later mark, unmark or retraction.
     let state: StoryState = {
       storyId,
       version: projected,
+      ...(viewHead?.pinned !== undefined && viewHead.version <= projected ? { pinned: viewHead.pinned } : {}),
       updates: new Map(
-        target && target.version <= projected
-          ? [[update.target, { kind: target.kind, retracted: !!target.retraction && target.retraction.version <= projected }]]
+        target && targetId !== undefined && target.version <= projected
+          ? [
+              [
+                targetId,
+                {
+                  kind: target.kind,
+                  retracted: !!target.retraction && target.retraction.version <= projected,
+                  keyEvent: target.keyEvent === true,
+                },
+              ],
+            ]
           : [],
       ),
     };

@@ -14,6 +14,10 @@
  *   (one query of the views' retraction index) takes its target's contribution out of people and
  *   sources and marks its entry retracted, so the past view never shows what was withdrawn since.
  *   Each such target outside the timeline page costs the reads of `entryBefore`.
+ * - The pin is the head's, as folded; the pinned entry as it stood (one `entryBefore` when the fold
+ *   did not hold it). Key events are those among the folded entries, as they stood: the whole story
+ *   when the fold started at version 1 (no snapshot below `version − TIMELINE_WINDOW`), else the
+ *   key events created or changed since that snapshot.
  */
 import type { StoryEvent } from '../domain/story/events';
 import {
@@ -22,6 +26,7 @@ import {
   createsEntry,
   project,
   targetOf,
+  timelineKey,
   withdrawLater,
   type LaterRetraction,
   type StoryView,
@@ -49,10 +54,16 @@ function withinBytes(entries: TimelineEntry[], budget: number): TimelineEntry[] 
   return entries;
 }
 const KEY_POINTS = 20;
+/** Key events a view lists (newest first); the key-events feeds list more. */
+export const VIEW_KEY_EVENTS = 20;
 
 /** A past view, and when what it shows last changed: its last event, or a later retraction it honours (its Last-Modified). */
 export interface PastView extends StoryView {
   changedAt: string;
+  /** Key events as they stood, newest first by timeline order (a retraction since: marked retracted). */
+  keyEvents: TimelineEntry[];
+  /** The pinned update as it stood (a retraction since: marked retracted). */
+  pinned?: TimelineEntry;
 }
 
 export async function viewAtVersion(views: StoryViews, events: EventReader, storyId: string, version: number): Promise<PastView | undefined> {
@@ -83,6 +94,18 @@ export async function viewAtVersion(views: StoryViews, events: EventReader, stor
     if (entry) later.push({ entry, retraction });
   }
   view = withdrawLater(view, later);
+  const pinnedId = view.head.pinned;
+  const retractedSince = new Map(later.map((l) => [l.entry.updateId, l.retraction]));
+  const pinnedThen =
+    pinnedId === undefined ? undefined : (view.entries.get(pinnedId) ?? (await entryBefore(views, events, storyId, pinnedId, at + 1)));
+  const pinned =
+    pinnedThen && !pinnedThen.retraction && retractedSince.has(pinnedThen.updateId)
+      ? { ...pinnedThen, retraction: retractedSince.get(pinnedThen.updateId)! }
+      : pinnedThen;
+  const keyEvents = [...view.entries.values()]
+    .filter((entry) => entry.keyEvent)
+    .sort((a, b) => timelineKey(b).localeCompare(timelineKey(a)))
+    .slice(0, VIEW_KEY_EVENTS);
   const changedAt = [view.head.lastEventAt, ...later.map((l) => l.retraction.recordedAt)].sort().at(-1)!;
   // Listed by key, as the live view's people and sources are, with fields in one order whatever
   // order the stored snapshot returned them in (DynamoDB maps are unordered).
@@ -103,7 +126,7 @@ export async function viewAtVersion(views: StoryViews, events: EventReader, stor
   const newest = [...view.entries.values()].sort((a, b) => b.changeVersion - a.changeVersion);
   const page = withinBytes(newest.slice(0, TIMELINE_PAGE), TIMELINE_PAGE_BYTES);
   if (page.length < view.entries.size) view.entries = new Map(page.map((e) => [e.updateId, e]));
-  return { ...view, changedAt };
+  return { ...view, changedAt, keyEvents, ...(pinned ? { pinned } : {}) };
 }
 
 /** The entry `updateId` as it stood just before the event at `version`. */

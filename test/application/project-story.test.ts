@@ -1,5 +1,5 @@
 /** The projector against DynamoDB Local: redelivered, duplicated, out-of-order and gapped records. */
-import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processStreamBatch } from '../../functions/projector/process';
 import { foldStory, personOf } from '../../shared/domain/projection/story-view';
@@ -86,6 +86,48 @@ describe('projector', () => {
     expect(normalise(messy).sources).toEqual(normalise(clean).sources);
     expect(messy.timeline.length).toBe(clean.timeline.length);
     expect(messy.head?.version).toBe(7);
+  });
+
+  it('key events and pins, delivered duplicated, redelivered and one by one, leave the index a replay writes', async () => {
+    const storyId = 'key-events-messy';
+    const key = stored('ArticlePublished', { ...article(2, 'Key', storyId).data, keyEvent: true }, { storyId, version: 2, occurredAt: '2010-04-08' });
+    const s = statement(3, 'Roza Otunbayeva', 'q', storyId);
+    const events: StoryEvent[] = [
+      opened(storyId),
+      key,
+      s,
+      stored('KeyEventMarked', { target: s.metadata.updateId }, { storyId, version: 4 }),
+      // Moves the key event in time: its index item must move with it.
+      stored('UpdateCorrected', { target: key.metadata.updateId, changes: { publishedAt: '2010-04-20' }, note: 'date' }, { storyId, version: 5 }),
+      stored('UpdatePinned', { target: key.metadata.updateId }, { storyId, version: 6 }),
+      stored('KeyEventUnmarked', { target: s.metadata.updateId }, { storyId, version: 7 }),
+      stored('ArticlePublished', { ...article(8, 'Later key', storyId).data, keyEvent: true }, { storyId, version: 8, occurredAt: '2010-04-09' }),
+      stored('UpdateRetracted', { target: key.metadata.updateId, reason: 'wrong' }, { storyId, version: 9 }),
+    ];
+    await seedEvents(events);
+    const [e1, e2, e3, e4, e5, e6, e7, e8, e9] = events as [StoryEvent, ...StoryEvent[]] as StoryEvent[];
+    for (const batch of [[e2!, e1!, e1!], [e4!, e3!], [e1!, e2!, e3!, e4!, e5!], [e5!], [e7!, e6!, e6!], [e8!], events, [e9!, e9!]]) {
+      const out = await processStreamBatch(batch.map(record), deps());
+      expect(out.batchItemFailures).toEqual([]);
+    }
+    const folded = foldStory(events)!;
+    expect(await store.views.head(storyId, true)).toEqual(folded.head);
+    expect(folded.head).toMatchObject({ keyEventCount: 1 });
+    expect(folded.head.pinned).toBeUndefined();
+    const indexed = await store.db.send(
+      new QueryCommand({
+        TableName: store.tables.views,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :e)',
+        ExpressionAttributeValues: { ':pk': store.views.layout.storyPk(storyId), ':e': 'e#' },
+      }),
+    );
+    // What replay writes from the finished fold: the later key event, and the retracted one at its corrected date.
+    expect(indexed.Items).toEqual(store.views.layout.keyEventItems(folded.entries.values()).sort((a, b) => String(a.sk).localeCompare(String(b.sk))));
+    expect((indexed.Items ?? []).map((i) => i.updateId)).toEqual([events[7]!.metadata.updateId, key.metadata.updateId]);
+    expect((await store.views.keyEvents(storyId, 10)).map((e) => [e.updateId, !!e.retraction])).toEqual([
+      [key.metadata.updateId, true],
+      [events[7]!.metadata.updateId, false],
+    ]);
   });
 
   it('a record whose predecessors never arrived is filled in from the events table', async () => {

@@ -17,7 +17,7 @@ import type { StoryEvent } from '../../shared/domain/story/events';
 import { generatedEvent, writeGeneratedStory } from '../bench/story-generator';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { smallStory, statement } from '../support/events';
-import { generationItems, projectLive as projectLiveInto, replayContextOf, served as servedFrom } from '../support/replay';
+import { generationItems, keyEventItems, projectLive as projectLiveInto, replayContextOf, served as servedFrom } from '../support/replay';
 
 let store: TestStore;
 let ctx: ReplayContext;
@@ -51,6 +51,9 @@ describe('replay', () => {
     const live = { long: await served(LONG, 2_100), small: await served('small-story', 5) };
     const itemsOf = (generation: string) => generationItems(store, generation);
     const liveItems = await itemsOf('v1');
+    const liveKeyEvents = await keyEventItems(store, 'v1');
+    // The generated story has key events posted, marked, unmarked and moved by corrections of their date.
+    expect(liveKeyEvents.length).toBeGreaterThan(100);
     const summary = await replayAll(ctx, { cleanupDelayMs: 0 });
     expect(summary).toMatchObject({ previous: 'v1', stories: 2, resumed: 0, events: LONG_EVENTS + small.length, deleted: liveItems });
     // Every item the new generation holds, counted once (entries corrected later are written twice).
@@ -59,6 +62,7 @@ describe('replay', () => {
 
     const replayed = { long: await served(LONG, 2_100), small: await served('small-story', 5) };
     expect(replayed).toEqual(live);
+    expect(await keyEventItems(store, summary.generation)).toEqual(liveKeyEvents);
 
     expect(await itemsOf('v1')).toBe(0);
   });

@@ -7,7 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { foldStory, project, type StoryView } from '../../shared/domain/projection/story-view';
+import { createsEntry, foldStory, project, type StoryView } from '../../shared/domain/projection/story-view';
 import { readApp } from '../../shared/adapters/http/read-app';
 import { LIVE_CACHE_CONTROL } from '../../shared/application/representation';
 import { StoryReader } from '../../shared/application/story-reader';
@@ -29,9 +29,11 @@ let base = '';
 let itemsRead = 0;
 const views = new Map<string, StoryView>();
 
-/** The story's events and its view, as the projector would have left them. */
+/** The story's events (every third article or statement a key event) and its view, as the projector would have left them. */
 async function writeStory(storyId: string, updates: number): Promise<StoryView> {
-  const { events } = generatedStory(storyId, updates);
+  const events = generatedStory(storyId, updates).events.map((e) =>
+    createsEntry(e) && e.metadata.version % 3 === 0 ? ({ ...e, data: { ...e.data, keyEvent: true } } as StoryEvent) : e,
+  );
   const view = foldStory(events)!;
   await writeEvents(store.db, store.tables.events, events.length, (i) => events[i]!);
   await store.views.writeView({ ...view, entries: view.entries.values() });
@@ -103,6 +105,22 @@ describe('serving cost', () => {
     // story list (3) + per visited story a head, the walk back and N entries
     expect(all.items).toBeLessThanOrEqual(1 + 3 + 3 * (feedRead - 1));
     await assertAllValidAtom([page.value, all.value]);
+  });
+
+  it('a key-events feed GET reads the head, N index items and N entries, for 10 updates as for 2,000', async () => {
+    const counts: Record<string, number> = {};
+    for (const id of ['short', 'long']) {
+      const { value: res, items } = await measured(() => fetch(`${base}/stories/${id}/key-events.atom`));
+      expect(res.status).toBe(200);
+      const doc = await res.text();
+      counts[id] = items;
+      const keyEvents = [...views.get(id)!.entries.values()].filter((e) => e.keyEvent).length;
+      expect((doc.match(/<entry>/g) ?? []).length).toBe(Math.min(SIZE, keyEvents));
+      await assertAllValidAtom([doc]);
+    }
+    // generation pointer + head + one Query of N index items + N entries
+    expect(counts.long).toBeLessThanOrEqual(2 + 2 * SIZE);
+    expect(counts.short).toBeLessThanOrEqual(counts.long!);
   });
 });
 

@@ -10,7 +10,11 @@ import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/domain/sto
 const SPEAKERS = ['Kurmanbek Bakiyev', 'Roza Otunbayeva', 'Almazbek Atambayev', 'Omurbek Tekebayev', 'Temir Sariyev'];
 const OUTLETS = ['Foreign Policy', 'BBC Russian', 'Ekho Moskvy', 'RFE/RL', 'Reuters', 'AKIpress'];
 
-/** Deterministic event `version` of a generated story: mostly articles and statements, some corrections, retractions and headline changes. */
+/**
+ * Deterministic event `version` of a generated story: mostly articles and statements, some
+ * corrections and headline changes, key events (posted as such, marked and unmarked later, moved in
+ * time by a correction of their date), pins and unpins.
+ */
 export function generatedEvent(storyId: string, version: number, start = Date.UTC(2010, 3, 7)): StoryEvent {
   const recordedAt = new Date(start + version * 60_000).toISOString();
   const updateId = `01GEN${String(version).padStart(21, '0')}`;
@@ -35,14 +39,20 @@ export function generatedEvent(storyId: string, version: number, start = Date.UT
     };
   }
   if (version % 50 === 0 && targetIsUpdate) {
+    // A new date moves the article in the timeline, and a key event in the key-events index.
     return {
       type: 'UpdateCorrected',
-      data: { target, changes: { title: `Corrected title ${version}` }, note: `Wrong title (${version})` },
+      data: { target, changes: { title: `Corrected title ${version}`, publishedAt: '2010-04-30' }, note: `Wrong title and date (${version})` },
       metadata: meta,
     };
   }
   if (version % 997 === 0)
     return { type: 'HeadlineChanged', data: { headline: `Headline ${version}`, summary: `Summary ${version}` }, metadata: meta };
+  if (version % 101 === 0 && targetIsUpdate) {
+    return { type: isKeyAtPosting(targetVersion) ? 'KeyEventUnmarked' : 'KeyEventMarked', data: { target }, metadata: meta };
+  }
+  if (version % 103 === 0 && targetIsUpdate) return { type: 'UpdatePinned', data: { target }, metadata: meta };
+  if (version % 1009 === 0) return { type: 'UpdateUnpinned', data: { target: pinnedBefore(version) }, metadata: meta };
   if (kindOf(version) === 'statement') {
     const name = SPEAKERS[version % SPEAKERS.length]!;
     return {
@@ -53,6 +63,7 @@ export function generatedEvent(storyId: string, version: number, start = Date.UT
         speech: 'direct',
         saidAt: day,
         medium: OUTLETS[version % OUTLETS.length]!,
+        ...(isKeyAtPosting(version) ? { keyEvent: true as const } : {}),
       },
       metadata: { ...meta, occurredAt: day },
     };
@@ -65,14 +76,27 @@ export function generatedEvent(storyId: string, version: number, start = Date.UT
       outlet: OUTLETS[version % OUTLETS.length]!,
       publishedAt: day,
       summary: `Report number ${version} on the unrest.`,
+      ...(isKeyAtPosting(version) ? { keyEvent: true as const } : {}),
     },
     metadata: { ...meta, occurredAt: day },
   };
 }
 
 function kindOf(version: number): 'statement' | 'article' | 'other' {
-  if (version === 1 || version % 50 === 0 || version % 997 === 0) return 'other';
+  if (version === 1 || version % 50 === 0 || version % 997 === 0 || version % 101 === 0 || version % 103 === 0 || version % 1009 === 0)
+    return 'other';
   return version % 2 === 0 ? 'statement' : 'article';
+}
+
+/** Posted as a key event: every seventh update, and the articles the corrections of every 50th version move in time. */
+function isKeyAtPosting(version: number): boolean {
+  return version % 7 === 0 || (version + 3) % 50 === 0;
+}
+
+/** The update the latest pin before `version` pinned (a 1009th version unpins it). */
+function pinnedBefore(version: number): string {
+  const pin = version - (version % 103);
+  return `01GEN${String(pin - 3 - (pin % 3 === 0 ? 1 : 0)).padStart(21, '0')}`;
 }
 
 /** Writes versions 1..count of a generated story, `concurrency` BatchWriteItem calls at a time. */

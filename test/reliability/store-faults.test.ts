@@ -240,6 +240,7 @@ const requests: Record<RouteId, { path: string; body?: unknown } | 'no-store'> =
   recordUpdate: { path: `/api/stories/${STORY}/updates`, body: statement() },
   listEvents: { path: `/api/stories/${STORY}/events` },
   storyFeed: { path: `/stories/${STORY}/feed.atom` },
+  keyEventsFeed: { path: `/stories/${STORY}/key-events.json` },
   storyArchiveFeed: { path: `/stories/${STORY}/archive/1-50/feed.rss` },
   allFeed: { path: '/feed.json' },
   frontPage: { path: '/' },

@@ -27,7 +27,7 @@ export async function projectLive(store: TestStore, events: StoryEvent[]) {
 
 const noLog = { info() {}, warn() {}, error() {} };
 
-/** What readers get: view JSON, the Atom feed's bytes and (with `version`) a time-travel view, through the real routes. */
+/** What readers get: view JSON, the Atom feeds' bytes (the story's, its key events') and (with `version`) a time-travel view, through the real routes. */
 export async function served(store: TestStore, storyId: string, version?: number) {
   const reader = new StoryReader(activeViews(store.db, store.tables.views), store.events, {
     feed: { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' },
@@ -41,8 +41,22 @@ export async function served(store: TestStore, storyId: string, version?: number
   return {
     view: await get(`/api/stories/${storyId}`),
     feed: await get(`/stories/${storyId}/feed.atom`),
+    keyEvents: await get(`/stories/${storyId}/key-events.atom`),
     ...(version ? { past: await get(`/api/stories/${storyId}?version=${version}`) } : {}),
   };
+}
+
+/** The key-events index items of `generation` (`e#…`), without the generation: a replay must write exactly the live projector's. */
+export async function keyEventItems(store: TestStore, generation: string) {
+  const items: string[] = [];
+  for await (const page of paginateScan({ client: store.db }, { TableName: store.tables.views })) {
+    for (const item of page.Items ?? []) {
+      if (String(item.pk).startsWith(`${generation}#`) && String(item.sk).startsWith('e#')) {
+        items.push(`${String(item.pk).slice(generation.length)} ${String(item.sk)} ${String(item.updateId)}`);
+      }
+    }
+  }
+  return items.sort();
 }
 
 /** How many items of the views table belong to `generation` (every page of a scan). */

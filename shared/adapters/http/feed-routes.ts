@@ -1,4 +1,4 @@
-/** Feed routes: per-story feeds, their RFC 5005 archive pages, and the all-stories feeds. */
+/** Feed routes: per-story feeds, their RFC 5005 archive pages, the key-events feeds, and the all-stories feeds. */
 import type { Context } from 'hono';
 import { FEED_FORMATS, type FeedFormat } from '../../domain/feeds/urls';
 import type { StoryReader } from '../../application/story-reader';
@@ -7,23 +7,34 @@ import { respond } from './conditional';
 import { problemResponse, problems } from './problem';
 import type { Handlers } from './serve';
 
-// One handler serves every format of a route (its path ends in `:file{feed\.[a-z]+}`, see
-// routes.ts), so that `feed.xml` is answered as no such format rather than no such path.
+// One handler serves every format of a route (its path ends in `:file{feed\.[a-z]+}` or
+// `:file{key-events\.[a-z]+}`, see routes.ts), so that `feed.xml` is answered as no such format
+// rather than no such path.
 const formatOf = (c: Context<Env>): FeedFormat | undefined => {
-  const format = c.req.param('file')!.slice('feed.'.length);
+  const file = c.req.param('file')!;
+  const format = file.slice(file.lastIndexOf('.') + 1);
   return (FEED_FORMATS as readonly string[]).includes(format) ? (format as FeedFormat) : undefined;
 };
 
 const noFormat = (c: Context<Env>) => problemResponse(c, problems.noSuchFeedFormat());
 
 // Hono answers HEAD with these GET handlers; respond() sends the headers without the body.
-export function feedHandlers(reader: StoryReader): Pick<Handlers<'read'>, 'storyFeed' | 'storyArchiveFeed' | 'allFeed'> {
+export function feedHandlers(reader: StoryReader): Pick<Handlers<'read'>, 'storyFeed' | 'keyEventsFeed' | 'storyArchiveFeed' | 'allFeed'> {
   return {
     storyFeed: async (c) => {
       const format = formatOf(c);
       if (!format) return noFormat(c);
       const storyId = c.req.param('id')!;
       const rep = await reader.feed(storyId, format);
+      if (!rep) return problemResponse(c, problems.storyNotFound(storyId, 'none'));
+      return respond(c.req.raw, rep);
+    },
+
+    keyEventsFeed: async (c) => {
+      const format = formatOf(c);
+      if (!format) return noFormat(c);
+      const storyId = c.req.param('id')!;
+      const rep = await reader.keyEventsFeed(storyId, format);
       if (!rep) return problemResponse(c, problems.storyNotFound(storyId, 'none'));
       return respond(c.req.raw, rep);
     },

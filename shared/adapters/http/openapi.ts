@@ -14,11 +14,14 @@ import {
   correctionChangesSchema,
   correctionSchema,
   headlineSchema,
+  keyEventSchema,
   openStorySchema,
+  pinSchema,
   retractionSchema,
   speakerSchema,
   statementSchema,
   statusSchema,
+  unpinSchema,
   updateSchema,
 } from '../../domain/story/updates';
 import { LIMITS } from '../../domain/story/limits';
@@ -39,6 +42,9 @@ const NAMED: [core.$ZodType, string][] = [
   [retractionSchema, 'Retraction'],
   [headlineSchema, 'Headline'],
   [statusSchema, 'Status'],
+  [keyEventSchema, 'KeyEvent'],
+  [pinSchema, 'Pin'],
+  [unpinSchema, 'Unpin'],
   [speakerSchema, 'Speaker'],
   [correctionChangesSchema, 'CorrectionChanges'],
   ...Object.entries(responseBodies).map(([name, schema]): [core.$ZodType, string] => [schema, name]),
@@ -57,7 +63,7 @@ const PATH_PARAMS: Record<string, core.$ZodType> = {
   asset: z.string().max(100).meta({ description: 'A content-hashed file name, as a page links it.' }),
 };
 
-/** The feed formats by name and media type: `feed.{format}` in a table path is one path per format. */
+/** The feed formats by name and media type: `<name>.{format}` in a table path is one path per format. */
 const FEEDS = {
   atom: { name: 'Atom 1.0', mediaType: 'application/atom+xml' },
   rss: { name: 'RSS 2.0', mediaType: 'application/rss+xml' },
@@ -162,7 +168,7 @@ function storeAnswers(id: string): Record<number, Answer> {
 function paths() {
   const out: Record<string, Record<string, unknown>> = {};
   for (const [id, route] of Object.entries(routes) as [string, Route][]) {
-    const formats = route.path.includes('feed.{format}') ? (Object.keys(FEEDS) as FeedFormat[]) : [undefined];
+    const formats = route.path.includes('.{format}') ? (Object.keys(FEEDS) as FeedFormat[]) : [undefined];
     for (const format of formats) {
       (out[format ? route.path.replace('{format}', format) : route.path] ??= {})[route.method] = operation(id, route, format);
     }

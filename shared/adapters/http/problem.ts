@@ -86,7 +86,7 @@ export const problems = {
     return notFound('story', detail === 'hides-id' ? { detail: 'no story has this id' } : {});
   },
 
-  noSuchFeedFormat: () => notFound('feed format', { detail: 'feeds are feed.atom, feed.rss and feed.json' }),
+  noSuchFeedFormat: () => notFound('feed format', { detail: 'a feed is .atom, .rss or .json (feed.atom, key-events.rss, …)' }),
 
   noSuchArchivePage: (feedSize: number) =>
     notFound('archive page', { detail: `archive pages are complete ranges of ${feedSize} versions of an existing story` }),

@@ -1,16 +1,9 @@
 /** Public reads: the story list, the developing-story view, the raw log, health, and the feeds. */
 import type { Hono } from 'hono';
 import { orderedEntries, type StoryReader } from '../../application/story-reader';
-import {
-  personOf,
-  type StoryHead,
-  type StoryView,
-  type TimelineEntry,
-  type KeyPoint,
-  type Person,
-  type Source,
-} from '../../domain/projection/story-view';
+import { personOf, type StoryHead, type TimelineEntry, type KeyPoint, type Person, type Source } from '../../domain/projection/story-view';
 import type { Log } from '../../application/ports';
+import { VIEW_KEY_EVENTS, type PastView } from '../../application/time-travel';
 import { STORE_RETRY_AFTER_SECONDS } from '../../application/errors';
 import { LIVE_CACHE_CONTROL, PRIVATE_CACHE_CONTROL, represent } from '../../application/representation';
 import type { TokenTable } from './auth';
@@ -49,37 +42,64 @@ const HEAD_FIELDS = ['storyId', 'headline', 'summary', 'status', 'language', 'to
 
 const pick = <T, K extends keyof T>(from: T, keys: readonly K[]) => Object.fromEntries(keys.map((key) => [key, from[key]])) as Pick<T, K>;
 
+/** An entry as the public reads it: a retracted one shows its notice only, neither its content nor its correction notes (which may repeat it). */
+const publicEntry = (e: TimelineEntry) => (e.retraction ? { ...e, content: undefined, corrections: [], retracted: true as const } : e);
+
+const feedLinks = (storyId: string, name: string) => ({
+  atom: `/stories/${storyId}/${name}.atom`,
+  rss: `/stories/${storyId}/${name}.rss`,
+  json: `/stories/${storyId}/${name}.json`,
+});
+
 function storyJson(
   head: StoryHead,
-  parts: { timeline: TimelineEntry[]; keyPoints: KeyPoint[]; people: Person[]; sources: Source[]; next?: string },
+  parts: {
+    timeline: TimelineEntry[];
+    keyPoints: KeyPoint[];
+    people: Person[];
+    sources: Source[];
+    keyEvents: TimelineEntry[];
+    pinned: TimelineEntry | undefined;
+    next?: string;
+  },
 ): Body<'StoryView'> {
   return {
     ...pick(head, HEAD_FIELDS),
     firstUpdateAt: head.firstUpdateAt ?? null,
     lastUpdateAt: head.lastUpdateAt ?? null,
     lastEventAt: head.lastEventAt,
-    counts: { updates: head.updateCount, corrections: head.correctionCount, retractions: head.retractionCount },
+    counts: {
+      updates: head.updateCount,
+      corrections: head.correctionCount,
+      retractions: head.retractionCount,
+      keyEvents: head.keyEventCount ?? 0,
+    },
     keyPoints: parts.keyPoints,
     people: parts.people,
     sources: parts.sources,
     // A retracted update shows its notice only: neither its content nor its correction notes (which may repeat it).
     corrections: parts.timeline.flatMap((e) => (e.retraction ? [] : e.corrections.map((n) => ({ target: e.updateId, ...n })))),
     retractions: parts.timeline.flatMap((e) => (e.retraction ? [{ target: e.updateId, ...e.retraction }] : [])),
-    timeline: parts.timeline.map((e) => (e.retraction ? { ...e, content: undefined, corrections: [], retracted: true } : e)),
+    timeline: parts.timeline.map(publicEntry),
     ...(parts.next ? { timelineNext: parts.next } : {}),
+    keyEvents: parts.keyEvents.map(publicEntry),
+    pinned: parts.pinned ? publicEntry(parts.pinned) : null,
     links: {
       self: `/api/stories/${head.storyId}`,
       page: `/stories/${head.storyId}`,
       events: `/api/stories/${head.storyId}/events`,
-      feeds: { atom: `/stories/${head.storyId}/feed.atom`, rss: `/stories/${head.storyId}/feed.rss`, json: `/stories/${head.storyId}/feed.json` },
+      feeds: feedLinks(head.storyId, 'feed'),
+      keyEventFeeds: feedLinks(head.storyId, 'key-events'),
     },
   };
 }
 
-function viewOf(view: StoryView) {
+function viewOf(view: PastView) {
   const timeline = orderedEntries(view);
   return storyJson(view.head, {
     timeline,
+    keyEvents: view.keyEvents,
+    pinned: view.pinned,
     keyPoints: [...view.keyPoints].reverse(),
     people: [...view.people.values()].filter((p) => p.statementCount > 0).map(personOf),
     sources: [...view.sources.values()].filter((s) => s.updateCount > 0),
@@ -130,13 +150,23 @@ export function readApp(deps: ReadDeps): Hono<Env> {
       const limit = query.limit ?? 100;
       const rep = await reader.rendering(`view\u0000${storyId}\u0000${limit}\u0000${query.cursor ?? ''}`, head.version, async () => {
         const views = await reader.views();
-        const [page, keyPoints, people, sources] = await Promise.all([
+        const [page, keyPoints, people, sources, keyEvents, pinned] = await Promise.all([
           views.timeline(storyId, limit, query.cursor),
           views.keyPoints(storyId, 20),
           views.people(storyId),
           views.sources(storyId),
+          views.keyEvents(storyId, VIEW_KEY_EVENTS),
+          head.pinned === undefined ? undefined : views.entry(storyId, head.pinned),
         ]);
-        const body = storyJson(head, { timeline: page.items, keyPoints, people, sources, ...(page.next ? { next: page.next } : {}) });
+        const body = storyJson(head, {
+          timeline: page.items,
+          keyPoints,
+          people,
+          sources,
+          keyEvents,
+          pinned,
+          ...(page.next ? { next: page.next } : {}),
+        });
         return represent(json(body), JSON_TYPE, head.lastEventAt, LIVE_CACHE_CONTROL);
       });
       return respond(c.req.raw, rep);

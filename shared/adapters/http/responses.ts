@@ -49,6 +49,10 @@ const EVENT_TYPES = Object.keys({
   UpdateRetracted: true,
   HeadlineChanged: true,
   StatusChanged: true,
+  KeyEventMarked: true,
+  KeyEventUnmarked: true,
+  UpdatePinned: true,
+  UpdateUnpinned: true,
 } satisfies Record<StoryEventType, true>) as [StoryEventType, ...StoryEventType[]];
 
 const eventMetadata = z.object({
@@ -159,7 +163,13 @@ const timelineEntry = z.object({
   correctionCount: int(),
   retraction: retractionNotice.optional(),
   retracted: z.literal(true).optional(),
+  keyEvent: z.boolean().meta({
+    description:
+      'Posted or marked as a key event, and not unmarked. A retracted one is a key event no more (not counted in `counts.keyEvents`) but keeps its place among `keyEvents` and in the key-events feeds, with its notice only.',
+  }),
 });
+
+const feedLinks = z.object({ atom: z.string(), rss: z.string(), json: z.string() });
 
 const storyView = z
   .object({
@@ -174,7 +184,12 @@ const storyView = z
     firstUpdateAt: time().nullable(),
     lastUpdateAt: time().nullable(),
     lastEventAt: time(),
-    counts: z.object({ updates: int(), corrections: int(), retractions: int() }),
+    counts: z.object({
+      updates: int(),
+      corrections: int(),
+      retractions: int(),
+      keyEvents: int().meta({ description: 'Key events now (retracted ones are not).' }),
+    }),
     keyPoints: z.array(z.object({ version: int(), at: time(), headline: z.string(), summary: z.string().optional() })),
     people: z.array(z.object({ name: z.string(), roles: z.array(z.string()), statementCount: int() })),
     sources: z.array(z.object({ outlet: z.string(), updateCount: int(), lastUrl: z.string().optional() })),
@@ -182,11 +197,21 @@ const storyView = z
     retractions: z.array(retractionNotice.extend(targeting)),
     timeline: z.array(timelineEntry),
     timelineNext: z.string().optional().meta({ description: 'The `cursor` of the next page of the timeline.' }),
+    keyEvents: z.array(timelineEntry).meta({
+      description:
+        'The latest key events (at most 20), newest first by when they happened (occurredAt, then version); all of them are in the key-events feeds. ' +
+        'As it stood at `version`/`asOf` in a past view (a retraction since shows its notice only).',
+    }),
+    pinned: timelineEntry.nullable().meta({
+      description:
+        'The pinned update, shown first; null when none is. A retraction unpins; a past view shows a pinned update retracted since by its notice only.',
+    }),
     links: z.object({
       self: z.string(),
       page: z.string(),
       events: z.string(),
-      feeds: z.object({ atom: z.string(), rss: z.string(), json: z.string() }),
+      feeds: feedLinks,
+      keyEventFeeds: feedLinks.meta({ description: "The story's key-events feeds." }),
     }),
   })
   .meta({ description: 'The developing-story view: headline, key points, timeline, people, sources, corrections.' });

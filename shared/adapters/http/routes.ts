@@ -26,7 +26,7 @@ export interface Answer {
 
 export interface Route {
   method: 'get' | 'post';
-  /** OpenAPI form, `{name}` for a path parameter; `feed.{format}` stands for one path per feed format. */
+  /** OpenAPI form, `{name}` for a path parameter; `<name>.{format}` (feed, key-events) stands for one path per feed format. */
   path: string;
   /** The Lambda function (and Hono app) that serves it. */
   app: 'read' | 'write';
@@ -44,7 +44,7 @@ export interface Route {
 }
 
 /** The table's path in the form Hono routes by. */
-export const honoPath = (path: string) => path.replace('feed.{format}', ':file{feed\\.[a-z]+}').replace(/\{(\w+)\}/g, ':$1');
+export const honoPath = (path: string) => path.replace(/([a-z-]+)\.\{format\}/, ':file{$1\\.[a-z]+}').replace(/\{(\w+)\}/g, ':$1');
 
 const conditionalGet: Record<string, HeaderDoc> = {
   ETag: { description: 'Strong validator of the bytes.', schema: { type: 'string' } },
@@ -152,6 +152,16 @@ export const routes = {
     path: '/stories/{id}/feed.{format}',
     app: 'read',
     summary: "The story's {format} feed",
+    responses: { 200: feed, 304: notModified, 404: problem('No such story.') },
+  },
+  keyEventsFeed: {
+    method: 'get',
+    path: '/stories/{id}/key-events.{format}',
+    app: 'read',
+    summary: "The story's key events as a {format} feed",
+    description:
+      'The latest key events, newest first by when they happened; a key event retracted since shows its notice only (Atom: an RFC 6721 ' +
+      'tombstone). Entries keep the ids and permalinks they have in the story feed. Pinning changes nothing here.',
     responses: { 200: feed, 304: notModified, 404: problem('No such story.') },
   },
   storyArchiveFeed: {

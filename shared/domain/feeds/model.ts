@@ -14,6 +14,8 @@ import {
   archiveTag,
   entryTag,
   entryUrl,
+  keyEventsFeedUrl,
+  keyEventsTag,
   storyFeedUrl,
   storyTag,
   storyUrl,
@@ -165,6 +167,27 @@ export function storyFeed(
     expired: head.status === 'concluded',
     author: { name: 'Newsroom', uri: ctx.baseUrl + '/' },
     entries: feedEntries,
+  };
+}
+
+/**
+ * A story's key-events feed: its latest key events, newest first by when they happened. Entries
+ * are those of the story feed (same ids, permalinks, corrections and retraction notices); a key
+ * event retracted since stays, as its notice (an Atom tombstone), so subscribers learn of it. No
+ * WebSub hub: pings go to the story feeds only, so this feed does not advertise one.
+ */
+export function keyEventsFeed(head: StoryHead, entries: TimelineEntry[], ctx: FeedContext, format: FeedFormat): FeedDocument {
+  return {
+    id: keyEventsTag(ctx, head.storyId),
+    title: `${closeBidi(head.headline)}: key events`,
+    subtitle: head.status === 'concluded' ? `Concluded. Key events only. ${head.summary}` : `Key events only. ${head.summary}`,
+    updated: head.lastEventAt,
+    language: head.language,
+    links: { self: keyEventsFeedUrl(ctx, head.storyId, format), alternate: storyUrl(ctx, head.storyId) },
+    archive: false,
+    expired: head.status === 'concluded',
+    author: { name: 'Newsroom', uri: ctx.baseUrl + '/' },
+    entries: entries.map((entry) => feedEntry(entry, head, ctx, head.language)),
   };
 }
 

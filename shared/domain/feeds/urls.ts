@@ -23,6 +23,8 @@ export const entryTag = (ctx: FeedContext, storyId: string, updateId: string) =>
 export const archiveTag = (ctx: FeedContext, storyId: string, range: ArchiveRange) =>
   `${storyTag(ctx, storyId)}/archive/${range.first}-${range.last}`;
 export const allStoriesTag = (ctx: FeedContext) => `${ctx.tagPrefix}stories`;
+/** The key-events feed of a story: a feed of its own (its entries keep the ids they have in the story feed). */
+export const keyEventsTag = (ctx: FeedContext, storyId: string) => `${storyTag(ctx, storyId)}/key-events`;
 
 export const storyUrl = (ctx: FeedContext, storyId: string) => `${ctx.baseUrl}/stories/${encodeURIComponent(storyId)}`;
 /** An entry's permalink page (it always shows the update, with its corrections or its retraction notice). */
@@ -31,3 +33,4 @@ export const storyFeedUrl = (ctx: FeedContext, storyId: string, format: FeedForm
 export const archiveFeedUrl = (ctx: FeedContext, storyId: string, range: ArchiveRange, format: FeedFormat) =>
   `${storyUrl(ctx, storyId)}/archive/${range.first}-${range.last}/feed.${format}`;
 export const allStoriesFeedUrl = (ctx: FeedContext, format: FeedFormat) => `${ctx.baseUrl}/feed.${format}`;
+export const keyEventsFeedUrl = (ctx: FeedContext, storyId: string, format: FeedFormat) => `${storyUrl(ctx, storyId)}/key-events.${format}`;

@@ -26,8 +26,11 @@ import type { UpdateKind } from '../story/decider';
  *    statements per role, so a withdrawn statement's role goes with it.
  *    Also in 4: a statement's content carries `speech` (older events upcast as `direct`), an article's
  *    `titleReconstructed` when set.
+ * 5: key events and the pin: entries carry `keyEvent`, the head `pinned` and `keyEventCount`, and
+ *    the key events are indexed newest first by timeline order (`e#<timelineKey>` items; a key
+ *    event retracted stays listed, so that its lists and feeds show the notice).
  */
-export const PROJECTION_VERSION = 4;
+export const PROJECTION_VERSION = 5;
 
 /** Correction notes an entry keeps inline (the latest ones); older notes are in the event log. */
 export const MAX_CORRECTION_NOTES = 10;
@@ -54,6 +57,10 @@ export interface StoryHead {
   updateCount: number;
   correctionCount: number;
   retractionCount: number;
+  /** Key events now (retracted ones are no longer key events). Absent on heads projected before version 5: none known. */
+  keyEventCount?: number;
+  /** The pinned article or statement, if any (a retraction of it unpins it). */
+  pinned?: string;
 }
 
 /** An entry's content is its event's data, but for `dateApproximate`, which the entry carries itself. */
@@ -98,6 +105,12 @@ export interface TimelineEntry {
   /** Every correction the entry ever had, including notes no longer kept inline. */
   correctionCount: number;
   retraction?: RetractionNotice;
+  /**
+   * Posted as a key event or marked since, and not unmarked. A retracted one is a key event no more
+   * (not counted, cannot be unmarked) but keeps its place in the key-events lists and feeds, where
+   * readers see its retraction notice instead of what it said.
+   */
+  keyEvent: boolean;
 }
 
 export interface KeyPoint {
@@ -153,6 +166,16 @@ export interface Source {
   lastUrl?: string;
 }
 
+/**
+ * A change of the key-events index: the entry `updateId` listed (or no longer) under `key`, its
+ * timelineKey. A correction that moves a key event in time unlists the old key and lists the new.
+ */
+export interface KeyEventChange {
+  key: string;
+  updateId: string;
+  listed: boolean;
+}
+
 /** What one event changes in the view. */
 export interface ViewStep {
   head: StoryHead;
@@ -160,6 +183,8 @@ export interface ViewStep {
   keyPoint?: KeyPoint;
   people: CountDelta[];
   sources: CountDelta[];
+  /** Changes of the key-events index, in order. */
+  keyEvents?: KeyEventChange[];
 }
 
 /** What the projector must read before it can apply an event. */
@@ -169,8 +194,25 @@ export interface ProjectionReads {
   target?: TimelineEntry;
 }
 
-/** Which entry (if any) an event needs read first. */
+/** Which entry (if any) an event needs read first: the one it changes. */
 export function targetOf(event: StoryEvent): string | undefined {
+  switch (event.type) {
+    case 'UpdateCorrected':
+    case 'UpdateRetracted':
+    case 'KeyEventMarked':
+    case 'KeyEventUnmarked':
+      return event.data.target;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The entry whose content or notices an event changes, as feeds and the live page show them: a
+ * correction's or a retraction's target. A key-event mark changes which lists the entry is in, not
+ * the entry a feed carries, so it is not one (its bytes in the story feed stay as they were).
+ */
+export function revisedEntryOf(event: StoryEvent): string | undefined {
   return event.type === 'UpdateCorrected' || event.type === 'UpdateRetracted' ? event.data.target : undefined;
 }
 
@@ -179,9 +221,40 @@ export function createsEntry(event: StoryEvent): event is StoryEvent & { type: '
   return event.type === 'ArticlePublished' || event.type === 'StatementRecorded';
 }
 
-/** The timeline entry an event creates or changes (its changeVersion becomes the event's version), if any. */
+/** The timeline entry an event creates, corrects or retracts, as feeds and the live page follow them (see revisedEntryOf). */
 export function changedEntryOf(event: StoryEvent): string | undefined {
-  return createsEntry(event) ? event.metadata.updateId : targetOf(event);
+  return createsEntry(event) ? event.metadata.updateId : revisedEntryOf(event);
+}
+
+/** True when an entry is in the key-events index: a key event, or one retracted (listed with its notice). */
+export const isListedKeyEvent = (entry: Pick<TimelineEntry, 'keyEvent'>) => entry.keyEvent === true;
+
+/** True when an entry counts as a key event: listed and not retracted. */
+export const isKeyEvent = (entry: Pick<TimelineEntry, 'keyEvent' | 'retraction'>) => entry.keyEvent === true && !entry.retraction;
+
+/** How an entry's change (from `before`, absent for a new entry, to `after`) moves it in the key-events index, and the count's delta. */
+function keyEventMove(before: TimelineEntry | undefined, after: TimelineEntry): { changes: KeyEventChange[]; delta: number } {
+  const was = before && isListedKeyEvent(before) ? timelineKey(before) : undefined;
+  const now = isListedKeyEvent(after) ? timelineKey(after) : undefined;
+  const delta = (isKeyEvent(after) ? 1 : 0) - (before && isKeyEvent(before) ? 1 : 0);
+  if (was === now) return { changes: [], delta };
+  return {
+    changes: [
+      ...(was === undefined ? [] : [{ key: was, updateId: after.updateId, listed: false }]),
+      ...(now === undefined ? [] : [{ key: now, updateId: after.updateId, listed: true }]),
+    ],
+    delta,
+  };
+}
+
+/** A step that changes an entry: the entry, the key-events index and the head's key-event count follow it. */
+function withKeyEvents(step: ViewStep & { entry: TimelineEntry }, before: TimelineEntry | undefined): ViewStep {
+  const { changes, delta } = keyEventMove(before, step.entry);
+  return {
+    ...step,
+    ...(delta === 0 ? {} : { head: { ...step.head, keyEventCount: (step.head.keyEventCount ?? 0) + delta } }),
+    ...(changes.length === 0 ? {} : { keyEvents: changes }),
+  };
 }
 
 export const keyOf = (name: string) => name.normalize('NFKC').trim().toLowerCase().replace(/\s+/g, ' ');
@@ -233,6 +306,7 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
           updateCount: 0,
           correctionCount: 0,
           retractionCount: 0,
+          keyEventCount: 0,
         },
         keyPoint: { version: m.version, at: m.recordedAt, headline: event.data.headline, summary: event.data.summary },
         people: [],
@@ -242,17 +316,20 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
     case 'StatementRecorded': {
       const head = prev!;
       const entry = createdEntry(event);
-      return {
-        head: {
-          ...bump(head),
-          firstUpdateAt: head.firstUpdateAt ?? m.recordedAt,
-          lastUpdateAt: m.recordedAt,
-          updateCount: head.updateCount + 1,
+      return withKeyEvents(
+        {
+          head: {
+            ...bump(head),
+            firstUpdateAt: head.firstUpdateAt ?? m.recordedAt,
+            lastUpdateAt: m.recordedAt,
+            updateCount: head.updateCount + 1,
+          },
+          entry,
+          people: personDeltas(entry.content, 1),
+          sources: sourceDeltas(entry.content, 1),
         },
-        entry,
-        people: personDeltas(entry.content, 1),
-        sources: sourceDeltas(entry.content, 1),
-      };
+        undefined,
+      );
     }
     case 'UpdateCorrected': {
       const head = prev!;
@@ -280,12 +357,16 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
         corrections: [...target.corrections, note].slice(-MAX_CORRECTION_NOTES),
         correctionCount: (target.correctionCount ?? target.corrections.length) + 1,
       };
-      return {
-        head: { ...bump(head), correctionCount: head.correctionCount + 1 },
-        entry,
-        people: [...personDeltas(target.content, -1), ...personDeltas(content, 1)].filter((d) => d.delta !== 0),
-        sources: [...sourceDeltas(target.content, -1), ...sourceDeltas(content, 1)],
-      };
+      // A corrected date moves a key event in the index (its timelineKey changes).
+      return withKeyEvents(
+        {
+          head: { ...bump(head), correctionCount: head.correctionCount + 1 },
+          entry,
+          people: [...personDeltas(target.content, -1), ...personDeltas(content, 1)].filter((d) => d.delta !== 0),
+          sources: [...sourceDeltas(target.content, -1), ...sourceDeltas(content, 1)],
+        },
+        target,
+      );
     }
     case 'UpdateRetracted': {
       const head = prev!;
@@ -295,6 +376,8 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
         ...target,
         changeVersion: m.version,
         updatedAt: m.recordedAt,
+        // A key event retracted is one no more (see TimelineEntry.keyEvent): the count drops, its
+        // index item stays, so that the key-events lists and feeds show the notice.
         retraction: {
           version: m.version,
           updateId: m.updateId,
@@ -303,14 +386,30 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
           recordedBy: m.recordedBy,
         },
       };
-      // What the retracted update contributed to people and sources goes with it.
-      return {
-        head: { ...bump(head), retractionCount: head.retractionCount + 1 },
-        entry,
-        people: personDeltas(target.content, -1),
-        sources: sourceDeltas(target.content, -1),
-      };
+      // What the retracted update contributed to people and sources goes with it; so does its pin.
+      return withKeyEvents(
+        {
+          head: { ...unpinned(bump(head), event.data.target), retractionCount: head.retractionCount + 1 },
+          entry,
+          people: personDeltas(target.content, -1),
+          sources: sourceDeltas(target.content, -1),
+        },
+        target,
+      );
     }
+    case 'KeyEventMarked':
+    case 'KeyEventUnmarked': {
+      const target = reads.target;
+      if (!target) throw new Error(`story ${m.storyId}: ${event.type} ${m.updateId} targets unknown update ${event.data.target}`);
+      // The entry's content and `updatedAt` stay: feeds carry the same entry. changeVersion moves, so
+      // that the entry as it stood before (a revision item) is kept for time travel.
+      const entry: TimelineEntry = { ...target, keyEvent: event.type === 'KeyEventMarked', changeVersion: m.version };
+      return withKeyEvents({ head: bump(prev!), entry, people: [], sources: [] }, target);
+    }
+    case 'UpdatePinned':
+      return { head: { ...bump(prev!), pinned: event.data.target }, people: [], sources: [] };
+    case 'UpdateUnpinned':
+      return { head: unpinned(bump(prev!), event.data.target), people: [], sources: [] };
     case 'HeadlineChanged': {
       const head = prev!;
       return {
@@ -336,10 +435,17 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
   }
 }
 
+/** The head without its pin, if `updateId` is the pinned update. */
+function unpinned(head: StoryHead, updateId: string): StoryHead {
+  if (head.pinned !== updateId) return head;
+  const { pinned: _, ...rest } = head;
+  return rest;
+}
+
 /** The timeline entry an article or statement creates, before any correction. */
 export function createdEntry(event: StoryEvent & { type: 'ArticlePublished' | 'StatementRecorded' }): TimelineEntry {
   const m = event.metadata;
-  const { dateApproximate, ...fields } = event.data;
+  const { dateApproximate, keyEvent, ...fields } = event.data;
   const content: ArticleContent | StatementContent =
     event.type === 'ArticlePublished'
       ? { kind: 'article', ...(fields as Omit<ArticleContent, 'kind'>) }
@@ -358,6 +464,7 @@ export function createdEntry(event: StoryEvent & { type: 'ArticlePublished' | 'S
     content,
     corrections: [],
     correctionCount: 0,
+    keyEvent: keyEvent === true,
   };
 }
 

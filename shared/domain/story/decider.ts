@@ -2,10 +2,16 @@
  * The story Decider (emmett style): `decide(command, state) → events`, `evolve(state, event) → state`.
  * Pure: time, ids and the editor come in through the command's metadata.
  *
- * The decision state is deliberately small. Only corrections and retractions need to know about
- * earlier updates, and only about their target, so `updates` may hold just the entries a command
- * needs: the write side loads the target's status and folds the events after it, instead of
- * folding a story of 100,000 updates for every append.
+ * The decision state is deliberately small. Only corrections, retractions, key-event marks and pins
+ * need to know about earlier updates, and only about their target, so `updates` may hold just the
+ * entries a command needs: the write side loads the target's status (and, for a pin or an unpin,
+ * which update is pinned) and folds the events after it, instead of folding a story of 100,000
+ * updates for every append.
+ *
+ * A command that would change nothing is refused (409), so that every recorded event changes the
+ * view: marking a key event again, unmarking what is not one, pinning the pinned update, unpinning
+ * when nothing is pinned. An editor's client that sees the 409 knows its picture of the story is
+ * stale, where a silent success would hide it.
  */
 import { ConflictError, NotFoundError } from '../errors';
 import {
@@ -14,6 +20,7 @@ import {
   type ArticleData,
   type CorrectionChanges,
   type EventMetadata,
+  type KeyEventFlag,
   type PendingEvent,
   type Speaker,
   type StatementData,
@@ -39,12 +46,15 @@ export type UpdateKind = 'article' | 'statement';
 export interface UpdateStatus {
   kind: UpdateKind;
   retracted: boolean;
+  keyEvent: boolean;
 }
 
 export interface StoryState {
   storyId?: string;
   version: number;
   status?: StoryStatus;
+  /** The pinned update, if any; loaded only for the commands that need it (pin, unpin). */
+  pinned?: string;
   /** Known updates by id; may be partial (see above). */
   updates: ReadonlyMap<string, UpdateStatus>;
 }
@@ -62,16 +72,22 @@ export function evolve(state: StoryState, event: StoryEvent): StoryState {
       updates.set(event.metadata.updateId, {
         kind: event.type === 'ArticlePublished' ? 'article' : 'statement',
         retracted: false,
+        keyEvent: event.data.keyEvent === true,
       });
       return { ...next, updates };
     }
     case 'UpdateRetracted': {
-      const target = state.updates.get(event.data.target);
-      if (!target) return next;
-      const updates = new Map(state.updates);
-      updates.set(event.data.target, { ...target, retracted: true });
-      return { ...next, updates };
+      // A retraction unpins its target and takes it out of the key events.
+      const unpinned = state.pinned === event.data.target ? withoutPin(next) : next;
+      return withUpdate(unpinned, event.data.target, { retracted: true, keyEvent: false });
     }
+    case 'KeyEventMarked':
+    case 'KeyEventUnmarked':
+      return withUpdate(next, event.data.target, { keyEvent: event.type === 'KeyEventMarked' });
+    case 'UpdatePinned':
+      return { ...next, pinned: event.data.target };
+    case 'UpdateUnpinned':
+      return withoutPin(next);
     case 'StatusChanged':
       return { ...next, status: event.data.status };
     case 'UpdateCorrected':
@@ -80,6 +96,20 @@ export function evolve(state: StoryState, event: StoryEvent): StoryState {
     default:
       return assertNever(event, 'event');
   }
+}
+
+function withoutPin(state: StoryState): StoryState {
+  const { pinned: _, ...rest } = state;
+  return rest;
+}
+
+/** The state with a known update changed; an update the (partial) state does not hold stays unknown. */
+function withUpdate(state: StoryState, updateId: string, change: Partial<UpdateStatus>): StoryState {
+  const known = state.updates.get(updateId);
+  if (!known) return state;
+  const updates = new Map(state.updates);
+  updates.set(updateId, { ...known, ...change });
+  return { ...state, updates };
 }
 
 export function decide(command: StoryCommand, state: StoryState): PendingEvent[] {
@@ -114,12 +144,13 @@ export function decide(command: StoryCommand, state: StoryState): PendingEvent[]
 
 function decideUpdate(update: UpdateInput, state: StoryState, meta: (occurredAt?: string) => Omit<EventMetadata, 'version'>): PendingEvent {
   switch (update.type) {
+    // `keyEvent: false` is what every update is anyway: stored only when true.
     case 'article':
-      return { type: 'ArticlePublished', data: eventData(update, ARTICLE), metadata: meta(update.publishedAt) };
+      return { type: 'ArticlePublished', data: eventData(keyEventIfTrue(update), ARTICLE), metadata: meta(update.publishedAt) };
     case 'statement':
-      return { type: 'StatementRecorded', data: eventData(update, STATEMENT), metadata: meta(update.saidAt) };
+      return { type: 'StatementRecorded', data: eventData(keyEventIfTrue(update), STATEMENT), metadata: meta(update.saidAt) };
     case 'correction': {
-      const target = requireLiveTarget(update.target, state, 'correct');
+      const target = requireLiveTarget(update.target, state, 'corrected');
       const allowed = CORRECTABLE[target.kind];
       const foreign = Object.keys(update.changes).filter((field) => !allowed.has(field));
       if (foreign.length > 0) {
@@ -128,19 +159,46 @@ function decideUpdate(update: UpdateInput, state: StoryState, meta: (occurredAt?
       return { type: 'UpdateCorrected', data: eventData(update, CORRECTED), metadata: meta() };
     }
     case 'retraction':
-      requireLiveTarget(update.target, state, 'retract');
+      requireLiveTarget(update.target, state, 'retracted');
       return { type: 'UpdateRetracted', data: eventData(update, RETRACTED), metadata: meta() };
     case 'headline':
       return { type: 'HeadlineChanged', data: eventData(update, HEADLINE_CHANGED), metadata: meta() };
     case 'status':
       return { type: 'StatusChanged', data: eventData(update, STATUS_CHANGED), metadata: meta() };
+    case 'key-event': {
+      const target = requireLiveTarget(update.target, state, update.keyEvent ? 'marked as a key event' : 'unmarked');
+      if (target.keyEvent === update.keyEvent) {
+        throw new ConflictError(`update ${update.target} ${update.keyEvent ? 'is a key event already' : 'is not a key event'}`, '/keyEvent');
+      }
+      return { type: update.keyEvent ? 'KeyEventMarked' : 'KeyEventUnmarked', data: { target: update.target }, metadata: meta() };
+    }
+    case 'pin': {
+      requireLiveTarget(update.target, state, 'pinned');
+      if (state.pinned === update.target) throw new ConflictError(`update ${update.target} is pinned already`, '/target');
+      // One event, not an unpin and a pin: a single conditional append, so no reader ever sees the
+      // story with neither pinned, and the event says which pin it replaced.
+      return {
+        type: 'UpdatePinned',
+        data: { target: update.target, ...(state.pinned === undefined ? {} : { replaced: state.pinned }) },
+        metadata: meta(),
+      };
+    }
+    case 'unpin':
+      if (state.pinned === undefined) throw new ConflictError(`nothing is pinned in story ${state.storyId ?? ''}`.trim(), '/type');
+      return { type: 'UpdateUnpinned', data: { target: state.pinned }, metadata: meta() };
     default:
       return assertNever(update, 'update');
   }
 }
 
-/** What a correction may change on each kind: the fields its schema defines, but `type`. */
-const correctable = (shape: object): ReadonlySet<string> => new Set(Object.keys(shape).filter((field) => field !== 'type'));
+/** An article or statement as stored: `keyEvent` only when true. */
+function keyEventIfTrue<T extends { keyEvent?: boolean }>(update: T): Omit<T, 'keyEvent'> & { keyEvent?: true } {
+  const { keyEvent, ...rest } = update;
+  return keyEvent ? { ...rest, keyEvent: true } : rest;
+}
+
+/** What a correction may change on each kind: the fields its schema defines, but `type` and `keyEvent` (marked by events of its own). */
+const correctable = (shape: object): ReadonlySet<string> => new Set(Object.keys(shape).filter((field) => field !== 'type' && field !== 'keyEvent'));
 const CORRECTABLE: Record<UpdateKind, ReadonlySet<string>> = {
   article: correctable(articleSchema.shape),
   statement: correctable(statementSchema.shape),
@@ -174,7 +232,7 @@ function eventData<T>(source: NoInfer<T>, fields: Fields<T>): T {
 
 const STORY_OPENED: Fields<DataOf<'StoryOpened'>> = { headline: true, summary: true, language: true, topics: true };
 const SPEAKER: Fields<Speaker> = { name: true, role: true };
-const ARTICLE: Fields<ArticleData> = {
+const ARTICLE: Fields<ArticleData & KeyEventFlag> = {
   title: true,
   url: true,
   outlet: true,
@@ -183,8 +241,9 @@ const ARTICLE: Fields<ArticleData> = {
   author: true,
   dateApproximate: true,
   titleReconstructed: true,
+  keyEvent: true,
 };
-const STATEMENT: Fields<StatementData> = {
+const STATEMENT: Fields<StatementData & KeyEventFlag> = {
   speaker: SPEAKER,
   quote: true,
   speech: true,
@@ -194,16 +253,24 @@ const STATEMENT: Fields<StatementData> = {
   url: true,
   context: true,
   dateApproximate: true,
+  keyEvent: true,
 };
-const CHANGES: Fields<CorrectionChanges> = { ...ARTICLE, ...STATEMENT };
+const { keyEvent: _articleFlag, ...ARTICLE_FIELDS } = ARTICLE;
+const { keyEvent: _statementFlag, ...STATEMENT_FIELDS } = STATEMENT;
+const CHANGES: Fields<CorrectionChanges> = { ...ARTICLE_FIELDS, ...STATEMENT_FIELDS };
 const CORRECTED: Fields<DataOf<'UpdateCorrected'>> = { target: true, changes: CHANGES, note: true };
 const RETRACTED: Fields<DataOf<'UpdateRetracted'>> = { target: true, reason: true };
 const HEADLINE_CHANGED: Fields<DataOf<'HeadlineChanged'>> = { headline: true, summary: true };
 const STATUS_CHANGED: Fields<DataOf<'StatusChanged'>> = { status: true };
 
-function requireLiveTarget(target: string, state: StoryState, verb: string): UpdateStatus {
+/**
+ * The article or statement `target` of this story, not retracted. Anything else is not found (404):
+ * an unknown id, and the id of a correction, retraction, headline or other event, which is no
+ * article or statement to act on.
+ */
+function requireLiveTarget(target: string, state: StoryState, done: string): UpdateStatus {
   const status = state.updates.get(target);
   if (!status) throw new NotFoundError('update', target);
-  if (status.retracted) throw new ConflictError(`update ${target} is retracted: it cannot be ${verb}ed`, '/target');
+  if (status.retracted) throw new ConflictError(`update ${target} is retracted: it cannot be ${done}`, '/target');
   return status;
 }

@@ -69,18 +69,44 @@ export type StatementData = {
   dateApproximate?: boolean;
 };
 
+/**
+ * An article or statement posted as a key event stores `keyEvent: true`; absent means it was not
+ * (events recorded before the field existed, and every other one). Not a field a correction
+ * changes: marking and unmarking are events of their own.
+ */
+export type KeyEventFlag = { keyEvent?: true };
+
 /** The fields a correction changes: some of its target's, an article's or a statement's. */
 export type CorrectionChanges = Partial<ArticleData & StatementData>;
 
 export type StoryOpened = Event<'StoryOpened', { headline: string; summary: string; language: string; topics: string[] }>;
-export type ArticlePublished = Event<'ArticlePublished', ArticleData>;
-export type StatementRecorded = Event<'StatementRecorded', StatementData>;
+export type ArticlePublished = Event<'ArticlePublished', ArticleData & KeyEventFlag>;
+export type StatementRecorded = Event<'StatementRecorded', StatementData & KeyEventFlag>;
 export type UpdateCorrected = Event<'UpdateCorrected', { target: string; changes: CorrectionChanges; note: string }>;
 export type UpdateRetracted = Event<'UpdateRetracted', { target: string; reason: string }>;
 export type HeadlineChanged = Event<'HeadlineChanged', { headline: string; summary?: string }>;
 export type StatusChanged = Event<'StatusChanged', { status: StoryStatus }>;
+/** An article or statement became a key event. */
+export type KeyEventMarked = Event<'KeyEventMarked', { target: string }>;
+/** A key event is one no longer (a retraction also takes it out of the key events, without this event). */
+export type KeyEventUnmarked = Event<'KeyEventUnmarked', { target: string }>;
+/** An article or statement was pinned; `replaced` names the update pinned until then, if any (one pin at a time). */
+export type UpdatePinned = Event<'UpdatePinned', { target: string; replaced?: string }>;
+/** The pinned update (`target`) was unpinned (a retraction of it also unpins it, without this event). */
+export type UpdateUnpinned = Event<'UpdateUnpinned', { target: string }>;
 
-export type StoryEvent = StoryOpened | ArticlePublished | StatementRecorded | UpdateCorrected | UpdateRetracted | HeadlineChanged | StatusChanged;
+export type StoryEvent =
+  | StoryOpened
+  | ArticlePublished
+  | StatementRecorded
+  | UpdateCorrected
+  | UpdateRetracted
+  | HeadlineChanged
+  | StatusChanged
+  | KeyEventMarked
+  | KeyEventUnmarked
+  | UpdatePinned
+  | UpdateUnpinned;
 
 export type StoryEventType = StoryEvent['type'];
 

@@ -80,6 +80,12 @@ export const speechSchema = z.enum(['direct', 'reported']).meta({
     '"direct": `quote` holds the speaker\'s own words, published as a quotation. "reported": `quote` is reported speech (the reporter\'s paraphrase), published without quotation marks.',
 });
 
+/** Posted as a key event (marked or unmarked later with a `key-event` update). */
+const keyEventFlag = z.boolean().meta({
+  description:
+    "A key event: listed in the view's `keyEvents` and in the story's key-events feeds. Mark or unmark it later with a `key-event` update.",
+});
+
 const titleReconstructed = z.boolean().meta({
   description: "The title is the newsroom's, not the outlet's own (e.g. the source as kept carries none): readers are told so.",
 });
@@ -95,6 +101,7 @@ export const articleSchema = z.strictObject({
   /** The date was derived (e.g. from a weekday) rather than stated. */
   dateApproximate: z.boolean().optional(),
   titleReconstructed: titleReconstructed.optional(),
+  keyEvent: keyEventFlag.optional(),
 });
 
 export const speakerSchema = z.strictObject({
@@ -115,6 +122,7 @@ export const statementSchema = z.strictObject({
   url: httpUrl.optional(),
   context: plainText(LIMITS.context).optional(),
   dateApproximate: z.boolean().optional(),
+  keyEvent: keyEventFlag.optional(),
 });
 
 /** Fields a correction may change: those of an article or a statement, minus `type`. */
@@ -168,6 +176,24 @@ export const statusSchema = z.strictObject({
   status: z.enum(['developing', 'concluded']),
 });
 
+/** Marks an article or statement as a key event, or unmarks it. */
+export const keyEventSchema = z.strictObject({
+  type: z.literal('key-event'),
+  target: updateIdSchema,
+  keyEvent: z.boolean().meta({ description: 'true marks the target as a key event, false unmarks it.' }),
+});
+
+/** Pins an article or statement: first in the view and on the page. At most one is pinned; pinning another replaces it. */
+export const pinSchema = z.strictObject({
+  type: z.literal('pin'),
+  target: updateIdSchema,
+});
+
+/** Unpins the pinned update. */
+export const unpinSchema = z.strictObject({
+  type: z.literal('unpin'),
+});
+
 export const updateSchema = z.discriminatedUnion('type', [
   articleSchema,
   statementSchema,
@@ -175,6 +201,9 @@ export const updateSchema = z.discriminatedUnion('type', [
   retractionSchema,
   headlineSchema,
   statusSchema,
+  keyEventSchema,
+  pinSchema,
+  unpinSchema,
 ]);
 
 export type OpenStoryInput = z.infer<typeof openStorySchema>;

@@ -372,3 +372,122 @@ describe('input safety through the API', () => {
     expect(rss.entries.length).toBe(quotes.length);
   });
 });
+
+describe('key events and the pin, through the API, the view and the key-events feeds', () => {
+  const STORY = 'key-events-story';
+  const tag = (id: string) => `tag:newsroom.example,2026:story/${STORY}/update/${id}`;
+  type Entry = { updateId: string; keyEvent: boolean; content?: unknown; retracted?: true; retraction?: { reason: string } };
+  type View = {
+    version: number;
+    counts: { keyEvents: number };
+    keyEvents: Entry[];
+    pinned: Entry | null;
+    links: { keyEventFeeds: Record<string, string> };
+  };
+
+  async function record(body: unknown): Promise<{ updateId: string; version: number }> {
+    const res = await post(`/api/stories/${STORY}/updates`, body);
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    return (await res.json()) as { updateId: string; version: number };
+  }
+  const viewAt = (version: number) =>
+    until(async () => ((await api<View>(`/api/stories/${STORY}`))?.version === version ? api<View>(`/api/stories/${STORY}`) : undefined));
+
+  it('lists key events newest first by when they happened, pins one at a time, and feeds the key events alone to every parser', async () => {
+    expect((await post('/api/stories', { id: STORY, headline: 'Key events', summary: 'What matters' })).status).toBe(201);
+    const early = await record({
+      type: 'article',
+      title: 'Early key',
+      url: 'https://example.org/early',
+      outlet: 'Wire',
+      publishedAt: '2010-04-06',
+      keyEvent: true,
+    });
+    const plain = await record({ type: 'statement', speaker: { name: 'Roza Otunbayeva' }, quote: 'Not a key event', saidAt: '2010-04-09' });
+    const late = await record({
+      type: 'statement',
+      speaker: { name: 'Kurmanbek Bakiyev' },
+      quote: 'Doomed key words',
+      saidAt: '2010-04-10',
+      keyEvent: true,
+    });
+    const marked = await record({ type: 'article', title: 'Marked later', url: 'https://example.org/m', outlet: 'Wire', publishedAt: '2010-04-08' });
+    await record({ type: 'key-event', target: marked.updateId, keyEvent: true });
+    await record({ type: 'pin', target: plain.updateId });
+    const last = await record({ type: 'pin', target: late.updateId });
+
+    let view = (await viewAt(last.version))!;
+    expect(view.keyEvents.map((e) => e.updateId)).toEqual([late.updateId, marked.updateId, early.updateId]);
+    expect(view.counts.keyEvents).toBe(3);
+    expect(view.pinned?.updateId).toBe(late.updateId);
+    expect(view.links.keyEventFeeds.atom).toBe(`/stories/${STORY}/key-events.atom`);
+    const docs = await feeds(`/stories/${STORY}/key-events`);
+    const { atom, rss, json } = await checkAll(docs);
+    const expected = [late, marked, early].map((u) => tag(u.updateId));
+    expect(atom.entries.map((e) => e.id)).toEqual(expected);
+    expect(rss.entries.map((e) => e.id)).toEqual(expected);
+    expect(json.items.map((i) => i.id)).toEqual(expected);
+    expect(atom.feed.title).toBe('Key events: key events');
+    expect(docs.atom).toContain(`<id>tag:newsroom.example,2026:story/${STORY}/key-events</id>`);
+    expect(docs.atom).toMatch(new RegExp(`<link rel="self" type="application/atom\\+xml" href="[^"]*/stories/${STORY}/key-events\\.atom"/>`));
+    expect(docs.atom).not.toContain('Not a key event');
+    // Entries link to the permalinks, as the story feed's do.
+    expect(atom.entries.length).toBe(3);
+    expect(docs.atom).toContain(`/stories/${STORY}/updates/${early.updateId}"`);
+
+    // Unmarking takes it out of the lists; the pin moves with one event and replaced the earlier one.
+    const unmarked = await record({ type: 'key-event', target: early.updateId, keyEvent: false });
+    view = (await viewAt(unmarked.version))!;
+    expect(view.keyEvents.map((e) => e.updateId)).toEqual([late.updateId, marked.updateId]);
+    const log = (await api<{ events: { type: string; data: Record<string, unknown> }[] }>(`/api/stories/${STORY}/events`))!;
+    expect(log.events.filter((e) => e.type === 'UpdatePinned').map((e) => e.data)).toEqual([
+      { target: plain.updateId },
+      { target: late.updateId, replaced: plain.updateId },
+    ]);
+
+    // A retraction of the pinned key event: unpinned, counted no more, listed with its notice only, a tombstone in Atom.
+    const sessions = await Promise.all(['atom', 'rss'].map((f) => createNewsboatSession([`${newsroom.url}/stories/${STORY}/key-events.${f}`])));
+    try {
+      for (const items of await Promise.all(sessions.map((s) => s.reload())))
+        expect(items.map((i) => i.guid).sort()).toEqual([tag(late.updateId), tag(marked.updateId)].sort());
+      const retraction = await record({ type: 'retraction', target: late.updateId, reason: 'Could not be verified' });
+      view = (await viewAt(retraction.version))!;
+      expect(view.pinned).toBeNull();
+      expect(view.counts.keyEvents).toBe(1);
+      expect(view.keyEvents[0]).toMatchObject({ updateId: late.updateId, retracted: true, retraction: { reason: 'Could not be verified' } });
+      expect(view.keyEvents[0]!.content).toBeUndefined();
+      expect(JSON.stringify(view)).not.toContain('Doomed key words');
+      const after = await feeds(`/stories/${STORY}/key-events`);
+      await checkAll(after);
+      for (const doc of Object.values(after)) expect(doc).not.toContain('Doomed key words');
+      expect(after.atom).toMatch(new RegExp(`<at:deleted-entry ref="[^"]*${late.updateId}"`));
+      for (const items of await Promise.all(sessions.map((s) => s.reload()))) {
+        const retracted = items.find((i) => i.guid === tag(late.updateId))!;
+        expect(retracted.title).toBe('Retracted statement');
+        expect(retracted.content).not.toContain('Doomed key words');
+      }
+    } finally {
+      await Promise.all(sessions.map((s) => s.close()));
+    }
+
+    // Time travel: as they stood at that version (the retraction since shows its notice only).
+    const past = (await api<View>(`/api/stories/${STORY}?version=${last.version}`))!;
+    expect(past.pinned).toMatchObject({ updateId: late.updateId, retracted: true });
+    expect(past.keyEvents.map((e) => e.updateId)).toEqual([late.updateId, marked.updateId, early.updateId]);
+    expect(JSON.stringify(past)).not.toContain('Doomed key words');
+    const beforePins = (await api<View>(`/api/stories/${STORY}?version=${last.version - 2}`))!;
+    expect(beforePins.pinned).toBeNull();
+    expect(beforePins.keyEvents.map((e) => e.updateId)).toEqual([late.updateId, marked.updateId, early.updateId]);
+    const beforeMark = (await api<View>(`/api/stories/${STORY}?version=${marked.version}`))!;
+    expect(beforeMark.keyEvents.map((e) => e.updateId)).toEqual([late.updateId, early.updateId]);
+  });
+
+  it('caches the key-events feeds per story version, with 304s, and answers 404 for no story or no format', async () => {
+    const url = `${newsroom.url}/stories/${STORY}/key-events.atom`;
+    const first = await fetch(url, { headers: { 'Accept-Encoding': 'identity' } });
+    const etag = first.headers.get('etag')!;
+    expect((await fetch(url, { headers: { 'If-None-Match': etag, 'Accept-Encoding': 'identity' } })).status).toBe(304);
+    expect((await fetch(`${newsroom.url}/stories/${STORY}/key-events.xml`)).status).toBe(404);
+    expect((await fetch(`${newsroom.url}/stories/no-such-story/key-events.json`)).status).toBe(404);
+  });
+});

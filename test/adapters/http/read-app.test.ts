@@ -221,6 +221,9 @@ describe('path and query that can name nothing', () => {
   });
 });
 
+/** The request bodies' schemas by their names in the document: each strict, each string bounded. */
+const REQUEST_KINDS = ['Article', 'Statement', 'Correction', 'Retraction', 'Headline', 'Status', 'KeyEvent', 'Pin', 'Unpin', 'OpenStory', 'Speaker'];
+
 describe('OpenAPI', () => {
   type Doc = {
     openapi: string;
@@ -257,19 +260,7 @@ describe('OpenAPI', () => {
         else visit(value, `${where}/${key}`);
       }
     };
-    for (const name of [
-      'OpenStory',
-      'Update',
-      'Article',
-      'Statement',
-      'Correction',
-      'Retraction',
-      'Headline',
-      'Status',
-      'Speaker',
-      'CorrectionChanges',
-      'StoryId',
-    ]) {
+    for (const name of [...REQUEST_KINDS, 'Update', 'CorrectionChanges', 'StoryId']) {
       visit(doc.components.schemas[name], name);
     }
     // Every parameter (path, query, header) and request body of every operation.
@@ -292,10 +283,13 @@ describe('OpenAPI', () => {
     expect(schemas.Statement?.properties?.quote?.maxLength).toBe(LIMITS.quote);
     expect(schemas.Article?.properties?.title?.maxLength).toBe(LIMITS.title);
     expect(schemas.OpenStory?.properties?.headline?.maxLength).toBe(LIMITS.headline);
-    for (const kind of ['Article', 'Statement', 'Correction', 'Retraction', 'Headline', 'Status', 'OpenStory', 'Speaker']) {
+    for (const kind of REQUEST_KINDS) {
       expect(schemas[kind]?.additionalProperties, kind).toBe(false);
     }
     expect(JSON.stringify(schemas.Update)).toContain('#/components/schemas/Retraction');
+    expect(JSON.stringify(schemas.Update)).toContain('#/components/schemas/Pin');
+    expect(schemas.Article?.properties?.keyEvent).toMatchObject({ type: 'boolean' });
+    expect(schemas.Statement?.properties?.keyEvent).toMatchObject({ type: 'boolean' });
   });
 
   it('shows whether a statement is a direct quote or reported speech, and that a title may be the newsroom’s', () => {
@@ -324,12 +318,21 @@ describe('OpenAPI', () => {
     const articleId = await posted(article());
     const statementId = await posted(statement());
     await posted({ type: 'correction', target: articleId, changes: { title: 'Corrected' }, note: 'n' });
+    const keyStatementId = await posted({ ...statement('Key words'), keyEvent: true });
+    await posted({ type: 'key-event', target: statementId, keyEvent: true });
+    await posted({ type: 'pin', target: articleId });
     await posted({ type: 'retraction', target: statementId, reason: 'r' });
     const view = await until(async () => {
       const body = (await (await api.get(`/api/stories/${story}`)).json()) as { version: number };
-      return body.version === 5 ? body : undefined;
+      return body.version === 8 ? body : undefined;
+    });
+    // Key events (one retracted: its notice only) and the pin, live and as they stood.
+    expect(view).toMatchObject({
+      pinned: { updateId: articleId },
+      keyEvents: [{ updateId: keyStatementId }, { updateId: statementId, retracted: true }],
     });
     exact(storyView, view);
+    exact(storyView, await (await api.get(`/api/stories/${story}?version=7`)).json());
     exact(storyView, await (await api.get(`/api/stories/${story}?version=4&limit=1`)).json());
     exact(storyView, await (await api.get(`/api/stories/${story}?limit=1`)).json());
     exact(eventsPage, await (await api.get(`/api/stories/${story}/events?limit=3`)).json());
@@ -348,7 +351,10 @@ describe('OpenAPI', () => {
       .filter((r) => r.method !== 'ALL')
       .map(
         (r) =>
-          `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)(\{[^}]*\})?/g, (_, name: string) => (name === 'file' ? 'feed.atom' : `{${name}}`))}`,
+          `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)(\{[^}]*\})?/g, (_, name: string, pattern?: string) =>
+            // A feed route's file (`feed`, `key-events`) in one of its formats.
+            name === 'file' ? `${/^\{([a-z-]+)\\\./.exec(pattern ?? '')?.[1]}.atom` : `{${name}}`,
+          )}`,
       );
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
     for (const route of served) expect(documented, route).toContain(route);

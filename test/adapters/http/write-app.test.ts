@@ -432,3 +432,71 @@ describe('direct quotes and reported speech', () => {
     await refused(() => api.post(updates, body), 400, '/changes/speech', SCRATCH);
   });
 });
+
+describe('key events and the pin', () => {
+  const KEYS = 'kyrgyzstan-key-events-2010';
+  const KEY_UPDATES = `/api/stories/${KEYS}/updates`;
+  const send = (body: unknown, headers?: Record<string, string>) => api.post(KEY_UPDATES, body, headers);
+  const posted = async (body: unknown) => {
+    const res = await send(body);
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    return (await res.json()) as { updateId: string; version: number };
+  };
+  const refusedHere = (body: unknown, status: number, pointer?: string) => refused(() => send(body), status, pointer, KEYS);
+
+  beforeAll(async () => void expect((await api.post('/api/stories', openBody(KEYS))).status).toBe(201));
+
+  it('records marks and pins decided on the story as it stands, even before the projector has caught up', async () => {
+    const a = await posted({ ...article('Opposition takes over'), keyEvent: true });
+    const s = await posted(statement('I remain president'));
+    // Each decision folds the events the views have not seen: no wait between these.
+    await posted({ type: 'key-event', target: s.updateId, keyEvent: true });
+    await refusedHere({ type: 'key-event', target: s.updateId, keyEvent: true }, 409, '/keyEvent');
+    await posted({ type: 'key-event', target: a.updateId, keyEvent: false });
+    await refusedHere({ type: 'key-event', target: a.updateId, keyEvent: false }, 409, '/keyEvent');
+    await posted({ type: 'pin', target: a.updateId });
+    await refusedHere({ type: 'pin', target: a.updateId }, 409, '/target');
+    await posted({ type: 'unpin' });
+    await refusedHere({ type: 'unpin' }, 409, '/type');
+    await posted({ type: 'pin', target: s.updateId });
+    const retraction = await posted({ type: 'retraction', target: s.updateId, reason: 'Not verified' });
+    // The retraction unpinned it, and took it out of the key events.
+    await refusedHere({ type: 'unpin' }, 409, '/type');
+    await refusedHere({ type: 'pin', target: s.updateId }, 409, '/target');
+    await refusedHere({ type: 'key-event', target: s.updateId, keyEvent: false }, 409, '/target');
+    const view = await until(async () => {
+      const body = (await (await api.get(`/api/stories/${KEYS}`)).json()) as {
+        version: number;
+        pinned: unknown;
+        counts: { keyEvents: number };
+        keyEvents: { updateId: string; retracted?: true; content?: unknown }[];
+      };
+      return body.version >= retraction.version ? body : undefined;
+    });
+    expect(view.pinned).toBeNull();
+    expect(view.counts.keyEvents).toBe(0);
+    expect(view.keyEvents).toEqual([expect.objectContaining({ updateId: s.updateId, retracted: true })]);
+    expect(view.keyEvents[0]!.content).toBeUndefined();
+  });
+
+  it('refuses a target that is no article or statement of this story (404) and bad bodies (400), naming the field', async () => {
+    const a = await posted(article('Another article'));
+    const headline = await posted({ type: 'headline', headline: 'New headline' });
+    const correction = await posted({ type: 'correction', target: a.updateId, changes: { title: 'Fixed' }, note: 'n' });
+    const other = ((await (await api.post(UPDATES, statement('Elsewhere'))).json()) as { updateId: string }).updateId;
+    for (const target of [headline.updateId, correction.updateId, other, '01ARZ3NDEKTSV4RRFFQ69G5FAV']) {
+      await refusedHere({ type: 'key-event', target, keyEvent: true }, 404, '/target');
+      await refusedHere({ type: 'pin', target }, 404, '/target');
+    }
+    await refusedHere({ type: 'key-event', target: a.updateId }, 400, '/keyEvent');
+    await refusedHere({ type: 'pin', target: 'nope' }, 400, '/target');
+    await refusedHere({ type: 'unpin', target: a.updateId }, 400);
+    await refusedHere({ type: 'correction', target: a.updateId, changes: { keyEvent: true }, note: 'n' }, 400, '/changes/keyEvent');
+  });
+
+  it('a pin with a stale If-Match gets 412 and records nothing', async () => {
+    const a = await posted(article('Pinned with If-Match'));
+    await refused(() => send({ type: 'pin', target: a.updateId }, { 'If-Match': `"${a.version - 1}"` }), 412, undefined, KEYS);
+    expect((await send({ type: 'pin', target: a.updateId }, { 'If-Match': `"${a.version}"` })).status).toBe(201);
+  });
+});

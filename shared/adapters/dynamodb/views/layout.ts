@@ -11,6 +11,9 @@
  *                          sk `o#<outlet>`    sources
  *                          sk `r#<updateId>#<version>`  an entry's state after a correction or
  *                                             retraction (time travel; not in the index)
+ *                          sk `e#<timelineKey>`  a key event (attribute `updateId`): the key events
+ *                                             newest first by timeline order are one Query of this
+ *                                             prefix, their entries one BatchGetItem
  *                          sk `x#<version>`   a retraction, by its version: which update it
  *                                             withdrew (time travel hides what was retracted
  *                                             after the version it shows)
@@ -35,8 +38,10 @@
 import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import {
   changeKey,
+  isListedKeyEvent,
   isRetractionRevision,
   timelineKey,
+  type KeyEventChange,
   type KeyPoint,
   type PersonCount,
   type StoryHead,
@@ -92,6 +97,24 @@ export class ViewLayout {
     return { pk: this.storyPk(entry.storyId), sk: `u#${entry.updateId}`, timelineKey: timelineKey(entry), entry: entryJson(entry) };
   }
 
+  /** The key-events index item of a change that lists an entry (see KeyEventChange). */
+  keyEventItem(storyId: string, change: Pick<KeyEventChange, 'key' | 'updateId'>): Item {
+    return { pk: this.storyPk(storyId), sk: `e#${change.key}`, updateId: change.updateId };
+  }
+
+  keyEventKey(storyId: string, key: string) {
+    return { pk: this.storyPk(storyId), sk: `e#${key}` };
+  }
+
+  /** The index items of the key events among `entries` as they stand (replay writes them from the final fold). */
+  keyEventItems(entries: Iterable<TimelineEntry>): Item[] {
+    const items: Item[] = [];
+    for (const entry of entries) {
+      if (isListedKeyEvent(entry)) items.push(this.keyEventItem(entry.storyId, { key: timelineKey(entry), updateId: entry.updateId }));
+    }
+    return items;
+  }
+
   revisionItem(entry: TimelineEntry): Item {
     // No timelineKey attribute: revisions stay out of the timeline index.
     return { pk: this.storyPk(entry.storyId), sk: `r#${entry.updateId}#${changeKey(entry.changeVersion)}`, entry: entryJson(entry) };
@@ -130,7 +153,9 @@ export class ViewLayout {
   /** Every item of a whole folded story, head first. */
   viewItems(view: StoredView): Item[] {
     const items = this.storyWideItems(view);
-    for (const entry of view.entries) items.push(this.entryItem(entry));
+    const entries = [...view.entries];
+    for (const entry of entries) items.push(this.entryItem(entry));
+    items.push(...this.keyEventItems(entries));
     for (const revision of view.revisions ?? []) items.push(...this.revisionItems(revision));
     for (const snapshot of view.snapshots ?? []) items.push(...this.snapshotItems(snapshot));
     return items;
@@ -197,5 +222,8 @@ export function strip<T>(item: Item | undefined): T | undefined {
 }
 
 export function entryOf(item: Item | undefined): TimelineEntry | undefined {
-  return item && (JSON.parse(item.entry as string) as TimelineEntry);
+  if (!item) return undefined;
+  const entry = JSON.parse(item.entry as string) as TimelineEntry;
+  // Entries projected before version 5 carry no `keyEvent`: none was one until a replay says otherwise.
+  return entry.keyEvent === undefined ? { ...entry, keyEvent: false } : entry;
 }

@@ -93,6 +93,13 @@ export class ViewReads implements GenerationViews {
     return encodeCursor({ sk: `u#${entry.updateId}`, timelineKey: timelineKey(entry) })!;
   }
 
+  async keyEvents(storyId: string, limit: number): Promise<TimelineEntry[]> {
+    const page = await this.prefixPage<Item>(storyId, 'e#', limit, false);
+    const ids = page.items.map((item) => item.updateId as string);
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return (await this.entries(storyId, ids)).sort((a, b) => order.get(a.updateId)! - order.get(b.updateId)!);
+  }
+
   async keyPoints(storyId: string, limit: number): Promise<KeyPoint[]> {
     return (await this.prefixPage<KeyPoint>(storyId, 'k#', limit, false)).items;
   }

@@ -257,6 +257,7 @@ class StoryItemsWriter implements RebuildWriter {
   put(parts: ViewParts, events: number): Promise<void> {
     const items: Item[] = [];
     for (const entry of parts.entries ?? []) items.push(this.layout.entryItem(entry));
+    items.push(...this.layout.keyEventItems(parts.keyEvents ?? []));
     for (const revision of parts.revisions ?? []) items.push(...this.layout.revisionItems(revision));
     for (const snapshot of parts.snapshots ?? []) items.push(...this.layout.snapshotItems(snapshot));
     if (parts.storyWide) items.push(...this.layout.storyWideItems(parts.storyWide));

@@ -8,11 +8,12 @@
  * - batch writes of whole folded stories (tests and benchmarks seed views with them; replay writes
  *   through its own store, replay-store.ts).
  */
-import { DeleteCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
   isRetractionRevision,
   isRevision,
   type CountDelta,
+  type KeyEventChange,
   type Source,
   type StoryHead,
   type TimelineEntry,
@@ -55,7 +56,7 @@ export class ViewStore extends ViewReads implements ViewWriter {
     for (const chunk of chunkSteps(steps)) {
       const items = this.itemsFor(chunk);
       const head = chunk.at(-1)!.head;
-      const transact = [
+      const transact: NonNullable<TransactWriteCommandInput['TransactItems']> = [
         {
           Put: {
             TableName: this.table,
@@ -68,6 +69,7 @@ export class ViewStore extends ViewReads implements ViewWriter {
         { Put: { TableName: this.table, Item: items.summary } },
         ...items.puts.map((Item) => ({ Put: { TableName: this.table, Item } })),
         ...items.deltas.map((Update) => ({ Update: { TableName: this.table, ...Update } })),
+        ...items.deletes.map((Key) => ({ Delete: { TableName: this.table, Key } })),
       ];
       try {
         await this.db.send(new TransactWriteCommand({ TransactItems: transact }));
@@ -121,24 +123,35 @@ export class ViewStore extends ViewReads implements ViewWriter {
     await writer.flush();
   }
 
-  /** The items a run of steps changes: the head, the summary, entries, revisions and key points put whole, people and sources as count deltas. */
+  /**
+   * The items a run of steps changes: the head, the summary, entries, revisions and key points put
+   * whole, people and sources as count deltas, key-events index items put or deleted (the run's
+   * last change of each key decides, so that a transaction names each item once).
+   */
   private itemsFor(steps: ViewStep[]) {
     const layout = this.layout;
     const head = steps.at(-1)!.head;
     const pk = layout.storyPk(head.storyId);
     const entries = new Map<string, TimelineEntry>();
+    const keyEvents = new Map<string, KeyEventChange>();
     const puts: Item[] = [];
     for (const step of steps) {
       if (step.entry) entries.set(step.entry.updateId, step.entry);
       if (isRevision(step)) puts.push(...layout.revisionItems(step.entry!));
       if (step.keyPoint) puts.push(layout.keyPointItem(head.storyId, step.keyPoint));
+      for (const change of step.keyEvents ?? []) keyEvents.set(change.key, change);
     }
     for (const entry of entries.values()) puts.push(layout.entryItem(entry));
+    const deletes: { pk: string; sk: string }[] = [];
+    for (const change of keyEvents.values()) {
+      if (change.listed) puts.push(layout.keyEventItem(head.storyId, change));
+      else deletes.push(layout.keyEventKey(head.storyId, change.key));
+    }
     const deltas = [
       ...mergeDeltas(steps.flatMap((s) => s.people)).map((d) => personUpdate(pk, d)),
       ...mergeDeltas(steps.flatMap((s) => s.sources)).map((d) => sourceUpdate(pk, d)),
     ];
-    return { head: layout.headItem(head), summary: layout.summaryItem(head), puts, deltas };
+    return { head: layout.headItem(head), summary: layout.summaryItem(head), puts, deltas, deletes };
   }
 }
 
@@ -196,7 +209,8 @@ function chunkSteps(steps: ViewStep[]): ViewStep[][] {
   let bytes = 0;
   for (const step of steps) {
     const revisions = isRevision(step) ? (isRetractionRevision(step.entry!) ? 2 : 1) : 0;
-    const cost = (step.entry ? 1 : 0) + revisions + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length;
+    const cost =
+      (step.entry ? 1 : 0) + revisions + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length + (step.keyEvents?.length ?? 0);
     const size = step.entry ? Buffer.byteLength(JSON.stringify(step.entry)) * (isRevision(step) ? 2 : 1) : 0;
     if (current.length > 0 && (count + cost > MAX_TRANSACTION_ITEMS - 2 || bytes + size > MAX_TRANSACTION_ENTRY_BYTES)) {
       chunks.push(current);
