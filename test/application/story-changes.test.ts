@@ -44,7 +44,7 @@ describe('changesSince', () => {
       { keyEvents: false, pin: false, entries: 1 }, // an article
       { keyEvents: true, pin: false, entries: 1 }, // a statement posted as a key event
       { keyEvents: false, pin: false, entries: 1 }, // a plain statement
-      { keyEvents: true, pin: false, entries: 0 }, // a mark: no entry the page shows changes
+      { keyEvents: true, pin: false, entries: 1 }, // a mark: the entry, which the page badges as a key event
       { keyEvents: false, pin: true, entries: 0 }, // a pin
       { keyEvents: false, pin: false, entries: 0 }, // a headline
       { keyEvents: true, pin: true, entries: 1 }, // the pinned key event retracted

@@ -76,8 +76,9 @@ async function watchedPage(context: BrowserContext): Promise<{ page: Page; incid
 const timelineIds = (page: Page) => page.locator('ol.timeline > li').evaluateAll((items) => items.map((li) => li.id.replace('update-', '')));
 
 beforeAll(async () => {
-  // Open pages ask for changes every 2 seconds here (15 by default), so the tests wait seconds, not minutes.
-  process.env.NEWSROOM_PAGE_POLL_SECONDS = '2';
+  // Open pages ask for changes every 2 seconds here (15 by default), so the tests wait seconds, not minutes;
+  // the long story is posted faster than an editor's default write rate.
+  Object.assign(process.env, { NEWSROOM_PAGE_POLL_SECONDS: '2', NEWSROOM_WRITE_RATE: '1000', NEWSROOM_WRITE_BURST: '1000' });
   [newsroom, browser] = await Promise.all([
     startNewsroom({ inMemory: true, port: 0, editorTokens: `anna:${TOKEN}`, quiet: true, log: () => {} }),
     launchChromium(),
@@ -88,7 +89,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await newsroom?.stop();
-  delete process.env.NEWSROOM_PAGE_POLL_SECONDS;
+  for (const name of ['NEWSROOM_PAGE_POLL_SECONDS', 'NEWSROOM_WRITE_RATE', 'NEWSROOM_WRITE_BURST']) delete process.env[name];
 });
 
 describe('the Bakiyev story page', () => {
@@ -272,6 +273,33 @@ describe('the Bakiyev story page', () => {
     expect(await page.locator('.past').textContent()).toContain(`as it stood at version ${stood}`);
     expect(await page.locator('h1').textContent()).toMatch(/Bakiyev/);
     expect(await page.locator('script[src]').count()).toBe(0);
+    expect(await incidents()).toEqual([]);
+    await context.close();
+  });
+});
+
+describe('key events and the pinned update', () => {
+  it('appear at the top of an open page when an editor marks and pins, and the timeline stays as it was', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const { page, incidents } = await watchedPage(context);
+    await page.goto(`${newsroom.url}/stories/${STORY}`);
+    const ids = await timelineIds(page);
+    const [marked, pinned] = [ids[3]!, ids[5]!];
+    await post(STORY, { type: 'key-event', target: marked, keyEvent: true });
+    await post(STORY, { type: 'pin', target: pinned });
+    await page.locator('#pinned-region section.pinned').waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.locator('#key-events-region li').count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => page.locator(`#update-${marked} .badge.key`).count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.locator('#pinned-region').textContent()).toContain(
+      (await page.locator(`#update-${pinned} .small`).first().textContent())!.trim(),
+    );
+    // The pinned copy links its place in the timeline.
+    await page.getByRole('link', { name: 'in the timeline' }).click();
+    expect(page.url()).toMatch(new RegExp(`#update-${pinned}$`));
+    expect(await timelineIds(page)).toEqual(ids);
+    // "Key events only" shows just them.
+    await page.getByRole('link', { name: 'Show the key events only' }).click();
+    expect(await timelineIds(page)).toEqual([marked]);
     expect(await incidents()).toEqual([]);
     await context.close();
   });

@@ -6,7 +6,18 @@
  */
 import { frontPage } from '../../domain/pages/front-page';
 import { entryHtml } from '../../domain/pages/entry';
-import { headlineHistoryHtml, pastStoryPage, storyHeadHtml, storyPage, storyTitle, type PageContext } from '../../domain/pages/story-page';
+import {
+  FILTERED_KEY_EVENTS,
+  headlineHistoryHtml,
+  keyEventsHtml,
+  PAGE_KEY_EVENTS,
+  pastStoryPage,
+  pinnedHtml,
+  storyHeadHtml,
+  storyPage,
+  storyTitle,
+  type PageContext,
+} from '../../domain/pages/story-page';
 import { updatePage } from '../../domain/pages/update-page';
 import { personOf, timelineKey, type TimelineEntry } from '../../domain/projection/story-view';
 import { UPDATE_ID_PATTERN } from '../../domain/story/update-id';
@@ -100,6 +111,8 @@ export function pageHandlers(
             people: [...view.people.values()].filter((p) => p.statementCount > 0).map(personOf),
             sources: [...view.sources.values()].filter((s) => s.updateCount > 0),
             at: view.head.lastEventAt,
+            keyEvents: view.keyEvents,
+            ...(view.pinned ? { pinned: view.pinned } : {}),
           });
           return represent(html, HTML, view.changedAt);
         });
@@ -108,17 +121,23 @@ export function pageHandlers(
       }
       const order = query.order ?? 'newest';
       const cursor = query.cursor;
-      const rep = await reader.rendering(`page${NUL}${storyId}${NUL}${order}${NUL}${cursor ?? ''}`, head.version, async () => {
+      const keyEventsOnly = query.filter === 'key-events';
+      const key = `page${NUL}${storyId}${NUL}${order}${NUL}${cursor ?? ''}${NUL}${keyEventsOnly ? 'key-events' : ''}`;
+      const rep = await reader.rendering(key, head.version, async () => {
         const views = await reader.views();
         // A cursor the views did not hand out is a 400 naming /query/cursor (views/cursor.ts, problem.ts).
-        const [page, keyPoints, people, sources] = await Promise.all([
-          views.timeline(storyId, PAGE_SIZE, cursor, order === 'newest'),
+        const [page, keyPoints, people, sources, keyEvents, pinned] = await Promise.all([
+          keyEventsOnly
+            ? views.keyEvents(storyId, FILTERED_KEY_EVENTS).then((items) => ({ items, next: undefined }))
+            : views.timeline(storyId, PAGE_SIZE, cursor, order === 'newest'),
           views.keyPoints(storyId, HEADLINE_HISTORY),
           views.people(storyId),
           views.sources(storyId),
+          keyEventsOnly ? [] : views.keyEvents(storyId, PAGE_KEY_EVENTS),
+          head.pinned === undefined ? undefined : views.entry(storyId, head.pinned),
         ]);
         const shown = withinBytes(page.items, MAX_TIMELINE_BYTES);
-        const next = shown.cut ? views.timelineCursorAfter(shown.entries.at(-1)!) : page.next;
+        const next = shown.cut && !keyEventsOnly ? views.timelineCursorAfter(shown.entries.at(-1)!) : page.next;
         const html = storyPage(context(), head, {
           timeline: shown.entries,
           order,
@@ -127,6 +146,9 @@ export function pageHandlers(
           keyPoints,
           people,
           sources,
+          keyEvents,
+          ...(pinned ? { pinned } : {}),
+          keyEventsOnly,
         });
         return represent(html, HTML, head.lastEventAt);
       });
@@ -169,8 +191,13 @@ export function pageHandlers(
         }
         const moved = changes.upTo > changes.since;
         const regions: Record<string, string> = moved ? { 'story-head': storyHeadHtml(head) } : {};
-        if (changes.headlineChanged)
-          regions['headline-history'] = headlineHistoryHtml(head, await (await reader.views()).keyPoints(storyId, HEADLINE_HISTORY));
+        const views = await reader.views();
+        if (changes.headlineChanged) regions['headline-history'] = headlineHistoryHtml(head, await views.keyPoints(storyId, HEADLINE_HISTORY));
+        if (changes.keyEventsChanged) regions['key-events-region'] = keyEventsHtml(storyId, await views.keyEvents(storyId, PAGE_KEY_EVENTS));
+        // The pinned copy changes with its pin, and with any change of the pinned update itself.
+        if (changes.pinChanged || (head.pinned !== undefined && changes.entries.some((entry) => entry.updateId === head.pinned))) {
+          regions['pinned-region'] = pinnedHtml(head.pinned === undefined ? undefined : await views.entry(storyId, head.pinned));
+        }
         const body: Body<'StoryChanges'> = {
           storyId,
           since: query.since,

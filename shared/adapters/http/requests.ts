@@ -48,9 +48,10 @@ export const pageQuery = z
     order: z.optional(z.enum(['newest', 'oldest']).check(z.meta({ description: 'The timeline newest first (default) or oldest first.' }))),
     cursor: cursorOf('The link of the previous page gave it: any other value gets 400.'),
     version: z.optional(whole(1, Number.MAX_SAFE_INTEGER, 'The story as it stood at this version (not live).')),
+    filter: z.optional(z.enum(['key-events']).check(z.meta({ description: 'key-events: the timeline shows the key events only (the latest 100).' }))),
   })
   .check(
-    z.refine((q) => q.version === undefined || (q.cursor === undefined && q.order === undefined), {
+    z.refine((q) => q.version === undefined || (q.cursor === undefined && q.order === undefined && q.filter === undefined), {
       message: 'a past version is one page: give version alone',
       path: ['version'],
     }),

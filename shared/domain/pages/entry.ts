@@ -6,6 +6,7 @@
  */
 import { REPORTED_SPEECH, TITLE_RECONSTRUCTED } from '../feeds/entry-html';
 import { escapeHtml as e, paragraphsHtml } from '../html';
+import { cutText } from '../display-text';
 import { timelineKey, type TimelineEntry } from '../projection/story-view';
 import { AUTO, bdi, inline, updatePath, when } from './parts';
 
@@ -54,8 +55,23 @@ export function entryLabel(entry: TimelineEntry): string {
  * its creation version and timeline key for the live script, its time linking to its permalink.
  */
 export function entryHtml(entry: TimelineEntry): string {
-  const time = entry.retraction ? when(entry.recordedAt) : when(entry.occurredAt ?? entry.recordedAt, entry.dateApproximate);
   return `<li id="update-${e(entry.updateId)}" data-kind="${entry.kind}" data-version="${entry.version}" data-key="${e(timelineKey(entry))}">
-<p class="entry-meta"><a href="${e(updatePath(entry.storyId, entry.updateId))}">${time}<span class="visually-hidden"> (link to this update)</span></a></p>
+${entryMetaHtml(entry)}
 ${entryContentHtml(entry)}${entryNotesHtml(entry)}</li>`;
+}
+
+/** When it happened, linking its permalink; a key event says so. */
+export function entryMetaHtml(entry: TimelineEntry, extra = ''): string {
+  const time = entry.retraction ? when(entry.recordedAt) : when(entry.occurredAt ?? entry.recordedAt, entry.dateApproximate);
+  const key = entry.keyEvent && !entry.retraction ? '<span class="badge key">Key event</span>' : '';
+  return `<p class="entry-meta">${key}<a href="${e(updatePath(entry.storyId, entry.updateId))}">${time}<span class="visually-hidden"> (link to this update)</span></a>${extra}</p>`;
+}
+
+/** A line that names an update: an article's title, a statement's speaker and the start of their words. */
+export function entrySummaryHtml(entry: TimelineEntry, maxChars = 140): string {
+  if (entry.retraction) return `<em>Retracted:</em> ${bdi(cutText(entry.retraction.reason, maxChars))}`;
+  const c = entry.content;
+  if (c.kind === 'article') return `${bdi(cutText(c.title, maxChars))} — ${bdi(c.outlet)}`;
+  const words = cutText(c.quote, maxChars);
+  return `<strong>${bdi(c.speaker.name)}</strong>: ${c.speech === 'reported' ? bdi(words) : `“${bdi(words)}”`}`;
 }

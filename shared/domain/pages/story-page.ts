@@ -8,7 +8,7 @@
  */
 import { escapeHtml as e, paragraphsHtml } from '../html';
 import type { KeyPoint, Person, Source, StoryHead, TimelineEntry } from '../projection/story-view';
-import { entryHtml } from './entry';
+import { entryContentHtml, entryHtml, entryMetaHtml, entryNotesHtml, entrySummaryHtml } from './entry';
 import { AUTO, bdi, inline, layout, plural, storyPath, when, type PageAssets } from './parts';
 import { liveBlogPostingJsonLd } from './structured-data';
 
@@ -22,6 +22,10 @@ export interface PageContext {
 
 export type TimelineOrder = 'newest' | 'oldest';
 
+/** Key events a page lists at its top, and shows at most when filtered to them. */
+export const PAGE_KEY_EVENTS = 20;
+export const FILTERED_KEY_EVENTS = 100;
+
 export interface StoryPageParts {
   /** One page of the timeline, in `order`. */
   timeline: TimelineEntry[];
@@ -34,6 +38,11 @@ export interface StoryPageParts {
   keyPoints: KeyPoint[];
   people: Person[];
   sources: Source[];
+  /** The latest key events, newest first, and the pinned update: shown at the top. */
+  keyEvents: TimelineEntry[];
+  pinned?: TimelineEntry;
+  /** The timeline shows the key events only. */
+  keyEventsOnly?: boolean;
 }
 
 /** The page's title: the headline (the live script puts a count of waiting updates before it). */
@@ -68,6 +77,28 @@ export function headlineHistoryHtml(head: Pick<StoryHead, 'storyId'>, keyPoints:
   return `<section id="headline-history" aria-labelledby="headline-history-title">
 <details class="history"><summary><span id="headline-history-title">Headline history</span> (${keyPoints.length})</summary><ol>${items}</ol></details>
 </section>`;
+}
+
+/** The pinned update, first on the page (its place in the timeline is linked); an empty region when none is. */
+export function pinnedHtml(pinned: TimelineEntry | undefined): string {
+  const section = pinned
+    ? `<section class="pinned" aria-labelledby="pinned-title"><h2 id="pinned-title">Pinned</h2>
+<div class="pinned-entry" dir="auto">${entryMetaHtml(pinned, ` · <a href="#update-${e(pinned.updateId)}">in the timeline</a>`)}
+${entryContentHtml(pinned)}${entryNotesHtml(pinned)}</div></section>`
+    : '';
+  return `<div id="pinned-region">${section}</div>`;
+}
+
+/** The latest key events, each a line linking its permalink; an empty region when there are none. */
+export function keyEventsHtml(storyId: string, keyEvents: TimelineEntry[], filtered = false): string {
+  const section = keyEvents.length
+    ? `<section id="key-events" aria-labelledby="key-events-title"><h2 id="key-events-title">Key events</h2><ol class="key-events">${keyEvents
+        .map((k) => `<li>${entryMetaHtml(k)}<p>${entrySummaryHtml(k)}</p></li>`)
+        .join('')}</ol>${
+        filtered ? '' : `<p class="small"><a href="${storyPath(storyId)}?filter=key-events">Show the key events only</a></p>`
+      }</section>`
+    : '';
+  return `<div id="key-events-region">${section}</div>`;
 }
 
 function feedLinks(head: StoryHead): { head: string; nav: string } {
@@ -133,16 +164,24 @@ export function storyPage(ctx: PageContext, head: StoryHead, parts: StoryPagePar
   const feeds = feedLinks(head);
   const newest = parts.order === 'newest';
   // New updates go in at the top of the first newest-first page; elsewhere the button leads there.
-  const live = newest && !parts.cursor ? 'top' : 'page';
+  const live = newest && !parts.cursor && !parts.keyEventsOnly ? 'top' : 'page';
   const body = `<article class="story" data-story="${e(head.storyId)}" data-version="${head.version}" data-changes="/api/stories/${e(
     head.storyId,
   )}/changes" data-latest="${base}" data-poll-seconds="${ctx.pollSeconds}">
 ${storyHeadHtml(head)}
 ${feeds.nav}
+${pinnedHtml(parts.pinned)}
+${parts.keyEventsOnly ? '' : keyEventsHtml(head.storyId, parts.keyEvents)}
 ${headlineHistoryHtml(head, parts.keyPoints)}
 <section id="timeline" aria-labelledby="timeline-title">
-<h2 id="timeline-title">${newest ? 'Latest updates' : 'Updates, oldest first'}</h2>
-<p class="order">${newest ? `Newest first · <a href="${base}?order=oldest">Read from the start</a>` : `Oldest first · <a href="${base}">Read the latest first</a>`}</p>
+<h2 id="timeline-title">${parts.keyEventsOnly ? 'Key events' : newest ? 'Latest updates' : 'Updates, oldest first'}</h2>
+<p class="order">${
+    parts.keyEventsOnly
+      ? `The key events only, newest first (the latest ${FILTERED_KEY_EVENTS}) · <a href="${base}">Every update</a> · <a href="${base}/key-events.atom">Key events feed</a>`
+      : newest
+        ? `Newest first · <a href="${base}?order=oldest">Read from the start</a>`
+        : `Oldest first · <a href="${base}">Read the latest first</a>`
+  }</p>
 <div class="live-bar"><button type="button" id="new-updates" hidden></button></div>
 <p id="live-status" class="visually-hidden" role="status" aria-live="polite"></p>
 <ol class="timeline" data-live="${live}" data-more="${parts.next ? 'true' : 'false'}">${parts.timeline.map(entryHtml).join('\n')}</ol>
@@ -168,6 +207,8 @@ export interface PastStoryParts {
   sources: Source[];
   /** When the story stood so: its last event at that version. */
   at: string;
+  keyEvents: TimelineEntry[];
+  pinned?: TimelineEntry;
 }
 
 /** The story as it stood at `head.version`: no live script, a note that says so, the timeline newest first. */
@@ -176,6 +217,8 @@ export function pastStoryPage(ctx: PageContext, head: StoryHead, parts: PastStor
   const body = `<article class="story past-version" data-story="${e(head.storyId)}" data-version="${head.version}">
 <p class="past" role="note">You are reading this story as it stood at version ${head.version}, ${when(parts.at)}. <a href="${base}">Read the live story</a>.</p>
 ${storyHeadHtml(head)}
+${pinnedHtml(parts.pinned)}
+${keyEventsHtml(head.storyId, parts.keyEvents.slice(0, PAGE_KEY_EVENTS), true)}
 ${headlineHistoryHtml(head, parts.keyPoints)}
 <section id="timeline" aria-labelledby="timeline-title">
 <h2 id="timeline-title">Updates as they stood then</h2>

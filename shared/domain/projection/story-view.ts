@@ -208,9 +208,10 @@ export function targetOf(event: StoryEvent): string | undefined {
 }
 
 /**
- * The entry whose content or notices an event changes, as feeds and the live page show them: a
- * correction's or a retraction's target. A key-event mark changes which lists the entry is in, not
- * the entry a feed carries, so it is not one (its bytes in the story feed stay as they were).
+ * The entry whose content or notices an event changes, as feeds show them: a correction's or a
+ * retraction's target. A key-event mark changes which lists the entry is in, not the entry a feed
+ * carries, so it is not one (its bytes in the story feed stay as they were); the live page, which
+ * badges key events, follows every target (StoryReader.changesSince).
  */
 export function revisedEntryOf(event: StoryEvent): string | undefined {
   return event.type === 'UpdateCorrected' || event.type === 'UpdateRetracted' ? event.data.target : undefined;
@@ -221,7 +222,7 @@ export function createsEntry(event: StoryEvent): event is StoryEvent & { type: '
   return event.type === 'ArticlePublished' || event.type === 'StatementRecorded';
 }
 
-/** The timeline entry an event creates, corrects or retracts, as feeds and the live page follow them (see revisedEntryOf). */
+/** The timeline entry an event creates, corrects or retracts, as feeds follow them (see revisedEntryOf). */
 export function changedEntryOf(event: StoryEvent): string | undefined {
   return createsEntry(event) ? event.metadata.updateId : revisedEntryOf(event);
 }

@@ -220,6 +220,44 @@ describe('the story page', () => {
   });
 });
 
+describe('key events and the pinned update', () => {
+  it('stand at the top of the page, the key events alone on request, and an open page is sent them when they change', async () => {
+    const story = 'page-routes-key-events';
+    expect((await api.post('/api/stories', openBody(story))).status).toBe(201);
+    const plain = await posted(story, statement('An ordinary statement'));
+    const key = await posted(story, { ...statement('A statement that matters'), keyEvent: true });
+    const other = await posted(story, article('An article that matters'));
+    await projected(story, 4);
+    const before = (await (await api.get(`/api/stories/${story}/changes?since=4`)).json()) as { version: number };
+    await posted(story, { type: 'key-event', target: other.updateId, keyEvent: true });
+    await posted(story, { type: 'pin', target: plain.updateId });
+    await projected(story, 6);
+    const page = await html(`/stories/${story}`);
+    const top = (id: string) => page.slice(page.indexOf(`<div id="${id}">`)).split('</section></div>')[0]!;
+    expect(top('pinned-region')).toContain('An ordinary statement');
+    expect(top('pinned-region')).toContain(`href="#update-${plain.updateId}"`);
+    expect(top('key-events-region')).toContain('A statement that matters');
+    expect(top('key-events-region')).toContain('An article that matters');
+    expect(top('key-events-region')).not.toContain('An ordinary statement');
+    // The timeline marks them too, and the pinned update keeps its place in it.
+    expect(page.match(/<span class="badge key">Key event<\/span>/g)).toHaveLength(2 * 2);
+    expect(ids(page)).toEqual([other.updateId, key.updateId, plain.updateId]);
+    const filtered = await html(`/stories/${story}?filter=key-events`);
+    expect(ids(filtered)).toEqual([other.updateId, key.updateId]);
+    expect(filtered).not.toContain('id="key-events-region"');
+    // What an open page at version 4 asks for: the pin and the key events, as regions.
+    const changes = (await (await api.get(`/api/stories/${story}/changes?since=${before.version}`)).json()) as { regions: Record<string, string> };
+    expect(changes.regions['pinned-region']).toContain('An ordinary statement');
+    expect(changes.regions['key-events-region']).toContain('An article that matters');
+    // A retraction of the pinned update unpins it: the region empties.
+    await posted(story, { type: 'retraction', target: plain.updateId, reason: 'Not said' });
+    await projected(story, 7);
+    const after = (await (await api.get(`/api/stories/${story}/changes?since=6`)).json()) as { regions: Record<string, string> };
+    expect(after.regions['pinned-region']).toBe('<div id="pinned-region"></div>');
+    expect(await html(`/stories/${story}`)).not.toContain('<section class="pinned"');
+  });
+});
+
 describe('an update permalink', () => {
   it('shows the update with its correction notes, or only its retraction notice, and 404s for what is not an update of the story', async () => {
     const story = 'page-routes-permalink';

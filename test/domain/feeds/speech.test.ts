@@ -47,6 +47,7 @@ const page = storyPage(
   {
     timeline: entries,
     order: 'newest',
+    keyEvents: [],
     keyPoints: view.keyPoints,
     people: [],
     sources: [],

@@ -35,6 +35,7 @@ const assets = { stylesheet: '/assets/page.css', liveScript: '/assets/live.js' }
 const html = storyPage({ assets, baseUrl: 'https://news.example', pollSeconds: 15 }, view.head, {
   timeline: orderedEntries(view).reverse(),
   order: 'newest',
+  keyEvents: [],
   keyPoints: [],
   people: [...view.people.values()].map(personOf),
   sources: [...view.sources.values()],

@@ -53,9 +53,9 @@
     if (!Number.isFinite(lastSeen) || Number(li.dataset.version) <= lastSeen) return;
     li.classList.add('unseen');
     const meta = li.querySelector('.entry-meta');
-    if (!meta || meta.querySelector('.badge')) return;
+    if (!meta || meta.querySelector('.badge.new')) return;
     const badge = document.createElement('span');
-    badge.className = 'badge';
+    badge.className = 'badge new';
     badge.textContent = 'New';
     const hint = document.createElement('span');
     hint.className = 'visually-hidden';
