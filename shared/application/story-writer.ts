@@ -50,6 +50,8 @@ export interface WriterOptions {
 /** `Companion`: the write that commits an idempotency record with the event (see EventLog). */
 export class StoryWriter<Companion = unknown> {
   private readonly heads = new Map<string, number>();
+  /** Each story's writes in this process, one after another (inLane). */
+  private readonly lanes = new Map<string, Promise<void>>();
   private readonly now: () => string;
   private readonly newId: () => string;
 
@@ -84,7 +86,7 @@ export class StoryWriter<Companion = unknown> {
     ctx: WriteContext,
     prepare: (metadata: CommandMetadata, raced: boolean) => Promise<{ state: StoryState; command: StoryCommand }>,
   ): Promise<WriteResult> {
-    if (!ctx.idempotencyKey) return this.attempt(storyId, ctx, prepare);
+    if (!ctx.idempotencyKey) return this.inLane(storyId, () => this.attempt(storyId, ctx, prepare));
     // Scoped by editor and story: one editor's key never answers for another's request.
     const key = `${ctx.editor}#${storyId}#${ctx.idempotencyKey}`;
     const requestHash = createHash('sha256')
@@ -95,7 +97,9 @@ export class StoryWriter<Companion = unknown> {
     if (!claim.claimed) return answerFrom(claim.record, requestHash);
     let committed = false;
     try {
-      const result = await this.attempt(storyId, ctx, prepare, (response) => this.idempotency.completion(key, owner, response));
+      const result = await this.inLane(storyId, () =>
+        this.attempt(storyId, ctx, prepare, (response) => this.idempotency.completion(key, owner, response)),
+      );
       committed = true;
       return result;
     } catch (error) {
@@ -111,6 +115,27 @@ export class StoryWriter<Companion = unknown> {
       // A refused request stores nothing and leaves the key free for a corrected retry.
       if (!committed) await this.idempotency.release(key, owner).catch(() => undefined);
     }
+  }
+
+  /**
+   * Runs `work` once every earlier write to `storyId` in this process has settled. Writers of one
+   * process then never race each other for the story's next version (under breaking news, fifty
+   * editors' appends otherwise lose the race to one another round after round, each loser
+   * re-reading and retrying); they still race other processes (Lambda containers), and retry
+   * with jitter when they lose.
+   */
+  private inLane<T>(storyId: string, work: () => Promise<T>): Promise<T> {
+    const before = this.lanes.get(storyId) ?? Promise.resolve();
+    const run = before.then(work);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.lanes.set(storyId, settled);
+    void settled.then(() => {
+      if (this.lanes.get(storyId) === settled) this.lanes.delete(storyId);
+    });
+    return run;
   }
 
   private async attempt(
