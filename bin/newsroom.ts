@@ -311,6 +311,14 @@ function updateBody(event: ExportedEvent, target: (id: unknown) => string): unkn
       return { type: 'headline', ...d };
     case 'StatusChanged':
       return { type: 'status', status: d.status };
+    case 'KeyEventMarked':
+    case 'KeyEventUnmarked':
+      return { type: 'key-event', target: target(d.target), keyEvent: event.type === 'KeyEventMarked' };
+    case 'UpdatePinned':
+      // A pin that replaced another names it in `replaced`: pinning again replaces it the same way.
+      return { type: 'pin', target: target(d.target) };
+    case 'UpdateUnpinned':
+      return { type: 'unpin' };
     default:
       throw usageError(`unknown event type ${event.type}`);
   }

@@ -165,6 +165,16 @@ describe('newsroom CLI', () => {
         })
       ).status,
     ).toBe(201);
+    // Key events and pins: their targets are mapped too.
+    for (const body of [
+      { type: 'key-event', target: statementId, keyEvent: true },
+      { type: 'pin', target: statementId },
+      { type: 'unpin' },
+      { type: 'key-event', target: statementId, keyEvent: false },
+      { type: 'pin', target: articleId },
+    ]) {
+      expect((await api.post(`/api/stories/${STORY}/updates`, body)).status, JSON.stringify(body)).toBe(201);
+    }
     expect((await api.post(`/api/stories/${STORY}/updates`, { type: 'retraction', target: articleId, reason: 'Wrong outlet' })).status).toBe(201);
     expect((await api.post(`/api/stories/${STORY}/updates`, { type: 'status', status: 'concluded' })).status).toBe(201);
 
@@ -191,6 +201,12 @@ describe('newsroom CLI', () => {
     expect(copied('UpdateCorrected').data.target).toBe(copied('StatementRecorded').metadata.updateId);
     expect(copied('UpdateRetracted').data.target).toBe(copied('ArticlePublished').metadata.updateId);
     expect(copied('UpdateCorrected').data.changes).toEqual({ quote: 'I will never resign' });
+    expect(copied('KeyEventMarked').data.target).toBe(copied('StatementRecorded').metadata.updateId);
+    expect(copied('KeyEventUnmarked').data.target).toBe(copied('StatementRecorded').metadata.updateId);
+    expect(copy.filter((e) => e.type === 'UpdatePinned').map((e) => e.data.target)).toEqual([
+      copied('StatementRecorded').metadata.updateId,
+      copied('ArticlePublished').metadata.updateId,
+    ]);
 
     const again = await newsroom(['import', file, '--story', COPY]);
     expect(again.code, again.stderr).toBe(0);
