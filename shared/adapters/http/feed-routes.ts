@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { FEED_FORMATS, type FeedFormat } from '../../domain/feeds/urls';
 import type { StoryReader } from '../../application/story-reader';
+import type { Representation } from '../../application/representation';
 import type { Env } from './base';
 import { respond } from './conditional';
 import { problemResponse, problems } from './problem';
@@ -18,26 +19,23 @@ const formatOf = (c: Context<Env>): FeedFormat | undefined => {
 
 const noFormat = (c: Context<Env>) => problemResponse(c, problems.noSuchFeedFormat());
 
+/** A feed of one story, in the format its path names: the story's updates, or its key events only. */
+const perStory =
+  (feedOf: (storyId: string, format: FeedFormat) => Promise<Representation | undefined>) =>
+  async (c: Context<Env>): Promise<Response> => {
+    const format = formatOf(c);
+    if (!format) return noFormat(c);
+    const storyId = c.req.param('id')!;
+    const rep = await feedOf(storyId, format);
+    if (!rep) return problemResponse(c, problems.storyNotFound(storyId, 'none'));
+    return respond(c.req.raw, rep);
+  };
+
 // Hono answers HEAD with these GET handlers; respond() sends the headers without the body.
 export function feedHandlers(reader: StoryReader): Pick<Handlers<'read'>, 'storyFeed' | 'keyEventsFeed' | 'storyArchiveFeed' | 'allFeed'> {
   return {
-    storyFeed: async (c) => {
-      const format = formatOf(c);
-      if (!format) return noFormat(c);
-      const storyId = c.req.param('id')!;
-      const rep = await reader.feed(storyId, format);
-      if (!rep) return problemResponse(c, problems.storyNotFound(storyId, 'none'));
-      return respond(c.req.raw, rep);
-    },
-
-    keyEventsFeed: async (c) => {
-      const format = formatOf(c);
-      if (!format) return noFormat(c);
-      const storyId = c.req.param('id')!;
-      const rep = await reader.keyEventsFeed(storyId, format);
-      if (!rep) return problemResponse(c, problems.storyNotFound(storyId, 'none'));
-      return respond(c.req.raw, rep);
-    },
+    storyFeed: perStory((storyId, format) => reader.feed(storyId, format)),
+    keyEventsFeed: perStory((storyId, format) => reader.keyEventsFeed(storyId, format)),
 
     storyArchiveFeed: async (c) => {
       const format = formatOf(c);
