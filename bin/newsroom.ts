@@ -55,6 +55,8 @@ ${COMMON_HELP}`,
   --reported               the words are reported speech (the reporter's account of what was
                            said, not the speaker's own words): published without quotation marks
   --speaker <name>         who said it
+  --key-event              post it as a key event (to mark or pin an update later, post a
+                           {"type":"key-event",…} or {"type":"pin",…} body with --file)
   --role <text>            the speaker's role
   --medium <text>          where it was said (interview, press conference …)
   --outlet <text>          the outlet that reported it
@@ -200,6 +202,7 @@ async function post(args: string[]): Promise<number> {
       'api-url': { type: 'string' },
       statement: { type: 'string' },
       reported: { type: 'boolean' },
+      'key-event': { type: 'boolean' },
       speaker: { type: 'string' },
       role: { type: 'string' },
       medium: { type: 'string' },
@@ -219,7 +222,7 @@ async function post(args: string[]): Promise<number> {
   const conn = connect({ ...values, url: values['api-url'] }, values.file === '-' ? '--file -' : undefined);
   let body: unknown;
   if (values.file !== undefined) {
-    if (values.statement !== undefined || values.speaker !== undefined || values.reported)
+    if (values.statement !== undefined || values.speaker !== undefined || values.reported || values['key-event'])
       throw usageError(`give either --file or --statement/--speaker\n\n${HELP.post}`);
     try {
       body = JSON.parse(readInput(values.file));
@@ -235,6 +238,7 @@ async function post(args: string[]): Promise<number> {
       speaker: { name: values.speaker, ...(values.role === undefined ? {} : { role: values.role }) },
       quote: values.statement,
       speech: values.reported ? 'reported' : 'direct',
+      ...(values['key-event'] ? { keyEvent: true } : {}),
       ...(values['said-at'] === undefined ? {} : { saidAt: values['said-at'] }),
       ...(values.medium === undefined ? {} : { medium: values.medium }),
       ...(values.outlet === undefined ? {} : { outlet: values.outlet }),

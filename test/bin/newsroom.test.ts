@@ -90,22 +90,23 @@ describe('newsroom CLI', () => {
     expect(await api.eventCount(STORY)).toBe(2);
   });
 
-  it('--reported posts reported speech; without it a statement is a direct quote', async () => {
+  it('--reported posts reported speech, --key-event a key event; without them a direct quote, no key event', async () => {
     const scratch = 'cli-speech-scratch';
     expect((await newsroom(['open', scratch, '--headline', 'Scratch story (example)', '--summary', 'Invented, for the CLI test.'])).code).toBe(0);
     // prettier-ignore
     const reported = await newsroom(['post', scratch, '--statement', 'the example bridge would reopen', '--speaker', 'Example Spokesperson (fictional)', '--reported']);
     expect(reported.code, reported.stderr).toBe(0);
-    const direct = await newsroom(['post', scratch, '--statement', 'The bridge reopens Monday.', '--speaker', 'Example Spokesperson (fictional)']);
+    // prettier-ignore
+    const direct = await newsroom(['post', scratch, '--statement', 'The bridge reopens Monday.', '--speaker', 'Example Spokesperson (fictional)', '--key-event']);
     expect(direct.code, direct.stderr).toBe(0);
     const exported = await newsroom(['export', scratch]);
-    const speech = exported.stdout
+    const statements = exported.stdout
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { type: string; data: { speech?: string } })
-      .filter((e) => e.type === 'StatementRecorded')
-      .map((e) => e.data.speech);
-    expect(speech).toEqual(['reported', 'direct']);
+      .map((line) => JSON.parse(line) as { type: string; data: { speech?: string; keyEvent?: boolean } })
+      .filter((e) => e.type === 'StatementRecorded');
+    expect(statements.map((e) => e.data.speech)).toEqual(['reported', 'direct']);
+    expect(statements.map((e) => e.data.keyEvent === true)).toEqual([false, true]);
     expect((await newsroom(['post', scratch, '--file', '-', '--reported'])).code).toBe(2);
   });
 
