@@ -129,6 +129,16 @@ export const bench: Bench = {
           ratio: apiP50 / rawP50,
           target: '≤ 1.5',
           pass: apiP50 / rawP50 <= 1.5,
+          record: {
+            section: 'append',
+            values: {
+              p50_ms: apiP50,
+              p95_ms: percentile(api, 95),
+              raw_p50_ms: rawP50,
+              ratio: apiP50 / rawP50,
+              sequential_ratio: apiTotal / rawTotal,
+            },
+          },
         },
         {
           bar: 'Append p50 (projector paused)',

@@ -65,6 +65,10 @@ export const bench: Bench = {
         ratio: t / baseMs,
         target: '≤ 2.0',
         pass: t / baseMs <= 2,
+        record: {
+          section: 'coldstart.functions',
+          values: { name, bytes: statSync(file).size, import_ms: t, baseline_ms: baseMs, ratio: t / baseMs },
+        },
       });
     }
     return results;

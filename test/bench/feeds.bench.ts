@@ -199,6 +199,16 @@ export const bench: Bench = {
           ratio: ok.perSecond / baseline.perSecond,
           target: '≥ 0.5',
           pass: ok.perSecond / baseline.perSecond >= 0.5,
+          record: {
+            section: 'feed',
+            values: {
+              rps: ok.perSecond,
+              baseline_rps: baseline.perSecond,
+              ratio: ok.perSecond / baseline.perSecond,
+              rps_304: notModified.perSecond,
+              large_vs_small: longP50 / shortP50,
+            },
+          },
         },
         {
           bar: 'Page GET throughput',
@@ -208,6 +218,10 @@ export const bench: Bench = {
           ratio: pageOk.perSecond / pageBaseline.perSecond,
           target: '≥ 0.7',
           pass: pageOk.perSecond / pageBaseline.perSecond >= 0.7,
+          record: {
+            section: 'page',
+            values: { rps: pageOk.perSecond, baseline_rps: pageBaseline.perSecond, ratio: pageOk.perSecond / pageBaseline.perSecond },
+          },
         },
         {
           bar: 'Feed 304 throughput',

@@ -15,6 +15,11 @@ export interface BenchResult {
   /** The bar, e.g. "≤ 1.5". */
   target: string;
   pass: boolean;
+  /**
+   * The figures for bench/results/latest.json (test/bench/run.ts): merged into the record's
+   * `section` (append, feed, page, freshness, replay), or one entry of `coldstart.functions`.
+   */
+  record?: { section: string; values: Record<string, number | string> };
 }
 
 export interface Bench {

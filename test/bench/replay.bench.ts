@@ -88,6 +88,10 @@ export const bench: Bench = {
           ratio,
           target: '≤ 2',
           pass: ratio <= 2,
+          record: {
+            section: 'replay',
+            values: { events: EVENTS, stories: 1, seconds: replaySeconds, read_seconds: readSeconds, ratio, events_per_s: summary.eventsPerSecond },
+          },
         },
       ];
     } finally {

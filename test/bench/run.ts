@@ -3,7 +3,7 @@
  * file runs in a fresh process, so one's servers, caches and module state cannot skew another's.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { Bench, BenchResult } from './harness';
 
@@ -58,5 +58,37 @@ const table = [
   '',
 ].join('\n');
 writeFileSync(out, `${header}\n${table}\n${previous.trimStart()}`);
+
+// The same run for machines: bench/results/latest.json, and a line of bench/results/history.ndjson.
+// Figures a run did not measure (another bench's, or one asked for by name) are null.
+const record: Record<string, unknown> = {
+  commit: spawnSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).stdout.trim(),
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'cpu', node: process.version },
+  ...(only.length ? { only } : {}),
+  append: null,
+  feed: null,
+  page: null,
+  freshness: null,
+  replay: null,
+  coldstart: null,
+  // Measured by `npm run load` (bench/results/load-latest.json), not here.
+  load: null,
+};
+for (const { record: r } of rows) {
+  if (!r) continue;
+  if (r.section === 'coldstart.functions') {
+    const coldstart = (record.coldstart ??= { functions: [] }) as { functions: unknown[] };
+    coldstart.functions.push(r.values);
+  } else {
+    record[r.section] = { ...((record[r.section] as object | null) ?? {}), ...r.values };
+  }
+}
+const results = new URL('../../bench/results/', import.meta.url);
+mkdirSync(results, { recursive: true });
+// Three decimals are more than any of these figures can tell apart.
+const rounded = (_key: string, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1000) / 1000 : value);
+writeFileSync(new URL('latest.json', results), `${JSON.stringify(record, rounded, 2)}\n`);
+appendFileSync(new URL('history.ndjson', results), `${JSON.stringify(record, rounded)}\n`);
 console.log(`\nRecorded in docs/benchmarks.md`);
 if (rows.some((r) => !r.pass)) process.exitCode = 1;
