@@ -72,6 +72,7 @@ const record: Record<string, unknown> = {
   freshness: null,
   replay: null,
   coldstart: null,
+  concurrency: null,
   // Measured by `npm run load` (bench/results/load-latest.json), not here.
   load: null,
 };

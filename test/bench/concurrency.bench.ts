@@ -1,0 +1,118 @@
+/**
+ * Breaking news on one story: 50 editors appending at once (6 statements each, no If-Match) through
+ * the real local HTTP server, against the same 300 appends one after another, on a story of a few
+ * hundred updates with the projector running. Concurrent appends must be at least as fast in all
+ * as sequential ones (ratio ≤ 1.0); every append is acknowledged once and the log stays gap-free.
+ */
+import http from 'node:http';
+import { startNewsroom } from '../../functions/local/server';
+import { ms, percentile, type Bench, type BenchResult } from './harness';
+
+const TOKEN = 'bench-token-0123456789abcdef';
+const WRITERS = 50;
+const EACH = 6;
+const STORY_SIZE = 300;
+
+const statement = (writer: number, i: number) => ({
+  type: 'statement' as const,
+  speaker: { name: `Example Spokesperson ${writer} (fictional)`, role: 'spokesperson' },
+  quote: `Statement ${i} of editor ${writer}`,
+});
+
+export const bench: Bench = {
+  name: `concurrency: ${WRITERS} editors appending to one story at once vs the same appends in sequence`,
+  async run(): Promise<BenchResult[]> {
+    process.env.NEWSROOM_WRITE_RATE = '1000000';
+    process.env.NEWSROOM_WRITE_BURST = '1000000';
+    const newsroom = await startNewsroom({ inMemory: true, port: 0, seed: false, editorTokens: `bench:${TOKEN}`, quiet: true, log: () => {} });
+    const agents: http.Agent[] = [];
+    try {
+      // One keep-alive connection per editor, as fifty browsers or CLIs would have.
+      const client = () => {
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+        agents.push(agent);
+        return (path: string, body: unknown) =>
+          new Promise<number>((resolve, reject) => {
+            const payload = JSON.stringify(body);
+            const started = performance.now();
+            const req = http.request(
+              newsroom.url + path,
+              {
+                method: 'POST',
+                agent,
+                headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
+              },
+              (res) => {
+                const chunks: Buffer[] = [];
+                res.on('data', (c: Buffer) => chunks.push(c));
+                res.on('end', () =>
+                  res.statusCode === 201
+                    ? resolve(performance.now() - started)
+                    : reject(new Error(`append failed: ${res.statusCode} ${Buffer.concat(chunks).toString()}`)),
+                );
+              },
+            );
+            req.on('error', reject);
+            req.end(payload);
+          });
+      };
+      const editor = client();
+      const open = async (id: string) => {
+        await editor('/api/stories', { id, headline: 'Bench', summary: 'Concurrency benchmark' });
+        for (let i = 0; i < STORY_SIZE; i++) await editor(`/api/stories/${id}/updates`, statement(0, i));
+      };
+      await open('bench-sequential');
+      await open('bench-concurrent');
+
+      let t0 = performance.now();
+      for (let i = 0; i < WRITERS * EACH; i++) await editor('/api/stories/bench-sequential/updates', statement(i % WRITERS, i));
+      const sequential = performance.now() - t0;
+
+      const editors = Array.from({ length: WRITERS }, client);
+      const latencies: number[] = [];
+      t0 = performance.now();
+      await Promise.all(
+        editors.map(async (post, w) => {
+          for (let i = 0; i < EACH; i++) latencies.push(await post('/api/stories/bench-concurrent/updates', statement(w, i)));
+        }),
+      );
+      const concurrent = performance.now() - t0;
+
+      // Every append acknowledged once, and the log gap-free: the head is the count.
+      const res = await fetch(`${newsroom.url}/api/stories/bench-concurrent/events?after=${STORY_SIZE + 1}&limit=1000`, {
+        headers: { Authorization: `Bearer ${TOKEN}` },
+      });
+      const versions = ((await res.json()) as { events: { metadata: { version: number } }[] }).events.map((e) => e.metadata.version);
+      const expected = Array.from({ length: WRITERS * EACH }, (_, i) => STORY_SIZE + 2 + i);
+      if (JSON.stringify(versions) !== JSON.stringify(expected)) throw new Error(`the log is not the ${WRITERS * EACH} appends, gap-free`);
+
+      const ratio = concurrent / sequential;
+      const p99 = percentile(latencies, 99);
+      return [
+        {
+          bar: `${WRITERS} concurrent appends to one story`,
+          method: `${WRITERS} editors on keep-alive connections of their own, ${EACH} statements each at once (no If-Match), to a story of ${STORY_SIZE} updates, vs the same ${WRITERS * EACH} appends one after another on one connection to another such story; projector running; append p50 ${ms(percentile(latencies, 50))}, p99 ${ms(p99)}`,
+          measured: ms(concurrent),
+          baseline: ms(sequential),
+          ratio,
+          target: '≤ 1.0',
+          pass: ratio <= 1,
+          record: {
+            section: 'concurrency',
+            values: {
+              writers: WRITERS,
+              appends: WRITERS * EACH,
+              seconds: concurrent / 1000,
+              sequential_seconds: sequential / 1000,
+              ratio,
+              p99_ms: p99,
+            },
+          },
+        },
+      ];
+    } finally {
+      for (const agent of agents) agent.destroy();
+      await newsroom.stop();
+    }
+  },
+};
