@@ -11,7 +11,7 @@ import { startNewsroom } from '../../functions/local/server';
 import { clientConfig, documentClient, tablesFromEnv } from '../../shared/adapters/dynamodb/client';
 import { toItem } from '../../shared/adapters/dynamodb/event-store';
 import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/domain/story/events';
-import { ms, percentile, type Bench, type BenchResult } from './harness';
+import { ms, percentile, postJson, type Bench, type BenchResult } from './harness';
 
 const TOKEN = 'bench-token-0123456789abcdef';
 const SAMPLES = 500;
@@ -36,30 +36,8 @@ export const bench: Bench = {
     const table = tablesFromEnv().events;
     const cleanup: (() => void)[] = [];
     try {
-      // node:http with keep-alive, not fetch: undici's client alone costs 0.3–0.5 ms per request in
-      // this process, which would measure the benchmark's client rather than the append path.
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-      const post = (path: string, body: unknown) =>
-        new Promise<void>((resolve, reject) => {
-          const payload = JSON.stringify(body);
-          const req = http.request(
-            newsroom.url + path,
-            {
-              method: 'POST',
-              agent,
-              headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
-            },
-            (res) => {
-              const chunks: Buffer[] = [];
-              res.on('data', (c: Buffer) => chunks.push(c));
-              res.on('end', () =>
-                res.statusCode === 201 ? resolve() : reject(new Error(`append failed: ${res.statusCode} ${Buffer.concat(chunks).toString()}`)),
-              );
-            },
-          );
-          req.on('error', reject);
-          req.end(payload);
-        });
+      const post = async (path: string, body: unknown) => void (await postJson(agent, newsroom.url + path, TOKEN, body));
       cleanup.push(() => agent.destroy());
       for (const id of ['bench-api', 'bench-raw']) await post('/api/stories', { id, headline: 'Bench', summary: 'Append benchmark' });
 

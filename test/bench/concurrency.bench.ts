@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import { startNewsroom } from '../../functions/local/server';
-import { ms, percentile, type Bench, type BenchResult } from './harness';
+import { ms, percentile, postJson, type Bench, type BenchResult } from './harness';
 
 const TOKEN = 'bench-token-0123456789abcdef';
 const WRITERS = 50;
@@ -31,30 +31,7 @@ export const bench: Bench = {
       const client = () => {
         const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
         agents.push(agent);
-        return (path: string, body: unknown) =>
-          new Promise<number>((resolve, reject) => {
-            const payload = JSON.stringify(body);
-            const started = performance.now();
-            const req = http.request(
-              newsroom.url + path,
-              {
-                method: 'POST',
-                agent,
-                headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
-              },
-              (res) => {
-                const chunks: Buffer[] = [];
-                res.on('data', (c: Buffer) => chunks.push(c));
-                res.on('end', () =>
-                  res.statusCode === 201
-                    ? resolve(performance.now() - started)
-                    : reject(new Error(`append failed: ${res.statusCode} ${Buffer.concat(chunks).toString()}`)),
-                );
-              },
-            );
-            req.on('error', reject);
-            req.end(payload);
-          });
+        return (path: string, body: unknown) => postJson(agent, newsroom.url + path, TOKEN, body);
       };
       const editor = client();
       const open = async (id: string) => {

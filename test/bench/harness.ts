@@ -3,6 +3,8 @@
  * runs them one after another and records every result in docs/benchmarks.md. Each bar is
  * measured as a ratio against a baseline run side by side in the same process, on this machine.
  */
+import http from 'node:http';
+
 export interface BenchResult {
   /** Which bar (docs/benchmarks.md) this measures, e.g. "Append p50". */
   bar: string;
@@ -25,6 +27,37 @@ export interface BenchResult {
 export interface Bench {
   name: string;
   run(): Promise<BenchResult[]>;
+}
+
+/**
+ * POSTs `body` as JSON to `url` with an editor's token over `agent` (node:http keep-alive, not
+ * fetch: undici's client alone costs 0.3–0.5 ms a request in this process, which would measure the
+ * benchmark's client rather than the server). Resolves with the time it took; anything but 201 rejects.
+ */
+export function postJson(agent: http.Agent, url: string, token: string, body: unknown): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const started = performance.now();
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          res.statusCode === 201
+            ? resolve(performance.now() - started)
+            : reject(new Error(`append failed: ${res.statusCode} ${Buffer.concat(chunks).toString()}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 export function percentile(samples: number[], p: number): number {
