@@ -3,7 +3,9 @@
  * the projector use. Replay builds a new generation beside the live one and moves the pointer in
  * one conditional PutItem (see layout.ts).
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { PROJECTION_VERSION } from '../../../domain/projection/story-view';
 import { GenerationMovedError } from '../../../application/errors';
 import { isConditionFailure } from '../client';
@@ -50,10 +52,17 @@ export async function setActiveGeneration(
         // No pointer item yet means the default generation is active.
         ConditionExpression: expected === DEFAULT_GENERATION ? 'attribute_not_exists(pk) OR generation = :expected' : 'generation = :expected',
         ExpressionAttributeValues: { ':expected': expected },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
   } catch (error) {
-    if (isConditionFailure(error)) throw new GenerationMovedError(`the active generation is no longer ${expected}`);
+    if (isConditionFailure(error)) {
+      // The SDK's retry of our own switch, whose answer was lost, finds the pointer where we put it:
+      // that is our switch, done (generation names are never reused).
+      const found = (error as { Item?: Record<string, AttributeValue> }).Item;
+      if (found && unmarshall(found).generation === generation) return;
+      throw new GenerationMovedError(`the active generation is no longer ${expected}`);
+    }
     throw error;
   }
 }
