@@ -170,7 +170,10 @@ export class StoryReader {
   private once<T>(key: string, make: () => Promise<T>): Promise<T> {
     const pending = this.inflight.get(key) as Promise<T> | undefined;
     if (pending) return pending;
-    const promise = make().finally(() => this.inflight.delete(key));
+    const promise: Promise<T> = make().finally(() => {
+      // An invalidation may have let a newer read of the key start meanwhile: leave that one be.
+      if (this.inflight.get(key) === promise) this.inflight.delete(key);
+    });
     this.inflight.set(key, promise);
     return promise;
   }
