@@ -334,7 +334,7 @@ describe('If-Match', () => {
       log: { info() {}, warn() {}, error() {} },
       tokens: () => tokensFromPlain(`anna:${TOKENS.anna}`),
     });
-    const postThere = (body: unknown, headers: Record<string, string> = {}) =>
+    const postThere = async (body: unknown, headers: Record<string, string> = {}) =>
       other.request(UPDATES, {
         method: 'POST',
         headers: { Authorization: `Bearer ${TOKENS.anna}`, 'Content-Type': 'application/json', ...headers },
