@@ -336,11 +336,24 @@ describe('HTTP API', () => {
     });
   });
 
-  it.each(['POST /api/stories', 'POST /api/stories/{id}/updates', 'GET /api/openapi.json'])('%s goes to the write function', (routeKey) => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: routeKey,
-      Target: integrationOf(stack.httpApi.writeApi),
-    });
+  it.each(['POST /api/stories', 'POST /api/stories/{id}/updates', 'GET /api/openapi.json', 'GET /api/editor', 'HEAD /api/editor'])(
+    '%s goes to the write function',
+    (routeKey) => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: routeKey,
+        Target: integrationOf(stack.httpApi.writeApi),
+      });
+    },
+  );
+
+  it('every route the write function serves (the route table) has its API Gateway route to it', () => {
+    for (const route of Object.values(routes) as Route[]) {
+      if (route.app !== 'write') continue;
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${route.method.toUpperCase()} ${route.path}`,
+        Target: integrationOf(stack.httpApi.writeApi),
+      });
+    }
   });
 
   it('integrations use payload format 2.0', () => {
