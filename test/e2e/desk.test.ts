@@ -275,7 +275,7 @@ describe('the editor’s desk', { timeout: 60_000 }, () => {
     expect(incidents).toEqual([]);
   });
 
-  it('works on a phone: nothing wider than the screen, signed in, publishes', async () => {
+  it('works on a phone, in light and dark: nothing wider than the screen, signed in, publishes', async () => {
     const phone = await browser.newContext(PHONE);
     const p = await phone.newPage();
     await watch(p);
@@ -286,6 +286,9 @@ describe('the editor’s desk', { timeout: 60_000 }, () => {
     await postStatement(p, 'Posted from a phone.');
     await entry(p, 'Posted from a phone.').waitFor(WAIT);
     expect(await axe(p)).toEqual([]);
+    await p.emulateMedia({ colorScheme: 'dark' });
+    expect(await axe(p)).toEqual([]);
+    await p.emulateMedia({ colorScheme: 'light' });
     await p.screenshot({ path: new URL('desk-phone.png', SHOTS).pathname, fullPage: false });
     await p.getByRole('button', { name: 'Sign out' }).click();
     expect(await p.evaluate(() => sessionStorage.length)).toBe(0);
