@@ -254,7 +254,10 @@
     const current = metaOf();
     if (meta && current) current.replaceWith(document.adoptNode(meta));
     const headline = document.getElementById('desk-headline');
-    if (meta && headline && meta.dataset.headline) headline.textContent = meta.dataset.headline;
+    if (meta && headline && meta.dataset.headline) {
+      headline.textContent = meta.dataset.headline;
+      document.title = doc.title;
+    }
     const fresh = doc.getElementById('desk-timeline');
     const timeline = document.getElementById('desk-timeline');
     if (!fresh || !timeline) return;
