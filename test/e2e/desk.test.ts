@@ -198,6 +198,8 @@ describe('the editor’s desk', { timeout: 60_000 }, () => {
     await statementForm(page).getByRole('button', { name: 'Publish' }).click();
     await expect.poll(() => status(page).textContent(), WAIT).toMatch(/^Published: version 3\./);
     expect(await url.getAttribute('aria-invalid')).toBeNull();
+    // The desk has put version 3 in place: what the next test's 412 is measured from.
+    await entry(page, 'A statement with a broken link.').waitFor(WAIT);
     expect(incidents).toEqual([]);
   });
 
@@ -223,6 +225,7 @@ describe('the editor’s desk', { timeout: 60_000 }, () => {
     await statementForm(page).getByRole('button', { name: 'Publish' }).click();
     await expect.poll(() => status(page).textContent(), WAIT).toMatch(/^Published: version 5\./);
     expect((await events()).filter((e) => e.data.quote === quote)).toHaveLength(1);
+    await entry(page, quote).waitFor(WAIT);
     expect(incidents).toEqual([]);
   });
 

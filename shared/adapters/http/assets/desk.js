@@ -38,6 +38,15 @@
     }
   })();
   let token = storage ? storage.getItem(TOKEN_KEY) : null;
+  /** Keeps (or forgets) the token in the tab; a storage that refuses leaves it in this page only. */
+  const keep = (value) => {
+    try {
+      if (value) storage?.setItem(TOKEN_KEY, value);
+      else storage?.removeItem(TOKEN_KEY);
+    } catch {
+      // private browsing with no storage quota: signed in until the page closes
+    }
+  };
 
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const say = (text) => {
@@ -393,7 +402,7 @@
       if (res.status === 200 && res.data && res.data.editor) {
         input.value = '';
         token = presented;
-        if (storage) storage.setItem(TOKEN_KEY, token);
+        keep(token);
         showWork(res.data.editor, true);
         return;
       }
@@ -644,7 +653,7 @@
 
   function signOut(message) {
     token = null;
-    if (storage) storage.removeItem(TOKEN_KEY);
+    keep(null);
     work.hidden = true;
     signedIn.hidden = true;
     signIn.hidden = false;
