@@ -3,7 +3,8 @@
  * The editor's desk in headless Chromium (Debian's, through playwright-core) against a local
  * newsroom, by labels and roles only: signing in (a wrong token refused beside its field, the token
  * in sessionStorage and no cookie), opening a story, posting a statement that then reaches the
- * public Atom feed (read by Python's feedparser), a double click recorded once, an invalid URL
+ * public Atom feed (read by Python's feedparser), a double click recorded once, a retry after a
+ * lost answer sent with the same Idempotency-Key and recorded once, an invalid URL
  * shown beside the URL field, the 412 after another editor posted and the reload that follows,
  * key events and the pin from the timeline (seen on the public page), a correction and a
  * retraction, axe-core finding nothing serious, a phone-sized screen. Nothing may break the CSP.
@@ -275,6 +276,32 @@ describe('the editor’s desk', { timeout: 60_000 }, () => {
     expect(publicPage).toContain('Posted by mistake.');
     expect(publicPage).not.toContain('A statement with a broken link.');
     expect(await axe(page)).toEqual([]);
+    expect(incidents).toEqual([]);
+  });
+
+  it('a submission retried after its answer was lost carries the same Idempotency-Key and is recorded once', async () => {
+    const quote = 'Recorded once, whatever the network did.';
+    const keys: string[] = [];
+    let dropped = false;
+    // The first POST reaches the server and is recorded; its answer never reaches the page.
+    await page.route('**/api/stories/*/updates', async (route) => {
+      keys.push(route.request().headers()['idempotency-key']!);
+      if (dropped) return route.continue();
+      dropped = true;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await postStatement(page, quote);
+    await expect.poll(() => statementForm(page).getByRole('alert').textContent(), WAIT).toMatch(/did not answer/);
+    await statementForm(page).getByRole('button', { name: 'Publish' }).click();
+    await expect.poll(() => status(page).textContent(), WAIT).toMatch(/^Published: version \d+\./);
+    await page.unroute('**/api/stories/*/updates');
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    const recorded = (await events()).filter((e) => e.data.quote === quote);
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]!.metadata.idempotencyKey).toBe(keys[0]);
+    await entry(page, quote).waitFor(WAIT);
     expect(incidents).toEqual([]);
   });
 
