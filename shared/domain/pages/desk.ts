@@ -61,9 +61,13 @@ function fieldHtml(f: Field): string {
   return `<div class="field"><label for="${e(f.id)}">${e(f.label)}</label>${hint}${control}${error}</div>`;
 }
 
-/** A form the desk script sends: `data-form` says what it sends, the general error goes last. */
+/**
+ * A form the desk script sends: `data-form` says what it sends, the general error goes last.
+ * `method="post"`: should one ever be submitted without the script (not loaded yet, or disabled),
+ * its fields (the editor token among them) go in a body the server refuses (405), never into a URL.
+ */
 function formHtml(kind: string, labelledBy: string, fields: string, submit: string, extra = ''): string {
-  return `<form class="desk-form" data-form="${e(kind)}" aria-labelledby="${e(labelledBy)}" novalidate${extra}>
+  return `<form class="desk-form" method="post" data-form="${e(kind)}" aria-labelledby="${e(labelledBy)}" novalidate${extra}>
 ${fields}
 <p class="form-error" role="alert" hidden></p>
 <button type="submit">${e(submit)}</button>

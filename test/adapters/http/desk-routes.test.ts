@@ -63,6 +63,13 @@ describe('the desk pages', () => {
       expect(body, path).toMatch(/<label for="editor-token">Editor token<\/label>/);
       expect(body, path).toMatch(/<input type="password" id="editor-token"[^>]*autocomplete="off"/);
       expect(body, path).toContain('<button type="submit">Sign in</button>');
+      // A form submitted without the script never puts its fields (the token) in a URL.
+      const forms = body.match(/<form [^>]*>/g) ?? [];
+      expect(forms.length, path).toBeGreaterThan(0);
+      for (const form of forms) {
+        expect(form, path).toContain(' method="post"');
+        expect(form, path).not.toContain(' action=');
+      }
     }
   });
 

@@ -569,7 +569,7 @@
   function scheduledForm(kind, target, titleId, fields, submitLabel) {
     return el(
       'form',
-      { class: 'desk-form', 'data-form': kind, 'data-target': target, 'aria-labelledby': titleId, novalidate: '' },
+      { class: 'desk-form', method: 'post', 'data-form': kind, 'data-target': target, 'aria-labelledby': titleId, novalidate: '' },
       ...fields,
       el('p', { class: 'form-error', role: 'alert', hidden: true }),
       el('button', { type: 'submit' }, submitLabel),
