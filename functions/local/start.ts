@@ -62,6 +62,7 @@ try {
       `  Feeds        ${story}/feed.atom  (also feed.rss, feed.json; all stories: ${newsroom.url}/feed.atom)`,
       `  API          ${newsroom.url}/api/stories  (OpenAPI: ${newsroom.url}/api/openapi.json; docs/api.md)`,
       `  Post         npx newsroom post kyrgyzstan-bakiyev-ouster-2010 --statement "…" --speaker "…"`,
+      `  Desk         ${newsroom.url}/desk  (sign in with the editor token; docs/desk.md)`,
       '',
       `  Data ${process.env.NEWSROOM_IN_MEMORY === '1' ? 'in memory' : newsroom.dataDir} · DynamoDB ${displayEndpoint(newsroom.endpoint)} · started in ${seconds} s · Ctrl-C stops everything`,
       '',

@@ -15,6 +15,13 @@ const LIVE_MAX_AGE_SECONDS = 30;
 const PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/**
+ * The paths the editor's desk writes to or reads with its token (shared/adapters/http/routes.ts:
+ * openStory and the public story list share /api/stories; recordUpdate; whoAmI; the scheduled list).
+ * The stack test holds them to the route table's editor routes.
+ */
+export const EDITOR_PATHS = ['/api/stories', '/api/stories/*/updates', '/api/stories/*/scheduled', '/api/editor'] as const;
+
 export interface CdnProps {
   readonly config: NewsroomConfig;
   /** The origin: CloudFront reaches it on its execute-api domain. */
@@ -23,7 +30,8 @@ export interface CdnProps {
 
 /**
  * CloudFront in front of the HTTP API for the public reads (GET/HEAD only), caching what the
- * origin's Cache-Control allows; with a custom domain, its certificate and alias records.
+ * origin's Cache-Control allows, and for the editor's desk's writes (EDITOR_PATHS, every method,
+ * the editor's headers forwarded); with a custom domain, its certificate and alias records.
  */
 export class Cdn extends Construct {
   readonly distribution: cloudfront.Distribution;
@@ -96,7 +104,7 @@ export class Cdn extends Construct {
     });
     const readBehavior: cloudfront.BehaviorOptions = {
       origin,
-      // Writes are not served here: editors POST to the API URL, so nothing cached can absorb one.
+      // Writes are not served here (editorBehavior below takes the write paths), so nothing cached can absorb one.
       // OPTIONS passes for CORS preflights of public reads (a script sending If-None-Match); the
       // origin's answer is the same for every Origin, so it is cached like the reads.
       allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
@@ -107,6 +115,38 @@ export class Cdn extends Construct {
       compress: true,
     };
 
+    // The editor's desk (/desk, served by the read function like the pages) posts to the write API
+    // on this same origin: the paths editors write to (and the editor-only reads the desk makes)
+    // pass every method to the origin with the editor's Authorization, Idempotency-Key and If-Match.
+    // CloudFront forwards Authorization only when it is in the cache key, so it is: a request with a
+    // token never shares a cached answer with one without. What is cached still follows the origin's
+    // Cache-Control, as for the public reads: writes and editor reads are answered no-store, and the
+    // public story list on /api/stories keeps its max-age. Every other GET /api/* stays on readBehavior.
+    const editorCache = new cloudfront.CachePolicy(this, 'EditorApiCachePolicy', {
+      comment: 'Newsroom editor API: honour origin Cache-Control, keyed on Authorization',
+      defaultTtl: Duration.seconds(0),
+      minTtl: Duration.seconds(0),
+      maxTtl: Duration.seconds(LIVE_MAX_AGE_SECONDS),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.allowList('Authorization'),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const editorRequest = new cloudfront.OriginRequestPolicy(this, 'EditorApiOriginRequestPolicy', {
+      comment: 'Newsroom editor API: the write headers (never Host: API Gateway needs its own)',
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList('Content-Type', 'Idempotency-Key', 'If-Match', 'X-Correlation-Id'),
+      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.none(),
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+    });
+    const editorBehavior: cloudfront.BehaviorOptions = {
+      ...readBehavior,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+      cachePolicy: editorCache,
+      originRequestPolicy: editorRequest,
+    };
+
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: `Newsroom ${config.stage}`,
       defaultBehavior: readBehavior,
@@ -114,6 +154,8 @@ export class Cdn extends Construct {
         // Health must reach the origin every time to mean anything.
         '/health': { ...readBehavior, cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED },
         '/assets/*': { ...readBehavior, cachePolicy: staticAssets },
+        // The editor's paths (EDITOR_PATHS), for the desk.
+        ...Object.fromEntries(EDITOR_PATHS.map((path) => [path, editorBehavior])),
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,

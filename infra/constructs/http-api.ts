@@ -113,11 +113,10 @@ export class HttpApi extends Construct {
     for (const path of ['/api/stories', '/api/stories/{id}/updates']) {
       this.api.addRoutes({ path, methods: [apigw.HttpMethod.POST], integration: writeIntegration });
     }
-    // The write function serves the OpenAPI document (generated from shared/adapters/http/routes.ts by openapi.ts).
-    this.api.addRoutes({
-      path: '/api/openapi.json',
-      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD],
-      integration: writeIntegration,
-    });
+    // The write function serves the OpenAPI document (generated from shared/adapters/http/routes.ts by openapi.ts),
+    // and tells the desk whose token it holds (its sign-in, checked by the write function's token table).
+    for (const path of ['/api/openapi.json', '/api/editor']) {
+      this.api.addRoutes({ path, methods: [apigw.HttpMethod.GET, apigw.HttpMethod.HEAD], integration: writeIntegration });
+    }
   }
 }

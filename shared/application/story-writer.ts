@@ -185,6 +185,11 @@ export class StoryWriter<Companion = unknown> {
         // With If-Match the editor asked for this exact version: losing the race is their answer.
         if (ctx.expectedVersion !== undefined || command.type === 'OpenStory' || race >= maxRaces) {
           if (command.type === 'OpenStory') throw new ConflictError(`story ${storyId} exists already`, '/id');
+          // The store says only that the version was taken: the 412 names the version now (the desk's "version N now").
+          if (error.actualVersion === undefined && ctx.expectedVersion !== undefined) {
+            const now = await this.events.headVersion(storyId).catch(() => undefined);
+            throw new ConcurrencyError(storyId, ctx.expectedVersion, now);
+          }
           throw error;
         }
         await jitter(race);

@@ -10,6 +10,8 @@ import { STORY_CATALOG, tableDefinitions } from '../../shared/adapters/dynamodb/
 import { LIVE_CACHE_CONTROL, LIVE_MAX_AGE_SECONDS } from '../../shared/application/representation.js';
 import { PAGE_CSP, PAGE_REFERRER_POLICY } from '../../shared/adapters/http/page-security.js';
 import { EDITOR_TOKENS_STALE_METRIC } from '../../functions/api/tokens.js';
+import { EDITOR_PATHS } from '../../infra/constructs/cdn.js';
+import { routes, type Route } from '../../shared/adapters/http/routes.js';
 
 // One synthesis for the whole file (bundling runs esbuild on the four real handlers).
 const { app, stack } = createNewsroomApp({
@@ -334,11 +336,24 @@ describe('HTTP API', () => {
     });
   });
 
-  it.each(['POST /api/stories', 'POST /api/stories/{id}/updates', 'GET /api/openapi.json'])('%s goes to the write function', (routeKey) => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: routeKey,
-      Target: integrationOf(stack.httpApi.writeApi),
-    });
+  it.each(['POST /api/stories', 'POST /api/stories/{id}/updates', 'GET /api/openapi.json', 'GET /api/editor', 'HEAD /api/editor'])(
+    '%s goes to the write function',
+    (routeKey) => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: routeKey,
+        Target: integrationOf(stack.httpApi.writeApi),
+      });
+    },
+  );
+
+  it('every route the write function serves (the route table) has its API Gateway route to it', () => {
+    for (const route of Object.values(routes) as Route[]) {
+      if (route.app !== 'write') continue;
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${route.method.toUpperCase()} ${route.path}`,
+        Target: integrationOf(stack.httpApi.writeApi),
+      });
+    }
   });
 
   it('integrations use payload format 2.0', () => {
@@ -404,12 +419,64 @@ describe('CloudFront', () => {
     });
   });
 
-  it('writes bypass the cache: no behaviour accepts POST, and no origin request policy forwards Host', () => {
+  const behaviors = () => {
     const config = distribution();
-    const behaviors = [config.DefaultCacheBehavior, ...((config.CacheBehaviors as unknown[]) ?? [])] as Record<string, unknown>[];
-    for (const behavior of behaviors) {
+    return [config.DefaultCacheBehavior, ...((config.CacheBehaviors as unknown[]) ?? [])] as Record<string, unknown>[];
+  };
+  const resource = (ref: unknown) => template.toJSON().Resources[(ref as { Ref: string }).Ref].Properties as Record<string, Record<string, unknown>>;
+
+  it('public reads keep their cache: only the editor paths accept POST; every other GET /api/* stays on the public-reads behaviour', () => {
+    for (const behavior of behaviors()) {
+      if ((EDITOR_PATHS as readonly string[]).includes(behavior.PathPattern as string)) continue;
       expect(behavior.AllowedMethods).not.toContain('POST');
+      // Nothing forwards Host (API Gateway must see its own) or Authorization where answers are shared.
       expect(behavior.OriginRequestPolicyId).toBeUndefined();
+    }
+    // No behaviour takes /api/* whole: the view, the event log and the changes an open page asks for stay cached as before.
+    expect(behaviors().map((b) => b.PathPattern)).not.toContain('/api/*');
+    const byDefault = distribution().DefaultCacheBehavior as Record<string, unknown>;
+    expect(byDefault.AllowedMethods).toEqual(['GET', 'HEAD', 'OPTIONS']);
+    expect((byDefault.CachePolicyId as { Ref: string }).Ref).toMatch(/PublicReadsCachePolicy/);
+  });
+
+  it('the desk’s writes reach the write API: its paths pass every method with the editor’s token, keys and If-Match, cached only as the origin says', () => {
+    const editor = behaviors().filter((b) => (EDITOR_PATHS as readonly string[]).includes(b.PathPattern as string));
+    expect(editor.map((b) => b.PathPattern).sort()).toEqual([...EDITOR_PATHS].sort());
+    for (const behavior of editor) {
+      expect(behavior.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE']));
+      expect(behavior.CachedMethods).toEqual(['GET', 'HEAD']);
+      expect(behavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+      const cache = resource(behavior.CachePolicyId).CachePolicyConfig!;
+      // CloudFront forwards Authorization only from the cache key: a request with a token never shares an answer with one without.
+      expect(cache).toMatchObject({
+        DefaultTTL: 0,
+        MinTTL: 0,
+        MaxTTL: LIVE_MAX_AGE_SECONDS,
+        ParametersInCacheKeyAndForwardedToOrigin: {
+          HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Authorization'] },
+          CookiesConfig: { CookieBehavior: 'none' },
+          QueryStringsConfig: { QueryStringBehavior: 'none' },
+        },
+      });
+      const request = resource(behavior.OriginRequestPolicyId).OriginRequestPolicyConfig!;
+      expect(request.HeadersConfig).toEqual({
+        HeaderBehavior: 'whitelist',
+        Headers: expect.arrayContaining(['Content-Type', 'Idempotency-Key', 'If-Match']),
+      });
+      expect((request.HeadersConfig as { Headers: string[] }).Headers.map((h) => h.toLowerCase())).not.toContain('host');
+      expect(request.CookiesConfig).toEqual({ CookieBehavior: 'none' });
+    }
+  });
+
+  it('the editor paths are the route table’s editor routes (and the public story list that shares /api/stories)', () => {
+    const glob = (path: string) => new RegExp(`^${path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]+')}$`);
+    const concrete = (path: string) => path.replace(/\{\w+\}/g, 'x');
+    const table = Object.entries(routes) as [string, Route][];
+    for (const [name, route] of table) {
+      const covered = EDITOR_PATHS.some((p) => glob(p).test(concrete(route.path)));
+      if (route.editor) expect(covered, name).toBe(true);
+      // A public read on an editor path is the story list alone, whose answer the cache policy keeps as the origin says.
+      else if (covered) expect(name).toBe('listStories');
     }
   });
 

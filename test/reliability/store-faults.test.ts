@@ -247,10 +247,14 @@ const requests: Record<RouteId, { path: string; body?: unknown } | 'no-store'> =
   storyPage: { path: `/stories/${STORY}` },
   updatePage: { path: `/stories/${STORY}/updates/01ARZ3NDEKTSV4RRFFQ69G5FAV` },
   storyChanges: { path: `/api/stories/${STORY}/changes?since=0` },
+  deskHome: { path: '/desk' },
+  deskStory: { path: `/desk/stories/${STORY}` },
   // Served from memory: the OpenAPI document, the pages' static assets; /health answers its own 503 (read-app.ts).
   openApi: 'no-store',
   asset: 'no-store',
   health: 'no-store',
+  // Who a token names: the token table is in memory.
+  whoAmI: 'no-store',
 };
 
 function appsOn(rt: Runtime) {

@@ -10,6 +10,7 @@ import type { TokenTable } from './auth';
 import { editorIfPresent } from './edge';
 import { baseApp, type Env } from './base';
 import { respond } from './conditional';
+import { deskHandlers } from './desk-routes';
 import { feedHandlers } from './feed-routes';
 import { pageHandlers, type PageOptions } from './page-routes';
 import { problemResponse, problems } from './problem';
@@ -207,6 +208,7 @@ export function readApp(deps: ReadDeps): Hono<Env> {
 
     ...feedHandlers(reader),
     ...pageHandlers(reader, deps.pages),
+    ...deskHandlers(reader),
   });
   return app;
 }

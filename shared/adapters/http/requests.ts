@@ -57,6 +57,11 @@ export const pageQuery = z
     }),
   );
 
+/** The editor's desk pages a story's timeline as the story page does, newest first. */
+export const deskQuery = z.strictObject({
+  cursor: cursorOf('The link of the previous page gave it: any other value gets 400.'),
+});
+
 export const changesQuery = z.strictObject({
   since: whole(0, Number.MAX_SAFE_INTEGER, 'The story version the page shows: the answer holds what changed after it.'),
 });

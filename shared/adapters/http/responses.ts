@@ -241,6 +241,8 @@ const storyChanges = z.object({
   ),
 });
 
+const editor = z.object({ editor: z.string().meta({ description: 'The editor’s name, as events record it (`recordedBy`).' }) });
+
 const openApiDocumentBody = z.looseObject({ openapi: z.literal('3.1.0') }).meta({ description: 'This document.' });
 
 /**
@@ -259,6 +261,7 @@ export const responseBodies = {
   StoryList: storyList,
   StoryChanges: storyChanges,
   Health: health,
+  Editor: editor,
   OpenApiDocument: openApiDocumentBody,
 };
 

@@ -7,7 +7,7 @@
 import type * as core from 'zod/v4/core';
 import type { Bodies } from './bodies';
 import { MAX_BODY_BYTES } from './limits';
-import { changesQuery, eventsQuery, idempotencyKeyHeader, ifMatchHeader, pageQuery, viewQuery } from './requests';
+import { changesQuery, deskQuery, eventsQuery, idempotencyKeyHeader, ifMatchHeader, pageQuery, viewQuery } from './requests';
 import type { ResponseBody } from './responses';
 
 /** A response header, in OpenAPI form. */
@@ -238,6 +238,47 @@ export const routes = {
     description: 'Content-hashed names (the pages link them): cached for a year, immutable.',
     responses: { 200: ok('The file.', 'asset'), 304: notModified, 404: problem('No such asset.') },
   },
+  // ── The editor's desk (issue 14): HTML shells the read function serves, and who a token names ──
+  deskHome: {
+    method: 'get',
+    path: '/desk',
+    app: 'read',
+    summary: "The editor's desk: sign in with a token, the stories, open a new one",
+    description:
+      'An HTML page with only public data (the story list); its script keeps the editor token in the tab (sessionStorage) and sends it ' +
+      "as `Authorization: Bearer`. No cookies. Answered `Cache-Control: no-store`, `X-Robots-Tag: noindex`, with the pages' CSP.",
+    responses: { 200: { description: 'The page.', body: 'html' } },
+  },
+  deskStory: {
+    method: 'get',
+    path: '/desk/stories/{id}',
+    app: 'read',
+    summary: "One story at the editor's desk: post, correct, retract, mark key events, pin, schedule",
+    description:
+      'An HTML page with only public data (the head and the timeline, newest first, paged by `cursor`) and the forms the desk script ' +
+      'sends to the write API with the editor token. Answered `Cache-Control: no-store` (the desk never sees an older story than the ' +
+      "origin's), `X-Robots-Tag: noindex`, with the pages' CSP.",
+    query: deskQuery,
+    responses: {
+      200: { description: 'The page.', body: 'html' },
+      400: problem('A cursor the page did not give.'),
+      404: problem('No such story.'),
+    },
+  },
+  whoAmI: {
+    method: 'get',
+    path: '/api/editor',
+    app: 'write',
+    summary: 'The editor a bearer token names',
+    description: 'What the desk signs in with: 200 names the editor, 401 refuses the token. Answered `Cache-Control: no-store`.',
+    editor: true,
+    responses: {
+      200: { description: 'The token is an editor’s.', body: { json: 'Editor' } },
+      401: written[401],
+      429: written[429],
+    },
+  },
+  // ── end of the desk's routes ──
   // Served by the write function: the generator would not fit the read bundle (see openapi.ts).
   openApi: {
     method: 'get',

@@ -104,6 +104,12 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
         return respond(c.req.raw, openApi);
       },
 
+      // The desk's sign-in: the edge has accepted the token (401 otherwise) and named its editor.
+      whoAmI: (c) => {
+        c.header('Cache-Control', 'no-store');
+        return c.json({ editor: c.get('editor')! } satisfies Body<'Editor'>);
+      },
+
       openStory: async (c, { body }) => {
         const result = await deps.writer.openStory(body, writeContext(c));
         if (!result.replayed) stored(body.id);

@@ -327,6 +327,36 @@ describe('If-Match', () => {
     expect(body.currentVersion).toBe(version);
   });
 
+  it('an If-Match lost to another process names the version now too (the store alone does not say it)', async () => {
+    // A second writer (another Lambda container) on the same tables: it knows the head from its own last write.
+    const other = writeApp({
+      writer: createWriter(createRuntime()),
+      log: { info() {}, warn() {}, error() {} },
+      tokens: () => tokensFromPlain(`anna:${TOKENS.anna}`),
+    });
+    const postThere = async (body: unknown, headers: Record<string, string> = {}) =>
+      other.request(UPDATES, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKENS.anna}`, 'Content-Type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    const first = await postThere(statement('from the other process'));
+    expect(first.status).toBe(201);
+    const { version } = (await first.json()) as { version: number };
+    // This process moves the story on; the other still believes it is at `version`, so only its conditional write can tell.
+    expect((await api.post(UPDATES, statement('meanwhile, here'))).status).toBe(201);
+    const body = (await refused(
+      () => postThere(statement('stale in the other process'), { 'If-Match': `"${version}"` }),
+      412,
+      '/headers/if-match',
+    )) as ProblemBody & {
+      currentVersion: number;
+      expectedVersion: number;
+    };
+    expect(body.expectedVersion).toBe(version);
+    expect(body.currentVersion).toBe(version + 1);
+  });
+
   it('a version the story never reached gets 412', async () => {
     const version = await head();
     await refused(() => api.post(UPDATES, statement('future'), { 'If-Match': `"${version + 5}"` }), 412);

@@ -66,6 +66,23 @@ describe('the Lambda handlers', () => {
     expect(log.events.map((e) => e.data.url).filter(Boolean)).toEqual(['https://news.example.org/x?a=1&b=%3C2%3E&c=%5D%5D%3E']);
   });
 
+  it('name the editor of a token for the desk’s sign-in, and refuse one that is no editor’s', async () => {
+    const named = await write(apiGatewayEvent('GET', '/api/editor', { headers: { authorization: `Bearer ${TOKEN}` } }), context);
+    expect(named.statusCode).toBe(200);
+    expect(json<{ editor: string }>(named)).toEqual({ editor: 'anna' });
+    expect(named.headers?.['cache-control']).toBe('no-store');
+    const refused = await write(apiGatewayEvent('GET', '/api/editor', { headers: { authorization: 'Bearer not-a-token' } }), context);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers?.['www-authenticate']).toMatch(/^Bearer realm="newsroom"/);
+  });
+
+  it('serve the editor’s desk from the read function, under the pages’ CSP', async () => {
+    const desk = await get(`/desk/stories/${STORY}`);
+    expect(desk.statusCode).toBe(200);
+    expect(desk.headers?.['content-security-policy']).toMatch(/^default-src 'none'/);
+    expect(desk.body).toContain('Markup in a query');
+  });
+
   it('answer 404 problem+json for an id that can name no story, on every route', async () => {
     const id = 'x'.repeat(3000);
     const answers = [

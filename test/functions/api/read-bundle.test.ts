@@ -63,6 +63,29 @@ describe('the read bundle', () => {
     }
   });
 
+  it('serves the editor’s desk, no-store and noindex, with its script and stylesheet from beside the bundle', async () => {
+    const desk = await handler(apiGatewayEvent('GET', `/desk/stories/${STORY}`), context);
+    expect(desk.statusCode).toBe(200);
+    expect(desk.headers?.['content-security-policy']).toBe(PAGE_CSP);
+    expect(desk.headers?.['cache-control']).toBe('no-store');
+    expect(desk.headers?.['x-robots-tag']).toBe('noindex, nofollow');
+    const html = desk.body!;
+    expect(html).toContain('The quote was invented');
+    expect(html).not.toContain('marmoset');
+    for (const [path, file] of [
+      [html.match(/src="(\/assets\/desk\.[\w-]+\.js)"/)![1]!, 'desk.js'],
+      [html.match(/href="(\/assets\/desk\.[\w-]+\.css)"/)![1]!, 'desk.css'],
+    ] as const) {
+      const asset = await handler(apiGatewayEvent('GET', path), context);
+      expect(asset.statusCode, path).toBe(200);
+      expect(asset.body).toBe(readFileSync(new URL(`../../../shared/adapters/http/assets/${file}`, import.meta.url), 'utf8'));
+    }
+    expect((await handler(apiGatewayEvent('GET', '/desk/stories/no-such-story'), context)).statusCode).toBe(404);
+    const home = await handler(apiGatewayEvent('GET', '/desk'), context);
+    expect(home.statusCode).toBe(200);
+    expect(home.body).toContain(`href="/desk/stories/${STORY}"`);
+  });
+
   it('serves a permalink, the changes after a version and the front page', async () => {
     const permalink = await handler(apiGatewayEvent('GET', `/stories/${STORY}/updates/${withdrawn.metadata.updateId}`), context);
     expect(permalink.statusCode).toBe(200);
