@@ -45,7 +45,6 @@ const VIEWS_READ = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query
 const VIEWS_READ_WRITE = [
   'dynamodb:BatchGetItem',
   'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
   'dynamodb:DeleteItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
@@ -207,8 +206,8 @@ describe('IAM: exact actions per function', () => {
     expect(grants(stack.httpApi.writeApi)).toEqual({
       ...OWN_LOGS,
       ...TRACING,
-      events: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
-      idempotency: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      events: ['dynamodb:PutItem', 'dynamodb:Query'],
+      idempotency: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       ...views(VIEWS_READ),
       'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/newsroom/prod/editor-tokens': ['ssm:GetParameter'],
     });
@@ -219,7 +218,7 @@ describe('IAM: exact actions per function', () => {
       ...OWN_LOGS,
       ...TRACING,
       ...views(VIEWS_READ),
-      events: ['dynamodb:GetItem', 'dynamodb:Query'],
+      events: ['dynamodb:Query'],
       'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/newsroom/prod/editor-tokens': ['ssm:GetParameter'],
     });
   });
@@ -253,7 +252,7 @@ describe('IAM: exact actions per function', () => {
     expect(grants(stack.replay)).toEqual({
       ...OWN_LOGS,
       ...TRACING,
-      events: ['dynamodb:GetItem', 'dynamodb:Query'],
+      events: ['dynamodb:Query'],
       'events/index/storyCatalog': ['dynamodb:Query'],
       ...views(VIEWS_READ_WRITE),
       'replay-function': ['lambda:InvokeFunction'],
