@@ -491,6 +491,17 @@ async function scanViews(table: string) {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Milliseconds per phase, written to test-results/parity-timings.json (figures, not assertions). */
+const timings: Record<string, number> = {};
+const timed = async <T>(phase: string, run: () => Promise<T>): Promise<T> => {
+  const t = performance.now();
+  try {
+    return await run();
+  } finally {
+    timings[phase] = performance.now() - t;
+  }
+};
+
 let awsSession: Awaited<ReturnType<typeof runSession>>;
 let localSession: Awaited<ReturnType<typeof runSession>>;
 
@@ -498,7 +509,9 @@ beforeAll(async () => {
   store = await createTestStore();
   localViews = `${store.tables.views}-local`;
   await ensureTables(new DynamoDBClient(clientConfig(store.endpoint)), { ...store.tables, views: localViews }, ['views']);
+  let t = performance.now();
   stack = synthesizeStack('parity');
+  timings.synthesis = performance.now() - t;
   ({ refs, attributes } = resolution(stack.template, store.tables));
   httpRoutes = apiRoutes(stack.template);
 
@@ -522,8 +535,12 @@ beforeAll(async () => {
     log: () => {},
   });
 
+  t = performance.now();
   awsSession = await runSession(AWS_STORY, viaLambda);
+  timings.writeBundleSession = performance.now() - t;
+  t = performance.now();
   localSession = await runSession(LOCAL_STORY, viaLocal);
+  timings.localServerSession = performance.now() - t;
   // Appended straight to the events table (the sessions above are what goes through the write
   // bundle): its records reach both projectors by the stream like any other.
   const long = [
@@ -565,55 +582,57 @@ describe('the write bundle, through the HTTP API routes of the template', () => 
 });
 
 describe('the projector bundle, on the real stream', () => {
-  it('builds from the event source mapping’s batches the views the local projector builds', async () => {
-    const mapping = projectorMapping();
-    expect(mapping.reportsFailures).toBe(true);
-    const records = (await streamRecords()).filter(mapping.passes);
-    const expected = awsSession.version + localSession.version + LONG_UPDATES + 1;
-    expect(records.length).toBeGreaterThanOrEqual(expected);
-    // One record never arrives (its batch went to the DLQ): the projector fills the gap from the
-    // events table when the next record of that story comes (its ReadEventRange grant).
-    const lost = records.findIndex((r) => r.dynamodb?.Keys?.storyId?.S === LONG_STORY && r.dynamodb.Keys.version?.N === '10');
-    expect(lost).toBeGreaterThan(0);
-    const delivered = records.filter((_, i) => i !== lost);
-    const projector = await lambda('projector');
-    for (let i = 0; i < delivered.length; i += mapping.batchSize) {
-      const out = await projector.invoke<{ batchItemFailures: unknown[] }>({ Records: delivered.slice(i, i + mapping.batchSize) });
-      expect(out).toEqual({ batchItemFailures: [] });
-    }
-    // The local server's poller projected the same stream into its own views table.
-    for (const [story, version] of [
-      [AWS_STORY, awsSession.version],
-      [LOCAL_STORY, localSession.version],
-      [LONG_STORY, LONG_UPDATES + 1],
-    ] as const) {
-      await until(async () => {
-        const answer = await viaLocal({ method: 'GET', path: `/api/stories/${story}` });
-        return answer.status === 200 && (JSON.parse(answer.body.toString()) as { version: number }).version === version ? true : undefined;
-      }, 20_000);
-    }
-    // The generation pointer: the local server writes it when it starts on an empty store; on AWS
-    // the first replay does, and until then readers take its absence for the default generation.
-    const notPointer = (item: Record<string, unknown>) => !(item.pk === 'meta' && item.sk === 'generation');
-    const [lambdaItems, localItems] = await Promise.all([scanViews(store.tables.views), (await scanViews(localViews)).filter(notPointer)]);
-    expect(lambdaItems.length).toBeGreaterThan(LONG_UPDATES);
-    expect(lambdaItems).toEqual(localItems);
-  });
+  it('builds from the event source mapping’s batches the views the local projector builds', () =>
+    timed('projector', async () => {
+      const mapping = projectorMapping();
+      expect(mapping.reportsFailures).toBe(true);
+      const records = (await streamRecords()).filter(mapping.passes);
+      const expected = awsSession.version + localSession.version + LONG_UPDATES + 1;
+      expect(records.length).toBeGreaterThanOrEqual(expected);
+      // One record never arrives (its batch went to the DLQ): the projector fills the gap from the
+      // events table when the next record of that story comes (its ReadEventRange grant).
+      const lost = records.findIndex((r) => r.dynamodb?.Keys?.storyId?.S === LONG_STORY && r.dynamodb.Keys.version?.N === '10');
+      expect(lost).toBeGreaterThan(0);
+      const delivered = records.filter((_, i) => i !== lost);
+      const projector = await lambda('projector');
+      for (let i = 0; i < delivered.length; i += mapping.batchSize) {
+        const out = await projector.invoke<{ batchItemFailures: unknown[] }>({ Records: delivered.slice(i, i + mapping.batchSize) });
+        expect(out).toEqual({ batchItemFailures: [] });
+      }
+      // The local server's poller projected the same stream into its own views table.
+      for (const [story, version] of [
+        [AWS_STORY, awsSession.version],
+        [LOCAL_STORY, localSession.version],
+        [LONG_STORY, LONG_UPDATES + 1],
+      ] as const) {
+        await until(async () => {
+          const answer = await viaLocal({ method: 'GET', path: `/api/stories/${story}` });
+          return answer.status === 200 && (JSON.parse(answer.body.toString()) as { version: number }).version === version ? true : undefined;
+        }, 20_000);
+      }
+      // The generation pointer: the local server writes it when it starts on an empty store; on AWS
+      // the first replay does, and until then readers take its absence for the default generation.
+      const notPointer = (item: Record<string, unknown>) => !(item.pk === 'meta' && item.sk === 'generation');
+      const [lambdaItems, localItems] = await Promise.all([scanViews(store.tables.views), (await scanViews(localViews)).filter(notPointer)]);
+      expect(lambdaItems.length).toBeGreaterThan(LONG_UPDATES);
+      expect(lambdaItems).toEqual(localItems);
+    }));
 });
 
 describe('the replay bundle', () => {
-  it('rebuilds every story through its fan-out and per-story payloads, and one story in place', async () => {
-    const replay = await lambda('replay');
-    const fanOut = await replay.invoke<{ generation: string; invoked: number }>(REPLAY.fanOut);
-    expect(fanOut.invoked).toBe(3);
-    expect(dispatched.map((d) => d.payload)).toEqual(
-      expect.arrayContaining([AWS_STORY, LOCAL_STORY, LONG_STORY].map((storyId) => ({ storyId, generation: fanOut.generation }))),
-    );
-    const perStory = (await deliver()) as { switched: boolean }[];
-    expect(perStory.filter((r) => r.switched)).toHaveLength(1);
-    const inPlace = await replay.invoke<{ storyId: string }>(REPLAY.inPlace(AWS_STORY));
-    expect(inPlace.storyId).toBe(AWS_STORY);
-  });
+  it('rebuilds every story through its fan-out and per-story payloads, and one story in place', () =>
+    timed('replay', async () => {
+      const replay = await lambda('replay');
+      const fanOut = await replay.invoke<{ generation: string; invoked: number }>(REPLAY.fanOut);
+      expect(fanOut.invoked).toBe(3);
+      expect(dispatched.map((d) => d.payload)).toEqual(
+        expect.arrayContaining([AWS_STORY, LOCAL_STORY, LONG_STORY].map((storyId) => ({ storyId, generation: fanOut.generation }))),
+      );
+      const perStory = (await deliver()) as { switched: boolean }[];
+      expect(perStory.filter((r) => r.switched)).toHaveLength(1);
+      const inPlace = await replay.invoke<{ storyId: string }>(REPLAY.inPlace(AWS_STORY));
+      expect(inPlace.storyId).toBe(AWS_STORY);
+    }));
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -695,57 +714,58 @@ const variants = (req: HttpRequest): HttpRequest[] => [
 ];
 
 describe('every public GET of the route table, through the bundles', () => {
-  it('answers the same status, headers and bytes as the local server', async () => {
-    const page = await viaLocal({ method: 'GET', path: `/stories/${AWS_STORY}` });
-    const assets = [...page.body.toString().matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
-    expect(assets.length).toBeGreaterThanOrEqual(2);
-    const events = JSON.parse((await viaLocal({ method: 'GET', path: `/api/stories/${AWS_STORY}/events` })).body.toString()) as {
-      events: { metadata: { recordedAt: string } }[];
-    };
-    const ctx = { ids: awsSession.ids, assets, recordedAt: events.events[4]!.metadata.recordedAt };
-    const requests = [
-      ...Object.values(GET_REQUESTS).flatMap((make) => make(ctx)),
-      { method: 'GET', path: '/no/such/path' },
-      { method: 'DELETE', path: `/stories/${AWS_STORY}` },
-      {
-        method: 'OPTIONS',
-        path: `/stories/${AWS_STORY}/feed.atom`,
-        headers: [
-          ['origin', 'https://reader.example'],
-          ['access-control-request-method', 'GET'],
-        ] as [string, string][],
-      },
-    ];
-    const differences: string[] = [];
-    let compared = 0;
-    for (const request of requests.flatMap(variants)) {
-      const [aws, local] = [await viaLambda(request), asLambdaWouldAnswer(request, await viaLocal(request))];
-      const conditional = aws.headers.etag
-        ? [
-            {
-              ...request,
-              headers: [...(request.headers ?? []), ['if-none-match', '"nope"'], ['if-none-match', aws.headers.etag]] as [string, string][],
-            },
-          ]
-        : [];
-      for (const [req, a, l] of [
-        [request, aws, local] as const,
-        ...(await Promise.all(conditional.map(async (c) => [c, await viaLambda(c), asLambdaWouldAnswer(c, await viaLocal(c))] as const))),
-      ]) {
-        compared += 1;
-        const what = `${req.method} ${req.path} ${JSON.stringify(req.headers ?? [])}`;
-        if (a.status !== l.status) differences.push(`${what}: status ${a.status} ≠ ${l.status}`);
-        if (JSON.stringify(mattering(a)) !== JSON.stringify(mattering(l)))
-          differences.push(`${what}: headers ${JSON.stringify(mattering(a))} ≠ ${JSON.stringify(mattering(l))}`);
-        if (!a.body.equals(l.body))
-          differences.push(
-            `${what}: body ${a.body.length} bytes ≠ ${l.body.length} bytes: ${a.body.toString('utf8', 0, 300)} ≠ ${l.body.toString('utf8', 0, 300)}`,
-          );
+  it('answers the same status, headers and bytes as the local server', () =>
+    timed('gets', async () => {
+      const page = await viaLocal({ method: 'GET', path: `/stories/${AWS_STORY}` });
+      const assets = [...page.body.toString().matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+      expect(assets.length).toBeGreaterThanOrEqual(2);
+      const events = JSON.parse((await viaLocal({ method: 'GET', path: `/api/stories/${AWS_STORY}/events` })).body.toString()) as {
+        events: { metadata: { recordedAt: string } }[];
+      };
+      const ctx = { ids: awsSession.ids, assets, recordedAt: events.events[4]!.metadata.recordedAt };
+      const requests = [
+        ...Object.values(GET_REQUESTS).flatMap((make) => make(ctx)),
+        { method: 'GET', path: '/no/such/path' },
+        { method: 'DELETE', path: `/stories/${AWS_STORY}` },
+        {
+          method: 'OPTIONS',
+          path: `/stories/${AWS_STORY}/feed.atom`,
+          headers: [
+            ['origin', 'https://reader.example'],
+            ['access-control-request-method', 'GET'],
+          ] as [string, string][],
+        },
+      ];
+      const differences: string[] = [];
+      let compared = 0;
+      for (const request of requests.flatMap(variants)) {
+        const [aws, local] = [await viaLambda(request), asLambdaWouldAnswer(request, await viaLocal(request))];
+        const conditional = aws.headers.etag
+          ? [
+              {
+                ...request,
+                headers: [...(request.headers ?? []), ['if-none-match', '"nope"'], ['if-none-match', aws.headers.etag]] as [string, string][],
+              },
+            ]
+          : [];
+        for (const [req, a, l] of [
+          [request, aws, local] as const,
+          ...(await Promise.all(conditional.map(async (c) => [c, await viaLambda(c), asLambdaWouldAnswer(c, await viaLocal(c))] as const))),
+        ]) {
+          compared += 1;
+          const what = `${req.method} ${req.path} ${JSON.stringify(req.headers ?? [])}`;
+          if (a.status !== l.status) differences.push(`${what}: status ${a.status} ≠ ${l.status}`);
+          if (JSON.stringify(mattering(a)) !== JSON.stringify(mattering(l)))
+            differences.push(`${what}: headers ${JSON.stringify(mattering(a))} ≠ ${JSON.stringify(mattering(l))}`);
+          if (!a.body.equals(l.body))
+            differences.push(
+              `${what}: body ${a.body.length} bytes ≠ ${l.body.length} bytes: ${a.body.toString('utf8', 0, 300)} ≠ ${l.body.toString('utf8', 0, 300)}`,
+            );
+        }
       }
-    }
-    expect(differences).toEqual([]);
-    expect(compared).toBeGreaterThan(100);
-  });
+      expect(differences).toEqual([]);
+      expect(compared).toBeGreaterThan(100);
+    }));
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -757,6 +777,10 @@ describe('IAM, both ways', () => {
     mkdirSync(new URL('test-results/', root), { recursive: true });
     writeFileSync(new URL('test-results/parity-iam.txt', root), formatReports(reports));
     writeFileSync(new URL('test-results/parity-iam.json', root), JSON.stringify(reports, null, 2));
+    writeFileSync(
+      new URL('test-results/parity-timings.json', root),
+      JSON.stringify(Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)]))),
+    );
   });
 
   it('every call each function made is allowed by its role', () => {
