@@ -516,7 +516,7 @@ beforeAll(async () => {
   localViews = `${store.tables.views}-local`;
   await ensureTables(new DynamoDBClient(clientConfig(store.endpoint)), { ...store.tables, views: localViews }, ['views']);
   let t = performance.now();
-  stack = synthesizeStack('parity');
+  stack = synthesizeStack(`parity-${process.pid}`);
   timings.synthesis = performance.now() - t;
   ({ refs, attributes } = resolution(stack.template, store.tables));
   httpRoutes = apiRoutes(stack.template);
