@@ -34,6 +34,9 @@ function runtimeVariables(fn: StackFunction, functionName: string, accessKeyId: 
     TZ: ':UTC',
     LANG: 'en_US.UTF-8',
     PATH: process.env.PATH ?? '/usr/bin:/bin',
+    // Lambda has no shared AWS config or credentials files: none of this machine's is read either.
+    AWS_CONFIG_FILE: `${fn.assetDir}/.no-aws-config`,
+    AWS_SHARED_CREDENTIALS_FILE: `${fn.assetDir}/.no-aws-credentials`,
     // X-Ray: the tracer sends its segments to the daemon over UDP; here a socket that drops them.
     AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
     PARITY_FUNCTION_ARN: `arn:aws:lambda:${PARITY_REGION}:${PARITY_ACCOUNT}:function:${functionName}`,
