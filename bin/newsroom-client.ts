@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { join } from 'node:path';
+import { runningOwner } from '../functions/local/data-dir';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = {
@@ -83,11 +84,31 @@ function tokenText(text: string, from: string): string {
   return token;
 }
 
+/** Where a newsroom listens when nothing says otherwise (`npm start` without PORT). */
+export const DEFAULT_URL = 'http://127.0.0.1:3000';
+
 /**
- * The newsroom's URL and the editor token to send it. The token comes from --token-file,
- * --token-stdin, $NEWSROOM_TOKEN, $NEWSROOM_TOKEN_FILE, or (for a newsroom on this machine only)
- * the token `npm start` generated in the data directory. A token is never sent over plain http
- * to another machine: anyone on the way could read it.
+ * The URL of the newsroom `npm start` runs on this data directory, as it wrote it into
+ * `endpoint.json` (removed when it stops; see functions/local/data-dir.ts), whatever PORT and HOST
+ * it was given; a server listening on every interface is reached on loopback. Undefined when no
+ * server runs there.
+ */
+export function runningServerUrl(dataDir: string): string | undefined {
+  const owner = runningOwner(dataDir);
+  if (owner?.owner !== 'server' || !owner.url) return undefined;
+  const url = new URL(owner.url);
+  if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';
+  else if (url.hostname === '[::]') url.hostname = '[::1]';
+  return url.origin;
+}
+
+/**
+ * The newsroom's URL and the editor token to send it. The URL is --server, else $NEWSROOM_URL,
+ * else the server running on the data directory ($NEWSROOM_DATA_DIR, else ./.newsroom), else
+ * DEFAULT_URL. The token comes from --token-file, --token-stdin, $NEWSROOM_TOKEN,
+ * $NEWSROOM_TOKEN_FILE, or (for a newsroom on this machine only) the token `npm start` generated
+ * in the data directory. A token is never sent over plain http to another machine: anyone on the
+ * way could read it.
  */
 export function connection(
   flags: { url?: string } & TokenSource,
@@ -97,7 +118,8 @@ export function connection(
     return readFileSync(0, 'utf8');
   },
 ): Connection {
-  const raw = (flags.url ?? env.NEWSROOM_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const dataDir = env.NEWSROOM_DATA_DIR ?? '.newsroom';
+  const raw = (flags.url ?? env.NEWSROOM_URL ?? runningServerUrl(dataDir) ?? DEFAULT_URL).replace(/\/+$/, '');
   let url: URL;
   try {
     url = new URL(raw);
@@ -115,7 +137,7 @@ export function connection(
   else if (env.NEWSROOM_TOKEN_FILE) [token, from] = [readTokenFile(env.NEWSROOM_TOKEN_FILE), `NEWSROOM_TOKEN_FILE ${env.NEWSROOM_TOKEN_FILE}`];
   else if (local) {
     // The local newsroom's own token: it means nothing to another host, so it is never sent to one.
-    const file = join(env.NEWSROOM_DATA_DIR ?? '.newsroom', 'editor-token');
+    const file = join(dataDir, 'editor-token');
     if (existsSync(file)) [token, from] = [readTokenFile(file), file];
   }
   if (token && url.protocol === 'http:' && !local) {

@@ -17,7 +17,10 @@ import { CliError, connection, EXIT, failure, jsonLine, printable, request, TOKE
 
 const COMMON_HELP = `
 Connection:
-  --url <url>       the newsroom (default $NEWSROOM_URL, else http://127.0.0.1:3000)
+  --server <url>    the newsroom (default $NEWSROOM_URL, else the newsroom \`npm start\` runs on
+                    this machine's data directory, $NEWSROOM_DATA_DIR or .newsroom, whatever its
+                    PORT, else http://127.0.0.1:3000). --url is its old name, still taken with a
+                    warning, except on post, where it named the source link (now --source-url).
   --token-file <f>  read the editor token from this file (mode 600: refused if others can read it)
   --token-stdin     read the editor token from standard input
                     Default: $NEWSROOM_TOKEN, else the file $NEWSROOM_TOKEN_FILE, else, for a
@@ -60,17 +63,16 @@ ${COMMON_HELP}`,
   --role <text>            the speaker's role
   --medium <text>          where it was said (interview, press conference …)
   --outlet <text>          the outlet that reported it
-  --url <url>              link to the source  (the newsroom's own address is --api-url here)
+  --source-url <url>       link to the source (was --url, which now names nothing on post)
   --said-at <date>         ISO 8601 date or date-time with a zone
   --context <text>         context for the quote
   --file <path>            an update body as JSON (any type: article, correction, retraction,
                            headline, status …); - reads standard input
   --if-match <version>     record only if the story is still at this version (else 412, exit 1)
   --idempotency-key <key>  make the request safe to retry
-  --api-url <url>          the newsroom (instead of --url, which names the source here)
 
 Prints the result as JSON: {"storyId","updateId","version","recordedAt"}.
-${COMMON_HELP.replace('--url <url>       the newsroom', '--api-url <url>   the newsroom')}`,
+${COMMON_HELP}`,
   export: `Usage: newsroom export <story> [--page-size <n>]
 
 Prints every event of the story, oldest first, one JSON object per line (follows pagination).
@@ -103,19 +105,30 @@ const tokenOptions = {
 } as const satisfies ParseArgsConfig['options'];
 
 const connectionOptions = {
+  server: { type: 'string' },
+  // The server's old name: taken with a warning (post refuses it, see post).
   url: { type: 'string' },
   ...tokenOptions,
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
+/** A flag's old name still works for now: says so on stderr, where a script's output is not. */
+const renamed = (old: string, now: string) => process.stderr.write(`newsroom: ${old} is deprecated and will go: use ${now} (the same)\n`);
+
 /** The connection from parsed flags; `stdinInput` names what else reads standard input, if anything. */
-function connect(values: { url?: string; token?: string; 'token-file'?: string; 'token-stdin'?: boolean }, stdinInput?: string): Connection {
+function connect(
+  values: { server?: string; url?: string; token?: string; 'token-file'?: string; 'token-stdin'?: boolean },
+  stdinInput?: string,
+): Connection {
+  if (values.server !== undefined && values.url !== undefined) throw usageError('give --server only (--url is its old name)');
+  if (values.url !== undefined) renamed('--url', '--server');
+  const server = values.server ?? values.url;
   if (values.token !== undefined) {
     throw usageError(`--token is not accepted: a token on the command line shows in ps and in the shell history; ${TOKEN_HELP}`);
   }
   if (values['token-stdin'] && stdinInput) throw usageError(`--token-stdin and ${stdinInput} cannot both read standard input`);
   return connection({
-    ...(values.url === undefined ? {} : { url: values.url }),
+    ...(server === undefined ? {} : { url: server }),
     ...(values['token-file'] === undefined ? {} : { tokenFile: values['token-file'] }),
     ...(values['token-stdin'] ? { tokenStdin: true } : {}),
   });
@@ -199,7 +212,11 @@ async function post(args: string[]): Promise<number> {
     {
       ...tokenOptions,
       help: connectionOptions.help,
+      server: connectionOptions.server,
+      // Old names: --api-url was the server here (taken with a warning); --url was the source
+      // link, and is refused rather than taken for the server, where the token would go.
       'api-url': { type: 'string' },
+      'source-url': { type: 'string' },
       statement: { type: 'string' },
       reported: { type: 'boolean' },
       'key-event': { type: 'boolean' },
@@ -219,7 +236,14 @@ async function post(args: string[]): Promise<number> {
   if (values.help) return help('post');
   const story = storyArg(positionals, 'post');
   // The token first: --token is refused before anything is read, and --token-stdin must not race --file -.
-  const conn = connect({ ...values, url: values['api-url'] }, values.file === '-' ? '--file -' : undefined);
+  if (values.url !== undefined) {
+    throw usageError(
+      `--url no longer names the source link on post: give the link as --source-url, and the newsroom, if need be, as --server\n\n${HELP.post}`,
+    );
+  }
+  if (values['api-url'] !== undefined && values.server !== undefined) throw usageError('give --server only (--api-url is its old name)');
+  if (values['api-url'] !== undefined) renamed('--api-url', '--server');
+  const conn = connect({ ...values, url: undefined, server: values.server ?? values['api-url'] }, values.file === '-' ? '--file -' : undefined);
   let body: unknown;
   if (values.file !== undefined) {
     if (values.statement !== undefined || values.speaker !== undefined || values.reported || values['key-event'])
@@ -242,7 +266,7 @@ async function post(args: string[]): Promise<number> {
       ...(values['said-at'] === undefined ? {} : { saidAt: values['said-at'] }),
       ...(values.medium === undefined ? {} : { medium: values.medium }),
       ...(values.outlet === undefined ? {} : { outlet: values.outlet }),
-      ...(values.url === undefined ? {} : { url: values.url }),
+      ...(values['source-url'] === undefined ? {} : { url: values['source-url'] }),
       ...(values.context === undefined ? {} : { context: values.context }),
     };
   }

@@ -2,7 +2,8 @@
  * Who has the local data directory's DynamoDB open. `<dataDir>/endpoint.json` is created
  * exclusively by the process that runs DynamoDB Local on `<dataDir>/dynamodb` (the newsroom
  * server, or a replay when no server runs) and removed when it stops, so that two DynamoDB Local
- * processes never open the same dbPath, and a replay can find the running store's endpoint.
+ * processes never open the same dbPath, a replay can find the running store's endpoint, and the
+ * `newsroom` CLI the running server's URL (whatever PORT it was started with).
  * A file left by a process that died (SIGKILL) is recognised by its pid and taken over: the
  * DynamoDB Local it had started (its pid is in the file too) outlives it, holding its port and
  * the data, and is stopped first. The file names the stores' secret access key: it is 0600.
@@ -17,6 +18,8 @@ export interface EndpointInfo {
   endpoint?: string;
   /** The views' database (absent in files written before the views had their own). */
   viewsEndpoint?: string;
+  /** The server's HTTP URL, once it listens (the server only). */
+  url?: string;
   pid: number;
   /** The DynamoDB Local process it runs on the data directory, if any. */
   storePid?: number;
@@ -57,6 +60,8 @@ export function runningOwner(dataDir: string): EndpointInfo | undefined {
 
 export interface DataDirClaim {
   setEndpoint(endpoint: string, viewsEndpoint: string): void;
+  /** The server listens at `url`: the CLI finds it here. */
+  setUrl(url: string): void;
   /** The DynamoDB Local process now serving the data directory (again, after a restart). */
   setStorePid(pid: number): void;
   /** The pid of an orphaned DynamoDB Local that the claim stopped, if any. */
@@ -115,6 +120,10 @@ export function claimDataDir(dataDir: string, owner: EndpointInfo['owner']): Dat
     setEndpoint(endpoint, viewsEndpoint) {
       info = { ...info, endpoint, viewsEndpoint };
       write(file, info);
+    },
+    setUrl(url) {
+      info = { ...info, url };
+      if (!released) write(file, info);
     },
     setStorePid(storePid) {
       info = { ...info, storePid };

@@ -363,6 +363,8 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     stack.push(() => drain(server, options.drainMs ?? 10_000, log));
     const port = (server.address() as AddressInfo).port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    // The CLI on this machine follows the server to whatever port it listens on (removed with the claim on stop).
+    claim?.setUrl(url);
     if (url !== baseUrl && process.env.PUBLIC_BASE_URL === baseUrl) {
       process.env.PUBLIC_BASE_URL = url;
       feeds.baseUrl = url;

@@ -110,6 +110,29 @@ function restoreEmptyMaps(image: Record<string, unknown>): Record<string, unknow
   return Object.fromEntries(Object.entries(image).map(([k, v]) => [k, fix(v)]));
 }
 
+/**
+ * A record as GetRecords returns it, shaped as Lambda's event source mapping delivers it (the
+ * parity suite builds the projector bundle's batches with it too).
+ */
+export function lambdaStreamRecord(record: _Record, streamArn: string | undefined): DynamoDBRecord {
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventVersion: record.eventVersion,
+    eventSource: 'aws:dynamodb',
+    awsRegion: record.awsRegion,
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(record.dynamodb as DynamoDBRecord['dynamodb']),
+      ...(record.dynamodb?.NewImage ? { NewImage: restoreEmptyMaps(record.dynamodb.NewImage) as never } : {}),
+      ...(record.dynamodb?.OldImage ? { OldImage: restoreEmptyMaps(record.dynamodb.OldImage) as never } : {}),
+      ApproximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime
+        ? Math.floor(new Date(record.dynamodb.ApproximateCreationDateTime).getTime() / 1000)
+        : undefined,
+    },
+  };
+}
+
 export class StreamPoller {
   private readonly streams: DynamoDBStreamsClient;
   private readonly shards = new Map<string, ShardState>();
@@ -369,22 +392,7 @@ export class StreamPoller {
   }
 
   private toLambdaRecord(record: _Record): DynamoDBRecord {
-    return {
-      eventID: record.eventID,
-      eventName: record.eventName as DynamoDBRecord['eventName'],
-      eventVersion: record.eventVersion,
-      eventSource: 'aws:dynamodb',
-      awsRegion: record.awsRegion,
-      eventSourceARN: this.streamArn,
-      dynamodb: {
-        ...(record.dynamodb as DynamoDBRecord['dynamodb']),
-        ...(record.dynamodb?.NewImage ? { NewImage: restoreEmptyMaps(record.dynamodb.NewImage) as never } : {}),
-        ...(record.dynamodb?.OldImage ? { OldImage: restoreEmptyMaps(record.dynamodb.OldImage) as never } : {}),
-        ApproximateCreationDateTime: record.dynamodb?.ApproximateCreationDateTime
-          ? Math.floor(new Date(record.dynamodb.ApproximateCreationDateTime).getTime() / 1000)
-          : undefined,
-      },
-    };
+    return lambdaStreamRecord(record, this.streamArn);
   }
 
   /** Records set aside by earlier runs, so that the startup output and operators still see them. */

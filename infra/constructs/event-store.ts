@@ -6,13 +6,16 @@ import { STORY_CATALOG } from '../../shared/adapters/dynamodb/tables.js';
 import { grant } from './iam.js';
 import { keepLogicalId } from './logical-id.js';
 
-// Exact DynamoDB actions per access pattern. Never grantWriteData/grantReadWriteData on the
-// events table: they include UpdateItem and DeleteItem, and events are immutable.
-// TransactWriteItems has no IAM action of its own: each item in a transaction is authorized as
-// the PutItem / UpdateItem / DeleteItem / ConditionCheckItem it performs.
-const EVENTS_APPEND = ['dynamodb:PutItem', 'dynamodb:ConditionCheckItem'];
-const EVENTS_READ = ['dynamodb:GetItem', 'dynamodb:Query'];
-const IDEMPOTENCY_RECORDS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
+// Exact DynamoDB actions per access pattern, each one used by a call the parity suite records
+// (test/parity/lambda-parity.test.ts; docs/deploy.md's IAM table). Never grantWriteData/
+// grantReadWriteData on the events table: they include UpdateItem and DeleteItem, and events are
+// immutable. TransactWriteItems has no IAM action of its own: each item in a transaction is
+// authorized as the PutItem / UpdateItem / DeleteItem / ConditionCheckItem it performs (no code
+// sends a ConditionCheck item, so none is granted). Events are read by key range only (Query),
+// never by GetItem.
+const EVENTS_APPEND = ['dynamodb:PutItem'];
+const EVENTS_READ = ['dynamodb:Query'];
+const IDEMPOTENCY_RECORDS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
 /**
  * The write side's state: the events table (the source of truth), its story catalog index and

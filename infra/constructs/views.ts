@@ -6,9 +6,10 @@ import { VIEW_INDEXES } from '../../shared/adapters/dynamodb/tables.js';
 import { grant } from './iam.js';
 import { keepLogicalId } from './logical-id.js';
 
-// Exact DynamoDB actions per access pattern.
+// Exact DynamoDB actions per access pattern (no code sends a transaction's ConditionCheck item:
+// none is granted; the parity suite, test/parity/lambda-parity.test.ts, records what each uses).
 const VIEWS_READ = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
-const VIEWS_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem'];
+const VIEWS_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
 export interface ViewsProps {
   /** Keep the table when the stack is deleted or the table replaced (prod: it is what readers are served). */

@@ -74,7 +74,7 @@ describe('newsroom CLI', () => {
     expect(JSON.parse(opened.stdout)).toMatchObject({ storyId: STORY, version: 1 });
 
     // prettier-ignore
-    const posted = await newsroom(['post', STORY, '--statement', 'I will not resign', '--speaker', 'Kurmanbek Bakiyev', '--role', 'president', '--said-at', '2010-04-08', '--url', 'https://example.org/bakiyev']);
+    const posted = await newsroom(['post', STORY, '--statement', 'I will not resign', '--speaker', 'Kurmanbek Bakiyev', '--role', 'president', '--said-at', '2010-04-08', '--source-url', 'https://example.org/bakiyev']);
     expect(posted.code, posted.stderr).toBe(0);
     expect(JSON.parse(posted.stdout)).toMatchObject({ storyId: STORY, version: 2 });
 
@@ -300,7 +300,7 @@ describe('newsroom CLI', () => {
     const file = join(dir, 'ben-token-remote');
     writeFileSync(file, TOKENS.ben, { mode: 0o600 });
     // prettier-ignore
-    const posted = await newsroom(['post', STORY, '--statement', 'q', '--speaker', 's', '--api-url', 'http://newsroom.example.org', '--token-file', file]);
+    const posted = await newsroom(['post', STORY, '--statement', 'q', '--speaker', 's', '--server', 'http://newsroom.example.org', '--token-file', file]);
     expect(posted.code).toBe(2);
     expect(posted.stderr).toMatch(
       new RegExp(`refusing to send the editor token \\(from --token-file ${file}\\) over plain http to newsroom\\.example\\.org`),
@@ -326,17 +326,17 @@ describe('newsroom CLI', () => {
     try {
       // eslint-disable-next-line no-control-regex -- what must not reach the terminal
       const control = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-      const refused = await newsroom(['post', 'x', '--statement', 'q', '--speaker', 's', '--api-url', url]);
+      const refused = await newsroom(['post', 'x', '--statement', 'q', '--speaker', 's', '--server', url]);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toBe('newsroom post: 400 Badafed: detailafed\n  /quote: fieldafed\n');
 
-      const opened = await newsroom(['open', 'x', '--headline', 'h', '--summary', 's', '--url', url]);
+      const opened = await newsroom(['open', 'x', '--headline', 'h', '--summary', 's', '--server', url]);
       expect(opened.code, opened.stderr).toBe(0);
       expect(opened.stdout).not.toMatch(control);
       // Escaped, not dropped: what the server sent is still all there for a program reading stdout.
       expect((JSON.parse(opened.stdout) as { headline: string }).headline).toBe(`Head${evil}line`);
 
-      const exported = await newsroom(['export', 'x', '--url', url]);
+      const exported = await newsroom(['export', 'x', '--server', url]);
       expect(exported.code, exported.stderr).toBe(0);
       expect(exported.stdout).not.toMatch(control);
       expect(JSON.parse(exported.stdout)).toEqual(event);

@@ -47,7 +47,6 @@ const VIEWS_READ = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query
 const VIEWS_READ_WRITE = [
   'dynamodb:BatchGetItem',
   'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
   'dynamodb:DeleteItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
@@ -209,8 +208,8 @@ describe('IAM: exact actions per function', () => {
     expect(grants(stack.httpApi.writeApi)).toEqual({
       ...OWN_LOGS,
       ...TRACING,
-      events: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
-      idempotency: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      events: ['dynamodb:PutItem', 'dynamodb:Query'],
+      idempotency: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       ...views(VIEWS_READ),
       'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/newsroom/prod/editor-tokens': ['ssm:GetParameter'],
     });
@@ -221,7 +220,7 @@ describe('IAM: exact actions per function', () => {
       ...OWN_LOGS,
       ...TRACING,
       ...views(VIEWS_READ),
-      events: ['dynamodb:GetItem', 'dynamodb:Query'],
+      events: ['dynamodb:Query'],
       'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/newsroom/prod/editor-tokens': ['ssm:GetParameter'],
     });
   });
@@ -255,7 +254,7 @@ describe('IAM: exact actions per function', () => {
     expect(grants(stack.replay)).toEqual({
       ...OWN_LOGS,
       ...TRACING,
-      events: ['dynamodb:GetItem', 'dynamodb:Query'],
+      events: ['dynamodb:Query'],
       'events/index/storyCatalog': ['dynamodb:Query'],
       ...views(VIEWS_READ_WRITE),
       'replay-function': ['lambda:InvokeFunction'],

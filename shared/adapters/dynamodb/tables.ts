@@ -108,7 +108,13 @@ export async function ensureTables(
       existing = undefined;
     }
     if (existing) continue;
-    await client.send(new CreateTableCommand(definition));
+    try {
+      await client.send(new CreateTableCommand(definition));
+    } catch (error) {
+      // A first attempt that DynamoDB Local applied but answered after the SDK's per-attempt
+      // timeout (a busy machine) is retried, and the retry finds the table it made.
+      if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
+    }
     created.push(name);
     if (name === tables.idempotency) {
       await client.send(

@@ -1,0 +1,252 @@
+/**
+ * The AWS side of the parity suite, at the wire: a bundle carries no test hook, so what it asks of
+ * AWS is seen where it leaves the process. Each function gets a recording endpoint of its own
+ * (`AWS_ENDPOINT_URL_DYNAMODB`, `_SSM`, `_LAMBDA`, `_SQS` and the catch-all `AWS_ENDPOINT_URL`
+ * all name it: SDK v3 reads these service-specific endpoint variables itself, so the bundle runs
+ * unchanged). It logs every request as the IAM authorizations it needs (service, action, resource
+ * ARN; one per table for BatchGetItem/BatchWriteItem, one per item for the transactions) and
+ * passes it on:
+ *
+ * - DynamoDB (`X-Amz-Target: DynamoDB_20120810.*`) to DynamoDB Local, which checks no IAM;
+ * - SSM (`AmazonSSM.*`) to {@link SsmStandIn}, a stand-in that speaks SSM's JSON protocol for
+ *   GetParameter (a SecureString returned decrypted, as with WithDecryption);
+ * - Lambda's Invoke (`POST /2015-03-31/functions/{name}/invocations`) and SQS's SendMessage /
+ *   SendMessageBatch (`AmazonSQS.*`) are answered here, the payloads queued for the test to
+ *   deliver to the function they were meant for, as Lambda would.
+ *
+ * Anything else is recorded as `unknown:<what>` and refused with a 400, which the IAM check then
+ * reports: a call the suite does not model is never silently allowed.
+ */
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** The account and region the suite resolves every ARN in (the template's AWS::AccountId, AWS::Region). */
+export const PARITY_ACCOUNT = '123456789012';
+export const PARITY_REGION = 'us-east-1';
+
+/** One IAM authorization a request needs: `dynamodb:GetItem` on `arn:aws:dynamodb:…:table/x`. */
+export interface Authorization {
+  action: string;
+  resource: string;
+}
+
+export interface RecordedCall {
+  /** The function whose endpoint it came in on. */
+  fn: string;
+  /** `dynamodb`, `ssm`, `lambda`, `sqs`, or `unknown`. */
+  service: string;
+  /** The API operation, e.g. `TransactWriteItems`. */
+  operation: string;
+  authorizations: Authorization[];
+  status: number;
+}
+
+/** A message a function sent for another invocation: Lambda's Event invoke, or an SQS message. */
+export interface Dispatched {
+  fn: string;
+  service: 'lambda' | 'sqs';
+  /** The function name (Lambda) or the queue URL (SQS) it went to. */
+  target: string;
+  payload: unknown;
+}
+
+const arn = (service: string, resource: string) => `arn:aws:${service}:${PARITY_REGION}:${PARITY_ACCOUNT}:${resource}`;
+export const tableArn = (table: string) => arn('dynamodb', `table/${table}`);
+
+/** The IAM authorizations of one DynamoDB request (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html). */
+export function dynamoAuthorizations(operation: string, body: Record<string, unknown>): Authorization[] {
+  const table = (name: unknown, index?: unknown) => tableArn(String(name)) + (index ? `/index/${String(index)}` : '');
+  switch (operation) {
+    case 'BatchGetItem':
+    case 'BatchWriteItem':
+      return Object.keys((body.RequestItems ?? {}) as object).map((name) => ({ action: `dynamodb:${operation}`, resource: table(name) }));
+    case 'TransactWriteItems':
+    case 'TransactGetItems': {
+      // No IAM action of their own: each item is authorized as the single-item action it performs.
+      const actions: Record<string, string> = {
+        Put: 'PutItem',
+        Update: 'UpdateItem',
+        Delete: 'DeleteItem',
+        ConditionCheck: 'ConditionCheckItem',
+        Get: 'GetItem',
+      };
+      return ((body.TransactItems ?? []) as Record<string, { TableName: string }>[]).map((item) => {
+        const [kind, detail] = Object.entries(item)[0]!;
+        return { action: `dynamodb:${actions[kind] ?? `unknown-${kind}`}`, resource: table(detail.TableName) };
+      });
+    }
+    case 'ExecuteStatement':
+    case 'BatchExecuteStatement':
+    case 'ExecuteTransaction':
+      return [{ action: `dynamodb:${operation}`, resource: 'unmodelled:PartiQL' }];
+    default:
+      return [{ action: `dynamodb:${operation}`, resource: table(body.TableName, body.IndexName) }];
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function json(res: ServerResponse, status: number, body: unknown, contentType = 'application/x-amz-json-1.1'): number {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': 'parity' });
+  res.end(text);
+  return status;
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const close = (server: Server) =>
+  new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+
+/**
+ * The SSM stand-in: a small HTTP server that speaks SSM's JSON 1.1 protocol (`POST /`,
+ * `X-Amz-Target: AmazonSSM.GetParameter`, body `{"Name", "WithDecryption"}`) for the one call the
+ * functions make, answering the parameters it was given as decrypted SecureStrings, and
+ * `ParameterNotFound` for any other name, as SSM does.
+ */
+export class SsmStandIn {
+  private server?: Server;
+  url = '';
+  constructor(private readonly parameters: Record<string, string>) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      void readBody(req).then((raw) => {
+        const target = String(req.headers['x-amz-target'] ?? '');
+        if (target !== 'AmazonSSM.GetParameter') return json(res, 400, { __type: 'UnknownOperationException', message: target });
+        const { Name } = JSON.parse(raw.toString('utf8')) as { Name: string };
+        const value = this.parameters[Name];
+        if (value === undefined) return json(res, 400, { __type: 'ParameterNotFound', message: `Parameter ${Name} not found.` });
+        return json(res, 200, {
+          Parameter: {
+            Name,
+            Type: 'SecureString',
+            Value: value,
+            Version: 1,
+            LastModifiedDate: 1_764_633_600,
+            ARN: arn('ssm', `parameter/${Name.replace(/^\//, '')}`),
+            DataType: 'text',
+          },
+        });
+      });
+    });
+    this.url = await listen(this.server);
+    return this;
+  }
+
+  stop = async () => {
+    if (this.server) await close(this.server);
+  };
+}
+
+/** A recording endpoint for one function (see the file's comment). */
+export class RecordingEndpoint {
+  private server?: Server;
+  url = '';
+  constructor(
+    private readonly fn: string,
+    private readonly targets: { dynamodb: string; ssm: string },
+    private readonly calls: RecordedCall[],
+    private readonly dispatched: Dispatched[],
+  ) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      void readBody(req).then(
+        (raw) => this.handle(req, res, raw),
+        () => res.destroy(),
+      );
+    });
+    this.url = await listen(this.server);
+    return this;
+  }
+
+  stop = async () => {
+    if (this.server) await close(this.server);
+  };
+
+  private record(service: string, operation: string, authorizations: Authorization[], status: number) {
+    this.calls.push({ fn: this.fn, service, operation, authorizations, status });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse, raw: Buffer) {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const body = raw.length > 0 && target ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : {};
+    const [prefix, operation = ''] = target.split('.');
+    if (prefix === 'DynamoDB_20120810') {
+      const status = await forward(req, res, raw, this.targets.dynamodb);
+      return this.record('dynamodb', operation, dynamoAuthorizations(operation, body), status);
+    }
+    if (prefix === 'AmazonSSM') {
+      const status = await forward(req, res, raw, this.targets.ssm);
+      const name = String(body.Name ?? '');
+      return this.record('ssm', operation, [{ action: `ssm:${operation}`, resource: arn('ssm', `parameter/${name.replace(/^\//, '')}`) }], status);
+    }
+    if (prefix === 'AmazonSQS' && (operation === 'SendMessage' || operation === 'SendMessageBatch')) {
+      const url = String(body.QueueUrl);
+      const queue = arn('sqs', url.slice(url.lastIndexOf('/') + 1));
+      const entries =
+        operation === 'SendMessage' ? [body as { MessageBody: string; Id?: string }] : (body.Entries as { MessageBody: string; Id: string }[]);
+      for (const entry of entries) this.dispatched.push({ fn: this.fn, service: 'sqs', target: url, payload: JSON.parse(entry.MessageBody) });
+      const answer =
+        operation === 'SendMessage'
+          ? { MessageId: `m-${this.dispatched.length}`, MD5OfMessageBody: '' }
+          : { Successful: entries.map((e, i) => ({ Id: e.Id, MessageId: `m-${this.dispatched.length}-${i}`, MD5OfMessageBody: '' })), Failed: [] };
+      // SendMessageBatch is authorized as sqs:SendMessage.
+      return this.record('sqs', operation, [{ action: 'sqs:SendMessage', resource: queue }], json(res, 200, answer, 'application/x-amz-json-1.0'));
+    }
+    const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url?.split('?')[0] ?? '');
+    if (req.method === 'POST' && invoke) {
+      const name = decodeURIComponent(invoke[1]!);
+      const resource = name.startsWith('arn:') ? name : arn('lambda', `function:${name}`);
+      let status: number;
+      if (req.headers['x-amz-invocation-type'] !== 'Event') {
+        status = json(res, 400, { Type: 'User', message: 'the parity suite models asynchronous (Event) invocations only' }, 'application/json');
+      } else {
+        this.dispatched.push({ fn: this.fn, service: 'lambda', target: name, payload: JSON.parse(raw.toString('utf8') || 'null') });
+        res.writeHead(202, { 'content-length': 0, 'x-amzn-requestid': 'parity' });
+        res.end();
+        status = 202;
+      }
+      return this.record('lambda', 'Invoke', [{ action: 'lambda:InvokeFunction', resource }], status);
+    }
+    const what = target || `${req.method} ${req.url}`;
+    this.record(
+      'unknown',
+      what,
+      [{ action: `unknown:${what}`, resource: 'unknown' }],
+      json(res, 400, { __type: 'UnknownOperationException', message: what }),
+    );
+  }
+}
+
+/** Passes a request on to `to` as it came, and its answer back; resolves to the status. */
+function forward(req: IncomingMessage, res: ServerResponse, body: Buffer, to: string): Promise<number> {
+  const target = new URL(to);
+  return new Promise((resolve, reject) => {
+    const out = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 500, answer.headers);
+        answer.pipe(res);
+        answer.on('end', () => resolve(answer.statusCode ?? 500));
+        answer.on('error', reject);
+      },
+    );
+    out.on('error', (error) => {
+      res.destroy(error);
+      reject(error);
+    });
+    out.end(body);
+  });
+}
