@@ -21,7 +21,9 @@ type RouteOf<M extends Method> = { [K in RouteId]: (typeof routes)[K]['method'] 
  * construct in infra/constructs/cdn.ts (or the managed policy's name).
  */
 const READ_POLICY: Record<RouteOf<'get'>, string> = {
-  listStories: 'PublicReadsCachePolicy',
+  // An editor path too (the desk opens stories here): Authorization is in its cache key, so the
+  // public list is one cached copy and an editor's answer another.
+  listStories: 'EditorApiCachePolicy',
   getStory: 'PublicReadsCachePolicy',
   listEvents: 'PublicReadsCachePolicy',
   storyFeed: 'PublicReadsCachePolicy',
@@ -37,12 +39,20 @@ const READ_POLICY: Record<RouteOf<'get'>, string> = {
   openApi: 'PublicReadsCachePolicy',
   // Must reach the origin every time to mean anything.
   health: 'CachingDisabled',
+  // The desk's pages are public shells (no-store from the origin); the editor's data comes with the token.
+  deskHome: 'PublicReadsCachePolicy',
+  deskStory: 'PublicReadsCachePolicy',
+  whoAmI: 'EditorApiCachePolicy',
 };
 
-/** Where each write is sent (docs/deploy.md: editors POST to the HTTP API URL, `ApiUrl`; CloudFront serves reads only). */
-const WRITE_GOES_TO: Record<RouteOf<'post'>, 'api'> = {
-  openStory: 'api',
-  recordUpdate: 'api',
+/**
+ * Where each write is sent (docs/deploy.md): to the HTTP API's write function, either at the API URL
+ * (`ApiUrl`, curl and the CLI) or through CloudFront's editor behaviours (the desk), which pass it on
+ * uncached by anyone else (Authorization in the cache key).
+ */
+const WRITE_GOES_TO: Record<RouteOf<'post'>, 'api and editor behaviour'> = {
+  openStory: 'api and editor behaviour',
+  recordUpdate: 'api and editor behaviour',
 };
 
 const { stack } = createNewsroomApp({ context: { stage: 'dev', 'aws:cdk:bundling-stacks': [] } });
@@ -126,10 +136,19 @@ describe('writes go where docs/deploy.md says', () => {
     expect(posts.map(([id]) => id).sort()).toEqual(Object.keys(WRITE_GOES_TO).sort());
   });
 
-  it.each(posts)('%s: a POST route of the HTTP API to the write function; CloudFront does not take it', (id, route) => {
-    expect(WRITE_GOES_TO[id]).toBe('api');
+  it.each(posts)('%s: a POST route of the HTTP API to the write function, and CloudFront takes it only on an editor behaviour', (id, route) => {
+    expect(WRITE_GOES_TO[id]).toBe('api and editor behaviour');
     expect(apiRoutes).toContainEqual({ routeKey: `POST ${route.path}`, fn: logicalId(stack, stack.httpApi.writeApi.function) });
-    for (const path of samplePaths(route.path)) expect(behaviourFor(path).AllowedMethods, path).not.toContain('POST');
+    for (const path of samplePaths(route.path)) {
+      const behaviour = behaviourFor(path);
+      expect(behaviour.AllowedMethods, path).toContain('POST');
+      expect(policyOf(behaviour), path).toBe('EditorApiCachePolicy');
+    }
+  });
+
+  it('no other behaviour takes a POST', () => {
+    const others = [distribution.DefaultCacheBehavior, ...(distribution.CacheBehaviors ?? [])].filter((b) => policyOf(b) !== 'EditorApiCachePolicy');
+    for (const b of others) expect(b.AllowedMethods, b.PathPattern ?? 'default').not.toContain('POST');
   });
 
   it('the stack outputs the API URL editors POST to', () => {

@@ -695,6 +695,15 @@ const GET_REQUESTS: Record<GetRoute, (ctx: { ids: string[]; assets: string[]; re
   asset: ({ assets }) => [...assets.map((path) => ({ method: 'GET', path })), { method: 'GET', path: '/assets/nothing.js' }],
   openApi: () => [{ method: 'GET', path: '/api/openapi.json' }],
   health: () => [{ method: 'GET', path: '/health' }],
+  deskHome: () => [{ method: 'GET', path: '/desk' }],
+  deskStory: () => [
+    { method: 'GET', path: `/desk/stories/${AWS_STORY}` },
+    { method: 'GET', path: '/desk/stories/no-such-story' },
+  ],
+  whoAmI: () => [
+    { method: 'GET', path: '/api/editor', headers: [bearer] },
+    { method: 'GET', path: '/api/editor' },
+  ],
 };
 
 /**
