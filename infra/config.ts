@@ -30,8 +30,10 @@ export interface NewsroomConfig {
   readonly originShieldRegion?: string;
   /** Reserved concurrency for the replay fan-out (optional; see docs/deploy.md). */
   readonly replayConcurrency?: number;
-  /** Steady-state request rate limit of the HTTP API stage (burst is twice this). */
+  /** Steady-state request rate limit of the HTTP API's reads: every route but the writes (burst is twice this). */
   readonly apiRateLimit: number;
+  /** Steady-state request rate limit of each write route (POST), apart from the reads' (burst is twice this). */
+  readonly apiWriteRateLimit: number;
   /** Powertools log level. */
   readonly logLevel: string;
   readonly logRetention: RetentionDays;
@@ -51,6 +53,7 @@ const CONTEXT_KEYS = [
   'originShieldRegion',
   'replayConcurrency',
   'apiRateLimit',
+  'apiWriteRateLimit',
   'logLevel',
 ] as const;
 
@@ -96,6 +99,10 @@ export function resolveConfig(raw: RawConfig): NewsroomConfig {
   }
   const rate = Number(optional(raw.apiRateLimit) ?? 1000);
   if (!(Number.isInteger(rate) && rate > 0)) throw new Error('apiRateLimit must be a positive integer');
+  // Editors and a wire feed write some 5-20 updates/s at a burst (docs/scale.md §4): 50/s leaves
+  // room, and keeps a runaway client from writing at the reads' rate.
+  const writeRate = Number(optional(raw.apiWriteRateLimit) ?? 50);
+  if (!(Number.isInteger(writeRate) && writeRate > 0)) throw new Error('apiWriteRateLimit must be a positive integer');
   const logLevel = (optional(raw.logLevel) ?? 'INFO').toUpperCase();
   if (!['DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'].includes(logLevel)) {
     throw new Error(`logLevel must be a Powertools level, got "${logLevel}"`);
@@ -115,6 +122,7 @@ export function resolveConfig(raw: RawConfig): NewsroomConfig {
     originShieldRegion: optional(raw.originShieldRegion),
     replayConcurrency,
     apiRateLimit: rate,
+    apiWriteRateLimit: writeRate,
     logLevel,
     logRetention: prod ? RetentionDays.THREE_MONTHS : RetentionDays.TWO_WEEKS,
   };

@@ -68,6 +68,9 @@ export class NewsroomStack extends Stack {
     for (const fn of this.functions) {
       fn.function.addEnvironment('PUBLIC_BASE_URL', this.cdn.publicBaseUrl);
     }
+    // The read function answers only what CloudFront sends (with its origin header): a GET to the
+    // API's own URL would skip every cache. CloudFormation resolves the secret into both.
+    this.httpApi.readApi.function.addEnvironment('ORIGIN_VERIFY_SECRET', this.cdn.originSecret.secretValue.unsafeUnwrap());
 
     this.alarms = new Alarms(this, 'Alarms', { config, projector: this.projector, api: this.httpApi.api, writeApi: this.httpApi.writeApi });
 

@@ -11,7 +11,7 @@ import { storyIdSchema } from '../../domain/story/story-id';
 import type { Bodies } from './bodies';
 import type { Env } from './base';
 import { problemAt, problemResponse, problems } from './problem';
-import { honoPath, routes, type Route, type RouteId, type Routes } from './routes';
+import { honoPath, isPage, queryParameters, routes, TRACKING_PARAMETER, type Route, type RouteId, type Routes } from './routes';
 
 /** The request's validated query and JSON body, typed by the route's schemas. */
 export interface Input<R> {
@@ -49,6 +49,27 @@ function validated(schema: core.$ZodType, from: 'query' | 'body'): MiddlewareHan
 }
 
 /**
+ * A public GET reads the query parameters of its route and no others: an unknown one is a 400
+ * naming it, never ignored, so a made-up parameter cannot turn a read into a cache entry of its
+ * own (on a direct request to the origin; CloudFront forwards only the known ones). Pages ignore
+ * the tracking parameters of shared links. The common read has no query string: one indexOf.
+ */
+function knownQueryOnly(route: Route): MiddlewareHandler<Env> {
+  const known = queryParameters(route);
+  const allowed = new Set(known);
+  const tolerated = isPage(route) ? TRACKING_PARAMETER : undefined;
+  return async (c, next) => {
+    const url = c.req.url;
+    const at = url.indexOf('?');
+    if (at !== -1) {
+      const unknown = [...new Set(new URLSearchParams(url.slice(at + 1)).keys())].filter((name) => !allowed.has(name) && !tolerated?.test(name));
+      if (unknown.length > 0) return problemResponse(c, problems.unknownQuery(unknown, known));
+    }
+    await next();
+  };
+}
+
+/**
  * An `{id}` that can never name a story names none: 404 on every route with one, before its query
  * or body is looked at and before any store is asked (an over-long id would break DynamoDB's key
  * limits). The detail does not echo the id back.
@@ -79,6 +100,7 @@ export function serveRoutes<App extends Route['app']>(app: Hono<Env>, which: App
       // A write's refusals name the request path (`instance`), as the edge's do.
       ...(route.path.includes('{id}') ? [possibleStoryId(route.editor ? problemAt : problemResponse)] : []),
       ...guards,
+      ...(route.method === 'get' && !route.editor ? [knownQueryOnly(route)] : []),
       ...(route.query ? [validated(route.query, 'query')] : []),
       ...(route.body ? [validated(edge!.bodies[route.body], 'body')] : []),
       (c) => handle(c, { query: c.get('query'), body: c.get('body') } as Input<Route>),
