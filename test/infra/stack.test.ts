@@ -11,6 +11,7 @@ import { LIVE_CACHE_CONTROL, LIVE_MAX_AGE_SECONDS } from '../../shared/applicati
 import { PAGE_CSP, PAGE_REFERRER_POLICY } from '../../shared/adapters/http/page-security.js';
 import { EDITOR_TOKENS_STALE_METRIC } from '../../functions/api/tokens.js';
 import { CACHE_KEY_QUERY, ORIGIN_VERIFY_HEADER } from '../../infra/constructs/cdn.js';
+import { EDGE_REFRESH } from '../../infra/constructs/edge-refresher.js';
 import { ORIGIN_VERIFY_HEADER as ORIGIN_VERIFY_HEADER_IN_APP } from '../../shared/adapters/http/origin.js';
 import { queryParameters, routes, type Route } from '../../shared/adapters/http/routes.js';
 
@@ -36,8 +37,10 @@ const names: Record<string, string> = {
   [id(stack.eventStore.idempotencyTable)]: 'idempotency',
   [id(stack.projector.dlq)]: 'projector-dlq',
   [id(stack.replay.function)]: 'replay-function',
+  [id(stack.edgeRefresher.queue)]: 'edge-queue',
+  [id(stack.cdn.distribution)]: 'distribution',
 };
-for (const fn of [stack.httpApi.writeApi, stack.httpApi.readApi, stack.projector, stack.replay]) {
+for (const fn of [stack.httpApi.writeApi, stack.httpApi.readApi, stack.projector, stack.replay, stack.edgeRefresher]) {
   names[id(fn.logGroup)] = 'own-log-group';
 }
 const grants = (fn: NewsroomFunction) => grantsOfRole(template, id(fn.role), names);
@@ -141,6 +144,7 @@ describe('functions', () => {
     ['read', stack.httpApi.readApi],
     ['projector', stack.projector],
     ['replay', stack.replay],
+    ['edge', stack.edgeRefresher],
   ] as const;
 
   it.each(roles)('%s: Node.js 24 on ARM64, traced, own log group with retention, Powertools env', (role, fn) => {
@@ -234,8 +238,22 @@ describe('IAM: exact actions per function', () => {
       ...views(VIEWS_READ_WRITE),
       events: ['dynamodb:Query'],
       'projector-dlq': ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+      // Its changes for the edge refresher: it never calls CloudFront or a hub itself.
+      'edge-queue': ['sqs:SendMessage'],
       'events.StreamArn': ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
       '*': ['dynamodb:ListStreams', ...TRACING['*']].sort(),
+    });
+  });
+
+  it('edge refresher: invalidates on this distribution only, consumes its queue; no table, no other distribution', () => {
+    expect(grants(stack.edgeRefresher)).toEqual({
+      ...OWN_LOGS,
+      ...TRACING,
+      'arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${distribution}': [
+        'cloudfront:CreateInvalidation',
+        'cloudfront:GetInvalidation',
+      ],
+      'edge-queue': ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
     });
   });
 
@@ -315,6 +333,45 @@ describe('projector event source mapping', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
+    });
+  });
+});
+
+describe('edge refresher', () => {
+  it('the projector queues its changes (EDGE_QUEUE_URL); the refresher knows the distribution, its wait and the pings’ one budget', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arn(stack.projector.role),
+      Environment: { Variables: Match.objectLike({ EDGE_QUEUE_URL: { Ref: id(stack.edgeRefresher.queue) } }) },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arn(stack.edgeRefresher.role),
+      Timeout: EDGE_REFRESH.waitSeconds + EDGE_REFRESH.pingBudgetMs / 1000 + 20,
+      Environment: {
+        Variables: Match.objectLike({
+          DISTRIBUTION_ID: { Ref: id(stack.cdn.distribution) },
+          EDGE_WAIT_SECONDS: String(EDGE_REFRESH.waitSeconds),
+          WEBSUB_DEADLINE_MS: String(EDGE_REFRESH.pingBudgetMs),
+          WEBSUB_HUB_URL: 'https://hub.example.org/',
+        }),
+      },
+    });
+  });
+
+  it('coalesces a few seconds of notices per batch, two batches at a time at most, retrying a failed batch, then its DLQ', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arn(stack.edgeRefresher.queue),
+      FunctionName: { Ref: id(stack.edgeRefresher.function) },
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 5,
+      ScalingConfig: { MaximumConcurrency: 2 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const timeout = EDGE_REFRESH.waitSeconds + EDGE_REFRESH.pingBudgetMs / 1000 + 20;
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 6 * timeout,
+      MessageRetentionPeriod: 3600,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: arn(stack.edgeRefresher.dlq), maxReceiveCount: 5 },
     });
   });
 });
