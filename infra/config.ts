@@ -20,6 +20,13 @@ export interface NewsroomConfig {
   readonly publicBaseUrl?: string;
   /** WebSub hub announced in feeds (optional). */
   readonly hubUrl?: string;
+  /**
+   * With a hub, how a change is fresh at the edge before the hub is pinged: `wait` (default) pings
+   * once the edge's copies are past their TTL (free, pushes about 100 s after the change);
+   * `invalidate` invalidates the changed feeds first (pushes within seconds, $0.005 a path).
+   * Retractions are invalidated at once either way. docs/scale.md §7.
+   */
+  readonly edgeFreshness: 'wait' | 'invalidate';
   /** SSM SecureString parameter holding `name:sha256hex,…` editor token hashes. */
   readonly editorTokensParameter: string;
   /** Customer-managed KMS key of that parameter, if any (the AWS-managed aws/ssm key needs no grant). */
@@ -47,6 +54,7 @@ const CONTEXT_KEYS = [
   'hostedZoneName',
   'publicBaseUrl',
   'hubUrl',
+  'edgeFreshness',
   'editorTokensParameter',
   'editorTokensKmsKeyArn',
   'alarmEmail',
@@ -103,6 +111,8 @@ export function resolveConfig(raw: RawConfig): NewsroomConfig {
   // room, and keeps a runaway client from writing at the reads' rate.
   const writeRate = Number(optional(raw.apiWriteRateLimit) ?? 50);
   if (!(Number.isInteger(writeRate) && writeRate > 0)) throw new Error('apiWriteRateLimit must be a positive integer');
+  const edgeFreshness = optional(raw.edgeFreshness) ?? 'wait';
+  if (edgeFreshness !== 'wait' && edgeFreshness !== 'invalidate') throw new Error('edgeFreshness must be wait or invalidate');
   const logLevel = (optional(raw.logLevel) ?? 'INFO').toUpperCase();
   if (!['DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'].includes(logLevel)) {
     throw new Error(`logLevel must be a Powertools level, got "${logLevel}"`);
@@ -116,6 +126,7 @@ export function resolveConfig(raw: RawConfig): NewsroomConfig {
     hostedZoneName,
     publicBaseUrl: optional(raw.publicBaseUrl)?.replace(/\/+$/, ''),
     hubUrl: optional(raw.hubUrl),
+    edgeFreshness,
     editorTokensParameter: parameter,
     editorTokensKmsKeyArn: optional(raw.editorTokensKmsKeyArn),
     alarmEmail: optional(raw.alarmEmail),

@@ -65,7 +65,11 @@ export class NewsroomStack extends Stack {
     this.cdn = new Cdn(this, 'Cdn', { config, api: this.httpApi.api });
     // Fresh at the edge before the WebSub ping, and a retraction at the edge at once: the
     // projector queues its changes, the refresher invalidates and pings (shared/adapters/edge-refresh.ts).
-    this.edgeRefresher = new EdgeRefresher(this, 'EdgeRefresher', { settings, distribution: this.cdn.distribution });
+    this.edgeRefresher = new EdgeRefresher(this, 'EdgeRefresher', {
+      settings,
+      distribution: this.cdn.distribution,
+      freshness: config.edgeFreshness,
+    });
     this.edgeRefresher.grantQueueNotices(this.projector);
     this.functions = [this.httpApi.writeApi, this.httpApi.readApi, this.projector, this.replay, this.edgeRefresher];
     // Feed links need the public URL. The distribution only depends on the API resource (not on its

@@ -32,7 +32,13 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   }
   if (changes.length === 0) return { batchItemFailures: [] };
   try {
-    const outcome = await refreshEdge(changes, ids.join(','), { ctx, log, ...(edge ? { edge } : {}), ...(publisher ? { publisher } : {}) });
+    const outcome = await refreshEdge(changes, ids.join(','), {
+      ctx,
+      log,
+      invalidateFeeds: process.env.EDGE_INVALIDATE_FEEDS === '1',
+      ...(edge ? { edge } : {}),
+      ...(publisher ? { publisher } : {}),
+    });
     logger.info('edge refreshed', {
       stories: new Set(changes.map((c) => c.storyId)).size,
       paths: outcome.paths.length,

@@ -15,11 +15,16 @@ tracer.captureAWSv3Client(rt.db);
 if (rt.viewsDb !== rt.db) tracer.captureAWSv3Client(rt.viewsDb);
 const metrics = new Metrics();
 // On AWS, each batch's changes go to the edge refresher's queue (EDGE_QUEUE_URL): it makes the
-// changed feeds fresh at the edge, then pings the WebSub hub. Neither CloudFront nor a hub is ever
-// waited for here, so neither can delay the next batch of the shard. Locally there is no queue:
-// the stream poller pings the hub itself once a batch is projected (functions/local/server.ts).
+// changed paths fresh at the edge (EDGE_PING_DELAY_SECONDS: by waiting out their TTL, or 0: by an
+// invalidation), then pings the WebSub hub. Neither CloudFront nor a hub is ever waited for here,
+// so neither can delay the next batch of the shard. Locally there is no queue: the stream poller
+// pings the hub itself once a batch is projected (functions/local/server.ts).
 const edgeNotices = process.env.EDGE_QUEUE_URL
-  ? sqsEdgeNotices(process.env.EDGE_QUEUE_URL, { hub: Boolean(process.env.WEBSUB_HUB_URL), log: (m, extra) => logger.warn(m, extra) })
+  ? sqsEdgeNotices(process.env.EDGE_QUEUE_URL, {
+      hub: Boolean(process.env.WEBSUB_HUB_URL),
+      delaySeconds: Number(process.env.EDGE_PING_DELAY_SECONDS ?? 0),
+      log: (m, extra) => logger.warn(m, extra),
+    })
   : undefined;
 
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {

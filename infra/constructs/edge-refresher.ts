@@ -19,23 +19,33 @@ export const EDGE_REFRESH = {
   waitSeconds: 120,
   /** One budget for every ping of a batch. */
   pingBudgetMs: 10_000,
+  /**
+   * `edgeFreshness: wait`: how long a change waits before its ping, so that no edge can still hold
+   * bytes from before it: the feeds' max-age (30 s, CloudFront's max TTL) plus stale-while-revalidate
+   * (60 s) of LIVE_CACHE_CONTROL, plus a margin (the stack test holds it above them).
+   */
+  ttlWaitSeconds: 100,
 } as const;
 
 export interface EdgeRefresherProps {
   readonly settings: FunctionSettings;
   readonly distribution: cloudfront.IDistribution;
+  readonly freshness: 'wait' | 'invalidate';
 }
 
 /**
  * The edge refresher (functions/edge/handler.ts) and its queue: the projector queues each batch's
- * changes (a retraction always; every change when a WebSub hub is configured) and moves on; this
- * function invalidates the changed paths on the distribution, waits until CloudFront is done, then
- * pings the hub. A batch whose invalidation cannot be created is delivered again, five times at
+ * changes (a retraction at once; with a WebSub hub every other change, at once or delayed past the
+ * edge's TTL) and moves on; this function invalidates the changed paths on the distribution (a
+ * retraction's; the feeds of the others only with `edgeFreshness: invalidate`), waits until
+ * CloudFront is done, then pings the hub. A batch whose invalidation cannot be created is delivered again, five times at
  * most, then kept in the DLQ.
  */
 export class EdgeRefresher extends NewsroomFunction {
   readonly queue: sqs.Queue;
   readonly dlq: sqs.Queue;
+  /** How long the projector delays a change that is not a retraction (0: the refresher invalidates it). */
+  readonly pingDelaySeconds: number;
 
   constructor(scope: Construct, id: string, props: EdgeRefresherProps) {
     const timeout = Duration.seconds(EDGE_REFRESH.waitSeconds + EDGE_REFRESH.pingBudgetMs / 1000 + 20);
@@ -48,8 +58,10 @@ export class EdgeRefresher extends NewsroomFunction {
         DISTRIBUTION_ID: props.distribution.distributionId,
         EDGE_WAIT_SECONDS: String(EDGE_REFRESH.waitSeconds),
         WEBSUB_DEADLINE_MS: String(EDGE_REFRESH.pingBudgetMs),
+        ...(props.freshness === 'invalidate' ? { EDGE_INVALIDATE_FEEDS: '1' } : {}),
       },
     });
+    this.pingDelaySeconds = props.freshness === 'invalidate' ? 0 : EDGE_REFRESH.ttlWaitSeconds;
     this.dlq = new sqs.Queue(this, 'Dlq', {
       retentionPeriod: Duration.days(14),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -85,5 +97,6 @@ export class EdgeRefresher extends NewsroomFunction {
   grantQueueNotices(grantee: iam.IGrantable & { function: { addEnvironment(key: string, value: string): unknown } }): void {
     grant(grantee, 'QueueEdgeNotices', ['sqs:SendMessage'], [this.queue.queueArn]);
     grantee.function.addEnvironment('EDGE_QUEUE_URL', this.queue.queueUrl);
+    grantee.function.addEnvironment('EDGE_PING_DELAY_SECONDS', String(this.pingDelaySeconds));
   }
 }

@@ -5,10 +5,12 @@
  * right after a projection would fetch the previous bytes through it. So on AWS the projector
  * only hands each batch's changes to a queue (never waiting for CloudFront or a hub), and the edge
  * refresher function, per batch of that queue: invalidates the changed paths on the distribution,
- * waits until CloudFront has done so, then pings the hub within one budget. The queue's batching
- * window coalesces the paths of many projector batches into one invalidation (docs/scale.md
- * prices it). Without a hub only retractions are invalidated: nothing would fetch the feeds at once,
- * and everything else reaches readers within the TTL anyway.
+ * waits until CloudFront has done so, then pings the hub within one budget. A retraction is
+ * invalidated at once, hub or not. The other changes (with a hub) either reach the refresher after
+ * the edge's longest staleness has passed, and need no invalidation (`invalidateFeeds` false, the
+ * default: free), or at once, and have their feeds invalidated (`invalidateFeeds`: pushes within
+ * seconds, $0.005 a path); edge-notices.ts, docs/scale.md §7. The queue's batching window
+ * coalesces the paths of many projector batches into one invalidation.
  */
 import { createHash } from 'node:crypto';
 import { CloudFrontClient, CreateInvalidationCommand, waitUntilInvalidationCompleted } from '@aws-sdk/client-cloudfront';
@@ -107,6 +109,8 @@ export interface RefreshDeps {
   edge?: EdgeCache;
   /** The WebSub hub's publisher (its deadline is the pings' one budget); none without a hub. */
   publisher?: WebSubPublisher;
+  /** Invalidate the changed feeds before the ping (else the notices arrive once the edge's copies are past their TTL). */
+  invalidateFeeds?: boolean;
   log: (message: string, extra: Record<string, unknown>) => void;
 }
 
@@ -123,7 +127,7 @@ export interface RefreshOutcome {
  * again, it makes the same invalidation request, which CloudFront does not repeat.
  */
 export async function refreshEdge(changes: StoryChange[], batchId: string, deps: RefreshDeps): Promise<RefreshOutcome> {
-  const paths = edgePaths(changes, { feeds: deps.publisher !== undefined });
+  const paths = edgePaths(changes, { feeds: deps.publisher !== undefined && deps.invalidateFeeds === true });
   let invalidation: RefreshOutcome['invalidation'];
   if (deps.edge && paths.length > 0) {
     const reference = createHash('sha256').update(batchId).update('\u0000').update(paths.join('\u0000')).digest('base64url').slice(0, 40);

@@ -10,7 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { edgePaths, parseEdgeNotice, refreshEdge, type EdgeCache } from '../../shared/adapters/edge-refresh';
-import { forTheEdge, sqsEdgeNotices } from '../../shared/adapters/edge-notices';
+import { noticesFor, sqsEdgeNotices } from '../../shared/adapters/edge-notices';
 import { WebSubPublisher } from '../../shared/adapters/websub';
 import { startHub, type Hub } from '../support/hub';
 
@@ -62,15 +62,16 @@ describe('the paths a change invalidates', () => {
     // Many batches of one story coalesce into one set of paths.
     const many = Array.from({ length: 50 }, () => ({ storyId: 'a', retracted: false }));
     expect(edgePaths(many, { feeds: true })).toHaveLength(6);
-    expect(
-      forTheEdge(
-        [
-          { storyId: 'a', retracted: false },
-          { storyId: 'b', retracted: true },
-        ],
-        false,
-      ),
-    ).toEqual([{ storyId: 'b', retracted: true }]);
+    // The projector's messages: retractions at once; other changes only with a hub, at once or after the edge's TTL.
+    const a = { storyId: 'a', retracted: false };
+    const b = { storyId: 'b', retracted: true };
+    expect(noticesFor([a, b], { hub: false, delaySeconds: 100 })).toEqual([{ stories: [b], delaySeconds: 0 }]);
+    expect(noticesFor([a, b], { hub: true, delaySeconds: 100 })).toEqual([
+      { stories: [b], delaySeconds: 0 },
+      { stories: [a], delaySeconds: 100 },
+    ]);
+    expect(noticesFor([a, b], { hub: true, delaySeconds: 0 })).toEqual([{ stories: [b, a], delaySeconds: 0 }]);
+    expect(noticesFor([a], { hub: false, delaySeconds: 0 })).toEqual([]);
   });
 
   it('reads only well-formed notices', () => {
@@ -84,7 +85,7 @@ describe('refreshEdge', () => {
     const h = await hub(false);
     const cdn = recordedEdge();
     const publisher = new WebSubPublisher({ hubUrl: h.url, deadlineMs: 5_000 });
-    const done = refreshEdge([{ storyId: 'a', retracted: false }], 'm1', { ctx, edge: cdn.edge, publisher, log });
+    const done = refreshEdge([{ storyId: 'a', retracted: false }], 'm1', { ctx, edge: cdn.edge, publisher, invalidateFeeds: true, log });
     await expect.poll(() => cdn.calls.length).toBe(1);
     // The hub may not hear of it while CloudFront still works: give the event loop a full round.
     await new Promise((resolve) => setImmediate(resolve));
@@ -143,8 +144,23 @@ describe('refreshEdge', () => {
 
     const failing: EdgeCache = { invalidate: () => Promise.reject(new Error('TooManyInvalidationsInProgress')) };
     const publisher = new WebSubPublisher({ hubUrl: h.url });
-    await expect(refreshEdge([{ storyId: 'a', retracted: false }], 'm', { ctx, edge: failing, publisher, log })).rejects.toThrow(/TooMany/);
+    await expect(
+      refreshEdge([{ storyId: 'a', retracted: false }], 'm', { ctx, edge: failing, publisher, invalidateFeeds: true, log }),
+    ).rejects.toThrow(/TooMany/);
     expect(h.pings).toEqual([]);
+  });
+
+  it('when notices wait out the TTL, pings a change without invalidating it, and still invalidates a retraction first', async () => {
+    const h = await hub(false);
+    const invalidated: string[][] = [];
+    const edge: EdgeCache = { invalidate: async (paths) => (invalidated.push(paths), 'completed') };
+    const publisher = new WebSubPublisher({ hubUrl: h.url });
+    const waited = await refreshEdge([{ storyId: 'a', retracted: false }], 'm', { ctx, edge, publisher, log });
+    expect(invalidated).toEqual([]);
+    expect(waited.pinged).toHaveLength(6);
+    await refreshEdge([{ storyId: 'r', retracted: true }], 'm', { ctx, edge, publisher, log });
+    expect(invalidated[0]).toContain('/stories/r*');
+    expect(h.answered().map((p) => p.topic)).toContain('https://news.example.org/stories/r/feed.atom');
   });
 });
 
@@ -203,7 +219,7 @@ describe("the projector's notices", () => {
         credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
         maxAttempts: 1,
       });
-      const notices = sqsEdgeNotices('http://127.0.0.1:9/000000000000/edge', { hub: false, log: (m) => logged.push(m), client });
+      const notices = sqsEdgeNotices('http://127.0.0.1:9/000000000000/edge', { hub: false, delaySeconds: 100, log: (m) => logged.push(m), client });
       expect(await notices.send([{ storyId: 'a', retracted: false }])).toBe('none');
       expect(await notices.send([{ storyId: 'a', retracted: true }])).toBe('lost');
       expect(logged).toEqual([expect.stringMatching(/^edge notice lost/)]);

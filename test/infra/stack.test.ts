@@ -339,9 +339,17 @@ describe('projector event source mapping', () => {
 
 describe('edge refresher', () => {
   it('the projector queues its changes (EDGE_QUEUE_URL); the refresher knows the distribution, its wait and the pings’ one budget', () => {
+    // By default a change waits out the edge's TTL (max-age + stale-while-revalidate) before its ping.
+    expect(LIVE_CACHE_CONTROL).toMatch(/max-age=30, stale-while-revalidate=60,/);
+    expect(EDGE_REFRESH.ttlWaitSeconds).toBeGreaterThan(30 + 60);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: arn(stack.projector.role),
-      Environment: { Variables: Match.objectLike({ EDGE_QUEUE_URL: { Ref: id(stack.edgeRefresher.queue) } }) },
+      Environment: {
+        Variables: Match.objectLike({
+          EDGE_QUEUE_URL: { Ref: id(stack.edgeRefresher.queue) },
+          EDGE_PING_DELAY_SECONDS: String(EDGE_REFRESH.ttlWaitSeconds),
+        }),
+      },
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: arn(stack.edgeRefresher.role),
@@ -352,9 +360,21 @@ describe('edge refresher', () => {
           EDGE_WAIT_SECONDS: String(EDGE_REFRESH.waitSeconds),
           WEBSUB_DEADLINE_MS: String(EDGE_REFRESH.pingBudgetMs),
           WEBSUB_HUB_URL: 'https://hub.example.org/',
+          EDGE_INVALIDATE_FEEDS: Match.absent(),
         }),
       },
     });
+    // edgeFreshness=invalidate: no delay, the refresher invalidates the changed feeds before pinging.
+    const { stack: s, template: t } = variant({ stage: 'pushy', hubUrl: 'https://hub.example.org/', edgeFreshness: 'invalidate' });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [logicalId(s, s.projector.role), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ EDGE_PING_DELAY_SECONDS: '0' }) },
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [logicalId(s, s.edgeRefresher.role), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ EDGE_INVALIDATE_FEEDS: '1' }) },
+    });
+    expect(() => resolveConfig({ edgeFreshness: 'sometimes' })).toThrow(/edgeFreshness/);
   });
 
   it('coalesces a few seconds of notices per batch, two batches at a time at most, retrying a failed batch, then its DLQ', () => {
