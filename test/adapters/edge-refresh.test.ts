@@ -13,6 +13,7 @@ import { edgePaths, parseEdgeNotice, refreshEdge, type EdgeCache } from '../../s
 import { noticesFor, sqsEdgeNotices } from '../../shared/adapters/edge-notices';
 import { WebSubPublisher } from '../../shared/adapters/websub';
 import { startHub, type Hub } from '../support/hub';
+import { buildLambdaBundle } from '../support/lambda-bundle';
 
 const ctx = { baseUrl: 'https://news.example.org', tagPrefix: 'tag:n,2026:' };
 const log = () => {};
@@ -164,7 +165,7 @@ describe('refreshEdge', () => {
   });
 });
 
-describe('the edge refresher function', () => {
+describe('the edge refresher function (its Lambda bundle)', () => {
   let h: Hub;
   let handler: (event: SQSEvent, context: Context) => Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
   beforeAll(async () => {
@@ -172,8 +173,10 @@ describe('the edge refresher function', () => {
     process.env.WEBSUB_HUB_URL = h.url;
     process.env.PUBLIC_BASE_URL = 'https://news.example.org';
     delete process.env.DISTRIBUTION_ID;
-    ({ handler } = (await import('../../functions/edge/handler')) as unknown as { handler: typeof handler });
-  });
+    // The deployed bundle (infra/bundling.ts settings), as Lambda runs it.
+    const entry = await buildLambdaBundle('edge', new URL('../../.tmp/lambda-bundles/edge/', import.meta.url));
+    ({ handler } = (await import(entry)) as unknown as { handler: typeof handler });
+  }, 60_000);
   afterAll(async () => {
     delete process.env.WEBSUB_HUB_URL;
     await h.stop();
