@@ -83,6 +83,7 @@ export class NewsroomStack extends Stack {
     this.httpApi.readApi.function.addEnvironment('ORIGIN_VERIFY_SECRET', this.cdn.originSecret.secretValue.unsafeUnwrap());
 
     this.alarms = new Alarms(this, 'Alarms', { config, projector: this.projector, api: this.httpApi.api, writeApi: this.httpApi.writeApi });
+    this.edgeRefresher.alarmTo(this.alarms.topic);
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('ApiUrl', this.httpApi.stage.url, 'HTTP API URL: editors POST here');

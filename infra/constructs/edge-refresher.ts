@@ -1,6 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -91,6 +94,22 @@ export class EdgeRefresher extends NewsroomFunction {
         reportBatchItemFailures: true,
       }),
     );
+  }
+
+  /** Tells the alarm topic when notices land in the DLQ: CloudFront kept refusing their invalidation (docs/deploy.md §11). */
+  alarmTo(topic: sns.ITopic): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, 'DlqDepthAlarm', {
+      alarmDescription: 'Edge notices whose invalidation kept failing: the edge refreshes by its TTL. See docs/deploy.md §11.',
+      metric: this.dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const notify = new cwActions.SnsAction(topic);
+    alarm.addAlarmAction(notify);
+    alarm.addOkAction(notify);
+    return alarm;
   }
 
   /** The projector queues its notices here, and may do nothing else with the queue. */

@@ -377,6 +377,17 @@ describe('edge refresher', () => {
     expect(() => resolveConfig({ edgeFreshness: 'sometimes' })).toThrow(/edgeFreshness/);
   });
 
+  it('alarms the topic when notices land in its DLQ', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.edgeRefresher.dlq), 'QueueName'] } }],
+      Threshold: 1,
+      AlarmActions: [{ Ref: id(stack.alarms.topic) }],
+      OKActions: [{ Ref: id(stack.alarms.topic) }],
+    });
+  });
+
   it('coalesces a few seconds of notices per batch, two batches at a time at most, retrying a failed batch, then its DLQ', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: arn(stack.edgeRefresher.queue),
