@@ -20,6 +20,13 @@ export interface NewsroomConfig {
   readonly publicBaseUrl?: string;
   /** WebSub hub announced in feeds (optional). */
   readonly hubUrl?: string;
+  /**
+   * With a hub, how a change is fresh at the edge before the hub is pinged: `wait` (default) pings
+   * once the edge's copies are past their TTL (free, pushes about 100 s after the change);
+   * `invalidate` invalidates the changed feeds first (pushes within seconds, $0.005 a path).
+   * Retractions are invalidated at once either way. docs/scale.md §7.
+   */
+  readonly edgeFreshness: 'wait' | 'invalidate';
   /** SSM SecureString parameter holding `name:sha256hex,…` editor token hashes. */
   readonly editorTokensParameter: string;
   /** Customer-managed KMS key of that parameter, if any (the AWS-managed aws/ssm key needs no grant). */
@@ -30,8 +37,10 @@ export interface NewsroomConfig {
   readonly originShieldRegion?: string;
   /** Reserved concurrency for the replay fan-out (optional; see docs/deploy.md). */
   readonly replayConcurrency?: number;
-  /** Steady-state request rate limit of the HTTP API stage (burst is twice this). */
+  /** Steady-state request rate limit of the HTTP API's reads: every route but the writes (burst is twice this). */
   readonly apiRateLimit: number;
+  /** Steady-state request rate limit of each write route (POST), apart from the reads' (burst is twice this). */
+  readonly apiWriteRateLimit: number;
   /** Powertools log level. */
   readonly logLevel: string;
   readonly logRetention: RetentionDays;
@@ -45,12 +54,14 @@ const CONTEXT_KEYS = [
   'hostedZoneName',
   'publicBaseUrl',
   'hubUrl',
+  'edgeFreshness',
   'editorTokensParameter',
   'editorTokensKmsKeyArn',
   'alarmEmail',
   'originShieldRegion',
   'replayConcurrency',
   'apiRateLimit',
+  'apiWriteRateLimit',
   'logLevel',
 ] as const;
 
@@ -96,6 +107,12 @@ export function resolveConfig(raw: RawConfig): NewsroomConfig {
   }
   const rate = Number(optional(raw.apiRateLimit) ?? 1000);
   if (!(Number.isInteger(rate) && rate > 0)) throw new Error('apiRateLimit must be a positive integer');
+  // Editors and a wire feed write some 5-20 updates/s at a burst (docs/scale.md §4): 50/s leaves
+  // room, and keeps a runaway client from writing at the reads' rate.
+  const writeRate = Number(optional(raw.apiWriteRateLimit) ?? 50);
+  if (!(Number.isInteger(writeRate) && writeRate > 0)) throw new Error('apiWriteRateLimit must be a positive integer');
+  const edgeFreshness = optional(raw.edgeFreshness) ?? 'wait';
+  if (edgeFreshness !== 'wait' && edgeFreshness !== 'invalidate') throw new Error('edgeFreshness must be wait or invalidate');
   const logLevel = (optional(raw.logLevel) ?? 'INFO').toUpperCase();
   if (!['DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'].includes(logLevel)) {
     throw new Error(`logLevel must be a Powertools level, got "${logLevel}"`);
@@ -109,12 +126,14 @@ export function resolveConfig(raw: RawConfig): NewsroomConfig {
     hostedZoneName,
     publicBaseUrl: optional(raw.publicBaseUrl)?.replace(/\/+$/, ''),
     hubUrl: optional(raw.hubUrl),
+    edgeFreshness,
     editorTokensParameter: parameter,
     editorTokensKmsKeyArn: optional(raw.editorTokensKmsKeyArn),
     alarmEmail: optional(raw.alarmEmail),
     originShieldRegion: optional(raw.originShieldRegion),
     replayConcurrency,
     apiRateLimit: rate,
+    apiWriteRateLimit: writeRate,
     logLevel,
     logRetention: prod ? RetentionDays.THREE_MONTHS : RetentionDays.TWO_WEEKS,
   };

@@ -54,6 +54,13 @@ export function applyNagSuppressions(stack: NewsroomStack): void {
   );
 
   ack(
+    stack.cdn.originSecret,
+    'AwsSolutions-SMG4',
+    'The origin header secret only tells CloudFront from a direct caller of the API URL; it guards ' +
+      'no data (every read is public). A rotation must reach CloudFront and the read function in one ' +
+      'deployment, so it is rotated by a deploy, not by a rotation Lambda (docs/deploy.md).',
+  );
+  ack(
     stack.cdn.distribution,
     'AwsSolutions-CFR1',
     'A public news site for a worldwide audience: there is no licensing or legal reason to restrict countries.',

@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import type { NewsroomConfig } from './config.js';
 import { Alarms } from './constructs/alarms.js';
 import { Cdn } from './constructs/cdn.js';
+import { EdgeRefresher } from './constructs/edge-refresher.js';
 import { EventStore } from './constructs/event-store.js';
 import { HttpApi } from './constructs/http-api.js';
 import type { FunctionSettings, NewsroomFunction } from './constructs/newsroom-function.js';
@@ -29,8 +30,9 @@ export class NewsroomStack extends Stack {
   readonly projector: Projector;
   readonly replay: Replay;
   readonly cdn: Cdn;
+  readonly edgeRefresher: EdgeRefresher;
   readonly alarms: Alarms;
-  /** The four functions, for what applies to each of them. */
+  /** The five functions, for what applies to each of them. */
   readonly functions: readonly NewsroomFunction[];
 
   constructor(scope: Construct, id: string, props: NewsroomStackProps) {
@@ -59,17 +61,29 @@ export class NewsroomStack extends Stack {
     this.httpApi = new HttpApi(this, 'HttpApi', { config, settings, ...tables });
     this.projector = new Projector(this, 'Projector', { settings, ...tables });
     this.replay = new Replay(this, 'Replay', { settings, ...tables, concurrency: config.replayConcurrency });
-    this.functions = [this.httpApi.writeApi, this.httpApi.readApi, this.projector, this.replay];
 
     this.cdn = new Cdn(this, 'Cdn', { config, api: this.httpApi.api });
+    // Fresh at the edge before the WebSub ping, and a retraction at the edge at once: the
+    // projector queues its changes, the refresher invalidates and pings (shared/adapters/edge-refresh.ts).
+    this.edgeRefresher = new EdgeRefresher(this, 'EdgeRefresher', {
+      settings,
+      distribution: this.cdn.distribution,
+      freshness: config.edgeFreshness,
+    });
+    this.edgeRefresher.grantQueueNotices(this.projector);
+    this.functions = [this.httpApi.writeApi, this.httpApi.readApi, this.projector, this.replay, this.edgeRefresher];
     // Feed links need the public URL. The distribution only depends on the API resource (not on its
     // routes or integrations), so referring to its domain from the functions makes no cycle; the
     // functions are simply created after the distribution.
     for (const fn of this.functions) {
       fn.function.addEnvironment('PUBLIC_BASE_URL', this.cdn.publicBaseUrl);
     }
+    // The read function answers only what CloudFront sends (with its origin header): a GET to the
+    // API's own URL would skip every cache. CloudFormation resolves the secret into both.
+    this.httpApi.readApi.function.addEnvironment('ORIGIN_VERIFY_SECRET', this.cdn.originSecret.secretValue.unsafeUnwrap());
 
     this.alarms = new Alarms(this, 'Alarms', { config, projector: this.projector, api: this.httpApi.api, writeApi: this.httpApi.writeApi });
+    this.edgeRefresher.alarmTo(this.alarms.topic);
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('ApiUrl', this.httpApi.stage.url, 'HTTP API URL: editors POST here');
@@ -82,6 +96,7 @@ export class NewsroomStack extends Stack {
     output('ReplayFunctionName', this.replay.function.functionName, 'Invoke with {} or {"storyId": "..."}');
     output('ProjectorFunctionName', this.projector.function.functionName, 'Projector (events stream consumer)');
     output('ProjectorDlqUrl', this.projector.dlq.queueUrl, 'Skipped stream batches');
+    output('EdgeRefresherDlqUrl', this.edgeRefresher.dlq.queueUrl, 'Edge notices whose invalidation kept failing');
     output('EditorTokensParameter', config.editorTokensParameter, 'SSM SecureString with editor token hashes');
     output('AlarmTopicArn', this.alarms.topic.topicArn, 'Subscribe to get alarms');
   }

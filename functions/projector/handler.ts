@@ -3,8 +3,8 @@ import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
-import { feedChangeNotifier } from '../../shared/adapters/websub';
-import { createRuntime, feedContext, logger } from '../runtime';
+import { sqsEdgeNotices } from '../../shared/adapters/edge-notices';
+import { createRuntime, logger } from '../runtime';
 import { processStreamBatch } from './process';
 
 const rt = createRuntime();
@@ -14,16 +14,27 @@ const tracer = new Tracer();
 tracer.captureAWSv3Client(rt.db);
 if (rt.viewsDb !== rt.db) tracer.captureAWSv3Client(rt.viewsDb);
 const metrics = new Metrics();
-// WebSub pings on Lambda; locally the stream poller sends them once it has refreshed the read cache.
-const feedHub = process.env.AWS_LAMBDA_FUNCTION_NAME ? feedChangeNotifier(feedContext(), { log: (m, extra) => logger.warn(m, extra) }) : undefined;
+// On AWS, each batch's changes go to the edge refresher's queue (EDGE_QUEUE_URL): it makes the
+// changed paths fresh at the edge (EDGE_PING_DELAY_SECONDS: by waiting out their TTL, or 0: by an
+// invalidation), then pings the WebSub hub. Neither CloudFront nor a hub is ever waited for here,
+// so neither can delay the next batch of the shard. Locally there is no queue: the stream poller
+// pings the hub itself once a batch is projected (functions/local/server.ts).
+const edgeNotices = process.env.EDGE_QUEUE_URL
+  ? sqsEdgeNotices(process.env.EDGE_QUEUE_URL, {
+      hub: Boolean(process.env.WEBSUB_HUB_URL),
+      delaySeconds: Number(process.env.EDGE_PING_DELAY_SECONDS ?? 0),
+      log: (m, extra) => logger.warn(m, extra),
+    })
+  : undefined;
 
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-  const { batchItemFailures, results } = await processStreamBatch(event.Records, {
+  const { batchItemFailures, results, changes } = await processStreamBatch(event.Records, {
     views: activeViews(rt.viewsDb, rt.tables.views),
     events: rt.events,
     log: logger,
   });
-  await feedHub?.storiesChanged(results.filter((r) => r.applied > 0).map((r) => r.storyId));
+  // After the batch is durable in the views; bounded (a few seconds at worst), never throws.
+  const queued = edgeNotices ? await edgeNotices.send(changes) : undefined;
   logger.info('batch projected', { records: event.Records.length, stories: results.length, failures: batchItemFailures.length });
   metrics.addMetric('RecordsReceived', MetricUnit.Count, event.Records.length);
   metrics.addMetric(
@@ -32,6 +43,7 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
     results.reduce((n, r) => n + r.applied, 0),
   );
   metrics.addMetric('FailedStories', MetricUnit.Count, batchItemFailures.length);
+  if (queued === 'lost') metrics.addMetric('EdgeNoticesLost', MetricUnit.Count, 1);
   metrics.publishStoredMetrics();
   return { batchItemFailures };
 };

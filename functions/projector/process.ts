@@ -11,6 +11,7 @@ import { projectStory, type ProjectionResult } from '../../shared/application/pr
 import type { StoryEvent } from '../../shared/domain/story/events';
 import { eventFromRecord } from '../../shared/adapters/dynamodb/stream-records';
 import type { EventReader, Log, ViewWriter } from '../../shared/application/ports';
+import type { StoryChange } from '../../shared/adapters/edge-refresh';
 
 export interface ProcessDeps {
   views: () => Promise<ViewWriter>;
@@ -20,6 +21,8 @@ export interface ProcessDeps {
 
 export interface ProcessOutcome extends DynamoDBBatchResponse {
   results: ProjectionResult[];
+  /** The stories the batch moved (something applied), and whether what it applied retracted an update. */
+  changes: StoryChange[];
 }
 
 export async function processStreamBatch(records: DynamoDBRecord[], deps: ProcessDeps): Promise<ProcessOutcome> {
@@ -43,22 +46,30 @@ export async function processStreamBatch(records: DynamoDBRecord[], deps: Proces
 
   const views = await deps.views();
   const results: ProjectionResult[] = [];
+  const changes: StoryChange[] = [];
   await Promise.all(
     [...byStory].map(async ([storyId, run]) => {
       try {
-        results.push(
-          await projectStory(
-            storyId,
-            run.map((r) => r.event),
-            views,
-            deps.events,
-          ),
+        const result = await projectStory(
+          storyId,
+          run.map((r) => r.event),
+          views,
+          deps.events,
         );
+        results.push(result);
+        // What was applied is the run's tail up to the new head (a redelivered head of the run was skipped).
+        const firstApplied = result.version - result.applied;
+        if (result.applied > 0) {
+          const retracted = run.some(
+            ({ event }) => event.type === 'UpdateRetracted' && event.metadata.version > firstApplied && event.metadata.version <= result.version,
+          );
+          changes.push({ storyId, retracted });
+        }
       } catch (error) {
         deps.log.error('projection failed', { storyId, version: run[0]!.event.metadata.version, error: String(error) });
         failures.push(run[0]!.record.dynamodb?.SequenceNumber ?? '');
       }
     }),
   );
-  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })), results };
+  return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })), results, changes };
 }

@@ -5,6 +5,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { NewsroomConfig } from '../config.js';
 import { keepLogicalId } from './logical-id.js';
@@ -22,6 +23,30 @@ const PAGE_CSP =
  */
 export const EDITOR_PATHS = ['/api/stories', '/api/stories/*/updates', '/api/stories/*/scheduled', '/api/editor'] as const;
 
+/**
+ * The query parameters each public read takes (the `query` schemas of shared/adapters/http/routes.ts;
+ * the stack test holds them equal), by the path pattern that serves it, in CloudFront's order of
+ * precedence (first match wins; `*` also matches `/`). Only these are in the cache key and
+ * forwarded; anything else is dropped at the edge (and refused by the origin, if sent around it),
+ * so `?x=<random>` is a cache hit, not an origin request. Every path not listed takes none.
+ */
+export const CACHE_KEY_QUERY: readonly { pathPattern: string; query: readonly string[] }[] = [
+  { pathPattern: '/api/stories/*/events', query: ['after', 'limit'] },
+  { pathPattern: '/api/stories/*/changes', query: ['since'] },
+  { pathPattern: '/api/stories/*', query: ['version', 'asOf', 'limit', 'cursor'] },
+  // A story's feeds (and their archive pages), key-events feeds and permalinks take none; they
+  // come before the story page's pattern, which they also match.
+  { pathPattern: '/stories/*/feed.*', query: [] },
+  { pathPattern: '/stories/*/key-events.*', query: [] },
+  { pathPattern: '/stories/*/updates/*', query: [] },
+  { pathPattern: '/stories/*', query: ['order', 'cursor', 'version', 'filter'] },
+  // The desk's story page pages its timeline (its answers are no-store: keyed, never kept).
+  { pathPattern: '/desk/stories/*', query: ['cursor'] },
+];
+
+/** The header CloudFront adds to every origin request (ORIGIN_VERIFY_HEADER of shared/adapters/http/origin.ts; the stack test holds them equal). */
+export const ORIGIN_VERIFY_HEADER = 'X-Newsroom-Origin-Verify';
+
 export interface CdnProps {
   readonly config: NewsroomConfig;
   /** The origin: CloudFront reaches it on its execute-api domain. */
@@ -38,6 +63,8 @@ export class Cdn extends Construct {
   readonly hasCustomDomain: boolean;
   /** The URL feed links are built on: the configured one, else the custom domain, else the CloudFront domain. */
   readonly publicBaseUrl: string;
+  /** The secret CloudFront sends the origin as ORIGIN_VERIFY_HEADER: the read function refuses requests without it. */
+  readonly originSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: CdnProps) {
     super(scope, id);
@@ -48,33 +75,62 @@ export class Cdn extends Construct {
     // cached), no minimum (max-age=30, stale-while-revalidate=60 is honoured as sent), and at most
     // a live feed's max-age (LIVE_MAX_AGE_SECONDS in shared/application/representation.ts): a
     // retraction reaches every public read within that (docs/api.md, "Caching and retractions"),
-    // even should the origin ever ask for longer. Query strings are in the key (?version, ?asOf, ?after, ?limit); headers and cookies are
-    // not, so every reader of a feed shares one cached copy. Conditional requests work end to end:
+    // even should the origin ever ask for longer; the projector's edge refresher invalidates a
+    // retracted story's paths at once (functions/edge). Query strings: only those the path's route
+    // reads (CACHE_KEY_QUERY), one policy per allow-list; headers and cookies are not in the key,
+    // so every reader of a feed shares one cached copy. Conditional requests work end to end:
     // CloudFront answers a reader's If-None-Match / If-Modified-Since from its cache, and
     // revalidates an expired copy with the origin by sending If-None-Match / If-Modified-Since
     // built from the cached ETag / Last-Modified (which it only does while cookies are not
     // forwarded).
-    // Compression: with gzip and Brotli enabled here, the normalized Accept-Encoding (br, gzip or
-    // none) is in the cache key and is forwarded to the origin, which compresses feeds, pages and
-    // JSON itself (once per version, each coding with its own ETag, Vary: Accept-Encoding);
-    // CloudFront keeps one copy per coding and compresses (`compress` below) only what the origin
-    // sent uncompressed.
-    const publicReads = new cloudfront.CachePolicy(this, 'PublicReadsCachePolicy', {
-      comment: 'Newsroom public reads: honour origin Cache-Control',
-      defaultTtl: Duration.seconds(0),
-      minTtl: Duration.seconds(0),
-      maxTtl: Duration.seconds(LIVE_MAX_AGE_SECONDS),
-      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
-      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
-      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
-      enableAcceptEncodingGzip: true,
-      enableAcceptEncodingBrotli: true,
+    // Compression: CloudFront compresses neither application/atom+xml nor application/feed+json,
+    // so the origin does: with gzip and Brotli enabled here, the normalized Accept-Encoding (br,
+    // gzip or none) is in the cache key and is forwarded to the origin, which compresses feeds,
+    // pages and JSON itself (once per version, each coding with its own ETag, Vary:
+    // Accept-Encoding); CloudFront keeps one copy per coding and compresses (`compress` below)
+    // only what the origin sent uncompressed.
+    const readPolicy = (id: string, query: readonly string[], comment: string) =>
+      new cloudfront.CachePolicy(this, id, {
+        comment,
+        defaultTtl: Duration.seconds(0),
+        minTtl: Duration.seconds(0),
+        maxTtl: Duration.seconds(LIVE_MAX_AGE_SECONDS),
+        queryStringBehavior: query.length ? cloudfront.CacheQueryStringBehavior.allowList(...query) : cloudfront.CacheQueryStringBehavior.none(),
+        headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+        cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+        enableAcceptEncodingGzip: true,
+        enableAcceptEncodingBrotli: true,
+      });
+    // The default (feeds, the front page, the story list, …): no query string at all.
+    const publicReads = readPolicy('PublicReadsCachePolicy', [], 'Newsroom public reads: honour origin Cache-Control, no query string');
+    const byQuery = new Map<string, cloudfront.ICachePolicy>([['', publicReads]]);
+    const policyFor = (query: readonly string[]) => {
+      const key = query.join('&');
+      let policy = byQuery.get(key);
+      if (!policy) {
+        policy = readPolicy(
+          `ReadsCachePolicy${query.map((q) => q[0]!.toUpperCase() + q.slice(1)).join('')}`,
+          query,
+          `Newsroom public reads keyed on ?${query.join(', ?')}`,
+        );
+        byQuery.set(key, policy);
+      }
+      return policy;
+    };
+
+    // CloudFront proves itself to the origin with this header; the read function answers nothing
+    // without it (docs/deploy.md, "The origin answers CloudFront only"). Generated once, kept in
+    // Secrets Manager, resolved by CloudFormation into the distribution and the read function.
+    this.originSecret = new secretsmanager.Secret(this, 'OriginVerifySecret', {
+      description: `Newsroom ${config.stage}: the ${ORIGIN_VERIFY_HEADER} header CloudFront sends the API origin`,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
     });
 
     // Path, query and CloudFront's own conditional headers only; API Gateway must see its own Host.
     const origin = new origins.HttpOrigin(`${props.api.apiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`, {
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
       originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      customHeaders: { [ORIGIN_VERIFY_HEADER]: this.originSecret.secretValue.unsafeUnwrap() },
       ...(config.originShieldRegion ? { originShieldRegion: config.originShieldRegion } : {}),
     });
     // The origin sends these with every page; CloudFront sends them with every answer too, so that
@@ -154,8 +210,10 @@ export class Cdn extends Construct {
         // Health must reach the origin every time to mean anything.
         '/health': { ...readBehavior, cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED },
         '/assets/*': { ...readBehavior, cachePolicy: staticAssets },
-        // The editor's paths (EDITOR_PATHS), for the desk.
+        // The editor's paths (EDITOR_PATHS), for the desk: before the public reads' /api/stories/*,
+        // which would otherwise take /api/stories/*/updates and …/scheduled first.
         ...Object.fromEntries(EDITOR_PATHS.map((path) => [path, editorBehavior])),
+        ...Object.fromEntries(CACHE_KEY_QUERY.map(({ pathPattern, query }) => [pathPattern, { ...readBehavior, cachePolicy: policyFor(query) }])),
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,

@@ -85,8 +85,8 @@ export class HttpApi extends Construct {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      // Origin traffic is CloudFront misses plus editors (docs/scale.md: tens to hundreds of
-      // requests/s); this caps what a client hammering the execute-api URL directly can cost.
+      // Origin traffic is CloudFront misses (docs/scale.md: tens to hundreds of requests/s); this
+      // caps what the reads can cost. The writes have limits of their own (below).
       throttle: { rateLimit: config.apiRateLimit, burstLimit: 2 * config.apiRateLimit },
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
     });
@@ -110,9 +110,20 @@ export class HttpApi extends Construct {
         integration: readIntegration,
       });
     }
-    for (const path of ['/api/stories', '/api/stories/{id}/updates']) {
-      this.api.addRoutes({ path, methods: [apigw.HttpMethod.POST], integration: writeIntegration });
-    }
+    const writeRoutes = ['/api/stories', '/api/stories/{id}/updates'].flatMap((path) =>
+      this.api.addRoutes({ path, methods: [apigw.HttpMethod.POST], integration: writeIntegration }),
+    );
+    // Writes are throttled apart from reads: a flood of reads (a CloudFront miss storm) cannot take
+    // the editors' capacity, and a runaway writer stops at apiWriteRateLimit, not at the reads' rate.
+    // Each route has its own bucket; the stage needs the routes to exist before it names them.
+    const stage = this.stage.node.defaultChild as apigw.CfnStage;
+    stage.routeSettings = Object.fromEntries(
+      writeRoutes.map((route) => [
+        (route.node.defaultChild as apigw.CfnRoute).routeKey,
+        { ThrottlingRateLimit: config.apiWriteRateLimit, ThrottlingBurstLimit: 2 * config.apiWriteRateLimit },
+      ]),
+    );
+    for (const route of writeRoutes) stage.node.addDependency(route);
     // The write function serves the OpenAPI document (generated from shared/adapters/http/routes.ts by openapi.ts),
     // and tells the desk whose token it holds (its sign-in, checked by the write function's token table).
     for (const path of ['/api/openapi.json', '/api/editor']) {

@@ -2,7 +2,10 @@
  * WebSub publishing: after a feed changes, tell the hub (`hub.mode=publish&hub.url=<topic>`, a
  * form-encoded POST, the de-facto publish ping of the hubs in use) so it fetches the feed and
  * pushes it to subscribers. Best effort by design: a slow or failing hub costs a bounded time and
- * a log line, and never fails the projection that triggered it (readers still poll).
+ * a log line, and never fails the projection that triggered it (readers still poll). Nothing here
+ * runs on the projection's path: on AWS the edge refresher function pings (after the changed feeds
+ * are fresh at the edge, edge-refresh.ts); locally the stream poller pings once a batch is
+ * projected, without waiting for the hub.
  */
 import { allStoriesFeedUrl, FEED_FORMATS, storyFeedUrl, type FeedContext } from '../domain/feeds/urls';
 
@@ -14,6 +17,11 @@ export interface WebSubOptions {
   retries?: number;
   /** Backoff before retry n (1-based). */
   backoffMs?: (attempt: number) => number;
+  /**
+   * One budget for all the pings of one publish (a batch's), attempts and backoffs included: past
+   * it every ping still in flight is abandoned, so a hung hub costs at most this, once per batch.
+   */
+  deadlineMs?: number;
   log?: (message: string, extra: Record<string, unknown>) => void;
   fetch?: typeof fetch;
 }
@@ -28,12 +36,13 @@ export interface PublishOutcome {
 export class WebSubPublisher {
   constructor(private readonly options: WebSubOptions) {}
 
-  /** Pings the hub once per topic, concurrently. Never rejects. */
+  /** Pings the hub once per topic, concurrently, within the one deadline. Never rejects. */
   async publish(topics: Iterable<string>): Promise<PublishOutcome[]> {
-    return Promise.all([...new Set(topics)].map((topic) => this.publishOne(topic)));
+    const deadline = AbortSignal.timeout(this.options.deadlineMs ?? 10_000);
+    return Promise.all([...new Set(topics)].map((topic) => this.publishOne(topic, deadline)));
   }
 
-  private async publishOne(topic: string): Promise<PublishOutcome> {
+  private async publishOne(topic: string, deadline: AbortSignal): Promise<PublishOutcome> {
     const { hubUrl, timeoutMs = 2_000, retries = 2, backoffMs = (n) => 100 * 2 ** (n - 1) } = this.options;
     const doFetch = this.options.fetch ?? fetch;
     let status: number | undefined;
@@ -46,7 +55,7 @@ export class WebSubPublisher {
           method: 'POST',
           headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams({ 'hub.mode': 'publish', 'hub.url': topic }).toString(),
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), deadline]),
         });
         status = res.status;
         await res.body?.cancel().catch(() => undefined);
@@ -57,8 +66,20 @@ export class WebSubPublisher {
       } catch (e) {
         error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       }
-      if (attempt > retries) break;
-      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+      if (attempt > retries || deadline.aborted) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, backoffMs(attempt));
+        function done() {
+          clearTimeout(timer);
+          deadline.removeEventListener('abort', done);
+          resolve();
+        }
+        deadline.addEventListener('abort', done, { once: true });
+      });
+      if (deadline.aborted) {
+        error = 'the batch’s deadline passed';
+        break;
+      }
     }
     this.options.log?.('websub publish failed', { hub: hubUrl, topic, status, error });
     return { topic, ok: false, ...(status === undefined ? {} : { status }), attempts: attempt };

@@ -61,6 +61,18 @@ describe('projector', () => {
     expect(view.people).toEqual([...folded.people.values()].filter((p) => p.statementCount > 0).map(personOf));
   });
 
+  it('says which stories a batch moved and whether what it applied retracted an update (what the edge refresher acts on)', async () => {
+    const events = storyEvents('edge-changes');
+    await seedEvents(events);
+    const [e1, e2, e3, e4, e5, e6, e7] = events as [StoryEvent, StoryEvent, StoryEvent, StoryEvent, StoryEvent, StoryEvent, StoryEvent];
+    expect((await processStreamBatch([e1, e2, e3].map(record), deps())).changes).toEqual([{ storyId: 'edge-changes', retracted: false }]);
+    expect((await processStreamBatch([e4, e5, e6].map(record), deps())).changes).toEqual([{ storyId: 'edge-changes', retracted: true }]);
+    // The retraction redelivered with a new event: only the new one was applied.
+    expect((await processStreamBatch([e6, e7].map(record), deps())).changes).toEqual([{ storyId: 'edge-changes', retracted: false }]);
+    // Nothing applied (all redelivered): nothing changed.
+    expect((await processStreamBatch([e5, e6, e7].map(record), deps())).changes).toEqual([]);
+  });
+
   it('duplicated, redelivered and out-of-order batches end in the same view', async () => {
     const reference = storyEvents('reference');
     await seedEvents(reference);

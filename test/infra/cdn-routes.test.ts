@@ -24,16 +24,17 @@ const READ_POLICY: Record<RouteOf<'get'>, string> = {
   // An editor path too (the desk opens stories here): Authorization is in its cache key, so the
   // public list is one cached copy and an editor's answer another.
   listStories: 'EditorApiCachePolicy',
-  getStory: 'PublicReadsCachePolicy',
-  listEvents: 'PublicReadsCachePolicy',
+  // Each path keyed on the query parameters its route reads (CACHE_KEY_QUERY of infra/constructs/cdn.ts).
+  getStory: 'ReadsCachePolicyVersionAsOfLimitCursor',
+  listEvents: 'ReadsCachePolicyAfterLimit',
   storyFeed: 'PublicReadsCachePolicy',
   keyEventsFeed: 'PublicReadsCachePolicy',
   storyArchiveFeed: 'PublicReadsCachePolicy',
   allFeed: 'PublicReadsCachePolicy',
   frontPage: 'PublicReadsCachePolicy',
-  storyPage: 'PublicReadsCachePolicy',
+  storyPage: 'ReadsCachePolicyOrderCursorVersionFilter',
   updatePage: 'PublicReadsCachePolicy',
-  storyChanges: 'PublicReadsCachePolicy',
+  storyChanges: 'ReadsCachePolicySince',
   // Content-hashed, immutable: a year, one copy whatever the query string.
   asset: 'StaticAssetsCachePolicy',
   openApi: 'PublicReadsCachePolicy',
@@ -41,7 +42,7 @@ const READ_POLICY: Record<RouteOf<'get'>, string> = {
   health: 'CachingDisabled',
   // The desk's pages are public shells (no-store from the origin); the editor's data comes with the token.
   deskHome: 'PublicReadsCachePolicy',
-  deskStory: 'PublicReadsCachePolicy',
+  deskStory: 'ReadsCachePolicyCursor',
   whoAmI: 'EditorApiCachePolicy',
 };
 

@@ -10,8 +10,10 @@ import { STORY_CATALOG, tableDefinitions } from '../../shared/adapters/dynamodb/
 import { LIVE_CACHE_CONTROL, LIVE_MAX_AGE_SECONDS } from '../../shared/application/representation.js';
 import { PAGE_CSP, PAGE_REFERRER_POLICY } from '../../shared/adapters/http/page-security.js';
 import { EDITOR_TOKENS_STALE_METRIC } from '../../functions/api/tokens.js';
-import { EDITOR_PATHS } from '../../infra/constructs/cdn.js';
-import { routes, type Route } from '../../shared/adapters/http/routes.js';
+import { CACHE_KEY_QUERY, EDITOR_PATHS, ORIGIN_VERIFY_HEADER } from '../../infra/constructs/cdn.js';
+import { EDGE_REFRESH } from '../../infra/constructs/edge-refresher.js';
+import { ORIGIN_VERIFY_HEADER as ORIGIN_VERIFY_HEADER_IN_APP } from '../../shared/adapters/http/origin.js';
+import { queryParameters, routes, type Route } from '../../shared/adapters/http/routes.js';
 
 // One synthesis for the whole file (bundling runs esbuild on the four real handlers).
 const { app, stack } = createNewsroomApp({
@@ -35,8 +37,10 @@ const names: Record<string, string> = {
   [id(stack.eventStore.idempotencyTable)]: 'idempotency',
   [id(stack.projector.dlq)]: 'projector-dlq',
   [id(stack.replay.function)]: 'replay-function',
+  [id(stack.edgeRefresher.queue)]: 'edge-queue',
+  [id(stack.cdn.distribution)]: 'distribution',
 };
-for (const fn of [stack.httpApi.writeApi, stack.httpApi.readApi, stack.projector, stack.replay]) {
+for (const fn of [stack.httpApi.writeApi, stack.httpApi.readApi, stack.projector, stack.replay, stack.edgeRefresher]) {
   names[id(fn.logGroup)] = 'own-log-group';
 }
 const grants = (fn: NewsroomFunction) => grantsOfRole(template, id(fn.role), names);
@@ -139,6 +143,7 @@ describe('functions', () => {
     ['read', stack.httpApi.readApi],
     ['projector', stack.projector],
     ['replay', stack.replay],
+    ['edge', stack.edgeRefresher],
   ] as const;
 
   it.each(roles)('%s: Node.js 24 on ARM64, traced, own log group with retention, Powertools env', (role, fn) => {
@@ -232,8 +237,22 @@ describe('IAM: exact actions per function', () => {
       ...views(VIEWS_READ_WRITE),
       events: ['dynamodb:Query'],
       'projector-dlq': ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+      // Its changes for the edge refresher: it never calls CloudFront or a hub itself.
+      'edge-queue': ['sqs:SendMessage'],
       'events.StreamArn': ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
       '*': ['dynamodb:ListStreams', ...TRACING['*']].sort(),
+    });
+  });
+
+  it('edge refresher: invalidates on this distribution only, consumes its queue; no table, no other distribution', () => {
+    expect(grants(stack.edgeRefresher)).toEqual({
+      ...OWN_LOGS,
+      ...TRACING,
+      'arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${distribution}': [
+        'cloudfront:CreateInvalidation',
+        'cloudfront:GetInvalidation',
+      ],
+      'edge-queue': ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
     });
   });
 
@@ -317,6 +336,76 @@ describe('projector event source mapping', () => {
   });
 });
 
+describe('edge refresher', () => {
+  it('the projector queues its changes (EDGE_QUEUE_URL); the refresher knows the distribution, its wait and the pings’ one budget', () => {
+    // By default a change waits out the edge's TTL (max-age + stale-while-revalidate) before its ping.
+    expect(LIVE_CACHE_CONTROL).toMatch(/max-age=30, stale-while-revalidate=60,/);
+    expect(EDGE_REFRESH.ttlWaitSeconds).toBeGreaterThan(30 + 60);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arn(stack.projector.role),
+      Environment: {
+        Variables: Match.objectLike({
+          EDGE_QUEUE_URL: { Ref: id(stack.edgeRefresher.queue) },
+          EDGE_PING_DELAY_SECONDS: String(EDGE_REFRESH.ttlWaitSeconds),
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arn(stack.edgeRefresher.role),
+      Timeout: EDGE_REFRESH.waitSeconds + EDGE_REFRESH.pingBudgetMs / 1000 + 20,
+      Environment: {
+        Variables: Match.objectLike({
+          DISTRIBUTION_ID: { Ref: id(stack.cdn.distribution) },
+          EDGE_WAIT_SECONDS: String(EDGE_REFRESH.waitSeconds),
+          WEBSUB_DEADLINE_MS: String(EDGE_REFRESH.pingBudgetMs),
+          WEBSUB_HUB_URL: 'https://hub.example.org/',
+          EDGE_INVALIDATE_FEEDS: Match.absent(),
+        }),
+      },
+    });
+    // edgeFreshness=invalidate: no delay, the refresher invalidates the changed feeds before pinging.
+    const { stack: s, template: t } = variant({ stage: 'pushy', hubUrl: 'https://hub.example.org/', edgeFreshness: 'invalidate' });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [logicalId(s, s.projector.role), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ EDGE_PING_DELAY_SECONDS: '0' }) },
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [logicalId(s, s.edgeRefresher.role), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ EDGE_INVALIDATE_FEEDS: '1' }) },
+    });
+    expect(() => resolveConfig({ edgeFreshness: 'sometimes' })).toThrow(/edgeFreshness/);
+  });
+
+  it('alarms the topic when notices land in its DLQ', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.edgeRefresher.dlq), 'QueueName'] } }],
+      Threshold: 1,
+      AlarmActions: [{ Ref: id(stack.alarms.topic) }],
+      OKActions: [{ Ref: id(stack.alarms.topic) }],
+    });
+  });
+
+  it('coalesces a few seconds of notices per batch, two batches at a time at most, retrying a failed batch, then its DLQ', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arn(stack.edgeRefresher.queue),
+      FunctionName: { Ref: id(stack.edgeRefresher.function) },
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 5,
+      ScalingConfig: { MaximumConcurrency: 2 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const timeout = EDGE_REFRESH.waitSeconds + EDGE_REFRESH.pingBudgetMs / 1000 + 20;
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 6 * timeout,
+      MessageRetentionPeriod: 3600,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: arn(stack.edgeRefresher.dlq), maxReceiveCount: 5 },
+    });
+  });
+});
+
 describe('HTTP API', () => {
   const integrationOf = (fn: NewsroomFunction) => {
     const integrations = template.findResources('AWS::ApiGatewayV2::Integration', {
@@ -370,16 +459,56 @@ describe('HTTP API', () => {
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
     });
   });
+
+  it('throttles each write route apart from the reads, at apiWriteRateLimit, once the routes exist', () => {
+    const writes = { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 };
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      RouteSettings: { 'POST /api/stories': writes, 'POST /api/stories/{id}/updates': writes },
+    });
+    // The stage names the routes: CloudFormation must create them first.
+    const [stageId, stageResource] = Object.entries(template.findResources('AWS::ApiGatewayV2::Stage'))[0]!;
+    const routeIds = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'))
+      .filter(([, r]) => String((r as { Properties: { RouteKey: string } }).Properties.RouteKey).startsWith('POST '))
+      .map(([routeId]) => routeId);
+    expect(routeIds).toHaveLength(2);
+    expect((stageResource as { DependsOn?: string[] }).DependsOn).toEqual(expect.arrayContaining(routeIds));
+    expect(stageId).toBe('HttpApiStage21ACA647');
+
+    const { template: t } = variant({ stage: 'tuned', apiRateLimit: '400', apiWriteRateLimit: '20' });
+    t.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 400, ThrottlingBurstLimit: 800 },
+      RouteSettings: Match.objectLike({ 'POST /api/stories/{id}/updates': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 } }),
+    });
+    expect(() => resolveConfig({ apiWriteRateLimit: '0' })).toThrow(/apiWriteRateLimit/);
+  });
 });
 
 describe('CloudFront', () => {
   const distribution = () => template.toJSON().Resources[id(stack.cdn.distribution)].Properties.DistributionConfig as Record<string, unknown>;
 
-  it('the public-reads cache policy honours origin Cache-Control, at most as long as a live feed, and keys on query strings only', () => {
+  const cachePolicies = () =>
+    Object.fromEntries(
+      Object.entries(template.findResources('AWS::CloudFront::CachePolicy')).map(([policyId, r]) => [
+        policyId,
+        (r as { Properties: { CachePolicyConfig: Record<string, unknown> } }).Properties.CachePolicyConfig,
+      ]),
+    );
+  const behaviors = () => {
+    const config = distribution();
+    return [config.DefaultCacheBehavior, ...((config.CacheBehaviors as unknown[]) ?? [])] as Record<string, unknown>[];
+  };
+  const policyOf = (behavior: Record<string, unknown>) => cachePolicies()[(behavior.CachePolicyId as { Ref: string }).Ref]!;
+
+  it('the public-reads cache policies honour origin Cache-Control, at most as long as a live feed, key on no header or cookie, and on the normalized Accept-Encoding', () => {
     // A retraction reaches every cached public read within a live feed's max-age (docs/api.md).
     expect(LIVE_CACHE_CONTROL).toContain(`max-age=${LIVE_MAX_AGE_SECONDS},`);
-    template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
-      CachePolicyConfig: Match.objectLike({
+    const editorPaths: readonly string[] = EDITOR_PATHS;
+    const reads = behaviors().filter(
+      (b) => b.PathPattern !== '/health' && b.PathPattern !== '/assets/*' && !editorPaths.includes(b.PathPattern as string),
+    );
+    expect(reads).toHaveLength(1 + CACHE_KEY_QUERY.length);
+    for (const behavior of reads) {
+      expect(policyOf(behavior)).toMatchObject({
         DefaultTTL: 0,
         MinTTL: 0,
         MaxTTL: LIVE_MAX_AGE_SECONDS,
@@ -388,12 +517,70 @@ describe('CloudFront', () => {
           // conditional revalidation (If-None-Match / If-Modified-Since) with the origin.
           CookiesConfig: { CookieBehavior: 'none' },
           HeadersConfig: { HeaderBehavior: 'none' },
-          QueryStringsConfig: { QueryStringBehavior: 'all' },
+          // The origin compresses (CloudFront does not compress Atom or JSON Feed): br, gzip or
+          // none is in the key and forwarded, one cached copy per coding.
           EnableAcceptEncodingGzip: true,
           EnableAcceptEncodingBrotli: true,
         },
-      }),
+      });
+    }
+  });
+
+  it('keys each path on the query parameters its route reads, and no other: a made-up parameter is a cache hit', () => {
+    const queryOf = (behavior: Record<string, unknown>) =>
+      (
+        policyOf(behavior).ParametersInCacheKeyAndForwardedToOrigin as {
+          QueryStringsConfig: { QueryStringBehavior: string; QueryStrings?: string[] };
+        }
+      ).QueryStringsConfig;
+    // The default behaviour (feeds, the front page, the story list, the OpenAPI document): none at all.
+    expect(queryOf(distribution().DefaultCacheBehavior as Record<string, unknown>)).toEqual({ QueryStringBehavior: 'none' });
+    const byPattern = new Map(behaviors().map((b) => [b.PathPattern as string, b]));
+    // In CloudFront's precedence: the listed order, before every broader pattern that also matches.
+    const patterns = behaviors()
+      .map((b) => b.PathPattern)
+      .filter(Boolean);
+    // /health, /assets/*, then the desk's editor paths (which /api/stories/* would otherwise take first).
+    expect(patterns.slice(2)).toEqual([...EDITOR_PATHS, ...CACHE_KEY_QUERY.map((e) => e.pathPattern)]);
+    for (const { pathPattern, query } of CACHE_KEY_QUERY) {
+      expect(queryOf(byPattern.get(pathPattern)!), pathPattern).toEqual(
+        query.length ? { QueryStringBehavior: 'whitelist', QueryStrings: [...query] } : { QueryStringBehavior: 'none' },
+      );
+    }
+    // The same lists as the route table's query schemas (what the origin accepts, serve.ts), for
+    // the path each route's requests meet first in that order.
+    const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`);
+    const behaviourFor = (path: string) => CACHE_KEY_QUERY.find((e) => glob(e.pathPattern).test(path));
+    for (const route of Object.values(routes) as Route[]) {
+      if (route.method !== 'get' || route.path.startsWith('/assets') || route.path === '/health') continue;
+      const example = route.path
+        .replace('{id}', 'a-story')
+        .replace('{range}', '1-50')
+        .replace('{updateId}', '01ARZ3NDEKTSV4RRFFQ69G5FAV')
+        .replace('{format}', 'atom');
+      expect([...(behaviourFor(example)?.query ?? [])].sort(), route.path).toEqual(queryParameters(route).sort());
+    }
+  });
+
+  it('CloudFront proves itself to the origin with a generated secret header, which the read function requires', () => {
+    expect(ORIGIN_VERIFY_HEADER.toLowerCase()).toBe(ORIGIN_VERIFY_HEADER_IN_APP);
+    const secretId = id(stack.cdn.originSecret);
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 48, ExcludePunctuation: true }),
     });
+    const resolved = { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:::}}']] };
+    const [origin] = distribution().Origins as Record<string, unknown>[];
+    expect(origin!.OriginCustomHeaders).toEqual([{ HeaderName: ORIGIN_VERIFY_HEADER, HeaderValue: resolved }]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: Match.absent(),
+      Description: Match.stringLikeRegexp('public reads'),
+      Environment: { Variables: Match.objectLike({ ORIGIN_VERIFY_SECRET: resolved }) },
+    });
+    // Only the read function: the write function answers editors at the API URL.
+    const withSecret = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (f) => (f as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables?.ORIGIN_VERIFY_SECRET,
+    );
+    expect(withSecret).toHaveLength(1);
   });
 
   it('the default behaviour serves cached GET/HEAD (and CORS preflights) from the HTTP API over HTTPS, compressed', () => {
@@ -418,10 +605,6 @@ describe('CloudFront', () => {
     });
   });
 
-  const behaviors = () => {
-    const config = distribution();
-    return [config.DefaultCacheBehavior, ...((config.CacheBehaviors as unknown[]) ?? [])] as Record<string, unknown>[];
-  };
   const resource = (ref: unknown) => template.toJSON().Resources[(ref as { Ref: string }).Ref].Properties as Record<string, Record<string, unknown>>;
 
   it('public reads keep their cache: only the editor paths accept POST; every other GET /api/* stays on the public-reads behaviour', () => {

@@ -103,6 +103,13 @@ describe('scripts/smoke.sh', () => {
     const argv = readFileSync(log, 'utf8');
     expect(argv).toContain('/api/stories/smoke-test-deployment-check/updates');
     expect(argv).not.toContain(TOKENS.anna);
+    // Past cached copies through a URL the edge keys on (a new `since`), never a made-up query
+    // parameter, which CloudFront leaves out of its key and the origin refuses.
+    expect(argv).toMatch(/\/api\/stories\/smoke-test-deployment-check\/changes\?since=\d+/);
+    for (const url of argv.match(/http:\/\/\S+/g) ?? []) {
+      const { pathname, searchParams } = new URL(url);
+      for (const name of searchParams.keys()) expect(['since', 'limit'], `${name} in ${pathname}`).toContain(name);
+    }
   });
 
   it('refuses to send the token over plain http to another host', async () => {

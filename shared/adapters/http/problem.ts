@@ -77,6 +77,17 @@ export const problems = {
   },
 
   /**
+   * Query parameters the route does not read (serve.ts): refused rather than ignored, so that no
+   * made-up parameter can make a request its own cache entry (CloudFront keys on the allow-listed
+   * ones only, infra/constructs/cdn.ts). Each one named under `/query`.
+   */
+  unknownQuery: (names: readonly string[], known: readonly string[]) =>
+    problem(400, 'validation', 'The request is not valid', {
+      detail: `query ${pointerOf([names[0]!])}: is not a query parameter of this resource (${known.length ? `it reads ${known.join(', ')}` : 'it reads none'})`,
+      errors: names.map((name) => ({ pointer: `/query${pointerOf([name])}`, detail: 'is not a query parameter of this resource' })),
+    }),
+
+  /**
    * The one "No such story". The routes have always differed in the detail only: a route names the
    * id it looked up (`names-id`, the writer's NotFoundError text), does not echo back an id that can
    * never name a story (`hides-id`), or, for the feeds, answers with the title alone (`none`).
@@ -96,6 +107,11 @@ export const problems = {
   noSuchUpdate: () => notFound('update', { detail: 'this story has no article or statement with this id' }),
 
   methodNotAllowed: (allow: string) => problem(405, 'method-not-allowed', 'Method not allowed', { detail: `this resource answers ${allow}` }),
+
+  notThroughCdn: () =>
+    problem(403, 'forbidden', 'Read through the public URL', {
+      detail: 'this origin answers CloudFront only: send the request to the public (CloudFront) URL',
+    }),
 
   unavailable: () => problem(503, 'unavailable', 'The store is not reachable'),
 

@@ -12,6 +12,7 @@ import { baseApp, type Env } from './base';
 import { respond } from './conditional';
 import { deskHandlers } from './desk-routes';
 import { feedHandlers } from './feed-routes';
+import { fromCdnOnly } from './origin';
 import { pageHandlers, type PageOptions } from './page-routes';
 import { problemResponse, problems } from './problem';
 import type { Body } from './responses';
@@ -33,6 +34,11 @@ export interface ReadDeps {
    */
   tokens?: () => Promise<TokenTable> | TokenTable;
   pages?: PageOptions;
+  /**
+   * On AWS, the secret CloudFront sends as ORIGIN_VERIFY_HEADER (origin.ts): any request without it
+   * or an editor's token is refused (403). Unset locally, where nothing stands in front of the server.
+   */
+  originSecret?: string;
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -110,6 +116,7 @@ function viewOf(view: PastView) {
 export function readApp(deps: ReadDeps): Hono<Env> {
   const app = baseApp(deps.log);
   const { reader } = deps;
+  if (deps.originSecret) app.use('*', fromCdnOnly(deps.originSecret, deps.tokens));
   serveRoutes(app, 'read', {
     health: async (c) => {
       const ok = await deps.health().catch(() => false);

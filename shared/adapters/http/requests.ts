@@ -46,8 +46,8 @@ export const viewQuery = z
   );
 
 /**
- * A story page's query. Unknown parameters are ignored rather than refused: links shared on the
- * web arrive with tracking parameters, and a reader should not meet an error for them.
+ * A story page's query. Not strict: links shared on the web arrive with tracking parameters
+ * (routes.ts TRACKING_PARAMETER), which a page ignores; serve.ts refuses any other unknown one.
  */
 export const pageQuery = z
   .object({

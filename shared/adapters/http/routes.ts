@@ -43,6 +43,21 @@ export interface Route {
   responses: Record<number, Answer>;
 }
 
+/** The query parameters a route reads (its schema's keys): any other is refused (serve.ts), and only these are in CloudFront's cache key for its path (infra/constructs/cdn.ts). */
+export function queryParameters(route: Route): string[] {
+  const shape = (route.query as core.$ZodObject | undefined)?._zod.def.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+/**
+ * Parameters that links shared on the web arrive with (campaign and click ids): an HTML page
+ * ignores them rather than refuse a reader, and CloudFront neither keys on them nor forwards them.
+ */
+export const TRACKING_PARAMETER = /^(?:utm_[a-z_]+|fbclid|gclid|msclkid|mc_cid|mc_eid)$/;
+
+/** Answers an HTML page (a reader's browser), rather than data for a program. */
+export const isPage = (route: Route) => route.responses[200]?.body === 'html';
+
 /** The table's path in the form Hono routes by. */
 export const honoPath = (path: string) => path.replace(/([a-z-]+)\.\{format\}/, ':file{$1\\.[a-z]+}').replace(/\{(\w+)\}/g, ':$1');
 

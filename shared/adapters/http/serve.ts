@@ -11,7 +11,7 @@ import { storyIdSchema } from '../../domain/story/story-id';
 import type { Bodies } from './bodies';
 import type { Env } from './base';
 import { problemAt, problemResponse, problems } from './problem';
-import { honoPath, routes, type Route, type RouteId, type Routes } from './routes';
+import { honoPath, isPage, queryParameters, routes, TRACKING_PARAMETER, type Route, type RouteId, type Routes } from './routes';
 
 /** The request's validated query and JSON body, typed by the route's schemas. */
 export interface Input<R> {
@@ -34,10 +34,12 @@ export interface Edge {
   bodies: Bodies;
 }
 
-function validated(schema: core.$ZodType, from: 'query' | 'body'): MiddlewareHandler<Env> {
+function validated(schema: core.$ZodType, from: 'query' | 'body', refuse?: (c: Context<Env>) => Response | undefined): MiddlewareHandler<Env> {
   // Most reads come without a query string (a page, a feed poll): their answer is parsed once.
   let noQuery: ReturnType<typeof core.safeParse> | undefined;
   return async (c, next) => {
+    const refused = refuse?.(c);
+    if (refused) return refused;
     const input =
       from === 'query' && !c.req.url.includes('?')
         ? (noQuery ??= core.safeParse(schema, {}))
@@ -45,6 +47,28 @@ function validated(schema: core.$ZodType, from: 'query' | 'body'): MiddlewareHan
     if (!input.success) return from === 'query' ? problemResponse(c, problems.query(input.error)) : problemAt(c, problems.validation(input.error));
     c.set(from, input.data);
     await next();
+  };
+}
+
+/**
+ * A public GET reads the query parameters of its route and no others: an unknown one is a 400
+ * naming it, never ignored, so a made-up parameter cannot turn a read into a cache entry of its
+ * own (on a direct request to the origin; CloudFront forwards only the known ones). Pages ignore
+ * the tracking parameters of shared links. Checked inside the route's last handler (or its query
+ * validation), not as a middleware of its own: the common read has no query string (one
+ * indexOf), and a feed's chain stays as short as it was (Hono calls a lone handler without composing).
+ */
+function unknownQuery(route: Route): ((c: Context<Env>) => Response | undefined) | undefined {
+  if (route.method !== 'get' || route.editor) return undefined;
+  const known = queryParameters(route);
+  const allowed = new Set(known);
+  const tolerated = isPage(route) ? TRACKING_PARAMETER : undefined;
+  return (c) => {
+    const url = c.req.url;
+    const at = url.indexOf('?');
+    if (at === -1) return undefined;
+    const unknown = [...new Set(new URLSearchParams(url.slice(at + 1)).keys())].filter((name) => !allowed.has(name) && !tolerated?.test(name));
+    return unknown.length > 0 ? problemResponse(c, problems.unknownQuery(unknown, known)) : undefined;
   };
 }
 
@@ -72,6 +96,7 @@ export function serveRoutes<App extends Route['app']>(app: Hono<Env>, which: App
     if (route.app !== which) continue;
     const serving = (handlers as Record<string, Serving<Route>>)[id]!;
     const { guards, handle } = typeof serving === 'function' ? { guards: [], handle: serving } : serving;
+    const refuse = unknownQuery(route);
     if ((route.editor || route.body) && !edge) throw new Error(`route ${id} needs the write edge`);
     const chain: (MiddlewareHandler<Env> | HonoHandler<Env>)[] = [
       ...(route.editor ? [editorRoute, ...edge!.editor] : []),
@@ -79,9 +104,12 @@ export function serveRoutes<App extends Route['app']>(app: Hono<Env>, which: App
       // A write's refusals name the request path (`instance`), as the edge's do.
       ...(route.path.includes('{id}') ? [possibleStoryId(route.editor ? problemAt : problemResponse)] : []),
       ...guards,
-      ...(route.query ? [validated(route.query, 'query')] : []),
+      ...(route.query ? [validated(route.query, 'query', refuse)] : []),
       ...(route.body ? [validated(edge!.bodies[route.body], 'body')] : []),
-      (c) => handle(c, { query: c.get('query'), body: c.get('body') } as Input<Route>),
+      // Without a query schema, the unknown parameters are refused here (with one, by `validated`).
+      refuse && !route.query
+        ? (c: Context<Env>) => refuse(c) ?? handle(c, { query: c.get('query'), body: c.get('body') } as Input<Route>)
+        : (c: Context<Env>) => handle(c, { query: c.get('query'), body: c.get('body') } as Input<Route>),
     ];
     app.on(route.method.toUpperCase(), honoPath(route.path), ...(chain as [HonoHandler<Env>, ...HonoHandler<Env>[]]));
   }

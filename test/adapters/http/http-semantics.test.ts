@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { readApp } from '../../../shared/adapters/http/read-app';
+import { ORIGIN_VERIFY_HEADER } from '../../../shared/adapters/http/origin';
+import { tokensFromPlain } from '../../../shared/adapters/http/auth';
 import { createReader } from '../../../functions/reader';
 import { createRuntime, feedContext, logger } from '../../../functions/runtime';
 import { article, startApiWithStory, until, type Api, type ProblemBody } from '../../support/api';
@@ -72,6 +74,52 @@ describe('405 and 404: problem+json from the route table', () => {
     const res = await raw('OPTIONS', `/api/stories/${STORY}/updates`);
     expect(res.status).toBe(204);
     expect(res.headers.allow).toBe('POST, OPTIONS');
+  });
+});
+
+describe("query parameters: a public GET reads its route's own and refuses any other, naming it", () => {
+  it.each([
+    ['/feed.atom?x=1', 'x'],
+    [`/stories/${STORY}/feed.json?cachebust=7`, 'cachebust'],
+    [`/stories/${STORY}/key-events.rss?after=1`, 'after'],
+    [`/api/stories/${STORY}?version=1&nonce=abc`, 'nonce'],
+    [`/api/stories/${STORY}/events?after=0&since=1`, 'since'],
+    [`/api/stories/${STORY}/changes?since=0&order=oldest`, 'order'],
+    [`/stories/${STORY}?order=oldest&x=1`, 'x'],
+    ['/?page=2', 'page'],
+    ['/api/stories?limit=5', 'limit'],
+    ['/health?probe=1', 'probe'],
+    ['/api/openapi.json?v=3', 'v'],
+  ])('GET %s is a 400 naming /query/%s, with nothing cached', async (path, name) => {
+    for (const method of ['GET', 'HEAD']) {
+      const res = await raw(method, path);
+      expect(res.status, `${method} ${path}`).toBe(400);
+      expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+      expect(res.headers['cache-control']).toBe('no-store');
+      if (method === 'GET') {
+        const problem = JSON.parse(res.body.toString()) as ProblemBody;
+        expect(problem.errors).toContainEqual({ pointer: `/query/${name}`, detail: 'is not a query parameter of this resource' });
+        expect(problem.detail).toContain(`/${name}`);
+      }
+    }
+  });
+
+  it('answers the parameters each route documents, and a page ignores the tracking parameters of shared links', async () => {
+    for (const path of [
+      `/api/stories/${STORY}?version=2`,
+      `/api/stories/${STORY}?limit=2`,
+      `/api/stories/${STORY}/events?after=1&limit=2`,
+      `/api/stories/${STORY}/changes?since=1`,
+      `/stories/${STORY}?order=oldest`,
+      `/stories/${STORY}?filter=key-events`,
+      `/stories/${STORY}?utm_source=newsletter&utm_medium=email&fbclid=abc`,
+      '/?utm_campaign=launch',
+      '/feed.json',
+    ]) {
+      expect((await raw('GET', path)).status, path).toBe(200);
+    }
+    // A data resource (a feed, the JSON) takes no tracking parameter: only a page meets readers' links.
+    expect((await raw('GET', '/feed.json?utm_source=x')).status).toBe(400);
   });
 });
 
@@ -197,12 +245,13 @@ describe('the read Lambda handler', () => {
   beforeAll(() => {
     lambda = handle(readApp({ reader: createReader(createRuntime(), feedContext()), log: logger, health: async () => true })) as typeof lambda;
   });
-  const event = (method: string, path: string, headers: Record<string, string> = {}) =>
-    ({
+  const event = (method: string, target: string, headers: Record<string, string> = {}) => {
+    const [path, query = ''] = target.split('?') as [string, string?];
+    return {
       version: '2.0',
       routeKey: '$default',
       rawPath: path,
-      rawQueryString: '',
+      rawQueryString: query,
       headers: { host: 'news.example.org', ...headers },
       requestContext: {
         http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
@@ -217,9 +266,10 @@ describe('the read Lambda handler', () => {
         domainPrefix: 'news',
       },
       isBase64Encoded: false,
-    }) as unknown as APIGatewayProxyEventV2;
-  const invoke = async (method: string, path: string, headers?: Record<string, string>) =>
-    (await lambda(event(method, path, headers), {} as Context)) as {
+    } as unknown as APIGatewayProxyEventV2;
+  };
+  const invoke = async (method: string, path: string, headers?: Record<string, string>, fn = lambda) =>
+    (await fn(event(method, path, headers), {} as Context)) as {
       statusCode: number;
       headers: Record<string, string>;
       body: string;
@@ -234,6 +284,54 @@ describe('the read Lambda handler', () => {
     const missing = await invoke('GET', '/nothing/here');
     expect(missing.statusCode).toBe(404);
     expect(missing.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  });
+
+  it('refuses a query parameter the route does not read, as the local server does', async () => {
+    const res = await invoke('GET', `/stories/${STORY}/feed.json?x=42`);
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({ errors: [{ pointer: '/query/x' }] });
+    expect((await invoke('GET', `/api/stories/${STORY}?version=2`)).statusCode).toBe(200);
+  });
+
+  it("with CloudFront's origin secret configured, answers only requests that carry it: 403 problem+json otherwise", async () => {
+    const secret = 'origin-secret-0123456789abcdefghij';
+    const behindCdn = handle(
+      readApp({
+        reader: createReader(createRuntime(), feedContext()),
+        log: logger,
+        health: async () => true,
+        originSecret: secret,
+        tokens: () => tokensFromPlain('anna:anna-token-0123456789abcdef'),
+      }),
+    ) as typeof lambda;
+    for (const [method, path] of [
+      ['GET', `/stories/${STORY}/feed.atom`],
+      ['HEAD', '/feed.json'],
+      ['GET', '/health'],
+      ['OPTIONS', '/feed.json'],
+      ['GET', '/no/such/path'],
+    ] as const) {
+      for (const headers of [
+        {} as Record<string, string>,
+        { [ORIGIN_VERIFY_HEADER]: 'not-the-secret' },
+        { [ORIGIN_VERIFY_HEADER]: `${secret}x` },
+        // Any Authorization is not enough: it must be an editor's token.
+        { authorization: 'Bearer not-an-editor-token-000000' },
+      ]) {
+        const refused = await invoke(method, path, headers, behindCdn);
+        expect(refused.statusCode, `${method} ${path}`).toBe(403);
+        expect(refused.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+        if (method !== 'HEAD') expect(JSON.parse(refused.body)).toMatchObject({ status: 403, type: expect.stringMatching(/forbidden$/) as unknown });
+      }
+    }
+    const through = await invoke('GET', `/stories/${STORY}/feed.atom`, { [ORIGIN_VERIFY_HEADER]: secret }, behindCdn);
+    expect(through.statusCode).toBe(200);
+    expect(through.body).toContain('<feed');
+    // An editor reads through the API URL (CloudFront forwards no Authorization): the full event log.
+    const editor = await invoke('GET', `/api/stories/${STORY}/events`, { authorization: 'Bearer anna-token-0123456789abcdef' }, behindCdn);
+    expect(editor.statusCode).toBe(200);
+    expect(editor.headers['cache-control']).toBe('private, no-store');
+    // The local server (above) configures no secret: every request there is answered without one.
   });
 
   it('sends a compressed feed base64-encoded, with CORS', async () => {
