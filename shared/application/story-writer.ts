@@ -147,9 +147,15 @@ export class StoryWriter<Companion = unknown> {
 
   /** Works through a story's lane until it is empty: writes that queued meanwhile go together (commitGroup). */
   private async drain(storyId: string, queue: Ticket<Companion>[]): Promise<void> {
-    while (queue.length > 0) {
-      if (queue.length > 1 && queue[0]!.plainCommand && queue[1]!.plainCommand) await this.commitGroup(storyId, queue);
-      else await this.alone(storyId, queue.shift()!);
+    try {
+      while (queue.length > 0) {
+        if (queue.length > 1 && queue[0]!.plainCommand && queue[1]!.plainCommand) await this.commitGroup(storyId, queue);
+        else await this.alone(storyId, queue.shift()!);
+      }
+    } catch (error) {
+      // Not a store's answer (those are each write's own) but a fault of this code: fail what
+      // waits rather than leave the story's lane stuck.
+      for (const ticket of queue.splice(0)) ticket.reject(error);
     }
     this.lanes.delete(storyId);
   }
@@ -189,20 +195,15 @@ export class StoryWriter<Companion = unknown> {
     let version = head;
     for (const ticket of candidates) {
       if (!ticket.plainCommand || (ticket.ctx.expectedVersion !== undefined && ticket.ctx.expectedVersion !== version)) break;
-      let pending: PendingEvent[];
       try {
-        pending = decide(ticket.plainCommand(this.metadata(ticket.ctx)), { storyId, version, updates: new Map() });
+        const pending = decide(ticket.plainCommand(this.metadata(ticket.ctx)), { storyId, version, updates: new Map() });
+        const result = resultOf(storyId, version, pending);
+        const companion = ticket.completion?.({ status: result.status, body: result.body });
+        members.push({ ticket, pending, ...(companion === undefined ? {} : { companion }), result });
+        version += pending.length;
       } catch {
         break; // refused on its own (e.g. no such story): decided alone, with its own answer
       }
-      const result = resultOf(storyId, version, pending);
-      members.push({
-        ticket,
-        pending,
-        ...(ticket.completion ? { companion: ticket.completion({ status: result.status, body: result.body }) } : {}),
-        result,
-      });
-      version += pending.length;
     }
     if (members.length < 2) {
       queue.unshift(...candidates.slice(1));
