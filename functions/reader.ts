@@ -6,9 +6,9 @@ import type { FeedContext } from '../shared/domain/feeds/urls';
 import { StoryReader } from '../shared/application/story-reader';
 import { activeReads } from '../shared/adapters/dynamodb/views/reads';
 import type { PageOptions } from '../shared/adapters/http/page-routes';
-import type { Runtime } from './runtime';
+import type { ReadRuntime } from './runtime';
 
-export function createReader(rt: Runtime, feed: FeedContext, options: { headTtlMs?: number } = {}): StoryReader {
+export function createReader(rt: ReadRuntime, feed: FeedContext, options: { headTtlMs?: number } = {}): StoryReader {
   return new StoryReader(activeReads(rt.viewsDb, rt.tables.views), rt.events, {
     feed,
     feedSize: Number(process.env.NEWSROOM_FEED_SIZE ?? 50),

@@ -6,7 +6,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DEFAULT_TAG_PREFIX, type FeedContext } from '../shared/domain/feeds/urls';
 import { clientConfig, documentClient, tablesFromEnv, viewsEndpoint, type Tables } from '../shared/adapters/dynamodb/client';
-import { EventStore } from '../shared/adapters/dynamodb/event-store';
+import { EventLogReader, EventStore } from '../shared/adapters/dynamodb/event-store';
 import { activeGeneration } from '../shared/adapters/dynamodb/views/pointer';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -22,11 +22,23 @@ export interface Runtime {
 }
 
 export function createRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
+  const rt = clients(env);
+  return { ...rt, events: new EventStore(rt.db, rt.tables.events) };
+}
+
+/** What the read side needs: the events table read only (the read function's bundle then carries no append). */
+export type ReadRuntime = Omit<Runtime, 'events'> & { events: EventLogReader };
+
+export function createReadRuntime(env: NodeJS.ProcessEnv = process.env): ReadRuntime {
+  const rt = clients(env);
+  return { ...rt, events: new EventLogReader(rt.db, rt.tables.events) };
+}
+
+function clients(env: NodeJS.ProcessEnv): Omit<Runtime, 'events'> {
   const db = documentClient(clientConfig(env.DYNAMODB_ENDPOINT));
   const views = viewsEndpoint(env);
   const viewsDb = views === env.DYNAMODB_ENDPOINT ? db : documentClient(clientConfig(views));
-  const tables = tablesFromEnv(env);
-  return { db, viewsDb, tables, events: new EventStore(db, tables.events) };
+  return { db, viewsDb, tables: tablesFromEnv(env) };
 }
 
 export function feedContext(env: NodeJS.ProcessEnv = process.env, fallbackBaseUrl = 'http://127.0.0.1:3000'): FeedContext {
@@ -37,7 +49,7 @@ export function feedContext(env: NodeJS.ProcessEnv = process.env, fallbackBaseUr
   };
 }
 
-export async function storeIsReachable(rt: Runtime): Promise<boolean> {
+export async function storeIsReachable(rt: ReadRuntime): Promise<boolean> {
   await Promise.all([activeGeneration(rt.viewsDb, rt.tables.views), rt.events.headVersion('health-check')]);
   return true;
 }

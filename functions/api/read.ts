@@ -3,10 +3,10 @@ import type { Context } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { readApp } from '../../shared/adapters/http/read-app';
 import { createReader, pageOptions } from '../reader';
-import { createRuntime, feedContext, logger, storeIsReachable } from '../runtime';
+import { createReadRuntime, feedContext, logger, storeIsReachable } from '../runtime';
 import { editorTokensFromEnv } from './tokens';
 
-const rt = createRuntime();
+const rt = createReadRuntime();
 const reader = createReader(rt, feedContext());
 // Editors' tokens, as the write function gets them: a valid one reads the full event log.
 // (A failed refresh is logged here; the write function, which editors depend on, also counts it as a metric.)

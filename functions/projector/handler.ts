@@ -1,6 +1,5 @@
 /** Lambda: the events table's stream → the views table. */
 import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
 import { sqsEdgeNotices } from '../../shared/adapters/edge-notices';
@@ -9,10 +8,15 @@ import { processStreamBatch } from './process';
 
 const rt = createRuntime();
 // Off the request path, so the X-Ray SDK's weight costs readers nothing: DynamoDB calls of each
-// batch show as subsegments. (Outside Lambda the tracer and metrics are disabled by the local runtime.)
-const tracer = new Tracer();
-tracer.captureAWSv3Client(rt.db);
-if (rt.viewsDb !== rt.db) tracer.captureAWSv3Client(rt.viewsDb);
+// batch show as subsegments. Loaded on Lambda only: the X-Ray SDK turns on, as it loads, an async
+// hook that follows the destruction of every promise of the process, tracing enabled or not; the
+// local server runs this projector beside the readers and writers, which would all pay for it.
+if (process.env.AWS_LAMBDA_FUNCTION_NAME) {
+  const { Tracer } = await import('@aws-lambda-powertools/tracer');
+  const tracer = new Tracer();
+  tracer.captureAWSv3Client(rt.db);
+  if (rt.viewsDb !== rt.db) tracer.captureAWSv3Client(rt.viewsDb);
+}
 const metrics = new Metrics();
 // On AWS, each batch's changes go to the edge refresher's queue (EDGE_QUEUE_URL): it makes the
 // changed paths fresh at the edge (EDGE_PING_DELAY_SECONDS: by waiting out their TTL, or 0: by an

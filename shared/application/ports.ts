@@ -56,6 +56,21 @@ export interface EventLog<Companion> extends EventReader {
    * there, CompanionConditionError when the companion's own condition failed.
    */
   append(storyId: string, expectedVersion: number, pending: PendingEvent[], companion?: Companion): Promise<StoryEvent[]>;
+  /**
+   * Group commit: several appends to one story (each its events and its companion) written after
+   * `expectedVersion` in one atomic write, one after another in the order given. Takes as many of
+   * the leading appends as one write holds (at least one) and returns the events of those, one
+   * array per append; the caller appends the rest afterwards. Throws as `append` does when nothing
+   * was written: ConcurrencyError, CompanionConditionError (whichever companion it was),
+   * TransactionConflictError.
+   */
+  appendAll(storyId: string, expectedVersion: number, appends: readonly Append<Companion>[]): Promise<StoryEvent[][]>;
+}
+
+/** One append of a group commit (EventLog.appendAll). */
+export interface Append<Companion> {
+  pending: PendingEvent[];
+  companion?: Companion;
 }
 
 // ── The views: the projection of the log that readers are served from ──────────────────────

@@ -96,6 +96,8 @@ export class StoryReader {
   private generation?: { checkedAt: number; store: GenerationViews };
   private readonly heads = new Map<string, CachedHead>();
   private readonly rendered = new Map<string, { version: number; rep: Representation }>();
+  /** Each story's latest changed entries at the version last read (latestChangesAt). */
+  private readonly latest = new Map<string, { version: number; generation: string; items: Promise<TimelineEntry[]> }>();
   /** Reads and renders under way, by what they read: concurrent misses wait for one (once()). */
   private readonly inflight = new Map<string, Promise<unknown>>();
   /** Counts invalidations: a read that began before one is not kept. */
@@ -187,11 +189,33 @@ export class StoryReader {
     const head = await this.head(storyId);
     if (!head) return undefined;
     return this.rendering(`${storyId}\u0000${format}`, head.version, async () => {
-      const items = await latestChanges(await this.views(), this.events, storyId, head.version, this.feedSize);
+      const items = [...(await this.latestChangesAt(await this.views(), storyId, head.version))];
       const prevArchive = newestCompleteArchive(head.version, this.feedSize);
       const body = renderWithin((clip) => storyFeed(head, clip(items), this.options.feed, format, prevArchive ? { prevArchive } : {}), format);
       return represent(body, FEED_MEDIA_TYPES[format], head.lastEventAt);
     });
+  }
+
+  /**
+   * The latest `feedSize` changed entries of a story at `version`, read once for the story's three
+   * feed formats (each rendered on its own request at that version): kept per story, for the
+   * latest version read, in the generation it was read from.
+   */
+  private latestChangesAt(views: GenerationViews, storyId: string, version: number): Promise<TimelineEntry[]> {
+    const kept = this.latest.get(storyId);
+    this.latest.delete(storyId);
+    if (kept && kept.version === version && kept.generation === views.generation) {
+      this.latest.set(storyId, kept);
+      return kept.items;
+    }
+    const read = { version, generation: views.generation, items: latestChanges(views, this.events, storyId, version, this.feedSize) };
+    this.latest.set(storyId, read);
+    if (this.latest.size > MAX_RENDERED) this.latest.delete(this.latest.keys().next().value!);
+    // A failed read is not kept: the next request reads again.
+    read.items.catch(() => {
+      if (this.latest.get(storyId) === read) this.latest.delete(storyId);
+    });
+    return read.items;
   }
 
   /**

@@ -10,11 +10,15 @@
  * With an Idempotency-Key the write takes a different, slower path that holds across processes:
  * claim the key (an IN_PROGRESS record with a lease) before deciding, then commit the event and
  * the record's COMPLETED state in one TransactWriteItems (see shared/adapters/dynamodb/idempotency-store.ts).
+ *
+ * Writes to one story queue in its lane (one per story per process); the plain appends that queued
+ * while the one before them was written go together in one atomic append (group commit, commitGroup),
+ * so that fifty editors on one story cost a few writes, not fifty.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { ConcurrencyError, ConflictError } from '../domain/errors';
 import { decide, evolve, type CommandMetadata, type StoryCommand, type StoryState } from '../domain/story/decider';
-import type { StoryEvent } from '../domain/story/events';
+import type { PendingEvent, StoryEvent } from '../domain/story/events';
 import type { OpenStoryInput, UpdateInput } from '../domain/story/updates';
 import {
   CompanionConditionError,
@@ -51,7 +55,7 @@ export interface WriterOptions {
 export class StoryWriter<Companion = unknown> {
   private readonly heads = new Map<string, number>();
   /** Each story's writes in this process, one after another (inLane). */
-  private readonly lanes = new Map<string, Promise<void>>();
+  private readonly lanes = new Map<string, Ticket<Companion>[]>();
   private readonly now: () => string;
   private readonly newId: () => string;
 
@@ -74,19 +78,19 @@ export class StoryWriter<Companion = unknown> {
   }
 
   recordUpdate(storyId: string, update: UpdateInput, ctx: WriteContext): Promise<WriteResult> {
-    return this.run(storyId, update, ctx, async (metadata, raced) => {
-      const state = await this.loadState(storyId, update, ctx.expectedVersion, raced);
-      return { state, command: { type: 'RecordUpdate', data: { storyId, update }, metadata } };
-    });
+    const command = (metadata: CommandMetadata): StoryCommand => ({ type: 'RecordUpdate', data: { storyId, update }, metadata });
+    return this.run(
+      storyId,
+      update,
+      ctx,
+      async (metadata, raced) => ({ state: await this.loadState(storyId, update, ctx.expectedVersion, raced), command: command(metadata) }),
+      // Decided on the head version alone (loadState reads nothing more): it may share a group commit.
+      plain(update) ? command : undefined,
+    );
   }
 
-  private async run(
-    storyId: string,
-    body: unknown,
-    ctx: WriteContext,
-    prepare: (metadata: CommandMetadata, raced: boolean) => Promise<{ state: StoryState; command: StoryCommand }>,
-  ): Promise<WriteResult> {
-    if (!ctx.idempotencyKey) return this.inLane(storyId, () => this.attempt(storyId, ctx, prepare));
+  private async run(storyId: string, body: unknown, ctx: WriteContext, prepare: Prepare, plainCommand?: PlainCommand): Promise<WriteResult> {
+    if (!ctx.idempotencyKey) return this.inLane(storyId, { ctx, prepare, ...(plainCommand ? { plainCommand } : {}) });
     // Scoped by editor and story: one editor's key never answers for another's request.
     const key = `${ctx.editor}#${storyId}#${ctx.idempotencyKey}`;
     const requestHash = createHash('sha256')
@@ -97,9 +101,12 @@ export class StoryWriter<Companion = unknown> {
     if (!claim.claimed) return answerFrom(claim.record, requestHash);
     let committed = false;
     try {
-      const result = await this.inLane(storyId, () =>
-        this.attempt(storyId, ctx, prepare, (response) => this.idempotency.completion(key, owner, response)),
-      );
+      const result = await this.inLane(storyId, {
+        ctx,
+        prepare,
+        ...(plainCommand ? { plainCommand } : {}),
+        completion: (response) => this.idempotency.completion(key, owner, response),
+      });
       committed = true;
       return result;
     } catch (error) {
@@ -118,54 +125,125 @@ export class StoryWriter<Companion = unknown> {
   }
 
   /**
-   * Runs `work` once every earlier write to `storyId` in this process has settled. Writers of one
-   * process then never race each other for the story's next version (under breaking news, fifty
-   * editors' appends otherwise lose the race to one another round after round, each loser
-   * re-reading and retrying); they still race other processes (Lambda containers), and retry
-   * with jitter when they lose.
+   * Queues a write in its story's lane: the writes to one story in this process run one after
+   * another, so that they never race each other for the story's next version (under breaking news,
+   * fifty editors' appends otherwise lose the race to one another round after round, each loser
+   * re-reading and retrying); they still race other processes (Lambda containers), and retry with
+   * jitter when they lose. A write that finds its lane empty starts at once, alone.
    */
-  private inLane<T>(storyId: string, work: () => Promise<T>): Promise<T> {
-    const before = this.lanes.get(storyId) ?? Promise.resolve();
-    const run = before.then(work);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.lanes.set(storyId, settled);
-    void settled.then(() => {
-      if (this.lanes.get(storyId) === settled) this.lanes.delete(storyId);
+  private inLane(storyId: string, write: Omit<Ticket<Companion>, 'resolve' | 'reject'>): Promise<WriteResult> {
+    return new Promise<WriteResult>((resolve, reject) => {
+      const ticket: Ticket<Companion> = { ...write, resolve, reject };
+      const lane = this.lanes.get(storyId);
+      if (lane) {
+        lane.push(ticket);
+        return;
+      }
+      const queue = [ticket];
+      this.lanes.set(storyId, queue);
+      void this.drain(storyId, queue);
     });
-    return run;
   }
 
-  private async attempt(
-    storyId: string,
-    ctx: WriteContext,
-    prepare: (metadata: CommandMetadata, raced: boolean) => Promise<{ state: StoryState; command: StoryCommand }>,
-    completion?: (response: { status: number; body: WriteResult['body'] }) => Companion,
-  ): Promise<WriteResult> {
+  /** Works through a story's lane until it is empty: writes that queued meanwhile go together (commitGroup). */
+  private async drain(storyId: string, queue: Ticket<Companion>[]): Promise<void> {
+    try {
+      while (queue.length > 0) {
+        if (queue.length > 1 && queue[0]!.plainCommand && queue[1]!.plainCommand) await this.commitGroup(storyId, queue);
+        else await this.alone(storyId, queue.shift()!);
+      }
+    } catch (error) {
+      // Not a store's answer (those are each write's own) but a fault of this code: fail what
+      // waits rather than leave the story's lane stuck.
+      for (const ticket of queue.splice(0)) ticket.reject(error);
+    }
+    this.lanes.delete(storyId);
+  }
+
+  private async alone(storyId: string, ticket: Ticket<Companion>): Promise<void> {
+    try {
+      ticket.resolve(await this.attempt(storyId, ticket.ctx, ticket.prepare, ticket.completion));
+    } catch (error) {
+      ticket.reject(error);
+    }
+  }
+
+  /**
+   * Group commit: the plain appends waiting at the front of the lane (no target to check, so each
+   * is decided on the version the one before it leaves) written in one atomic append, each with its
+   * own update id, version, answer and idempotency record. An If-Match that does not name the
+   * version its append would follow ends the group: it is decided alone after it, as it would have
+   * been in line. When the store refuses the group (another process wrote to the story, a lease
+   * was taken over, a conflicting transaction), nothing of it was written: the head is read again
+   * and each append is tried alone, so that one refusal is that append's answer only. When the
+   * store fails (unavailable, timed out), each append gets that failure, as it would alone.
+   */
+  private async commitGroup(storyId: string, queue: Ticket<Companion>[]): Promise<void> {
+    const candidates = queue.splice(0, GROUP_LIMIT);
+    const first = candidates[0]!;
+    let head = this.heads.get(storyId);
+    if (head === undefined) {
+      try {
+        head = await this.events.headVersion(storyId);
+      } catch {
+        queue.unshift(...candidates.slice(1));
+        return this.alone(storyId, first);
+      }
+      if (head > 0) this.heads.set(storyId, head);
+    }
+    const members: { ticket: Ticket<Companion>; pending: PendingEvent[]; companion?: Companion; result: WriteResult }[] = [];
+    let version = head;
+    for (const ticket of candidates) {
+      if (!ticket.plainCommand || (ticket.ctx.expectedVersion !== undefined && ticket.ctx.expectedVersion !== version)) break;
+      try {
+        const pending = decide(ticket.plainCommand(this.metadata(ticket.ctx)), { storyId, version, updates: new Map() });
+        const result = resultOf(storyId, version, pending);
+        const companion = ticket.completion?.({ status: result.status, body: result.body });
+        members.push({ ticket, pending, ...(companion === undefined ? {} : { companion }), result });
+        version += pending.length;
+      } catch {
+        break; // refused on its own (e.g. no such story): decided alone, with its own answer
+      }
+    }
+    if (members.length < 2) {
+      queue.unshift(...candidates.slice(1));
+      return this.alone(storyId, first);
+    }
+    let stored: StoryEvent[][];
+    try {
+      stored = await this.events.appendAll(storyId, head, members);
+    } catch (error) {
+      this.heads.delete(storyId);
+      queue.unshift(...candidates.slice(members.length));
+      if (error instanceof StoreUnavailableError) {
+        for (const { ticket } of members) ticket.reject(error);
+        return;
+      }
+      for (const { ticket } of members) await this.alone(storyId, ticket);
+      return;
+    }
+    // What did not fit in one write goes first in the next round, decided anew.
+    queue.unshift(...candidates.slice(stored.length));
+    this.heads.set(storyId, stored.at(-1)!.at(-1)!.metadata.version);
+    for (const { ticket, result } of members.slice(0, stored.length)) ticket.resolve(result);
+  }
+
+  private metadata(ctx: WriteContext): CommandMetadata {
+    return {
+      now: this.now(),
+      updateId: this.newId(),
+      editor: ctx.editor,
+      ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
+      ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
+    };
+  }
+
+  private async attempt(storyId: string, ctx: WriteContext, prepare: Prepare, completion?: Completion<Companion>): Promise<WriteResult> {
     const maxRaces = this.options.maxRaces ?? 200;
     for (let race = 0; ; race++) {
-      const metadata: CommandMetadata = {
-        now: this.now(),
-        updateId: this.newId(),
-        editor: ctx.editor,
-        ...(ctx.correlationId ? { correlationId: ctx.correlationId } : {}),
-        ...(ctx.idempotencyKey ? { idempotencyKey: ctx.idempotencyKey } : {}),
-      };
-      const { state, command } = await prepare(metadata, race > 0);
+      const { state, command } = await prepare(this.metadata(ctx), race > 0);
       const pending = decide(command, state);
-      const first = pending[0]!;
-      const result: WriteResult = {
-        status: 201,
-        body: {
-          storyId,
-          updateId: first.metadata.updateId,
-          version: state.version + pending.length,
-          recordedAt: first.metadata.recordedAt,
-        },
-        replayed: false,
-      };
+      const result = resultOf(storyId, state.version, pending);
       try {
         // Without a key: one conditional PutItem. With one: the event and the record, atomically.
         const stored = await this.events.append(storyId, state.version, pending, completion?.({ status: result.status, body: result.body }));
@@ -250,6 +328,39 @@ export class StoryWriter<Companion = unknown> {
     if (expected !== undefined && state.version !== expected) throw new ConcurrencyError(storyId, expected, state.version);
     return state;
   }
+}
+
+type Prepare = (metadata: CommandMetadata, raced: boolean) => Promise<{ state: StoryState; command: StoryCommand }>;
+type PlainCommand = (metadata: CommandMetadata) => StoryCommand;
+type Completion<Companion> = (response: { status: number; body: WriteResult['body'] }) => Companion;
+
+/** A write waiting in its story's lane. */
+interface Ticket<Companion> {
+  ctx: WriteContext;
+  prepare: Prepare;
+  /** For an update decided on the head version alone (no target): the command, so that it can join a group commit. */
+  plainCommand?: PlainCommand;
+  /** The idempotency record's completion, committed with the event. */
+  completion?: Completion<Companion>;
+  resolve: (result: WriteResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The most appends one group commit takes from a lane (the store may write fewer at once: EventLog.appendAll). */
+const GROUP_LIMIT = 100;
+
+/** An update decided without reading the story beyond its head: no target to find (loadState). */
+function plain(update: UpdateInput): boolean {
+  return ('target' in update ? update.target : undefined) === undefined && update.type !== 'unpin';
+}
+
+function resultOf(storyId: string, version: number, pending: PendingEvent[]): WriteResult {
+  const first = pending[0]!;
+  return {
+    status: 201,
+    body: { storyId, updateId: first.metadata.updateId, version: version + pending.length, recordedAt: first.metadata.recordedAt },
+    replayed: false,
+  };
 }
 
 /** Jittered pause so that many writers on one story do not collide in lockstep. */

@@ -94,9 +94,11 @@ describe('serving cost', () => {
     // generation pointer + head + one Query of N + WALK_SLACK events back from the head + N entries, at most
     const feedRead = 2 + SIZE + WALK_SLACK + SIZE;
     expect(Math.max(...counts)).toBeLessThanOrEqual(feedRead);
-    expect(Math.min(...counts)).toBeGreaterThanOrEqual(2 + SIZE);
-    // The 2,000-update story: a full walk of N + WALK_SLACK events and N entries, in every format.
-    expect(counts.slice(3)).toEqual(Array(3).fill(counts[3]));
+    // The first format of each story walks back and reads the entries; the other two at the same
+    // version share that read (StoryReader.latestChangesAt) and read at most the pointer and the head.
+    expect([counts[0], counts[3]].every((n) => n! >= 2 + SIZE)).toBe(true);
+    expect([counts[1], counts[2], counts[4], counts[5]].every((n) => n! <= 2)).toBe(true);
+    // The 2,000-update story: a full walk of N + WALK_SLACK events and N entries.
     expect(counts[3]).toBeGreaterThanOrEqual(1 + SIZE + WALK_SLACK + SIZE);
     // Archive pages and the all-stories feed are bounded the same way: N events, N entries.
     const page = await measured(() => fetch(`${base}/stories/long/archive/1001-1010/feed.atom`).then((r) => r.text()));

@@ -19,10 +19,37 @@ export interface BenchResult {
   pass: boolean;
   /**
    * The figures for bench/results/latest.json (test/bench/run.ts): merged into the record's
-   * `section` (append, feed, page, freshness, replay), or one entry of `coldstart.functions`.
+   * `section` (append, feed, page, freshness, replay, concurrency, load), or one entry of `coldstart.functions`.
    */
   record?: { section: string; values: Record<string, number | string> };
 }
+
+/**
+ * The bars of DESIGN.md §6 (raised in December 2026), each a ratio to a baseline measured in the
+ * same run unless its name gives a unit. Replay's bar is set where it is measured (replay.bench.ts).
+ */
+export const BARS = {
+  /** Append p50 / raw conditional PutItem p50, projector running. */
+  appendP50: 1.25,
+  /** 1,000 sequential appends / 1,000 raw PutItems. */
+  appendSequential: 1.3,
+  /** Feed GET rps / plain node:http serving the same bytes (at least). */
+  feedGet: 0.8,
+  /** Page GET rps / plain node:http serving the same bytes (at least). */
+  pageGet: 0.7,
+  /** Feed GET of a story of 100,000 updates / of 10, cold. */
+  longStory: 1.2,
+  freshnessP95Ms: 250,
+  /** Each Lambda bundle, in KiB (the table says KB). */
+  bundleKiB: 250,
+  /** Cold import / an empty module importing the SDK client. */
+  coldImport: 1.5,
+  /** 50 concurrent appends to one story / the same appends in sequence. */
+  concurrency: 1.0,
+  /** `npm run load`, defaults: read and write p99. */
+  loadReadP99Ms: 100,
+  loadWriteP99Ms: 250,
+} as const;
 
 export interface Bench {
   name: string;

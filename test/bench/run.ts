@@ -73,7 +73,7 @@ const record: Record<string, unknown> = {
   replay: null,
   coldstart: null,
   concurrency: null,
-  // Measured by `npm run load` (bench/results/load-latest.json), not here.
+  // The mixed load of `npm run load` with its defaults (load.bench.ts).
   load: null,
 };
 for (const { record: r } of rows) {

@@ -19,7 +19,7 @@ import { ConcurrencyError } from '../../domain/errors';
 import type { PendingEvent, StoryEvent } from '../../domain/story/events';
 import { upcast } from '../../domain/story/upcast';
 import { CompanionConditionError, TransactionConflictError } from '../../application/errors';
-import type { EventLog, EventPage, ReadOptions } from '../../application/ports';
+import type { Append, EventLog, EventPage, EventReader, ReadOptions } from '../../application/ports';
 import { cancellationCodes, isConditionFailure } from './client';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -86,67 +86,12 @@ export function fromItem(item: Item): StoryEvent {
   });
 }
 
-export class EventStore implements EventLog<TransactPut | TransactUpdate> {
+/** Reading the events table: all the read function needs (its bundle carries no append). */
+export class EventLogReader implements EventReader {
   constructor(
-    private readonly db: DynamoDBDocumentClient,
+    protected readonly db: DynamoDBDocumentClient,
     readonly table: string,
   ) {}
-
-  /**
-   * Appends events after `expectedVersion`. One event with no companion is a single conditional
-   * PutItem (the common, cheap path); several events or a companion item go in one transaction.
-   * Throws ConcurrencyError when the stream is no longer at `expectedVersion`, TransactionConflictError
-   * when DynamoDB refused it for another transaction on the same items (nothing written, try again).
-   *
-   * A PutItem whose answer was lost is recognised: DynamoDB applied it, the SDK retried it, and the
-   * retry failed its own condition against the item it had just written. The failure brings back
-   * the item in the way (`ReturnValuesOnConditionCheckFailure`); when that is our event (its
-   * `updateId`, fresh for every attempt, and its editor), the append succeeded, and answers so,
-   * instead of a lost race that would record the same update again under a new id. A transaction
-   * needs no such check: the SDK sends its retries with the same ClientRequestToken, and DynamoDB
-   * answers a retry of an applied transaction with its success (test/reliability/store-faults.test.ts).
-   */
-  async append(storyId: string, expectedVersion: number, pending: PendingEvent[], companion?: TransactPut | TransactUpdate): Promise<StoryEvent[]> {
-    const events = pending.map(
-      (event, i) => ({ ...event, metadata: { ...event.metadata, storyId, version: expectedVersion + i + 1 } }) as StoryEvent,
-    );
-    const puts = events.map((event) => ({
-      TableName: this.table,
-      Item: toItem(event),
-      ConditionExpression: 'attribute_not_exists(version)',
-    }));
-    try {
-      if (puts.length === 1 && !companion) {
-        await this.db.send(new PutCommand({ ...puts[0]!, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
-      } else {
-        await this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              ...puts.map((Put) => ({ Put })),
-              ...(companion ? ['UpdateExpression' in companion ? { Update: companion } : { Put: companion }] : []),
-            ],
-          }),
-        );
-      }
-    } catch (error) {
-      if (isConditionFailure(error)) {
-        if (isOurs(puts[0]!.Item, (error as { Item?: Record<string, AttributeValue> }).Item)) return events;
-        throw new ConcurrencyError(storyId, expectedVersion);
-      }
-      if (error instanceof Error && error.name === 'TransactionConflictException') throw new TransactionConflictError(storyId);
-      const codes = cancellationCodes(error);
-      if (codes) {
-        if (codes.slice(0, puts.length).some((code) => code === 'ConditionalCheckFailed')) {
-          throw new ConcurrencyError(storyId, expectedVersion);
-        }
-        if (companion && codes[puts.length] === 'ConditionalCheckFailed') throw new CompanionConditionError();
-        if (codes.includes('TransactionConflict')) throw new TransactionConflictError(storyId);
-      }
-      throw error;
-    }
-    return events;
-  }
-
   /** The story's latest version, 0 when it has no events. One strongly consistent read. */
   async headVersion(storyId: string): Promise<number> {
     const out = await this.db.send(
@@ -257,6 +202,110 @@ export class EventStore implements EventLog<TransactPut | TransactUpdate> {
     for await (const page of pages) for (const item of page.Items ?? []) ids.push(String(item.storyId));
     return ids.sort();
   }
+}
+
+export class EventStore extends EventLogReader implements EventLog<TransactPut | TransactUpdate> {
+  /**
+   * Appends events after `expectedVersion`. One event with no companion is a single conditional
+   * PutItem (the common, cheap path); several events or a companion item go in one transaction.
+   * Throws ConcurrencyError when the stream is no longer at `expectedVersion`, TransactionConflictError
+   * when DynamoDB refused it for another transaction on the same items (nothing written, try again).
+   *
+   * A PutItem whose answer was lost is recognised: DynamoDB applied it, the SDK retried it, and the
+   * retry failed its own condition against the item it had just written. The failure brings back
+   * the item in the way (`ReturnValuesOnConditionCheckFailure`); when that is our event (its
+   * `updateId`, fresh for every attempt, and its editor), the append succeeded, and answers so,
+   * instead of a lost race that would record the same update again under a new id. A transaction
+   * needs no such check: the SDK sends its retries with the same ClientRequestToken, and DynamoDB
+   * answers a retry of an applied transaction with its success (test/reliability/store-faults.test.ts).
+   */
+  async append(storyId: string, expectedVersion: number, pending: PendingEvent[], companion?: TransactPut | TransactUpdate): Promise<StoryEvent[]> {
+    const events = numbered(storyId, expectedVersion, pending);
+    const puts = events.map((event) => this.put(event));
+    try {
+      if (puts.length === 1 && !companion) {
+        await this.db.send(new PutCommand({ ...puts[0]!, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+      } else {
+        await this.db.send(new TransactWriteCommand({ TransactItems: [...puts.map((Put) => ({ Put })), ...transactItems(companion)] }));
+      }
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        if (isOurs(puts[0]!.Item, (error as { Item?: Record<string, AttributeValue> }).Item)) return events;
+        throw new ConcurrencyError(storyId, expectedVersion);
+      }
+      throw refusal(error, storyId, expectedVersion, (i) => (i < puts.length ? 'event' : 'companion'));
+    }
+    return events;
+  }
+
+  /**
+   * Group commit: the leading appends that fit in one TransactWriteItems (100 items, 4 MB; an
+   * append is its events and its companion), written at consecutive versions after
+   * `expectedVersion`, all or none. One append alone is `append` (a single PutItem without a
+   * companion). A retry of the transaction by the SDK carries the same ClientRequestToken, so an
+   * answer lost after DynamoDB applied it comes back as its success, not as a lost race.
+   */
+  async appendAll(storyId: string, expectedVersion: number, appends: readonly Append<TransactPut | TransactUpdate>[]): Promise<StoryEvent[][]> {
+    const stored: StoryEvent[][] = [];
+    const items: TransactItem[] = [];
+    const kinds: ('event' | 'companion')[] = [];
+    let bytes = 0;
+    let version = expectedVersion;
+    for (const { pending, companion } of appends) {
+      const events = numbered(storyId, version, pending);
+      const mine: TransactItem[] = [...events.map((event) => ({ Put: this.put(event) })), ...transactItems(companion)];
+      const size = mine.reduce((sum, item) => sum + Buffer.byteLength(JSON.stringify(item)), 0);
+      if (stored.length > 0 && (items.length + mine.length > MAX_TRANSACTION_ITEMS || bytes + size > MAX_TRANSACTION_BYTES)) break;
+      stored.push(events);
+      items.push(...mine);
+      kinds.push(...events.map(() => 'event' as const), ...(companion ? ['companion' as const] : []));
+      bytes += size;
+      version += events.length;
+    }
+    if (stored.length === 1) return [await this.append(storyId, expectedVersion, appends[0]!.pending, appends[0]!.companion)];
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      throw refusal(error, storyId, expectedVersion, (i) => kinds[i] ?? 'event');
+    }
+    return stored;
+  }
+
+  private put(event: StoryEvent): TransactPut {
+    return { TableName: this.table, Item: toItem(event), ConditionExpression: 'attribute_not_exists(version)' };
+  }
+}
+
+/** DynamoDB's limits on one TransactWriteItems: 100 items, 4 MB (sizes here are of the JSON, a little above DynamoDB's count). */
+const MAX_TRANSACTION_ITEMS = 100;
+const MAX_TRANSACTION_BYTES = 3.5 * 1024 * 1024;
+
+type TransactItem = { Put: TransactPut } | { Update: TransactUpdate };
+
+/** The events of `pending` at the versions after `expectedVersion`. */
+function numbered(storyId: string, expectedVersion: number, pending: PendingEvent[]): StoryEvent[] {
+  return pending.map((event, i) => ({ ...event, metadata: { ...event.metadata, storyId, version: expectedVersion + i + 1 } }) as StoryEvent);
+}
+
+function transactItems(companion: TransactPut | TransactUpdate | undefined): TransactItem[] {
+  if (!companion) return [];
+  return ['UpdateExpression' in companion ? { Update: companion } : { Put: companion }];
+}
+
+/**
+ * A refused write as the application's errors (nothing of it was written): a failed condition on an
+ * event is a lost race, on a companion the companion's; another transaction in the way is a conflict.
+ * Any other error is thrown as it is. `kind(i)` says what the transaction's i-th item was.
+ */
+function refusal(error: unknown, storyId: string, expectedVersion: number, kind: (i: number) => 'event' | 'companion'): unknown {
+  if (error instanceof Error && error.name === 'TransactionConflictException') return new TransactionConflictError(storyId);
+  const codes = cancellationCodes(error);
+  if (!codes) return error;
+  const failed = codes.flatMap((code, i) => (code === 'ConditionalCheckFailed' ? [kind(i)] : []));
+  if (failed.includes('event')) return new ConcurrencyError(storyId, expectedVersion);
+  if (failed.includes('companion')) return new CompanionConditionError();
+  if (codes.includes('TransactionConflict')) return new TransactionConflictError(storyId);
+  return error;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import type { Log } from '../../application/ports';
-import { hasPublicReadHeaders } from './conditional';
+import { hasCorrelationId, hasPublicReadHeaders, noteCorrelationId } from './conditional';
 import { PUBLIC_READ_HEADERS, unmatched } from './methods';
 import { problemAt, problemFor, problemHeadersFor } from './problem';
 
@@ -24,15 +24,20 @@ function causeOf(error: Error): string | undefined {
 export function baseApp(log: Log): Hono<Env> {
   const app = new Hono<Env>();
   app.use('*', async (c, next) => {
-    const correlationId = c.req.header('x-correlation-id')?.slice(0, 100) || crypto.randomUUID();
+    // One id per request, also when apps are mounted in one (the local server): the outer one's.
+    const correlationId = c.get('correlationId') ?? (c.req.header('x-correlation-id')?.slice(0, 100) || crypto.randomUUID());
     c.set('correlationId', correlationId);
+    // Representations (conditional.ts) put it among the headers they build.
+    noteCorrelationId(c.req.raw, correlationId);
     await next();
     // On the response itself: c.header() after the handler re-creates the Response around a
     // stream of its body, which costs cached bytes (feeds) the fast path of @hono/node-server.
-    try {
-      c.res.headers.set('X-Correlation-Id', correlationId);
-    } catch {
-      c.header('X-Correlation-Id', correlationId); // immutable headers (e.g. a fetched Response)
+    if (!hasCorrelationId(c.res)) {
+      try {
+        c.res.headers.set('X-Correlation-Id', correlationId);
+      } catch {
+        c.header('X-Correlation-Id', correlationId); // immutable headers (e.g. a fetched Response)
+      }
     }
     // Any origin may read what a GET or HEAD of anything but an editor's route answers (methods.ts);
     // representations (conditional.ts) carry the headers from the start.

@@ -21,6 +21,13 @@ const httpDate = (iso: string) => new Date(iso).toUTCString();
 const withPublicReadHeaders = new WeakSet<Response>();
 export const hasPublicReadHeaders = (res: Response) => withPublicReadHeaders.has(res);
 
+/** Each request's correlation id, noted by base.ts before the handler, so that respond() puts it in the headers it builds. */
+const correlationIds = new WeakMap<Request, string>();
+export const noteCorrelationId = (request: Request, id: string) => void correlationIds.set(request, id);
+/** The responses built here that carry their request's X-Correlation-Id already. */
+const withCorrelationId = new WeakSet<Response>();
+export const hasCorrelationId = (res: Response) => withCorrelationId.has(res);
+
 function etagMatches(header: string, etag: string): boolean {
   if (header.trim() === '*') return true;
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
@@ -50,12 +57,57 @@ export function negotiateCoding(header: string | null): ContentCoding | undefine
   return best;
 }
 
-const marked = (res: Response) => {
-  withPublicReadHeaders.add(res);
-  return res;
-};
-
 const byteLength = (body: string | Uint8Array) => (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+
+/**
+ * The headers of one variant (a coding of a representation, with a route's extra headers), built
+ * once and kept beside the representation for as long as it lives: a request for cached bytes
+ * copies a plain object (which @hono/node-server writes as it is) instead of building a Headers.
+ * Names are lower case, as Headers would have them, so that an extra header replaces ours.
+ */
+interface Variant {
+  extra: Readonly<Record<string, string>> | undefined;
+  body: string | Uint8Array;
+  etag: string;
+  ok: Readonly<Record<string, string>>;
+  notModified: Readonly<Record<string, string>>;
+}
+const variants = new WeakMap<Representation, Partial<Record<ContentCoding | 'identity', Variant>>>();
+
+function variantOf(rep: Representation, coding: ContentCoding | undefined, extra: Readonly<Record<string, string>> | undefined): Variant {
+  let kept = variants.get(rep);
+  if (!kept) variants.set(rep, (kept = {}));
+  const hit = kept[coding ?? 'identity'];
+  if (hit && hit.extra === extra) return hit;
+  const etag = coding ? variantEtag(rep.etag, coding) : rep.etag;
+  const body = coding ? encodedBody(rep, coding) : rep.body;
+  const lower = (headers: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const common = lower({
+    ETag: etag,
+    'Cache-Control': rep.cacheControl ?? LIVE_CACHE_CONTROL,
+    Vary: 'Accept-Encoding',
+    // Every representation says what it is, and browsers take it at its word.
+    'X-Content-Type-Options': 'nosniff',
+    // A representation is a public read (base.ts would add these; here they cost less).
+    ...PUBLIC_READ_HEADERS,
+    ...extra,
+    ...(rep.lastModified ? { 'Last-Modified': httpDate(rep.lastModified) } : {}),
+  });
+  const variant: Variant = {
+    extra,
+    body,
+    etag,
+    ok: {
+      'content-type': rep.contentType,
+      ...common,
+      ...(coding ? { 'content-encoding': coding } : {}),
+      'content-length': String(byteLength(body)),
+    },
+    notModified: common,
+  };
+  kept[coding ?? 'identity'] = variant;
+  return variant;
+}
 
 /**
  * Builds the response for a GET/HEAD of a representation, answering conditional requests with
@@ -63,36 +115,24 @@ const byteLength = (body: string | Uint8Array) => (typeof body === 'string' ? Bu
  */
 export function respond(request: Request, rep: Representation, extra?: Readonly<Record<string, string>>): Response {
   const coding = byteLength(rep.body) >= MIN_COMPRESSED_BYTES ? negotiateCoding(request.headers.get('accept-encoding')) : undefined;
-  const etag = coding ? variantEtag(rep.etag, coding) : rep.etag;
-  const headers = new Headers({
-    'Content-Type': rep.contentType,
-    ETag: etag,
-    'Cache-Control': rep.cacheControl ?? LIVE_CACHE_CONTROL,
-    Vary: 'Accept-Encoding',
-    // Every representation says what it is, and browsers take it at its word.
-    'X-Content-Type-Options': 'nosniff',
-    // A representation is a public read (base.ts would add these; in the init they cost less).
-    ...PUBLIC_READ_HEADERS,
-    ...extra,
-  });
-  if (rep.lastModified) headers.set('Last-Modified', httpDate(rep.lastModified));
+  const variant = variantOf(rep, coding, extra);
 
   const ifNoneMatch = request.headers.get('if-none-match');
-  const ifModifiedSince = request.headers.get('if-modified-since');
+  const ifModifiedSince = ifNoneMatch === null ? request.headers.get('if-modified-since') : null;
   let notModified = false;
   if (ifNoneMatch !== null) {
-    notModified = etagMatches(ifNoneMatch, etag);
+    notModified = etagMatches(ifNoneMatch, variant.etag);
   } else if (ifModifiedSince !== null && rep.lastModified) {
     const since = Date.parse(ifModifiedSince);
     // HTTP dates have whole seconds: compare at that precision.
     notModified = !Number.isNaN(since) && Math.floor(Date.parse(rep.lastModified) / 1000) * 1000 <= since;
   }
-  if (notModified) {
-    headers.delete('Content-Type');
-    return marked(new Response(null, { status: 304, headers }));
-  }
-  const body = coding ? encodedBody(rep, coding) : rep.body;
-  if (coding) headers.set('Content-Encoding', coding);
-  headers.set('Content-Length', String(byteLength(body)));
-  return marked(new Response((request.method === 'HEAD' ? null : body) as ConstructorParameters<typeof Response>[0], { status: 200, headers }));
+  const correlationId = correlationIds.get(request);
+  const headers: Record<string, string> = { ...(notModified ? variant.notModified : variant.ok) };
+  if (correlationId !== undefined) headers['x-correlation-id'] = correlationId;
+  const body = notModified || request.method === 'HEAD' ? null : variant.body;
+  const res = new Response(body as ConstructorParameters<typeof Response>[0], { status: notModified ? 304 : 200, headers });
+  withPublicReadHeaders.add(res);
+  if (correlationId !== undefined) withCorrelationId.add(res);
+  return res;
 }
