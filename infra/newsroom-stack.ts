@@ -58,7 +58,12 @@ export class NewsroomStack extends Stack {
     };
     this.httpApi = new HttpApi(this, 'HttpApi', { config, settings, ...tables });
     this.projector = new Projector(this, 'Projector', { settings, ...tables });
-    this.replay = new Replay(this, 'Replay', { settings, ...tables, concurrency: config.replayConcurrency });
+    this.replay = new Replay(this, 'Replay', {
+      settings,
+      ...tables,
+      maxConcurrency: config.replayConcurrency,
+      writeUnitsPerSecond: config.replayWriteUnitsPerSecond,
+    });
     this.functions = [this.httpApi.writeApi, this.httpApi.readApi, this.projector, this.replay];
 
     this.cdn = new Cdn(this, 'Cdn', { config, api: this.httpApi.api });
@@ -69,7 +74,15 @@ export class NewsroomStack extends Stack {
       fn.function.addEnvironment('PUBLIC_BASE_URL', this.cdn.publicBaseUrl);
     }
 
-    this.alarms = new Alarms(this, 'Alarms', { config, projector: this.projector, api: this.httpApi.api, writeApi: this.httpApi.writeApi });
+    this.alarms = new Alarms(this, 'Alarms', {
+      config,
+      projector: this.projector,
+      replay: this.replay,
+      api: this.httpApi.api,
+      accessLogs: this.httpApi.accessLogs,
+      writeApi: this.httpApi.writeApi,
+      functions: this.functions,
+    });
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('ApiUrl', this.httpApi.stage.url, 'HTTP API URL: editors POST here');
@@ -79,7 +92,12 @@ export class NewsroomStack extends Stack {
     output('EventsTableName', this.eventStore.eventsTable.tableName, 'Events table (source of truth)');
     output('ViewsTableName', this.views.table.tableName, 'Views table (projections)');
     output('IdempotencyTableName', this.eventStore.idempotencyTable.tableName, 'Idempotency records');
-    output('ReplayFunctionName', this.replay.function.functionName, 'Invoke with {} or {"storyId": "..."}');
+    output(
+      'ReplayFunctionName',
+      this.replay.function.functionName,
+      'Invoke with {}, {"storyId"}, {"storyId", "generation"} or {"finish"} (docs/deploy.md §8)',
+    );
+    output('ReplayDlqUrl', this.replay.dlq.queueUrl, 'Replay messages that failed every delivery');
     output('ProjectorFunctionName', this.projector.function.functionName, 'Projector (events stream consumer)');
     output('ProjectorDlqUrl', this.projector.dlq.queueUrl, 'Skipped stream batches');
     output('EditorTokensParameter', config.editorTokensParameter, 'SSM SecureString with editor token hashes');
