@@ -102,3 +102,17 @@ export function pagesDeadline(pages: number): () => RebuildDeadline {
     return { remainingMs: () => (++read >= pages ? 0 : 60_000), reserveMs: 1 };
   };
 }
+
+/** `ctx` with a poison story: reading its events fails until `fix()` (the cause fixed and deployed). */
+export function poisoned(real: ReplayContext, storyId: string) {
+  let broken = true;
+  const events = Object.create(real.events) as ReplayContext['events'];
+  events.stream = (id, options) => {
+    if (broken && id === storyId) throw new Error('poison story');
+    return real.events.stream(id, options);
+  };
+  return {
+    ctx: { ...real, events } satisfies ReplayContext,
+    fix: () => void (broken = false),
+  };
+}

@@ -14,7 +14,7 @@ import { writeGeneratedStory } from '../../bench/story-generator';
 import { createTestStore, type TestStore } from '../../support/dynamo';
 import { smallStory, statement } from '../../support/events';
 import { generationItems, projectLive as projectLiveInto, replayContextOf, served as servedFrom } from '../../support/replay';
-import { replayFunction } from '../../support/replay-queue';
+import { poisoned, replayFunction } from '../../support/replay-queue';
 
 let store: TestStore;
 beforeAll(async () => {
@@ -163,14 +163,9 @@ describe('replay Lambda', () => {
 
   it('a story whose every delivery fails goes to the DLQ and is named on the build, which does not switch; its repair counts and finishes', async () => {
     const real = replayContextOf(store);
-    let broken = true;
     // The fault: reading fan-b's events fails (a poison story), until the cause is fixed.
-    const events = Object.create(real.events) as ReplayContext['events'];
-    events.stream = (id, options) => {
-      if (broken && id === 'fan-b') throw new Error('poison story');
-      return real.events.stream(id, options);
-    };
-    const ctx: ReplayContext = { ...real, events };
+    const poison = poisoned(real, 'fan-b');
+    const ctx = poison.ctx;
     const before = await activeGeneration(store.db, store.tables.views);
     const fn = replayFunction(store, { ctx, maxReceiveCount: 3 });
     const out = (await fn.handler({})) as FanOut;
@@ -184,7 +179,7 @@ describe('replay Lambda', () => {
     expect(await again.handler({})).toMatchObject({ generation: out.generation, resumed: true, enqueued: 1, failed: ['fan-b'] });
 
     // Fixed: the runbook's repair rebuilds it into the build, counts it, and asks for the finish.
-    broken = false;
+    poison.fix();
     const repair = replayFunction(store, { ctx });
     expect(await repair.handler({ storyId: 'fan-b', generation: out.generation })).toMatchObject({ finished: true, done: 4, finishRequested: true });
     const build = await real.builds.read(out.generation);

@@ -10,11 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplayMessage } from '../../../functions/replay/fan-out';
 import { activeGeneration } from '../../../shared/adapters/dynamodb/views/pointer';
 import { ViewStore } from '../../../shared/adapters/dynamodb/views/writes';
-import type { ReplayContext } from '../../../shared/application/replay';
 import { createTestStore, type TestStore } from '../../support/dynamo';
 import { smallStory } from '../../support/events';
 import { projectLive, replayContextOf, served } from '../../support/replay';
-import { replayFunction } from '../../support/replay-queue';
+import { poisoned, replayFunction } from '../../support/replay-queue';
 
 interface Invoke {
   command: string;
@@ -73,13 +72,9 @@ describe('docs/deploy.md replay runbook', () => {
 
   it('{} starts a replay; a story that fails every delivery is named in the DLQ and the build; its repair payload counts it, and the build switches', async () => {
     const real = replayContextOf(store);
-    let broken = true;
-    const events = Object.create(real.events) as ReplayContext['events'];
-    events.stream = (id, options) => {
-      if (broken && id === 'runbook-b') throw new Error('poison story');
-      return real.events.stream(id, options);
-    };
-    const ctx: ReplayContext = { ...real, events };
+    // The fault: reading runbook-b's events fails (a poison story), until the cause is fixed.
+    const poison = poisoned(real, 'runbook-b');
+    const ctx = poison.ctx;
     const before = await activeGeneration(store.db, store.tables.views);
     const servedBefore = await served(store, 'runbook-b');
 
@@ -93,7 +88,7 @@ describe('docs/deploy.md replay runbook', () => {
     expect(await activeGeneration(store.db, store.tables.views)).toBe(before);
 
     // Steps 2 and 3: fixed, then repaired into the build with the runbook's payload.
-    broken = false;
+    poison.fix();
     const { storyId, generation } = fn.dlq[0]!.message as Extract<ReplayMessage, { storyId: string }>;
     const [repair] = payloadsOf('generation,storyId');
     const repaired = replayFunction(store, { ctx });
