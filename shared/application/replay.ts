@@ -278,10 +278,10 @@ const MAX_HELD_BACK = 1_000;
  * every earlier write has finished (at the end, or sooner when many are held back), and the
  * head, people, sources, key points and key events at the end.
  *
- * With a `deadline`, the rebuild checks the time left after each page; when it runs short, every
- * write is finished, the held-back entries written, and a checkpoint saved: the call returns
- * `finished: false`, and the next call carries on from the checkpoint (on AWS, another invocation).
- * Either way it starts from the story's checkpoint in this generation if there is one.
+ * With a `deadline`, the rebuild starts from the story's checkpoint in this generation if there is
+ * one, and checks the time left after each page; when it runs short, every write is finished, the
+ * held-back entries written, and a checkpoint saved: the call returns `finished: false`, and the
+ * next call with a deadline carries on from the checkpoint (on AWS, another invocation).
  *
  * The generation is not served yet, so the order of writes inside it does not matter to readers;
  * markStoryDone, after this returns finished, is what records the story as rebuilt.
@@ -307,7 +307,9 @@ export async function rebuildStory(
   const fold = new StoryRebuild();
   const handedOver = new Set<string>();
   const changedSince = new Set<string>();
-  const checkpoint = await ctx.generations.readCheckpoint(generation, storyId);
+  // Only a rebuild with a deadline saves checkpoints, so only such a rebuild looks for one (a rebuild
+  // without one, like the local replay's, starts over: that is correct, only slower, should it find one).
+  const checkpoint = options.deadline ? await ctx.generations.readCheckpoint(generation, storyId) : undefined;
   if (checkpoint) {
     fold.view = checkpoint.view;
     fold.events = checkpoint.events;
@@ -373,7 +375,7 @@ export async function rebuildAndCount(
   const out = await rebuildStory(ctx, generation, storyId, options);
   if (!out.finished) return out;
   const done = await ctx.builds.markStoryDone(generation, storyId, out.version);
-  await ctx.generations.dropCheckpoint(generation, storyId);
+  if (options.deadline) await ctx.generations.dropCheckpoint(generation, storyId);
   return { ...out, ...(done === undefined ? {} : { done }) };
 }
 
