@@ -12,6 +12,9 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createRuntime, logger } from '../runtime';
 import { replayContext } from './context';
 import { replayHandler, type InvocationContext } from './fan-out';
+
+/** The payloads this function takes (documented in ./fan-out.ts, the one place they are defined). */
+export type { FinishMessage, ReplayInvocation, ReplayMessage, ReplayQueueEvent, StoryMessage } from './fan-out';
 import { replaySettings } from './settings';
 
 const rt = createRuntime();
