@@ -309,7 +309,7 @@ export async function rebuildStory(
   const changedSince = new Set<string>();
   // Only a rebuild with a deadline saves checkpoints, so only such a rebuild looks for one (a rebuild
   // without one, like the local replay's, starts over: that is correct, only slower, should it find one).
-  const checkpoint = options.deadline ? await ctx.generations.readCheckpoint(generation, storyId) : undefined;
+  const checkpoint = options.deadline ? await resumable(ctx, generation, storyId) : undefined;
   if (checkpoint) {
     fold.view = checkpoint.view;
     fold.events = checkpoint.events;
@@ -323,6 +323,16 @@ export async function rebuildStory(
     await writer.flush();
     rewritten += changedSince.size;
     changedSince.clear();
+  };
+  // Every entry is in the generation as it stands now: the checkpoint holds the rest. With a
+  // deadline, entries changed after they were handed over are only written together with a
+  // checkpoint, so that a rebuild killed before its next one finds no entry ahead of its checkpoint.
+  const checkpointHere = async () => {
+    await writeHeldBack();
+    if (!options.deadline) return;
+    const version = fold.view!.head.version;
+    await ctx.generations.saveCheckpoint(generation, storyId, { version, events: fold.events, view: fold.view! });
+    return version;
   };
   let events = 0;
   const from = { ...(resumedFrom ? { after: resumedFrom } : {}), ...(options.pageSize ? { pageSize: options.pageSize } : {}) };
@@ -339,17 +349,15 @@ export async function rebuildStory(
       }
     }
     await writer.put({ entries, revisions: changes.revisions, snapshots: changes.snapshots }, page.length);
-    if (changedSince.size >= MAX_HELD_BACK) await writeHeldBack();
+    if (changedSince.size >= MAX_HELD_BACK) await checkpointHere();
     if (options.deadline && options.deadline.remainingMs() < options.deadline.reserveMs) {
-      // Every entry is in the generation as it stands now: the checkpoint holds the rest.
-      await writeHeldBack();
-      const version = fold.view!.head.version;
-      await ctx.generations.saveCheckpoint(generation, storyId, { version, events: fold.events, view: fold.view! });
+      const version = (await checkpointHere())!;
       ctx.log?.(`Story ${storyId}: checkpoint at version ${version}, continuing in another invocation`);
       return { finished: false, version, events, items: writer.items - rewritten, resumedFrom };
     }
   }
   if (!fold.view) return { finished: true, version: 0, events: 0, items: 0, resumedFrom };
+  if (options.deadline) await checkpointHere();
   await writer.flush();
   rewritten += changedSince.size;
   await writer.put(
@@ -359,6 +367,26 @@ export async function rebuildStory(
   await writer.flush();
   // Items stored: entries changed after they were handed over were written more than once.
   return { finished: true, version: fold.view.head.version, events, items: writer.items - rewritten, resumedFrom };
+}
+
+/**
+ * The story's checkpoint, if a rebuild may resume from it. Entries created after it (by a rebuild
+ * that was killed before its next checkpoint) are left out: the fold creates them again. An entry
+ * changed after it cannot be taken back to the state the checkpoint needs, so then the rebuild
+ * starts over (only a rebuild killed between writing such entries and saving a checkpoint leaves one).
+ */
+async function resumable(ctx: ReplayContext, generation: string, storyId: string): Promise<RebuildCheckpoint | undefined> {
+  const checkpoint = await ctx.generations.readCheckpoint(generation, storyId);
+  if (!checkpoint) return undefined;
+  const { entries } = checkpoint.view;
+  for (const [id, entry] of entries) if (entry.version > checkpoint.version) entries.delete(id);
+  if ([...entries.values()].some((entry) => entry.changeVersion > checkpoint.version)) {
+    ctx.log?.(
+      `Story ${storyId}: the generation holds entries changed after its checkpoint (version ${checkpoint.version}); rebuilding it from the start`,
+    );
+    return undefined;
+  }
+  return checkpoint;
 }
 
 /**

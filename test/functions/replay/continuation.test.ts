@@ -10,8 +10,9 @@ import type { StoryMessage } from '../../../functions/replay/fan-out';
 import { rebuildStory } from '../../../shared/application/replay';
 import { CHECKPOINT_CHUNK_BYTES } from '../../../shared/adapters/dynamodb/views/replay-store';
 import { activeGeneration } from '../../../shared/adapters/dynamodb/views/pointer';
-import type { StoryView } from '../../../shared/domain/projection/story-view';
+import type { StoryView, TimelineEntry } from '../../../shared/domain/projection/story-view';
 import type { StoryEvent } from '../../../shared/domain/story/events';
+import { ViewStore } from '../../../shared/adapters/dynamodb/views/writes';
 import { writeGeneratedStory } from '../../bench/story-generator';
 import { createTestStore, type TestStore } from '../../support/dynamo';
 import { keyEventItems, projectLive, replayContextOf, served } from '../../support/replay';
@@ -84,6 +85,40 @@ describe('a rebuild that runs out of time', () => {
     expect(await served(store, STORY, 700)).toEqual(liveServed);
     // The checkpoints and the lease went with the story's completion.
     expect(await checkpointItems(generation)).toBe(0);
+  });
+
+  it('a continuation after a rebuild killed past its checkpoint: entries created since are folded again; an entry changed since makes it start over', async () => {
+    const ctx = replayContextOf(store);
+    const logs: string[] = [];
+    const logged = { ...ctx, log: (line: string) => void logs.push(line) };
+    const stop = (pages: number) => ({ deadline: pagesDeadline(pages)(), pageSize: 50 });
+    const reference = await storyItems('onego', STORY);
+    const entries = reference
+      .map((json) => JSON.parse(json) as { sk: string; entry?: string })
+      .filter((item) => item.sk.startsWith('u#'))
+      .map((item) => JSON.parse(item.entry!) as TimelineEntry);
+    const write = (generation: string, entry: TimelineEntry) => {
+      const views = new ViewStore(store.db, store.tables.views, generation);
+      return views.batchPut([views.layout.entryItem(entry)]);
+    };
+
+    // Killed after its checkpoint at 300, having written an entry created after it in a state it never had.
+    const first = await rebuildStory(logged, 'killed-a', STORY, stop(6));
+    expect(first).toMatchObject({ finished: false, version: 300 });
+    const later = entries.find((e) => e.version > 300 && e.version < 350)!;
+    await write('killed-a', { ...later, changeVersion: 1_400, updatedAt: 'later' });
+    for (let out = first; !out.finished;) out = await rebuildStory(logged, 'killed-a', STORY, stop(1_000));
+    expect(logs.filter((l) => l.includes('rebuilding it from the start'))).toEqual([]);
+    expect(await storyItems('killed-a', STORY)).toEqual(reference);
+
+    // Killed between writing entries changed after its checkpoint and saving the next one.
+    const second = await rebuildStory(logged, 'killed-b', STORY, stop(6));
+    const earlier = entries.find((e) => e.version < 100)!;
+    await write('killed-b', { ...earlier, changeVersion: second.version + 7 });
+    const resumed = await rebuildStory(logged, 'killed-b', STORY, stop(1_000));
+    expect(resumed).toMatchObject({ finished: true, resumedFrom: 0, events: EVENTS });
+    expect(logs.filter((l) => l.includes('rebuilding it from the start'))).toHaveLength(1);
+    expect(await storyItems('killed-b', STORY)).toEqual(reference);
   });
 
   it('a checkpoint larger than an item is chunked below 400 KB, read back whole, and replaced by the next', async () => {
