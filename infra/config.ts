@@ -35,8 +35,13 @@ export interface NewsroomConfig {
   readonly alarmEmail?: string;
   /** CloudFront Origin Shield region (optional; see docs/scale.md). */
   readonly originShieldRegion?: string;
-  /** Reserved concurrency for the replay fan-out (optional; see docs/deploy.md). */
-  readonly replayConcurrency?: number;
+  /**
+   * Stories a full replay rebuilds at once: the maximum concurrency of the replay queue's event
+   * source mapping (2–1000, default 5; see docs/deploy.md §8).
+   */
+  readonly replayConcurrency: number;
+  /** Each story's write budget in a replay, in write units per second (default 400). */
+  readonly replayWriteUnitsPerSecond: number;
   /** Steady-state request rate limit of the HTTP API's reads: every route but the writes (burst is twice this). */
   readonly apiRateLimit: number;
   /** Steady-state request rate limit of each write route (POST), apart from the reads' (burst is twice this). */
@@ -60,10 +65,19 @@ const CONTEXT_KEYS = [
   'alarmEmail',
   'originShieldRegion',
   'replayConcurrency',
+  'replayWriteUnitsPerSecond',
   'apiRateLimit',
   'apiWriteRateLimit',
   'logLevel',
 ] as const;
+
+/**
+ * A full replay's defaults: 5 stories at once (on a new account whose concurrency quota is 10,
+ * that leaves half to the live path; set 2 there), each writing at most 400 WRU/s: 2,000 WRU/s in
+ * all, half of what a new on-demand table serves at once, and far from a partition's 1,000.
+ */
+export const DEFAULT_REPLAY_CONCURRENCY = 5;
+export const DEFAULT_REPLAY_WRITE_UNITS = 400;
 
 type RawConfig = Partial<Record<(typeof CONTEXT_KEYS)[number], string>>;
 
@@ -100,10 +114,14 @@ export function resolveConfig(raw: RawConfig): NewsroomConfig {
   if (!/^\/?[a-zA-Z0-9_.\-/]+$/.test(parameter) || parameter.startsWith('arn:')) {
     throw new Error('editorTokensParameter must be an SSM parameter name such as /newsroom/prod/editor-tokens');
   }
-  const concurrency = optional(raw.replayConcurrency);
-  const replayConcurrency = concurrency === undefined ? undefined : Number(concurrency);
-  if (replayConcurrency !== undefined && !(Number.isInteger(replayConcurrency) && replayConcurrency > 0)) {
-    throw new Error('replayConcurrency must be a positive integer');
+  // SQS event source mappings accept a maximum concurrency of 2 to 1,000.
+  const replayConcurrency = Number(optional(raw.replayConcurrency) ?? DEFAULT_REPLAY_CONCURRENCY);
+  if (!(Number.isInteger(replayConcurrency) && replayConcurrency >= 2 && replayConcurrency <= 1000)) {
+    throw new Error('replayConcurrency must be an integer from 2 to 1000 (the replay queue mapping’s maximum concurrency)');
+  }
+  const replayWriteUnitsPerSecond = Number(optional(raw.replayWriteUnitsPerSecond) ?? DEFAULT_REPLAY_WRITE_UNITS);
+  if (!(Number.isInteger(replayWriteUnitsPerSecond) && replayWriteUnitsPerSecond >= 25)) {
+    throw new Error('replayWriteUnitsPerSecond must be an integer of at least 25 (one BatchWriteItem call of small items)');
   }
   const rate = Number(optional(raw.apiRateLimit) ?? 1000);
   if (!(Number.isInteger(rate) && rate > 0)) throw new Error('apiRateLimit must be a positive integer');
@@ -132,6 +150,7 @@ export function resolveConfig(raw: RawConfig): NewsroomConfig {
     alarmEmail: optional(raw.alarmEmail),
     originShieldRegion: optional(raw.originShieldRegion),
     replayConcurrency,
+    replayWriteUnitsPerSecond,
     apiRateLimit: rate,
     apiWriteRateLimit: writeRate,
     logLevel,

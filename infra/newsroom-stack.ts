@@ -60,7 +60,12 @@ export class NewsroomStack extends Stack {
     };
     this.httpApi = new HttpApi(this, 'HttpApi', { config, settings, ...tables });
     this.projector = new Projector(this, 'Projector', { settings, ...tables });
-    this.replay = new Replay(this, 'Replay', { settings, ...tables, concurrency: config.replayConcurrency });
+    this.replay = new Replay(this, 'Replay', {
+      settings,
+      ...tables,
+      maxConcurrency: config.replayConcurrency,
+      writeUnitsPerSecond: config.replayWriteUnitsPerSecond,
+    });
 
     this.cdn = new Cdn(this, 'Cdn', { config, api: this.httpApi.api });
     // Fresh at the edge before the WebSub ping, and a retraction at the edge at once: the
@@ -82,7 +87,15 @@ export class NewsroomStack extends Stack {
     // API's own URL would skip every cache. CloudFormation resolves the secret into both.
     this.httpApi.readApi.function.addEnvironment('ORIGIN_VERIFY_SECRET', this.cdn.originSecret.secretValue.unsafeUnwrap());
 
-    this.alarms = new Alarms(this, 'Alarms', { config, projector: this.projector, api: this.httpApi.api, writeApi: this.httpApi.writeApi });
+    this.alarms = new Alarms(this, 'Alarms', {
+      config,
+      projector: this.projector,
+      replay: this.replay,
+      api: this.httpApi.api,
+      accessLogs: this.httpApi.accessLogs,
+      writeApi: this.httpApi.writeApi,
+      functions: this.functions,
+    });
     this.edgeRefresher.alarmTo(this.alarms.topic);
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
@@ -93,7 +106,12 @@ export class NewsroomStack extends Stack {
     output('EventsTableName', this.eventStore.eventsTable.tableName, 'Events table (source of truth)');
     output('ViewsTableName', this.views.table.tableName, 'Views table (projections)');
     output('IdempotencyTableName', this.eventStore.idempotencyTable.tableName, 'Idempotency records');
-    output('ReplayFunctionName', this.replay.function.functionName, 'Invoke with {} or {"storyId": "..."}');
+    output(
+      'ReplayFunctionName',
+      this.replay.function.functionName,
+      'Invoke with {}, {"storyId"}, {"storyId", "generation"} or {"finish"} (docs/deploy.md §8)',
+    );
+    output('ReplayDlqUrl', this.replay.dlq.queueUrl, 'Replay messages that failed every delivery');
     output('ProjectorFunctionName', this.projector.function.functionName, 'Projector (events stream consumer)');
     output('ProjectorDlqUrl', this.projector.dlq.queueUrl, 'Skipped stream batches');
     output('EdgeRefresherDlqUrl', this.edgeRefresher.dlq.queueUrl, 'Edge notices whose invalidation kept failing');

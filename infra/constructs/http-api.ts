@@ -1,4 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,6 +11,29 @@ import { keepLogicalId } from './logical-id.js';
 import { NewsroomFunction } from './newsroom-function.js';
 import type { FunctionSettings } from './newsroom-function.js';
 import type { Views } from './views.js';
+
+/**
+ * The access log's JSON fields: what the 5xx runbook (docs/deploy.md §9) reads (which route and
+ * path, API Gateway's status and the integration's, the integration's and API Gateway's error
+ * messages, the latency, the request id to find the function's log lines) and the 429 alarm counts.
+ */
+export const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  ip: '$context.identity.sourceIp',
+  httpMethod: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  protocol: '$context.protocol',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatency: '$context.integrationLatency',
+  integrationErrorMessage: '$context.integrationErrorMessage',
+  errorMessage: '$context.error.message',
+  errorResponseType: '$context.error.responseType',
+} as const;
 
 export interface HttpApiProps {
   readonly config: NewsroomConfig;
@@ -28,6 +52,8 @@ export class HttpApi extends Construct {
   readonly readApi: NewsroomFunction;
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
+  /** The stage's access log: one JSON line per request (ACCESS_LOG_FIELDS). */
+  readonly accessLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
@@ -77,10 +103,10 @@ export class HttpApi extends Construct {
       description: `Newsroom ${config.stage}: public reads and editor writes`,
       createDefaultStage: false,
     });
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+    const accessLogs = (this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: settings.logRetention,
       removalPolicy: settings.logRemovalPolicy,
-    });
+    }));
     this.stage = new apigw.HttpStage(this, 'Stage', {
       httpApi: this.api,
       stageName: '$default',
@@ -88,7 +114,10 @@ export class HttpApi extends Construct {
       // Origin traffic is CloudFront misses (docs/scale.md: tens to hundreds of requests/s); this
       // caps what the reads can cost. The writes have limits of their own (below).
       throttle: { rateLimit: config.apiRateLimit, burstLimit: 2 * config.apiRateLimit },
-      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        format: apigateway.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
     });
     // The ids these had before the stack was split into constructs: a second $default stage would
     // clash with the first, and a retained log group would be orphaned with its history.

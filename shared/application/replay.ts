@@ -14,8 +14,10 @@
  * - Resumable: each finished story is recorded and the build record counts them; a replay that
  *   finds an unfinished build of the same PROJECTION_VERSION carries on with the stories not yet
  *   recorded. A build of an older projection version is abandoned and its items deleted.
- * - On AWS, the fan-out Lambda rebuilds one story per invocation; the invocation whose story
- *   brings `done` to `total` wins a conditional status change and finishes the build.
+ * - On AWS, the replay function rebuilds one story per queue message (at most `maxConcurrency` at
+ *   once); a story that cannot finish before the invocation's deadline saves a checkpoint and
+ *   continues in another invocation; the story that brings `done` to `total` asks for the finish,
+ *   which runs in an invocation of its own (functions/replay/fan-out.ts).
  *
  * This module is the orchestration: what replay keeps in the views table goes through the
  * BuildLog and Generations ports declared below (implemented by the DynamoDB replay store).
@@ -25,7 +27,7 @@ import type { EventReader, StoredView, ViewWriter } from './ports';
 import { projectStory } from './project-story';
 import { StaleHeadError } from './errors';
 import { StoryRebuild, type TimeTravelSnapshot } from '../domain/projection/rebuild';
-import { PROJECTION_VERSION, type TimelineEntry } from '../domain/projection/story-view';
+import { PROJECTION_VERSION, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
 
 export interface BuildRecord {
   generation: string;
@@ -36,7 +38,17 @@ export interface BuildRecord {
   previous: string;
   total: number;
   done: number;
+  /**
+   * Stories (or FINISH_STEP) whose last delivery failed: their message went to the replay DLQ.
+   * A story leaves the list when it is rebuilt after all (the runbook's repair).
+   */
+  failed?: string[];
+  /** When the finish was claimed (ms since the epoch), while `switching`. */
+  claimedAt?: number;
 }
+
+/** What `failed` names when the finish (catch-up, switch, cleanup) is what failed. */
+export const FINISH_STEP = '#finish';
 
 /** Build records and the per-story progress of generations being built. */
 export interface BuildLog {
@@ -55,6 +67,17 @@ export interface BuildLog {
    * called (a retried invocation). Returns the build's new count (undefined if already counted).
    */
   markStoryDone(generation: string, storyId: string, version: number): Promise<number | undefined>;
+  /** Whether this build has recorded the story as rebuilt. */
+  isStoryDone(generation: string, storyId: string): Promise<boolean>;
+  /**
+   * Takes (or renews) the right to rebuild a story until `until` (ms since the epoch): one
+   * rebuild of a story at a time, or two could save checkpoints out of order. False if `owner`
+   * is another rebuild whose lease has not run out by `now`.
+   */
+  leaseStory(generation: string, storyId: string, owner: string, now: number, until: number): Promise<boolean>;
+  releaseStory(generation: string, storyId: string, owner: string): Promise<void>;
+  /** Records that a story's (or the finish's, FINISH_STEP) last attempt failed, so the build says so. */
+  markFailed(generation: string, storyId: string): Promise<void>;
   /**
    * Sets the build `switching` (one winner among concurrent callers) if every story is done, or
    * takes over a `switching` build claimed before `staleBefore` (or never timed). False if not.
@@ -79,6 +102,19 @@ export interface ViewParts {
   storyWide?: Pick<StoredView, 'head' | 'keyPoints' | 'people' | 'sources'>;
 }
 
+/**
+ * Where a story's rebuild stopped before its invocation's deadline: the version folded up to, the
+ * events folded, and the fold's state. The timeline entries are not part of what a checkpoint
+ * stores: every entry is written into the generation, as it stood at `version`, before the
+ * checkpoint is saved, and read back from there (the store chunks the rest so that no item passes
+ * DynamoDB's 400 KB).
+ */
+export interface RebuildCheckpoint {
+  version: number;
+  events: number;
+  view: StoryView;
+}
+
 /** Writes a story's items into a generation no reader sees yet, while its fold goes on. */
 export interface RebuildWriter {
   /**
@@ -101,7 +137,12 @@ export interface Generations {
   /** One generation's views, for projecting story tails into it. */
   views(generation: string): ViewWriter;
   /** `written` is told how many events' items are all written, as they are. */
-  rebuildWriter(generation: string, options: { concurrency?: number; written?: (events: number) => void }): RebuildWriter;
+  rebuildWriter(generation: string, options: RebuildWriteOptions & { written?: (events: number) => void }): RebuildWriter;
+  /** Saves a story's checkpoint (replacing the one before; the story's entries are already written). */
+  saveCheckpoint(generation: string, storyId: string, checkpoint: RebuildCheckpoint): Promise<void>;
+  /** The story's checkpoint in this generation, its entries read back from the generation, if any. */
+  readCheckpoint(generation: string, storyId: string): Promise<RebuildCheckpoint | undefined>;
+  dropCheckpoint(generation: string, storyId: string): Promise<void>;
   /**
    * Replaces a story's items in a generation readers may be served from: stale items deleted and
    * the new ones written first, the head last, only if it is still at `expectedVersion`
@@ -119,6 +160,22 @@ export interface Generations {
    * story list, the story list and its build progress. Returns how many items were deleted.
    */
   delete(generation: string, storyIds: string[]): Promise<number>;
+}
+
+/** How fast a rebuild writes: calls in flight, and a budget of write units per second (unlimited if absent). */
+export interface RebuildWriteOptions {
+  concurrency?: number;
+  unitsPerSecond?: number;
+}
+
+/**
+ * When a rebuild must stop: `remainingMs` is the time left (Lambda's getRemainingTimeInMillis, or
+ * a budget), checked after each page of events; once it is below `reserveMs` (the time a
+ * checkpoint needs: finishing the writes in flight and saving the state) the rebuild checkpoints.
+ */
+export interface RebuildDeadline {
+  remainingMs(): number;
+  reserveMs: number;
 }
 
 export interface ReplayContext {
@@ -198,30 +255,90 @@ export async function openBuild(ctx: ReplayContext, now = new Date()): Promise<{
   return { build, resumed: false };
 }
 
+/** What one call of rebuildStory did: `finished` false if it stopped at a checkpoint. */
+export interface RebuildOutcome {
+  finished: boolean;
+  /** The version the story is rebuilt (or checkpointed) up to. */
+  version: number;
+  /** Events folded by this call (a continuation starts after its checkpoint). */
+  events: number;
+  items: number;
+  /** The checkpoint's version this call started from (0: from the start). */
+  resumedFrom: number;
+}
+
+/** Entries changed after they were handed over that are held back before they are written (bounds a checkpoint's work). */
+const MAX_HELD_BACK = 1_000;
+
 /**
  * Folds a story from the events table and writes its items into `generation`, writing while it
  * reads: after each page of events, the entries that page created (and its revisions and
  * snapshots) go to the writer while the next page is already being fetched. An entry changed
- * again after it was handed over (a later correction or retraction) is written once more at the
- * end, after every earlier write has finished, with the head, people, sources and key points.
+ * again after it was handed over (a later correction or retraction) is written once more after
+ * every earlier write has finished (at the end, or sooner when many are held back), and the
+ * head, people, sources, key points and key events at the end.
+ *
+ * With a `deadline`, the rebuild starts from the story's checkpoint in this generation if there is
+ * one, and checks the time left after each page; when it runs short, every write is finished, the
+ * held-back entries written, and a checkpoint saved: the call returns `finished: false`, and the
+ * next call with a deadline carries on from the checkpoint (on AWS, another invocation).
+ *
  * The generation is not served yet, so the order of writes inside it does not matter to readers;
- * markStoryDone, after this returns, is what records the story as rebuilt.
+ * markStoryDone, after this returns finished, is what records the story as rebuilt.
  */
 export async function rebuildStory(
   ctx: ReplayContext,
   generation: string,
   storyId: string,
-  options: { writeConcurrency?: number; progress?: RebuildProgress } = {},
-): Promise<{ version: number; events: number; items: number }> {
+  options: {
+    write?: RebuildWriteOptions;
+    writeConcurrency?: number;
+    progress?: RebuildProgress;
+    deadline?: RebuildDeadline;
+    /** Events per page read (the deadline is checked after each page); default: DynamoDB's 1 MB pages. */
+    pageSize?: number;
+  } = {},
+): Promise<RebuildOutcome> {
   const writer = ctx.generations.rebuildWriter(generation, {
-    concurrency: options.writeConcurrency,
+    ...options.write,
+    ...(options.writeConcurrency ? { concurrency: options.writeConcurrency } : {}),
     written: (events) => options.progress?.written?.(events),
   });
   const fold = new StoryRebuild();
   const handedOver = new Set<string>();
   const changedSince = new Set<string>();
-  for await (const page of readAhead(ctx.events.stream(storyId))) {
+  // Only a rebuild with a deadline saves checkpoints, so only such a rebuild looks for one (a rebuild
+  // without one, like the local replay's, starts over: that is correct, only slower, should it find one).
+  const checkpoint = options.deadline ? await resumable(ctx, generation, storyId) : undefined;
+  if (checkpoint) {
+    fold.view = checkpoint.view;
+    fold.events = checkpoint.events;
+    for (const id of checkpoint.view.entries.keys()) handedOver.add(id);
+  }
+  const resumedFrom = checkpoint?.version ?? 0;
+  let rewritten = 0;
+  const writeHeldBack = async () => {
+    await writer.flush();
+    await writer.put({ entries: [...changedSince].map((id) => fold.view!.entries.get(id)!) }, 0);
+    await writer.flush();
+    rewritten += changedSince.size;
+    changedSince.clear();
+  };
+  // Every entry is in the generation as it stands now: the checkpoint holds the rest. With a
+  // deadline, entries changed after they were handed over are only written together with a
+  // checkpoint, so that a rebuild killed before its next one finds no entry ahead of its checkpoint.
+  const checkpointHere = async () => {
+    await writeHeldBack();
+    if (!options.deadline) return;
+    const version = fold.view!.head.version;
+    await ctx.generations.saveCheckpoint(generation, storyId, { version, events: fold.events, view: fold.view! });
+    return version;
+  };
+  let events = 0;
+  const from = { ...(resumedFrom ? { after: resumedFrom } : {}), ...(options.pageSize ? { pageSize: options.pageSize } : {}) };
+  for await (const page of readAhead(ctx.events.stream(storyId, from))) {
     const changes = fold.add(page);
+    events += page.length;
     options.progress?.read?.(page.length);
     const entries: TimelineEntry[] = [];
     for (const updateId of changes.entries) {
@@ -232,16 +349,62 @@ export async function rebuildStory(
       }
     }
     await writer.put({ entries, revisions: changes.revisions, snapshots: changes.snapshots }, page.length);
+    if (changedSince.size >= MAX_HELD_BACK) await checkpointHere();
+    if (options.deadline && options.deadline.remainingMs() < options.deadline.reserveMs) {
+      const version = (await checkpointHere())!;
+      ctx.log?.(`Story ${storyId}: checkpoint at version ${version}, continuing in another invocation`);
+      return { finished: false, version, events, items: writer.items - rewritten, resumedFrom };
+    }
   }
-  if (!fold.view) return { version: 0, events: 0, items: 0 };
+  if (!fold.view) return { finished: true, version: 0, events: 0, items: 0, resumedFrom };
+  if (options.deadline) await checkpointHere();
   await writer.flush();
+  rewritten += changedSince.size;
   await writer.put(
     { entries: [...changedSince].map((id) => fold.view!.entries.get(id)!), keyEvents: fold.view.entries.values(), storyWide: fold.view },
     0,
   );
   await writer.flush();
-  // Items stored: entries changed after they were handed over were written twice.
-  return { version: fold.view.head.version, events: fold.events, items: writer.items - changedSince.size };
+  // Items stored: entries changed after they were handed over were written more than once.
+  return { finished: true, version: fold.view.head.version, events, items: writer.items - rewritten, resumedFrom };
+}
+
+/**
+ * The story's checkpoint, if a rebuild may resume from it. Entries created after it (by a rebuild
+ * that was killed before its next checkpoint) are left out: the fold creates them again. An entry
+ * changed after it cannot be taken back to the state the checkpoint needs, so then the rebuild
+ * starts over (only a rebuild killed between writing such entries and saving a checkpoint leaves one).
+ */
+async function resumable(ctx: ReplayContext, generation: string, storyId: string): Promise<RebuildCheckpoint | undefined> {
+  const checkpoint = await ctx.generations.readCheckpoint(generation, storyId);
+  if (!checkpoint) return undefined;
+  const { entries } = checkpoint.view;
+  for (const [id, entry] of entries) if (entry.version > checkpoint.version) entries.delete(id);
+  if ([...entries.values()].some((entry) => entry.changeVersion > checkpoint.version)) {
+    ctx.log?.(
+      `Story ${storyId}: the generation holds entries changed after its checkpoint (version ${checkpoint.version}); rebuilding it from the start`,
+    );
+    return undefined;
+  }
+  return checkpoint;
+}
+
+/**
+ * Rebuilds a story into a build and, once it is finished, records it done (once however often
+ * this runs) and drops its checkpoint. `done` is the build's new count (undefined if the story
+ * was already counted, or not finished: then call again to continue from the checkpoint).
+ */
+export async function rebuildAndCount(
+  ctx: ReplayContext,
+  generation: string,
+  storyId: string,
+  options: Parameters<typeof rebuildStory>[3] = {},
+): Promise<RebuildOutcome & { done?: number }> {
+  const out = await rebuildStory(ctx, generation, storyId, options);
+  if (!out.finished) return out;
+  const done = await ctx.builds.markStoryDone(generation, storyId, out.version);
+  if (options.deadline) await ctx.generations.dropCheckpoint(generation, storyId);
+  return { ...out, ...(done === undefined ? {} : { done }) };
 }
 
 /** A Lambda invocation runs at most 15 minutes: a finish claimed longer ago than that has died. */
@@ -279,7 +442,7 @@ export async function catchUp(ctx: ReplayContext, generation: string, storyIds: 
 export async function finishBuild(
   ctx: ReplayContext,
   build: BuildRecord,
-  options: Pick<ReplayOptions, 'cleanupDelayMs' | 'writeConcurrency' | 'onRebuilt'> = {},
+  options: Pick<ReplayOptions, 'cleanupDelayMs' | 'writeConcurrency' | 'onRebuilt'> & { write?: RebuildWriteOptions } = {},
 ): Promise<{ caughtUp: number; rebuilt: number; events: number; items: number; liveAt: number; deleted: number; cleanupSeconds: number }> {
   const ids = await ctx.events.listStoryIds();
   const done = await ctx.builds.finishedStories(build.generation);
@@ -287,8 +450,7 @@ export async function finishBuild(
   let events = 0;
   let items = 0;
   for (const storyId of ids.filter((id) => !done.has(id))) {
-    const out = await rebuildStory(ctx, build.generation, storyId, options);
-    await ctx.builds.markStoryDone(build.generation, storyId, out.version);
+    const out = await rebuildAndCount(ctx, build.generation, storyId, options);
     rebuilt++;
     events += out.events;
     items += out.items;
@@ -327,11 +489,10 @@ export async function replayAll(ctx: ReplayContext, options: ReplayOptions = {})
   let items = 0;
   await forEachLimit(todo, options.storyConcurrency ?? 2, async (storyId) => {
     options.signal?.throwIfAborted();
-    const out = await rebuildStory(ctx, build.generation, storyId, {
+    const out = await rebuildAndCount(ctx, build.generation, storyId, {
       ...(options.writeConcurrency ? { writeConcurrency: options.writeConcurrency } : {}),
       ...(progress ? { progress } : {}),
     });
-    await ctx.builds.markStoryDone(build.generation, storyId, out.version);
     events += out.events;
     items += out.items;
     await options.afterStory?.(storyId);

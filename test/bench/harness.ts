@@ -21,7 +21,7 @@ export interface BenchResult {
    * The figures for bench/results/latest.json (test/bench/run.ts): merged into the record's
    * `section` (append, feed, page, freshness, replay, concurrency, load), or one entry of `coldstart.functions`.
    */
-  record?: { section: string; values: Record<string, number | string> };
+  record?: { section: string; values: Record<string, number | string | Record<string, number>> };
 }
 
 /**

@@ -14,6 +14,7 @@ import { CACHE_KEY_QUERY, EDITOR_PATHS, ORIGIN_VERIFY_HEADER } from '../../infra
 import { EDGE_REFRESH } from '../../infra/constructs/edge-refresher.js';
 import { ORIGIN_VERIFY_HEADER as ORIGIN_VERIFY_HEADER_IN_APP } from '../../shared/adapters/http/origin.js';
 import { queryParameters, routes, type Route } from '../../shared/adapters/http/routes.js';
+import { API_THROTTLED_METRIC, PROJECTOR_FAILED_STORIES_METRIC } from '../../infra/constructs/alarms.js';
 
 // One synthesis for the whole file (bundling runs esbuild on the four real handlers).
 const { app, stack } = createNewsroomApp({
@@ -39,6 +40,7 @@ const names: Record<string, string> = {
   [id(stack.replay.function)]: 'replay-function',
   [id(stack.edgeRefresher.queue)]: 'edge-queue',
   [id(stack.cdn.distribution)]: 'distribution',
+  [id(stack.replay.queue)]: 'replay-queue',
 };
 for (const fn of [stack.httpApi.writeApi, stack.httpApi.readApi, stack.projector, stack.replay, stack.edgeRefresher]) {
   names[id(fn.logGroup)] = 'own-log-group';
@@ -269,14 +271,21 @@ describe('IAM: exact actions per function', () => {
     });
   });
 
-  it('replay: reads events, lists stories from the catalog index (no scan), writes views, invokes only itself', () => {
+  it('replay: reads events, lists stories from the catalog index (no scan), writes views, sends to and consumes only its queue', () => {
     expect(grants(stack.replay)).toEqual({
       ...OWN_LOGS,
       ...TRACING,
       events: ['dynamodb:Query'],
       'events/index/storyCatalog': ['dynamodb:Query'],
       ...views(VIEWS_READ_WRITE),
-      'replay-function': ['lambda:InvokeFunction'],
+      'replay-queue': [
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ReceiveMessage',
+        'sqs:SendMessage',
+      ],
     });
   });
 
@@ -406,6 +415,62 @@ describe('edge refresher', () => {
   });
 });
 
+describe('replay queue', () => {
+  const mapping = () =>
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: id(stack.replay.function) },
+      EventSourceArn: arn(stack.replay.queue),
+      BatchSize: 1,
+      ScalingConfig: { MaximumConcurrency: 5 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+
+  it('caps a full replay by default: one story per invocation, at most 5 at once, and no reserved concurrency (it would fail on a 10-concurrency account)', () => {
+    mapping();
+    const fn = template.toJSON().Resources[id(stack.replay.function)];
+    expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    expect(fn.Properties.Timeout).toBe(900);
+  });
+
+  it('the cap and the write budget are set per stage', () => {
+    const other = variant({ stage: 'small', replayConcurrency: '2', replayWriteUnitsPerSecond: '100' });
+    other.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(other.stack, other.stack.replay.function) },
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    other.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'newsroom-replay', REPLAY_WRITE_UNITS_PER_SECOND: '100' }) },
+    });
+    expect(() => resolveConfig({ replayConcurrency: '1' })).toThrow(/replayConcurrency/);
+    expect(() => resolveConfig({ replayConcurrency: '1001' })).toThrow(/replayConcurrency/);
+    expect(() => resolveConfig({ replayWriteUnitsPerSecond: '0' })).toThrow(/replayWriteUnitsPerSecond/);
+  });
+
+  it('the function knows its queue, the redrive count, its write budget and the time a checkpoint needs', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'newsroom-replay',
+          REPLAY_QUEUE_URL: { Ref: id(stack.replay.queue) },
+          REPLAY_MAX_RECEIVE_COUNT: '3',
+          REPLAY_WRITE_UNITS_PER_SECOND: '400',
+          REPLAY_WRITE_CONCURRENCY: '4',
+          REPLAY_RESERVE_MS: '120000',
+        }),
+      },
+    });
+  });
+
+  it('a message that fails 3 deliveries goes to the DLQ; the queue hides a message longer than a run and a finish claim last', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 1200,
+      RedrivePolicy: { deadLetterTargetArn: arn(stack.replay.dlq), maxReceiveCount: 3 },
+      SqsManagedSseEnabled: true,
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+  });
+});
+
 describe('HTTP API', () => {
   const integrationOf = (fn: NewsroomFunction) => {
     const integrations = template.findResources('AWS::ApiGatewayV2::Integration', {
@@ -480,6 +545,21 @@ describe('HTTP API', () => {
       RouteSettings: Match.objectLike({ 'POST /api/stories/{id}/updates': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 } }),
     });
     expect(() => resolveConfig({ apiWriteRateLimit: '0' })).toThrow(/apiWriteRateLimit/);
+  });
+
+  it('the access log is one JSON line with what the 5xx runbook reads and the 429 alarm counts', () => {
+    const stageResource = template.toJSON().Resources.HttpApiStage21ACA647;
+    const format = JSON.parse(stageResource.Properties.AccessLogSettings.Format as string) as Record<string, string>;
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      path: '$context.path',
+      status: '$context.status',
+      integrationStatus: '$context.integrationStatus',
+      integrationErrorMessage: '$context.integrationErrorMessage',
+      errorMessage: '$context.error.message',
+      responseLatency: '$context.responseLatency',
+    });
   });
 });
 
@@ -742,16 +822,37 @@ describe('alarms', () => {
       AlarmActions: [{ Ref: id(stack.alarms.topic) }],
       TreatMissingData: 'notBreaching',
     });
-
-  it('projector errors', () => {
+  /** An alarm on one function's Lambda metric, summed, at 1 or more. */
+  const lambdaAlarm = (metricName: string, fn: NewsroomFunction) =>
     alarmOn({
       Namespace: 'AWS/Lambda',
-      MetricName: 'Errors',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(stack.projector.function) } }],
+      MetricName: metricName,
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: id(fn.function) } }],
       Statistic: 'Sum',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
+  /** An alarm on a function's Powertools metric (the stack's namespace, its service), summed, at 1 or more. */
+  const powertoolsAlarm = (metricName: string, service: string, extra: Record<string, unknown> = {}) =>
+    alarmOn({
+      Namespace: 'Newsroom/prod',
+      MetricName: metricName,
+      Dimensions: [{ Name: 'service', Value: service }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ...extra,
+    });
+  /** An alarm on a queue holding a message. */
+  const queueAlarm = (queue: Parameters<typeof logicalId>[1]) =>
+    alarmOn({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(queue), 'QueueName'] } }],
+      Threshold: 1,
+    });
+
+  it('projector errors', () => {
+    lambdaAlarm('Errors', stack.projector);
   });
 
   it('projector iterator age over a minute', () => {
@@ -765,12 +866,7 @@ describe('alarms', () => {
   });
 
   it('projector DLQ depth', () => {
-    alarmOn({
-      Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(stack.projector.dlq), 'QueueName'] } }],
-      Threshold: 1,
-    });
+    queueAlarm(stack.projector.dlq);
   });
 
   it('API 5xx', () => {
@@ -783,17 +879,37 @@ describe('alarms', () => {
   });
 
   it('editor tokens stuck on the last good table: the write function’s Powertools metric, three 5-minute periods in a row', () => {
-    alarmOn({
-      Namespace: 'Newsroom/prod',
-      MetricName: EDITOR_TOKENS_STALE_METRIC,
-      Dimensions: [{ Name: 'service', Value: 'newsroom-write' }],
-      Statistic: 'Sum',
-      Threshold: 1,
-      EvaluationPeriods: 3,
-    });
+    powertoolsAlarm(EDITOR_TOKENS_STALE_METRIC, 'newsroom-write', { EvaluationPeriods: 3 });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'newsroom-write', POWERTOOLS_METRICS_NAMESPACE: 'Newsroom/prod' }) },
     });
+  });
+
+  it('projector stories that failed in a batch (batch item failures never count as Lambda errors): its Powertools metric', () => {
+    powertoolsAlarm(PROJECTOR_FAILED_STORIES_METRIC, 'newsroom-projector');
+    // The metric the projector emits (functions/projector/handler.ts), by that name.
+    expect(readFileSync(join(import.meta.dirname, '../../functions/projector/handler.ts'), 'utf8')).toContain(
+      `addMetric('${PROJECTOR_FAILED_STORIES_METRIC}', MetricUnit.Count`,
+    );
+  });
+
+  it('throttles of every function', () => {
+    expect(stack.functions.length).toBeGreaterThanOrEqual(4);
+    for (const fn of stack.functions) lambdaAlarm('Throttles', fn);
+  });
+
+  it('replay errors and the replay DLQ', () => {
+    lambdaAlarm('Errors', stack.replay);
+    queueAlarm(stack.replay.dlq);
+  });
+
+  it('API 429s, counted from the access log', () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: 'HttpApiAccessLogs4B419BF6' },
+      FilterPattern: '{ $.status = "429" }',
+      MetricTransformations: [{ MetricNamespace: 'Newsroom/prod', MetricName: API_THROTTLED_METRIC, MetricValue: '1', Unit: 'Count' }],
+    });
+    alarmOn({ Namespace: 'Newsroom/prod', MetricName: API_THROTTLED_METRIC, Statistic: 'Sum', Threshold: 10 });
   });
 
   it('an alarm e-mail subscribes to the alarm topic', () => {

@@ -2,9 +2,11 @@
  * BatchWriteItem fed as items come: 25 requests a call, at most `concurrency` calls in flight,
  * unprocessed items retried with backoff. `put` and `delete` resolve once their items are handed
  * to calls (they wait while every call slot is busy), so a producer that reads while it writes, like replay,
- * is held back instead of queueing without bound. `flush` sends the rest and waits for all.
+ * is held back instead of queueing without bound. `flush` sends the rest and waits for all. With a
+ * WriteBudget, each call first takes the write units its items cost (retries of unprocessed items too).
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { writeUnits, type WriteBudget } from './write-budget';
 
 type Item = Record<string, NativeAttributeValue>;
 export type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
@@ -24,6 +26,7 @@ export class BatchWriter {
     private readonly concurrency = 4,
     /** Called with the number of requests of each call once DynamoDB has processed all of them. */
     private readonly onWritten?: (n: number) => void,
+    private readonly budget?: WriteBudget,
   ) {}
 
   put(items: Iterable<Item>): Promise<void> {
@@ -69,6 +72,7 @@ export class BatchWriter {
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= MAX_ATTEMPTS)
         throw new Error(`BatchWriteItem on ${this.table} left ${pending.length} items unprocessed after ${MAX_ATTEMPTS} attempts`);
+      if (this.budget) await this.budget.take(pending.reduce((units, r) => units + ('PutRequest' in r ? writeUnits(r.PutRequest.Item) : 1), 0));
       const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
       pending = (out.UnprocessedItems?.[this.table] ?? []) as WriteRequest[];
       if (pending.length > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));

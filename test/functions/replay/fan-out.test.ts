@@ -1,12 +1,12 @@
 /**
- * The replay Lambda's fan-out (functions/replay/fan-out.ts) against a real DynamoDB Local. Only
- * Lambda's asynchronous Invoke cannot run here: `invoke` queues the payload and the handler runs
- * it later, concurrently with other invocations, the way Event invocations arrive.
+ * The replay Lambda (functions/replay/fan-out.ts) against a real DynamoDB Local. Only SQS and the
+ * event source mapping cannot run here: test/support/replay-queue.ts delivers the messages the
+ * handler enqueues, one per invocation, several at once, again after a failure, then to a DLQ.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { replayHandler, type StoryInvocation } from '../../../functions/replay/fan-out';
-import { claimFinish, FINISH_CLAIM_TIMEOUT_MS, rebuildStory } from '../../../shared/application/replay';
+import type { ReplayMessage } from '../../../functions/replay/fan-out';
+import { claimFinish, FINISH_CLAIM_TIMEOUT_MS, FINISH_STEP, rebuildAndCount, type ReplayContext } from '../../../shared/application/replay';
 import { activeGeneration, readPointer } from '../../../shared/adapters/dynamodb/views/pointer';
 import { ViewStore } from '../../../shared/adapters/dynamodb/views/writes';
 import type { StoryEvent } from '../../../shared/domain/story/events';
@@ -14,6 +14,7 @@ import { writeGeneratedStory } from '../../bench/story-generator';
 import { createTestStore, type TestStore } from '../../support/dynamo';
 import { smallStory, statement } from '../../support/events';
 import { generationItems, projectLive as projectLiveInto, replayContextOf, served as servedFrom } from '../../support/replay';
+import { poisoned, replayFunction } from '../../support/replay-queue';
 
 let store: TestStore;
 beforeAll(async () => {
@@ -32,40 +33,23 @@ async function addStory(storyId: string) {
   await projectLive(events);
 }
 
-/** A replay function whose self-invocations are queued and run later, concurrently, like Lambda's Event invocations. */
-function lambda(options: { duplicate?: boolean } = {}) {
-  const invoked: StoryInvocation[] = [];
-  const results: Record<string, unknown>[] = [];
-  const running = new Set<Promise<void>>();
-  const handler = replayHandler({
-    ctx: replayContextOf(store),
-    info() {},
-    cleanupDelayMs: 0,
-    async invoke(payload) {
-      invoked.push(payload);
-      // At-least-once delivery: a retried invocation brings the same payload again.
-      for (let n = 0; n < (options.duplicate ? 2 : 1); n++) {
-        const run: Promise<void> = new Promise<void>((r) => setTimeout(r, 5))
-          .then(() => handler(payload))
-          .then((out) => void results.push(out as Record<string, unknown>))
-          .finally(() => running.delete(run));
-        running.add(run);
-      }
-    },
-  });
-  return {
-    handler,
-    invoked,
-    results,
-    /** Waits until every queued invocation (and any they queue) has finished. */
-    async settle() {
-      while (running.size > 0) await Promise.all([...running]);
-    },
-  };
-}
+/** A finisher's claim as if made longer ago than a Lambda can run. */
+const ageClaim = (generation: string) =>
+  store.db.send(
+    new UpdateCommand({
+      TableName: store.tables.views,
+      Key: { pk: 'meta', sk: `build#${generation}` },
+      UpdateExpression: 'SET claimedAt = :t',
+      ExpressionAttributeValues: { ':t': Date.now() - FINISH_CLAIM_TIMEOUT_MS - 1_000 },
+    }),
+  );
+
+type FanOut = { generation: string; enqueued: number; resumed: boolean; failed: string[]; finishRequested: boolean };
+const storiesOf = (sent: ReplayMessage[]) => sent.flatMap((m) => ('storyId' in m ? [m.storyId] : [])).sort();
+const finishesOf = (sent: ReplayMessage[]) => sent.filter((m) => 'finish' in m);
 
 describe('replay Lambda', () => {
-  it('fans out one invocation per story; the last one switches readers to a generation equal to the live one and deletes the old', async () => {
+  it('enqueues one message per story; the last story asks for the finish, which switches readers in an invocation of its own', async () => {
     for (const id of ['fan-a', 'fan-b', 'fan-c']) await addStory(id);
     await writeGeneratedStory(store.db, store.tables.events, 'fan-long', 2_500);
     const long: StoryEvent[] = [];
@@ -77,19 +61,27 @@ describe('replay Lambda', () => {
     const oldItems = await itemsOf(old);
     expect(oldItems).toBeGreaterThan(2_000);
 
-    const fn = lambda();
-    const out = (await fn.handler({})) as { generation: string; invoked: number };
-    expect(out.invoked).toBe(4);
-    expect(fn.invoked.map((i) => i.storyId).sort()).toEqual(ids);
-    expect(new Set(fn.invoked.map((i) => i.generation))).toEqual(new Set([out.generation]));
-    // Nothing has run yet: the invocations are asynchronous.
+    const fn = replayFunction(store, { maxConcurrency: 2 });
+    const out = (await fn.handler({})) as FanOut;
+    expect(out).toMatchObject({ enqueued: 4, resumed: false, failed: [] });
+    expect(storiesOf(fn.sent)).toEqual(ids);
+    expect(new Set(fn.sent.map((m) => ('generation' in m ? m.generation : m.finish)))).toEqual(new Set([out.generation]));
+    // Nothing has run yet: the fan-out only enqueues.
     expect((await readPointer(store.db, store.tables.views))?.generation ?? old).toBe(old);
 
-    await fn.settle();
-    expect(fn.results).toHaveLength(4);
-    const switched = fn.results.filter((r) => r.switched === true);
+    await fn.drain();
+    expect(
+      fn
+        .logged('story rebuilt')
+        .map((d) => d.storyId)
+        .sort(),
+    ).toEqual(ids);
+    // The finish is a message of its own, delivered after the story that completed the build.
+    expect(finishesOf(fn.sent)).toEqual([{ finish: out.generation }]);
+    const switched = fn.logged('generation switched');
     expect(switched).toHaveLength(1);
-    expect(switched[0]).toMatchObject({ deleted: oldItems });
+    expect(switched[0]).toMatchObject({ generation: out.generation, deleted: oldItems });
+    expect(fn.dlq).toEqual([]);
     expect((await readPointer(store.db, store.tables.views))?.generation).toBe(out.generation);
     expect(await replayContextOf(store).builds.read(out.generation)).toMatchObject({ status: 'switched', done: 4, total: 4 });
     for (const id of ids) expect(await served(id)).toEqual(before[id]);
@@ -97,66 +89,53 @@ describe('replay Lambda', () => {
   });
 
   it('counts a story delivered twice once, and still switches exactly once', async () => {
-    const fn = lambda({ duplicate: true });
+    const fn = replayFunction(store, { duplicate: true, maxConcurrency: 4 });
     const before = await activeGeneration(store.db, store.tables.views);
     const served0 = await served('fan-b');
-    const out = (await fn.handler({})) as { generation: string; invoked: number };
-    await fn.settle();
-    expect(fn.results).toHaveLength(2 * out.invoked);
-    expect(fn.results.filter((r) => r.switched === true)).toHaveLength(1);
+    const out = (await fn.handler({})) as FanOut;
+    await fn.drain();
+    expect(fn.logged('generation switched')).toHaveLength(1);
     expect(await replayContextOf(store).builds.read(out.generation)).toMatchObject({ status: 'switched', done: 4, total: 4 });
     expect((await readPointer(store.db, store.tables.views))?.generation).toBe(out.generation);
     expect(out.generation).not.toBe(before);
     expect(await served('fan-b')).toEqual(served0);
+    expect(fn.dlq).toEqual([]);
   });
 
-  it('a fan-out while a build is unfinished resumes it: only stories not yet rebuilt are invoked', async () => {
-    // A build whose invocations were lost (throttled, say) after two of them ran.
-    const dropped = replayHandler({
-      ctx: replayContextOf(store),
-      info() {},
-      cleanupDelayMs: 0,
-      invoke: async () => undefined,
-    });
-    const opened = (await dropped({})) as { generation: string; invoked: number };
-    expect(opened.invoked).toBe(4);
-    await dropped({ storyId: 'fan-a', generation: opened.generation });
-    await dropped({ storyId: 'fan-c', generation: opened.generation });
+  it('a fan-out while a build is unfinished resumes it: only stories not yet rebuilt are enqueued', async () => {
+    // A build whose messages were lost after two of them ran.
+    const lost = replayFunction(store);
+    const opened = (await lost.handler({})) as FanOut;
+    expect(opened.enqueued).toBe(4);
+    await lost.handler({ storyId: 'fan-a', generation: opened.generation });
+    await lost.handler({ storyId: 'fan-c', generation: opened.generation });
 
-    const resume = lambda();
-    const resumed = (await resume.handler({})) as { generation: string; invoked: number };
-    expect(resumed).toMatchObject({ generation: opened.generation, invoked: 2 });
-    expect(resume.invoked.map((i) => i.storyId).sort()).toEqual(['fan-b', 'fan-long']);
-    await resume.settle();
-    expect(resume.results.filter((r) => r.switched === true)).toHaveLength(1);
+    const resume = replayFunction(store);
+    const resumed = (await resume.handler({})) as FanOut;
+    expect(resumed).toMatchObject({ generation: opened.generation, enqueued: 2, resumed: true });
+    expect(storiesOf(resume.sent)).toEqual(['fan-b', 'fan-long']);
+    await resume.drain();
+    expect(resume.logged('generation switched')).toHaveLength(1);
     expect((await readPointer(store.db, store.tables.views))?.generation).toBe(opened.generation);
   });
 
   it('a finisher that died after claiming is taken over once its claim is older than a Lambda can run', async () => {
     const ctx = replayContextOf(store);
-    const silent = replayHandler({ ctx, info() {}, cleanupDelayMs: 0, invoke: async () => undefined });
-    const opened = (await silent({})) as { generation: string };
+    const fn = replayFunction(store);
+    const opened = (await fn.handler({})) as FanOut;
+    fn.queue.length = 0; // its messages lost
     const before = await activeGeneration(store.db, store.tables.views);
     // Every story rebuilt and counted, then the finisher claims the build and dies.
-    for (const id of ['fan-a', 'fan-b', 'fan-c', 'fan-long']) {
-      const out = await rebuildStory(ctx, opened.generation, id);
-      await ctx.builds.markStoryDone(opened.generation, id, out.version);
-    }
+    for (const id of ['fan-a', 'fan-b', 'fan-c', 'fan-long']) await rebuildAndCount(ctx, opened.generation, id);
     expect(await claimFinish(ctx, opened.generation)).toBe(true);
 
-    // A fresh claim is respected: another invocation does not finish it meanwhile.
-    expect(await silent({})).toMatchObject({ generation: opened.generation, invoked: 0, switched: false });
+    // A fresh claim is respected: the finish asked for again fails (SQS delivers it again later) and finishes nothing.
+    expect(await fn.handler({})).toMatchObject({ generation: opened.generation, enqueued: 0, finishRequested: true });
+    await expect(fn.handler({ finish: opened.generation })).rejects.toThrow(/being finished by another invocation/);
     expect(await activeGeneration(store.db, store.tables.views)).toBe(before);
 
-    await store.db.send(
-      new UpdateCommand({
-        TableName: store.tables.views,
-        Key: { pk: 'meta', sk: `build#${opened.generation}` },
-        UpdateExpression: 'SET claimedAt = :t',
-        ExpressionAttributeValues: { ':t': Date.now() - FINISH_CLAIM_TIMEOUT_MS - 1_000 },
-      }),
-    );
-    expect(await silent({})).toMatchObject({ generation: opened.generation, invoked: 0, switched: true });
+    await ageClaim(opened.generation);
+    expect(await fn.handler({ finish: opened.generation })).toMatchObject({ generation: opened.generation, switched: true });
     expect(await activeGeneration(store.db, store.tables.views)).toBe(opened.generation);
     expect(await ctx.builds.read(opened.generation)).toMatchObject({ status: 'switched', done: 4, total: 4 });
   });
@@ -172,20 +151,76 @@ describe('replay Lambda', () => {
     await projectLive([next]);
     const served1 = await served('fan-c');
 
-    const out = await lambda().handler({ storyId: 'fan-c', generation });
-    expect(out).toMatchObject({ skipped: true, switched: false });
+    const fn = replayFunction(store);
+    fn.queue.push({ id: 'late', message: { storyId: 'fan-c', generation }, receives: 0 });
+    await fn.drain();
+    expect(fn.logged('story skipped: the build is not building')).toEqual([{ storyId: 'fan-c', generation, status: 'switched' }]);
+    expect(await fn.handler({ finish: generation })).toMatchObject({ switched: false, status: 'switched' });
     expect((await views.head('fan-c', true))?.version).toBe(6);
     expect(await served('fan-c')).toEqual(served1);
     expect(await ctx.builds.read(generation)).toEqual(build);
   });
 
-  it('rejects a malformed invocation without touching the tables', async () => {
+  it('a story whose every delivery fails goes to the DLQ and is named on the build, which does not switch; its repair counts and finishes', async () => {
+    const real = replayContextOf(store);
+    // The fault: reading fan-b's events fails (a poison story), until the cause is fixed.
+    const poison = poisoned(real, 'fan-b');
+    const ctx = poison.ctx;
+    const before = await activeGeneration(store.db, store.tables.views);
+    const fn = replayFunction(store, { ctx, maxReceiveCount: 3 });
+    const out = (await fn.handler({})) as FanOut;
+    await fn.drain();
+    expect(fn.dlq.map((d) => [d.message, d.receives])).toEqual([[{ storyId: 'fan-b', generation: out.generation }, 3]]);
+    expect(await real.builds.read(out.generation)).toMatchObject({ status: 'building', done: 3, total: 4, failed: ['fan-b'] });
+    expect(fn.logged('replay message failed').map((d) => d.last)).toEqual([false, false, true]);
+    expect(await activeGeneration(store.db, store.tables.views)).toBe(before);
+    // A fan-out says so.
+    const again = replayFunction(store, { ctx });
+    expect(await again.handler({})).toMatchObject({ generation: out.generation, resumed: true, enqueued: 1, failed: ['fan-b'] });
+
+    // Fixed: the runbook's repair rebuilds it into the build, counts it, and asks for the finish.
+    poison.fix();
+    const repair = replayFunction(store, { ctx });
+    expect(await repair.handler({ storyId: 'fan-b', generation: out.generation })).toMatchObject({ finished: true, done: 4, finishRequested: true });
+    const build = await real.builds.read(out.generation);
+    expect(build).toMatchObject({ status: 'building', done: 4, total: 4 });
+    expect(build?.failed).toBeUndefined();
+    await repair.drain();
+    expect(await activeGeneration(store.db, store.tables.views)).toBe(out.generation);
+  });
+
+  it('a finish whose every delivery fails is named on the build as the finish', async () => {
+    const real = replayContextOf(store);
+    // The fault: the pointer switch fails (every time).
+    const generations = Object.create(real.generations) as ReplayContext['generations'];
+    generations.switchTo = () => Promise.reject(new Error('switch refused'));
+    const ctx: ReplayContext = { ...real, generations };
+    const fn = replayFunction(store, { ctx, maxReceiveCount: 2 });
+    const out = (await fn.handler({})) as FanOut;
+    await fn.drain();
+    expect(fn.dlq.map((d) => d.message)).toEqual([{ finish: out.generation }]);
+    expect(await real.builds.read(out.generation)).toMatchObject({ status: 'switching', done: 4, failed: [FINISH_STEP] });
+    expect(await activeGeneration(store.db, store.tables.views)).not.toBe(out.generation);
+
+    // Fixed, and the claim run out: the runbook's {"finish"} switches, and the build is no longer failed.
+    await ageClaim(out.generation);
+    expect(await replayFunction(store).handler({ finish: out.generation })).toMatchObject({ switched: true });
+    const build = await real.builds.read(out.generation);
+    expect(build).toMatchObject({ status: 'switched' });
+    expect(build?.failed).toBeUndefined();
+  });
+
+  it('rejects a malformed invocation or message without touching the tables', async () => {
     const pointer = await readPointer(store.db, store.tables.views);
-    const fn = lambda();
+    const fn = replayFunction(store);
     await expect(fn.handler({ storyId: 5 })).rejects.toThrow();
     await expect(fn.handler({ story: 'fan-a' })).rejects.toThrow();
-    await expect(fn.handler({ generation: pointer!.generation })).rejects.toThrow(/storyId/);
-    expect(fn.invoked).toEqual([]);
+    await expect(fn.handler({ generation: pointer!.generation })).rejects.toThrow();
+    await expect(fn.handler({ finish: '' })).rejects.toThrow();
+    fn.queue.push({ id: 'bad', message: { storyId: 'fan-a' } as never, receives: 0 });
+    await fn.drain();
+    expect(fn.dlq.map((d) => d.id)).toEqual(['bad']);
+    expect(fn.sent).toEqual([]);
     expect(await readPointer(store.db, store.tables.views)).toEqual(pointer);
   });
 
@@ -198,7 +233,7 @@ describe('replay Lambda', () => {
     await views.deleteItem({ pk: views.layout.storyPk('fan-a'), sk: entryKey });
     expect(await served('fan-a')).not.toEqual(before);
 
-    const out = (await lambda().handler({ storyId: 'fan-a' })) as { generation: string; events: number };
+    const out = (await replayFunction(store).handler({ storyId: 'fan-a' })) as { generation: string; events: number };
     expect(out).toMatchObject({ storyId: 'fan-a', generation, events: 5 });
     expect(await served('fan-a')).toEqual(before);
   });

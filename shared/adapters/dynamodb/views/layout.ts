@@ -21,6 +21,8 @@
  *                                             versions: head, people, sources, in bounded chunks
  *   pk `<gen>#stories`     sk `<id>`          the story list
  *   pk `<gen>#build`       sk `<id>`          replay progress of a generation being built
+ *   pk `<gen>#checkpoint#<id>`  sk `manifest`, `c#<version>#<n>`  where a story's rebuild stopped
+ *                                             before its invocation's deadline (chunks of its state)
  *   pk `meta`              sk `generation`    the active generation pointer (pointer.ts)
  *                          sk `build#<gen>`   a generation build (replay) and its counts
  *
@@ -69,6 +71,11 @@ export class ViewLayout {
 
   get listPk() {
     return `${this.generation}#stories`;
+  }
+
+  /** The partition of a story's rebuild checkpoint (replay, in a generation being built). */
+  checkpointPk(storyId: string) {
+    return `${this.generation}#checkpoint#${storyId}`;
   }
 
   /** The partition of this generation's per-story build progress (replay). */

@@ -18,22 +18,30 @@ import {
 import { forEachLimit, readAhead } from '../../../application/async';
 import { StaleHeadError } from '../../../application/errors';
 import {
+  FINISH_STEP,
   type BuildLog,
   type BuildRecord,
   type Generations,
+  type RebuildCheckpoint,
+  type RebuildWriteOptions,
   type RebuildWriter,
   type ReplayContext,
   type ViewParts,
 } from '../../../application/replay';
 import type { StoredView } from '../../../application/ports';
+import type { KeyPoint, PersonCount, Source, StoryHead, TimelineEntry } from '../../../domain/projection/story-view';
 import { BatchWriter } from '../batch-writer';
 import { cancellationCodes, isConditionFailure } from '../client';
-import { BUILDS, ViewLayout, type Item } from './layout';
+import { WriteBudget } from '../write-budget';
+import { BUILDS, entryOf, ViewLayout, type Item } from './layout';
 import { activeGeneration, setActiveGeneration } from './pointer';
 import { ViewStore } from './writes';
 
 /** BatchWriteItem calls in flight per story being rebuilt, unless replay asks otherwise (measured best on DynamoDB Local: docs/benchmarks.md). */
 export const DEFAULT_WRITE_CONCURRENCY = 8;
+
+/** Bytes of a checkpoint's state per item: with its keys, far below DynamoDB's 400 KB item limit. */
+export const CHECKPOINT_CHUNK_BYTES = 350_000;
 
 /** Partitions a generation's deletion empties at once (each with DEFAULT_WRITE_CONCURRENCY batch deletes in flight). */
 const PARTITIONS_AT_ONCE = 4;
@@ -58,12 +66,12 @@ class BuildStore implements BuildLog {
         ConsistentRead: true,
       }),
     );
-    return (out.Items ?? []) as BuildRecord[];
+    return (out.Items ?? []).map((item) => buildRecordOf(item)!);
   }
 
   async read(generation: string): Promise<BuildRecord | undefined> {
     const out = await this.db.send(new GetCommand({ TableName: this.table, Key: new ViewLayout(generation).buildKey, ConsistentRead: true }));
-    return out.Item as BuildRecord | undefined;
+    return buildRecordOf(out.Item);
   }
 
   async create(build: BuildRecord): Promise<void> {
@@ -112,7 +120,15 @@ class BuildStore implements BuildLog {
         new TransactWriteCommand({
           TransactItems: [
             { Put: { TableName: this.table, Item: progress, ConditionExpression: 'attribute_not_exists(pk)' } },
-            { Update: { TableName: this.table, Key: layout.buildKey, UpdateExpression: 'ADD done :one', ExpressionAttributeValues: { ':one': 1 } } },
+            {
+              Update: {
+                TableName: this.table,
+                Key: layout.buildKey,
+                // A story repaired after its message went to the DLQ is no longer failed.
+                UpdateExpression: 'ADD done :one DELETE failed :story',
+                ExpressionAttributeValues: { ':one': 1, ':story': new Set([storyId]) },
+              },
+            },
           ],
         }),
       );
@@ -122,6 +138,56 @@ class BuildStore implements BuildLog {
       return undefined;
     }
     return Number((await this.read(generation))?.done ?? 0);
+  }
+
+  async isStoryDone(generation: string, storyId: string): Promise<boolean> {
+    const key = { pk: new ViewLayout(generation).progressPk, sk: storyId };
+    return (await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))).Item !== undefined;
+  }
+
+  /** The lease is an item of the story's checkpoint partition, so that dropping the checkpoint drops it too. */
+  async leaseStory(generation: string, storyId: string, owner: string, now: number, until: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: new ViewLayout(generation).checkpointPk(storyId), sk: 'lease', owner, until },
+          ConditionExpression: 'attribute_not_exists(pk) OR #o = :owner OR #u < :now',
+          ExpressionAttributeNames: { '#o': 'owner', '#u': 'until' },
+          ExpressionAttributeValues: { ':owner': owner, ':now': now },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async releaseStory(generation: string, storyId: string, owner: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: new ViewLayout(generation).checkpointPk(storyId), sk: 'lease' },
+          ConditionExpression: '#o = :owner',
+          ExpressionAttributeNames: { '#o': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async markFailed(generation: string, storyId: string): Promise<void> {
+    await this.updateBuild(generation, {
+      UpdateExpression: 'ADD failed :story',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':story': new Set([storyId]) },
+    }).catch((error: unknown) => {
+      if (!isConditionFailure(error)) throw error; // no such build: nothing to record on
+    });
   }
 
   async claimFinish(generation: string, now: number, staleBefore: number): Promise<boolean> {
@@ -141,9 +207,10 @@ class BuildStore implements BuildLog {
 
   async markSwitched(generation: string, at: string): Promise<void> {
     await this.updateBuild(generation, {
-      UpdateExpression: 'SET #s = :s, switchedAt = :at',
+      // A finish that failed before (its message went to the DLQ) and was run again is no longer failed.
+      UpdateExpression: 'SET #s = :s, switchedAt = :at DELETE failed :finish',
       ExpressionAttributeNames: { '#s': 'status' },
-      ExpressionAttributeValues: { ':s': 'switched', ':at': at },
+      ExpressionAttributeValues: { ':s': 'switched', ':at': at, ':finish': new Set([FINISH_STEP]) },
     });
   }
 
@@ -174,8 +241,113 @@ class GenerationStore implements Generations {
     return new ViewStore(this.db, this.table, generation);
   }
 
-  rebuildWriter(generation: string, options: { concurrency?: number; written?: (events: number) => void }): RebuildWriter {
-    return new StoryItemsWriter(new ViewLayout(generation), this.db, this.table, options.concurrency ?? DEFAULT_WRITE_CONCURRENCY, options.written);
+  rebuildWriter(generation: string, options: RebuildWriteOptions & { written?: (events: number) => void }): RebuildWriter {
+    return new StoryItemsWriter(
+      new ViewLayout(generation),
+      this.db,
+      this.table,
+      options.concurrency ?? DEFAULT_WRITE_CONCURRENCY,
+      options.written,
+      options.unitsPerSecond ? new WriteBudget(options.unitsPerSecond) : undefined,
+    );
+  }
+
+  /**
+   * The state (head, key points, people, sources) as JSON bytes in chunks of CHECKPOINT_CHUNK_BYTES
+   * (`c#<version>#<n>`), then the manifest naming them, then the previous checkpoint's chunks are
+   * deleted: a rebuild killed while saving finds the previous checkpoint whole.
+   */
+  async saveCheckpoint(generation: string, storyId: string, checkpoint: RebuildCheckpoint): Promise<void> {
+    const pk = new ViewLayout(generation).checkpointPk(storyId);
+    const { head, keyPoints, people, sources } = checkpoint.view;
+    const state: CheckpointState = { head, keyPoints, people: [...people], sources: [...sources] };
+    const bytes = Buffer.from(JSON.stringify(state), 'utf8');
+    const prefix = `c#${String(checkpoint.version).padStart(12, '0')}#`;
+    const chunks = Math.max(1, Math.ceil(bytes.length / CHECKPOINT_CHUNK_BYTES));
+    const writer = new BatchWriter(this.db, this.table, 2);
+    await writer.put(
+      Array.from({ length: chunks }, (_, n) => ({
+        pk,
+        sk: `${prefix}${String(n).padStart(6, '0')}`,
+        data: bytes.subarray(n * CHECKPOINT_CHUNK_BYTES, (n + 1) * CHECKPOINT_CHUNK_BYTES),
+      })),
+    );
+    await writer.flush();
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk, sk: 'manifest', version: checkpoint.version, events: checkpoint.events, prefix, chunks, bytes: bytes.length },
+      }),
+    );
+    const old = await this.keysOf(pk, 'c#');
+    await deleteKeys(
+      this.db,
+      this.table,
+      old.filter((key) => !String(key.sk).startsWith(prefix)),
+    );
+  }
+
+  async readCheckpoint(generation: string, storyId: string): Promise<RebuildCheckpoint | undefined> {
+    const layout = new ViewLayout(generation);
+    const pk = layout.checkpointPk(storyId);
+    const manifest = (await this.db.send(new GetCommand({ TableName: this.table, Key: { pk, sk: 'manifest' }, ConsistentRead: true }))).Item;
+    if (!manifest) return undefined;
+    const parts: Uint8Array[] = [];
+    for await (const page of paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':pk': pk, ':p': manifest.prefix as string },
+        ConsistentRead: true,
+      },
+    )) {
+      for (const item of page.Items ?? []) parts.push(item.data as Uint8Array);
+    }
+    if (parts.length !== manifest.chunks)
+      throw new Error(`checkpoint of ${storyId} in ${generation} has ${parts.length} of ${String(manifest.chunks)} chunks`);
+    const state = JSON.parse(Buffer.concat(parts).toString('utf8')) as CheckpointState;
+    const entries = new Map<string, TimelineEntry>();
+    for await (const page of paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :u)',
+        ExpressionAttributeValues: { ':pk': layout.storyPk(storyId), ':u': 'u#' },
+        ConsistentRead: true,
+      },
+    )) {
+      for (const item of page.Items ?? []) {
+        const entry = entryOf(item)!;
+        entries.set(entry.updateId, entry);
+      }
+    }
+    return {
+      version: Number(manifest.version),
+      events: Number(manifest.events),
+      view: { head: state.head, keyPoints: state.keyPoints, people: new Map(state.people), sources: new Map(state.sources), entries },
+    };
+  }
+
+  async dropCheckpoint(generation: string, storyId: string): Promise<void> {
+    await deletePartition(this.db, this.table, new ViewLayout(generation).checkpointPk(storyId));
+  }
+
+  private async keysOf(pk: string, prefix: string): Promise<Item[]> {
+    const keys: Item[] = [];
+    for await (const page of paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':pk': pk, ':p': prefix },
+        ProjectionExpression: 'pk, sk',
+        ConsistentRead: true,
+      },
+    )) {
+      keys.push(...(page.Items ?? []));
+    }
+    return keys;
   }
 
   async replaceStory(
@@ -220,7 +392,11 @@ class GenerationStore implements Generations {
   async delete(generation: string, storyIds: string[]): Promise<number> {
     const views = this.views(generation);
     const ids = new Set([...storyIds, ...(await views.listStories()).map((s) => s.storyId)]);
-    const partitions = [...[...ids].map((id) => views.layout.storyPk(id)), views.layout.listPk, views.layout.progressPk];
+    const partitions = [
+      ...[...ids].flatMap((id) => [views.layout.storyPk(id), views.layout.checkpointPk(id)]),
+      views.layout.listPk,
+      views.layout.progressPk,
+    ];
     let deleted = 0;
     await forEachLimit(partitions, PARTITIONS_AT_ONCE, async (pk) => {
       const n = await deletePartition(this.db, this.table, pk);
@@ -246,8 +422,9 @@ class StoryItemsWriter implements RebuildWriter {
     table: string,
     concurrency: number,
     private readonly onEvents?: (events: number) => void,
+    budget?: WriteBudget,
   ) {
-    this.writer = new BatchWriter(db, table, concurrency, this.onWritten);
+    this.writer = new BatchWriter(db, table, concurrency, this.onWritten, budget);
   }
 
   get items() {
@@ -278,6 +455,28 @@ class StoryItemsWriter implements RebuildWriter {
       this.onEvents?.(events);
     }
   };
+}
+
+/** What a checkpoint stores besides the entries (which are in the generation). */
+interface CheckpointState {
+  head: StoryHead;
+  keyPoints: KeyPoint[];
+  people: [string, PersonCount][];
+  sources: [string, Source][];
+}
+
+/** A build record as stored: `failed` is a string set (absent when empty). */
+function buildRecordOf(item: Item | undefined): BuildRecord | undefined {
+  if (!item) return undefined;
+  const { pk: _pk, sk: _sk, failed, ...rest } = item;
+  const record = rest as BuildRecord;
+  return failed instanceof Set && failed.size > 0 ? { ...record, failed: [...(failed as Set<string>)].sort() } : record;
+}
+
+async function deleteKeys(db: DynamoDBDocumentClient, table: string, keys: Item[]): Promise<void> {
+  const writer = new BatchWriter(db, table, DEFAULT_WRITE_CONCURRENCY);
+  await writer.delete(keys);
+  await writer.flush();
 }
 
 async function deletePartition(db: DynamoDBDocumentClient, table: string, pk: string): Promise<number> {
