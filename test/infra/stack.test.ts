@@ -277,6 +277,17 @@ describe('IAM: exact actions per function', () => {
     }
   });
 
+  it('a token path (the parameter name ends with /) grants exactly GetParametersByPath on that path, to both API functions', () => {
+    const other = variant({ stage: 'path', editorTokensParameter: '/newsroom/path/editors/' });
+    for (const fn of [other.stack.httpApi.writeApi, other.stack.httpApi.readApi]) {
+      const otherGrants = grantsOfRole(other.template, logicalId(other.stack, fn.role), {});
+      expect(otherGrants['arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/newsroom/path/editors']).toEqual([
+        'ssm:GetParametersByPath',
+      ]);
+      expect(Object.values(otherGrants).flat()).not.toContain('ssm:GetParameter');
+    }
+  });
+
   it('a customer-managed key for the token parameter adds exactly kms:Decrypt on that key, to both API functions', () => {
     const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555';
     const other = variant({ stage: 'kms', editorTokensKmsKeyArn: keyArn });
