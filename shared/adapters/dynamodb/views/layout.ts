@@ -53,8 +53,16 @@ import type { StoredView } from '../../../application/ports';
 
 export type Item = Record<string, NativeAttributeValue>;
 
-/** People or sources per snapshot chunk item: far below 400 KB even with long names. */
-const SNAPSHOT_CHUNK = 500;
+/**
+ * A snapshot chunk item's people and sources total at most this many bytes as JSON, chunk 0 its
+ * head besides. JSON counts about what DynamoDB does (strings as UTF-8 either way; quotes and
+ * punctuation against DynamoDB's few bytes per number and list element), so the margin to the 400 KB
+ * item limit is wide, whatever the names and URLs (a source's URL may be 2,000 characters: 500
+ * sources could pass 1 MB).
+ */
+export const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
+/** And at most this many of them, so that a chunk of tiny ones stays a cheap read too. */
+const SNAPSHOT_CHUNK_COUNT = 500;
 
 /** Build records (replay) live beside the pointer: pk `meta`, sk `build#<gen>`. */
 export const BUILDS = { pk: 'meta', prefix: 'build#' } as const;
@@ -140,13 +148,32 @@ export class ViewLayout {
   snapshotItems(snapshot: TimeTravelSnapshot): Item[] {
     const prefix = `s#${changeKey(snapshot.head.version)}#`;
     const pk = this.storyPk(snapshot.head.storyId);
-    const count = Math.max(1, Math.ceil(Math.max(snapshot.people.length, snapshot.sources.length) / SNAPSHOT_CHUNK));
-    return Array.from({ length: count }, (_, n) => ({
+    // People first, then sources, cut by bytes: reading the chunks in key order and concatenating
+    // (reads.ts snapshotAt) gives both lists back in order.
+    const chunks: { people: TimeTravelSnapshot['people']; sources: TimeTravelSnapshot['sources']; bytes: number }[] = [
+      { people: [], sources: [], bytes: jsonBytes(snapshot.head) },
+    ];
+    const add = (kind: 'people' | 'sources', value: unknown) => {
+      const bytes = jsonBytes(value) + 1;
+      let chunk = chunks.at(-1)!;
+      if (
+        chunk.people.length + chunk.sources.length > 0 &&
+        (chunk.bytes + bytes > SNAPSHOT_CHUNK_BYTES || chunk.people.length + chunk.sources.length >= SNAPSHOT_CHUNK_COUNT)
+      ) {
+        chunk = { people: [], sources: [], bytes: 0 };
+        chunks.push(chunk);
+      }
+      (chunk[kind] as unknown[]).push(value);
+      chunk.bytes += bytes;
+    };
+    for (const person of snapshot.people) add('people', person);
+    for (const source of snapshot.sources) add('sources', source);
+    return chunks.map((chunk, n) => ({
       pk,
       sk: `${prefix}${String(n).padStart(4, '0')}`,
       ...(n === 0 ? { head: snapshot.head } : {}),
-      people: snapshot.people.slice(n * SNAPSHOT_CHUNK, (n + 1) * SNAPSHOT_CHUNK),
-      sources: snapshot.sources.slice(n * SNAPSHOT_CHUNK, (n + 1) * SNAPSHOT_CHUNK),
+      people: chunk.people,
+      sources: chunk.sources,
     }));
   }
 
@@ -213,6 +240,8 @@ function entryJson(entry: TimelineEntry): string {
       : value,
   );
 }
+
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
 /** An item without its keys. */
 export function strip<T>(item: Item | undefined): T | undefined {
