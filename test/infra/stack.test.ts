@@ -6,7 +6,7 @@ import { resolveConfig } from '../../infra/config.js';
 import type { NewsroomFunction } from '../../infra/constructs/newsroom-function.js';
 import { createNewsroomApp } from '../../infra/newsroom-app.js';
 import { allAllowedActions, dependencyCycle, grantsOfRole, logicalId } from './template-helpers.js';
-import { STORY_CATALOG, tableDefinitions } from '../../shared/adapters/dynamodb/tables.js';
+import { ACTIVITY_INDEX, STORY_CATALOG, tableDefinitions } from '../../shared/adapters/dynamodb/tables.js';
 import { LIVE_CACHE_CONTROL, LIVE_MAX_AGE_SECONDS } from '../../shared/application/representation.js';
 import { PAGE_CSP, PAGE_REFERRER_POLICY } from '../../shared/adapters/http/page-security.js';
 import { EDITOR_TOKENS_STALE_METRIC } from '../../functions/api/tokens.js';
@@ -55,6 +55,7 @@ const VIEWS_READ_WRITE = [
 const views = (actions: string[]) => ({
   views: actions,
   'views/index/byTimeline': actions,
+  'views/index/byActivity': actions,
 });
 
 describe('events table', () => {
@@ -115,6 +116,20 @@ describe('views and idempotency tables', () => {
         },
       ],
     });
+  });
+
+  it('views: the activity index, keys only, the same as the local table (story list pages, all-stories feeds)', () => {
+    const [, local] = tableDefinitions({ events: 'e', views: 'v', idempotency: 'i' });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: Match.arrayWith([{ AttributeName: 'pk', KeyType: 'HASH' }]),
+      GlobalSecondaryIndexes: local!.GlobalSecondaryIndexes,
+      AttributeDefinitions: Match.arrayWith(
+        local!.AttributeDefinitions!.filter((a) => a.AttributeName === ACTIVITY_INDEX.partitionKey || a.AttributeName === ACTIVITY_INDEX.sortKey),
+      ),
+    });
+    expect(local!.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({ IndexName: 'byActivity', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+    ]);
   });
 
   it('views are retained in prod (served state), destroyed in other stages', () => {

@@ -4,7 +4,7 @@
  * schemas and the OpenAPI document is generated from them (see routes.ts).
  */
 import * as z from 'zod/mini';
-import { MAX_CURSOR_LENGTH } from '../../application/ports';
+import { MAX_CURSOR_LENGTH, MAX_STORY_PAGE_SIZE, STORY_PAGE_SIZE } from '../../application/ports';
 import { LIMITS } from '../../domain/story/limits';
 import { MAX_IDEMPOTENCY_KEY } from './limits';
 
@@ -56,6 +56,17 @@ export const pageQuery = z
       path: ['version'],
     }),
   );
+
+/** A page of the story list (`GET /api/stories`). */
+export const storyListQuery = z.strictObject({
+  limit: z.optional(whole(1, MAX_STORY_PAGE_SIZE, `Stories per page (default ${STORY_PAGE_SIZE}).`)),
+  cursor: cursorOf('The `next` of the previous page, as it was given: any other value gets 400.'),
+});
+
+/** The front page's query: like a story page's, unknown parameters are ignored. */
+export const frontPageQuery = z.object({
+  cursor: cursorOf('The link to older stories gave it: any other value gets 400.'),
+});
 
 export const changesQuery = z.strictObject({
   since: whole(0, Number.MAX_SAFE_INTEGER, 'The story version the page shows: the answer holds what changed after it.'),

@@ -19,10 +19,23 @@
  *                                             after the version it shows)
  *                          sk `s#<version>#<n>`  time-travel snapshot every SNAPSHOT_INTERVAL
  *                                             versions: head, people, sources, in bounded chunks
- *   pk `<gen>#stories`     sk `<id>`          the story list
+ *   pk `<gen>#stories`     sk `<id>`          the story list; each line also carries the activity
+ *                                             index's keys (below)
  *   pk `<gen>#build`       sk `<id>`          replay progress of a generation being built
  *   pk `meta`              sk `generation`    the active generation pointer (pointer.ts)
  *                          sk `build#<gen>`   a generation build (replay) and its counts
+ *
+ * The activity index (global, keys only; tables.ts ACTIVITY_INDEX) orders what changed last across
+ * stories, newest first, sharded by story (activityShard):
+ *
+ *   activityPk `<gen>#stories#<shard>`  activityKey `<lastEventAt>#<id>`       a story-list line
+ *   activityPk `<gen>#changes#<shard>`  activityKey `<updatedAt>#<updateId>`   an entry's change line,
+ *                                        item pk `<gen>#story#<id>` sk `c#<updateId>`
+ *
+ * The items carry the keys themselves, so the index follows every write of them, live or replayed,
+ * with nothing to trim: a page of the story list or the latest changes across stories is one
+ * bounded Query per shard. The projector writes a change line with each entry it writes (a later
+ * change of the entry moves it); replay writes them for each story's RECENT_CHANGES latest only.
  *
  * Entries are always written and read whole, so they are stored as one JSON string rather than
  * as DynamoDB attributes: a third cheaper to write (and to rebuild), fewer bytes on AWS. Feeds
@@ -48,7 +61,7 @@ import {
   type TimelineEntry,
 } from '../../../domain/projection/story-view';
 import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
-import { summaryOf } from '../../../domain/projection/story-summary';
+import { summaryOf, type StorySummary } from '../../../domain/projection/story-summary';
 import type { StoredView } from '../../../application/ports';
 
 export type Item = Record<string, NativeAttributeValue>;
@@ -92,9 +105,25 @@ export class ViewLayout {
     return { pk: this.storyPk(head.storyId), sk: 'head', ...head };
   }
 
-  /** The story's line in the story list. */
+  /** The story's line in the story list, in the activity index by its last event. */
   summaryItem(head: StoryHead): Item {
-    return { pk: this.listPk, sk: head.storyId, ...summaryOf(head) };
+    return {
+      pk: this.listPk,
+      sk: head.storyId,
+      ...summaryOf(head),
+      activityPk: this.storiesActivityPk(activityShard(head.storyId)),
+      activityKey: `${head.lastEventAt}#${head.storyId}`,
+    };
+  }
+
+  /** The activity index partition of the story list's lines of stories in `shard`. */
+  storiesActivityPk(shard: number) {
+    return `${this.generation}#stories#${shard}`;
+  }
+
+  /** The activity index partition of the timeline entries of stories in `shard`. */
+  changesActivityPk(shard: number) {
+    return `${this.generation}#changes#${shard}`;
   }
 
   keyPointItem(storyId: string, point: KeyPoint): Item {
@@ -103,6 +132,36 @@ export class ViewLayout {
 
   entryItem(entry: TimelineEntry): Item {
     return { pk: this.storyPk(entry.storyId), sk: `u#${entry.updateId}`, timelineKey: timelineKey(entry), entry: entryJson(entry) };
+  }
+
+  /**
+   * An entry's line in the activity index: a small item of its own (not the entry's attributes),
+   * so that replay indexes only each story's latest changes (recentChangeItems) instead of every
+   * entry again. The projector writes one with every entry it writes.
+   */
+  changeItem(entry: Pick<TimelineEntry, 'storyId' | 'updateId' | 'updatedAt'>): Item {
+    return {
+      pk: this.storyPk(entry.storyId),
+      sk: `c#${entry.updateId}`,
+      activityPk: this.changesActivityPk(activityShard(entry.storyId)),
+      activityKey: `${entry.updatedAt}#${entry.updateId}`,
+    };
+  }
+
+  /**
+   * The activity lines of a story's RECENT_CHANGES latest changed entries as they stand (by
+   * updatedAt, then updateId: the order the all-stories feed merges in), for a story written
+   * whole (replay). The all-stories feed's latest N changes across stories are among the union of
+   * each story's latest N, so N ≤ RECENT_CHANGES reads the same from a replayed generation as
+   * from the live one (where older entries keep their lines too).
+   */
+  recentChangeItems(entries: Iterable<TimelineEntry>): Item[] {
+    return [...entries]
+      .sort((a, b) =>
+        b.updatedAt < a.updatedAt ? -1 : b.updatedAt > a.updatedAt ? 1 : b.updateId < a.updateId ? -1 : b.updateId > a.updateId ? 1 : 0,
+      )
+      .slice(0, RECENT_CHANGES)
+      .map((entry) => this.changeItem(entry));
   }
 
   /** The key-events index item of a change that lists an entry (see KeyEventChange). */
@@ -183,6 +242,7 @@ export class ViewLayout {
     const entries = [...view.entries];
     for (const entry of entries) items.push(this.entryItem(entry));
     items.push(...this.keyEventItems(entries));
+    items.push(...this.recentChangeItems(entries));
     for (const revision of view.revisions ?? []) items.push(...this.revisionItems(revision));
     for (const snapshot of view.snapshots ?? []) items.push(...this.snapshotItems(snapshot));
     return items;
@@ -197,6 +257,28 @@ export class ViewLayout {
     for (const [key, source] of view.sources) items.push({ pk, sk: `o#${key}`, ...source });
     return items;
   }
+}
+
+/**
+ * Latest changes per story that a replayed generation keeps in the activity index: the
+ * all-stories feed is exact for a feed size (NEWSROOM_FEED_SIZE) up to this.
+ */
+export const RECENT_CHANGES = 100;
+
+/** Shards of the activity index (a story's lines and entries all go to one, by its id). */
+export const ACTIVITY_SHARDS = 4;
+
+/** The activity shard of a story: a hash of its id (FNV-1a), modulo ACTIVITY_SHARDS. */
+export function activityShard(storyId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < storyId.length; i++) hash = Math.imul(hash ^ storyId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % ACTIVITY_SHARDS;
+}
+
+/** A story-list line as read: its summary, without the keys of the table and of the activity index. */
+export function summaryOfItem(item: Item): StorySummary {
+  const { pk: _pk, sk: _sk, activityPk: _apk, activityKey: _akey, ...rest } = item;
+  return rest as StorySummary;
 }
 
 /**

@@ -141,7 +141,7 @@ export class ViewStore extends ViewReads implements ViewWriter {
       if (step.keyPoint) puts.push(layout.keyPointItem(head.storyId, step.keyPoint));
       for (const change of step.keyEvents ?? []) keyEvents.set(change.key, change);
     }
-    for (const entry of entries.values()) puts.push(layout.entryItem(entry));
+    for (const entry of entries.values()) puts.push(layout.entryItem(entry), layout.changeItem(entry));
     const deletes: { pk: string; sk: string }[] = [];
     for (const change of keyEvents.values()) {
       if (change.listed) puts.push(layout.keyEventItem(head.storyId, change));
@@ -209,8 +209,9 @@ function chunkSteps(steps: ViewStep[]): ViewStep[][] {
   let bytes = 0;
   for (const step of steps) {
     const revisions = isRevision(step) ? (isRetractionRevision(step.entry!) ? 2 : 1) : 0;
+    // An entry is two items: itself and its line in the activity index.
     const cost =
-      (step.entry ? 1 : 0) + revisions + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length + (step.keyEvents?.length ?? 0);
+      (step.entry ? 2 : 0) + revisions + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length + (step.keyEvents?.length ?? 0);
     const size = step.entry ? Buffer.byteLength(JSON.stringify(step.entry)) * (isRevision(step) ? 2 : 1) : 0;
     if (current.length > 0 && (count + cost > MAX_TRANSACTION_ITEMS - 2 || bytes + size > MAX_TRANSACTION_ENTRY_BYTES)) {
       chunks.push(current);
