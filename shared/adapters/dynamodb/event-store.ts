@@ -200,7 +200,7 @@ export class EventStore implements EventLog<TransactPut | TransactUpdate> {
   }
 
   /** A story's events newest first, from `upTo` down, page by page: feeds walk back from the head. */
-  async *streamNewestFirst(storyId: string, options: { upTo: number; pageSize?: number }): AsyncGenerator<StoryEvent[]> {
+  async *streamNewestFirst(storyId: string, options: { upTo: number; pageSize?: number; consistent?: boolean }): AsyncGenerator<StoryEvent[]> {
     let below = options.upTo + 1;
     for (;;) {
       const out = await this.db.send(
@@ -209,7 +209,7 @@ export class EventStore implements EventLog<TransactPut | TransactUpdate> {
           KeyConditionExpression: 'storyId = :s AND version < :b',
           ExpressionAttributeValues: { ':s': storyId, ':b': below },
           ScanIndexForward: false,
-          ConsistentRead: true,
+          ConsistentRead: options.consistent ?? true,
           ...(options.pageSize === undefined ? {} : { Limit: options.pageSize }),
         }),
       );
