@@ -8,12 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayAll } from '../../shared/application/replay';
 import { StoryReader } from '../../shared/application/story-reader';
-import { latestChanges } from '../../shared/application/feed-entries';
-import { allStoriesFeed } from '../../shared/domain/feeds/model';
-import { FEED_MEDIA_TYPES, renderFeed } from '../../shared/domain/feeds/render';
+import { FEED_MEDIA_TYPES } from '../../shared/domain/feeds/render';
 import type { FeedFormat } from '../../shared/domain/feeds/urls';
-import type { StoryHead, TimelineEntry } from '../../shared/domain/projection/story-view';
-import type { GenerationViews } from '../../shared/application/ports';
 import type { StoryEvent } from '../../shared/domain/story/events';
 import { InvalidCursorError } from '../../shared/application/errors';
 import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
@@ -22,6 +18,7 @@ import { writeEvents } from '../bench/story-generator';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { generatedStory } from '../support/feeds';
 import { projectLive, replayContextOf } from '../support/replay';
+import { mergedFromEveryStory } from '../support/all-stories';
 
 const STORIES = 56;
 const FEED = { baseUrl: 'https://news.example', tagPrefix: 'tag:news.example,2026:' };
@@ -52,23 +49,6 @@ afterAll(() => store?.drop());
 
 const reader = () => new StoryReader(activeViews(store.db, store.tables.views), store.events, { feed: FEED, feedSize: 50 });
 
-/** The all-stories feed as it was built before the activity index: every story listed, the latest changes of the most recently active merged. */
-async function mergedFromEveryStory(views: GenerationViews, format: FeedFormat, size = 50): Promise<string> {
-  const stories = await views.listStories();
-  const picked: { head: StoryHead; entries: TimelineEntry[] }[] = [];
-  const changeTimes: string[] = [];
-  for (const summary of stories.slice(0, size)) {
-    const nth = changeTimes.length >= size ? changeTimes.sort().reverse()[size - 1]! : undefined;
-    if (nth !== undefined && summary.lastEventAt < nth) break;
-    const head = await views.head(summary.storyId);
-    if (!head) continue;
-    const entries = await latestChanges(views, store.events, summary.storyId, head.version, size);
-    picked.push({ head, entries });
-    changeTimes.push(...entries.map((e) => e.updatedAt));
-  }
-  return renderFeed(allStoriesFeed(picked, FEED, format, size), format);
-}
-
 const text = (body: string | Uint8Array) => (typeof body === 'string' ? body : Buffer.from(body).toString('utf8'));
 
 /** DynamoDB requests that `fn` sends through the store's client, by command. */
@@ -97,7 +77,7 @@ describe('the all-stories feeds from the activity index', { timeout: 120_000 }, 
       for (const format of FORMATS) {
         const rep = await reader().allStoriesFeed(format);
         expect(rep.contentType).toBe(FEED_MEDIA_TYPES[format]);
-        expect(text(rep.body), `${generation} ${format}`).toBe(await mergedFromEveryStory(views, format));
+        expect(text(rep.body), `${generation} ${format}`).toBe(await mergedFromEveryStory(views, store.events, FEED, format));
       }
     }
     // The feed holds 50 entries from many stories (the test is not trivially one story's feed).
