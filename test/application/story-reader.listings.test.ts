@@ -37,12 +37,10 @@ beforeAll(async () => {
     // Interleaved times (never equal across stories), 2 to 15 updates with corrections and retractions.
     all.push(...generatedStory(id, 2 + ((i * 5) % 14), { base: T0 + i * 1237, concluded: i % 9 === 0 }).events);
   }
-  await writeEvents(store.db, store.tables.events, all.length, (i) => all[i]!);
-  for (const id of ids)
-    await projectLive(
-      store,
-      all.filter((e) => e.metadata.storyId === id),
-    );
+  // Two writes in flight: the shared DynamoDB Local serves other test files meanwhile.
+  await writeEvents(store.db, store.tables.events, all.length, (i) => all[i]!, 2);
+  // As the stream delivers them: batches of 100 records, several stories each.
+  await projectLive(store, all);
 }, 120_000);
 
 afterAll(() => store?.drop());
