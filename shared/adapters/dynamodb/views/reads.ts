@@ -21,15 +21,22 @@ import type { ActivityKey, ActivityPage, GenerationViews, Page, RetractionIndexE
 import { ACTIVITY_INDEX } from '../tables';
 import { decodeCursor, decodeListCursor, encodeCursor, encodeListCursor } from './cursor';
 import { ACTIVITY_SHARDS, entryOf, personCountOf, strip, summaryOfItem, ViewLayout, withLegacyRoles, type Item } from './layout';
-import { activeGeneration, DEFAULT_GENERATION } from './pointer';
+import { DEFAULT_GENERATION, readPointer } from './pointer';
+import { PROJECTION_VERSION } from '../../../domain/projection/story-view';
 
 /**
  * The active generation's views, for reading only (the read function and the writer's decisions
  * carry no write code), found through the pointer at each call: readers cache them themselves.
  */
 export function activeReads(db: DynamoDBDocumentClient, table: string): () => Promise<ViewReads> {
-  return async () => new ViewReads(db, table, await activeGeneration(db, table));
+  return async () => {
+    const pointer = await readPointer(db, table);
+    return new ViewReads(db, table, pointer?.generation ?? DEFAULT_GENERATION, pointer?.projectionVersion);
+  };
 }
+
+/** The projection version whose generations carry the activity index's keys. */
+const ACTIVITY_SINCE = 6;
 
 /** The story id in a story partition's key `<gen>#story#<id>`. */
 const storyIdOf = (pk: string) => pk.slice(pk.indexOf('#story#') + '#story#'.length);
@@ -44,6 +51,8 @@ export class ViewReads implements GenerationViews {
     protected readonly db: DynamoDBDocumentClient,
     readonly table: string,
     readonly generation: string = DEFAULT_GENERATION,
+    /** PROJECTION_VERSION of the code that built the generation (the pointer's). */
+    readonly projectionVersion: number = PROJECTION_VERSION,
   ) {
     this.layout = new ViewLayout(generation);
   }
@@ -100,6 +109,10 @@ export class ViewReads implements GenerationViews {
 
   async activity(kind: 'stories' | 'changes', limit: number, before?: string): Promise<ActivityPage> {
     const start = before === undefined ? undefined : decodeListCursor(before);
+    // A generation built before the activity index (projection version 6) carries none of its keys:
+    // until a replay switches from it (on AWS the index is added in place), the story list is read
+    // whole, as before, and paged here. Its all-stories feed holds the changes made since.
+    if (kind === 'stories' && this.projectionVersion < ACTIVITY_SINCE) return this.storiesFromTheList(limit, start);
     // One Query a shard, newest first, one more than asked so that `next` is only given when
     // there is more; merged newest first. Keys only: a page costs about one read unit a shard.
     const shards = await Promise.all(
@@ -133,6 +146,16 @@ export class ViewReads implements GenerationViews {
     });
     const next = kind === 'stories' && items.length > limit ? encodeListCursor(page.at(-1)!.activityKey as string) : undefined;
     return { keys, ...(next ? { next } : {}) };
+  }
+
+  /** A page of the story list from the whole list (a generation without the activity index). */
+  private async storiesFromTheList(limit: number, start: string | undefined): Promise<ActivityPage> {
+    const keys = (await this.listStories())
+      .map((s) => ({ key: `${s.lastEventAt}#${s.storyId}`, storyId: s.storyId, at: s.lastEventAt }))
+      .filter((s) => start === undefined || s.key < start)
+      .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+    const page = keys.slice(0, limit);
+    return { keys: page.map(({ storyId, at }) => ({ storyId, at })), ...(keys.length > limit ? { next: encodeListCursor(page.at(-1)!.key) } : {}) };
   }
 
   /** Entries by when they happened (occurredAt, then version). */

@@ -26,7 +26,7 @@ import type { StoredView } from '../../../application/ports';
 import { BatchWriter } from '../batch-writer';
 import { cancellationCodes } from '../client';
 import { personCountOf, ROLE_PREFIX, type Item } from './layout';
-import { activeGeneration } from './pointer';
+import { DEFAULT_GENERATION, readPointer } from './pointer';
 import { ViewReads } from './reads';
 
 /** A transaction holds at most 100 items; keep room for the head and story-list items. */
@@ -41,7 +41,10 @@ const MAX_TRANSACTION_ENTRY_BYTES = 3 * 1024 * 1024;
 
 /** The active generation's views, found through the pointer at each call (readers cache them for a while themselves). */
 export function activeViews(db: DynamoDBDocumentClient, table: string): () => Promise<ViewStore> {
-  return async () => new ViewStore(db, table, await activeGeneration(db, table));
+  return async () => {
+    const pointer = await readPointer(db, table);
+    return new ViewStore(db, table, pointer?.generation ?? DEFAULT_GENERATION, pointer?.projectionVersion);
+  };
 }
 
 export class ViewStore extends ViewReads implements ViewWriter {
