@@ -38,7 +38,7 @@ Commands:
   open <story>     open a story
   post <story>     record an update (a statement from flags, or any update from a JSON file)
   export <story>   print the story's event log as NDJSON
-  import <file>    record the events of an NDJSON export (idempotent: safe to re-run)
+  import <file>    copy an NDJSON export into a story (safe to re-run; not a restore)
   replay           rebuild projections (runs bin/replay.ts)
 
 Run newsroom <command> --help for its options.
@@ -83,11 +83,16 @@ what a retraction withdrew is masked.
 ${COMMON_HELP}`,
   import: `Usage: newsroom import <file> [--story <id>]
 
-Records the events of an NDJSON export (- reads standard input). Each line is sent with an
-Idempotency-Key derived from its source story and version, so an interrupted import can be
-run again: lines already recorded are answered from the first response (within 24 hours).
-The story is opened if needed. Corrections and retractions are pointed at the imported ids of
-their targets. Events are recorded by the importing editor, at import time.
+Records the events of an NDJSON export (- reads standard input) into a story: a copy of the
+content, not a backup (docs/operations.md says how to back up and restore). Each line is sent
+with an Idempotency-Key derived from its source story and version, and every event keeps its
+key: an import run again, by any editor and at any time, skips what an earlier run recorded (it
+reads the target story's log first). The story is opened if needed. Corrections, retractions,
+key events and pins are pointed at the imported ids of their targets. Events are recorded by the
+importing editor, at import time, under new update ids (the API assigns them).
+
+An export is refused in its own story (the story already holds its updates): that would record
+every update twice.
 
   --story <id>   import into this story instead of the one named in the file
 ${COMMON_HELP}`,
@@ -287,7 +292,7 @@ async function post(args: string[]): Promise<number> {
 interface ExportedEvent {
   type: string;
   data: Record<string, unknown>;
-  metadata: { storyId: string; version: number; updateId: string };
+  metadata: { storyId: string; version: number; updateId: string; idempotencyKey?: string };
   /** Set by the public log on what a retraction withdrew: the payload is not there. */
   withheld?: unknown;
 }
@@ -352,6 +357,37 @@ function updateBody(event: ExportedEvent, target: (id: unknown) => string): unkn
   }
 }
 
+/** The Idempotency-Key an import sends for a source event, and finds again on the event it recorded. */
+const importKey = (source: string, version: number) => `import-${source}-${version}`;
+
+/** What a target story holds: its update ids, and the ids of the events earlier imports recorded, by their keys. */
+interface TargetLog {
+  updateIds: Set<string>;
+  byKey: Map<string, string>;
+}
+
+/** The target story's log (one story's Query, paged; nothing when there is no such story yet), read with the editor's token. */
+async function targetLog(conn: Connection, story: string): Promise<TargetLog> {
+  const log: TargetLog = { updateIds: new Set(), byKey: new Map() };
+  const first = await request(conn, 'GET', `${path(story)}/events?limit=1`);
+  if (first.status === 404) return log;
+  if (first.status !== 200) throw failure(first);
+  for await (const event of events(conn, story, 1000)) {
+    log.updateIds.add(event.metadata.updateId);
+    if (event.metadata.idempotencyKey) log.byKey.set(event.metadata.idempotencyKey, event.metadata.updateId);
+  }
+  return log;
+}
+
+/** The source update id of an export's line ('' for a line that does not parse: the import reports it). */
+function updateIdOf(line: string): string {
+  try {
+    return String((JSON.parse(line) as Partial<ExportedEvent> | null)?.metadata?.updateId ?? '');
+  } catch {
+    return '';
+  }
+}
+
 async function importFile(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { ...connectionOptions, story: { type: 'string' } }, 'import');
   if (values.help) return help('import');
@@ -374,6 +410,8 @@ async function importFile(args: string[]): Promise<number> {
   }
   /** source story → (source updateId → imported updateId) */
   const ids = new Map<string, Map<string, string>>();
+  /** target story → what is in it already (read once, when the import first reaches it) */
+  const targets = new Map<string, TargetLog>();
   let recorded = 0;
   let replayed = 0;
   for (const [index, line] of lines.entries()) {
@@ -392,8 +430,30 @@ async function importFile(args: string[]): Promise<number> {
     const story = values.story ?? source;
     const known = ids.get(source) ?? new Map<string, string>();
     ids.set(source, known);
-    // Derived from the source event, so a re-run sends the same key and gets the first answer back.
-    const headers = { 'Idempotency-Key': `import-${source}-${event.metadata.version}` };
+    // Derived from the source event. Every event keeps the key it was recorded with, so an event
+    // imported before, by any editor and however long ago, is found in the target's log and skipped.
+    const key = importKey(source, event.metadata.version);
+    const headers = { 'Idempotency-Key': key };
+    let target = targets.get(story);
+    if (!target) {
+      target = await targetLog(conn, story);
+      targets.set(story, target);
+      const held = target.updateIds;
+      if (lines.some((l) => held.has(updateIdOf(l)))) {
+        throw new CliError(
+          `${file} is an export of the story ${story} itself (its updates are in it): importing it there would record every update a ` +
+            `second time, under new ids. Nothing was imported. To copy the story, import it into another one (--story <new-id>); ` +
+            `to restore a story, restore a backup of the data (docs/operations.md, "Backup and restore").`,
+          EXIT.usage,
+        );
+      }
+    }
+    const before = target.byKey.get(key);
+    if (before !== undefined) {
+      known.set(event.metadata.updateId, before);
+      replayed++;
+      continue;
+    }
     let answer;
     if (event.type === 'StoryOpened') {
       const { headline, summary, language, topics } = event.data;

@@ -1,8 +1,11 @@
 /**
- * Editor token hashes on AWS: an SSM SecureString parameter named by EDITOR_TOKENS_PARAMETER holds
- * `name:sha256hex,…`. It is read once per container and re-read every five minutes so a rotated
- * token takes effect without a deploy (without the parameter, NEWSROOM_EDITOR_TOKENS holds plain
- * `name:token` pairs, as locally).
+ * Editor token hashes on AWS, named by EDITOR_TOKENS_PARAMETER: either one SSM SecureString
+ * parameter holding `name:sha256hex,…` (a Standard parameter's 4 KB hold about 53 editors), or, when
+ * the name ends with `/`, a path under which each editor has a parameter of their own
+ * (`/newsroom/prod/editors/anna` holding `sha256hex`), read with GetParametersByPath: no size limit
+ * to outgrow (docs/deploy.md). It is read once per container and re-read every five minutes so a
+ * rotated token takes effect without a deploy (without the parameter, NEWSROOM_EDITOR_TOKENS holds
+ * plain `name:token` pairs, as locally).
  *
  * SSM failing is not a reason to lock every editor out: a refresh that fails keeps the last table
  * that loaded (an error log and a metric say so, and SSM is asked again a little later), and an
@@ -75,14 +78,34 @@ export function editorTokenSource(options: TokenSourceOptions): () => Promise<To
   };
 }
 
-/** Reads one SecureString parameter, with the SDK bounds every store call has (client.ts). */
+/** Whether EDITOR_TOKENS_PARAMETER names a path of one parameter per editor (it ends with `/`). */
+export const isTokenPath = (name: string) => name.endsWith('/');
+
+/**
+ * Reads the token hashes with the SDK bounds every store call has (client.ts): one SecureString
+ * parameter's value, or for a path (isTokenPath) every parameter directly under it, as
+ * `name:value,…` where the name is the parameter's last segment (so a bad one is left out by name,
+ * like a bad entry of the single parameter; its value is never logged).
+ */
 export function ssmParameter(name: string, client?: SSMClient): () => Promise<string> {
   let ssm = client;
   return async () => {
-    const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
+    const { SSMClient, GetParameterCommand, paginateGetParametersByPath } = await import('@aws-sdk/client-ssm');
     ssm ??= new SSMClient(sdkTimeouts(AWS_TIMEOUTS));
-    const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-    return out.Parameter?.Value ?? '';
+    if (!isTokenPath(name)) {
+      const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+      return out.Parameter?.Value ?? '';
+    }
+    const entries: string[] = [];
+    const pages = paginateGetParametersByPath({ client: ssm }, { Path: name.slice(0, -1), Recursive: false, WithDecryption: true });
+    for await (const page of pages) {
+      for (const parameter of page.Parameters ?? []) {
+        const editor = (parameter.Name ?? '').slice((parameter.Name ?? '').lastIndexOf('/') + 1);
+        // A value with separators in it would read as more than one editor: keep it one (malformed) entry.
+        entries.push(`${editor}:${(parameter.Value ?? '').replace(/[,\s]/g, '')}`);
+      }
+    }
+    return entries.join(',');
   };
 }
 

@@ -42,7 +42,18 @@ export const CACHE_KEY_QUERY: readonly { pathPattern: string; query: readonly st
   { pathPattern: '/stories/*', query: ['order', 'cursor', 'version', 'filter'] },
   // The desk's story page pages its timeline (its answers are no-store: keyed, never kept).
   { pathPattern: '/desk/stories/*', query: ['cursor'] },
+  { pathPattern: '/desk', query: [] },
+  // The all-stories feeds and the OpenAPI document take none; the default behaviour keys on the
+  // front page's cursor (DEFAULT_CACHE_QUERY), which they must not.
+  { pathPattern: '/feed.*', query: [] },
+  { pathPattern: '/api/openapi.json', query: [] },
 ];
+
+/** What the default behaviour keys on: the front page's `?cursor` (older stories). */
+export const DEFAULT_CACHE_QUERY: readonly string[] = ['cursor'];
+
+/** What the editor behaviours key on besides Authorization: the story list's paging (`GET /api/stories`). */
+export const EDITOR_CACHE_QUERY: readonly string[] = ['cursor', 'limit'];
 
 /** The header CloudFront adds to every origin request (ORIGIN_VERIFY_HEADER of shared/adapters/http/origin.ts; the stack test holds them equal). */
 export const ORIGIN_VERIFY_HEADER = 'X-Newsroom-Origin-Verify';
@@ -101,17 +112,22 @@ export class Cdn extends Construct {
         enableAcceptEncodingGzip: true,
         enableAcceptEncodingBrotli: true,
       });
-    // The default (feeds, the front page, the story list, …): no query string at all.
-    const publicReads = readPolicy('PublicReadsCachePolicy', [], 'Newsroom public reads: honour origin Cache-Control, no query string');
-    const byQuery = new Map<string, cloudfront.ICachePolicy>([['', publicReads]]);
+    // The default behaviour (the front page, the desk, unknown paths): keyed on the front page's
+    // ?cursor only. Every other public read has a behaviour of its own (CACHE_KEY_QUERY).
+    const publicReads = readPolicy(
+      'PublicReadsCachePolicy',
+      DEFAULT_CACHE_QUERY,
+      `Newsroom public reads: honour origin Cache-Control, keyed on ?${DEFAULT_CACHE_QUERY.join(', ?')}`,
+    );
+    const byQuery = new Map<string, cloudfront.ICachePolicy>([[DEFAULT_CACHE_QUERY.join('&'), publicReads]]);
     const policyFor = (query: readonly string[]) => {
       const key = query.join('&');
       let policy = byQuery.get(key);
       if (!policy) {
         policy = readPolicy(
-          `ReadsCachePolicy${query.map((q) => q[0]!.toUpperCase() + q.slice(1)).join('')}`,
+          `ReadsCachePolicy${query.length ? query.map((q) => q[0]!.toUpperCase() + q.slice(1)).join('') : 'NoQuery'}`,
           query,
-          `Newsroom public reads keyed on ?${query.join(', ?')}`,
+          query.length ? `Newsroom public reads keyed on ?${query.join(', ?')}` : 'Newsroom public reads: no query string',
         );
         byQuery.set(key, policy);
       }
@@ -183,7 +199,8 @@ export class Cdn extends Construct {
       defaultTtl: Duration.seconds(0),
       minTtl: Duration.seconds(0),
       maxTtl: Duration.seconds(LIVE_MAX_AGE_SECONDS),
-      queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+      // The story list's paging (GET /api/stories); the writes take none.
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.allowList(...EDITOR_CACHE_QUERY),
       headerBehavior: cloudfront.CacheHeaderBehavior.allowList('Authorization'),
       cookieBehavior: cloudfront.CacheCookieBehavior.none(),
       enableAcceptEncodingGzip: true,

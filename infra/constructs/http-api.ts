@@ -71,12 +71,16 @@ export class HttpApi extends Construct {
     eventStore.grantAppend(this.writeApi);
     eventStore.grantIdempotencyRecords(this.writeApi);
     views.grantRead(this.writeApi);
+    // One parameter (GetParameter on it), or a path of one parameter per editor when the name ends
+    // with `/` (GetParametersByPath on the path itself: functions/api/tokens.ts).
+    const byPath = config.editorTokensParameter.endsWith('/');
     const tokensParameter = Stack.of(this).formatArn({
       service: 'ssm',
       resource: 'parameter',
-      resourceName: config.editorTokensParameter.replace(/^\//, ''),
+      resourceName: config.editorTokensParameter.replace(/^\//, '').replace(/\/$/, ''),
     });
-    grant(this.writeApi, 'ReadEditorTokenHashes', ['ssm:GetParameter'], [tokensParameter]);
+    const tokenActions = [byPath ? 'ssm:GetParametersByPath' : 'ssm:GetParameter'];
+    grant(this.writeApi, 'ReadEditorTokenHashes', tokenActions, [tokensParameter]);
     if (config.editorTokensKmsKeyArn) {
       grant(this.writeApi, 'DecryptEditorTokenHashes', ['kms:Decrypt'], [config.editorTokensKmsKeyArn]);
     }
@@ -91,7 +95,7 @@ export class HttpApi extends Construct {
     views.grantRead(this.readApi);
     // The raw event log (/api/stories/{id}/events) and time travel (?version, ?asOf) read events.
     eventStore.grantRead(this.readApi);
-    grant(this.readApi, 'ReadEditorTokenHashes', ['ssm:GetParameter'], [tokensParameter]);
+    grant(this.readApi, 'ReadEditorTokenHashes', tokenActions, [tokensParameter]);
     if (config.editorTokensKmsKeyArn) {
       grant(this.readApi, 'DecryptEditorTokenHashes', ['kms:Decrypt'], [config.editorTokensKmsKeyArn]);
     }

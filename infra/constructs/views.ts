@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { VIEW_INDEXES } from '../../shared/adapters/dynamodb/tables.js';
+import { ACTIVITY_INDEX, VIEW_INDEXES } from '../../shared/adapters/dynamodb/tables.js';
 import { grant } from './iam.js';
 import { keepLogicalId } from './logical-id.js';
 
@@ -22,7 +22,7 @@ export interface ViewsProps {
  */
 export class Views extends Construct {
   readonly table: dynamodb.Table;
-  /** The table and its local secondary indexes by name: no index wildcard. */
+  /** The table and its indexes by name: no index wildcard. */
   private readonly arns: string[];
 
   constructor(scope: Construct, id: string, props: ViewsProps) {
@@ -47,7 +47,14 @@ export class Views extends Construct {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
-    this.arns = [this.table.tableArn, ...VIEW_INDEXES.map(({ name }) => `${this.table.tableArn}/index/${name}`)];
+    // What changed last across stories (the story list's pages, the all-stories feeds): keys only.
+    this.table.addGlobalSecondaryIndex({
+      indexName: ACTIVITY_INDEX.name,
+      partitionKey: { name: ACTIVITY_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: ACTIVITY_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+    this.arns = [this.table.tableArn, ...[...VIEW_INDEXES, ACTIVITY_INDEX].map(({ name }) => `${this.table.tableArn}/index/${name}`)];
   }
 
   grantRead(grantee: iam.IGrantable): void {

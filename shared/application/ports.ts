@@ -39,8 +39,8 @@ export interface EventReader {
   read(storyId: string, options?: ReadOptions): Promise<EventPage>;
   /** Every event of a story after `after` (and up to `upTo`), page by page. */
   stream(storyId: string, options?: Omit<ReadOptions, 'limit'> & { pageSize?: number }): AsyncIterable<StoryEvent[]>;
-  /** A story's events newest first, from `upTo` down, page by page. */
-  streamNewestFirst(storyId: string, options: { upTo: number; pageSize?: number }): AsyncIterable<StoryEvent[]>;
+  /** A story's events newest first, from `upTo` down, page by page; strongly consistent unless `consistent` is false. */
+  streamNewestFirst(storyId: string, options: { upTo: number; pageSize?: number; consistent?: boolean }): AsyncIterable<StoryEvent[]>;
   /** Ids of every story. */
   listStoryIds(): Promise<string[]>;
 }
@@ -84,6 +84,11 @@ export interface Page<T> {
 /** The longest cursor a store takes back (real ones are far shorter); a longer one is invalid. */
 export const MAX_CURSOR_LENGTH = 512;
 
+/** Stories a page of the story list shows unless asked for fewer (the front page, `GET /api/stories`). */
+export const STORY_PAGE_SIZE = 50;
+/** The most a page of the story list shows (one BatchGetItem). */
+export const MAX_STORY_PAGE_SIZE = 100;
+
 /** What the write side reads of the views (to decide corrections and retractions). */
 export interface ViewReader {
   head(storyId: string, consistent?: boolean): Promise<StoryHead | undefined>;
@@ -107,8 +112,21 @@ export interface StoryViews extends ViewReader {
   keyEvents(storyId: string, limit: number): Promise<TimelineEntry[]>;
   people(storyId: string, limit?: number): Promise<Person[]>;
   sources(storyId: string, limit?: number): Promise<Source[]>;
-  /** Every story, the most recently changed first. */
+  /** Every story, the most recently changed first (replay's cleanup; readers page with activity()). */
   listStories(): Promise<StorySummary[]>;
+  /**
+   * The latest activity across stories, newest first, from the activity index (keys only): story
+   * lines by their last event, or timeline entries by their latest change; at most `limit`, and
+   * only older than `before` (a story-list cursor) when given. Bounded Queries, whatever the
+   * number of stories. Throws InvalidCursorError for a cursor it did not hand out.
+   */
+  activity(kind: 'stories' | 'changes', limit: number, before?: string): Promise<ActivityPage>;
+  /** The story-list lines of these stories, in no particular order (ids with none left out): BatchGetItem. */
+  summaries(storyIds: readonly string[]): Promise<StorySummary[]>;
+  /** The heads of these stories, in no particular order: BatchGetItem. */
+  heads(storyIds: readonly string[]): Promise<StoryHead[]>;
+  /** These entries of any stories as they stand, in no particular order: BatchGetItem. */
+  entriesOf(keys: readonly ActivityKey[]): Promise<TimelineEntry[]>;
   /** The latest time-travel snapshot at or below `version`. */
   snapshotAt(storyId: string, version: number): Promise<TimeTravelSnapshot | undefined>;
   /** An entry as it stood at `version`, if a correction or retraction at or below it changed it. */
@@ -117,6 +135,20 @@ export interface StoryViews extends ViewReader {
   retractionsAfter(storyId: string, version: number): Promise<RetractionIndexEntry[]>;
   /** The latest key points at or below `version`, oldest first. */
   keyPointsAt(storyId: string, version: number, limit: number): Promise<KeyPoint[]>;
+}
+
+/** One line of the activity index: a story (`updateId` absent) or an entry, and when it last changed. */
+export interface ActivityKey {
+  storyId: string;
+  updateId?: string;
+  /** lastEventAt of a story, updatedAt of an entry. */
+  at: string;
+}
+
+export interface ActivityPage {
+  keys: ActivityKey[];
+  /** The cursor of the next (older) page of the story list, when there is more. */
+  next?: string;
 }
 
 /** A retraction as the views index it: the update it withdrew (and the version that created it), and its notice. */

@@ -96,6 +96,7 @@ export interface ViewParts {
   /**
    * Entries whose key-events index items to write (those that are key events): handed over once,
    * from the finished fold, so that a key event moved by a later correction leaves no stale item.
+   * The same entries give the story's latest changes their activity-index lines (views/layout.ts).
    */
   keyEvents?: Iterable<TimelineEntry>;
   /** The head, story-list summary, key points, people and sources. */

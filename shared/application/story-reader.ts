@@ -6,10 +6,11 @@
  * invalidates a story the moment the projector moves it; on Lambda the head is re-checked at most
  * once per `headTtlMs`. While the store is unavailable, what was rendered last is served (the head
  * and the generation as last read, the bytes of the last version rendered): readers keep the
- * story through an outage; only what was never rendered answers 503. Rendering reads the head plus the latest N changed entries (found through
- * the events table, see feed-entries.ts): O(N), not O(story); archive pages read the N entries
- * created by N versions; the all-stories feed merges the latest N changes of at most N recently
- * active stories.
+ * story through an outage; only what was never rendered answers 503. Rendering reads the head
+ * plus the latest N changed entries (found through the events table, see feed-entries.ts): O(N),
+ * not O(story); archive pages read the N entries created by N versions. The story list's pages
+ * and the all-stories feed read the activity index (the newest stories, the newest changes across
+ * stories): O(page), not O(stories).
  */
 import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, previousArchive } from '../domain/feeds/archive';
 import { allStoriesFeed, clippedEntry, keyEventsFeed, storyFeed, type FeedDocument } from '../domain/feeds/model';
@@ -20,7 +21,7 @@ import { maskWithdrawn, retractionsIn, withdrawableUpdateOf, type PublicEvent } 
 import type { StoryEvent } from '../domain/story/events';
 import type { StorySummary } from '../domain/projection/story-summary';
 import { entriesCreated, latestChanges } from './feed-entries';
-import type { ActiveViews, EventReader, GenerationViews } from './ports';
+import type { ActiveViews, ActivityKey, EventReader, GenerationViews } from './ports';
 import { StoreUnavailableError } from './errors';
 import { represent, type Representation } from './representation';
 import { viewAtVersion, versionAsOf, type PastView } from './time-travel';
@@ -29,6 +30,25 @@ const NUL = '\u0000';
 
 /** Rendered feeds and pages kept in memory (least recently used dropped first). */
 const MAX_RENDERED = 1_000;
+
+/** Story-list pages and all-stories feeds kept in memory (least recently used dropped first). */
+const MAX_LISTINGS = 200;
+
+/** A page of the story list: its stories, newest activity first, and the cursor of the next (older) page. */
+export interface StoryListPage {
+  stories: StorySummary[];
+  next?: string;
+}
+
+interface ListingState {
+  fingerprint: string;
+  rep: Representation;
+  checkedAt: number;
+  stale: boolean;
+}
+
+/** An activity key as a fingerprint's part: what it names and when that changed. */
+const keyText = (key: ActivityKey) => `${key.storyId}/${key.updateId ?? ''}@${key.at}`;
 
 /**
  * A feed answer holds at most about this many UTF-16 units (at most three bytes each: 4.5 MB of
@@ -102,8 +122,8 @@ export class StoryReader {
   private readonly inflight = new Map<string, Promise<unknown>>();
   /** Counts invalidations: a read that began before one is not kept. */
   private epoch = 0;
-  /** Representations of the story list (listing()), valid while its fingerprint holds. */
-  private allStories?: { fingerprint: string; checkedAt: number; stale: boolean; reps: Map<string, Representation> };
+  /** Representations made from the activity index (listing()), each valid while its fingerprint holds. */
+  private readonly listings = new Map<string, ListingState>();
 
   constructor(
     private readonly activeViews: ActiveViews,
@@ -122,8 +142,8 @@ export class StoryReader {
     } else {
       this.heads.delete(storyId);
     }
-    // Any story's change may reach the all-stories feed: re-check the story list on the next read.
-    if (this.allStories) this.allStories.stale = true;
+    // Any story's change may reach the all-stories feed and the story list: re-check them on the next read.
+    for (const listing of this.listings.values()) listing.stale = true;
   }
 
   get feedSize(): number {
@@ -141,7 +161,7 @@ export class StoryReader {
       if (this.generation?.store.generation !== store.generation) {
         this.heads.clear();
         this.rendered.clear();
-        this.allStories = undefined;
+        this.listings.clear();
       }
       this.generation = { checkedAt: now, store };
     }
@@ -257,69 +277,115 @@ export class StoryReader {
   }
 
   /**
-   * The all-stories feed: the latest `feedSize` changes across stories, newest first. Reads the
-   * story list, then the latest changes of the most recently active stories only until no further
-   * story can have a newer change (its lastEventAt is older than the Nth change found), at most
-   * `feedSize` stories: bounded by the feed size, not by the stories' lengths.
+   * The all-stories feed: the latest `feedSize` changes across stories, newest first. The activity
+   * index orders every entry by its latest change across stories (views/layout.ts), so a check
+   * is two sets of keys-only Queries (the newest story, the newest `feedSize` changes; one a
+   * shard) and a render two BatchGetItems (those entries, their stories' heads): bounded by the
+   * feed size, not by the number of stories or their lengths. The same entries, in the same order,
+   * as merging every story's latest changes (ties by updateId, as the model sorts them).
    */
   async allStoriesFeed(format: FeedFormat): Promise<Representation> {
-    return this.listing(`feed.${format}`, async (stories, views) => {
-      const size = this.feedSize;
-      const picked: { head: StoryHead; entries: TimelineEntry[] }[] = [];
-      const changeTimes: string[] = [];
-      for (const summary of stories.slice(0, size)) {
-        const nth = changeTimes.length >= size ? changeTimes.sort().reverse()[size - 1]! : undefined;
-        if (nth !== undefined && summary.lastEventAt < nth) break;
-        const head = await views.head(summary.storyId);
-        if (!head) continue;
-        const entries = await latestChanges(views, this.events, summary.storyId, head.version, size);
-        picked.push({ head, entries });
-        changeTimes.push(...entries.map((e) => e.updatedAt));
-      }
-      const body = renderWithin(
-        (clip) =>
-          allStoriesFeed(
-            picked.map((p) => ({ head: p.head, entries: clip(p.entries) })),
-            this.options.feed,
-            format,
-            size,
-          ),
-        format,
-      );
-      return represent(body, FEED_MEDIA_TYPES[format], stories[0]?.lastEventAt);
-    });
+    const size = this.feedSize;
+    return this.listing(
+      `feed.${format}`,
+      async (views) => {
+        const [newest, changes] = await Promise.all([views.activity('stories', 1), views.activity('changes', size)]);
+        return { fingerprint: [...newest.keys, ...changes.keys].map(keyText).join(','), data: { newest: newest.keys[0], changes: changes.keys } };
+      },
+      async ({ newest, changes }, views) => {
+        const storyIds = [...new Set([...(newest ? [newest.storyId] : []), ...changes.map((k) => k.storyId)])];
+        const [entries, heads] = await Promise.all([views.entriesOf(changes), views.heads(storyIds)]);
+        const id = (storyId: string, updateId: string) => `${storyId}${NUL}${updateId}`;
+        const byId = new Map(entries.map((entry) => [id(entry.storyId, entry.updateId), entry]));
+        const found = (k: ActivityKey) => byId.get(id(k.storyId, k.updateId!));
+        // The index is eventually consistent with the items (on AWS): a render that read an entry
+        // older than the index named is served but not kept, so the next request renders again.
+        const complete = changes.every((k) => found(k)?.updatedAt === k.at) && heads.length === storyIds.length;
+        const headOf = new Map(heads.map((head) => [head.storyId, head]));
+        const picked = storyIds.flatMap((storyId) => {
+          const head = headOf.get(storyId);
+          return head ? [{ head, entries: changes.flatMap((k) => (k.storyId === storyId ? (found(k) ?? []) : [])) }] : [];
+        });
+        const body = renderWithin(
+          (clip) =>
+            allStoriesFeed(
+              picked.map((p) => ({ head: p.head, entries: clip(p.entries) })),
+              this.options.feed,
+              format,
+              size,
+            ),
+          format,
+        );
+        return { rep: represent(body, FEED_MEDIA_TYPES[format], newest?.at), complete };
+      },
+    );
   }
 
   /**
-   * A representation made from the story list (the all-stories feeds, the front page, `GET
-   * /api/stories`), kept while the list's fingerprint (each story's id and version) holds: the list
-   * is re-read at most once per `headTtlMs`, or at the next read after any story changed.
+   * A page of the story list, newest activity first (the front page, `GET /api/stories`): `limit`
+   * stories older than `cursor` (a page's `next`), read through the activity index (keys-only
+   * Queries, one a shard) and one BatchGetItem of their lines: bounded by the page, not by the
+   * number of stories. Rendered by `render` and kept like the feeds (see listing()).
    */
-  async listing(key: string, render: (stories: StorySummary[], views: GenerationViews) => Promise<Representation>): Promise<Representation> {
+  async storyList(key: string, page: { limit: number; cursor?: string }, render: (list: StoryListPage) => Representation): Promise<Representation> {
+    return this.listing(
+      `${key}${NUL}${page.limit}${NUL}${page.cursor ?? ''}`,
+      async (views) => {
+        const found = await views.activity('stories', page.limit, page.cursor);
+        return { fingerprint: `${found.keys.map(keyText).join(',')}>${found.next ?? ''}`, data: found };
+      },
+      async (found, views) => {
+        const lines = new Map((await views.summaries(found.keys.map((k) => k.storyId))).map((s) => [s.storyId, s]));
+        const stories = found.keys.flatMap((k) => lines.get(k.storyId) ?? []);
+        // As for the feed: a line older than the index said is served, not kept.
+        const complete = found.keys.every((k) => lines.get(k.storyId)?.lastEventAt === k.at);
+        return { rep: render({ stories, ...(found.next ? { next: found.next } : {}) }), complete };
+      },
+    );
+  }
+
+  /**
+   * A representation made from the activity index (the story list's pages, the all-stories
+   * feeds), kept while what `read` found (its fingerprint: keys and times) holds: read again at
+   * most once per `headTtlMs`, or at the next request after any story changed (invalidate()).
+   * While the store is unavailable, the last representation made is served.
+   */
+  private async listing<T>(
+    key: string,
+    read: (views: GenerationViews) => Promise<{ fingerprint: string; data: T }>,
+    render: (data: T, views: GenerationViews) => Promise<{ rep: Representation; complete: boolean }>,
+  ): Promise<Representation> {
     const ttl = this.options.headTtlMs ?? 1_000;
     const now = Date.now();
-    const cached = this.allStories;
+    const cached = this.listings.get(key);
+    this.listings.delete(key);
+    const keep = (entry: ListingState) => {
+      this.listings.set(key, entry);
+      if (this.listings.size > MAX_LISTINGS) this.listings.delete(this.listings.keys().next().value!);
+    };
     if (cached && !cached.stale && now - cached.checkedAt <= ttl) {
-      const rep = cached.reps.get(key);
-      if (rep) return rep;
+      keep(cached);
+      return cached.rep;
     }
-    const views = await this.views();
-    const listed = this.once('stories', () => views.listStories());
-    const stale = cached?.reps.get(key);
-    const stories = await (stale ? staleIfUnavailable(listed, stale) : listed);
-    if (!Array.isArray(stories)) return stories;
-    const fingerprint = stories.map((s) => `${s.storyId}:${s.version}`).join(',');
-    if (!this.allStories || this.allStories.fingerprint !== fingerprint) {
-      this.allStories = { fingerprint, checkedAt: now, stale: false, reps: new Map() };
+    const epoch = this.epoch;
+    const made = this.once(`listing${NUL}${key}`, async () => {
+      const views = await this.views();
+      const found = await read(views);
+      if (cached && cached.fingerprint === found.fingerprint) return { fingerprint: found.fingerprint, rep: cached.rep, complete: true };
+      return { fingerprint: found.fingerprint, ...(await render(found.data, views)) };
+    });
+    let result: Awaited<typeof made>;
+    try {
+      result = await made;
+    } catch (error) {
+      if (!cached || !(error instanceof StoreUnavailableError)) throw error;
+      // The store is unavailable: what was made last, left unchecked so that the next request asks again.
+      keep(cached);
+      return cached.rep;
     }
-    this.allStories.checkedAt = now;
-    this.allStories.stale = false;
-    const state = this.allStories;
-    const hit = state.reps.get(key);
-    if (hit) return hit;
-    const rep = await render(stories, views);
-    state.reps.set(key, rep);
-    return rep;
+    // Kept only when whole, and when no change was announced while it was read.
+    if (result.complete) keep({ fingerprint: result.fingerprint, rep: result.rep, checkedAt: now, stale: this.epoch !== epoch });
+    return result.rep;
   }
 
   /**

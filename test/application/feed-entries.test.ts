@@ -73,6 +73,46 @@ describe('feed entries from the events table', () => {
     expect(page.at(-1)!.corrections.at(-1)?.note).toBe('late fix');
   });
 
+  it('walks eventually consistently, and reads again strongly consistently what a lagging replica or a stale entry gave', async () => {
+    const reads: boolean[] = [];
+    const lagging = Object.create(store.events) as typeof store.events;
+    // A replica behind: the newest two versions are not there yet.
+    lagging.streamNewestFirst = async function* (storyId, options) {
+      reads.push(options.consistent ?? true);
+      for await (const page of store.events.streamNewestFirst(storyId, options)) {
+        yield options.consistent === false ? page.filter((e) => e.metadata.version < options.upTo - 1) : page;
+      }
+    };
+    const expected = byChange(view).slice(0, SIZE);
+    expect(await latestChanges(store.views, lagging, 'walk', view.head.version, SIZE)).toEqual(expected);
+    expect(reads).toEqual([false, true]);
+
+    // An up-to-date replica is read once, eventually consistently.
+    reads.length = 0;
+    const current = Object.create(store.events) as typeof store.events;
+    current.streamNewestFirst = (storyId, options) => {
+      reads.push(options.consistent ?? true);
+      return store.events.streamNewestFirst(storyId, options);
+    };
+    expect(await latestChanges(store.views, current, 'walk', view.head.version, SIZE)).toEqual(expected);
+    expect(reads).toEqual([false]);
+
+    // An entry read from a replica before its latest correction is read again, strongly consistently.
+    const corrected = expected.find((e) => e.corrections.length > 0)!;
+    const consistentReads: string[] = [];
+    const staleViews = Object.create(store.views) as typeof store.views;
+    staleViews.entries = async (storyId, ids) =>
+      (await store.views.entries(storyId, ids)).map((e) =>
+        e.updateId === corrected.updateId ? { ...e, changeVersion: e.version, corrections: [] } : e,
+      );
+    staleViews.entry = async (storyId, id, consistent) => {
+      if (consistent) consistentReads.push(id);
+      return store.views.entry(storyId, id, consistent);
+    };
+    expect(await latestChanges(staleViews, current, 'walk', view.head.version, SIZE)).toEqual(expected);
+    expect(consistentReads).toEqual([corrected.updateId]);
+  });
+
   it('a story with fewer entries than asked for gives what it has', async () => {
     expect(await latestChanges(store.views, store.events, 'walk', view.head.version, 1_000)).toEqual(byChange(view));
     expect(await latestChanges(store.views, store.events, 'nobody', 5, SIZE)).toEqual([]);

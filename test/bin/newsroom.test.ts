@@ -214,6 +214,40 @@ describe('newsroom CLI', () => {
     expect(again.stderr).toContain(`imported: 0 recorded, ${lines.length} already there`);
     expect(await api.eventCount(COPY)).toBe(lines.length);
 
+    // For good: another editor (whose Idempotency-Keys are their own, so the write path's 24-hour
+    // records cannot answer) finds every event in the copy's log and records nothing.
+    const byBen = await newsroom(['import', file, '--story', COPY], { env: { NEWSROOM_TOKEN: TOKENS.ben } });
+    expect(byBen.code, byBen.stderr).toBe(0);
+    expect(byBen.stderr).toContain(`imported: 0 recorded, ${lines.length} already there`);
+    expect(await api.eventCount(COPY)).toBe(lines.length);
+
+    // An import cut short, finished by another editor: only the rest is recorded, and targets still map.
+    const PART = 'bakiyev-part';
+    const head = exported.stdout.trim().split('\n').slice(0, 4).join('\n') + '\n';
+    writeFileSync(join(dir, 'head.ndjson'), head);
+    expect((await newsroom(['import', join(dir, 'head.ndjson'), '--story', PART])).code).toBe(0);
+    const rest = await newsroom(['import', file, '--story', PART], { env: { NEWSROOM_TOKEN: TOKENS.ben } });
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(rest.stderr).toContain(`imported: ${lines.length - 4} recorded, 4 already there`);
+    const part = ((await (await api.get(`/api/stories/${PART}/events`)).json()) as { events: Event[] }).events;
+    expect(part.map((e) => e.type)).toEqual(lines.map((e) => e.type));
+    const inPart = (type: string) => part.find((e) => e.type === type)!;
+    expect(inPart('UpdateCorrected').data.target).toBe(inPart('StatementRecorded').metadata.updateId);
+    expect(inPart('UpdateRetracted').data.target).toBe(inPart('ArticlePublished').metadata.updateId);
+
+    // An export into its own story is refused, with or without --story naming it: nothing is recorded.
+    const count = await api.eventCount(STORY);
+    for (const args of [
+      ['import', file],
+      ['import', file, '--story', STORY],
+    ]) {
+      const own = await newsroom(args);
+      expect(own.code, args.join(' ')).toBe(2);
+      expect(own.stderr).toMatch(/is an export of the story kyrgyzstan-bakiyev-ouster-2010 itself/);
+      expect(own.stderr).toMatch(/Nothing was imported/);
+    }
+    expect(await api.eventCount(STORY)).toBe(count);
+
     writeFileSync(join(dir, 'broken.ndjson'), '{"type":"StoryOpened"\n');
     expect((await newsroom(['import', join(dir, 'broken.ndjson')])).code).toBe(2);
   });

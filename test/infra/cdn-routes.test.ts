@@ -27,22 +27,23 @@ const READ_POLICY: Record<RouteOf<'get'>, string> = {
   // Each path keyed on the query parameters its route reads (CACHE_KEY_QUERY of infra/constructs/cdn.ts).
   getStory: 'ReadsCachePolicyVersionAsOfLimitCursor',
   listEvents: 'ReadsCachePolicyAfterLimit',
-  storyFeed: 'PublicReadsCachePolicy',
-  keyEventsFeed: 'PublicReadsCachePolicy',
-  storyArchiveFeed: 'PublicReadsCachePolicy',
-  allFeed: 'PublicReadsCachePolicy',
+  storyFeed: 'ReadsCachePolicyNoQuery',
+  keyEventsFeed: 'ReadsCachePolicyNoQuery',
+  storyArchiveFeed: 'ReadsCachePolicyNoQuery',
+  allFeed: 'ReadsCachePolicyNoQuery',
   frontPage: 'PublicReadsCachePolicy',
   storyPage: 'ReadsCachePolicyOrderCursorVersionFilter',
-  updatePage: 'PublicReadsCachePolicy',
+  updatePage: 'ReadsCachePolicyNoQuery',
   storyChanges: 'ReadsCachePolicySince',
   // Content-hashed, immutable: a year, one copy whatever the query string.
   asset: 'StaticAssetsCachePolicy',
-  openApi: 'PublicReadsCachePolicy',
+  openApi: 'ReadsCachePolicyNoQuery',
   // Must reach the origin every time to mean anything.
   health: 'CachingDisabled',
   // The desk's pages are public shells (no-store from the origin); the editor's data comes with the token.
-  deskHome: 'PublicReadsCachePolicy',
-  deskStory: 'ReadsCachePolicyCursor',
+  deskHome: 'ReadsCachePolicyNoQuery',
+  // Keyed on ?cursor, as the front page (the same policy).
+  deskStory: 'PublicReadsCachePolicy',
   whoAmI: 'EditorApiCachePolicy',
 };
 

@@ -6,11 +6,11 @@ import { resolveConfig } from '../../infra/config.js';
 import type { NewsroomFunction } from '../../infra/constructs/newsroom-function.js';
 import { createNewsroomApp } from '../../infra/newsroom-app.js';
 import { allAllowedActions, dependencyCycle, grantsOfRole, logicalId } from './template-helpers.js';
-import { STORY_CATALOG, tableDefinitions } from '../../shared/adapters/dynamodb/tables.js';
+import { ACTIVITY_INDEX, STORY_CATALOG, tableDefinitions } from '../../shared/adapters/dynamodb/tables.js';
 import { LIVE_CACHE_CONTROL, LIVE_MAX_AGE_SECONDS } from '../../shared/application/representation.js';
 import { PAGE_CSP, PAGE_REFERRER_POLICY } from '../../shared/adapters/http/page-security.js';
 import { EDITOR_TOKENS_STALE_METRIC } from '../../functions/api/tokens.js';
-import { CACHE_KEY_QUERY, EDITOR_PATHS, ORIGIN_VERIFY_HEADER } from '../../infra/constructs/cdn.js';
+import { CACHE_KEY_QUERY, DEFAULT_CACHE_QUERY, EDITOR_CACHE_QUERY, EDITOR_PATHS, ORIGIN_VERIFY_HEADER } from '../../infra/constructs/cdn.js';
 import { EDGE_REFRESH } from '../../infra/constructs/edge-refresher.js';
 import { ORIGIN_VERIFY_HEADER as ORIGIN_VERIFY_HEADER_IN_APP } from '../../shared/adapters/http/origin.js';
 import { queryParameters, routes, type Route } from '../../shared/adapters/http/routes.js';
@@ -62,6 +62,7 @@ const VIEWS_READ_WRITE = [
 const views = (actions: string[]) => ({
   views: actions,
   'views/index/byTimeline': actions,
+  'views/index/byActivity': actions,
 });
 
 describe('events table', () => {
@@ -122,6 +123,20 @@ describe('views and idempotency tables', () => {
         },
       ],
     });
+  });
+
+  it('views: the activity index, keys only, the same as the local table (story list pages, all-stories feeds)', () => {
+    const [, local] = tableDefinitions({ events: 'e', views: 'v', idempotency: 'i' });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: Match.arrayWith([{ AttributeName: 'pk', KeyType: 'HASH' }]),
+      GlobalSecondaryIndexes: local!.GlobalSecondaryIndexes,
+      AttributeDefinitions: Match.arrayWith(
+        local!.AttributeDefinitions!.filter((a) => a.AttributeName === ACTIVITY_INDEX.partitionKey || a.AttributeName === ACTIVITY_INDEX.sortKey),
+      ),
+    });
+    expect(local!.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({ IndexName: 'byActivity', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+    ]);
   });
 
   it('views are retained in prod (served state), destroyed in other stages', () => {
@@ -303,6 +318,17 @@ describe('IAM: exact actions per function', () => {
       expect(onEvents).not.toContain('dynamodb:UpdateItem');
       expect(onEvents).not.toContain('dynamodb:DeleteItem');
       expect(onEvents).not.toContain('dynamodb:BatchWriteItem');
+    }
+  });
+
+  it('a token path (the parameter name ends with /) grants exactly GetParametersByPath on that path, to both API functions', () => {
+    const other = variant({ stage: 'path', editorTokensParameter: '/newsroom/path/editors/' });
+    for (const fn of [other.stack.httpApi.writeApi, other.stack.httpApi.readApi]) {
+      const otherGrants = grantsOfRole(other.template, logicalId(other.stack, fn.role), {});
+      expect(otherGrants['arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/newsroom/path/editors']).toEqual([
+        'ssm:GetParametersByPath',
+      ]);
+      expect(Object.values(otherGrants).flat()).not.toContain('ssm:GetParameter');
     }
   });
 
@@ -613,8 +639,11 @@ describe('CloudFront', () => {
           QueryStringsConfig: { QueryStringBehavior: string; QueryStrings?: string[] };
         }
       ).QueryStringsConfig;
-    // The default behaviour (feeds, the front page, the story list, the OpenAPI document): none at all.
-    expect(queryOf(distribution().DefaultCacheBehavior as Record<string, unknown>)).toEqual({ QueryStringBehavior: 'none' });
+    // The default behaviour (the front page, the desk's home, unknown paths): the front page's cursor only.
+    expect(queryOf(distribution().DefaultCacheBehavior as Record<string, unknown>)).toEqual({
+      QueryStringBehavior: 'whitelist',
+      QueryStrings: [...DEFAULT_CACHE_QUERY],
+    });
     const byPattern = new Map(behaviors().map((b) => [b.PathPattern as string, b]));
     // In CloudFront's precedence: the listed order, before every broader pattern that also matches.
     const patterns = behaviors()
@@ -630,7 +659,11 @@ describe('CloudFront', () => {
     // The same lists as the route table's query schemas (what the origin accepts, serve.ts), for
     // the path each route's requests meet first in that order.
     const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`);
-    const behaviourFor = (path: string) => CACHE_KEY_QUERY.find((e) => glob(e.pathPattern).test(path));
+    const editorPaths: readonly string[] = EDITOR_PATHS;
+    const behaviourFor = (path: string) =>
+      editorPaths.some((p) => glob(p).test(path))
+        ? { query: EDITOR_CACHE_QUERY }
+        : (CACHE_KEY_QUERY.find((e) => glob(e.pathPattern).test(path)) ?? { query: DEFAULT_CACHE_QUERY });
     for (const route of Object.values(routes) as Route[]) {
       if (route.method !== 'get' || route.path.startsWith('/assets') || route.path === '/health') continue;
       const example = route.path
@@ -638,7 +671,12 @@ describe('CloudFront', () => {
         .replace('{range}', '1-50')
         .replace('{updateId}', '01ARZ3NDEKTSV4RRFFQ69G5FAV')
         .replace('{format}', 'atom');
-      expect([...(behaviourFor(example)?.query ?? [])].sort(), route.path).toEqual(queryParameters(route).sort());
+      const keyed = [...behaviourFor(example).query].sort();
+      if (editorPaths.some((p) => glob(p).test(example))) {
+        // The editor paths share one policy (Authorization-keyed, answers no-store or the story
+        // list's): each route's own parameters are among its keys.
+        expect(keyed, route.path).toEqual(expect.arrayContaining(queryParameters(route)));
+      } else expect(keyed, route.path).toEqual(queryParameters(route).sort());
     }
   });
 
@@ -717,7 +755,7 @@ describe('CloudFront', () => {
         ParametersInCacheKeyAndForwardedToOrigin: {
           HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Authorization'] },
           CookiesConfig: { CookieBehavior: 'none' },
-          QueryStringsConfig: { QueryStringBehavior: 'none' },
+          QueryStringsConfig: { QueryStringBehavior: 'whitelist', QueryStrings: [...EDITOR_CACHE_QUERY] },
         },
       });
       const request = resource(behavior.OriginRequestPolicyId).OriginRequestPolicyConfig!;

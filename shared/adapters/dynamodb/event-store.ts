@@ -145,7 +145,7 @@ export class EventLogReader implements EventReader {
   }
 
   /** A story's events newest first, from `upTo` down, page by page: feeds walk back from the head. */
-  async *streamNewestFirst(storyId: string, options: { upTo: number; pageSize?: number }): AsyncGenerator<StoryEvent[]> {
+  async *streamNewestFirst(storyId: string, options: { upTo: number; pageSize?: number; consistent?: boolean }): AsyncGenerator<StoryEvent[]> {
     let below = options.upTo + 1;
     for (;;) {
       const out = await this.db.send(
@@ -154,7 +154,7 @@ export class EventLogReader implements EventReader {
           KeyConditionExpression: 'storyId = :s AND version < :b',
           ExpressionAttributeValues: { ':s': storyId, ':b': below },
           ScanIndexForward: false,
-          ConsistentRead: true,
+          ConsistentRead: options.consistent ?? true,
           ...(options.pageSize === undefined ? {} : { Limit: options.pageSize }),
         }),
       );

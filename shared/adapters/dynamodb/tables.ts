@@ -27,6 +27,16 @@ export const VIEW_INDEXES = [
   { name: 'byTimeline', sortKey: 'timelineKey' },
 ] as const;
 
+/**
+ * The views table's one global secondary index, KEYS_ONLY: what changed last across stories, newest
+ * first. Two kinds of item carry its keys (views/layout.ts): a story's line in the story list
+ * (`<gen>#stories#<shard>`, `<lastEventAt>#<storyId>`) and a timeline entry (`<gen>#changes#<shard>`,
+ * `<updatedAt>#<updateId>`). The story list pages and the all-stories feeds read it with bounded
+ * Queries, one per shard, instead of reading every story. Sharded by story (ACTIVITY_SHARDS) so that
+ * no one index partition takes every story's writes (1,000 WCU/s a partition).
+ */
+export const ACTIVITY_INDEX = { name: 'byActivity', partitionKey: 'activityPk', sortKey: 'activityKey' } as const;
+
 export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
   return [
     {
@@ -60,6 +70,8 @@ export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
         ...VIEW_INDEXES.map(({ sortKey }) => ({ AttributeName: sortKey, AttributeType: 'S' as const })),
+        { AttributeName: ACTIVITY_INDEX.partitionKey, AttributeType: 'S' },
+        { AttributeName: ACTIVITY_INDEX.sortKey, AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -73,6 +85,16 @@ export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
         ],
         Projection: { ProjectionType: 'ALL' },
       })),
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: ACTIVITY_INDEX.name,
+          KeySchema: [
+            { AttributeName: ACTIVITY_INDEX.partitionKey, KeyType: 'HASH' },
+            { AttributeName: ACTIVITY_INDEX.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
     },
     {
       TableName: tables.idempotency,
@@ -86,7 +108,9 @@ export function tableDefinitions(tables: Tables): CreateTableCommandInput[] {
 /**
  * Creates any missing table; safe to run on every start. A views table whose indexes differ from
  * the definition (made by an older version) is dropped and created anew: views are projections,
- * rebuilt from the events table, and a DynamoDB table cannot gain a local index in place. The
+ * rebuilt from the events table, and a DynamoDB table cannot gain a local index in place (nor
+ * fill a new global one with what it was never written with: the activity keys come from the
+ * projector, so a replay writes them). The
  * events table is never touched, not even to add the story catalog index to one made before it
  * existed (EventStore.listStoryIds scans such a table instead). `only` limits it to some of the
  * tables (locally the views live in a DynamoDB of their own). Returns the names of tables created.
@@ -102,7 +126,12 @@ export async function ensureTables(
     const name = definition.TableName!;
     if (!wanted.has(name)) continue;
     let existing = await describeTable(client, name);
-    if (existing && name === tables.views && !sameIndexes(existing.LocalSecondaryIndexes, definition.LocalSecondaryIndexes)) {
+    if (
+      existing &&
+      name === tables.views &&
+      (!sameIndexes(existing.LocalSecondaryIndexes, definition.LocalSecondaryIndexes) ||
+        !sameIndexes(existing.GlobalSecondaryIndexes, definition.GlobalSecondaryIndexes))
+    ) {
       await client.send(new DeleteTableCommand({ TableName: name }));
       await waitUntilTableNotExists({ client, maxWaitTime: 60 }, { TableName: name });
       existing = undefined;

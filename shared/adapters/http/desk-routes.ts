@@ -18,6 +18,7 @@ import { PAGE_SECURITY_HEADERS } from './page-security';
 import { problemResponse, problems } from './problem';
 import type { Handlers } from './serve';
 import { staticAssets } from './static-assets';
+import { MAX_STORY_PAGE_SIZE } from '../../application/ports';
 
 const HTML = 'text/html; charset=utf-8';
 export const DESK_CACHE_CONTROL = 'no-store';
@@ -32,8 +33,9 @@ const MAX_TIMELINE_BYTES = 2_000_000;
 export function deskHandlers(reader: StoryReader): Pick<Handlers<'read'>, 'deskHome' | 'deskStory'> {
   return {
     deskHome: async (c) => {
-      // The story list as the front page reads it (one read per list change), rendered for the desk.
-      const html = await reader.listing('desk', async (stories) =>
+      // The story list as the front page reads it (the activity index, kept per list change),
+      // rendered for the desk: the most recently active page of it, which is where editors work.
+      const html = await reader.storyList('desk', { limit: MAX_STORY_PAGE_SIZE }, ({ stories }) =>
         represent(deskHomePage(staticAssets().paths, stories), HTML, undefined, DESK_CACHE_CONTROL),
       );
       return respond(c.req.raw, html, DESK_HEADERS);

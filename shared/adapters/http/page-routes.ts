@@ -23,6 +23,7 @@ import { personOf, timelineKey, type TimelineEntry } from '../../domain/projecti
 import { UPDATE_ID_PATTERN } from '../../domain/story/update-id';
 import type { StoryReader } from '../../application/story-reader';
 import { orderedEntries } from '../../application/story-reader';
+import { STORY_PAGE_SIZE } from '../../application/ports';
 import { represent } from '../../application/representation';
 import { respond } from './conditional';
 import { PAGE_SECURITY_HEADERS } from './page-security';
@@ -81,16 +82,10 @@ export function pageHandlers(
   });
 
   return {
-    frontPage: async (c) => {
-      const rep = await reader.listing('page', async (stories) =>
-        represent(
-          frontPage(context().assets, stories),
-          HTML,
-          stories
-            .map((s) => s.lastEventAt)
-            .sort()
-            .at(-1),
-        ),
+    frontPage: async (c, { query }) => {
+      const page = { limit: STORY_PAGE_SIZE, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) };
+      const rep = await reader.storyList('page', page, ({ stories, next }) =>
+        represent(frontPage(context().assets, stories, next), HTML, stories[0]?.lastEventAt),
       );
       return respond(c.req.raw, rep, PAGE_SECURITY_HEADERS);
     },

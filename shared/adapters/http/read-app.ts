@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import { orderedEntries, type StoryReader } from '../../application/story-reader';
 import { personOf, type StoryHead, type TimelineEntry, type KeyPoint, type Person, type Source } from '../../domain/projection/story-view';
-import type { Log } from '../../application/ports';
+import { STORY_PAGE_SIZE, type Log } from '../../application/ports';
 import { VIEW_KEY_EVENTS, type PastView } from '../../application/time-travel';
 import { STORE_RETRY_AFTER_SECONDS } from '../../application/errors';
 import { LIVE_CACHE_CONTROL, PRIVATE_CACHE_CONTROL, represent } from '../../application/representation';
@@ -130,14 +130,12 @@ export function readApp(deps: ReadDeps): Hono<Env> {
       } satisfies Body<'Health'>);
     },
 
-    listStories: async (c) => {
-      const rep = await reader.listing('json', async (stories) => {
-        const last = stories
-          .map((s) => s.lastEventAt)
-          .sort()
-          .at(-1);
-        return represent(json({ stories } satisfies Body<'StoryList'>), JSON_TYPE, last);
-      });
+    listStories: async (c, { query }) => {
+      const page = { limit: query.limit ?? STORY_PAGE_SIZE, ...(query.cursor === undefined ? {} : { cursor: query.cursor }) };
+      const rep = await reader.storyList('json', page, ({ stories, next }) =>
+        // Newest activity first: the page's first story changed last.
+        represent(json({ stories, ...(next ? { next } : {}) } satisfies Body<'StoryList'>), JSON_TYPE, stories[0]?.lastEventAt),
+      );
       return respond(c.req.raw, rep);
     },
 

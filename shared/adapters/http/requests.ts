@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { MAX_CURSOR_LENGTH } from '../../application/ports';
+import { MAX_CURSOR_LENGTH, MAX_STORY_PAGE_SIZE, STORY_PAGE_SIZE } from '../../application/ports';
 import { LIMITS } from '../../domain/story/limits';
 import { MAX_IDEMPOTENCY_KEY } from './limits';
 
@@ -66,6 +66,17 @@ export const pageQuery = z
 /** The editor's desk pages a story's timeline as the story page does, newest first. */
 export const deskQuery = z.strictObject({
   cursor: cursorOf('The link of the previous page gave it: any other value gets 400.'),
+});
+
+/** A page of the story list (`GET /api/stories`). */
+export const storyListQuery = z.strictObject({
+  limit: z.optional(whole(1, MAX_STORY_PAGE_SIZE, `Stories per page (default ${STORY_PAGE_SIZE}).`)),
+  cursor: cursorOf('The `next` of the previous page, as it was given: any other value gets 400.'),
+});
+
+/** The front page's query: like a story page's, unknown parameters are ignored. */
+export const frontPageQuery = z.object({
+  cursor: cursorOf('The link to older stories gave it: any other value gets 400.'),
 });
 
 export const changesQuery = z.strictObject({

@@ -105,7 +105,10 @@ const storySummary = z.object({
   lastUpdateAt: time().optional().meta({ description: 'When the latest article or statement was recorded.' }),
 });
 
-const storyList = z.object({ stories: z.array(storySummary).meta({ description: 'Newest activity first.' }) });
+const storyList = z.object({
+  stories: z.array(storySummary).meta({ description: 'Newest activity first.' }),
+  next: z.string().optional().meta({ description: 'The `cursor` of the next page (older activity); absent on the last page.' }),
+});
 
 const speaker = z.object({ name: z.string(), role: z.string().optional() });
 

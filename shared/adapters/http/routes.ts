@@ -7,7 +7,17 @@
 import type * as core from 'zod/v4/core';
 import type { Bodies } from './bodies';
 import { MAX_BODY_BYTES } from './limits';
-import { changesQuery, deskQuery, eventsQuery, idempotencyKeyHeader, ifMatchHeader, pageQuery, viewQuery } from './requests';
+import {
+  changesQuery,
+  deskQuery,
+  eventsQuery,
+  frontPageQuery,
+  idempotencyKeyHeader,
+  ifMatchHeader,
+  pageQuery,
+  storyListQuery,
+  viewQuery,
+} from './requests';
 import type { ResponseBody } from './responses';
 
 /** A response header, in OpenAPI form. */
@@ -103,8 +113,13 @@ export const routes = {
     method: 'get',
     path: '/api/stories',
     app: 'read',
-    summary: 'The story list',
-    responses: { 200: ok('Every story, newest activity first.', { json: 'StoryList' }) },
+    summary: 'The story list, a page at a time',
+    query: storyListQuery,
+    responses: {
+      200: ok('A page of stories, newest activity first; `next` is the cursor of the page after it (older activity).', { json: 'StoryList' }),
+      304: notModified,
+      400: problem('A bad query parameter (a limit out of range, a cursor that no page gave).'),
+    },
   },
   openStory: {
     method: 'post',
@@ -201,8 +216,9 @@ export const routes = {
     method: 'get',
     path: '/',
     app: 'read',
-    summary: 'HTML front page: stories, newest activity first',
-    responses: { 200: ok('The page.', 'html') },
+    summary: 'HTML front page: stories, newest activity first, a page at a time',
+    query: frontPageQuery,
+    responses: { 200: ok('The page.', 'html'), 400: problem('A cursor that no page gave.') },
   },
   storyPage: {
     method: 'get',

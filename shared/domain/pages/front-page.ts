@@ -1,4 +1,4 @@
-/** The front page: every story, newest activity first, with its status, latest update and counts. */
+/** The front page: the stories, newest activity first, a page at a time, with their status, latest update and counts. */
 import { escapeHtml as e, paragraphsHtml } from '../html';
 import type { StorySummary } from '../projection/story-summary';
 import { AUTO, layout, plural, storyPath, when, type PageAssets } from './parts';
@@ -20,13 +20,17 @@ function storyItem(s: StorySummary): string {
 ${paragraphsHtml(s.summary, AUTO)}</li>`;
 }
 
-export function frontPage(assets: PageAssets, stories: StorySummary[]): string {
+/** A page of the story list; `next`, when there are older stories, is the cursor of the page after it. */
+export function frontPage(assets: PageAssets, stories: StorySummary[], next?: string): string {
   const items = stories.map(storyItem).join('\n');
+  const more = next
+    ? `\n<nav class="pager" aria-label="More stories"><a rel="next" href="${e(`/?cursor=${encodeURIComponent(next)}`)}">Older stories →</a></nav>`
+    : '';
   return layout(assets, {
     title: 'Newsroom: developing stories',
     head: ALTERNATES,
     body: `<h1>Developing stories</h1>
 <nav class="feeds" aria-label="Follow every story">Follow every story: <a href="/feed.atom">Atom</a> · <a href="/feed.rss">RSS</a> · <a href="/feed.json">JSON Feed</a></nav>
-<ol class="stories plain">${items || '<li>No stories yet.</li>'}</ol>`,
+<ol class="stories plain">${items || '<li>No stories yet.</li>'}</ol>${more}`,
   });
 }

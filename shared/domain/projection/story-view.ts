@@ -29,8 +29,11 @@ import type { UpdateKind } from '../story/decider';
  * 5: key events and the pin: entries carry `keyEvent`, the head `pinned` and `keyEventCount`, and
  *    the key events are indexed newest first by timeline order (`e#<timelineKey>` items; a key
  *    event retracted stays listed, so that its lists and feeds show the notice).
+ * 6: the activity index (story list pages, all-stories feeds): story-list lines carry
+ *    `activityPk`/`activityKey`, and entries have change lines (`c#<updateId>`), replayed for each
+ *    story's latest 100 changes; time-travel snapshots are cut by bytes.
  */
-export const PROJECTION_VERSION = 5;
+export const PROJECTION_VERSION = 6;
 
 /** Correction notes an entry keeps inline (the latest ones); older notes are in the event log. */
 export const MAX_CORRECTION_NOTES = 10;

@@ -145,7 +145,7 @@ describe('event store under faults of the store', () => {
 
 describe('tables', () => {
   it('a views table with outdated indexes is recreated; the events table is left alone', async () => {
-    const { CreateTableCommand, DescribeTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
     const { clientConfig } = await import('../../../shared/adapters/dynamodb/client');
     const { ensureTables, tableDefinitions } = await import('../../../shared/adapters/dynamodb/tables');
     const admin = new DynamoDBClient(clientConfig(store.endpoint));
@@ -155,9 +155,11 @@ describe('tables', () => {
     // Projection version 2's views table: three indexes.
     const oldIndexes = ['changeKey', 'timelineKey', 'versionKey'];
     await admin.send(new CreateTableCommand(events!));
+    // Nor the activity index (global) that came later.
+    const { GlobalSecondaryIndexes: _activity, ...oldViews } = views!;
     await admin.send(
       new CreateTableCommand({
-        ...views!,
+        ...oldViews,
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
           { AttributeName: 'sk', AttributeType: 'S' },
@@ -176,7 +178,20 @@ describe('tables', () => {
     expect(await ensureTables(admin, tables)).toEqual([tables.views, tables.idempotency]);
     const described = await admin.send(new DescribeTableCommand({ TableName: tables.views }));
     expect(described.Table?.LocalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(['byTimeline']);
+    expect(described.Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(['byActivity']);
     expect(await ensureTables(admin, tables)).toEqual([]);
+    // A views table of the previous build (byTimeline, no activity index) is recreated too.
+    await admin.send(new DeleteTableCommand({ TableName: tables.views }));
+    await admin.send(
+      new CreateTableCommand({
+        ...oldViews,
+        AttributeDefinitions: views!.AttributeDefinitions!.filter((a) => !a.AttributeName!.startsWith('activity')),
+      }),
+    );
+    expect(await ensureTables(admin, tables)).toEqual([tables.views]);
+    expect((await admin.send(new DescribeTableCommand({ TableName: tables.views }))).Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual([
+      'byActivity',
+    ]);
     // Startup seeds only an empty store, and asks without scanning the table.
     expect(await new EventStore(store.db, tables.events).isEmpty()).toBe(true);
     expect(await store.events.isEmpty()).toBe(false);

@@ -34,6 +34,7 @@ function answer(req: IncomingMessage, res: import('node:http').ServerResponse) {
   req.on('data', (chunk: Buffer) => (body += chunk.toString()));
   req.on('end', () => {
     reads++;
+    if (req.headers['x-amz-target'] === 'AmazonSSM.GetParametersByPath') return byPath(JSON.parse(body) as { Path: string; NextToken?: string }, res);
     if (req.headers['x-amz-target'] !== 'AmazonSSM.GetParameter') return void res.writeHead(400).end();
     if (mode === 'refuse') return void req.socket.destroy();
     if (mode === 'throttle') {
@@ -44,6 +45,22 @@ function answer(req: IncomingMessage, res: import('node:http').ServerResponse) {
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
     res.end(JSON.stringify({ Parameter: { Name: name, Type: 'SecureString', Value: mode.value, Version: 1 } }));
   });
+}
+
+/** The parameters under a path (one per editor), as GetParametersByPath pages them: PAGE a call. */
+let perEditor: Record<string, string> = {};
+const PAGE = 2;
+function byPath(input: { Path: string; NextToken?: string }, res: import('node:http').ServerResponse) {
+  const under = Object.entries(perEditor).filter(([name]) => name.startsWith(`${input.Path}/`) && !name.slice(input.Path.length + 1).includes('/'));
+  const start = Number(input.NextToken ?? 0);
+  const page = under.slice(start, start + PAGE);
+  res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+  res.end(
+    JSON.stringify({
+      Parameters: page.map(([Name, Value]) => ({ Name, Type: 'SecureString', Value, Version: 1 })),
+      ...(start + PAGE < under.length ? { NextToken: String(start + PAGE) } : {}),
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -144,6 +161,30 @@ describe('the editor token table from SSM', { timeout: 20_000 }, () => {
     expect(lines.error).toHaveLength(2);
     expect(lines.error[0]).toMatch(/left out.*editor ben: token hash must be 64 hex digits/);
     expect(lines.error.join('\n')).not.toContain(hash('x'));
+  });
+
+  it('a path of one parameter per editor: every page read, a malformed one left out by name (its value never logged)', async () => {
+    perEditor = {
+      '/newsroom/test/editors/anna': hash('a'),
+      '/newsroom/test/editors/ben': 'not-a-hash',
+      '/newsroom/test/editors/carol': hash('c'),
+      '/newsroom/test/editors/dan': `${hash('d')},eve:${hash('e')}`,
+      '/newsroom/test/editors/nested/frank': hash('f'),
+      '/newsroom/test/editors/gus': hash('g'),
+      '/newsroom/other/hal': hash('h'),
+    };
+    const { lines, log } = logs();
+    const tokens = editorTokenSource({ read: ssmParameter('/newsroom/test/editors/', client()), log });
+    const table = await tokens();
+    expect(table.hashes.map((h) => h.name)).toEqual(['anna', 'carol', 'gus']);
+    expect(lines.error).toHaveLength(2);
+    expect(lines.error[0]).toMatch(/left out.*editor ben: token hash must be 64 hex digits/);
+    expect(lines.error[1]).toMatch(/left out.*editor dan/);
+    expect(lines.error.join('\n')).not.toContain(hash('d'));
+    expect(lines.error.join('\n')).not.toContain('not-a-hash');
+    // The tokens themselves authenticate.
+    expect(authenticate('Bearer g', table)).toEqual({ ok: true, editor: { name: 'gus' } });
+    expect(authenticate('Bearer f', table)).toEqual({ ok: false, reason: 'invalid' });
   });
 
   it('an empty parameter names no editor: a warning, and every token is refused', async () => {

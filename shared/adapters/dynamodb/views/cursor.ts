@@ -60,3 +60,22 @@ export function decodeCursor(cursor: string | undefined, pk: string): Item | und
   if (!wellFormed) throw new InvalidCursorError('not a timeline cursor');
   return { sk: key.sk as string, timelineKey: key.timelineKey as string, pk };
 }
+
+/** `<lastEventAt>#<storyId>`: a story-list line's activity key (layout.ts). */
+const STORY_ACTIVITY_KEY = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)#([a-z0-9]+(?:-[a-z0-9]+)*)$/;
+
+/**
+ * A story-list page's cursor: the activity key of the last story it showed, base64url. The next
+ * page is the stories whose last event is older (by that key). Checked strictly, like the timeline's.
+ */
+export function encodeListCursor(activityKey: string): string {
+  return Buffer.from(activityKey).toString('base64url');
+}
+
+/** The activity key to page on from; throws InvalidCursorError for one encodeListCursor did not give. */
+export function decodeListCursor(cursor: string): string {
+  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new InvalidCursorError('malformed cursor');
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!STORY_ACTIVITY_KEY.test(key) || encodeListCursor(key) !== cursor) throw new InvalidCursorError('not a story-list cursor');
+  return key;
+}

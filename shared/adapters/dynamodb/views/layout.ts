@@ -19,12 +19,25 @@
  *                                             after the version it shows)
  *                          sk `s#<version>#<n>`  time-travel snapshot every SNAPSHOT_INTERVAL
  *                                             versions: head, people, sources, in bounded chunks
- *   pk `<gen>#stories`     sk `<id>`          the story list
+ *   pk `<gen>#stories`     sk `<id>`          the story list; each line also carries the activity
+ *                                             index's keys (below)
  *   pk `<gen>#build`       sk `<id>`          replay progress of a generation being built
  *   pk `<gen>#checkpoint#<id>`  sk `manifest`, `c#<version>#<n>`  where a story's rebuild stopped
  *                                             before its invocation's deadline (chunks of its state)
  *   pk `meta`              sk `generation`    the active generation pointer (pointer.ts)
  *                          sk `build#<gen>`   a generation build (replay) and its counts
+ *
+ * The activity index (global, keys only; tables.ts ACTIVITY_INDEX) orders what changed last across
+ * stories, newest first, sharded by story (activityShard):
+ *
+ *   activityPk `<gen>#stories#<shard>`  activityKey `<lastEventAt>#<id>`       a story-list line
+ *   activityPk `<gen>#changes#<shard>`  activityKey `<updatedAt>#<updateId>`   an entry's change line,
+ *                                        item pk `<gen>#story#<id>` sk `c#<updateId>`
+ *
+ * The items carry the keys themselves, so the index follows every write of them, live or replayed,
+ * with nothing to trim: a page of the story list or the latest changes across stories is one
+ * bounded Query per shard. The projector writes a change line with each entry it writes (a later
+ * change of the entry moves it); replay writes them for each story's RECENT_CHANGES latest only.
  *
  * Entries are always written and read whole, so they are stored as one JSON string rather than
  * as DynamoDB attributes: a third cheaper to write (and to rebuild), fewer bytes on AWS. Feeds
@@ -50,13 +63,21 @@ import {
   type TimelineEntry,
 } from '../../../domain/projection/story-view';
 import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
-import { summaryOf } from '../../../domain/projection/story-summary';
+import { summaryOf, type StorySummary } from '../../../domain/projection/story-summary';
 import type { StoredView } from '../../../application/ports';
 
 export type Item = Record<string, NativeAttributeValue>;
 
-/** People or sources per snapshot chunk item: far below 400 KB even with long names. */
-const SNAPSHOT_CHUNK = 500;
+/**
+ * A snapshot chunk item's people and sources total at most this many bytes as JSON, chunk 0 its
+ * head besides. JSON counts about what DynamoDB does (strings as UTF-8 either way; quotes and
+ * punctuation against DynamoDB's few bytes per number and list element), so the margin to the 400 KB
+ * item limit is wide, whatever the names and URLs (a source's URL may be 2,000 characters: 500
+ * sources could pass 1 MB).
+ */
+export const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
+/** And at most this many of them, so that a chunk of tiny ones stays a cheap read too. */
+const SNAPSHOT_CHUNK_COUNT = 500;
 
 /** Build records (replay) live beside the pointer: pk `meta`, sk `build#<gen>`. */
 export const BUILDS = { pk: 'meta', prefix: 'build#' } as const;
@@ -91,9 +112,25 @@ export class ViewLayout {
     return { pk: this.storyPk(head.storyId), sk: 'head', ...head };
   }
 
-  /** The story's line in the story list. */
+  /** The story's line in the story list, in the activity index by its last event. */
   summaryItem(head: StoryHead): Item {
-    return { pk: this.listPk, sk: head.storyId, ...summaryOf(head) };
+    return {
+      pk: this.listPk,
+      sk: head.storyId,
+      ...summaryOf(head),
+      activityPk: this.storiesActivityPk(activityShard(head.storyId)),
+      activityKey: `${head.lastEventAt}#${head.storyId}`,
+    };
+  }
+
+  /** The activity index partition of the story list's lines of stories in `shard`. */
+  storiesActivityPk(shard: number) {
+    return `${this.generation}#stories#${shard}`;
+  }
+
+  /** The activity index partition of the timeline entries of stories in `shard`. */
+  changesActivityPk(shard: number) {
+    return `${this.generation}#changes#${shard}`;
   }
 
   keyPointItem(storyId: string, point: KeyPoint): Item {
@@ -102,6 +139,36 @@ export class ViewLayout {
 
   entryItem(entry: TimelineEntry): Item {
     return { pk: this.storyPk(entry.storyId), sk: `u#${entry.updateId}`, timelineKey: timelineKey(entry), entry: entryJson(entry) };
+  }
+
+  /**
+   * An entry's line in the activity index: a small item of its own (not the entry's attributes),
+   * so that replay indexes only each story's latest changes (recentChangeItems) instead of every
+   * entry again. The projector writes one with every entry it writes.
+   */
+  changeItem(entry: Pick<TimelineEntry, 'storyId' | 'updateId' | 'updatedAt'>): Item {
+    return {
+      pk: this.storyPk(entry.storyId),
+      sk: `c#${entry.updateId}`,
+      activityPk: this.changesActivityPk(activityShard(entry.storyId)),
+      activityKey: `${entry.updatedAt}#${entry.updateId}`,
+    };
+  }
+
+  /**
+   * The activity lines of a story's RECENT_CHANGES latest changed entries as they stand (by
+   * updatedAt, then updateId: the order the all-stories feed merges in), for a story written
+   * whole (replay). The all-stories feed's latest N changes across stories are among the union of
+   * each story's latest N, so N ≤ RECENT_CHANGES reads the same from a replayed generation as
+   * from the live one (where older entries keep their lines too).
+   */
+  recentChangeItems(entries: Iterable<TimelineEntry>): Item[] {
+    return [...entries]
+      .sort((a, b) =>
+        b.updatedAt < a.updatedAt ? -1 : b.updatedAt > a.updatedAt ? 1 : b.updateId < a.updateId ? -1 : b.updateId > a.updateId ? 1 : 0,
+      )
+      .slice(0, RECENT_CHANGES)
+      .map((entry) => this.changeItem(entry));
   }
 
   /** The key-events index item of a change that lists an entry (see KeyEventChange). */
@@ -147,13 +214,32 @@ export class ViewLayout {
   snapshotItems(snapshot: TimeTravelSnapshot): Item[] {
     const prefix = `s#${changeKey(snapshot.head.version)}#`;
     const pk = this.storyPk(snapshot.head.storyId);
-    const count = Math.max(1, Math.ceil(Math.max(snapshot.people.length, snapshot.sources.length) / SNAPSHOT_CHUNK));
-    return Array.from({ length: count }, (_, n) => ({
+    // People first, then sources, cut by bytes: reading the chunks in key order and concatenating
+    // (reads.ts snapshotAt) gives both lists back in order.
+    const chunks: { people: TimeTravelSnapshot['people']; sources: TimeTravelSnapshot['sources']; bytes: number }[] = [
+      { people: [], sources: [], bytes: jsonBytes(snapshot.head) },
+    ];
+    const add = (kind: 'people' | 'sources', value: unknown) => {
+      const bytes = jsonBytes(value) + 1;
+      let chunk = chunks.at(-1)!;
+      if (
+        chunk.people.length + chunk.sources.length > 0 &&
+        (chunk.bytes + bytes > SNAPSHOT_CHUNK_BYTES || chunk.people.length + chunk.sources.length >= SNAPSHOT_CHUNK_COUNT)
+      ) {
+        chunk = { people: [], sources: [], bytes: 0 };
+        chunks.push(chunk);
+      }
+      (chunk[kind] as unknown[]).push(value);
+      chunk.bytes += bytes;
+    };
+    for (const person of snapshot.people) add('people', person);
+    for (const source of snapshot.sources) add('sources', source);
+    return chunks.map((chunk, n) => ({
       pk,
       sk: `${prefix}${String(n).padStart(4, '0')}`,
       ...(n === 0 ? { head: snapshot.head } : {}),
-      people: snapshot.people.slice(n * SNAPSHOT_CHUNK, (n + 1) * SNAPSHOT_CHUNK),
-      sources: snapshot.sources.slice(n * SNAPSHOT_CHUNK, (n + 1) * SNAPSHOT_CHUNK),
+      people: chunk.people,
+      sources: chunk.sources,
     }));
   }
 
@@ -163,6 +249,7 @@ export class ViewLayout {
     const entries = [...view.entries];
     for (const entry of entries) items.push(this.entryItem(entry));
     items.push(...this.keyEventItems(entries));
+    items.push(...this.recentChangeItems(entries));
     for (const revision of view.revisions ?? []) items.push(...this.revisionItems(revision));
     for (const snapshot of view.snapshots ?? []) items.push(...this.snapshotItems(snapshot));
     return items;
@@ -177,6 +264,28 @@ export class ViewLayout {
     for (const [key, source] of view.sources) items.push({ pk, sk: `o#${key}`, ...source });
     return items;
   }
+}
+
+/**
+ * Latest changes per story that a replayed generation keeps in the activity index: the
+ * all-stories feed is exact for a feed size (NEWSROOM_FEED_SIZE) up to this.
+ */
+export const RECENT_CHANGES = 100;
+
+/** Shards of the activity index (a story's lines and entries all go to one, by its id). */
+export const ACTIVITY_SHARDS = 4;
+
+/** The activity shard of a story: a hash of its id (FNV-1a), modulo ACTIVITY_SHARDS. */
+export function activityShard(storyId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < storyId.length; i++) hash = Math.imul(hash ^ storyId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % ACTIVITY_SHARDS;
+}
+
+/** A story-list line as read: its summary, without the keys of the table and of the activity index. */
+export function summaryOfItem(item: Item): StorySummary {
+  const { pk: _pk, sk: _sk, activityPk: _apk, activityKey: _akey, ...rest } = item;
+  return rest as StorySummary;
 }
 
 /**
@@ -220,6 +329,8 @@ function entryJson(entry: TimelineEntry): string {
       : value,
   );
 }
+
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
 
 /** An item without its keys. */
 export function strip<T>(item: Item | undefined): T | undefined {

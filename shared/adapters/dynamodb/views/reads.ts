@@ -17,18 +17,29 @@ import {
 } from '../../../domain/projection/story-view';
 import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import type { StorySummary } from '../../../domain/projection/story-summary';
-import type { GenerationViews, Page, RetractionIndexEntry } from '../../../application/ports';
-import { decodeCursor, encodeCursor } from './cursor';
-import { entryOf, personCountOf, strip, ViewLayout, withLegacyRoles, type Item } from './layout';
-import { activeGeneration, DEFAULT_GENERATION } from './pointer';
+import type { ActivityKey, ActivityPage, GenerationViews, Page, RetractionIndexEntry } from '../../../application/ports';
+import { ACTIVITY_INDEX } from '../tables';
+import { decodeCursor, decodeListCursor, encodeCursor, encodeListCursor } from './cursor';
+import { ACTIVITY_SHARDS, entryOf, personCountOf, strip, summaryOfItem, ViewLayout, withLegacyRoles, type Item } from './layout';
+import { DEFAULT_GENERATION, readPointer } from './pointer';
+import { PROJECTION_VERSION } from '../../../domain/projection/story-view';
 
 /**
  * The active generation's views, for reading only (the read function and the writer's decisions
  * carry no write code), found through the pointer at each call: readers cache them themselves.
  */
 export function activeReads(db: DynamoDBDocumentClient, table: string): () => Promise<ViewReads> {
-  return async () => new ViewReads(db, table, await activeGeneration(db, table));
+  return async () => {
+    const pointer = await readPointer(db, table);
+    return new ViewReads(db, table, pointer?.generation ?? DEFAULT_GENERATION, pointer?.projectionVersion);
+  };
 }
+
+/** The projection version whose generations carry the activity index's keys. */
+const ACTIVITY_SINCE = 6;
+
+/** The story id in a story partition's key `<gen>#story#<id>`. */
+const storyIdOf = (pk: string) => pk.slice(pk.indexOf('#story#') + '#story#'.length);
 
 /** BatchGetItem takes at most 100 keys a call. */
 const BATCH_GET = 100;
@@ -40,6 +51,8 @@ export class ViewReads implements GenerationViews {
     protected readonly db: DynamoDBDocumentClient,
     readonly table: string,
     readonly generation: string = DEFAULT_GENERATION,
+    /** PROJECTION_VERSION of the code that built the generation (the pointer's). */
+    readonly projectionVersion: number = PROJECTION_VERSION,
   ) {
     this.layout = new ViewLayout(generation);
   }
@@ -64,17 +77,85 @@ export class ViewReads implements GenerationViews {
    */
   async entries(storyId: string, updateIds: readonly string[]): Promise<TimelineEntry[]> {
     const pk = this.layout.storyPk(storyId);
-    const found: TimelineEntry[] = [];
-    for (let i = 0; i < updateIds.length; i += BATCH_GET) {
-      let keys: Item[] = updateIds.slice(i, i + BATCH_GET).map((id) => ({ pk, sk: `u#${id}` }));
+    return (await this.batchGet(updateIds.map((id) => ({ pk, sk: `u#${id}` })))).map((item) => entryOf(item)!);
+  }
+
+  async entriesOf(keys: readonly ActivityKey[]): Promise<TimelineEntry[]> {
+    return (await this.batchGet(keys.map((k) => ({ pk: this.layout.storyPk(k.storyId), sk: `u#${k.updateId}` })))).map((item) => entryOf(item)!);
+  }
+
+  async heads(storyIds: readonly string[]): Promise<StoryHead[]> {
+    return (await this.batchGet(storyIds.map((id) => ({ pk: this.layout.storyPk(id), sk: 'head' })))).map((item) => strip<StoryHead>(item)!);
+  }
+
+  async summaries(storyIds: readonly string[]): Promise<StorySummary[]> {
+    return (await this.batchGet(storyIds.map((id) => ({ pk: this.layout.listPk, sk: id })))).map(summaryOfItem);
+  }
+
+  /** The items at `keys` (those that exist), in no particular order: BatchGetItem, 100 keys a call, unprocessed keys retried. */
+  private async batchGet(all: Item[]): Promise<Item[]> {
+    const found: Item[] = [];
+    for (let i = 0; i < all.length; i += BATCH_GET) {
+      let keys: Item[] = all.slice(i, i + BATCH_GET);
       for (let attempt = 0; keys.length > 0; attempt++) {
         if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
         const out = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys } } }));
-        for (const item of out.Responses?.[this.table] ?? []) found.push(entryOf(item)!);
+        found.push(...(out.Responses?.[this.table] ?? []));
         keys = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
       }
     }
     return found;
+  }
+
+  async activity(kind: 'stories' | 'changes', limit: number, before?: string): Promise<ActivityPage> {
+    const start = before === undefined ? undefined : decodeListCursor(before);
+    // A generation built before the activity index (projection version 6) carries none of its keys:
+    // until a replay switches from it (on AWS the index is added in place), the story list is read
+    // whole, as before, and paged here. Its all-stories feed holds the changes made since.
+    if (kind === 'stories' && this.projectionVersion < ACTIVITY_SINCE) return this.storiesFromTheList(limit, start);
+    // One Query a shard, newest first, one more than asked so that `next` is only given when
+    // there is more; merged newest first. Keys only: a page costs about one read unit a shard.
+    const shards = await Promise.all(
+      Array.from({ length: ACTIVITY_SHARDS }, (_, shard) =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: ACTIVITY_INDEX.name,
+            KeyConditionExpression: start === undefined ? '#pk = :pk' : '#pk = :pk AND #key < :before',
+            ExpressionAttributeNames: { '#pk': ACTIVITY_INDEX.partitionKey, ...(start === undefined ? {} : { '#key': ACTIVITY_INDEX.sortKey }) },
+            ExpressionAttributeValues: {
+              ':pk': kind === 'stories' ? this.layout.storiesActivityPk(shard) : this.layout.changesActivityPk(shard),
+              ...(start === undefined ? {} : { ':before': start }),
+            },
+            ScanIndexForward: false,
+            Limit: limit + 1,
+          }),
+        ),
+      ),
+    );
+    const items = shards
+      .flatMap((out) => out.Items ?? [])
+      .sort((a, b) => (a.activityKey < b.activityKey ? 1 : a.activityKey > b.activityKey ? -1 : 0));
+    const page = items.slice(0, limit);
+    const keys = page.map((item): ActivityKey => {
+      const key = item.activityKey as string;
+      const at = key.slice(0, key.indexOf('#'));
+      return kind === 'stories'
+        ? { storyId: item.sk as string, at }
+        : { storyId: storyIdOf(item.pk as string), updateId: (item.sk as string).slice(2), at };
+    });
+    const next = kind === 'stories' && items.length > limit ? encodeListCursor(page.at(-1)!.activityKey as string) : undefined;
+    return { keys, ...(next ? { next } : {}) };
+  }
+
+  /** A page of the story list from the whole list (a generation without the activity index). */
+  private async storiesFromTheList(limit: number, start: string | undefined): Promise<ActivityPage> {
+    const keys = (await this.listStories())
+      .map((s) => ({ key: `${s.lastEventAt}#${s.storyId}`, storyId: s.storyId, at: s.lastEventAt }))
+      .filter((s) => start === undefined || s.key < start)
+      .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+    const page = keys.slice(0, limit);
+    return { keys: page.map(({ storyId, at }) => ({ storyId, at })), ...(keys.length > limit ? { next: encodeListCursor(page.at(-1)!.key) } : {}) };
   }
 
   /** Entries by when they happened (occurredAt, then version). */
@@ -123,7 +204,7 @@ export class ViewReads implements GenerationViews {
       { client: this.db },
       { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': this.layout.listPk } },
     );
-    for await (const page of pages) for (const item of page.Items ?? []) stories.push(strip<StorySummary>(item)!);
+    for await (const page of pages) for (const item of page.Items ?? []) stories.push(summaryOfItem(item));
     return stories.sort((a, b) => b.lastEventAt.localeCompare(a.lastEventAt) || a.storyId.localeCompare(b.storyId));
   }
 

@@ -434,7 +434,10 @@ class StoryItemsWriter implements RebuildWriter {
   put(parts: ViewParts, events: number): Promise<void> {
     const items: Item[] = [];
     for (const entry of parts.entries ?? []) items.push(this.layout.entryItem(entry));
-    items.push(...this.layout.keyEventItems(parts.keyEvents ?? []));
+    // The finished fold's entries: their key-events index items, and the latest changes' activity lines.
+    const final = [...(parts.keyEvents ?? [])];
+    items.push(...this.layout.keyEventItems(final));
+    if (final.length > 0) items.push(...this.layout.recentChangeItems(final));
     for (const revision of parts.revisions ?? []) items.push(...this.layout.revisionItems(revision));
     for (const snapshot of parts.snapshots ?? []) items.push(...this.layout.snapshotItems(snapshot));
     if (parts.storyWide) items.push(...this.layout.storyWideItems(parts.storyWide));

@@ -26,7 +26,7 @@ import type { StoredView } from '../../../application/ports';
 import { BatchWriter } from '../batch-writer';
 import { cancellationCodes } from '../client';
 import { personCountOf, ROLE_PREFIX, type Item } from './layout';
-import { activeGeneration } from './pointer';
+import { DEFAULT_GENERATION, readPointer } from './pointer';
 import { ViewReads } from './reads';
 
 /** A transaction holds at most 100 items; keep room for the head and story-list items. */
@@ -41,7 +41,10 @@ const MAX_TRANSACTION_ENTRY_BYTES = 3 * 1024 * 1024;
 
 /** The active generation's views, found through the pointer at each call (readers cache them for a while themselves). */
 export function activeViews(db: DynamoDBDocumentClient, table: string): () => Promise<ViewStore> {
-  return async () => new ViewStore(db, table, await activeGeneration(db, table));
+  return async () => {
+    const pointer = await readPointer(db, table);
+    return new ViewStore(db, table, pointer?.generation ?? DEFAULT_GENERATION, pointer?.projectionVersion);
+  };
 }
 
 export class ViewStore extends ViewReads implements ViewWriter {
@@ -141,7 +144,7 @@ export class ViewStore extends ViewReads implements ViewWriter {
       if (step.keyPoint) puts.push(layout.keyPointItem(head.storyId, step.keyPoint));
       for (const change of step.keyEvents ?? []) keyEvents.set(change.key, change);
     }
-    for (const entry of entries.values()) puts.push(layout.entryItem(entry));
+    for (const entry of entries.values()) puts.push(layout.entryItem(entry), layout.changeItem(entry));
     const deletes: { pk: string; sk: string }[] = [];
     for (const change of keyEvents.values()) {
       if (change.listed) puts.push(layout.keyEventItem(head.storyId, change));
@@ -209,8 +212,9 @@ function chunkSteps(steps: ViewStep[]): ViewStep[][] {
   let bytes = 0;
   for (const step of steps) {
     const revisions = isRevision(step) ? (isRetractionRevision(step.entry!) ? 2 : 1) : 0;
+    // An entry is two items: itself and its line in the activity index.
     const cost =
-      (step.entry ? 1 : 0) + revisions + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length + (step.keyEvents?.length ?? 0);
+      (step.entry ? 2 : 0) + revisions + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length + (step.keyEvents?.length ?? 0);
     const size = step.entry ? Buffer.byteLength(JSON.stringify(step.entry)) * (isRevision(step) ? 2 : 1) : 0;
     if (current.length > 0 && (count + cost > MAX_TRANSACTION_ITEMS - 2 || bytes + size > MAX_TRANSACTION_ENTRY_BYTES)) {
       chunks.push(current);

@@ -1,7 +1,7 @@
 /** The cursor codec: what the views hand out comes back as the same key; nothing else reaches DynamoDB. */
 import { describe, expect, it } from 'vitest';
 import { InvalidCursorError } from '../../../../shared/application/errors';
-import { decodeCursor, encodeCursor } from '../../../../shared/adapters/dynamodb/views/cursor';
+import { decodeCursor, decodeListCursor, encodeCursor, encodeListCursor } from '../../../../shared/adapters/dynamodb/views/cursor';
 import { ViewLayout } from '../../../../shared/adapters/dynamodb/views/layout';
 import { timelineKey } from '../../../../shared/domain/projection/story-view';
 
@@ -60,5 +60,26 @@ describe('timeline cursors', () => {
 
   it('the well-formed cursor of those refusals is accepted', () => {
     expect(decodeCursor(b64(good), pk)).toEqual({ ...good, pk });
+  });
+});
+
+describe('story-list cursors (the activity index)', () => {
+  const key = '2026-03-01T00:00:01.237Z#listed-001';
+
+  it('come back as the activity key they were made from', () => {
+    expect(decodeListCursor(encodeListCursor(key))).toBe(key);
+  });
+
+  it.each([
+    ['an empty cursor', ''],
+    ['not base64url', '$$'],
+    ['padding', `${encodeListCursor(key)}=`],
+    ['no story id', b64('2026-03-01T00:00:01.237Z#')],
+    ['a story id that is no slug', b64('2026-03-01T00:00:01.237Z#Listed 001')],
+    ['a time that is no ISO instant', b64('yesterday#listed-001')],
+    ['a timeline cursor', encodeCursor({ sk: `u#${ID}`, timelineKey: '2010-04-08#000000000012' })!],
+    ['a cursor of 3,000 characters', 'A'.repeat(3000)],
+  ])('%s is refused with InvalidCursorError', (_, cursor) => {
+    expect(() => decodeListCursor(cursor)).toThrow(InvalidCursorError);
   });
 });
