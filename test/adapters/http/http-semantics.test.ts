@@ -87,7 +87,7 @@ describe("query parameters: a public GET reads its route's own and refuses any o
     [`/api/stories/${STORY}/changes?since=0&order=oldest`, 'order'],
     [`/stories/${STORY}?order=oldest&x=1`, 'x'],
     ['/?page=2', 'page'],
-    ['/api/stories?limit=5', 'limit'],
+    ['/api/stories?limit=5&after=5', 'after'],
     ['/health?probe=1', 'probe'],
     ['/api/openapi.json?v=3', 'v'],
   ])('GET %s is a 400 naming /query/%s, with nothing cached', async (path, name) => {

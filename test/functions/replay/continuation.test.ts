@@ -31,14 +31,15 @@ beforeAll(async () => {
 });
 afterAll(() => store.drop());
 
-/** Every item of a generation's partitions of `storyId`, without the generation in its keys. */
+/** Every item of a generation's partitions of `storyId`, without the generation in its keys (the activity index's too). */
 async function storyItems(generation: string, storyId: string) {
   const items: string[] = [];
   for await (const page of paginateScan({ client: store.db }, { TableName: store.tables.views })) {
-    for (const { pk, ...rest } of page.Items ?? []) {
+    for (const { pk, activityPk, ...rest } of page.Items ?? []) {
       const key = String(pk);
       if (key === `${generation}#story#${storyId}` || (key === `${generation}#stories` && rest.sk === storyId)) {
-        items.push(JSON.stringify({ pk: key.slice(generation.length), ...rest }));
+        const activity = activityPk === undefined ? {} : { activityPk: String(activityPk).slice(generation.length) };
+        items.push(JSON.stringify({ pk: key.slice(generation.length), ...activity, ...rest }));
       }
     }
   }
