@@ -20,9 +20,10 @@
  * mapping's batches, builds the same views as the local projector; the replay bundle rebuilds them
  * through its fan-out and per-story payloads; and every public GET of the route table, routed by the
  * template's HTTP API routes, answers the same status, headers and bytes through the bundles as
- * through the local server. Last, IAM both ways (../support/parity/iam.ts), written to
- * test-results/parity-iam.txt, and docs/deploy.md's IAM table held equal to what this run proves
- * (`npm run docs:iam` rewrites it).
+ * through the local server, and a read that did not come through CloudFront is refused by the read
+ * bundle (the origin lock), which the local server has not. Last, IAM both ways
+ * (../support/parity/iam.ts), written to test-results/parity-iam.txt, and docs/deploy.md's IAM
+ * table held equal to what this run proves (`npm run docs:iam` rewrites it).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -184,8 +185,13 @@ function cloudFrontOriginHeaders(): [string, string][] {
 const THROUGH_CLOUDFRONT = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 let requestNumber = 0;
-async function viaLambda(request: HttpRequest): Promise<HttpAnswer> {
-  const req = THROUGH_CLOUDFRONT.has(request.method) ? { ...request, headers: [...(request.headers ?? []), ...cloudFrontOriginHeaders()] } : request;
+/**
+ * A request through the template's routes to its bundle: a GET, HEAD or OPTIONS as CloudFront
+ * passes it on (with its origin headers), anything else as sent to the API URL itself, unless
+ * `throughCloudFront` says otherwise (the origin lock's own test sends reads directly).
+ */
+async function viaLambda(request: HttpRequest, { throughCloudFront = THROUGH_CLOUDFRONT.has(request.method) } = {}): Promise<HttpAnswer> {
+  const req = throughCloudFront ? { ...request, headers: [...(request.headers ?? []), ...cloudFrontOriginHeaders()] } : request;
   const path = req.path.split('?')[0]!;
   const match = matchRoute(httpRoutes, req.method, path);
   if (!match) throw new Error(`no route of the HTTP API takes ${req.method} ${path}`);
@@ -741,7 +747,10 @@ describe('every public GET of the route table, through the bundles', () => {
       const requests = [
         ...Object.values(GET_REQUESTS).flatMap((make) => make(ctx)),
         { method: 'GET', path: '/no/such/path' },
-        { method: 'DELETE', path: `/stories/${AWS_STORY}` },
+        // CloudFront's read behaviours allow GET, HEAD and OPTIONS only and refuse a DELETE
+        // themselves; the app's 405 is compared as if one reached it with the origin header (the
+        // request sent directly is the origin lock's, below).
+        { method: 'DELETE', path: `/stories/${AWS_STORY}`, headers: cloudFrontOriginHeaders() },
         {
           method: 'OPTIONS',
           path: `/stories/${AWS_STORY}/feed.atom`,
@@ -782,6 +791,42 @@ describe('every public GET of the route table, through the bundles', () => {
       expect(compared).toBeGreaterThan(100);
       timings.comparedAnswers = compared;
     }));
+});
+
+describe('the origin lock (docs/deploy.md §11)', () => {
+  it('the read bundle answers a request that did not come through CloudFront 403 problem+json, which the local server (no CloudFront) serves; an editor’s token passes', async () => {
+    const [[header, secret]] = cloudFrontOriginHeaders() as [[string, string]];
+    expect(secret.length).toBeGreaterThan(0);
+    // Sent to the API URL itself: no origin header, or a wrong one.
+    const direct: [HttpRequest, number][] = [
+      [{ method: 'GET', path: `/stories/${AWS_STORY}` }, 200],
+      [{ method: 'GET', path: '/feed.atom' }, 200],
+      [{ method: 'GET', path: `/api/stories/${AWS_STORY}` }, 200],
+      [{ method: 'GET', path: `/stories/${AWS_STORY}/feed.json`, headers: [[header, `${secret}x`]] }, 200],
+      [{ method: 'GET', path: `/api/stories/${AWS_STORY}/events`, headers: [['authorization', 'Bearer not-a-token']] }, 401],
+      [{ method: 'DELETE', path: `/stories/${AWS_STORY}` }, 405],
+    ];
+    const answers: string[] = [];
+    for (const [req, localStatus] of direct) {
+      const [aws, local] = [await viaLambda(req, { throughCloudFront: false }), await viaLocal(req)];
+      answers.push(`${req.method} ${req.path}: ${aws.status} ${aws.headers['content-type']} ${aws.headers['cache-control']}, local ${local.status}`);
+      expect(local.status, `${req.method} ${req.path} locally`).toBe(localStatus);
+      expect(JSON.parse(aws.body.toString()), `${req.method} ${req.path}`).toEqual({
+        type: expect.stringMatching(/\/forbidden$/) as unknown,
+        title: 'Read through the public URL',
+        status: 403,
+        detail: 'this origin answers CloudFront only: send the request to the public (CloudFront) URL',
+      });
+    }
+    expect(answers).toEqual(
+      direct.map(([req, localStatus]) => `${req.method} ${req.path}: 403 application/problem+json; charset=utf-8 no-store, local ${localStatus}`),
+    );
+    // An editor reads at the API URL (the full event log, `newsroom export`): the same answer as locally.
+    const editor: HttpRequest = { method: 'GET', path: `/api/stories/${AWS_STORY}/events`, headers: [bearer] };
+    const [aws, local] = [await viaLambda(editor, { throughCloudFront: false }), await viaLocal(editor)];
+    expect(aws.status).toBe(200);
+    expect([aws.status, mattering(aws), aws.body.toString()]).toEqual([local.status, mattering(local), local.body.toString()]);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
