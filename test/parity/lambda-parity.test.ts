@@ -10,14 +10,18 @@
  *   to a recording endpoint of its function (../support/parity/aws-wire.ts): DynamoDB calls pass on
  *   to DynamoDB Local; SSM's GetParameter of the editors' token hashes is answered by a stand-in that
  *   speaks SSM's JSON protocol (docs/deploy.md, "Deploy parity"); Lambda's Invoke (replay's fan-out)
- *   is queued and delivered to the function it names, as Lambda does.
+ *   is queued and delivered to the function it names, as Lambda does, and so are SQS messages (the
+ *   projector's edge notices), in batches, to the function whose event source mapping reads the
+ *   queue; CloudFront's CreateInvalidation/GetInvalidation (the edge refresher) go to a stand-in
+ *   that keeps the invalidated paths.
  * - The local newsroom (functions/local/server.ts, the real server) runs beside them on the same
  *   events and idempotency tables and a views table of its own, projected by its own stream poller.
  *
  * Then: the editors' POSTs (open a story, every update type, as API Gateway hands them over: base64
  * bodies, cookies, repeated headers) answer the same through the write bundle as through the local
  * server; the projector bundle, given the events table's real stream records in the event source
- * mapping's batches, builds the same views as the local projector; the replay bundle rebuilds them
+ * mapping's batches, builds the same views as the local projector and queues the retractions for
+ * the edge, which the edge bundle invalidates on the distribution; the replay bundle rebuilds them
  * through its fan-out and per-story payloads; and every public GET of the route table, routed by the
  * template's HTTP API routes, answers the same status, headers and bytes through the bundles as
  * through the local server, and a read that did not come through CloudFront is refused by the read
@@ -42,10 +46,12 @@ import { updateSchema } from '../../shared/domain/story/updates';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { opened, statement } from '../support/events';
 import {
+  CloudFrontStandIn,
   PARITY_ACCOUNT,
   PARITY_REGION,
   RecordingEndpoint,
   SsmStandIn,
+  distributionArn,
   tableArn,
   type Dispatched,
   type RecordedCall,
@@ -78,6 +84,7 @@ let store: TestStore;
 let localViews: string;
 let newsroom: Newsroom;
 let ssm: SsmStandIn;
+let cloudFront: CloudFrontStandIn;
 const calls: RecordedCall[] = [];
 const dispatched: Dispatched[] = [];
 const endpoints: RecordingEndpoint[] = [];
@@ -146,16 +153,30 @@ function environmentOf(name: string): Record<string, string> {
   return Object.fromEntries(Object.entries(fnByName(name).environment).map(([k, v]) => [k, resolveIntrinsics(v, refs, attributes)]));
 }
 
+/** The queue (its logical id) of an SQS queue URL: its last segment, as in the URLs `resolution` gives. */
+const queueIdOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
+
+/**
+ * A function's environment with each queue URL on its recording endpoint: the SQS client sends a
+ * message to the host its QueueUrl names, not to the endpoint variable (`useQueueUrlAsEndpoint`,
+ * @aws-sdk/middleware-sdk-sqs), as on AWS, where that host is SQS's. Left on the placeholder host,
+ * the projector's notices would go to sqs.us-east-1.amazonaws.com and be lost.
+ */
+function onEndpoint(environment: Record<string, string>, endpoint: string): Record<string, string> {
+  const queueUrl = new RegExp(`^https://sqs\\.${PARITY_REGION}\\.amazonaws\\.com/${PARITY_ACCOUNT}/(\\w+)$`);
+  return Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, v.replace(queueUrl, `${endpoint}/${PARITY_ACCOUNT}/$1`)]));
+}
+
 async function lambda(name: string): Promise<LambdaProcess> {
   const existing = running.get(name);
   if (existing) return existing;
   const fn = fnByName(name);
-  const endpoint = await new RecordingEndpoint(name, { dynamodb: store.endpoint, ssm: ssm.url }, calls, dispatched).start();
+  const endpoint = await new RecordingEndpoint(name, { dynamodb: store.endpoint, ssm: ssm.url }, calls, dispatched, cloudFront).start();
   endpoints.push(endpoint);
   const started = await startLambdaProcess({
     fn,
     functionName: functionName(name),
-    environment: environmentOf(name),
+    environment: onEndpoint(environmentOf(name), endpoint.url),
     awsEndpoint: endpoint.url,
     // The same database of DynamoDB Local as the tests' (access key `local`, see clientConfig).
     accessKeyId: 'local',
@@ -400,13 +421,19 @@ async function streamRecords(): Promise<DynamoDBRecord[]> {
   }
 }
 
+/** The event source mapping of a function in the template (its properties). */
+function mappingOf(name: string): Record<string, unknown> {
+  const fn = fnByName(name);
+  const mapping = Object.values(stack.template.Resources).find(
+    (r) => r.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(r.Properties!.FunctionName) === JSON.stringify({ Ref: fn.logicalId }),
+  );
+  if (!mapping) throw new Error(`no event source mapping invokes ${name}`);
+  return mapping.Properties!;
+}
+
 /** The projector's event source mapping in the template: its batch size and its filter. */
 function projectorMapping() {
-  const projector = fnByName('projector');
-  const mapping = Object.values(stack.template.Resources).find(
-    (r) =>
-      r.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(r.Properties!.FunctionName) === JSON.stringify({ Ref: projector.logicalId }),
-  )!.Properties!;
+  const mapping = mappingOf('projector');
   const filters = ((mapping.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters ?? []).map(
     (f) => JSON.parse(f.Pattern) as Record<string, string[]>,
   );
@@ -446,45 +473,59 @@ const EXERCISED: Record<string, string> = {
   read: 'API Gateway HTTP API 2.0: every public GET of the route table, 404/405',
   projector: "DynamoDB Streams batches from the events table's stream, as the event source mapping delivers them",
   replay: 'its fan-out payload, then each per-story payload it dispatched, then an in-place rebuild',
+  edge: "SQS batches of the notices the projector bundle sent to the edge queue, as its event source mapping delivers them (the template's batch size)",
 };
 
-/** Delivers everything dispatched so far, until nothing more is (a delivered payload may dispatch more). */
+/** An SQS message as Lambda's SQS event source hands it to the function. */
+function sqsRecord(d: Dispatched, queueArn: string, n: number) {
+  const body = JSON.stringify(d.payload);
+  return {
+    messageId: `parity-${n}`,
+    receiptHandle: `parity-${n}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(Date.now()),
+      SenderId: 'parity',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: createHash('md5').update(body).digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: PARITY_REGION,
+  };
+}
+
+let sqsMessages = 0;
+/**
+ * Delivers everything dispatched so far, until nothing more is (a delivered payload may dispatch
+ * more): each Lambda Event invoke to the function it names, and the messages sent to a queue, in
+ * order, to the function whose event source mapping reads it, in batches of the mapping's
+ * BatchSize (as one batching window would gather them). Resolves to each invocation's answer.
+ */
 async function deliver(): Promise<unknown[]> {
   const results: unknown[] = [];
   while (dispatched.length > 0) {
     const batch = dispatched.splice(0);
-    for (const d of batch) {
-      if (d.service === 'lambda') {
-        const fn = stack.functions.find((f) => functionName(f.name) === d.target || d.target.endsWith(`:function:${functionName(f.name)}`));
-        if (!fn) throw new Error(`${d.fn} invoked ${d.target}, which is no function of the stack`);
-        results.push(await (await lambda(fn.name)).invoke(d.payload));
-      } else {
-        const queueId = Object.entries(refs).find(([, v]) => v === d.target)?.[0];
-        const mapping = Object.values(stack.template.Resources).find(
-          (r) =>
-            r.Type === 'AWS::Lambda::EventSourceMapping' &&
-            JSON.stringify(r.Properties!.EventSourceArn) === JSON.stringify({ 'Fn::GetAtt': [queueId, 'Arn'] }),
-        );
-        if (!mapping) throw new Error(`${d.fn} sent a message to ${d.target}, which no function of the stack reads`);
-        const fn = stack.functions.find((f) => JSON.stringify(mapping.Properties!.FunctionName) === JSON.stringify({ Ref: f.logicalId }))!;
-        const record = {
-          messageId: `m-${results.length}`,
-          receiptHandle: 'parity',
-          body: JSON.stringify(d.payload),
-          attributes: {
-            ApproximateReceiveCount: '1',
-            SentTimestamp: String(Date.now()),
-            SenderId: 'parity',
-            ApproximateFirstReceiveTimestamp: String(Date.now()),
-          },
-          messageAttributes: {},
-          md5OfBody: createHash('md5').update(JSON.stringify(d.payload)).digest('hex'),
-          eventSource: 'aws:sqs',
-          eventSourceARN: attributes[`${queueId}.Arn`],
-          awsRegion: PARITY_REGION,
-        };
-        results.push(await (await lambda(fn.name)).invoke({ Records: [record] }));
-      }
+    for (const d of batch.filter((b) => b.service === 'lambda')) {
+      const fn = stack.functions.find((f) => functionName(f.name) === d.target || d.target.endsWith(`:function:${functionName(f.name)}`));
+      if (!fn) throw new Error(`${d.fn} invoked ${d.target}, which is no function of the stack`);
+      results.push(await (await lambda(fn.name)).invoke(d.payload));
+    }
+    for (const queueUrl of new Set(batch.filter((b) => b.service === 'sqs').map((b) => b.target))) {
+      const queueId = queueIdOf(queueUrl);
+      const mapping = Object.values(stack.template.Resources).find(
+        (r) =>
+          r.Type === 'AWS::Lambda::EventSourceMapping' &&
+          JSON.stringify(r.Properties!.EventSourceArn) === JSON.stringify({ 'Fn::GetAtt': [queueId, 'Arn'] }),
+      );
+      const senders = [...new Set(batch.filter((b) => b.target === queueUrl).map((b) => b.fn))].join(', ');
+      if (!mapping) throw new Error(`${senders} sent a message to ${queueUrl}, which no function of the stack reads`);
+      const fn = stack.functions.find((f) => JSON.stringify(mapping.Properties!.FunctionName) === JSON.stringify({ Ref: f.logicalId }))!;
+      const records = batch.filter((b) => b.target === queueUrl).map((d) => sqsRecord(d, attributes[`${queueId}.Arn`]!, ++sqsMessages));
+      const size = Number(mapping.Properties!.BatchSize ?? 10);
+      for (let i = 0; i < records.length; i += size) results.push(await (await lambda(fn.name)).invoke({ Records: records.slice(i, i + size) }));
     }
   }
   return results;
@@ -529,6 +570,8 @@ beforeAll(async () => {
 
   const parameter = environmentOf('write').EDITOR_TOKENS_PARAMETER!;
   ssm = await new SsmStandIn({ [parameter]: `editor:${createHash('sha256').update(TOKEN).digest('hex')}` }).start();
+  // The one distribution of the stack, by the id the edge function is given.
+  cloudFront = new CloudFrontStandIn([environmentOf('edge').DISTRIBUTION_ID!]);
 
   // The local newsroom, configured as the functions are: the same tables (its own views), the same public URL.
   Object.assign(process.env, {
@@ -628,6 +671,73 @@ describe('the projector bundle, on the real stream', () => {
       const [lambdaItems, localItems] = await Promise.all([scanViews(store.tables.views), (await scanViews(localViews)).filter(notPointer)]);
       expect(lambdaItems.length).toBeGreaterThan(LONG_UPDATES);
       expect(lambdaItems).toEqual(localItems);
+    }));
+});
+
+/**
+ * What a retraction must leave the edge by (docs/deploy.md §11), written here rather than taken
+ * from the refresher's code: every page, feed, archive, permalink and JSON of the story with every
+ * query variant, the front page, the story list and the all-stories feeds.
+ */
+const retractionPaths = (stories: string[]) =>
+  [...stories.flatMap((id) => [`/stories/${id}*`, `/api/stories/${id}*`]), '/', '/api/stories', ...FEED_FORMATS.map((f) => `/feed.${f}`)].sort();
+
+/** Whether a CloudFront invalidation path covers a request: a trailing `*` any rest (query included), else the exact path and query. */
+const invalidates = (pattern: string, path: string) => (pattern.endsWith('*') ? path.startsWith(pattern.slice(0, -1)) : path === pattern);
+
+describe('the edge bundle, on the notices the projector bundle queued', () => {
+  it('invalidates what the session’s retractions changed on the distribution, as the SQS event source mapping delivers them', () =>
+    timed('edge', async () => {
+      const edgeEnv = environmentOf('edge');
+      const queue = queueIdOf(environmentOf('projector').EDGE_QUEUE_URL!);
+      const distributionId = edgeEnv.DISTRIBUTION_ID!;
+      // The stack's defaults (synthesized with `-c stage=dev`): edgeFreshness `wait` and no hub. So
+      // the projector queues the retractions only, at once, and the refresher pings no hub.
+      expect(edgeEnv.WEBSUB_HUB_URL).toBeUndefined();
+      expect(edgeEnv.EDGE_INVALIDATE_FEEDS).toBeUndefined();
+      const notices = dispatched.filter((d) => d.service === 'sqs' && queueIdOf(d.target) === queue);
+      expect(notices.length).toBe(dispatched.length);
+      expect(notices.map((n) => [n.fn, n.delaySeconds])).toEqual(notices.map(() => ['projector', 0]));
+      const stories = notices.flatMap((n) => (n.payload as { stories: { storyId: string; retracted: boolean }[] }).stories);
+      // Both sessions retract an update (the local one's events reach the projector bundle by the same stream).
+      expect(stories.sort((a, b) => a.storyId.localeCompare(b.storyId))).toEqual([
+        { storyId: AWS_STORY, retracted: true },
+        { storyId: LOCAL_STORY, retracted: true },
+      ]);
+      const projectorSends = calls.filter((c) => c.fn === 'projector' && c.service === 'sqs');
+      expect(projectorSends.map((c) => [c.operation, c.status])).toEqual(notices.map(() => ['SendMessage', 200]));
+
+      const mapping = mappingOf('edge');
+      expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(Number(mapping.BatchSize)).toBeGreaterThanOrEqual(notices.length);
+      const answers = await deliver();
+      // One batch (the mapping's batch size and window gather them), nothing given back to the queue.
+      expect(answers).toEqual([{ batchItemFailures: [] }]);
+
+      expect(cloudFront.invalidations.map(({ fn, distributionId: d, paths }) => ({ fn, distributionId: d, paths }))).toEqual([
+        { fn: 'edge', distributionId, paths: retractionPaths([AWS_STORY, LOCAL_STORY]) },
+      ]);
+      // It waited for CloudFront to finish: created in progress, then asked until completed.
+      expect(calls.filter((c) => c.fn === 'edge').map((c) => [c.operation, c.status, c.authorizations])).toEqual([
+        ['CreateInvalidation', 201, [{ action: 'cloudfront:CreateInvalidation', resource: distributionArn(distributionId) }]],
+        ['GetInvalidation', 200, [{ action: 'cloudfront:GetInvalidation', resource: distributionArn(distributionId) }]],
+      ]);
+      expect(
+        bundleOutput.some((l) => l.startsWith('edge: ') && l.includes('"message":"edge refreshed"') && l.includes('"invalidation":"completed"')),
+      ).toBe(true);
+
+      // Every public GET the suite compares that shows the retracted story is one of those paths (the
+      // desk's pages are shells that read the API with the editor's token; /api/editor names the editor).
+      const shows = Object.entries(GET_REQUESTS)
+        .filter(([route]) => !['deskHome', 'deskStory', 'whoAmI', 'asset', 'openApi', 'health'].includes(route))
+        .flatMap(([route, make]) =>
+          make({ ids: awsSession.ids, assets: [], recordedAt: '2026-12-02T00:00:00Z' }).filter(
+            (r) => r.path.includes(`/${AWS_STORY}`) || ['listStories', 'frontPage', 'allFeed'].includes(route),
+          ),
+        );
+      expect(shows.length).toBeGreaterThan(20);
+      const paths = cloudFront.invalidations[0]!.paths;
+      expect(shows.filter((r) => !paths.some((p) => invalidates(p, r.path))).map((r) => r.path)).toEqual([]);
     }));
 });
 
@@ -855,7 +965,8 @@ describe('IAM, both ways', () => {
   it('every call each function made is allowed by its role', () => {
     expect(calls.filter((c) => c.service === 'unknown')).toEqual([]);
     expect(reports.flatMap((r) => r.denied.map((d) => `${r.fn}: ${d.action} on ${d.resource} (${d.operations.join(', ')})`))).toEqual([]);
-    for (const name of ['write', 'read', 'projector', 'replay']) expect(reports.find((r) => r.fn === name)!.used.length, name).toBeGreaterThan(0);
+    for (const name of ['write', 'read', 'projector', 'replay', 'edge'])
+      expect(reports.find((r) => r.fn === name)!.used.length, name).toBeGreaterThan(0);
   });
 
   it('every action a role grants is used by a call, or granted for Lambda itself with the reason', () => {
@@ -897,6 +1008,8 @@ function readable(resource: string): string {
     .replace(new RegExp(`^arn:aws:lambda:${PARITY_REGION}:${PARITY_ACCOUNT}:function:(\\w+)$`), 'the $1 function')
     .replace(new RegExp(`^arn:aws:logs:${PARITY_REGION}:${PARITY_ACCOUNT}:log-group:.*$`), 'its log group')
     .replace(new RegExp(`^arn:aws:sqs:${PARITY_REGION}:${PARITY_ACCOUNT}:(\\w+)$`), 'the $1 queue')
+    .replace(new RegExp(`^arn:aws:cloudfront::${PARITY_ACCOUNT}:distribution/.*$`), 'the distribution')
+    .replace(/^the EdgeRefresherQueue\w+ queue$/, 'the edge queue')
     .replace(/^ProjectorDlq\w+ queue$/, 'its DLQ')
     .replace(/^the (\w+Dlq\w*) queue$/, 'its DLQ');
 }
