@@ -266,8 +266,8 @@ export interface Invalidation {
   id: string;
   callerReference: string;
   paths: string[];
-  /** How many GetInvalidation calls asked for it. */
-  polled: number;
+  /** `InProgress` when created; `Completed` once a GetInvalidation asked for it. */
+  status: 'InProgress' | 'Completed';
 }
 
 const CLOUDFRONT_XMLNS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
@@ -292,14 +292,16 @@ function xml(res: ServerResponse, status: number, body: string, headers: Record<
 /**
  * The CloudFront stand-in, for the two calls the edge refresher makes (REST-XML, API 2020-05-31):
  * CreateInvalidation answers 201 with the new invalidation `InProgress` and its Location, or the
- * same invalidation again for a CallerReference it has seen with the same paths (as CloudFront
- * does; other paths: 409 InvalidationBatchAlreadyExists); GetInvalidation answers it `Completed`.
+ * same invalidation again, as it now stands, for a CallerReference it has seen with the same paths
+ * (as CloudFront does; other paths: 409 InvalidationBatchAlreadyExists); GetInvalidation answers
+ * it `Completed`. `refuseNext` makes the next CreateInvalidation fail as CloudFront's limits do.
  * A distribution it was not given is 404 NoSuchDistribution; a batch whose Quantity is not its
  * number of paths, 400 InconsistentQuantities. The request body is read with a few patterns, enough
  * for the flat InvalidationBatch the SDK writes.
  */
 export class CloudFrontStandIn {
   readonly invalidations: Invalidation[] = [];
+  private refusal?: string;
   constructor(private readonly distributions: string[]) {}
 
   private error(res: ServerResponse, status: number, code: string, message: string): number {
@@ -310,19 +312,29 @@ export class CloudFrontStandIn {
     );
   }
 
-  private answer(res: ServerResponse, status: number, i: Invalidation, state: 'InProgress' | 'Completed', headers: Record<string, string> = {}) {
+  private answer(res: ServerResponse, status: number, i: Invalidation, headers: Record<string, string> = {}) {
     const paths = i.paths.map((p) => `<Path>${xmlEscape(p)}</Path>`).join('');
     return xml(
       res,
       status,
-      `<Invalidation xmlns="${CLOUDFRONT_XMLNS}"><Id>${i.id}</Id><Status>${state}</Status><CreateTime>2026-12-02T00:00:00.000Z</CreateTime>` +
+      `<Invalidation xmlns="${CLOUDFRONT_XMLNS}"><Id>${i.id}</Id><Status>${i.status}</Status><CreateTime>2026-12-02T00:00:00.000Z</CreateTime>` +
         `<InvalidationBatch><Paths><Quantity>${i.paths.length}</Quantity><Items>${paths}</Items></Paths>` +
         `<CallerReference>${xmlEscape(i.callerReference)}</CallerReference></InvalidationBatch></Invalidation>`,
       headers,
     );
   }
 
+  /** Refuses the next CreateInvalidation with this error code (400), as CloudFront does past its in-flight limits. */
+  refuseNext(code: 'TooManyInvalidationsInProgress' | 'BatchTooLarge'): void {
+    this.refusal = code;
+  }
+
   create(fn: string, distributionId: string, body: string, res: ServerResponse): number {
+    if (this.refusal) {
+      const code = this.refusal;
+      this.refusal = undefined;
+      return this.error(res, 400, code, 'refused by the test');
+    }
     if (!this.distributions.includes(distributionId)) return this.error(res, 404, 'NoSuchDistribution', 'The specified distribution does not exist.');
     const batch = element(body, 'InvalidationBatch');
     const callerReference = batch === undefined ? undefined : element(batch, 'CallerReference');
@@ -340,10 +352,10 @@ export class CloudFrontStandIn {
       id: `I${String(this.invalidations.length + 1).padStart(13, '0')}`,
       callerReference: reference,
       paths,
-      polled: 0,
+      status: 'InProgress' as const,
     };
     if (!seen) this.invalidations.push(invalidation);
-    return this.answer(res, 201, invalidation, 'InProgress', {
+    return this.answer(res, 201, invalidation, {
       location: `https://cloudfront.amazonaws.com/2020-05-31/distribution/${distributionId}/invalidation/${invalidation.id}`,
     });
   }
@@ -351,8 +363,8 @@ export class CloudFrontStandIn {
   get(distributionId: string, id: string, res: ServerResponse): number {
     const found = this.invalidations.find((i) => i.distributionId === distributionId && i.id === id);
     if (!found) return this.error(res, 404, 'NoSuchInvalidation', 'The specified invalidation does not exist.');
-    found.polled += 1;
-    return this.answer(res, 200, found, 'Completed');
+    found.status = 'Completed';
+    return this.answer(res, 200, found);
   }
 }
 
