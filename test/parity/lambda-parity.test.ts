@@ -10,19 +10,24 @@
  *   to a recording endpoint of its function (../support/parity/aws-wire.ts): DynamoDB calls pass on
  *   to DynamoDB Local; SSM's GetParameter of the editors' token hashes is answered by a stand-in that
  *   speaks SSM's JSON protocol (docs/deploy.md, "Deploy parity"); Lambda's Invoke (replay's fan-out)
- *   is queued and delivered to the function it names, as Lambda does.
+ *   is queued and delivered to the function it names, as Lambda does, and so are SQS messages (the
+ *   projector's edge notices), in batches, to the function whose event source mapping reads the
+ *   queue; CloudFront's CreateInvalidation/GetInvalidation (the edge refresher) go to a stand-in
+ *   that keeps the invalidated paths.
  * - The local newsroom (functions/local/server.ts, the real server) runs beside them on the same
  *   events and idempotency tables and a views table of its own, projected by its own stream poller.
  *
  * Then: the editors' POSTs (open a story, every update type, as API Gateway hands them over: base64
  * bodies, cookies, repeated headers) answer the same through the write bundle as through the local
  * server; the projector bundle, given the events table's real stream records in the event source
- * mapping's batches, builds the same views as the local projector; the replay bundle rebuilds them
+ * mapping's batches, builds the same views as the local projector and queues the retractions for
+ * the edge, which the edge bundle invalidates on the distribution; the replay bundle rebuilds them
  * through its fan-out and per-story payloads; and every public GET of the route table, routed by the
  * template's HTTP API routes, answers the same status, headers and bytes through the bundles as
- * through the local server. Last, IAM both ways (../support/parity/iam.ts), written to
- * test-results/parity-iam.txt, and docs/deploy.md's IAM table held equal to what this run proves
- * (`npm run docs:iam` rewrites it).
+ * through the local server, and a read that did not come through CloudFront is refused by the read
+ * bundle (the origin lock), which the local server has not. Last, IAM both ways
+ * (../support/parity/iam.ts), written to test-results/parity-iam.txt, and docs/deploy.md's IAM
+ * table held equal to what this run proves (`npm run docs:iam` rewrites it).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -41,10 +46,12 @@ import { updateSchema } from '../../shared/domain/story/updates';
 import { createTestStore, type TestStore } from '../support/dynamo';
 import { opened, statement } from '../support/events';
 import {
+  CloudFrontStandIn,
   PARITY_ACCOUNT,
   PARITY_REGION,
   RecordingEndpoint,
   SsmStandIn,
+  distributionArn,
   tableArn,
   type Dispatched,
   type RecordedCall,
@@ -77,6 +84,7 @@ let store: TestStore;
 let localViews: string;
 let newsroom: Newsroom;
 let ssm: SsmStandIn;
+let cloudFront: CloudFrontStandIn;
 const calls: RecordedCall[] = [];
 const dispatched: Dispatched[] = [];
 const endpoints: RecordingEndpoint[] = [];
@@ -145,16 +153,30 @@ function environmentOf(name: string): Record<string, string> {
   return Object.fromEntries(Object.entries(fnByName(name).environment).map(([k, v]) => [k, resolveIntrinsics(v, refs, attributes)]));
 }
 
+/** The queue (its logical id) of an SQS queue URL: its last segment, as in the URLs `resolution` gives. */
+const queueIdOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
+
+/**
+ * A function's environment with each queue URL on its recording endpoint: the SQS client sends a
+ * message to the host its QueueUrl names, not to the endpoint variable (`useQueueUrlAsEndpoint`,
+ * @aws-sdk/middleware-sdk-sqs), as on AWS, where that host is SQS's. Left on the placeholder host,
+ * the projector's notices would go to sqs.us-east-1.amazonaws.com and be lost.
+ */
+function onEndpoint(environment: Record<string, string>, endpoint: string): Record<string, string> {
+  const queueUrl = new RegExp(`^https://sqs\\.${PARITY_REGION}\\.amazonaws\\.com/${PARITY_ACCOUNT}/(\\w+)$`);
+  return Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, v.replace(queueUrl, `${endpoint}/${PARITY_ACCOUNT}/$1`)]));
+}
+
 async function lambda(name: string): Promise<LambdaProcess> {
   const existing = running.get(name);
   if (existing) return existing;
   const fn = fnByName(name);
-  const endpoint = await new RecordingEndpoint(name, { dynamodb: store.endpoint, ssm: ssm.url }, calls, dispatched).start();
+  const endpoint = await new RecordingEndpoint(name, { dynamodb: store.endpoint, ssm: ssm.url }, calls, dispatched, cloudFront).start();
   endpoints.push(endpoint);
   const started = await startLambdaProcess({
     fn,
     functionName: functionName(name),
-    environment: environmentOf(name),
+    environment: onEndpoint(environmentOf(name), endpoint.url),
     awsEndpoint: endpoint.url,
     // The same database of DynamoDB Local as the tests' (access key `local`, see clientConfig).
     accessKeyId: 'local',
@@ -184,8 +206,13 @@ function cloudFrontOriginHeaders(): [string, string][] {
 const THROUGH_CLOUDFRONT = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 let requestNumber = 0;
-async function viaLambda(request: HttpRequest): Promise<HttpAnswer> {
-  const req = THROUGH_CLOUDFRONT.has(request.method) ? { ...request, headers: [...(request.headers ?? []), ...cloudFrontOriginHeaders()] } : request;
+/**
+ * A request through the template's routes to its bundle: a GET, HEAD or OPTIONS as CloudFront
+ * passes it on (with its origin headers), anything else as sent to the API URL itself, unless
+ * `throughCloudFront` says otherwise (the origin lock's own test sends reads directly).
+ */
+async function viaLambda(request: HttpRequest, { throughCloudFront = THROUGH_CLOUDFRONT.has(request.method) } = {}): Promise<HttpAnswer> {
+  const req = throughCloudFront ? { ...request, headers: [...(request.headers ?? []), ...cloudFrontOriginHeaders()] } : request;
   const path = req.path.split('?')[0]!;
   const match = matchRoute(httpRoutes, req.method, path);
   if (!match) throw new Error(`no route of the HTTP API takes ${req.method} ${path}`);
@@ -394,13 +421,19 @@ async function streamRecords(): Promise<DynamoDBRecord[]> {
   }
 }
 
+/** The event source mapping of a function in the template (its properties). */
+function mappingOf(name: string): Record<string, unknown> {
+  const fn = fnByName(name);
+  const mapping = Object.values(stack.template.Resources).find(
+    (r) => r.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(r.Properties!.FunctionName) === JSON.stringify({ Ref: fn.logicalId }),
+  );
+  if (!mapping) throw new Error(`no event source mapping invokes ${name}`);
+  return mapping.Properties!;
+}
+
 /** The projector's event source mapping in the template: its batch size and its filter. */
 function projectorMapping() {
-  const projector = fnByName('projector');
-  const mapping = Object.values(stack.template.Resources).find(
-    (r) =>
-      r.Type === 'AWS::Lambda::EventSourceMapping' && JSON.stringify(r.Properties!.FunctionName) === JSON.stringify({ Ref: projector.logicalId }),
-  )!.Properties!;
+  const mapping = mappingOf('projector');
   const filters = ((mapping.FilterCriteria as { Filters?: { Pattern: string }[] } | undefined)?.Filters ?? []).map(
     (f) => JSON.parse(f.Pattern) as Record<string, string[]>,
   );
@@ -440,44 +473,63 @@ const EXERCISED: Record<string, string> = {
   read: 'API Gateway HTTP API 2.0: every public GET of the route table, 404/405',
   projector: "DynamoDB Streams batches from the events table's stream, as the event source mapping delivers them",
   replay: 'its fan-out payload, then each per-story payload it dispatched, then an in-place rebuild',
+  edge: "SQS batches of the notices the projector bundle sent to the edge queue, as its event source mapping delivers them (the template's batch size)",
 };
 
-/** Delivers everything dispatched so far, until nothing more is (a delivered payload may dispatch more). */
+/** An SQS message as Lambda's SQS event source hands it to the function. */
+function sqsRecord(d: Dispatched, queueArn: string, n: number) {
+  const body = JSON.stringify(d.payload);
+  return {
+    messageId: `parity-${n}`,
+    receiptHandle: `parity-${n}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(Date.now()),
+      SenderId: 'parity',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: createHash('md5').update(body).digest('hex'),
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: PARITY_REGION,
+  };
+}
+
+let sqsMessages = 0;
+/** The SQS batches `deliver` handed a function, for a test to deliver again as SQS would. */
+const sqsBatches: { fn: string; records: ReturnType<typeof sqsRecord>[] }[] = [];
+/**
+ * Delivers everything dispatched so far, until nothing more is (a delivered payload may dispatch
+ * more): each Lambda Event invoke to the function it names, and the messages sent to a queue, in
+ * order, to the function whose event source mapping reads it, in batches of the mapping's
+ * BatchSize (as one batching window would gather them). Resolves to each invocation's answer.
+ */
 async function deliver(): Promise<unknown[]> {
   const results: unknown[] = [];
   while (dispatched.length > 0) {
     const batch = dispatched.splice(0);
-    for (const d of batch) {
-      if (d.service === 'lambda') {
-        const fn = stack.functions.find((f) => functionName(f.name) === d.target || d.target.endsWith(`:function:${functionName(f.name)}`));
-        if (!fn) throw new Error(`${d.fn} invoked ${d.target}, which is no function of the stack`);
-        results.push(await (await lambda(fn.name)).invoke(d.payload));
-      } else {
-        const queueId = Object.entries(refs).find(([, v]) => v === d.target)?.[0];
-        const mapping = Object.values(stack.template.Resources).find(
-          (r) =>
-            r.Type === 'AWS::Lambda::EventSourceMapping' &&
-            JSON.stringify(r.Properties!.EventSourceArn) === JSON.stringify({ 'Fn::GetAtt': [queueId, 'Arn'] }),
-        );
-        if (!mapping) throw new Error(`${d.fn} sent a message to ${d.target}, which no function of the stack reads`);
-        const fn = stack.functions.find((f) => JSON.stringify(mapping.Properties!.FunctionName) === JSON.stringify({ Ref: f.logicalId }))!;
-        const record = {
-          messageId: `m-${results.length}`,
-          receiptHandle: 'parity',
-          body: JSON.stringify(d.payload),
-          attributes: {
-            ApproximateReceiveCount: '1',
-            SentTimestamp: String(Date.now()),
-            SenderId: 'parity',
-            ApproximateFirstReceiveTimestamp: String(Date.now()),
-          },
-          messageAttributes: {},
-          md5OfBody: createHash('md5').update(JSON.stringify(d.payload)).digest('hex'),
-          eventSource: 'aws:sqs',
-          eventSourceARN: attributes[`${queueId}.Arn`],
-          awsRegion: PARITY_REGION,
-        };
-        results.push(await (await lambda(fn.name)).invoke({ Records: [record] }));
+    for (const d of batch.filter((b) => b.service === 'lambda')) {
+      const fn = stack.functions.find((f) => functionName(f.name) === d.target || d.target.endsWith(`:function:${functionName(f.name)}`));
+      if (!fn) throw new Error(`${d.fn} invoked ${d.target}, which is no function of the stack`);
+      results.push(await (await lambda(fn.name)).invoke(d.payload));
+    }
+    for (const queueUrl of new Set(batch.filter((b) => b.service === 'sqs').map((b) => b.target))) {
+      const queueId = queueIdOf(queueUrl);
+      const mapping = Object.values(stack.template.Resources).find(
+        (r) =>
+          r.Type === 'AWS::Lambda::EventSourceMapping' &&
+          JSON.stringify(r.Properties!.EventSourceArn) === JSON.stringify({ 'Fn::GetAtt': [queueId, 'Arn'] }),
+      );
+      const senders = [...new Set(batch.filter((b) => b.target === queueUrl).map((b) => b.fn))].join(', ');
+      if (!mapping) throw new Error(`${senders} sent a message to ${queueUrl}, which no function of the stack reads`);
+      const fn = stack.functions.find((f) => JSON.stringify(mapping.Properties!.FunctionName) === JSON.stringify({ Ref: f.logicalId }))!;
+      const records = batch.filter((b) => b.target === queueUrl).map((d) => sqsRecord(d, attributes[`${queueId}.Arn`]!, ++sqsMessages));
+      const size = Number(mapping.Properties!.BatchSize ?? 10);
+      for (let i = 0; i < records.length; i += size) {
+        sqsBatches.push({ fn: fn.name, records: records.slice(i, i + size) });
+        results.push(await (await lambda(fn.name)).invoke({ Records: records.slice(i, i + size) }));
       }
     }
   }
@@ -523,6 +575,8 @@ beforeAll(async () => {
 
   const parameter = environmentOf('write').EDITOR_TOKENS_PARAMETER!;
   ssm = await new SsmStandIn({ [parameter]: `editor:${createHash('sha256').update(TOKEN).digest('hex')}` }).start();
+  // The one distribution of the stack, by the id the edge function is given.
+  cloudFront = new CloudFrontStandIn([environmentOf('edge').DISTRIBUTION_ID!]);
 
   // The local newsroom, configured as the functions are: the same tables (its own views), the same public URL.
   Object.assign(process.env, {
@@ -622,6 +676,90 @@ describe('the projector bundle, on the real stream', () => {
       const [lambdaItems, localItems] = await Promise.all([scanViews(store.tables.views), (await scanViews(localViews)).filter(notPointer)]);
       expect(lambdaItems.length).toBeGreaterThan(LONG_UPDATES);
       expect(lambdaItems).toEqual(localItems);
+    }));
+});
+
+/**
+ * What a retraction must leave the edge by (docs/deploy.md §11), written here rather than taken
+ * from the refresher's code: every page, feed, archive, permalink and JSON of the story with every
+ * query variant, the front page, the story list and the all-stories feeds.
+ */
+const retractionPaths = (stories: string[]) =>
+  [...stories.flatMap((id) => [`/stories/${id}*`, `/api/stories/${id}*`]), '/', '/api/stories', ...FEED_FORMATS.map((f) => `/feed.${f}`)].sort();
+
+/** Whether a CloudFront invalidation path covers a request: a trailing `*` any rest (query included), else the exact path and query. */
+const invalidates = (pattern: string, path: string) => (pattern.endsWith('*') ? path.startsWith(pattern.slice(0, -1)) : path === pattern);
+
+describe('the edge bundle, on the notices the projector bundle queued', () => {
+  it('invalidates what the session’s retractions changed on the distribution, as the SQS event source mapping delivers them', () =>
+    timed('edge', async () => {
+      const edgeEnv = environmentOf('edge');
+      const queue = queueIdOf(environmentOf('projector').EDGE_QUEUE_URL!);
+      const distributionId = edgeEnv.DISTRIBUTION_ID!;
+      // The stack's defaults (synthesized with `-c stage=dev`): edgeFreshness `wait` and no hub. So
+      // the projector queues the retractions only, at once, and the refresher pings no hub.
+      expect(edgeEnv.WEBSUB_HUB_URL).toBeUndefined();
+      expect(edgeEnv.EDGE_INVALIDATE_FEEDS).toBeUndefined();
+      const notices = dispatched.filter((d) => d.service === 'sqs' && queueIdOf(d.target) === queue);
+      expect(notices.length).toBe(dispatched.length);
+      expect(notices.map((n) => [n.fn, n.delaySeconds])).toEqual(notices.map(() => ['projector', 0]));
+      const stories = notices.flatMap((n) => (n.payload as { stories: { storyId: string; retracted: boolean }[] }).stories);
+      // Both sessions retract an update (the local one's events reach the projector bundle by the same stream).
+      expect(stories.sort((a, b) => a.storyId.localeCompare(b.storyId))).toEqual([
+        { storyId: AWS_STORY, retracted: true },
+        { storyId: LOCAL_STORY, retracted: true },
+      ]);
+      const projectorSends = calls.filter((c) => c.fn === 'projector' && c.service === 'sqs');
+      expect(projectorSends.map((c) => [c.operation, c.status])).toEqual(notices.map(() => ['SendMessage', 200]));
+
+      const mapping = mappingOf('edge');
+      expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+      expect(Number(mapping.BatchSize)).toBeGreaterThanOrEqual(notices.length);
+      // CloudFront refuses the first attempt (too many invalidations in flight): the function gives
+      // every message of the batch back (ReportBatchItemFailures), and SQS delivers them again.
+      cloudFront.refuseNext('TooManyInvalidationsInProgress');
+      const answers = await deliver();
+      expect(sqsBatches.map((b) => [b.fn, b.records.length])).toEqual([['edge', notices.length]]);
+      const [batch] = sqsBatches.splice(0) as [(typeof sqsBatches)[number]];
+      expect(answers).toEqual([{ batchItemFailures: batch.records.map((r) => ({ itemIdentifier: r.messageId })) }]);
+      expect(cloudFront.invalidations).toEqual([]);
+      const receive = (count: number) => ({
+        Records: batch.records.map((r) => ({ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: String(count) } })),
+      });
+      const edge = await lambda('edge');
+      expect(await edge.invoke(receive(2))).toEqual({ batchItemFailures: [] });
+
+      expect(cloudFront.invalidations.map(({ fn, distributionId: d, paths }) => ({ fn, distributionId: d, paths }))).toEqual([
+        { fn: 'edge', distributionId, paths: retractionPaths([AWS_STORY, LOCAL_STORY]) },
+      ]);
+      // SQS delivers at least once: the same batch again asks for the same invalidation (its
+      // CallerReference), which CloudFront answers with the one it made, completed.
+      expect(await edge.invoke(receive(3))).toEqual({ batchItemFailures: [] });
+      expect(cloudFront.invalidations).toHaveLength(1);
+      // Refused; then created in progress, and asked for until completed (it waits for CloudFront); then the same one again.
+      const on = (action: string) => [{ action: `cloudfront:${action}`, resource: distributionArn(distributionId) }];
+      expect(calls.filter((c) => c.fn === 'edge').map((c) => [c.operation, c.status, c.authorizations])).toEqual([
+        ['CreateInvalidation', 400, on('CreateInvalidation')],
+        ['CreateInvalidation', 201, on('CreateInvalidation')],
+        ['GetInvalidation', 200, on('GetInvalidation')],
+        ['CreateInvalidation', 201, on('CreateInvalidation')],
+      ]);
+      expect(
+        bundleOutput.some((l) => l.startsWith('edge: ') && l.includes('"message":"edge refreshed"') && l.includes('"invalidation":"completed"')),
+      ).toBe(true);
+
+      // Every public GET the suite compares that shows the retracted story is one of those paths (the
+      // desk's pages are shells that read the API with the editor's token; /api/editor names the editor).
+      const shows = Object.entries(GET_REQUESTS)
+        .filter(([route]) => !['deskHome', 'deskStory', 'whoAmI', 'asset', 'openApi', 'health'].includes(route))
+        .flatMap(([route, make]) =>
+          make({ ids: awsSession.ids, assets: [], recordedAt: '2026-12-02T00:00:00Z' }).filter(
+            (r) => r.path.includes(`/${AWS_STORY}`) || ['listStories', 'frontPage', 'allFeed'].includes(route),
+          ),
+        );
+      expect(shows.length).toBeGreaterThan(20);
+      const paths = cloudFront.invalidations[0]!.paths;
+      expect(shows.filter((r) => !paths.some((p) => invalidates(p, r.path))).map((r) => r.path)).toEqual([]);
     }));
 });
 
@@ -741,7 +879,10 @@ describe('every public GET of the route table, through the bundles', () => {
       const requests = [
         ...Object.values(GET_REQUESTS).flatMap((make) => make(ctx)),
         { method: 'GET', path: '/no/such/path' },
-        { method: 'DELETE', path: `/stories/${AWS_STORY}` },
+        // CloudFront's read behaviours allow GET, HEAD and OPTIONS only and refuse a DELETE
+        // themselves; the app's 405 is compared as if one reached it with the origin header (the
+        // request sent directly is the origin lock's, below).
+        { method: 'DELETE', path: `/stories/${AWS_STORY}`, headers: cloudFrontOriginHeaders() },
         {
           method: 'OPTIONS',
           path: `/stories/${AWS_STORY}/feed.atom`,
@@ -784,11 +925,59 @@ describe('every public GET of the route table, through the bundles', () => {
     }));
 });
 
+describe('the origin lock (docs/deploy.md §11)', () => {
+  it('the read bundle answers a request that did not come through CloudFront 403 problem+json, which the local server (no CloudFront) serves; an editor’s token passes', async () => {
+    const [[header, secret]] = cloudFrontOriginHeaders() as [[string, string]];
+    expect(secret.length).toBeGreaterThan(0);
+    // Sent to the API URL itself: no origin header, or a wrong one.
+    const direct: [HttpRequest, number][] = [
+      [{ method: 'GET', path: `/stories/${AWS_STORY}` }, 200],
+      [{ method: 'GET', path: '/feed.atom' }, 200],
+      [{ method: 'GET', path: `/api/stories/${AWS_STORY}` }, 200],
+      [{ method: 'GET', path: `/stories/${AWS_STORY}/feed.json`, headers: [[header, `${secret}x`]] }, 200],
+      [{ method: 'GET', path: `/api/stories/${AWS_STORY}/events`, headers: [['authorization', 'Bearer not-a-token']] }, 401],
+      [{ method: 'DELETE', path: `/stories/${AWS_STORY}` }, 405],
+    ];
+    const answers: string[] = [];
+    for (const [req, localStatus] of direct) {
+      const [aws, local] = [await viaLambda(req, { throughCloudFront: false }), await viaLocal(req)];
+      answers.push(`${req.method} ${req.path}: ${aws.status} ${aws.headers['content-type']} ${aws.headers['cache-control']}, local ${local.status}`);
+      expect(local.status, `${req.method} ${req.path} locally`).toBe(localStatus);
+      expect(JSON.parse(aws.body.toString()), `${req.method} ${req.path}`).toEqual({
+        type: expect.stringMatching(/\/forbidden$/) as unknown,
+        title: 'Read through the public URL',
+        status: 403,
+        detail: 'this origin answers CloudFront only: send the request to the public (CloudFront) URL',
+      });
+    }
+    expect(answers).toEqual(
+      direct.map(([req, localStatus]) => `${req.method} ${req.path}: 403 application/problem+json; charset=utf-8 no-store, local ${localStatus}`),
+    );
+    // An editor reads at the API URL (the full event log, `newsroom export`): the same answer as locally.
+    const editor: HttpRequest = { method: 'GET', path: `/api/stories/${AWS_STORY}/events`, headers: [bearer] };
+    const [aws, local] = [await viaLambda(editor, { throughCloudFront: false }), await viaLocal(editor)];
+    expect(aws.status).toBe(200);
+    expect([aws.status, mattering(aws), aws.body.toString()]).toEqual([local.status, mattering(local), local.body.toString()]);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 
+/** The ERROR lines the suite provokes on purpose, by function and message, and why. */
+const PROVOKED_ERRORS: { fn: string; message: string; why: string }[] = [
+  {
+    fn: 'edge',
+    message: 'edge invalidation failed: the batch is delivered again',
+    why: 'the CloudFront stand-in refuses the first invalidation (the edge bundle test)',
+  },
+];
+
 describe('the bundles’ own output', () => {
-  it('logged nothing at ERROR or CRITICAL (a variable, a parameter or a module a bundle misses shows there first)', () => {
-    expect(bundleOutput.filter((line) => /"level":"(ERROR|CRITICAL)"/.test(line))).toEqual([]);
+  it('logged nothing at ERROR or CRITICAL (a variable, a parameter or a module a bundle misses shows there first) but what the suite provoked', () => {
+    const errors = bundleOutput.filter((line) => /"level":"(ERROR|CRITICAL)"/.test(line));
+    const provoked = (line: string) => PROVOKED_ERRORS.some((p) => line.startsWith(`${p.fn}: `) && line.includes(`"message":"${p.message}"`));
+    expect(errors.filter((line) => !provoked(line))).toEqual([]);
+    expect(errors.filter(provoked)).toHaveLength(PROVOKED_ERRORS.length);
     // They did log: Powertools' JSON lines with the template's service names.
     expect(bundleOutput.some((line) => line.startsWith('write: ') && line.includes('"service":"newsroom-write"'))).toBe(true);
   });
@@ -810,7 +999,8 @@ describe('IAM, both ways', () => {
   it('every call each function made is allowed by its role', () => {
     expect(calls.filter((c) => c.service === 'unknown')).toEqual([]);
     expect(reports.flatMap((r) => r.denied.map((d) => `${r.fn}: ${d.action} on ${d.resource} (${d.operations.join(', ')})`))).toEqual([]);
-    for (const name of ['write', 'read', 'projector', 'replay']) expect(reports.find((r) => r.fn === name)!.used.length, name).toBeGreaterThan(0);
+    for (const name of ['write', 'read', 'projector', 'replay', 'edge'])
+      expect(reports.find((r) => r.fn === name)!.used.length, name).toBeGreaterThan(0);
   });
 
   it('every action a role grants is used by a call, or granted for Lambda itself with the reason', () => {
@@ -852,6 +1042,8 @@ function readable(resource: string): string {
     .replace(new RegExp(`^arn:aws:lambda:${PARITY_REGION}:${PARITY_ACCOUNT}:function:(\\w+)$`), 'the $1 function')
     .replace(new RegExp(`^arn:aws:logs:${PARITY_REGION}:${PARITY_ACCOUNT}:log-group:.*$`), 'its log group')
     .replace(new RegExp(`^arn:aws:sqs:${PARITY_REGION}:${PARITY_ACCOUNT}:(\\w+)$`), 'the $1 queue')
+    .replace(new RegExp(`^arn:aws:cloudfront::${PARITY_ACCOUNT}:distribution/.*$`), 'the distribution')
+    .replace(/^the EdgeRefresherQueue\w+ queue$/, 'the edge queue')
     .replace(/^ProjectorDlq\w+ queue$/, 'its DLQ')
     .replace(/^the (\w+Dlq\w*) queue$/, 'its DLQ');
 }

@@ -12,7 +12,10 @@
  *   GetParameter (a SecureString returned decrypted, as with WithDecryption);
  * - Lambda's Invoke (`POST /2015-03-31/functions/{name}/invocations`) and SQS's SendMessage /
  *   SendMessageBatch (`AmazonSQS.*`) are answered here, the payloads queued for the test to
- *   deliver to the function they were meant for, as Lambda would.
+ *   deliver to the function they were meant for, as Lambda would;
+ * - CloudFront's CreateInvalidation and GetInvalidation (REST-XML: `POST` and `GET
+ *   /2020-05-31/distribution/{Id}/invalidation[/{Id}]`) by {@link CloudFrontStandIn}, which keeps
+ *   the invalidations of the distributions it knows for the test to read.
  *
  * Anything else is recorded as `unknown:<what>` and refused with a 400, which the IAM check then
  * reports: a call the suite does not model is never silently allowed.
@@ -33,7 +36,7 @@ export interface Authorization {
 export interface RecordedCall {
   /** The function whose endpoint it came in on. */
   fn: string;
-  /** `dynamodb`, `ssm`, `lambda`, `sqs`, or `unknown`. */
+  /** `dynamodb`, `ssm`, `lambda`, `sqs`, `cloudfront`, or `unknown`. */
   service: string;
   /** The API operation, e.g. `TransactWriteItems`. */
   operation: string;
@@ -48,6 +51,8 @@ export interface Dispatched {
   /** The function name (Lambda) or the queue URL (SQS) it went to. */
   target: string;
   payload: unknown;
+  /** SQS's DelaySeconds of the message (0: none given). */
+  delaySeconds?: number;
 }
 
 const arn = (service: string, resource: string) => `arn:aws:${service}:${PARITY_REGION}:${PARITY_ACCOUNT}:${resource}`;
@@ -158,6 +163,7 @@ export class RecordingEndpoint {
     private readonly targets: { dynamodb: string; ssm: string },
     private readonly calls: RecordedCall[],
     private readonly dispatched: Dispatched[],
+    private readonly cloudFront?: CloudFrontStandIn,
   ) {}
 
   async start(): Promise<this> {
@@ -196,14 +202,34 @@ export class RecordingEndpoint {
       const url = String(body.QueueUrl);
       const queue = arn('sqs', url.slice(url.lastIndexOf('/') + 1));
       const entries =
-        operation === 'SendMessage' ? [body as { MessageBody: string; Id?: string }] : (body.Entries as { MessageBody: string; Id: string }[]);
-      for (const entry of entries) this.dispatched.push({ fn: this.fn, service: 'sqs', target: url, payload: JSON.parse(entry.MessageBody) });
+        operation === 'SendMessage'
+          ? [body as { MessageBody: string; Id?: string; DelaySeconds?: number }]
+          : (body.Entries as { MessageBody: string; Id: string; DelaySeconds?: number }[]);
+      for (const entry of entries)
+        this.dispatched.push({
+          fn: this.fn,
+          service: 'sqs',
+          target: url,
+          payload: JSON.parse(entry.MessageBody),
+          delaySeconds: entry.DelaySeconds ?? 0,
+        });
       const answer =
         operation === 'SendMessage'
           ? { MessageId: `m-${this.dispatched.length}`, MD5OfMessageBody: '' }
           : { Successful: entries.map((e, i) => ({ Id: e.Id, MessageId: `m-${this.dispatched.length}-${i}`, MD5OfMessageBody: '' })), Failed: [] };
       // SendMessageBatch is authorized as sqs:SendMessage.
       return this.record('sqs', operation, [{ action: 'sqs:SendMessage', resource: queue }], json(res, 200, answer, 'application/x-amz-json-1.0'));
+    }
+    const invalidation = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation(?:\/([^/]+))?$/.exec(req.url?.split('?')[0] ?? '');
+    if (invalidation && this.cloudFront && ((req.method === 'POST' && !invalidation[2]) || (req.method === 'GET' && invalidation[2]))) {
+      const distributionId = decodeURIComponent(invalidation[1]!);
+      const operation = req.method === 'POST' ? 'CreateInvalidation' : 'GetInvalidation';
+      const status =
+        operation === 'CreateInvalidation'
+          ? this.cloudFront.create(this.fn, distributionId, raw.toString('utf8'), res)
+          : this.cloudFront.get(distributionId, decodeURIComponent(invalidation[2]!), res);
+      // IAM authorizes both on the distribution (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html).
+      return this.record('cloudfront', operation, [{ action: `cloudfront:${operation}`, resource: distributionArn(distributionId) }], status);
     }
     const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url?.split('?')[0] ?? '');
     if (req.method === 'POST' && invoke) {
@@ -227,6 +253,118 @@ export class RecordingEndpoint {
       [{ action: `unknown:${what}`, resource: 'unknown' }],
       json(res, 400, { __type: 'UnknownOperationException', message: what }),
     );
+  }
+}
+
+/** CloudFront's ARNs name no region: `arn:aws:cloudfront::<account>:distribution/<id>`. */
+export const distributionArn = (id: string) => `arn:aws:cloudfront::${PARITY_ACCOUNT}:distribution/${id}`;
+
+export interface Invalidation {
+  /** The function that created it. */
+  fn: string;
+  distributionId: string;
+  id: string;
+  callerReference: string;
+  paths: string[];
+  /** `InProgress` when created; `Completed` once a GetInvalidation asked for it. */
+  status: 'InProgress' | 'Completed';
+}
+
+const CLOUDFRONT_XMLNS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
+const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const xmlUnescape = (text: string) =>
+  text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/&amp;/g, '&');
+const element = (text: string, name: string) => new RegExp(`<${name}(?:\\s[^>]*)?>([\\s\\S]*?)</${name}>`).exec(text)?.[1];
+
+function xml(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): number {
+  const text = `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
+  res.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(text), 'x-amz-request-id': 'parity', ...headers });
+  res.end(text);
+  return status;
+}
+
+/**
+ * The CloudFront stand-in, for the two calls the edge refresher makes (REST-XML, API 2020-05-31):
+ * CreateInvalidation answers 201 with the new invalidation `InProgress` and its Location, or the
+ * same invalidation again, as it now stands, for a CallerReference it has seen with the same paths
+ * (as CloudFront does; other paths: 409 InvalidationBatchAlreadyExists); GetInvalidation answers
+ * it `Completed`. `refuseNext` makes the next CreateInvalidation fail as CloudFront's limits do.
+ * A distribution it was not given is 404 NoSuchDistribution; a batch whose Quantity is not its
+ * number of paths, 400 InconsistentQuantities. The request body is read with a few patterns, enough
+ * for the flat InvalidationBatch the SDK writes.
+ */
+export class CloudFrontStandIn {
+  readonly invalidations: Invalidation[] = [];
+  private refusal?: string;
+  constructor(private readonly distributions: string[]) {}
+
+  private error(res: ServerResponse, status: number, code: string, message: string): number {
+    return xml(
+      res,
+      status,
+      `<ErrorResponse xmlns="${CLOUDFRONT_XMLNS}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>parity</RequestId></ErrorResponse>`,
+    );
+  }
+
+  private answer(res: ServerResponse, status: number, i: Invalidation, headers: Record<string, string> = {}) {
+    const paths = i.paths.map((p) => `<Path>${xmlEscape(p)}</Path>`).join('');
+    return xml(
+      res,
+      status,
+      `<Invalidation xmlns="${CLOUDFRONT_XMLNS}"><Id>${i.id}</Id><Status>${i.status}</Status><CreateTime>2026-12-02T00:00:00.000Z</CreateTime>` +
+        `<InvalidationBatch><Paths><Quantity>${i.paths.length}</Quantity><Items>${paths}</Items></Paths>` +
+        `<CallerReference>${xmlEscape(i.callerReference)}</CallerReference></InvalidationBatch></Invalidation>`,
+      headers,
+    );
+  }
+
+  /** Refuses the next CreateInvalidation with this error code (400), as CloudFront does past its in-flight limits. */
+  refuseNext(code: 'TooManyInvalidationsInProgress' | 'BatchTooLarge'): void {
+    this.refusal = code;
+  }
+
+  create(fn: string, distributionId: string, body: string, res: ServerResponse): number {
+    if (this.refusal) {
+      const code = this.refusal;
+      this.refusal = undefined;
+      return this.error(res, 400, code, 'refused by the test');
+    }
+    if (!this.distributions.includes(distributionId)) return this.error(res, 404, 'NoSuchDistribution', 'The specified distribution does not exist.');
+    const batch = element(body, 'InvalidationBatch');
+    const callerReference = batch === undefined ? undefined : element(batch, 'CallerReference');
+    const quantity = batch === undefined ? undefined : element(batch, 'Quantity');
+    const paths = [...(element(batch ?? '', 'Items') ?? '').matchAll(/<Path>([\s\S]*?)<\/Path>/g)].map((m) => xmlUnescape(m[1]!));
+    if (callerReference === undefined || quantity === undefined) return this.error(res, 400, 'MalformedXML', 'not an InvalidationBatch');
+    if (Number(quantity) !== paths.length) return this.error(res, 400, 'InconsistentQuantities', 'Quantity is not the number of Items');
+    const reference = xmlUnescape(callerReference);
+    const seen = this.invalidations.find((i) => i.distributionId === distributionId && i.callerReference === reference);
+    if (seen && JSON.stringify(seen.paths) !== JSON.stringify(paths))
+      return this.error(res, 409, 'InvalidationBatchAlreadyExists', 'CallerReference reused with other paths');
+    const invalidation = seen ?? {
+      fn,
+      distributionId,
+      id: `I${String(this.invalidations.length + 1).padStart(13, '0')}`,
+      callerReference: reference,
+      paths,
+      status: 'InProgress' as const,
+    };
+    if (!seen) this.invalidations.push(invalidation);
+    return this.answer(res, 201, invalidation, {
+      location: `https://cloudfront.amazonaws.com/2020-05-31/distribution/${distributionId}/invalidation/${invalidation.id}`,
+    });
+  }
+
+  get(distributionId: string, id: string, res: ServerResponse): number {
+    const found = this.invalidations.find((i) => i.distributionId === distributionId && i.id === id);
+    if (!found) return this.error(res, 404, 'NoSuchInvalidation', 'The specified invalidation does not exist.');
+    found.status = 'Completed';
+    return this.answer(res, 200, found);
   }
 }
 

@@ -24,9 +24,16 @@ export const GRANTED_FOR_LAMBDA_ITSELF: Record<string, string> = {
   'dynamodb:GetShardIterator': "the event source mapping reads the events table's stream",
   'dynamodb:GetRecords': "the event source mapping reads the events table's stream",
   'dynamodb:ListStreams': 'the event source mapping lists the stream (no resource-level form)',
-  'sqs:SendMessage': "the event source mapping sends a batch it gave up on to the projector's DLQ",
-  'sqs:GetQueueAttributes': 'the event source mapping checks the DLQ it was given',
-  'sqs:GetQueueUrl': 'the event source mapping resolves the DLQ it was given',
+  // The event source mappings with the function's role: the projector's sends a batch it gave up
+  // on to its DLQ; the edge refresher's polls the edge queue, hands the function each batch, then
+  // deletes what it did not report as failed and returns the rest (the suite delivers the batch
+  // and checks the function's batchItemFailures answer).
+  'sqs:SendMessage': "the projector's event source mapping sends a batch it gave up on to the projector's DLQ",
+  'sqs:GetQueueAttributes': 'the event source mapping checks the queue it reads (edge) or the DLQ it was given (projector)',
+  'sqs:GetQueueUrl': 'the event source mapping resolves the queue it reads (edge) or the DLQ it was given (projector)',
+  'sqs:ReceiveMessage': "the event source mapping polls the edge queue for the function's batches",
+  'sqs:DeleteMessage': 'the event source mapping deletes the messages of a batch the function did not report as failed',
+  'sqs:ChangeMessageVisibility': 'the event source mapping returns the messages the function reported as failed (batchItemFailures) to the queue',
 };
 
 /**

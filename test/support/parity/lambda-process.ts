@@ -79,6 +79,7 @@ export async function startLambdaProcess(options: StartOptions): Promise<LambdaP
     AWS_ENDPOINT_URL_SSM: awsEndpoint,
     AWS_ENDPOINT_URL_LAMBDA: awsEndpoint,
     AWS_ENDPOINT_URL_SQS: awsEndpoint,
+    AWS_ENDPOINT_URL_CLOUDFRONT: awsEndpoint,
     AWS_ENDPOINT_URL_SCHEDULER: awsEndpoint,
   };
   const child: ChildProcess = fork(runtime, [], {
