@@ -5,6 +5,7 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
 import { feedChangeNotifier } from '../../shared/adapters/websub';
 import { createRuntime, feedContext, logger } from '../runtime';
+import type { ProjectionResult } from '../../shared/application/project-story';
 import { processStreamBatch } from './process';
 
 const rt = createRuntime();
@@ -17,13 +18,21 @@ const metrics = new Metrics();
 // WebSub pings on Lambda; locally the stream poller sends them once it has refreshed the read cache.
 const feedHub = process.env.AWS_LAMBDA_FUNCTION_NAME ? feedChangeNotifier(feedContext(), { log: (m, extra) => logger.warn(m, extra) }) : undefined;
 
+/**
+ * What else follows a batch: on Lambda, the release schedules of its embargo events (set below, see
+ * ./schedules.ts); locally, the server's release scheduler and WebSub pings (functions/local/server.ts).
+ */
+export const projectorHooks: { afterBatch?: (results: ProjectionResult[]) => Promise<void> | void } = {};
+
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const { batchItemFailures, results } = await processStreamBatch(event.Records, {
     views: activeViews(rt.viewsDb, rt.tables.views),
     events: rt.events,
     log: logger,
   });
-  await feedHub?.storiesChanged(results.filter((r) => r.applied > 0).map((r) => r.storyId));
+  // No ping for a batch of embargo events alone: no feed changed (the release pings).
+  await feedHub?.storiesChanged(results.filter((r) => r.publicChanges > 0).map((r) => r.storyId));
+  await projectorHooks.afterBatch?.(results);
   logger.info('batch projected', { records: event.Records.length, stories: results.length, failures: batchItemFailures.length });
   metrics.addMetric('RecordsReceived', MetricUnit.Count, event.Records.length);
   metrics.addMetric(

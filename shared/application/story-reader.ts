@@ -15,7 +15,7 @@ import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, prev
 import { allStoriesFeed, clippedEntry, keyEventsFeed, storyFeed, type FeedDocument } from '../domain/feeds/model';
 import { FEED_MEDIA_TYPES, renderFeed } from '../domain/feeds/render';
 import type { FeedContext, FeedFormat } from '../domain/feeds/urls';
-import { createsEntry, targetOf, timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
+import { createdEntryOf, targetOf, timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
 import { maskWithdrawn, retractionsIn, withdrawableUpdateOf, type PublicEvent } from '../domain/projection/public-log';
 import type { StoryEvent } from '../domain/story/events';
 import type { StorySummary } from '../domain/projection/story-summary';
@@ -325,7 +325,7 @@ export class StoryReader {
     const latest = new Map<string, number>();
     for (const event of events) {
       // Marks too: the page shows a key event's badge in the timeline (feeds do not, see revisedEntryOf).
-      const id = createsEntry(event) ? event.metadata.updateId : targetOf(event);
+      const id = createdEntryOf(event) ?? targetOf(event);
       if (id !== undefined) {
         latest.delete(id);
         latest.set(id, event.metadata.version);

@@ -35,7 +35,7 @@ export interface WriteContext {
 
 export interface WriteResult {
   status: number;
-  body: { storyId: string; updateId: string; version: number; recordedAt: string };
+  body: { storyId: string; updateId: string; version: number; recordedAt: string; releaseAt?: string };
   /** True when an Idempotency-Key retry got the first response back. */
   replayed: boolean;
 }
@@ -46,6 +46,9 @@ export interface WriterOptions {
   /** Appends retried after losing a race to another writer, before giving up. */
   maxRaces?: number;
 }
+
+/** How a write finds the state it decides on and the command (raced: it lost a race, re-read). */
+type Prepare = (metadata: CommandMetadata, raced: boolean) => Promise<{ state: StoryState; command: StoryCommand }>;
 
 /** `Companion`: the write that commits an idempotency record with the event (see EventLog). */
 export class StoryWriter<Companion = unknown> {
@@ -80,13 +83,21 @@ export class StoryWriter<Companion = unknown> {
     });
   }
 
-  private async run(
-    storyId: string,
-    body: unknown,
-    ctx: WriteContext,
-    prepare: (metadata: CommandMetadata, raced: boolean) => Promise<{ state: StoryState; command: StoryCommand }>,
-  ): Promise<WriteResult> {
-    if (!ctx.idempotencyKey) return this.inLane(storyId, () => this.attempt(storyId, ctx, prepare));
+  /**
+   * Releases `target` if it is pending and due, recorded by `editor` (the system): the UpdateReleased
+   * event, or undefined when there is nothing to release (released already, cancelled, not due).
+   */
+  async release(storyId: string, target: string, editor: string): Promise<WriteResult | undefined> {
+    return this.inLane(storyId, () =>
+      this.attempt(storyId, { editor }, async (metadata, raced) => {
+        const state = await this.loadState(storyId, { type: 'pin', target }, undefined, raced);
+        return { state, command: { type: 'ReleaseUpdate', data: { storyId, target }, metadata } };
+      }),
+    );
+  }
+
+  private async run(storyId: string, body: unknown, ctx: WriteContext, prepare: Prepare): Promise<WriteResult> {
+    if (!ctx.idempotencyKey) return this.inLane(storyId, () => this.attempt(storyId, ctx, prepare).then(decided));
     // Scoped by editor and story: one editor's key never answers for another's request.
     const key = `${ctx.editor}#${storyId}#${ctx.idempotencyKey}`;
     const requestHash = createHash('sha256')
@@ -98,7 +109,7 @@ export class StoryWriter<Companion = unknown> {
     let committed = false;
     try {
       const result = await this.inLane(storyId, () =>
-        this.attempt(storyId, ctx, prepare, (response) => this.idempotency.completion(key, owner, response)),
+        this.attempt(storyId, ctx, prepare, (response) => this.idempotency.completion(key, owner, response)).then(decided),
       );
       committed = true;
       return result;
@@ -141,9 +152,9 @@ export class StoryWriter<Companion = unknown> {
   private async attempt(
     storyId: string,
     ctx: WriteContext,
-    prepare: (metadata: CommandMetadata, raced: boolean) => Promise<{ state: StoryState; command: StoryCommand }>,
+    prepare: Prepare,
     completion?: (response: { status: number; body: WriteResult['body'] }) => Companion,
-  ): Promise<WriteResult> {
+  ): Promise<WriteResult | undefined> {
     const maxRaces = this.options.maxRaces ?? 200;
     for (let race = 0; ; race++) {
       const metadata: CommandMetadata = {
@@ -155,7 +166,10 @@ export class StoryWriter<Companion = unknown> {
       };
       const { state, command } = await prepare(metadata, race > 0);
       const pending = decide(command, state);
-      const first = pending[0]!;
+      // Only a release decides nothing (not pending, or not due): nothing to append.
+      const first = pending[0];
+      if (!first) return undefined;
+      const releaseAt = first.type === 'ArticlePublished' || first.type === 'StatementRecorded' ? first.data.releaseAt : undefined;
       const result: WriteResult = {
         status: 201,
         body: {
@@ -163,6 +177,7 @@ export class StoryWriter<Companion = unknown> {
           updateId: first.metadata.updateId,
           version: state.version + pending.length,
           recordedAt: first.metadata.recordedAt,
+          ...(releaseAt === undefined ? {} : { releaseAt }),
         },
         replayed: false,
       };
@@ -217,7 +232,11 @@ export class StoryWriter<Companion = unknown> {
     const viewHead = await this.views.head(storyId, true);
     // Views ahead of a head kept in memory: the pin they show may postdate it, so read the head anew.
     if (viewHead && viewHead.version > head) head = await this.headOf(storyId, true, expected);
-    const target = targetId === undefined ? undefined : await this.views.entry(storyId, targetId, true);
+    // A pending (embargoed) update is kept apart from the entries until its release.
+    const target =
+      targetId === undefined
+        ? undefined
+        : ((await this.views.entry(storyId, targetId, true)) ?? (await this.views.pendingEntry(storyId, targetId, true)));
     const projected = Math.min(viewHead?.version ?? 0, head);
     // An entry's keyEvent may be newer than `projected`: the fold below re-applies any later mark, unmark or retraction.
     let state: StoryState = {
@@ -233,6 +252,7 @@ export class StoryWriter<Companion = unknown> {
                   kind: target.kind,
                   retracted: !!target.retraction && target.retraction.version <= projected,
                   keyEvent: target.keyEvent === true,
+                  ...(target.releaseAt === undefined ? {} : { releaseAt: target.releaseAt }),
                 },
               ],
             ]
@@ -245,6 +265,12 @@ export class StoryWriter<Companion = unknown> {
     if (expected !== undefined && state.version !== expected) throw new ConcurrencyError(storyId, expected, state.version);
     return state;
   }
+}
+
+/** An editor's command always decides an event (only a release may decide none). */
+function decided(result: WriteResult | undefined): WriteResult {
+  if (!result) throw new Error('an editor command decided no event');
+  return result;
 }
 
 /** Jittered pause so that many writers on one story do not collide in lockstep. */

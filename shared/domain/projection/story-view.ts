@@ -29,8 +29,11 @@ import type { UpdateKind } from '../story/decider';
  * 5: key events and the pin: entries carry `keyEvent`, the head `pinned` and `keyEventCount`, and
  *    the key events are indexed newest first by timeline order (`e#<timelineKey>` items; a key
  *    event retracted stays listed, so that its lists and feeds show the notice).
+ * 6: embargoes: a pending update is kept apart (`q#<updateId>` items, with `releaseAt`, out of the
+ *    timeline and of every public read) until its release creates its entry (version, recordedAt
+ *    and updatedAt those of the release) and a revision item of it (time travel).
  */
-export const PROJECTION_VERSION = 5;
+export const PROJECTION_VERSION = 6;
 
 /** Correction notes an entry keeps inline (the latest ones); older notes are in the event log. */
 export const MAX_CORRECTION_NOTES = 10;
@@ -111,6 +114,12 @@ export interface TimelineEntry {
    * readers see its retraction notice instead of what it said.
    */
   keyEvent: boolean;
+  /**
+   * Only on a pending update (not released yet; kept apart from the entries, see ViewStep.pending):
+   * when it is due. A released entry carries none: its version, recordedAt and updatedAt are those
+   * of its release.
+   */
+  releaseAt?: string;
 }
 
 export interface KeyPoint {
@@ -185,6 +194,12 @@ export interface ViewStep {
   sources: CountDelta[];
   /** Changes of the key-events index, in order. */
   keyEvents?: KeyEventChange[];
+  /** A pending (embargoed) update as it stands now: kept apart from the entries, out of every public read. */
+  pending?: TimelineEntry;
+  /** A pending update no longer pending (released or cancelled). */
+  unpending?: string;
+  /** The step released `entry` (it gets a revision item: the entry as released, for time travel). */
+  released?: true;
 }
 
 /** What the projector must read before it can apply an event. */
@@ -192,6 +207,14 @@ export interface ProjectionReads {
   head?: StoryHead;
   /** The entry a correction or retraction targets. */
   target?: TimelineEntry;
+  /** The pending update an embargo event targets (see pendingTargetOf). */
+  pending?: TimelineEntry;
+  /**
+   * The fold does not track pending updates (time travel starts from snapshots, which hold none):
+   * an embargo event without its pending update changes only the head's version, and a release
+   * is given the entry as released (its revision item) as `pending`.
+   */
+  untracked?: true;
 }
 
 /** Which entry (if any) an event needs read first: the one it changes. */
@@ -201,6 +224,19 @@ export function targetOf(event: StoryEvent): string | undefined {
     case 'UpdateRetracted':
     case 'KeyEventMarked':
     case 'KeyEventUnmarked':
+      return event.data.target;
+    default:
+      return undefined;
+  }
+}
+
+/** The pending update an event needs read first: the one it revises, reschedules, cancels or releases. */
+export function pendingTargetOf(event: StoryEvent): string | undefined {
+  switch (event.type) {
+    case 'ScheduledUpdateRevised':
+    case 'UpdateRescheduled':
+    case 'ReleaseCancelled':
+    case 'UpdateReleased':
       return event.data.target;
     default:
       return undefined;
@@ -217,14 +253,25 @@ export function revisedEntryOf(event: StoryEvent): string | undefined {
   return event.type === 'UpdateCorrected' || event.type === 'UpdateRetracted' ? event.data.target : undefined;
 }
 
-/** Events that create a timeline entry (an article or a statement). */
+/** Events that create a timeline entry at once (an article or a statement, not embargoed). */
 export function createsEntry(event: StoryEvent): event is StoryEvent & { type: 'ArticlePublished' | 'StatementRecorded' } {
+  return (event.type === 'ArticlePublished' || event.type === 'StatementRecorded') && event.data.releaseAt === undefined;
+}
+
+/** An article or statement as recorded, embargoed or not. */
+export function recordsUpdate(event: StoryEvent): event is StoryEvent & { type: 'ArticlePublished' | 'StatementRecorded' } {
   return event.type === 'ArticlePublished' || event.type === 'StatementRecorded';
+}
+
+/** The timeline entry an event creates: an article or statement posted without embargo, or the one a release makes public. */
+export function createdEntryOf(event: StoryEvent): string | undefined {
+  if (createsEntry(event)) return event.metadata.updateId;
+  return event.type === 'UpdateReleased' ? event.data.target : undefined;
 }
 
 /** The timeline entry an event creates, corrects or retracts, as feeds follow them (see revisedEntryOf). */
 export function changedEntryOf(event: StoryEvent): string | undefined {
-  return createsEntry(event) ? event.metadata.updateId : revisedEntryOf(event);
+  return createdEntryOf(event) ?? revisedEntryOf(event);
 }
 
 /** True when an entry is in the key-events index: a key event, or one retracted (listed with its notice). */
@@ -289,6 +336,19 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
     throw new ProjectionGapError(m.storyId, 1, m.version);
   }
   const bump = (head: StoryHead): StoryHead => ({ ...head, version: m.version, lastEventAt: m.recordedAt });
+  // An embargo event changes nothing readers see, not even when the story last changed (feeds'
+  // `updated`, Last-Modified): only the version moves on, and the pending update kept apart.
+  const unseen = (change: Pick<ViewStep, 'pending' | 'unpending'> = {}): ViewStep => ({
+    head: { ...prev!, version: m.version },
+    people: [],
+    sources: [],
+    ...change,
+  });
+  const pendingOf = (target: string): TimelineEntry | undefined => {
+    if (reads.pending) return reads.pending;
+    if (reads.untracked) return undefined;
+    throw new Error(`story ${m.storyId}: ${event.type} ${m.updateId} targets unknown pending update ${target}`);
+  };
 
   switch (event.type) {
     case 'StoryOpened':
@@ -317,6 +377,7 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
     case 'StatementRecorded': {
       const head = prev!;
       const entry = createdEntry(event);
+      if (entry.releaseAt !== undefined) return unseen({ pending: entry });
       return withKeyEvents(
         {
           head: {
@@ -431,6 +492,60 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
     }
     case 'StatusChanged':
       return { head: { ...bump(prev!), status: event.data.status }, people: [], sources: [] };
+    case 'ScheduledUpdateRevised': {
+      const pending = pendingOf(event.data.target);
+      if (!pending) return unseen();
+      // Folded in silently: no note, no count (nothing of the update was public).
+      const content = applyChanges(pending.content, event.data.changes);
+      const occurredAt = occurredAtOf(content) ?? pending.occurredAt;
+      return unseen({
+        pending: {
+          ...pending,
+          content,
+          ...(occurredAt === undefined ? {} : { occurredAt }),
+          dateApproximate: event.data.changes.dateApproximate ?? pending.dateApproximate,
+          changeVersion: m.version,
+        },
+      });
+    }
+    case 'UpdateRescheduled': {
+      const pending = pendingOf(event.data.target);
+      return pending ? unseen({ pending: { ...pending, releaseAt: event.data.releaseAt, changeVersion: m.version } }) : unseen();
+    }
+    case 'ReleaseCancelled':
+      return unseen({ unpending: event.data.target });
+    case 'UpdateReleased': {
+      const head = prev!;
+      const pending = reads.pending;
+      if (!pending) throw new Error(`story ${m.storyId}: release ${m.updateId} targets unknown pending update ${event.data.target}`);
+      // Public from now on, as if posted at its release: published then, in the timeline then.
+      const { releaseAt: _, ...rest } = pending;
+      const entry: TimelineEntry = {
+        ...rest,
+        version: m.version,
+        changeVersion: m.version,
+        recordedAt: event.data.releaseAt,
+        updatedAt: event.data.releaseAt,
+      };
+      return {
+        ...withKeyEvents(
+          {
+            head: {
+              ...bump(head),
+              firstUpdateAt: head.firstUpdateAt ?? event.data.releaseAt,
+              lastUpdateAt: event.data.releaseAt,
+              updateCount: head.updateCount + 1,
+            },
+            entry,
+            people: personDeltas(entry.content, 1),
+            sources: sourceDeltas(entry.content, 1),
+          },
+          undefined,
+        ),
+        unpending: event.data.target,
+        released: true,
+      };
+    }
     default:
       return assertNever(event, 'event');
   }
@@ -446,7 +561,7 @@ function unpinned(head: StoryHead, updateId: string): StoryHead {
 /** The timeline entry an article or statement creates, before any correction. */
 export function createdEntry(event: StoryEvent & { type: 'ArticlePublished' | 'StatementRecorded' }): TimelineEntry {
   const m = event.metadata;
-  const { dateApproximate, keyEvent, ...fields } = event.data;
+  const { dateApproximate, keyEvent, releaseAt, ...fields } = event.data;
   const content: ArticleContent | StatementContent =
     event.type === 'ArticlePublished'
       ? { kind: 'article', ...(fields as Omit<ArticleContent, 'kind'>) }
@@ -466,11 +581,12 @@ export function createdEntry(event: StoryEvent & { type: 'ArticlePublished' | 'S
     corrections: [],
     correctionCount: 0,
     keyEvent: keyEvent === true,
+    ...(releaseAt === undefined ? {} : { releaseAt }),
   };
 }
 
 /** True when a step changed an existing entry (a correction or retraction): it gets a revision item. */
-export const isRevision = (step: ViewStep) => !!step.entry && step.entry.version !== step.head.version;
+export const isRevision = (step: ViewStep) => !!step.entry && (step.entry.version !== step.head.version || step.released === true);
 
 /** True when an entry (a revision) is the state a retraction left it in: the retraction is indexed by its version. */
 export const isRetractionRevision = (entry: TimelineEntry) => entry.retraction?.version === entry.changeVersion;
@@ -509,6 +625,8 @@ export interface StoryView {
   keyPoints: KeyPoint[];
   people: Map<string, PersonCount>;
   sources: Map<string, Source>;
+  /** Pending (embargoed) updates by id; absent when none was folded (time travel does not track them). */
+  pending?: Map<string, TimelineEntry>;
 }
 
 export function applyStep(view: StoryView | undefined, step: ViewStep): StoryView {
@@ -516,6 +634,8 @@ export function applyStep(view: StoryView | undefined, step: ViewStep): StoryVie
   next.head = step.head;
   if (step.entry) next.entries.set(step.entry.updateId, step.entry);
   if (step.keyPoint) next.keyPoints.push(step.keyPoint);
+  if (step.pending) (next.pending ??= new Map()).set(step.pending.updateId, step.pending);
+  if (step.unpending !== undefined) next.pending?.delete(step.unpending);
   for (const d of step.people) {
     const p = next.people.get(d.key) ?? { name: d.name, statementCount: 0, roleCounts: {} };
     p.statementCount += d.delta;
@@ -561,12 +681,19 @@ export function withdrawLater(view: StoryView, later: Iterable<LaterRetraction>)
 export function foldStory(events: Iterable<StoryEvent>, from?: StoryView): StoryView | undefined {
   let view = from;
   for (const event of events) {
-    const target = targetOf(event);
-    const step = project(event, {
-      ...(view ? { head: view.head } : {}),
-      ...(target && view?.entries.get(target) ? { target: view.entries.get(target)! } : {}),
-    });
+    const step = project(event, readsFor(event, view));
     view = applyStep(view, step);
   }
   return view;
+}
+
+/** What `project` needs of an in-memory view for `event`: the head, and the entry or pending update it targets. */
+export function readsFor(event: StoryEvent, view: StoryView | undefined): ProjectionReads {
+  const target = targetOf(event);
+  const pending = pendingTargetOf(event);
+  return {
+    ...(view ? { head: view.head } : {}),
+    ...(target && view?.entries.get(target) ? { target: view.entries.get(target)! } : {}),
+    ...(pending && view?.pending?.get(pending) ? { pending: view.pending.get(pending)! } : {}),
+  };
 }

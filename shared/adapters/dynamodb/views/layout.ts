@@ -19,6 +19,13 @@
  *                                             after the version it shows)
  *                          sk `s#<version>#<n>`  time-travel snapshot every SNAPSHOT_INTERVAL
  *                                             versions: head, people, sources, in bounded chunks
+ *                          sk `q#<updateId>`  a pending (embargoed) update, as corrected so far,
+ *                                             with its `releaseAt`; no timelineKey and no public
+ *                                             read: deleted at its release or cancellation
+ *   pk `releases`          sk `<releaseAt>#<storyId>#<updateId>`  the release index, across
+ *                                             stories and generations: what the schedulers
+ *                                             release (an item made stale by a reschedule or a
+ *                                             cancellation is forgotten when it falls due)
  *   pk `<gen>#stories`     sk `<id>`          the story list
  *   pk `<gen>#build`       sk `<id>`          replay progress of a generation being built
  *   pk `meta`              sk `generation`    the active generation pointer (pointer.ts)
@@ -59,6 +66,20 @@ const SNAPSHOT_CHUNK = 500;
 /** Build records (replay) live beside the pointer: pk `meta`, sk `build#<gen>`. */
 export const BUILDS = { pk: 'meta', prefix: 'build#' } as const;
 
+/** The release index's partition (not per generation: a replay writes the same items again). */
+export const RELEASES_PK = 'releases';
+
+/** The release index's item of a pending update. */
+export function releaseIndexItem(entry: Pick<TimelineEntry, 'storyId' | 'updateId' | 'releaseAt'>): Item {
+  return {
+    pk: RELEASES_PK,
+    sk: `${entry.releaseAt!}#${entry.storyId}#${entry.updateId}`,
+    storyId: entry.storyId,
+    updateId: entry.updateId,
+    releaseAt: entry.releaseAt!,
+  };
+}
+
 /** The keys and items of one generation. */
 export class ViewLayout {
   constructor(readonly generation: string) {}
@@ -95,6 +116,15 @@ export class ViewLayout {
 
   entryItem(entry: TimelineEntry): Item {
     return { pk: this.storyPk(entry.storyId), sk: `u#${entry.updateId}`, timelineKey: timelineKey(entry), entry: entryJson(entry) };
+  }
+
+  /** A pending update (no timelineKey: never in the timeline). */
+  pendingItem(entry: TimelineEntry): Item {
+    return { pk: this.storyPk(entry.storyId), sk: `q#${entry.updateId}`, entry: entryJson(entry) };
+  }
+
+  pendingKey(storyId: string, updateId: string) {
+    return { pk: this.storyPk(storyId), sk: `q#${updateId}` };
   }
 
   /** The key-events index item of a change that lists an entry (see KeyEventChange). */
@@ -162,9 +192,10 @@ export class ViewLayout {
   }
 
   /** The head (first), the story-list summary, key points, people and sources of a folded story. */
-  storyWideItems(view: Pick<StoredView, 'head' | 'keyPoints' | 'people' | 'sources'>): Item[] {
+  storyWideItems(view: Pick<StoredView, 'head' | 'keyPoints' | 'people' | 'sources' | 'pending'>): Item[] {
     const pk = this.storyPk(view.head.storyId);
     const items: Item[] = [this.headItem(view.head), this.summaryItem(view.head)];
+    for (const pending of view.pending?.values() ?? []) items.push(this.pendingItem(pending), releaseIndexItem(pending));
     for (const point of view.keyPoints) items.push(this.keyPointItem(view.head.storyId, point));
     for (const [key, person] of view.people) items.push(personItem(pk, key, person));
     for (const [key, source] of view.sources) items.push({ pk, sk: `o#${key}`, ...source });
