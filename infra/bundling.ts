@@ -19,6 +19,7 @@ export const LAMBDA_ENTRIES = {
   read: 'functions/api/read.ts',
   projector: 'functions/projector/handler.ts',
   replay: 'functions/replay/handler.ts',
+  release: 'functions/release/handler.ts',
 } as const;
 
 /**

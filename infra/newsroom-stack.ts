@@ -8,6 +8,7 @@ import { EventStore } from './constructs/event-store.js';
 import { HttpApi } from './constructs/http-api.js';
 import type { FunctionSettings, NewsroomFunction } from './constructs/newsroom-function.js';
 import { Projector } from './constructs/projector.js';
+import { Releases } from './constructs/releases.js';
 import { Replay } from './constructs/replay.js';
 import { Views } from './constructs/views.js';
 
@@ -28,9 +29,10 @@ export class NewsroomStack extends Stack {
   readonly httpApi: HttpApi;
   readonly projector: Projector;
   readonly replay: Replay;
+  readonly releases: Releases;
   readonly cdn: Cdn;
   readonly alarms: Alarms;
-  /** The four functions, for what applies to each of them. */
+  /** The five functions, for what applies to each of them. */
   readonly functions: readonly NewsroomFunction[];
 
   constructor(scope: Construct, id: string, props: NewsroomStackProps) {
@@ -59,7 +61,10 @@ export class NewsroomStack extends Stack {
     this.httpApi = new HttpApi(this, 'HttpApi', { config, settings, ...tables });
     this.projector = new Projector(this, 'Projector', { settings, ...tables });
     this.replay = new Replay(this, 'Replay', { settings, ...tables, concurrency: config.replayConcurrency });
-    this.functions = [this.httpApi.writeApi, this.httpApi.readApi, this.projector, this.replay];
+    // Embargoes: the projector keeps one schedule per pending update; Scheduler invokes the release function.
+    this.releases = new Releases(this, 'Releases', { settings, ...tables });
+    this.releases.allowScheduling(this.projector);
+    this.functions = [this.httpApi.writeApi, this.httpApi.readApi, this.projector, this.replay, this.releases];
 
     this.cdn = new Cdn(this, 'Cdn', { config, api: this.httpApi.api });
     // Feed links need the public URL. The distribution only depends on the API resource (not on its
@@ -82,6 +87,8 @@ export class NewsroomStack extends Stack {
     output('ReplayFunctionName', this.replay.function.functionName, 'Invoke with {} or {"storyId": "..."}');
     output('ProjectorFunctionName', this.projector.function.functionName, 'Projector (events stream consumer)');
     output('ProjectorDlqUrl', this.projector.dlq.queueUrl, 'Skipped stream batches');
+    output('ReleaseDlqUrl', this.releases.dlq.queueUrl, 'Releases that failed after retries (the sweep retries them)');
+    output('ReleaseScheduleGroup', this.releases.groupName, 'EventBridge Scheduler group of the release schedules');
     output('EditorTokensParameter', config.editorTokensParameter, 'SSM SecureString with editor token hashes');
     output('AlarmTopicArn', this.alarms.topic.topicArn, 'Subscribe to get alarms');
   }

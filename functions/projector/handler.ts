@@ -6,6 +6,8 @@ import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
 import { feedChangeNotifier } from '../../shared/adapters/websub';
 import { createRuntime, feedContext, logger } from '../runtime';
 import type { ProjectionResult } from '../../shared/application/project-story';
+import { syncSchedules } from '../../shared/application/releases';
+import { EventBridgeReleaseSchedules } from '../../shared/adapters/scheduler';
 import { processStreamBatch } from './process';
 
 const rt = createRuntime();
@@ -23,6 +25,21 @@ const feedHub = process.env.AWS_LAMBDA_FUNCTION_NAME ? feedChangeNotifier(feedCo
  * ./schedules.ts); locally, the server's release scheduler and WebSub pings (functions/local/server.ts).
  */
 export const projectorHooks: { afterBatch?: (results: ProjectionResult[]) => Promise<void> | void } = {};
+if (process.env.AWS_LAMBDA_FUNCTION_NAME && process.env.RELEASE_SCHEDULE_GROUP) {
+  const schedules = new EventBridgeReleaseSchedules({
+    group: process.env.RELEASE_SCHEDULE_GROUP,
+    functionArn: process.env.RELEASE_FUNCTION_ARN ?? '',
+    roleArn: process.env.RELEASE_SCHEDULER_ROLE_ARN ?? '',
+  });
+  projectorHooks.afterBatch = async (results) => {
+    const failed = await syncSchedules(
+      results.flatMap((r) => r.embargoEvents),
+      schedules,
+      logger,
+    );
+    if (failed > 0) metrics.addMetric('ReleaseSchedulesNotSynced', MetricUnit.Count, failed);
+  };
+}
 
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const { batchItemFailures, results } = await processStreamBatch(event.Records, {

@@ -127,6 +127,18 @@ export interface DueRelease {
   releaseAt: string;
 }
 
+/**
+ * One-time schedules that invoke the release function at a pending update's time (on AWS,
+ * EventBridge Scheduler). Both calls are idempotent: a schedule is named after its story and
+ * update, so scheduling again moves it and cancelling what is gone is done.
+ */
+export interface ReleaseSchedules {
+  /** Creates the update's schedule, or moves it to `releaseAt`. */
+  schedule(release: DueRelease): Promise<void>;
+  /** Deletes the update's schedule, if any. */
+  cancel(storyId: string, updateId: string): Promise<void>;
+}
+
 /** A retraction as the views index it: the update it withdrew (and the version that created it), and its notice. */
 export interface RetractionIndexEntry {
   target: string;

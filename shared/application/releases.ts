@@ -8,9 +8,9 @@
  * runs beside it, or two processes at once never release twice: the second finds nothing
  * pending (and the story's conditional append refuses a second event at the same version).
  */
-import { SYSTEM_EDITOR } from '../domain/story/events';
+import { SYSTEM_EDITOR, type StoryEvent } from '../domain/story/events';
 import { NotFoundError } from '../domain/errors';
-import type { DueRelease, Log, ReleaseIndex } from './ports';
+import type { DueRelease, Log, ReleaseIndex, ReleaseSchedules } from './ports';
 
 /** What releasing needs of the write side (StoryWriter.release). */
 export interface Releaser {
@@ -58,4 +58,47 @@ export async function releaseDue(deps: ReleaseDeps, limit = 100): Promise<Releas
     await deps.index.forget(due);
   }
   return outcome;
+}
+
+/** What an embargo event asks of the release schedules: one to create or move, one to delete, or none. */
+export function scheduleChangeOf(event: StoryEvent): { schedule: DueRelease } | { cancel: { storyId: string; updateId: string } } | undefined {
+  const storyId = event.metadata.storyId;
+  switch (event.type) {
+    case 'ArticlePublished':
+    case 'StatementRecorded':
+      return event.data.releaseAt === undefined
+        ? undefined
+        : { schedule: { storyId, updateId: event.metadata.updateId, releaseAt: event.data.releaseAt } };
+    case 'UpdateRescheduled':
+      return { schedule: { storyId, updateId: event.data.target, releaseAt: event.data.releaseAt } };
+    case 'ReleaseCancelled':
+      return { cancel: { storyId, updateId: event.data.target } };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Keeps the release schedules in step with the embargo events the live projector applied (replays
+ * never call it, so they create no schedule). A failure is logged, not thrown: the projection is
+ * done and a redelivery would not come back here; the backstop sweep releases what a lost schedule
+ * would have, within its period.
+ */
+export async function syncSchedules(events: readonly StoryEvent[], schedules: ReleaseSchedules, log: Pick<Log, 'error'>): Promise<number> {
+  let failed = 0;
+  for (const event of events) {
+    const change = scheduleChangeOf(event);
+    try {
+      if (change && 'schedule' in change) await schedules.schedule(change.schedule);
+      else if (change) await schedules.cancel(change.cancel.storyId, change.cancel.updateId);
+    } catch (error) {
+      failed++;
+      log.error('release schedule not synced (the sweep releases it)', {
+        storyId: event.metadata.storyId,
+        version: event.metadata.version,
+        error: String(error),
+      });
+    }
+  }
+  return failed;
 }

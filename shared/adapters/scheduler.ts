@@ -1,0 +1,120 @@
+/**
+ * Release schedules on EventBridge Scheduler: one one-time schedule per pending update, in the
+ * stack's schedule group, named after its story and update (so creating it again moves it, and
+ * replays or redeliveries make no duplicate), deleted by Scheduler once it has run
+ * (ActionAfterCompletion DELETE). It invokes the release function with `{storyId, updateId, releaseAt}`.
+ *
+ * Scheduler invokes a target within the minute it names (60-second precision: at(12:00:00) runs
+ * between 12:00:00 and 12:00:59), so a schedule names the minute its release falls in, and the
+ * release function waits out the seconds left if it runs early (functions/release/handler.ts).
+ *
+ * The SDK client (@aws-sdk/client-scheduler) is loaded when first used: the Lambda Node.js runtime
+ * ships it (the bundles leave @aws-sdk/* to the runtime); the types below are its documented API,
+ * the few fields this adapter sends and reads.
+ */
+import { createHash } from 'node:crypto';
+import type { DueRelease, ReleaseSchedules } from '../application/ports';
+
+export interface SchedulerTarget {
+  /** The schedule group of the stack. */
+  group: string;
+  /** The release function's ARN. */
+  functionArn: string;
+  /** The role Scheduler assumes to invoke it. */
+  roleArn: string;
+}
+
+/** The subset of @aws-sdk/client-scheduler this adapter uses. */
+export interface SchedulerSdk {
+  SchedulerClient: new (config: object) => { send(command: object): Promise<unknown> };
+  CreateScheduleCommand: new (input: ScheduleInput) => object;
+  UpdateScheduleCommand: new (input: ScheduleInput) => object;
+  DeleteScheduleCommand: new (input: { Name: string; GroupName: string }) => object;
+}
+
+export interface ScheduleInput {
+  Name: string;
+  GroupName: string;
+  ScheduleExpression: string;
+  ScheduleExpressionTimezone: 'UTC';
+  FlexibleTimeWindow: { Mode: 'OFF' };
+  ActionAfterCompletion: 'DELETE';
+  Description: string;
+  Target: { Arn: string; RoleArn: string; Input: string; RetryPolicy: { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number } };
+}
+
+/** A schedule's name: at most 64 of [0-9A-Za-z._-], the update's id and a digest of its story's. */
+export function scheduleName(storyId: string, updateId: string): string {
+  return `release-${updateId}-${createHash('sha256').update(storyId).digest('hex').slice(0, 16)}`;
+}
+
+/** The at() expression of the minute a release falls in (UTC): Scheduler runs it within that minute. */
+export function atExpression(releaseAt: string): string {
+  return `at(${new Date(Date.parse(releaseAt)).toISOString().slice(0, 16)}:00)`;
+}
+
+export function scheduleInput(target: SchedulerTarget, release: DueRelease): ScheduleInput {
+  return {
+    Name: scheduleName(release.storyId, release.updateId),
+    GroupName: target.group,
+    ScheduleExpression: atExpression(release.releaseAt),
+    ScheduleExpressionTimezone: 'UTC',
+    FlexibleTimeWindow: { Mode: 'OFF' },
+    ActionAfterCompletion: 'DELETE',
+    Description: `Release ${release.updateId} of story ${release.storyId}`.slice(0, 512),
+    Target: {
+      Arn: target.functionArn,
+      RoleArn: target.roleArn,
+      Input: JSON.stringify(release),
+      // Scheduler's own retries if the invocation is refused (throttled); the function's failures
+      // go to its on-failure destination, and the sweep releases what is still due.
+      RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3_600 },
+    },
+  };
+}
+
+const errorName = (error: unknown) => (error as { name?: string } | undefined)?.name;
+
+export class EventBridgeReleaseSchedules implements ReleaseSchedules {
+  private sdk?: Promise<{ sdk: SchedulerSdk; client: InstanceType<SchedulerSdk['SchedulerClient']> }>;
+
+  constructor(
+    private readonly target: SchedulerTarget,
+    /** The SDK module (tests pass one); by default @aws-sdk/client-scheduler, loaded when first used. */
+    private readonly load: () => Promise<SchedulerSdk> = loadSchedulerSdk,
+  ) {}
+
+  async schedule(release: DueRelease): Promise<void> {
+    const { sdk, client } = await this.connect();
+    const input = scheduleInput(this.target, release);
+    try {
+      await client.send(new sdk.CreateScheduleCommand(input));
+    } catch (error) {
+      // Scheduled before (a reschedule, or the same event projected again): move it.
+      if (errorName(error) !== 'ConflictException') throw error;
+      await client.send(new sdk.UpdateScheduleCommand(input));
+    }
+  }
+
+  async cancel(storyId: string, updateId: string): Promise<void> {
+    const { sdk, client } = await this.connect();
+    try {
+      await client.send(new sdk.DeleteScheduleCommand({ Name: scheduleName(storyId, updateId), GroupName: this.target.group }));
+    } catch (error) {
+      // Run and deleted already, or never made: nothing to cancel.
+      if (errorName(error) !== 'ResourceNotFoundException') throw error;
+    }
+  }
+
+  private connect() {
+    this.sdk ??= this.load().then((sdk) => ({ sdk, client: new sdk.SchedulerClient({}) }));
+    return this.sdk;
+  }
+}
+
+/** The module name in a variable: the type checker and the bundler leave it to the runtime. */
+const SCHEDULER_SDK = '@aws-sdk/client-scheduler';
+
+async function loadSchedulerSdk(): Promise<SchedulerSdk> {
+  return (await import(SCHEDULER_SDK)) as SchedulerSdk;
+}
