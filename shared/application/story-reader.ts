@@ -188,7 +188,8 @@ export class StoryReader {
     if (!head) return undefined;
     return this.rendering(`${storyId}\u0000${format}`, head.version, async () => {
       const items = await latestChanges(await this.views(), this.events, storyId, head.version, this.feedSize);
-      const prevArchive = newestCompleteArchive(head.version, this.feedSize);
+      // By the last version readers saw: an embargoed append completes no archive page (feeds' bytes stay).
+      const prevArchive = newestCompleteArchive(head.publicVersion ?? head.version, this.feedSize);
       const body = renderWithin((clip) => storyFeed(head, clip(items), this.options.feed, format, prevArchive ? { prevArchive } : {}), format);
       return represent(body, FEED_MEDIA_TYPES[format], head.lastEventAt);
     });
@@ -215,11 +216,11 @@ export class StoryReader {
     const range = parseArchiveRange(rangeText, this.feedSize);
     if (!range) return undefined;
     const head = await this.head(storyId);
-    if (!head || !isComplete(range, head.version)) return undefined;
+    if (!head || !isComplete(range, head.publicVersion ?? head.version)) return undefined;
     return this.rendering(`${storyId}\u0000${format}\u0000${range.first}`, head.version, async () => {
       const items = await entriesCreated(await this.views(), this.events, storyId, range.first, range.last);
       const prev = previousArchive(range);
-      const next = nextArchive(range, head.version);
+      const next = nextArchive(range, head.publicVersion ?? head.version);
       const links = { archive: range, ...(prev ? { prevArchive: prev } : {}), ...(next ? { nextArchive: next } : {}) };
       let updated: string | undefined;
       const body = renderWithin((clip) => {

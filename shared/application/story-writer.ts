@@ -233,10 +233,10 @@ export class StoryWriter<Companion = unknown> {
     // Views ahead of a head kept in memory: the pin they show may postdate it, so read the head anew.
     if (viewHead && viewHead.version > head) head = await this.headOf(storyId, true, expected);
     // A pending (embargoed) update is kept apart from the entries until its release.
-    const target =
-      targetId === undefined
-        ? undefined
-        : ((await this.views.entry(storyId, targetId, true)) ?? (await this.views.pendingEntry(storyId, targetId, true)));
+    const entry = targetId === undefined ? undefined : await this.views.entry(storyId, targetId, true);
+    const target = entry ?? (targetId === undefined ? undefined : await this.views.pendingEntry(storyId, targetId, true));
+    // Kept apart and retracted: cancelled before its release.
+    const cancelled = !entry && !!target?.retraction;
     const projected = Math.min(viewHead?.version ?? 0, head);
     // An entry's keyEvent may be newer than `projected`: the fold below re-applies any later mark, unmark or retraction.
     let state: StoryState = {
@@ -253,6 +253,7 @@ export class StoryWriter<Companion = unknown> {
                   retracted: !!target.retraction && target.retraction.version <= projected,
                   keyEvent: target.keyEvent === true,
                   ...(target.releaseAt === undefined ? {} : { releaseAt: target.releaseAt }),
+                  ...(cancelled ? { cancelled } : {}),
                 },
               ],
             ]

@@ -50,6 +50,12 @@ export interface StoryHead {
   topics: string[];
   /** The last event applied. */
   version: number;
+  /**
+   * The last event readers saw: `version` but for embargo events, which change nothing public. Feeds
+   * link and serve archive pages by it, so that an embargoed append changes no feed's bytes.
+   * Absent on heads projected before version 6: `version`.
+   */
+  publicVersion?: number;
   openedAt: string;
   openedBy: string;
   /** recordedAt of the latest event of any kind: drives Last-Modified and feed `updated`. */
@@ -117,7 +123,8 @@ export interface TimelineEntry {
   /**
    * Only on a pending update (not released yet; kept apart from the entries, see ViewStep.pending):
    * when it is due. A released entry carries none: its version, recordedAt and updatedAt are those
-   * of its release.
+   * of its release. A cancelled one (kept apart too) carries none either, and its `retraction` is
+   * the cancellation.
    */
   releaseAt?: string;
 }
@@ -194,9 +201,9 @@ export interface ViewStep {
   sources: CountDelta[];
   /** Changes of the key-events index, in order. */
   keyEvents?: KeyEventChange[];
-  /** A pending (embargoed) update as it stands now: kept apart from the entries, out of every public read. */
+  /** A pending (embargoed) update as it stands now, or cancelled: kept apart from the entries, out of every public read. */
   pending?: TimelineEntry;
-  /** A pending update no longer pending (released or cancelled). */
+  /** A pending update released: no longer kept apart. */
   unpending?: string;
   /** The step released `entry` (it gets a revision item: the entry as released, for time travel). */
   released?: true;
@@ -335,7 +342,7 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
   } else if (m.version !== 1) {
     throw new ProjectionGapError(m.storyId, 1, m.version);
   }
-  const bump = (head: StoryHead): StoryHead => ({ ...head, version: m.version, lastEventAt: m.recordedAt });
+  const bump = (head: StoryHead): StoryHead => ({ ...head, version: m.version, publicVersion: m.version, lastEventAt: m.recordedAt });
   // An embargo event changes nothing readers see, not even when the story last changed (feeds'
   // `updated`, Last-Modified): only the version moves on, and the pending update kept apart.
   const unseen = (change: Pick<ViewStep, 'pending' | 'unpending'> = {}): ViewStep => ({
@@ -361,6 +368,7 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
           language: event.data.language,
           topics: event.data.topics,
           version: m.version,
+          publicVersion: m.version,
           openedAt: m.recordedAt,
           openedBy: m.recordedBy,
           lastEventAt: m.recordedAt,
@@ -512,8 +520,21 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
       const pending = pendingOf(event.data.target);
       return pending ? unseen({ pending: { ...pending, releaseAt: event.data.releaseAt, changeVersion: m.version } }) : unseen();
     }
-    case 'ReleaseCancelled':
-      return unseen({ unpending: event.data.target });
+    case 'ReleaseCancelled': {
+      // Kept, without its release time and with the cancellation, so that the write side still
+      // knows it (a reschedule of it is a conflict, not an unknown update); never shown.
+      const pending = pendingOf(event.data.target);
+      if (!pending) return unseen();
+      const { releaseAt: _, ...rest } = pending;
+      const retraction: RetractionNotice = {
+        version: m.version,
+        updateId: m.updateId,
+        reason: event.data.reason,
+        recordedAt: m.recordedAt,
+        recordedBy: m.recordedBy,
+      };
+      return unseen({ pending: { ...rest, changeVersion: m.version, retraction } });
+    }
     case 'UpdateReleased': {
       const head = prev!;
       const pending = reads.pending;

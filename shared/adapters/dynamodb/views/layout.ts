@@ -21,7 +21,8 @@
  *                                             versions: head, people, sources, in bounded chunks
  *                          sk `q#<updateId>`  a pending (embargoed) update, as corrected so far,
  *                                             with its `releaseAt`; no timelineKey and no public
- *                                             read: deleted at its release or cancellation
+ *                                             read: deleted at its release; a cancelled one stays,
+ *                                             with the cancellation as its `retraction`
  *   pk `releases`          sk `<releaseAt>#<storyId>#<updateId>`  the release index, across
  *                                             stories and generations: what the schedulers
  *                                             release (an item made stale by a reschedule or a
@@ -195,7 +196,9 @@ export class ViewLayout {
   storyWideItems(view: Pick<StoredView, 'head' | 'keyPoints' | 'people' | 'sources' | 'pending'>): Item[] {
     const pk = this.storyPk(view.head.storyId);
     const items: Item[] = [this.headItem(view.head), this.summaryItem(view.head)];
-    for (const pending of view.pending?.values() ?? []) items.push(this.pendingItem(pending), releaseIndexItem(pending));
+    for (const pending of view.pending?.values() ?? []) {
+      items.push(this.pendingItem(pending), ...(pending.releaseAt === undefined ? [] : [releaseIndexItem(pending)]));
+    }
     for (const point of view.keyPoints) items.push(this.keyPointItem(view.head.storyId, point));
     for (const [key, person] of view.people) items.push(personItem(pk, key, person));
     for (const [key, source] of view.sources) items.push({ pk, sk: `o#${key}`, ...source });

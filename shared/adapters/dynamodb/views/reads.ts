@@ -65,10 +65,13 @@ export class ViewReads implements GenerationViews {
     return entryOf(out.Item);
   }
 
-  /** The story's pending releases, soonest first (a story holds few: they are read whole). */
+  /** The story's pending releases, soonest first (a story holds few, cancelled ones included: they are read whole). */
   async scheduled(storyId: string): Promise<TimelineEntry[]> {
     const items = await this.allOf<Item>(storyId, 'q#');
-    return items.map((item) => entryOf(item)!).sort((a, b) => a.releaseAt!.localeCompare(b.releaseAt!) || a.updateId.localeCompare(b.updateId));
+    return items
+      .map((item) => entryOf(item)!)
+      .filter((entry) => entry.releaseAt !== undefined) // not the cancelled ones
+      .sort((a, b) => a.releaseAt!.localeCompare(b.releaseAt!) || a.updateId.localeCompare(b.updateId));
   }
 
   /**

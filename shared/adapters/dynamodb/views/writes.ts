@@ -142,8 +142,10 @@ export class ViewStore extends ViewReads implements ViewWriter {
       if (step.entry) entries.set(step.entry.updateId, step.entry);
       if (step.pending) {
         pending.set(step.pending.updateId, step.pending);
-        const release = releaseIndexItem(step.pending);
-        releases.set(String(release.sk), release);
+        if (step.pending.releaseAt !== undefined) {
+          const release = releaseIndexItem(step.pending);
+          releases.set(String(release.sk), release);
+        }
       }
       if (step.unpending !== undefined) pending.set(step.unpending, undefined);
       if (isRevision(step)) puts.push(...layout.revisionItems(step.entry!));
