@@ -100,6 +100,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): NewsroomOp
     host: env.HOST ?? '127.0.0.1',
     dataDir: env.NEWSROOM_DATA_DIR ?? resolve(new URL('../..', import.meta.url).pathname, '.newsroom'),
     inMemory: env.NEWSROOM_IN_MEMORY === '1' || env.NEWSROOM_IN_MEMORY === 'true',
+    // NEWSROOM_SEED=0: start empty, without the example story (tests that need a store of their own).
+    ...(env.NEWSROOM_SEED === '0' ? { seed: false } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
     ...(env.DYNAMODB_VIEWS_ENDPOINT ? { viewsEndpoint: env.DYNAMODB_VIEWS_ENDPOINT } : {}),
     ...(env.NEWSROOM_EDITOR_TOKENS ? { editorTokens: env.NEWSROOM_EDITOR_TOKENS } : {}),
