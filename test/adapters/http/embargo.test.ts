@@ -6,6 +6,8 @@
  * scheduler: then everywhere, published at its release time. A cancelled one is never public.
  * Editors list what is pending; pins and key-event marks of it are refused.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { article, openBody, startApi, statement, TOKENS, until, type Api, type ProblemBody } from '../../support/api';
 
@@ -20,6 +22,10 @@ const editor = { Authorization: `Bearer ${TOKENS.anna}` };
 const inADay = () => new Date(Date.now() + 86_400_000).toISOString();
 
 let api: Api;
+/** A WebSub hub: the topics (feed URLs) it was pinged about, in order. */
+let hub: Server;
+const pinged: string[] = [];
+const pingsOf = (storyId: string) => pinged.filter((topic) => topic.includes(`/stories/${storyId}/`));
 let pending = '';
 let cancelled = '';
 let embargoVersion = 0;
@@ -67,14 +73,34 @@ const projected = (version: number) =>
   }, 20_000);
 
 beforeAll(async () => {
-  api = await startApi({ env: { NEWSROOM_FEED_SIZE: String(FEED_SIZE) } });
+  hub = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      pinged.push(new URLSearchParams(body).get('hub.url') ?? '');
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => hub.listen(0, '127.0.0.1', resolve));
+  const hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}/hub`;
+  api = await startApi({ env: { NEWSROOM_FEED_SIZE: String(FEED_SIZE), WEBSUB_HUB_URL: hubUrl } });
   expect((await api.post('/api/stories', openBody(STORY))).status).toBe(201); // v1
   await post(article('Provisional government takes office')); // v2
   lastPublicVersion = (await post(statement('Order is being restored'))).version; // v3: archive 1-3 complete
   await projected(lastPublicVersion);
+  await pingedAbout(STORY);
   for (const path of [...FEEDS, ...ALL_FEEDS, ARCHIVE]) before.set(path, await text(path));
 }, 60_000);
-afterAll(() => api?.stop());
+afterAll(async () => {
+  await api?.stop();
+  delete process.env.WEBSUB_HUB_URL;
+  hub?.close();
+});
+
+/** Waits for the hub to be pinged about `storyId`. */
+async function pingedAbout(storyId: string) {
+  await until(async () => (pingsOf(storyId).length > 0 ? true : undefined), 20_000);
+}
 
 describe('before the release', () => {
   it('records an embargoed statement at once: 201 with releaseAt (UTC), a cancelled one too', async () => {
@@ -158,6 +184,14 @@ describe('before the release', () => {
     });
     expect((await api.get('/api/stories/no-such-story/scheduled', editor)).status).toBe(404);
   });
+
+  it('pings no WebSub hub for embargo events: no feed changed', async () => {
+    const before = pingsOf(STORY).length;
+    // Another story's ping comes from a later batch than the embargo events': once it is in, theirs would be too.
+    expect((await api.post('/api/stories', openBody('embargo-ping-marker'))).status).toBe(201);
+    await pingedAbout('embargo-ping-marker');
+    expect(pingsOf(STORY).length).toBe(before);
+  });
 });
 
 describe('the release', () => {
@@ -180,7 +214,10 @@ describe('the release', () => {
     expect(release).toMatchObject({ data: { target: pending, releaseAt }, metadata: { recordedBy: 'system' } });
     expect(Date.parse(release.metadata.recordedAt)).toBeGreaterThanOrEqual(Date.parse(releaseAt));
     releaseVersion = release.metadata.version;
+    const pingsBefore = pingsOf(STORY).length;
     await projected(releaseVersion);
+    // The release changed the story's feeds: the hub is told.
+    await until(async () => (pingsOf(STORY).length > pingsBefore ? true : undefined), 20_000);
   });
 
   it('then shows it everywhere, published at its release time; the cancelled one still nowhere', async () => {
