@@ -35,6 +35,8 @@ export interface Route {
   description?: string;
   /** Needs an editor's bearer token; the editor's rate limit applies. */
   editor?: true;
+  /** A read only editors may make, served by the read function: its own guard checks the token (documented as the editor's). */
+  editorRead?: true;
   query?: core.$ZodObject | core.$ZodType;
   /** Request headers the route reads, by name. */
   headers?: Record<string, core.$ZodType>;
@@ -155,10 +157,12 @@ export const routes = {
     method: 'get',
     path: '/api/stories/{id}/scheduled',
     app: 'read',
+    editorRead: true,
     summary: "The story's pending releases (embargoed updates), soonest first: editors only",
     description:
       "Needs an editor's `Authorization: Bearer <token>`. Each with its full content, as corrected so far. Answered " +
-      '`Cache-Control: private, no-store`. Cancel one with a retraction of it, move it with a `reschedule` update.',
+      '`Cache-Control: private, no-store`. Cancel one with a retraction of it, move it with a `reschedule` update. Behind ' +
+      'CloudFront the Authorization header is not forwarded: editors read it from the API URL, where they post.',
     responses: {
       200: { description: 'The pending releases.', headers: { 'Cache-Control': { schema: { type: 'string' } } }, body: { json: 'ScheduledList' } },
       401: problem("No editor's bearer token.", { 'WWW-Authenticate': { description: 'Bearer realm="newsroom"', schema: { type: 'string' } } }),

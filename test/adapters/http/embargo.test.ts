@@ -185,6 +185,16 @@ describe('before the release', () => {
     expect((await api.get('/api/stories/no-such-story/scheduled', editor)).status).toBe(404);
   });
 
+  it('is in the OpenAPI document: releaseAt, reschedule, the scheduled list behind an editor token', async () => {
+    const doc = JSON.parse(await text('/api/openapi.json')) as {
+      paths: Record<string, Record<string, { security?: unknown }>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(doc.paths['/api/stories/{id}/scheduled']?.get?.security).toEqual([{ editorToken: [] }]);
+    const schemas = JSON.stringify(doc.components.schemas);
+    for (const name of ['ScheduledList', 'releaseAt', '"reschedule"', '"embargoed"']) expect(schemas).toContain(name);
+  });
+
   it('pings no WebSub hub for embargo events: no feed changed', async () => {
     const before = pingsOf(STORY).length;
     // Another story's ping comes from a later batch than the embargo events': once it is in, theirs would be too.
@@ -199,6 +209,8 @@ describe('the release', () => {
   let releaseVersion = 0;
 
   it('is appended by the server’s scheduler when due (rescheduled a few seconds ahead), recorded by system', async () => {
+    // Pings so far: the reschedule (an embargo event) adds none, the release one.
+    const pingsBefore = pingsOf(STORY).length;
     releaseAt = new Date(Date.now() + 2_000).toISOString();
     await post({ type: 'reschedule', target: pending, releaseAt });
     const release = await until(async () => {
@@ -214,7 +226,6 @@ describe('the release', () => {
     expect(release).toMatchObject({ data: { target: pending, releaseAt }, metadata: { recordedBy: 'system' } });
     expect(Date.parse(release.metadata.recordedAt)).toBeGreaterThanOrEqual(Date.parse(releaseAt));
     releaseVersion = release.metadata.version;
-    const pingsBefore = pingsOf(STORY).length;
     await projected(releaseVersion);
     // The release changed the story's feeds: the hub is told.
     await until(async () => (pingsOf(STORY).length > pingsBefore ? true : undefined), 20_000);
