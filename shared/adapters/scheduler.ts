@@ -48,16 +48,21 @@ export function scheduleName(storyId: string, updateId: string): string {
   return `release-${updateId}-${createHash('sha256').update(storyId).digest('hex').slice(0, 16)}`;
 }
 
-/** The at() expression of the minute a release falls in (UTC): Scheduler runs it within that minute. */
-export function atExpression(releaseAt: string): string {
-  return `at(${new Date(Date.parse(releaseAt)).toISOString().slice(0, 16)}:00)`;
+/**
+ * The at() expression of the minute a release falls in (UTC): Scheduler runs it within that minute.
+ * A one-time schedule must name a time to come: a release due within the next minute (scheduled
+ * late, or just ahead) names the next minute instead, and is up to two minutes late.
+ */
+export function atExpression(releaseAt: string, now = new Date().toISOString()): string {
+  const at = Math.max(Date.parse(releaseAt), Date.parse(now) + 60_000);
+  return `at(${new Date(at).toISOString().slice(0, 16)}:00)`;
 }
 
-export function scheduleInput(target: SchedulerTarget, release: DueRelease): ScheduleInput {
+export function scheduleInput(target: SchedulerTarget, release: DueRelease, now?: string): ScheduleInput {
   return {
     Name: scheduleName(release.storyId, release.updateId),
     GroupName: target.group,
-    ScheduleExpression: atExpression(release.releaseAt),
+    ScheduleExpression: atExpression(release.releaseAt, now),
     ScheduleExpressionTimezone: 'UTC',
     FlexibleTimeWindow: { Mode: 'OFF' },
     ActionAfterCompletion: 'DELETE',
@@ -82,11 +87,12 @@ export class EventBridgeReleaseSchedules implements ReleaseSchedules {
     private readonly target: SchedulerTarget,
     /** The SDK module (tests pass one); by default @aws-sdk/client-scheduler, loaded when first used. */
     private readonly load: () => Promise<SchedulerSdk> = loadSchedulerSdk,
+    private readonly now: () => string = () => new Date().toISOString(),
   ) {}
 
   async schedule(release: DueRelease): Promise<void> {
     const { sdk, client } = await this.connect();
-    const input = scheduleInput(this.target, release);
+    const input = scheduleInput(this.target, release, this.now());
     try {
       await client.send(new sdk.CreateScheduleCommand(input));
     } catch (error) {

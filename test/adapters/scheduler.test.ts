@@ -49,8 +49,14 @@ describe('schedule names and times', () => {
   });
 
   it('at() names the minute the release falls in, in UTC (Scheduler runs it within that minute)', () => {
-    expect(atExpression('2026-11-23T18:00:30.500+06:00')).toBe('at(2026-11-23T12:00:00)');
-    expect(atExpression('2026-11-23T12:00:00.000Z')).toBe('at(2026-11-23T12:00:00)');
+    const now = '2026-11-23T11:00:00.000Z';
+    expect(atExpression('2026-11-23T18:00:30.500+06:00', now)).toBe('at(2026-11-23T12:00:00)');
+    expect(atExpression('2026-11-23T12:00:00.000Z', now)).toBe('at(2026-11-23T12:00:00)');
+  });
+
+  it('at() names a minute to come for a release due within the next minute (a schedule must not name the past)', () => {
+    expect(atExpression('2026-11-23T12:00:30.000Z', '2026-11-23T12:00:10.000Z')).toBe('at(2026-11-23T12:01:00)');
+    expect(atExpression('2026-11-23T11:59:00.000Z', '2026-11-23T12:00:10.000Z')).toBe('at(2026-11-23T12:01:00)');
   });
 });
 
@@ -59,7 +65,11 @@ describe('EventBridgeReleaseSchedules', () => {
 
   it('creates a one-time schedule in the group, deleted after it ran, invoking the release function with the release', async () => {
     const { sdk, sent } = fakeSdk(() => undefined);
-    await new EventBridgeReleaseSchedules(TARGET, async () => sdk).schedule(release);
+    await new EventBridgeReleaseSchedules(
+      TARGET,
+      async () => sdk,
+      () => '2026-11-23T11:00:00.000Z',
+    ).schedule(release);
     expect(sent).toEqual([
       {
         kind: 'create',
