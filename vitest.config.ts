@@ -13,6 +13,7 @@ const unit = [
   'test/tooling/**/*.test.ts',
   'test/infra/**/*.test.ts',
   'test/adapters/websub.test.ts',
+  'test/adapters/scheduler.test.ts',
   'test/bin/newsroom-client.test.ts',
 ];
 const notTests = ['test/bench/**', 'node_modules/**'];

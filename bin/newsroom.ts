@@ -60,6 +60,8 @@ ${COMMON_HELP}`,
   --speaker <name>         who said it
   --key-event              post it as a key event (to mark or pin an update later, post a
                            {"type":"key-event",…} or {"type":"pin",…} body with --file)
+  --release-at <time>      embargo: record it now, publish it at this ISO 8601 time with a zone
+                           (in the future, at most 30 days ahead); nothing of it is public until then
   --role <text>            the speaker's role
   --medium <text>          where it was said (interview, press conference …)
   --outlet <text>          the outlet that reported it
@@ -71,7 +73,7 @@ ${COMMON_HELP}`,
   --if-match <version>     record only if the story is still at this version (else 412, exit 1)
   --idempotency-key <key>  make the request safe to retry
 
-Prints the result as JSON: {"storyId","updateId","version","recordedAt"}.
+Prints the result as JSON: {"storyId","updateId","version","recordedAt"} (and "releaseAt" under embargo).
 ${COMMON_HELP}`,
   export: `Usage: newsroom export <story> [--page-size <n>]
 
@@ -225,6 +227,7 @@ async function post(args: string[]): Promise<number> {
       statement: { type: 'string' },
       reported: { type: 'boolean' },
       'key-event': { type: 'boolean' },
+      'release-at': { type: 'string' },
       speaker: { type: 'string' },
       role: { type: 'string' },
       medium: { type: 'string' },
@@ -251,7 +254,13 @@ async function post(args: string[]): Promise<number> {
   const conn = connect({ ...values, url: undefined, server: values.server ?? values['api-url'] }, values.file === '-' ? '--file -' : undefined);
   let body: unknown;
   if (values.file !== undefined) {
-    if (values.statement !== undefined || values.speaker !== undefined || values.reported || values['key-event'])
+    if (
+      values.statement !== undefined ||
+      values.speaker !== undefined ||
+      values.reported ||
+      values['key-event'] ||
+      values['release-at'] !== undefined
+    )
       throw usageError(`give either --file or --statement/--speaker\n\n${HELP.post}`);
     try {
       body = JSON.parse(readInput(values.file));
@@ -268,6 +277,7 @@ async function post(args: string[]): Promise<number> {
       quote: values.statement,
       speech: values.reported ? 'reported' : 'direct',
       ...(values['key-event'] ? { keyEvent: true } : {}),
+      ...(values['release-at'] === undefined ? {} : { releaseAt: values['release-at'] }),
       ...(values['said-at'] === undefined ? {} : { saidAt: values['said-at'] }),
       ...(values.medium === undefined ? {} : { medium: values.medium }),
       ...(values.outlet === undefined ? {} : { outlet: values.outlet }),
@@ -331,6 +341,8 @@ async function exportStory(args: string[]): Promise<number> {
 /** The update body that records an exported event again; targets are mapped to their imported ids. */
 function updateBody(event: ExportedEvent, target: (id: unknown) => string): unknown {
   const d = event.data;
+  // An embargo's time has passed by the time it is imported, and its release is the system's own event.
+  if (d.releaseAt !== undefined) throw usageError(`version ${event.metadata.version} is an embargoed update: embargoes are not imported`);
   switch (event.type) {
     case 'ArticlePublished':
       return { type: 'article', ...d };

@@ -15,6 +15,7 @@ export function liveViews(rt: Runtime): ViewReader {
   return {
     head: async (storyId, consistent) => (await current()).head(storyId, consistent),
     entry: async (storyId, updateId, consistent) => (await current()).entry(storyId, updateId, consistent),
+    pendingEntry: async (storyId, updateId, consistent) => (await current()).pendingEntry(storyId, updateId, consistent),
   };
 }
 

@@ -20,6 +20,7 @@ export const LAMBDA_ENTRIES = {
   projector: 'functions/projector/handler.ts',
   replay: 'functions/replay/handler.ts',
   edge: 'functions/edge/handler.ts',
+  release: 'functions/release/handler.ts',
 } as const;
 
 /**

@@ -22,6 +22,14 @@ export function applyNagSuppressions(stack: NewsroomStack): void {
     );
   }
 
+  ack(
+    stack.projector.role,
+    `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${stack.releases.groupName}/*]`,
+    "The projector creates, moves and deletes one schedule per embargoed update, named after it, in the stack's own " +
+      'schedule group: the wildcard is the schedule names of that group only (scheduler:CreateSchedule, ' +
+      'UpdateSchedule, DeleteSchedule), not other groups or actions.',
+  );
+
   for (const route of stack.httpApi.node.findAll().filter((c) => c instanceof HttpRoute)) {
     ack(
       route,
@@ -39,6 +47,14 @@ export function applyNagSuppressions(stack: NewsroomStack): void {
     'This queue is itself a dead-letter queue: the on-failure destination of the projector event ' +
       "source mapping. cdk-nag only recognises queues named in another queue's redrive policy. Nothing " +
       'consumes it automatically; the DLQ depth alarm and the runbook in docs/deploy.md handle it.',
+  );
+
+  ack(
+    stack.releases.dlq,
+    'AwsSolutions-SQS3',
+    'This queue is itself a dead-letter queue: the on-failure destination of the release ' +
+      "function's asynchronous invocations. Nothing consumes it automatically: the release sweep " +
+      'makes every due release anyway, and the runbook in docs/deploy.md explains the messages.',
   );
 
   ack(

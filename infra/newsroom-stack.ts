@@ -9,6 +9,7 @@ import { EventStore } from './constructs/event-store.js';
 import { HttpApi } from './constructs/http-api.js';
 import type { FunctionSettings, NewsroomFunction } from './constructs/newsroom-function.js';
 import { Projector } from './constructs/projector.js';
+import { Releases } from './constructs/releases.js';
 import { Replay } from './constructs/replay.js';
 import { Views } from './constructs/views.js';
 
@@ -29,6 +30,7 @@ export class NewsroomStack extends Stack {
   readonly httpApi: HttpApi;
   readonly projector: Projector;
   readonly replay: Replay;
+  readonly releases: Releases;
   readonly cdn: Cdn;
   readonly edgeRefresher: EdgeRefresher;
   readonly alarms: Alarms;
@@ -66,6 +68,9 @@ export class NewsroomStack extends Stack {
       maxConcurrency: config.replayConcurrency,
       writeUnitsPerSecond: config.replayWriteUnitsPerSecond,
     });
+    // Embargoes: the projector keeps one schedule per pending update; Scheduler invokes the release function.
+    this.releases = new Releases(this, 'Releases', { settings, ...tables });
+    this.releases.allowScheduling(this.projector);
 
     this.cdn = new Cdn(this, 'Cdn', { config, api: this.httpApi.api });
     // Fresh at the edge before the WebSub ping, and a retraction at the edge at once: the
@@ -76,7 +81,7 @@ export class NewsroomStack extends Stack {
       freshness: config.edgeFreshness,
     });
     this.edgeRefresher.grantQueueNotices(this.projector);
-    this.functions = [this.httpApi.writeApi, this.httpApi.readApi, this.projector, this.replay, this.edgeRefresher];
+    this.functions = [this.httpApi.writeApi, this.httpApi.readApi, this.projector, this.replay, this.releases, this.edgeRefresher];
     // Feed links need the public URL. The distribution only depends on the API resource (not on its
     // routes or integrations), so referring to its domain from the functions makes no cycle; the
     // functions are simply created after the distribution.
@@ -97,6 +102,7 @@ export class NewsroomStack extends Stack {
       functions: this.functions,
     });
     this.edgeRefresher.alarmTo(this.alarms.topic);
+    this.releases.alarmTo(this.alarms.topic, this.projector);
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('ApiUrl', this.httpApi.stage.url, 'HTTP API URL: editors POST here');
@@ -115,6 +121,8 @@ export class NewsroomStack extends Stack {
     output('ProjectorFunctionName', this.projector.function.functionName, 'Projector (events stream consumer)');
     output('ProjectorDlqUrl', this.projector.dlq.queueUrl, 'Skipped stream batches');
     output('EdgeRefresherDlqUrl', this.edgeRefresher.dlq.queueUrl, 'Edge notices whose invalidation kept failing');
+    output('ReleaseDlqUrl', this.releases.dlq.queueUrl, 'Releases that failed after retries (the sweep retries them)');
+    output('ReleaseScheduleGroup', this.releases.groupName, 'EventBridge Scheduler group of the release schedules');
     output('EditorTokensParameter', config.editorTokensParameter, 'SSM SecureString with editor token hashes');
     output('AlarmTopicArn', this.alarms.topic.topicArn, 'Subscribe to get alarms');
   }

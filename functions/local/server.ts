@@ -100,6 +100,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): NewsroomOp
     host: env.HOST ?? '127.0.0.1',
     dataDir: env.NEWSROOM_DATA_DIR ?? resolve(new URL('../..', import.meta.url).pathname, '.newsroom'),
     inMemory: env.NEWSROOM_IN_MEMORY === '1' || env.NEWSROOM_IN_MEMORY === 'true',
+    // NEWSROOM_SEED=0: start empty, without the example story (tests that need a store of their own).
+    ...(env.NEWSROOM_SEED === '0' ? { seed: false } : {}),
     ...(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
     ...(env.DYNAMODB_VIEWS_ENDPOINT ? { viewsEndpoint: env.DYNAMODB_VIEWS_ENDPOINT } : {}),
     ...(env.NEWSROOM_EDITOR_TOKENS ? { editorTokens: env.NEWSROOM_EDITOR_TOKENS } : {}),
@@ -299,13 +301,30 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     const { createRuntime, feedContext, logger, storeIsReachable } = await import('../runtime');
     const { createWriter } = await import('../writer');
     const { createReader, pageOptions } = await import('../reader');
-    const { handler: projector } = await import('../projector/handler');
+    const { handler: projector, projectorHooks } = await import('../projector/handler');
+    const { DynamoReleaseIndex } = await import('../../shared/adapters/dynamodb/views/releases');
+    const { ReleaseScheduler } = await import('./release-scheduler');
     const rt = createRuntime();
     // One feed context for the reader and the WebSub pings; its base URL is fixed below once the port is known.
     const feeds = feedContext();
     const reader = createReader(rt, feeds, { headTtlMs: Number.POSITIVE_INFINITY });
     const feedHub = feedChangeNotifier(feeds, { log: (message, extra) => logger.warn(message, extra) });
     const writer = createWriter(rt);
+    // Stories whose projected events changed what readers see (embargo events do not): pinged below.
+    const publicChanges = new Set<string>();
+    const scheduler = new ReleaseScheduler({
+      writer,
+      index: new DynamoReleaseIndex(rt.viewsDb, rt.tables.views),
+      log: logger,
+      // The release appended: project it now (the poller is made below, before any release can be).
+      onReleased: () => poller.nudge(),
+      warn: (message, extra) => logger.warn(message, extra ?? {}),
+    });
+    projectorHooks.afterBatch = (results) => {
+      for (const r of results) if (r.publicChanges > 0) publicChanges.add(r.storyId);
+      // A release created, moved or cancelled: the timer follows the soonest.
+      if (results.some((r) => r.embargoEvents.length > 0)) void scheduler.wake();
+    };
 
     const poller = new StreamPoller({
       endpoint,
@@ -319,7 +338,9 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
       // Then tell the WebSub hub (if any) that their feeds changed; it never throws.
       onBatch: (storyIds) => {
         storyIds.forEach((id) => reader.invalidate(id));
-        void feedHub.storiesChanged(storyIds);
+        // No ping for embargo events alone: no feed changed (the release pings).
+        const changed = [...storyIds].filter((id) => publicChanges.delete(id));
+        if (changed.length > 0) void feedHub.storiesChanged(changed);
       },
       log: (message, extra) => logger.warn(message, extra ?? {}),
     });
@@ -357,6 +378,9 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
       poller.nudge();
     }
     stack.push(await rebuildIfOutdated(rt, empty, log, () => reader.invalidate()));
+    // Releases what fell due while the server was down, then waits for the next one.
+    await scheduler.start();
+    stack.push(() => scheduler.stop());
 
     const limits = { ...serverLimits, ...options.limits };
     const server = await listen(app, options.port ?? 3000, host, limits);

@@ -4,6 +4,9 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { activeViews } from '../../shared/adapters/dynamodb/views/writes';
 import { sqsEdgeNotices } from '../../shared/adapters/edge-notices';
 import { createRuntime, logger } from '../runtime';
+import type { ProjectionResult } from '../../shared/application/project-story';
+import { syncSchedules } from '../../shared/application/releases';
+import { EventBridgeReleaseSchedules } from '../../shared/adapters/scheduler';
 import { processStreamBatch } from './process';
 
 const rt = createRuntime();
@@ -31,6 +34,27 @@ const edgeNotices = process.env.EDGE_QUEUE_URL
     })
   : undefined;
 
+/**
+ * What else follows a batch: on Lambda, the release schedules of its embargo events (set below, see
+ * ./schedules.ts); locally, the server's release scheduler and WebSub pings (functions/local/server.ts).
+ */
+export const projectorHooks: { afterBatch?: (results: ProjectionResult[]) => Promise<void> | void } = {};
+if (process.env.AWS_LAMBDA_FUNCTION_NAME && process.env.RELEASE_SCHEDULE_GROUP) {
+  const schedules = new EventBridgeReleaseSchedules({
+    group: process.env.RELEASE_SCHEDULE_GROUP,
+    functionArn: process.env.RELEASE_FUNCTION_ARN ?? '',
+    roleArn: process.env.RELEASE_SCHEDULER_ROLE_ARN ?? '',
+  });
+  projectorHooks.afterBatch = async (results) => {
+    const failed = await syncSchedules(
+      results.flatMap((r) => r.embargoEvents),
+      schedules,
+      logger,
+    );
+    if (failed > 0) metrics.addMetric('ReleaseSchedulesNotSynced', MetricUnit.Count, failed);
+  };
+}
+
 export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   const { batchItemFailures, results, changes } = await processStreamBatch(event.Records, {
     views: activeViews(rt.viewsDb, rt.tables.views),
@@ -39,6 +63,7 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
   });
   // After the batch is durable in the views; bounded (a few seconds at worst), never throws.
   const queued = edgeNotices ? await edgeNotices.send(changes) : undefined;
+  await projectorHooks.afterBatch?.(results);
   logger.info('batch projected', { records: event.Records.length, stories: results.length, failures: batchItemFailures.length });
   metrics.addMetric('RecordsReceived', MetricUnit.Count, event.Records.length);
   metrics.addMetric(

@@ -21,7 +21,10 @@ export interface ProcessDeps {
 
 export interface ProcessOutcome extends DynamoDBBatchResponse {
   results: ProjectionResult[];
-  /** The stories the batch moved (something applied), and whether what it applied retracted an update. */
+  /**
+   * The stories the batch changed for readers (an embargoed append or its revision changes nothing
+   * public: no edge notice, no ping; its release does), and whether what it applied retracted an update.
+   */
   changes: StoryChange[];
 }
 
@@ -59,7 +62,7 @@ export async function processStreamBatch(records: DynamoDBRecord[], deps: Proces
         results.push(result);
         // What was applied is the run's tail up to the new head (a redelivered head of the run was skipped).
         const firstApplied = result.version - result.applied;
-        if (result.applied > 0) {
+        if (result.publicChanges > 0) {
           const retracted = run.some(
             ({ event }) => event.type === 'UpdateRetracted' && event.metadata.version > firstApplied && event.metadata.version <= result.version,
           );

@@ -10,7 +10,7 @@
  * then one BatchGetItem reads their current state from the view. Both cost O(feed size), whatever
  * the story's length, and spare every entry write two index writes (see the views table layout, dynamodb/views/layout.ts).
  */
-import { changedEntryOf, createsEntry } from '../domain/projection/story-view';
+import { changedEntryOf, createdEntryOf } from '../domain/projection/story-view';
 import type { TimelineEntry } from '../domain/projection/story-view';
 import type { EventReader, StoryViews } from './ports';
 
@@ -73,7 +73,11 @@ async function walkBack(events: EventReader, storyId: string, upTo: number, limi
 export async function entriesCreated(views: StoryViews, events: EventReader, storyId: string, first: number, last: number): Promise<TimelineEntry[]> {
   const ids: string[] = [];
   for await (const page of events.stream(storyId, { after: first - 1, upTo: last })) {
-    for (const event of page) if (createsEntry(event)) ids.push(event.metadata.updateId);
+    for (const event of page) {
+      // A released update is in the page of its release: it is the entry that release created.
+      const id = createdEntryOf(event);
+      if (id !== undefined) ids.push(id);
+    }
   }
   return (await views.entries(storyId, ids)).sort((a, b) => b.version - a.version);
 }

@@ -93,6 +93,8 @@ export const MAX_STORY_PAGE_SIZE = 100;
 export interface ViewReader {
   head(storyId: string, consistent?: boolean): Promise<StoryHead | undefined>;
   entry(storyId: string, updateId: string, consistent?: boolean): Promise<TimelineEntry | undefined>;
+  /** A pending (embargoed, not released) update, as corrected so far; never a public read. */
+  pendingEntry(storyId: string, updateId: string, consistent?: boolean): Promise<TimelineEntry | undefined>;
 }
 
 /** What readers, feeds and time travel read of one generation of the views. */
@@ -135,6 +137,39 @@ export interface StoryViews extends ViewReader {
   retractionsAfter(storyId: string, version: number): Promise<RetractionIndexEntry[]>;
   /** The latest key points at or below `version`, oldest first. */
   keyPointsAt(storyId: string, version: number, limit: number): Promise<KeyPoint[]>;
+  /** The story's pending releases (editors only), soonest first. */
+  scheduled(storyId: string): Promise<TimelineEntry[]>;
+}
+
+/**
+ * Releases due across stories (the release index): what the schedulers release. An item may be
+ * stale (released, cancelled or moved since): releasing it is a no-op, and it is then forgotten.
+ */
+export interface ReleaseIndex {
+  /** Releases due at or before `at`, soonest first, at most `limit`. */
+  due(at: string, limit: number): Promise<DueRelease[]>;
+  /** The soonest release, due or not (a scheduler's next timer). */
+  next(): Promise<DueRelease | undefined>;
+  /** Forgets one release (done, or stale). */
+  forget(release: DueRelease): Promise<void>;
+}
+
+export interface DueRelease {
+  storyId: string;
+  updateId: string;
+  releaseAt: string;
+}
+
+/**
+ * One-time schedules that invoke the release function at a pending update's time (on AWS,
+ * EventBridge Scheduler). Both calls are idempotent: a schedule is named after its story and
+ * update, so scheduling again moves it and cancelling what is gone is done.
+ */
+export interface ReleaseSchedules {
+  /** Creates the update's schedule, or moves it to `releaseAt`. */
+  schedule(release: DueRelease): Promise<void>;
+  /** Deletes the update's schedule, if any. */
+  cancel(storyId: string, updateId: string): Promise<void>;
 }
 
 /** One line of the activity index: a story (`updateId` absent) or an entry, and when it last changed. */
@@ -220,4 +255,6 @@ export interface StoredView {
   sources: Map<string, Source>;
   revisions?: TimelineEntry[];
   snapshots?: TimeTravelSnapshot[];
+  /** Pending (embargoed) updates. */
+  pending?: Map<string, TimelineEntry>;
 }

@@ -10,7 +10,8 @@
  *   story-wide parts are snapshotted for time travel before the rest is written.
  */
 import type { StoryEvent } from '../domain/story/events';
-import { project, SNAPSHOT_INTERVAL, targetOf, type TimelineEntry, type ViewStep } from '../domain/projection/story-view';
+import { isEmbargoed, type StoryEvent as AnyEvent } from '../domain/story/events';
+import { pendingTargetOf, project, SNAPSHOT_INTERVAL, targetOf, type TimelineEntry, type ViewStep } from '../domain/projection/story-view';
 import { StaleHeadError } from './errors';
 import type { EventReader, ViewWriter } from './ports';
 
@@ -22,6 +23,10 @@ export interface ProjectionResult {
   /** Head version after the run (unchanged when everything was a redelivery). */
   version: number;
   applied: number;
+  /** Events applied that changed what readers see (not embargo events): 0 means no feed changed, so no WebSub ping. */
+  publicChanges: number;
+  /** The embargo events applied: the release schedules they create, move or cancel (see releaseSchedulesOf). */
+  embargoEvents: AnyEvent[];
 }
 
 export async function projectStory(
@@ -45,20 +50,31 @@ async function projectOnce(storyId: string, incoming: StoryEvent[], views: ViewW
   const head = await views.head(storyId, true);
   const base = head?.version ?? 0;
   const fresh = dedupe(incoming.filter((e) => e.metadata.version > base));
-  if (fresh.length === 0) return { storyId, version: base, applied: 0 };
+  if (fresh.length === 0) return { storyId, version: base, applied: 0, publicChanges: 0, embargoEvents: [] };
 
   const last = fresh.at(-1)!.metadata.version;
   const run = isContiguous(fresh, base) ? fresh : await readRange(events, storyId, base, last);
 
   const entries = new Map<string, TimelineEntry>();
+  // Pending updates of this run (undefined: released or cancelled within it).
+  const pendings = new Map<string, TimelineEntry | undefined>();
   const steps: ViewStep[] = [];
   let current = head;
   for (const event of run) {
     const target = targetOf(event);
     let targetEntry: TimelineEntry | undefined;
     if (target) targetEntry = entries.get(target) ?? (await views.entry(storyId, target, true));
-    const step = project(event, { ...(current ? { head: current } : {}), ...(targetEntry ? { target: targetEntry } : {}) });
+    const pendingId = pendingTargetOf(event);
+    let pending: TimelineEntry | undefined;
+    if (pendingId) pending = pendings.has(pendingId) ? pendings.get(pendingId) : await views.pendingEntry(storyId, pendingId, true);
+    const step = project(event, {
+      ...(current ? { head: current } : {}),
+      ...(targetEntry ? { target: targetEntry } : {}),
+      ...(pending ? { pending } : {}),
+    });
     if (step.entry) entries.set(step.entry.updateId, step.entry);
+    if (step.pending) pendings.set(step.pending.updateId, step.pending);
+    if (step.unpending !== undefined) pendings.set(step.unpending, undefined);
     steps.push(step);
     current = step.head;
   }
@@ -71,7 +87,8 @@ async function projectOnce(storyId: string, incoming: StoryEvent[], views: ViewW
     if (head.version % SNAPSHOT_INTERVAL === 0) await views.writeTimeTravelSnapshot(head);
     prev = head.version;
   }
-  return { storyId, version: current!.version, applied: steps.length };
+  const embargoEvents = run.filter(isEmbargoed);
+  return { storyId, version: current!.version, applied: steps.length, publicChanges: run.length - embargoEvents.length, embargoEvents };
 }
 
 function atSnapshots(steps: ViewStep[]): ViewStep[][] {

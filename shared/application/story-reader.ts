@@ -16,7 +16,7 @@ import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, prev
 import { allStoriesFeed, clippedEntry, keyEventsFeed, storyFeed, type FeedDocument } from '../domain/feeds/model';
 import { FEED_MEDIA_TYPES, renderFeed } from '../domain/feeds/render';
 import type { FeedContext, FeedFormat } from '../domain/feeds/urls';
-import { createsEntry, targetOf, timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
+import { createdEntryOf, targetOf, timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
 import { maskWithdrawn, retractionsIn, withdrawableUpdateOf, type PublicEvent } from '../domain/projection/public-log';
 import type { StoryEvent } from '../domain/story/events';
 import type { StorySummary } from '../domain/projection/story-summary';
@@ -210,7 +210,8 @@ export class StoryReader {
     if (!head) return undefined;
     return this.rendering(`${storyId}\u0000${format}`, head.version, async () => {
       const items = [...(await this.latestChangesAt(await this.views(), storyId, head.version))];
-      const prevArchive = newestCompleteArchive(head.version, this.feedSize);
+      // By the last version readers saw: an embargoed append completes no archive page (feeds' bytes stay).
+      const prevArchive = newestCompleteArchive(head.publicVersion ?? head.version, this.feedSize);
       const body = renderWithin((clip) => storyFeed(head, clip(items), this.options.feed, format, prevArchive ? { prevArchive } : {}), format);
       return represent(body, FEED_MEDIA_TYPES[format], head.lastEventAt);
     });
@@ -259,11 +260,11 @@ export class StoryReader {
     const range = parseArchiveRange(rangeText, this.feedSize);
     if (!range) return undefined;
     const head = await this.head(storyId);
-    if (!head || !isComplete(range, head.version)) return undefined;
+    if (!head || !isComplete(range, head.publicVersion ?? head.version)) return undefined;
     return this.rendering(`${storyId}\u0000${format}\u0000${range.first}`, head.version, async () => {
       const items = await entriesCreated(await this.views(), this.events, storyId, range.first, range.last);
       const prev = previousArchive(range);
-      const next = nextArchive(range, head.version);
+      const next = nextArchive(range, head.publicVersion ?? head.version);
       const links = { archive: range, ...(prev ? { prevArchive: prev } : {}), ...(next ? { nextArchive: next } : {}) };
       let updated: string | undefined;
       const body = renderWithin((clip) => {
@@ -415,7 +416,7 @@ export class StoryReader {
     const latest = new Map<string, number>();
     for (const event of events) {
       // Marks too: the page shows a key event's badge in the timeline (feeds do not, see revisedEntryOf).
-      const id = createsEntry(event) ? event.metadata.updateId : targetOf(event);
+      const id = createdEntryOf(event) ?? targetOf(event);
       if (id !== undefined) {
         latest.delete(id);
         latest.set(id, event.metadata.version);

@@ -39,7 +39,7 @@ export interface WriteContext {
 
 export interface WriteResult {
   status: number;
-  body: { storyId: string; updateId: string; version: number; recordedAt: string };
+  body: { storyId: string; updateId: string; version: number; recordedAt: string; releaseAt?: string };
   /** True when an Idempotency-Key retry got the first response back. */
   replayed: boolean;
 }
@@ -50,6 +50,9 @@ export interface WriterOptions {
   /** Appends retried after losing a race to another writer, before giving up. */
   maxRaces?: number;
 }
+
+/** How a write finds the state it decides on and the command (raced: it lost a race, re-read). */
+type Prepare = (metadata: CommandMetadata, raced: boolean) => Promise<{ state: StoryState; command: StoryCommand }>;
 
 /** `Companion`: the write that commits an idempotency record with the event (see EventLog). */
 export class StoryWriter<Companion = unknown> {
@@ -89,8 +92,23 @@ export class StoryWriter<Companion = unknown> {
     );
   }
 
+  /**
+   * Releases `target` if it is pending and due, recorded by `editor` (the system): the UpdateReleased
+   * event, or undefined when there is nothing to release (released already, cancelled, not due).
+   * Queued in the story's lane like an editor's write, never in a group (it reads its target).
+   */
+  async release(storyId: string, target: string, editor: string): Promise<WriteResult | undefined> {
+    return this.inLane(storyId, {
+      ctx: { editor },
+      prepare: async (metadata, raced) => ({
+        state: await this.loadState(storyId, { type: 'pin', target }, undefined, raced),
+        command: { type: 'ReleaseUpdate', data: { storyId, target }, metadata },
+      }),
+    });
+  }
+
   private async run(storyId: string, body: unknown, ctx: WriteContext, prepare: Prepare, plainCommand?: PlainCommand): Promise<WriteResult> {
-    if (!ctx.idempotencyKey) return this.inLane(storyId, { ctx, prepare, ...(plainCommand ? { plainCommand } : {}) });
+    if (!ctx.idempotencyKey) return decided(await this.inLane(storyId, { ctx, prepare, ...(plainCommand ? { plainCommand } : {}) }));
     // Scoped by editor and story: one editor's key never answers for another's request.
     const key = `${ctx.editor}#${storyId}#${ctx.idempotencyKey}`;
     const requestHash = createHash('sha256')
@@ -101,12 +119,14 @@ export class StoryWriter<Companion = unknown> {
     if (!claim.claimed) return answerFrom(claim.record, requestHash);
     let committed = false;
     try {
-      const result = await this.inLane(storyId, {
-        ctx,
-        prepare,
-        ...(plainCommand ? { plainCommand } : {}),
-        completion: (response) => this.idempotency.completion(key, owner, response),
-      });
+      const result = decided(
+        await this.inLane(storyId, {
+          ctx,
+          prepare,
+          ...(plainCommand ? { plainCommand } : {}),
+          completion: (response) => this.idempotency.completion(key, owner, response),
+        }),
+      );
       committed = true;
       return result;
     } catch (error) {
@@ -131,8 +151,8 @@ export class StoryWriter<Companion = unknown> {
    * re-reading and retrying); they still race other processes (Lambda containers), and retry with
    * jitter when they lose. A write that finds its lane empty starts at once, alone.
    */
-  private inLane(storyId: string, write: Omit<Ticket<Companion>, 'resolve' | 'reject'>): Promise<WriteResult> {
-    return new Promise<WriteResult>((resolve, reject) => {
+  private inLane(storyId: string, write: Omit<Ticket<Companion>, 'resolve' | 'reject'>): Promise<WriteResult | undefined> {
+    return new Promise<WriteResult | undefined>((resolve, reject) => {
       const ticket: Ticket<Companion> = { ...write, resolve, reject };
       const lane = this.lanes.get(storyId);
       if (lane) {
@@ -238,11 +258,13 @@ export class StoryWriter<Companion = unknown> {
     };
   }
 
-  private async attempt(storyId: string, ctx: WriteContext, prepare: Prepare, completion?: Completion<Companion>): Promise<WriteResult> {
+  private async attempt(storyId: string, ctx: WriteContext, prepare: Prepare, completion?: Completion<Companion>): Promise<WriteResult | undefined> {
     const maxRaces = this.options.maxRaces ?? 200;
     for (let race = 0; ; race++) {
       const { state, command } = await prepare(this.metadata(ctx), race > 0);
       const pending = decide(command, state);
+      // Only a release decides nothing (not pending, or not due): nothing to append.
+      if (pending.length === 0) return undefined;
       const result = resultOf(storyId, state.version, pending);
       try {
         // Without a key: one conditional PutItem. With one: the event and the record, atomically.
@@ -300,7 +322,11 @@ export class StoryWriter<Companion = unknown> {
     const viewHead = await this.views.head(storyId, true);
     // Views ahead of a head kept in memory: the pin they show may postdate it, so read the head anew.
     if (viewHead && viewHead.version > head) head = await this.headOf(storyId, true, expected);
-    const target = targetId === undefined ? undefined : await this.views.entry(storyId, targetId, true);
+    // A pending (embargoed) update is kept apart from the entries until its release.
+    const entry = targetId === undefined ? undefined : await this.views.entry(storyId, targetId, true);
+    const target = entry ?? (targetId === undefined ? undefined : await this.views.pendingEntry(storyId, targetId, true));
+    // Kept apart and retracted: cancelled before its release.
+    const cancelled = !entry && !!target?.retraction;
     const projected = Math.min(viewHead?.version ?? 0, head);
     // An entry's keyEvent may be newer than `projected`: the fold below re-applies any later mark, unmark or retraction.
     let state: StoryState = {
@@ -316,6 +342,8 @@ export class StoryWriter<Companion = unknown> {
                   kind: target.kind,
                   retracted: !!target.retraction && target.retraction.version <= projected,
                   keyEvent: target.keyEvent === true,
+                  ...(target.releaseAt === undefined ? {} : { releaseAt: target.releaseAt }),
+                  ...(cancelled ? { cancelled } : {}),
                 },
               ],
             ]
@@ -330,7 +358,6 @@ export class StoryWriter<Companion = unknown> {
   }
 }
 
-type Prepare = (metadata: CommandMetadata, raced: boolean) => Promise<{ state: StoryState; command: StoryCommand }>;
 type PlainCommand = (metadata: CommandMetadata) => StoryCommand;
 type Completion<Companion> = (response: { status: number; body: WriteResult['body'] }) => Companion;
 
@@ -342,7 +369,8 @@ interface Ticket<Companion> {
   plainCommand?: PlainCommand;
   /** The idempotency record's completion, committed with the event. */
   completion?: Completion<Companion>;
-  resolve: (result: WriteResult) => void;
+  /** Undefined only for a release that decided nothing (an editor's command always decides: decided()). */
+  resolve: (result: WriteResult | undefined) => void;
   reject: (error: unknown) => void;
 }
 
@@ -356,11 +384,24 @@ function plain(update: UpdateInput): boolean {
 
 function resultOf(storyId: string, version: number, pending: PendingEvent[]): WriteResult {
   const first = pending[0]!;
+  const releaseAt = first.type === 'ArticlePublished' || first.type === 'StatementRecorded' ? first.data.releaseAt : undefined;
   return {
     status: 201,
-    body: { storyId, updateId: first.metadata.updateId, version: version + pending.length, recordedAt: first.metadata.recordedAt },
+    body: {
+      storyId,
+      updateId: first.metadata.updateId,
+      version: version + pending.length,
+      recordedAt: first.metadata.recordedAt,
+      ...(releaseAt === undefined ? {} : { releaseAt }),
+    },
     replayed: false,
   };
+}
+
+/** An editor's command always decides an event (only a release may decide none). */
+function decided(result: WriteResult | undefined): WriteResult {
+  if (!result) throw new Error('an editor command decided no event');
+  return result;
 }
 
 /** Jittered pause so that many writers on one story do not collide in lockstep. */

@@ -24,6 +24,7 @@ import {
   applyStep,
   createdEntry,
   createsEntry,
+  pendingTargetOf,
   project,
   targetOf,
   timelineKey,
@@ -80,7 +81,14 @@ export async function viewAtVersion(views: StoryViews, events: EventReader, stor
       const target = targetOf(event);
       let targetEntry: TimelineEntry | undefined;
       if (target) targetEntry = view?.entries.get(target) ?? (await entryBefore(views, events, storyId, target, event.metadata.version));
-      const step = project(event, { ...(view ? { head: view.head } : {}), ...(targetEntry ? { target: targetEntry } : {}) });
+      // Pending updates are not tracked here (snapshots hold none): a release is given its entry as released.
+      const released = event.type === 'UpdateReleased' ? await views.revisionAt(storyId, pendingTargetOf(event)!, event.metadata.version) : undefined;
+      const step = project(event, {
+        ...(view ? { head: view.head } : {}),
+        ...(targetEntry ? { target: targetEntry } : {}),
+        ...(released ? { pending: released } : {}),
+        untracked: true,
+      });
       view = applyStep(view, step);
     }
   }
@@ -141,6 +149,7 @@ async function entryBefore(
   if (revision) return revision;
   const current = await views.entry(storyId, updateId);
   if (!current || current.version >= version) return undefined;
+  // A released entry always has a revision item at its release (at or below `version - 1` here).
   const [created] = (await events.read(storyId, { after: current.version - 1, upTo: current.version })).events;
   return created && createsEntry(created) ? createdEntry(created) : undefined;
 }

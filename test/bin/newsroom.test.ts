@@ -110,6 +110,27 @@ describe('newsroom CLI', () => {
     expect((await newsroom(['post', scratch, '--file', '-', '--reported'])).code).toBe(2);
   });
 
+  it('--release-at posts under embargo: the answer says when it is released, nothing of it is public, an editor sees it scheduled', async () => {
+    const scratch = 'cli-embargo-scratch';
+    expect((await newsroom(['open', scratch, '--headline', 'Scratch story (example)', '--summary', 'Invented, for the CLI test.'])).code).toBe(0);
+    const releaseAt = new Date(Date.now() + 3_600_000).toISOString();
+    // prettier-ignore
+    const posted = await newsroom(['post', scratch, '--statement', 'The embargoed example bridge opens.', '--speaker', 'Example Spokesperson (fictional)', '--release-at', releaseAt]);
+    expect(posted.code, posted.stderr).toBe(0);
+    const answer = JSON.parse(posted.stdout) as { updateId: string; releaseAt: string };
+    expect(answer.releaseAt).toBe(releaseAt);
+    const scheduled = (await (await api.get(`/api/stories/${scratch}/scheduled`, { Authorization: `Bearer ${TOKENS.anna}` })).json()) as {
+      scheduled: { updateId: string }[];
+    };
+    expect(scheduled.scheduled.map((s) => s.updateId)).toEqual([answer.updateId]);
+    expect(await (await api.get(`/api/stories/${scratch}/events`)).text()).not.toContain('embargoed example bridge');
+    // prettier-ignore
+    const past = await newsroom(['post', scratch, '--statement', 'Too late.', '--speaker', 'Example Spokesperson (fictional)', '--release-at', '2020-01-01T00:00:00Z']);
+    expect(past.code).toBe(1);
+    expect(past.stderr).toContain('releaseAt');
+    expect((await newsroom(['post', scratch, '--file', '-', '--release-at', releaseAt])).code).toBe(2);
+  });
+
   it('posts any update from a file, with an Idempotency-Key that makes a retry harmless', async () => {
     const file = join(dir, 'article.json');
     writeFileSync(

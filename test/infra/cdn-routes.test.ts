@@ -45,6 +45,8 @@ const READ_POLICY: Record<RouteOf<'get'>, string> = {
   // Keyed on ?cursor, as the front page (the same policy).
   deskStory: 'PublicReadsCachePolicy',
   whoAmI: 'EditorApiCachePolicy',
+  // An editor's read (token required): the editor behaviour, Authorization in its key.
+  listScheduled: 'EditorApiCachePolicy',
 };
 
 /**

@@ -41,8 +41,11 @@ const names: Record<string, string> = {
   [id(stack.edgeRefresher.queue)]: 'edge-queue',
   [id(stack.cdn.distribution)]: 'distribution',
   [id(stack.replay.queue)]: 'replay-queue',
+  [id(stack.releases.function)]: 'release-function',
+  [id(stack.releases.dlq)]: 'release-dlq',
+  [id(stack.releases.schedulerRole)]: 'scheduler-role',
 };
-for (const fn of [stack.httpApi.writeApi, stack.httpApi.readApi, stack.projector, stack.replay, stack.edgeRefresher]) {
+for (const fn of [stack.httpApi.writeApi, stack.httpApi.readApi, stack.projector, stack.replay, stack.releases, stack.edgeRefresher]) {
   names[id(fn.logGroup)] = 'own-log-group';
 }
 const grants = (fn: NewsroomFunction) => grantsOfRole(template, id(fn.role), names);
@@ -161,6 +164,7 @@ describe('functions', () => {
     ['projector', stack.projector],
     ['replay', stack.replay],
     ['edge', stack.edgeRefresher],
+    ['release', stack.releases],
   ] as const;
 
   it.each(roles)('%s: Node.js 24 on ARM64, traced, own log group with retention, Powertools env', (role, fn) => {
@@ -258,6 +262,9 @@ describe('IAM: exact actions per function', () => {
       'edge-queue': ['sqs:SendMessage'],
       'events.StreamArn': ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
       '*': ['dynamodb:ListStreams', ...TRACING['*']].sort(),
+      // Embargoes: the release schedules of its own group, handing Scheduler its role only.
+      [RELEASE_SCHEDULES]: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'],
+      'scheduler-role if {"StringEquals":{"iam:PassedToService":"scheduler.amazonaws.com"}}': ['iam:PassRole'],
     });
   });
 
@@ -313,6 +320,7 @@ describe('IAM: exact actions per function', () => {
       ['read', stack.httpApi.readApi],
       ['projector', stack.projector],
       ['replay', stack.replay],
+      ['release', stack.releases],
     ] as const) {
       const onEvents = grants(fn).events ?? [];
       expect(onEvents).not.toContain('dynamodb:UpdateItem');
@@ -338,6 +346,82 @@ describe('IAM: exact actions per function', () => {
     for (const fn of [other.stack.httpApi.writeApi, other.stack.httpApi.readApi]) {
       const otherGrants = grantsOfRole(other.template, logicalId(other.stack, fn.role), {});
       expect(otherGrants[keyArn]).toEqual(['kms:Decrypt']);
+    }
+  });
+});
+
+const RELEASE_SCHEDULES = `arn:\${AWS::Partition}:scheduler:\${AWS::Region}:\${AWS::AccountId}:schedule/${stack.releases.groupName}/*`;
+
+describe('releases of embargoed updates', () => {
+  it('release function: appends events, reads views, deletes only release index items, sends failures to its DLQ', () => {
+    expect(grants(stack.releases)).toEqual({
+      ...OWN_LOGS,
+      ...TRACING,
+      events: ['dynamodb:ConditionCheckItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      ...views(VIEWS_READ),
+      'views if {"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["releases"]}}': ['dynamodb:DeleteItem'],
+      'release-dlq': ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+    });
+  });
+
+  it('asynchronous invocations are retried twice, then go to the DLQ (14 days, encrypted, TLS only)', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: id(stack.releases.function) },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: arn(stack.releases.dlq) } },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      SqsManagedSseEnabled: true,
+    });
+    expect(template.toJSON().Resources[id(stack.releases.function)].Properties.Timeout).toBe(90);
+  });
+
+  it('the scheduler role is assumed by EventBridge Scheduler of this account only, and may only invoke the release function', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+    });
+    expect(grantsOfRole(template, id(stack.releases.schedulerRole), names)).toEqual({ 'release-function': ['lambda:InvokeFunction'] });
+  });
+
+  it('a schedule group of the stack, and a sweep every 5 minutes in it invoking the release function as the backstop', () => {
+    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: stack.releases.groupName });
+    expect(stack.releases.groupName).toBe(`${stack.stackName}-releases`);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      GroupName: stack.releases.groupName,
+      ScheduleExpression: 'rate(5 minutes)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { Arn: arn(stack.releases.function), RoleArn: arn(stack.releases.schedulerRole), Input: '{"sweep":true}' },
+    });
+  });
+
+  it('the projector is told the group, the release function and the role its schedules use', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: arn(stack.projector.role),
+      Environment: {
+        Variables: Match.objectLike({
+          RELEASE_SCHEDULE_GROUP: stack.releases.groupName,
+          RELEASE_FUNCTION_ARN: arn(stack.releases.function),
+          RELEASE_SCHEDULER_ROLE_ARN: arn(stack.releases.schedulerRole),
+        }),
+      },
+    });
+  });
+
+  it('nothing else may pass a role or manage schedules', () => {
+    for (const fn of [stack.httpApi.writeApi, stack.httpApi.readApi, stack.replay, stack.releases]) {
+      const actions = Object.values(grants(fn)).flat();
+      expect(actions.filter((a) => a.startsWith('scheduler:') || a === 'iam:PassRole')).toEqual([]);
     }
   });
 });

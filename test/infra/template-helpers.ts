@@ -25,7 +25,8 @@ function resources(template: Template): Record<string, Resource> {
  * Every grant given to a role, as { resourceName: sortedActions }. Resource tokens are turned into
  * readable names through `names` (logical id → name), e.g. `{"Fn::GetAtt":["EventsTable…","Arn"]}`
  * → `events`, a Join of the views ARN and `/index/byTimeline` → `views/index/byTimeline`.
- * Fails on Deny statements or conditions, which these assertions do not model.
+ * A conditional grant is named with its condition: `<resource> if <condition as JSON>`.
+ * Fails on Deny statements, which these assertions do not model.
  */
 export function grantsOfRole(template: Template, roleLogicalId: string, names: Record<string, string>): Record<string, string[]> {
   const grants: Record<string, Set<string>> = {};
@@ -35,12 +36,11 @@ export function grantsOfRole(template: Template, roleLogicalId: string, names: R
     if (!roles.some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId }))) continue;
     const document = resource.Properties?.PolicyDocument as { Statement: Record<string, Json>[] };
     for (const statement of document.Statement) {
-      if (statement.Effect !== 'Allow' || statement.Condition !== undefined) {
-        throw new Error(`unexpected statement ${JSON.stringify(statement)}`);
-      }
+      if (statement.Effect !== 'Allow') throw new Error(`unexpected statement ${JSON.stringify(statement)}`);
       const actions = ([] as Json[]).concat(statement.Action) as string[];
+      const condition = statement.Condition === undefined ? '' : ` if ${JSON.stringify(statement.Condition)}`;
       for (const target of ([] as Json[]).concat(statement.Resource)) {
-        const name = resourceName(target, names);
+        const name = resourceName(target, names) + condition;
         grants[name] ??= new Set();
         for (const action of actions) grants[name].add(action);
       }

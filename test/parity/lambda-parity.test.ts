@@ -842,6 +842,10 @@ const GET_REQUESTS: Record<GetRoute, (ctx: { ids: string[]; assets: string[]; re
     { method: 'GET', path: '/api/editor', headers: [bearer] },
     { method: 'GET', path: '/api/editor' },
   ],
+  listScheduled: () => [
+    { method: 'GET', path: `/api/stories/${AWS_STORY}/scheduled`, headers: [bearer] },
+    { method: 'GET', path: `/api/stories/${AWS_STORY}/scheduled` },
+  ],
 };
 
 /**

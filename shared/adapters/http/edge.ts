@@ -38,6 +38,20 @@ export function editorIfPresent(tokens: (() => Promise<TokenTable> | TokenTable)
   };
 }
 
+/**
+ * For a read that only editors may make, served by the read function: the route is marked an
+ * editor's (no CORS headers, base.ts), and without an editor's token it is a 401.
+ */
+export function editorRequired(tokens: (() => Promise<TokenTable> | TokenTable) | undefined): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    c.set('editorRoute', true);
+    const auth = authenticate(c.req.header('authorization'), tokens ? await tokens() : { hashes: [] });
+    if (!auth.ok) return refused(c, auth.reason, { Vary: 'Authorization', 'Cache-Control': 'no-store' });
+    c.set('editor', auth.editor.name);
+    await next();
+  };
+}
+
 function refused(c: Context<Env>, reason: (AuthResult & { ok: false })['reason'], headers: Record<string, string> = {}) {
   const error = reason === 'missing' ? '' : `, error="invalid_token"`;
   return problemAt(c, problems.unauthorized(reason), { 'WWW-Authenticate': `Bearer realm="newsroom"${error}`, ...headers });

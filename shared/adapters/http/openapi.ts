@@ -144,7 +144,7 @@ function operation(id: string, route: Route, format?: FeedFormat) {
     operationId: format ? id.replace(/Feed$/, `${format[0]!.toUpperCase()}${format.slice(1)}Feed`) : id,
     summary: name ? route.summary.replace('{format}', name) : route.summary,
     ...(route.description ? { description: route.description } : {}),
-    ...(route.editor ? { security: [{ editorToken: [] }] } : {}),
+    ...(route.editor || route.editorRead ? { security: [{ editorToken: [] }] } : {}),
     ...(parameters.length ? { parameters } : {}),
     ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(bodies[route.body]) } } } } : {}),
     responses: Object.fromEntries(Object.entries({ ...storeAnswers(id), ...route.responses }).map(([status, a]) => [status, answer(a, format)])),

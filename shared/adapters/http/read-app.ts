@@ -7,7 +7,7 @@ import { VIEW_KEY_EVENTS, type PastView } from '../../application/time-travel';
 import { STORE_RETRY_AFTER_SECONDS } from '../../application/errors';
 import { LIVE_CACHE_CONTROL, PRIVATE_CACHE_CONTROL, represent } from '../../application/representation';
 import type { TokenTable } from './auth';
-import { editorIfPresent } from './edge';
+import { editorIfPresent, editorRequired } from './edge';
 import { baseApp, type Env } from './base';
 import { respond } from './conditional';
 import { deskHandlers } from './desk-routes';
@@ -178,6 +178,31 @@ export function readApp(deps: ReadDeps): Hono<Env> {
       return respond(c.req.raw, rep);
     },
 
+    listScheduled: {
+      guards: [editorRequired(deps.tokens)],
+      handle: async (c) => {
+        const storyId = c.req.param('id')!;
+        const views = await reader.views();
+        const [head, pending] = await Promise.all([views.head(storyId), views.scheduled(storyId)]);
+        const headers = { 'Cache-Control': PRIVATE_CACHE_CONTROL, Vary: 'Authorization' };
+        if (!head) return problemResponse(c, problems.storyNotFound(storyId), headers);
+        const body: Body<'ScheduledList'> = {
+          storyId,
+          scheduled: pending.map((e) => ({
+            updateId: e.updateId,
+            releaseAt: e.releaseAt!,
+            kind: e.kind,
+            content: e.content,
+            keyEvent: e.keyEvent,
+            version: e.version,
+            recordedAt: e.recordedAt,
+            recordedBy: e.recordedBy,
+          })),
+        };
+        return c.body(json(body), 200, { 'Content-Type': JSON_TYPE, ...headers });
+      },
+    },
+
     listEvents: {
       guards: [editorIfPresent(deps.tokens)],
       handle: async (c, { query }) => {
@@ -201,7 +226,7 @@ export function readApp(deps: ReadDeps): Hono<Env> {
         // Even a full page is cached like a live feed: a later retraction masks some of its events.
         // Last-Modified: the page's last event, or a later retraction that masked one of them.
         const changedAt = body.events
-          .map((e) => e.withheld?.retraction.recordedAt ?? e.metadata.recordedAt)
+          .map((e) => (e.withheld?.reason === 'retracted' ? e.withheld.retraction.recordedAt : e.metadata.recordedAt))
           .sort()
           .at(-1);
         const rep = represent(json(body), JSON_TYPE, changedAt, editor ? PRIVATE_CACHE_CONTROL : LIVE_CACHE_CONTROL);

@@ -38,6 +38,7 @@ const writeResult = z.object({
   updateId: z.string().meta({ description: 'The id of the update (a ULID): the target of a later correction or retraction.' }),
   version: int().min(1).meta({ description: 'The story version this event holds; send it back as If-Match: "<version>".' }),
   recordedAt: time(),
+  releaseAt: time().optional().meta({ description: 'Posted under embargo: when it is released (UTC). Nothing of it is public until then.' }),
 });
 
 /** Every event type of the domain: the `satisfies` fails the build when a type is added there and not here, or the reverse. */
@@ -53,6 +54,10 @@ const EVENT_TYPES = Object.keys({
   KeyEventUnmarked: true,
   UpdatePinned: true,
   UpdateUnpinned: true,
+  ScheduledUpdateRevised: true,
+  UpdateRescheduled: true,
+  ReleaseCancelled: true,
+  UpdateReleased: true,
 } satisfies Record<StoryEventType, true>) as [StoryEventType, ...StoryEventType[]];
 
 const eventMetadata = z.object({
@@ -68,14 +73,19 @@ const eventMetadata = z.object({
 });
 
 const withheld = z
-  .object({
-    reason: z.literal('retracted'),
-    retraction: z.object({ updateId: z.string(), version: int(), recordedAt: time(), reason: z.string() }),
-  })
+  .union([
+    z.object({
+      reason: z.literal('retracted'),
+      retraction: z.object({ updateId: z.string(), version: int(), recordedAt: time(), reason: z.string() }),
+    }),
+    z.object({ reason: z.literal('embargoed') }),
+  ])
   .meta({
     description:
       'Present on a public read when a retraction withdrew this article or statement (or the update a correction corrects): ' +
-      '`data` is then empty (a correction keeps its `target`). An editor token reads the full record.',
+      '`data` is then empty (a correction keeps its `target`). Also on every event about an embargoed update (its creation, ' +
+      'revisions, reschedules, cancellation), before and after its release: a content-free placeholder (`data` empty) that keeps ' +
+      'the log gap-free; the release itself (`UpdateReleased`) is public. An editor token reads the full record.',
   });
 
 const storyEvent = z
@@ -246,6 +256,21 @@ const storyChanges = z.object({
 
 const editor = z.object({ editor: z.string().meta({ description: 'The editor’s name, as events record it (`recordedBy`).' }) });
 
+const scheduledRelease = z.object({
+  updateId: z.string(),
+  releaseAt: time().meta({ description: 'When it is due (UTC).' }),
+  kind: z.enum(['article', 'statement']),
+  content: content.meta({ description: 'Its full content, as corrected so far.' }),
+  keyEvent: z.boolean().meta({ description: 'Released as a key event.' }),
+  version: int().meta({ description: 'The version of the event that recorded it.' }),
+  recordedAt: time(),
+  recordedBy: z.string(),
+});
+
+const scheduledList = z
+  .object({ storyId: z.string(), scheduled: z.array(scheduledRelease).meta({ description: 'Soonest first.' }) })
+  .meta({ description: "The story's pending releases (editors only)." });
+
 const openApiDocumentBody = z.looseObject({ openapi: z.literal('3.1.0') }).meta({ description: 'This document.' });
 
 /**
@@ -260,6 +285,7 @@ export const responseBodies = {
   EventsPage: eventsPage,
   StoryView: storyView,
   TimelineEntry: timelineEntry,
+  ScheduledList: scheduledList,
   StorySummary: storySummary,
   StoryList: storyList,
   StoryChanges: storyChanges,

@@ -45,6 +45,8 @@ export interface Route {
   description?: string;
   /** Needs an editor's bearer token; the editor's rate limit applies. */
   editor?: true;
+  /** A read only editors may make, served by the read function: its own guard checks the token (documented as the editor's). */
+  editorRead?: true;
   query?: core.$ZodObject | core.$ZodType;
   /** Request headers the route reads, by name. */
   headers?: Record<string, core.$ZodType>;
@@ -149,6 +151,10 @@ export const routes = {
     path: '/api/stories/{id}/updates',
     app: 'write',
     summary: 'Record one update: an article, a statement, a correction, a retraction, a headline or a status',
+    description:
+      'An article or a statement with `releaseAt` is embargoed: recorded now (201 with `releaseAt`), public from that time on. ' +
+      'Before its release a correction of it folds in silently, a retraction cancels it (nothing of it is ever public), a ' +
+      '`reschedule` moves it; a `pin` or `key-event` of it is refused (409).',
     editor: true,
     headers: { 'If-Match': ifMatchHeader, 'Idempotency-Key': idempotencyKeyHeader },
     body: 'update',
@@ -174,6 +180,22 @@ export const routes = {
       401: problem("An Authorization header that is not an editor's bearer token.", {
         'WWW-Authenticate': { description: 'Bearer realm="newsroom"', schema: { type: 'string' } },
       }),
+      404: problem('No such story.'),
+    },
+  },
+  listScheduled: {
+    method: 'get',
+    path: '/api/stories/{id}/scheduled',
+    app: 'read',
+    editorRead: true,
+    summary: "The story's pending releases (embargoed updates), soonest first: editors only",
+    description:
+      "Needs an editor's `Authorization: Bearer <token>`. Each with its full content, as corrected so far. Answered " +
+      '`Cache-Control: private, no-store`. Cancel one with a retraction of it, move it with a `reschedule` update. Behind ' +
+      'CloudFront the Authorization header is not forwarded: editors read it from the API URL, where they post.',
+    responses: {
+      200: { description: 'The pending releases.', headers: { 'Cache-Control': { schema: { type: 'string' } } }, body: { json: 'ScheduledList' } },
+      401: problem("No editor's bearer token.", { 'WWW-Authenticate': { description: 'Bearer realm="newsroom"', schema: { type: 'string' } } }),
       404: problem('No such story.'),
     },
   },

@@ -4,16 +4,28 @@
  * article or statement and every correction of it keep their type, ids, versions, times and
  * recordedBy, and say which retraction withheld them and why, but not their payload (a correction's
  * changes and note would repeat the withdrawn text). The retraction itself is public as it is.
+ *
+ * Embargoes: every event about an update not public (yet), its embargoed creation, its revisions
+ * before release, its reschedules and its cancellation (isEmbargoed), is a content-free placeholder
+ * in the public log, before the release and after it: the log stays gap-free (every version is
+ * there) and shows nothing of the update's text, time or target. The release (`UpdateReleased`,
+ * recorded by `system`) is public as it is; what was released is in the view, the pages and the
+ * feeds, as corrected before its release.
  */
-import type { EventMetadata, StoryEvent } from '../story/events';
+import { isEmbargoed, type EventMetadata, type StoryEvent } from '../story/events';
 import { createsEntry, type RetractionNotice } from './story-view';
 
 /** What a masked event says in place of its payload. */
-export interface Withheld {
-  reason: 'retracted';
-  /** The retraction: its update id, version, time and the editor's reason. */
-  retraction: Pick<RetractionNotice, 'updateId' | 'version' | 'recordedAt' | 'reason'>;
-}
+export type Withheld =
+  | {
+      reason: 'retracted';
+      /** The retraction: its update id, version, time and the editor's reason. */
+      retraction: Pick<RetractionNotice, 'updateId' | 'version' | 'recordedAt' | 'reason'>;
+    }
+  | {
+      /** An event about an embargoed update (see above): nothing of it is public, but that it was recorded. */
+      reason: 'embargoed';
+    };
 
 /** Metadata a masked event keeps: ids, versions, times and who recorded it, not the request's free text. */
 export type MaskedMetadata = Pick<EventMetadata, 'storyId' | 'version' | 'updateId' | 'schemaVersion' | 'recordedAt' | 'recordedBy' | 'occurredAt'>;
@@ -54,6 +66,7 @@ export function retractionsIn(events: Iterable<StoryEvent>): Map<string, Retract
 /** Masks every event that `retracted` (target → its retraction) withdrew; the rest pass unchanged. */
 export function maskWithdrawn(events: readonly StoryEvent[], retracted: ReadonlyMap<string, RetractionNotice>): PublicEvent[] {
   return events.map((event) => {
+    if (isEmbargoed(event)) return embargoPlaceholder(event);
     const target = withdrawableUpdateOf(event);
     const retraction = target === undefined ? undefined : retracted.get(target);
     if (!retraction) return event;
@@ -61,19 +74,28 @@ export function maskWithdrawn(events: readonly StoryEvent[], retracted: Readonly
     return {
       type: event.type,
       data: event.type === 'UpdateCorrected' ? { target: event.data.target } : {},
-      metadata: {
-        storyId: m.storyId,
-        version: m.version,
-        updateId: m.updateId,
-        schemaVersion: m.schemaVersion,
-        recordedAt: m.recordedAt,
-        recordedBy: m.recordedBy,
-        ...(m.occurredAt === undefined ? {} : { occurredAt: m.occurredAt }),
-      },
+      metadata: { ...maskedMetadata(m), ...(m.occurredAt === undefined ? {} : { occurredAt: m.occurredAt }) },
       withheld: {
         reason: 'retracted',
         retraction: { updateId: retraction.updateId, version: retraction.version, recordedAt: retraction.recordedAt, reason: retraction.reason },
       },
     };
   });
+}
+
+/** The metadata a masked event keeps: ids, version, when and by whom (not occurredAt, which may be the update's own date). */
+function maskedMetadata(m: EventMetadata): MaskedMetadata {
+  return {
+    storyId: m.storyId,
+    version: m.version,
+    updateId: m.updateId,
+    schemaVersion: m.schemaVersion,
+    recordedAt: m.recordedAt,
+    recordedBy: m.recordedBy,
+  };
+}
+
+/** The placeholder of an embargo event: its type, ids, version, time and recorder; none of its data. */
+export function embargoPlaceholder(event: StoryEvent): MaskedEvent {
+  return { type: event.type, data: {}, metadata: maskedMetadata(event.metadata), withheld: { reason: 'embargoed' } };
 }

@@ -9,8 +9,8 @@ import {
   applyStep,
   isRevision,
   project,
+  readsFor,
   SNAPSHOT_INTERVAL,
-  targetOf,
   type PersonCount,
   type Source,
   type StoryHead,
@@ -44,9 +44,7 @@ export class StoryRebuild {
     const changes: RebuildChanges = { entries: new Set(), revisions: [], snapshots: [] };
     for (const event of events) {
       const view = this.view;
-      const target = targetOf(event);
-      const targetEntry = target ? view?.entries.get(target) : undefined;
-      const step = project(event, { ...(view ? { head: view.head } : {}), ...(targetEntry ? { target: targetEntry } : {}) });
+      const step = project(event, readsFor(event, view));
       this.view = applyStep(view, step);
       this.events++;
       if (step.entry) changes.entries.add(step.entry.updateId);

@@ -32,6 +32,9 @@ import type { UpdateKind } from '../story/decider';
  * 6: the activity index (story list pages, all-stories feeds): story-list lines carry
  *    `activityPk`/`activityKey`, and entries have change lines (`c#<updateId>`), replayed for each
  *    story's latest 100 changes; time-travel snapshots are cut by bytes.
+ *    And embargoes: a pending update is kept apart (`q#<updateId>` items, with `releaseAt`, out of the
+ *    timeline and of every public read) until its release creates its entry (version, recordedAt
+ *    and updatedAt those of the release) and a revision item of it (time travel).
  */
 export const PROJECTION_VERSION = 6;
 
@@ -50,6 +53,12 @@ export interface StoryHead {
   topics: string[];
   /** The last event applied. */
   version: number;
+  /**
+   * The last event readers saw: `version` but for embargo events, which change nothing public. Feeds
+   * link and serve archive pages by it, so that an embargoed append changes no feed's bytes.
+   * Absent on heads projected before version 6: `version`.
+   */
+  publicVersion?: number;
   openedAt: string;
   openedBy: string;
   /** recordedAt of the latest event of any kind: drives Last-Modified and feed `updated`. */
@@ -114,6 +123,13 @@ export interface TimelineEntry {
    * readers see its retraction notice instead of what it said.
    */
   keyEvent: boolean;
+  /**
+   * Only on a pending update (not released yet; kept apart from the entries, see ViewStep.pending):
+   * when it is due. A released entry carries none: its version, recordedAt and updatedAt are those
+   * of its release. A cancelled one (kept apart too) carries none either, and its `retraction` is
+   * the cancellation.
+   */
+  releaseAt?: string;
 }
 
 export interface KeyPoint {
@@ -188,6 +204,12 @@ export interface ViewStep {
   sources: CountDelta[];
   /** Changes of the key-events index, in order. */
   keyEvents?: KeyEventChange[];
+  /** A pending (embargoed) update as it stands now, or cancelled: kept apart from the entries, out of every public read. */
+  pending?: TimelineEntry;
+  /** A pending update released: no longer kept apart. */
+  unpending?: string;
+  /** The step released `entry` (it gets a revision item: the entry as released, for time travel). */
+  released?: true;
 }
 
 /** What the projector must read before it can apply an event. */
@@ -195,6 +217,14 @@ export interface ProjectionReads {
   head?: StoryHead;
   /** The entry a correction or retraction targets. */
   target?: TimelineEntry;
+  /** The pending update an embargo event targets (see pendingTargetOf). */
+  pending?: TimelineEntry;
+  /**
+   * The fold does not track pending updates (time travel starts from snapshots, which hold none):
+   * an embargo event without its pending update changes only the head's version, and a release
+   * is given the entry as released (its revision item) as `pending`.
+   */
+  untracked?: true;
 }
 
 /** Which entry (if any) an event needs read first: the one it changes. */
@@ -204,6 +234,19 @@ export function targetOf(event: StoryEvent): string | undefined {
     case 'UpdateRetracted':
     case 'KeyEventMarked':
     case 'KeyEventUnmarked':
+      return event.data.target;
+    default:
+      return undefined;
+  }
+}
+
+/** The pending update an event needs read first: the one it revises, reschedules, cancels or releases. */
+export function pendingTargetOf(event: StoryEvent): string | undefined {
+  switch (event.type) {
+    case 'ScheduledUpdateRevised':
+    case 'UpdateRescheduled':
+    case 'ReleaseCancelled':
+    case 'UpdateReleased':
       return event.data.target;
     default:
       return undefined;
@@ -220,14 +263,25 @@ export function revisedEntryOf(event: StoryEvent): string | undefined {
   return event.type === 'UpdateCorrected' || event.type === 'UpdateRetracted' ? event.data.target : undefined;
 }
 
-/** Events that create a timeline entry (an article or a statement). */
+/** Events that create a timeline entry at once (an article or a statement, not embargoed). */
 export function createsEntry(event: StoryEvent): event is StoryEvent & { type: 'ArticlePublished' | 'StatementRecorded' } {
+  return (event.type === 'ArticlePublished' || event.type === 'StatementRecorded') && event.data.releaseAt === undefined;
+}
+
+/** An article or statement as recorded, embargoed or not. */
+export function recordsUpdate(event: StoryEvent): event is StoryEvent & { type: 'ArticlePublished' | 'StatementRecorded' } {
   return event.type === 'ArticlePublished' || event.type === 'StatementRecorded';
+}
+
+/** The timeline entry an event creates: an article or statement posted without embargo, or the one a release makes public. */
+export function createdEntryOf(event: StoryEvent): string | undefined {
+  if (createsEntry(event)) return event.metadata.updateId;
+  return event.type === 'UpdateReleased' ? event.data.target : undefined;
 }
 
 /** The timeline entry an event creates, corrects or retracts, as feeds follow them (see revisedEntryOf). */
 export function changedEntryOf(event: StoryEvent): string | undefined {
-  return createsEntry(event) ? event.metadata.updateId : revisedEntryOf(event);
+  return createdEntryOf(event) ?? revisedEntryOf(event);
 }
 
 /** True when an entry is in the key-events index: a key event, or one retracted (listed with its notice). */
@@ -291,7 +345,20 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
   } else if (m.version !== 1) {
     throw new ProjectionGapError(m.storyId, 1, m.version);
   }
-  const bump = (head: StoryHead): StoryHead => ({ ...head, version: m.version, lastEventAt: m.recordedAt });
+  const bump = (head: StoryHead): StoryHead => ({ ...head, version: m.version, publicVersion: m.version, lastEventAt: m.recordedAt });
+  // An embargo event changes nothing readers see, not even when the story last changed (feeds'
+  // `updated`, Last-Modified): only the version moves on, and the pending update kept apart.
+  const unseen = (change: Pick<ViewStep, 'pending' | 'unpending'> = {}): ViewStep => ({
+    head: { ...prev!, version: m.version },
+    people: [],
+    sources: [],
+    ...change,
+  });
+  const pendingOf = (target: string): TimelineEntry | undefined => {
+    if (reads.pending) return reads.pending;
+    if (reads.untracked) return undefined;
+    throw new Error(`story ${m.storyId}: ${event.type} ${m.updateId} targets unknown pending update ${target}`);
+  };
 
   switch (event.type) {
     case 'StoryOpened':
@@ -304,6 +371,7 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
           language: event.data.language,
           topics: event.data.topics,
           version: m.version,
+          publicVersion: m.version,
           openedAt: m.recordedAt,
           openedBy: m.recordedBy,
           lastEventAt: m.recordedAt,
@@ -320,6 +388,7 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
     case 'StatementRecorded': {
       const head = prev!;
       const entry = createdEntry(event);
+      if (entry.releaseAt !== undefined) return unseen({ pending: entry });
       return withKeyEvents(
         {
           head: {
@@ -434,6 +503,73 @@ export function project(event: StoryEvent, reads: ProjectionReads): ViewStep {
     }
     case 'StatusChanged':
       return { head: { ...bump(prev!), status: event.data.status }, people: [], sources: [] };
+    case 'ScheduledUpdateRevised': {
+      const pending = pendingOf(event.data.target);
+      if (!pending) return unseen();
+      // Folded in silently: no note, no count (nothing of the update was public).
+      const content = applyChanges(pending.content, event.data.changes);
+      const occurredAt = occurredAtOf(content) ?? pending.occurredAt;
+      return unseen({
+        pending: {
+          ...pending,
+          content,
+          ...(occurredAt === undefined ? {} : { occurredAt }),
+          dateApproximate: event.data.changes.dateApproximate ?? pending.dateApproximate,
+          changeVersion: m.version,
+        },
+      });
+    }
+    case 'UpdateRescheduled': {
+      const pending = pendingOf(event.data.target);
+      return pending ? unseen({ pending: { ...pending, releaseAt: event.data.releaseAt, changeVersion: m.version } }) : unseen();
+    }
+    case 'ReleaseCancelled': {
+      // Kept, without its release time and with the cancellation, so that the write side still
+      // knows it (a reschedule of it is a conflict, not an unknown update); never shown.
+      const pending = pendingOf(event.data.target);
+      if (!pending) return unseen();
+      const { releaseAt: _, ...rest } = pending;
+      const retraction: RetractionNotice = {
+        version: m.version,
+        updateId: m.updateId,
+        reason: event.data.reason,
+        recordedAt: m.recordedAt,
+        recordedBy: m.recordedBy,
+      };
+      return unseen({ pending: { ...rest, changeVersion: m.version, retraction } });
+    }
+    case 'UpdateReleased': {
+      const head = prev!;
+      const pending = reads.pending;
+      if (!pending) throw new Error(`story ${m.storyId}: release ${m.updateId} targets unknown pending update ${event.data.target}`);
+      // Public from now on, as if posted at its release: published then, in the timeline then.
+      const { releaseAt: _, ...rest } = pending;
+      const entry: TimelineEntry = {
+        ...rest,
+        version: m.version,
+        changeVersion: m.version,
+        recordedAt: event.data.releaseAt,
+        updatedAt: event.data.releaseAt,
+      };
+      return {
+        ...withKeyEvents(
+          {
+            head: {
+              ...bump(head),
+              firstUpdateAt: head.firstUpdateAt ?? event.data.releaseAt,
+              lastUpdateAt: event.data.releaseAt,
+              updateCount: head.updateCount + 1,
+            },
+            entry,
+            people: personDeltas(entry.content, 1),
+            sources: sourceDeltas(entry.content, 1),
+          },
+          undefined,
+        ),
+        unpending: event.data.target,
+        released: true,
+      };
+    }
     default:
       return assertNever(event, 'event');
   }
@@ -449,7 +585,7 @@ function unpinned(head: StoryHead, updateId: string): StoryHead {
 /** The timeline entry an article or statement creates, before any correction. */
 export function createdEntry(event: StoryEvent & { type: 'ArticlePublished' | 'StatementRecorded' }): TimelineEntry {
   const m = event.metadata;
-  const { dateApproximate, keyEvent, ...fields } = event.data;
+  const { dateApproximate, keyEvent, releaseAt, ...fields } = event.data;
   const content: ArticleContent | StatementContent =
     event.type === 'ArticlePublished'
       ? { kind: 'article', ...(fields as Omit<ArticleContent, 'kind'>) }
@@ -469,11 +605,12 @@ export function createdEntry(event: StoryEvent & { type: 'ArticlePublished' | 'S
     corrections: [],
     correctionCount: 0,
     keyEvent: keyEvent === true,
+    ...(releaseAt === undefined ? {} : { releaseAt }),
   };
 }
 
 /** True when a step changed an existing entry (a correction or retraction): it gets a revision item. */
-export const isRevision = (step: ViewStep) => !!step.entry && step.entry.version !== step.head.version;
+export const isRevision = (step: ViewStep) => !!step.entry && (step.entry.version !== step.head.version || step.released === true);
 
 /** True when an entry (a revision) is the state a retraction left it in: the retraction is indexed by its version. */
 export const isRetractionRevision = (entry: TimelineEntry) => entry.retraction?.version === entry.changeVersion;
@@ -512,6 +649,8 @@ export interface StoryView {
   keyPoints: KeyPoint[];
   people: Map<string, PersonCount>;
   sources: Map<string, Source>;
+  /** Pending (embargoed) updates by id; absent when none was folded (time travel does not track them). */
+  pending?: Map<string, TimelineEntry>;
 }
 
 export function applyStep(view: StoryView | undefined, step: ViewStep): StoryView {
@@ -519,6 +658,8 @@ export function applyStep(view: StoryView | undefined, step: ViewStep): StoryVie
   next.head = step.head;
   if (step.entry) next.entries.set(step.entry.updateId, step.entry);
   if (step.keyPoint) next.keyPoints.push(step.keyPoint);
+  if (step.pending) (next.pending ??= new Map()).set(step.pending.updateId, step.pending);
+  if (step.unpending !== undefined) next.pending?.delete(step.unpending);
   for (const d of step.people) {
     const p = next.people.get(d.key) ?? { name: d.name, statementCount: 0, roleCounts: {} };
     p.statementCount += d.delta;
@@ -564,12 +705,19 @@ export function withdrawLater(view: StoryView, later: Iterable<LaterRetraction>)
 export function foldStory(events: Iterable<StoryEvent>, from?: StoryView): StoryView | undefined {
   let view = from;
   for (const event of events) {
-    const target = targetOf(event);
-    const step = project(event, {
-      ...(view ? { head: view.head } : {}),
-      ...(target && view?.entries.get(target) ? { target: view.entries.get(target)! } : {}),
-    });
+    const step = project(event, readsFor(event, view));
     view = applyStep(view, step);
   }
   return view;
+}
+
+/** What `project` needs of an in-memory view for `event`: the head, and the entry or pending update it targets. */
+export function readsFor(event: StoryEvent, view: StoryView | undefined): ProjectionReads {
+  const target = targetOf(event);
+  const pending = pendingTargetOf(event);
+  return {
+    ...(view ? { head: view.head } : {}),
+    ...(target && view?.entries.get(target) ? { target: view.entries.get(target)! } : {}),
+    ...(pending && view?.pending?.get(pending) ? { pending: view.pending.get(pending)! } : {}),
+  };
 }

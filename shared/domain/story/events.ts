@@ -76,12 +76,18 @@ export type StatementData = {
  */
 export type KeyEventFlag = { keyEvent?: true };
 
+/**
+ * An article or statement posted under embargo stores `releaseAt` (ISO 8601, UTC): nothing of it is
+ * public until the system records its release (`UpdateReleased`). Absent: public at once.
+ */
+export type ReleaseFlag = { releaseAt?: string };
+
 /** The fields a correction changes: some of its target's, an article's or a statement's. */
 export type CorrectionChanges = Partial<ArticleData & StatementData>;
 
 export type StoryOpened = Event<'StoryOpened', { headline: string; summary: string; language: string; topics: string[] }>;
-export type ArticlePublished = Event<'ArticlePublished', ArticleData & KeyEventFlag>;
-export type StatementRecorded = Event<'StatementRecorded', StatementData & KeyEventFlag>;
+export type ArticlePublished = Event<'ArticlePublished', ArticleData & KeyEventFlag & ReleaseFlag>;
+export type StatementRecorded = Event<'StatementRecorded', StatementData & KeyEventFlag & ReleaseFlag>;
 export type UpdateCorrected = Event<'UpdateCorrected', { target: string; changes: CorrectionChanges; note: string }>;
 export type UpdateRetracted = Event<'UpdateRetracted', { target: string; reason: string }>;
 export type HeadlineChanged = Event<'HeadlineChanged', { headline: string; summary?: string }>;
@@ -94,6 +100,14 @@ export type KeyEventUnmarked = Event<'KeyEventUnmarked', { target: string }>;
 export type UpdatePinned = Event<'UpdatePinned', { target: string; replaced?: string }>;
 /** The pinned update (`target`) was unpinned (a retraction of it also unpins it, without this event). */
 export type UpdateUnpinned = Event<'UpdateUnpinned', { target: string }>;
+/** A correction of an update not released yet: folded into it silently (nothing of it was public, so no note). */
+export type ScheduledUpdateRevised = Event<'ScheduledUpdateRevised', { target: string; changes: CorrectionChanges; note: string }>;
+/** A pending release moved to `releaseAt` (from `previous`). */
+export type UpdateRescheduled = Event<'UpdateRescheduled', { target: string; releaseAt: string; previous: string }>;
+/** A pending update retracted before its release: cancelled, never public (no notice either). */
+export type ReleaseCancelled = Event<'ReleaseCancelled', { target: string; reason: string }>;
+/** The system released a pending update (recorded by `system`): it is public from now on, `published` at `releaseAt`. */
+export type UpdateReleased = Event<'UpdateReleased', { target: string; releaseAt: string }>;
 
 export type StoryEvent =
   | StoryOpened
@@ -106,7 +120,33 @@ export type StoryEvent =
   | KeyEventMarked
   | KeyEventUnmarked
   | UpdatePinned
-  | UpdateUnpinned;
+  | UpdateUnpinned
+  | ScheduledUpdateRevised
+  | UpdateRescheduled
+  | ReleaseCancelled
+  | UpdateReleased;
+
+/** The editor name the system records its own events (releases) under. */
+export const SYSTEM_EDITOR = 'system';
+
+/**
+ * Events about an update that is not public (yet): its embargoed creation, and its revisions,
+ * reschedules and cancellation. They change no public surface: the views keep the pending update
+ * apart, feeds and pages never show it, and the public log gives a content-free placeholder.
+ */
+export function isEmbargoed(event: StoryEvent): boolean {
+  switch (event.type) {
+    case 'ArticlePublished':
+    case 'StatementRecorded':
+      return event.data.releaseAt !== undefined;
+    case 'ScheduledUpdateRevised':
+    case 'UpdateRescheduled':
+    case 'ReleaseCancelled':
+      return true;
+    default:
+      return false;
+  }
+}
 
 export type StoryEventType = StoryEvent['type'];
 

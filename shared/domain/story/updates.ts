@@ -86,6 +86,17 @@ const keyEventFlag = z.boolean().meta({
     "A key event: listed in the view's `keyEvents` and in the story's key-events feeds. Mark or unmark it later with a `key-event` update.",
 });
 
+/** The longest embargo: a release at most this far ahead of the request. */
+export const MAX_EMBARGO_DAYS = 30;
+
+/** An embargo: the update is recorded now and public from this time on (checked against the clock by the decider). */
+export const releaseAtSchema = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone' })
+  .max(LIMITS.dateTime)
+  .meta({
+    description: `Embargo: the update is recorded now, stays off every public surface, and is released (published) at this time. An ISO 8601 date-time with a time zone, in the future and at most ${MAX_EMBARGO_DAYS} days ahead.`,
+  });
+
 const titleReconstructed = z.boolean().meta({
   description: "The title is the newsroom's, not the outlet's own (e.g. the source as kept carries none): readers are told so.",
 });
@@ -102,6 +113,7 @@ export const articleSchema = z.strictObject({
   dateApproximate: z.boolean().optional(),
   titleReconstructed: titleReconstructed.optional(),
   keyEvent: keyEventFlag.optional(),
+  releaseAt: releaseAtSchema.optional(),
 });
 
 export const speakerSchema = z.strictObject({
@@ -123,6 +135,7 @@ export const statementSchema = z.strictObject({
   context: plainText(LIMITS.context).optional(),
   dateApproximate: z.boolean().optional(),
   keyEvent: keyEventFlag.optional(),
+  releaseAt: releaseAtSchema.optional(),
 });
 
 /** Fields a correction may change: those of an article or a statement, minus `type`. */
@@ -194,6 +207,13 @@ export const unpinSchema = z.strictObject({
   type: z.literal('unpin'),
 });
 
+/** Moves a pending (embargoed) update's release. */
+export const rescheduleSchema = z.strictObject({
+  type: z.literal('reschedule'),
+  target: updateIdSchema,
+  releaseAt: releaseAtSchema,
+});
+
 export const updateSchema = z.discriminatedUnion('type', [
   articleSchema,
   statementSchema,
@@ -204,6 +224,7 @@ export const updateSchema = z.discriminatedUnion('type', [
   keyEventSchema,
   pinSchema,
   unpinSchema,
+  rescheduleSchema,
 ]);
 
 export type OpenStoryInput = z.infer<typeof openStorySchema>;

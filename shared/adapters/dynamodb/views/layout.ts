@@ -19,6 +19,14 @@
  *                                             after the version it shows)
  *                          sk `s#<version>#<n>`  time-travel snapshot every SNAPSHOT_INTERVAL
  *                                             versions: head, people, sources, in bounded chunks
+ *                          sk `q#<updateId>`  a pending (embargoed) update, as corrected so far,
+ *                                             with its `releaseAt`; no timelineKey and no public
+ *                                             read: deleted at its release; a cancelled one stays,
+ *                                             with the cancellation as its `retraction`
+ *   pk `releases`          sk `<releaseAt>#<storyId>#<updateId>`  the release index, across
+ *                                             stories and generations: what the schedulers
+ *                                             release (an item made stale by a reschedule or a
+ *                                             cancellation is forgotten when it falls due)
  *   pk `<gen>#stories`     sk `<id>`          the story list; each line also carries the activity
  *                                             index's keys (below)
  *   pk `<gen>#build`       sk `<id>`          replay progress of a generation being built
@@ -81,6 +89,20 @@ const SNAPSHOT_CHUNK_COUNT = 500;
 
 /** Build records (replay) live beside the pointer: pk `meta`, sk `build#<gen>`. */
 export const BUILDS = { pk: 'meta', prefix: 'build#' } as const;
+
+/** The release index's partition (not per generation: a replay writes the same items again). */
+export const RELEASES_PK = 'releases';
+
+/** The release index's item of a pending update. */
+export function releaseIndexItem(entry: Pick<TimelineEntry, 'storyId' | 'updateId' | 'releaseAt'>): Item {
+  return {
+    pk: RELEASES_PK,
+    sk: `${entry.releaseAt!}#${entry.storyId}#${entry.updateId}`,
+    storyId: entry.storyId,
+    updateId: entry.updateId,
+    releaseAt: entry.releaseAt!,
+  };
+}
 
 /** The keys and items of one generation. */
 export class ViewLayout {
@@ -171,6 +193,15 @@ export class ViewLayout {
       .map((entry) => this.changeItem(entry));
   }
 
+  /** A pending update (no timelineKey: never in the timeline). */
+  pendingItem(entry: TimelineEntry): Item {
+    return { pk: this.storyPk(entry.storyId), sk: `q#${entry.updateId}`, entry: entryJson(entry) };
+  }
+
+  pendingKey(storyId: string, updateId: string) {
+    return { pk: this.storyPk(storyId), sk: `q#${updateId}` };
+  }
+
   /** The key-events index item of a change that lists an entry (see KeyEventChange). */
   keyEventItem(storyId: string, change: Pick<KeyEventChange, 'key' | 'updateId'>): Item {
     return { pk: this.storyPk(storyId), sk: `e#${change.key}`, updateId: change.updateId };
@@ -256,9 +287,12 @@ export class ViewLayout {
   }
 
   /** The head (first), the story-list summary, key points, people and sources of a folded story. */
-  storyWideItems(view: Pick<StoredView, 'head' | 'keyPoints' | 'people' | 'sources'>): Item[] {
+  storyWideItems(view: Pick<StoredView, 'head' | 'keyPoints' | 'people' | 'sources' | 'pending'>): Item[] {
     const pk = this.storyPk(view.head.storyId);
     const items: Item[] = [this.headItem(view.head), this.summaryItem(view.head)];
+    for (const pending of view.pending?.values() ?? []) {
+      items.push(this.pendingItem(pending), ...(pending.releaseAt === undefined ? [] : [releaseIndexItem(pending)]));
+    }
     for (const point of view.keyPoints) items.push(this.keyPointItem(view.head.storyId, point));
     for (const [key, person] of view.people) items.push(personItem(pk, key, person));
     for (const [key, source] of view.sources) items.push({ pk, sk: `o#${key}`, ...source });

@@ -71,6 +71,22 @@ export class ViewReads implements GenerationViews {
     return entryOf(out.Item);
   }
 
+  async pendingEntry(storyId: string, updateId: string, consistent = false): Promise<TimelineEntry | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: this.layout.pendingKey(storyId, updateId), ConsistentRead: consistent }),
+    );
+    return entryOf(out.Item);
+  }
+
+  /** The story's pending releases, soonest first (a story holds few, cancelled ones included: they are read whole). */
+  async scheduled(storyId: string): Promise<TimelineEntry[]> {
+    const items = await this.allOf<Item>(storyId, 'q#');
+    return items
+      .map((item) => entryOf(item)!)
+      .filter((entry) => entry.releaseAt !== undefined) // not the cancelled ones
+      .sort((a, b) => a.releaseAt!.localeCompare(b.releaseAt!) || a.updateId.localeCompare(b.updateId));
+  }
+
   /**
    * The current state of the entries `updateIds`, in no particular order (ids with no entry are
    * left out): BatchGetItem, 100 keys a call, unprocessed keys retried.

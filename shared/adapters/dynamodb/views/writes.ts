@@ -25,7 +25,7 @@ import type { ViewWriter } from '../../../application/ports';
 import type { StoredView } from '../../../application/ports';
 import { BatchWriter } from '../batch-writer';
 import { cancellationCodes } from '../client';
-import { personCountOf, ROLE_PREFIX, type Item } from './layout';
+import { personCountOf, releaseIndexItem, ROLE_PREFIX, type Item } from './layout';
 import { DEFAULT_GENERATION, readPointer } from './pointer';
 import { ViewReads } from './reads';
 
@@ -137,15 +137,32 @@ export class ViewStore extends ViewReads implements ViewWriter {
     const pk = layout.storyPk(head.storyId);
     const entries = new Map<string, TimelineEntry>();
     const keyEvents = new Map<string, KeyEventChange>();
+    // Pending updates as the run leaves them (undefined: released or cancelled), and their release index items.
+    const pending = new Map<string, TimelineEntry | undefined>();
+    const releases = new Map<string, Item>();
     const puts: Item[] = [];
     for (const step of steps) {
       if (step.entry) entries.set(step.entry.updateId, step.entry);
+      if (step.pending) {
+        pending.set(step.pending.updateId, step.pending);
+        if (step.pending.releaseAt !== undefined) {
+          const release = releaseIndexItem(step.pending);
+          releases.set(String(release.sk), release);
+        }
+      }
+      if (step.unpending !== undefined) pending.set(step.unpending, undefined);
       if (isRevision(step)) puts.push(...layout.revisionItems(step.entry!));
       if (step.keyPoint) puts.push(layout.keyPointItem(head.storyId, step.keyPoint));
       for (const change of step.keyEvents ?? []) keyEvents.set(change.key, change);
     }
     for (const entry of entries.values()) puts.push(layout.entryItem(entry), layout.changeItem(entry));
     const deletes: { pk: string; sk: string }[] = [];
+    for (const [updateId, entry] of pending) {
+      if (entry) puts.push(layout.pendingItem(entry));
+      else deletes.push(layout.pendingKey(head.storyId, updateId));
+    }
+    // Only put: an index item left stale (moved, cancelled) is forgotten by the release that finds it not due.
+    puts.push(...releases.values());
     for (const change of keyEvents.values()) {
       if (change.listed) puts.push(layout.keyEventItem(head.storyId, change));
       else deletes.push(layout.keyEventKey(head.storyId, change.key));
@@ -214,8 +231,17 @@ function chunkSteps(steps: ViewStep[]): ViewStep[][] {
     const revisions = isRevision(step) ? (isRetractionRevision(step.entry!) ? 2 : 1) : 0;
     // An entry is two items: itself and its line in the activity index.
     const cost =
-      (step.entry ? 2 : 0) + revisions + (step.keyPoint ? 1 : 0) + step.people.length + step.sources.length + (step.keyEvents?.length ?? 0);
-    const size = step.entry ? Buffer.byteLength(JSON.stringify(step.entry)) * (isRevision(step) ? 2 : 1) : 0;
+      (step.entry ? 2 : 0) +
+      revisions +
+      (step.keyPoint ? 1 : 0) +
+      step.people.length +
+      step.sources.length +
+      (step.keyEvents?.length ?? 0) +
+      (step.pending ? 2 : 0) +
+      (step.unpending === undefined ? 0 : 1);
+    const size =
+      (step.entry ? Buffer.byteLength(JSON.stringify(step.entry)) * (isRevision(step) ? 2 : 1) : 0) +
+      (step.pending ? Buffer.byteLength(JSON.stringify(step.pending)) : 0);
     if (current.length > 0 && (count + cost > MAX_TRANSACTION_ITEMS - 2 || bytes + size > MAX_TRANSACTION_ENTRY_BYTES)) {
       chunks.push(current);
       current = [];
