@@ -192,7 +192,7 @@ export const routes = {
     description:
       "Needs an editor's `Authorization: Bearer <token>`. Each with its full content, as corrected so far. Answered " +
       '`Cache-Control: private, no-store`. Cancel one with a retraction of it, move it with a `reschedule` update. Behind ' +
-      'CloudFront the Authorization header is not forwarded: editors read it from the API URL, where they post.',
+      'CloudFront it is one of the editor paths, which pass the token on (docs/deploy.md, "The desk on AWS").',
     responses: {
       200: { description: 'The pending releases.', headers: { 'Cache-Control': { schema: { type: 'string' } } }, body: { json: 'ScheduledList' } },
       401: problem("No editor's bearer token.", { 'WWW-Authenticate': { description: 'Bearer realm="newsroom"', schema: { type: 'string' } } }),
