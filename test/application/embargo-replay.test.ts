@@ -93,14 +93,16 @@ const canonical = (value: unknown): string =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
   );
 
-/** Every item of the story in `generation` and of the release index, keys without the generation, sorted. */
+/** Every item of the story in `generation` and of the release index, keys (the activity index's too) without the generation, sorted. */
 async function items(generation: string): Promise<string[]> {
   const out: string[] = [];
   for await (const page of paginateScan({ client: store.db }, { TableName: store.tables.views })) {
     for (const item of page.Items ?? []) {
       const pk = String(item.pk);
       const key = pk === 'releases' ? pk : pk === `${generation}#story#${STORY}` ? pk.slice(generation.length) : undefined;
-      if (key !== undefined) out.push(canonical({ ...item, pk: key }));
+      // The activity index's keys name the generation too.
+      const activity = item.activityPk === undefined ? {} : { activityPk: String(item.activityPk).slice(generation.length) };
+      if (key !== undefined) out.push(canonical({ ...item, pk: key, ...activity }));
     }
   }
   return out.sort();
