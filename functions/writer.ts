@@ -19,6 +19,6 @@ export function liveViews(rt: Runtime): ViewReader {
   };
 }
 
-export function createWriter(rt: Runtime, options: { now?: () => string } = {}): StoryWriter {
+export function createWriter(rt: Runtime, options: { now?: () => string; groupCommit?: boolean } = {}): StoryWriter {
   return new StoryWriter(rt.events, liveViews(rt), new IdempotencyStore(rt.db, rt.tables.idempotency), { newId: () => ulid(), ...options });
 }

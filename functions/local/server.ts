@@ -309,7 +309,9 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     const feeds = feedContext();
     const reader = createReader(rt, feeds, { headTtlMs: Number.POSITIVE_INFINITY });
     const feedHub = feedChangeNotifier(feeds, { log: (message, extra) => logger.warn(message, extra) });
-    const writer = createWriter(rt);
+    // No group commit on DynamoDB Local: it acknowledges a transaction before it is durable, and a
+    // power cut must not lose an acknowledged update (StoryWriter's groupCommit; the lanes remain).
+    const writer = createWriter(rt, { groupCommit: false });
     // Stories whose projected events changed what readers see (embargo events do not): pinged below.
     const publicChanges = new Set<string>();
     const scheduler = new ReleaseScheduler({

@@ -49,6 +49,14 @@ export interface WriterOptions {
   newId?: () => string;
   /** Appends retried after losing a race to another writer, before giving up. */
   maxRaces?: number;
+  /**
+   * Whether the plain appends queued in a story's lane are written together in one transaction
+   * (default true). Off where a transaction is not as durable as a single write: DynamoDB Local
+   * acknowledges a TransactWriteItems before it is on disk, so a power cut (SIGKILL) can lose an
+   * acknowledged group (measured: 3 of 150 acknowledged items gone in 1 of 3 runs), while its
+   * PutItem is durable. DynamoDB's transactions are durable when acknowledged.
+   */
+  groupCommit?: boolean;
 }
 
 /** How a write finds the state it decides on and the command (raced: it lost a race, re-read). */
@@ -169,7 +177,8 @@ export class StoryWriter<Companion = unknown> {
   private async drain(storyId: string, queue: Ticket<Companion>[]): Promise<void> {
     try {
       while (queue.length > 0) {
-        if (queue.length > 1 && queue[0]!.plainCommand && queue[1]!.plainCommand) await this.commitGroup(storyId, queue);
+        if (this.options.groupCommit !== false && queue.length > 1 && queue[0]!.plainCommand && queue[1]!.plainCommand)
+          await this.commitGroup(storyId, queue);
         else await this.alone(storyId, queue.shift()!);
       }
     } catch (error) {

@@ -1,6 +1,8 @@
 /**
  * Many editors posting to one story at once through the local server (real HTTP, the writer's
- * lanes and group commit, the projector on DynamoDB Local's stream): every 201 names its own
+ * lanes, the projector on DynamoDB Local's stream; the local server writes them one by one, since
+ * DynamoDB Local's transactions are not durable when acknowledged, and group commit itself is
+ * proven in test/application/story-writer.group-commit.test.ts): every 201 names its own
  * version (ETag) and event (Location), a stale If-Match gets its 412 alone, an Idempotency-Key
  * retry gets its own first answer back, the log is gap-free with each acknowledged update once,
  * and the view and the feed catch up with all of them.
