@@ -9,7 +9,7 @@
  * the data, and is stopped first. The file names the stores' secret access key: it is 0600.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDynamoLocalOn } from './dynamodb-local';
 
@@ -88,8 +88,17 @@ function stopOrphan(info: EndpointInfo, dataDir: string): number | undefined {
 }
 
 const write = (file: string, info: EndpointInfo, flag = 'w') => {
-  writeFileSync(file, JSON.stringify(info), { flag, mode: 0o600 });
-  chmodSync(file, 0o600);
+  if (flag === 'wx') {
+    // The claim itself: exclusive, so two servers never both take the directory.
+    writeFileSync(file, JSON.stringify(info), { flag, mode: 0o600 });
+    chmodSync(file, 0o600);
+    return;
+  }
+  // An update replaces the file whole (a rename), so the CLI and tests never read it half written.
+  const next = `${file}.${process.pid}.tmp`;
+  writeFileSync(next, JSON.stringify(info), { mode: 0o600 });
+  chmodSync(next, 0o600);
+  renameSync(next, file);
 };
 
 export function claimDataDir(dataDir: string, owner: EndpointInfo['owner']): DataDirClaim {
