@@ -755,6 +755,10 @@ describe('the projector bundle, on the real stream', () => {
         ]),
       );
       const minute = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+      // Each embargoed statement's schedule, as created: at() of its release's minute (a day ahead).
+      const created = scheduler.log.filter((l) => l.op === 'CreateSchedule' && l.status === 200);
+      expect(created.map((l) => l.expression)).toEqual(created.map(() => `at(${minute(Date.parse(firstReleaseAt))}:00)`));
+      expect(created).toHaveLength(4);
       for (const sc of scheduler.schedules.values()) {
         const input = JSON.parse(sc.Target!.Input!) as { storyId: string; updateId: string; releaseAt: string };
         expect([sc.fn, sc.group, sc.Target!.Arn, sc.Target!.RoleArn, sc.ActionAfterCompletion, input.releaseAt]).toEqual([
@@ -766,7 +770,8 @@ describe('the projector bundle, on the real stream', () => {
           releaseAt,
         ]);
         expect(env.RELEASE_FUNCTION_ARN).toBe(attributes[`${fnByName('release').logicalId}.Arn`]);
-        // at() of the release's minute, or (Scheduler wants a time to come) of the minute after the next one.
+        // Moved: at() of the release's minute, or (it is due within a minute, and Scheduler wants a
+        // time to come) of the minute after the projection's next one.
         const at = /^at\((.{16}):00\)$/.exec(sc.ScheduleExpression!)?.[1];
         expect([minute(Date.parse(releaseAt)), minute(projectedAt + 60_000), minute(Date.now() + 60_000)], sc.ScheduleExpression).toContain(at);
       }

@@ -452,8 +452,8 @@ export interface Schedule extends ScheduleRequest {
  */
 export class SchedulerStandIn {
   readonly schedules = new Map<string, Schedule>();
-  /** Every request it answered, in order: operation, schedule name, status. */
-  readonly log: { op: string; name: string; status: number }[] = [];
+  /** Every request it answered, in order: operation, schedule name, status, and the expression asked for (Create, Update). */
+  readonly log: { op: string; name: string; status: number; expression?: string }[] = [];
 
   private error(res: ServerResponse, status: number, type: string, message: string): number {
     const text = JSON.stringify({ Message: message });
@@ -476,7 +476,7 @@ export class SchedulerStandIn {
       this.schedules.set(key, { ...rest, fn, name, group, arn: scheduleArn(group, name) });
       status = json(res, 200, { ScheduleArn: scheduleArn(group, name) }, 'application/json');
     }
-    this.log.push({ op, name, status });
+    this.log.push({ op, name, status, ...(input.ScheduleExpression === undefined ? {} : { expression: input.ScheduleExpression }) });
     return status;
   }
 }
