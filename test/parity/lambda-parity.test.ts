@@ -9,11 +9,12 @@
  * - Every AWS call a bundle makes goes, through SDK v3's own `AWS_ENDPOINT_URL_<SERVICE>` variables,
  *   to a recording endpoint of its function (../support/parity/aws-wire.ts): DynamoDB calls pass on
  *   to DynamoDB Local; SSM's GetParameter of the editors' token hashes is answered by a stand-in that
- *   speaks SSM's JSON protocol (docs/deploy.md, "Deploy parity"); Lambda's Invoke (replay's fan-out)
- *   is queued and delivered to the function it names, as Lambda does, and so are SQS messages (the
- *   projector's edge notices), in batches, to the function whose event source mapping reads the
- *   queue; CloudFront's CreateInvalidation/GetInvalidation (the edge refresher) go to a stand-in
- *   that keeps the invalidated paths.
+ *   speaks SSM's JSON protocol (docs/deploy.md, "Deploy parity"); SQS messages (the projector's edge
+ *   notices, replay's queue) are queued and delivered, in batches, to the function whose event
+ *   source mapping reads the queue (and a Lambda Event invoke to the function it names);
+ *   CloudFront's CreateInvalidation/GetInvalidation (the edge refresher) go to a stand-in that keeps
+ *   the invalidated paths, and EventBridge Scheduler's CreateSchedule/UpdateSchedule/DeleteSchedule
+ *   (the projector's release schedules) to one that keeps the schedules.
  * - The local newsroom (functions/local/server.ts, the real server) runs beside them on the same
  *   events and idempotency tables and a views table of its own, projected by its own stream poller.
  *
@@ -21,8 +22,11 @@
  * bodies, cookies, repeated headers) answer the same through the write bundle as through the local
  * server; the projector bundle, given the events table's real stream records in the event source
  * mapping's batches, builds the same views as the local projector and queues the retractions for
- * the edge, which the edge bundle invalidates on the distribution; the replay bundle rebuilds them
- * through its fan-out and per-story payloads; and every public GET of the route table, routed by the
+ * the edge, which the edge bundle invalidates on the distribution, and keeps the embargoed
+ * updates' release schedules; the release bundle, given the schedule's payload once due and the
+ * sweep's, releases the embargoed update, which the projector bundle then shows as the local server
+ * does; the replay bundle rebuilds them as an operator starts it and its queue's messages reach it,
+ * until the generation switches; and every public GET of the route table, routed by the
  * template's HTTP API routes, answers the same status, headers and bytes through the bundles as
  * through the local server, and a read that did not come through CloudFront is refused by the read
  * bundle (the origin lock), which the local server has not. Last, IAM both ways
@@ -33,7 +37,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNewsroom, type Newsroom } from '../../functions/local/server';
@@ -50,8 +54,10 @@ import {
   PARITY_ACCOUNT,
   PARITY_REGION,
   RecordingEndpoint,
+  SchedulerStandIn,
   SsmStandIn,
   distributionArn,
+  scheduleArn,
   tableArn,
   type Dispatched,
   type RecordedCall,
@@ -85,6 +91,13 @@ let localViews: string;
 let newsroom: Newsroom;
 let ssm: SsmStandIn;
 let cloudFront: CloudFrontStandIn;
+let scheduler: SchedulerStandIn;
+/** When the session's embargoed statement is rescheduled to be released (both sessions: the same instant). */
+let releaseAt: string;
+/** Its first release time, never reached here (its schedule is moved, its index item stays pending). */
+let firstReleaseAt: string;
+/** The release is this far after the sessions start: past the projector and edge phases, which must not see it. */
+const RELEASE_DELAY_MS = 20_000;
 const calls: RecordedCall[] = [];
 const dispatched: Dispatched[] = [];
 const endpoints: RecordingEndpoint[] = [];
@@ -136,6 +149,9 @@ function resolution(template: Template, tables: { events: string; views: string;
       const name = fn ? functionName(fn.name) : id;
       r[id] = name;
       a[`${id}.Arn`] = `arn:aws:lambda:${PARITY_REGION}:${PARITY_ACCOUNT}:function:${name}`;
+    } else if (resource.Type === 'AWS::IAM::Role') {
+      // IAM's ARNs name no region: `arn:aws:iam::<account>:role/<name>`.
+      a[`${id}.Arn`] = `arn:aws:iam::${PARITY_ACCOUNT}:role/${id}`;
     } else if (resource.Type === 'AWS::Logs::LogGroup') {
       a[`${id}.Arn`] = `arn:aws:logs:${PARITY_REGION}:${PARITY_ACCOUNT}:log-group:${id}:*`;
     } else if (resource.Type === 'AWS::SQS::Queue') {
@@ -171,7 +187,18 @@ async function lambda(name: string): Promise<LambdaProcess> {
   const existing = running.get(name);
   if (existing) return existing;
   const fn = fnByName(name);
-  const endpoint = await new RecordingEndpoint(name, { dynamodb: store.endpoint, ssm: ssm.url }, calls, dispatched, cloudFront).start();
+  const hashKeys = Object.fromEntries(
+    tableDefinitions(store.tables).map((d) => [d.TableName!, d.KeySchema!.find((k) => k.KeyType === 'HASH')!.AttributeName!]),
+  );
+  const endpoint = await new RecordingEndpoint(
+    name,
+    { dynamodb: store.endpoint, ssm: ssm.url },
+    calls,
+    dispatched,
+    cloudFront,
+    scheduler,
+    hashKeys,
+  ).start();
   endpoints.push(endpoint);
   const started = await startLambdaProcess({
     fn,
@@ -338,6 +365,20 @@ function session(story: string): Step[] {
       request: () => ({ method: 'POST', path: updates, headers: [['content-type', 'application/json']], body: '{"type":"unpin"}' }),
     },
     { label: 'not JSON (415)', request: () => ({ method: 'POST', path: updates, headers: [bearer, ['content-type', 'text/plain']], body: 'unpin' }) },
+    post('statement, embargoed', () => ({
+      type: 'statement',
+      speaker: { name: 'Almazbek Atambayev' },
+      quote: 'elections within six months',
+      releaseAt: firstReleaseAt,
+    })),
+    post('reschedule it', (ids) => ({ type: 'reschedule', target: ids.at(-1), releaseAt })),
+    post('statement, embargoed, to be withdrawn', () => ({
+      type: 'statement',
+      speaker: { name: 'Omurbek Tekebayev' },
+      quote: 'a new constitution',
+      releaseAt: firstReleaseAt,
+    })),
+    post('retraction of it before its release (cancels the release)', (ids) => ({ type: 'retraction', target: ids.at(-1), reason: 'Withdrawn' })),
     post('status: concluded', () => ({ type: 'status', status: 'concluded' })),
   ];
 }
@@ -457,10 +498,19 @@ function projectorMapping() {
  * and per-story ones reach the function through `deliver` below, whatever carries them.
  */
 const REPLAY = {
-  /** Rebuild every story into a new generation: lists them, dispatches one payload per story. */
+  /** Rebuild every story into a new generation (operator): enqueues a StoryMessage per story on the replay queue. */
   fanOut: {},
   /** Rebuild one story in place (operator repair). */
   inPlace: (storyId: string) => ({ storyId }),
+};
+
+/** The release function's payloads: its one-time schedule's (the projector's CreateSchedule Input), and the sweep's (the Sweep schedule's Input in the template). */
+const RELEASE = {
+  scheduled: (storyId: string, updateId: string, at: string) => ({ storyId, updateId, releaseAt: at }),
+  sweep: () => {
+    const sweep = Object.values(stack.template.Resources).find((r) => r.Type === 'AWS::Scheduler::Schedule');
+    return JSON.parse(String((sweep!.Properties!.Target as { Input: string }).Input)) as unknown;
+  },
 };
 
 /**
@@ -472,7 +522,9 @@ const EXERCISED: Record<string, string> = {
   write: 'API Gateway HTTP API 2.0: POST /api/stories, every update type, GET /api/openapi.json',
   read: 'API Gateway HTTP API 2.0: every public GET of the route table, 404/405',
   projector: "DynamoDB Streams batches from the events table's stream, as the event source mapping delivers them",
-  replay: 'its fan-out payload, then each per-story payload it dispatched, then an in-place rebuild',
+  replay:
+    "the operator's `{}`, then the replay queue's messages (every story, then the finish) as its event source mapping delivers them, then an in-place repair `{storyId}`",
+  release: "EventBridge Scheduler's payloads: the one-time schedule's `{storyId, updateId, releaseAt}` once due, and the sweep's",
   edge: "SQS batches of the notices the projector bundle sent to the edge queue, as its event source mapping delivers them (the template's batch size)",
 };
 
@@ -498,6 +550,8 @@ function sqsRecord(d: Dispatched, queueArn: string, n: number) {
 }
 
 let sqsMessages = 0;
+/** How many of the stream's records the projector test read (the release test delivers the ones after). */
+let streamDelivered = 0;
 /** The SQS batches `deliver` handed a function, for a test to deliver again as SQS would. */
 const sqsBatches: { fn: string; records: ReturnType<typeof sqsRecord>[] }[] = [];
 /**
@@ -577,6 +631,7 @@ beforeAll(async () => {
   ssm = await new SsmStandIn({ [parameter]: `editor:${createHash('sha256').update(TOKEN).digest('hex')}` }).start();
   // The one distribution of the stack, by the id the edge function is given.
   cloudFront = new CloudFrontStandIn([environmentOf('edge').DISTRIBUTION_ID!]);
+  scheduler = new SchedulerStandIn();
 
   // The local newsroom, configured as the functions are: the same tables (its own views), the same public URL.
   Object.assign(process.env, {
@@ -595,6 +650,10 @@ beforeAll(async () => {
     log: () => {},
   });
 
+  // Whole seconds: the schedule's at() and the release index's sort key read them as written.
+  const second = Math.ceil(Date.now() / 1000) * 1000;
+  releaseAt = new Date(second + RELEASE_DELAY_MS).toISOString();
+  firstReleaseAt = new Date(second + 24 * 3_600_000).toISOString();
   t = performance.now();
   awsSession = await runSession(AWS_STORY, viaLambda);
   timings.writeBundleSession = performance.now() - t;
@@ -633,7 +692,7 @@ describe('the write bundle, through the HTTP API routes of the template', () => 
     expect(normalized(awsSession.answers, AWS_STORY, awsSession.ids)).toEqual(normalized(localSession.answers, LOCAL_STORY, localSession.ids));
     // The session did what it says: created, conflicted, replayed, refused.
     expect(awsSession.answers.map((a) => a.status)).toEqual([
-      201, 409, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 412, 400, 401, 415, 201,
+      201, 409, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 412, 400, 401, 415, 201, 201, 201, 201, 201,
     ]);
     expect(awsSession.answers[13]!.headers['idempotent-replayed']).toBe('true');
     // Every update type of the write contract was recorded: a new type fails here until the session posts it.
@@ -654,7 +713,9 @@ describe('the projector bundle, on the real stream', () => {
       const lost = records.findIndex((r) => r.dynamodb?.Keys?.storyId?.S === LONG_STORY && r.dynamodb.Keys.version?.N === '10');
       expect(lost).toBeGreaterThan(0);
       const delivered = records.filter((_, i) => i !== lost);
+      streamDelivered = records.length;
       const projector = await lambda('projector');
+      const projectedAt = Date.now();
       for (let i = 0; i < delivered.length; i += mapping.batchSize) {
         const out = await projector.invoke<{ batchItemFailures: unknown[] }>({ Records: delivered.slice(i, i + mapping.batchSize) });
         expect(out).toEqual({ batchItemFailures: [] });
@@ -676,6 +737,66 @@ describe('the projector bundle, on the real stream', () => {
       const [lambdaItems, localItems] = await Promise.all([scanViews(store.tables.views), (await scanViews(localViews)).filter(notPointer)]);
       expect(lambdaItems.length).toBeGreaterThan(LONG_UPDATES);
       expect(lambdaItems).toEqual(localItems);
+
+      // The embargo events on Lambda: each session's embargoed statement got a one-time schedule in
+      // the stack's group, and its reschedule moved it (a second create is a conflict: updated); the
+      // second embargoed statement's schedule was deleted when its retraction cancelled the release.
+      const env = environmentOf('projector');
+      const group = env.RELEASE_SCHEDULE_GROUP!;
+      const names = [...scheduler.schedules.values()].map((sc) => sc.name);
+      expect(names).toHaveLength(2);
+      expect(scheduler.log.map((l) => [l.op, l.status])).toEqual(
+        [AWS_STORY, LOCAL_STORY].flatMap(() => [
+          ['CreateSchedule', 200],
+          ['CreateSchedule', 409],
+          ['UpdateSchedule', 200],
+          ['CreateSchedule', 200],
+          ['DeleteSchedule', 200],
+        ]),
+      );
+      const minute = (ms: number) => new Date(ms).toISOString().slice(0, 16);
+      // Each embargoed statement's schedule, as created: at() of its release's minute (a day ahead).
+      const created = scheduler.log.filter((l) => l.op === 'CreateSchedule' && l.status === 200);
+      expect(created.map((l) => l.expression)).toEqual(created.map(() => `at(${minute(Date.parse(firstReleaseAt))}:00)`));
+      expect(created).toHaveLength(4);
+      for (const sc of scheduler.schedules.values()) {
+        const input = JSON.parse(sc.Target!.Input!) as { storyId: string; updateId: string; releaseAt: string };
+        expect([sc.fn, sc.group, sc.Target!.Arn, sc.Target!.RoleArn, sc.ActionAfterCompletion, input.releaseAt]).toEqual([
+          'projector',
+          group,
+          env.RELEASE_FUNCTION_ARN,
+          env.RELEASE_SCHEDULER_ROLE_ARN,
+          'DELETE',
+          releaseAt,
+        ]);
+        expect(env.RELEASE_FUNCTION_ARN).toBe(attributes[`${fnByName('release').logicalId}.Arn`]);
+        // Moved: at() of the release's minute, or (it is due within a minute, and Scheduler wants a
+        // time to come) of the minute after the projection's next one.
+        const at = /^at\((.{16}):00\)$/.exec(sc.ScheduleExpression!)?.[1];
+        expect([minute(Date.parse(releaseAt)), minute(projectedAt + 60_000), minute(Date.now() + 60_000)], sc.ScheduleExpression).toContain(at);
+      }
+      const authorized = calls.filter((c) => c.service === 'scheduler').flatMap((c) => c.authorizations.map((a) => a.action));
+      expect(new Set(authorized)).toEqual(
+        new Set(['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'iam:PassRole']),
+      );
+      // Each call authorized on its schedule's ARN; Create and Update also pass the scheduler role to Scheduler.
+      expect(calls.filter((c) => c.service === 'scheduler').map((c) => [c.operation, c.authorizations])).toEqual(
+        scheduler.log.map((l) => [
+          l.op,
+          [
+            { action: `scheduler:${l.op}`, resource: scheduleArn(group, l.name) },
+            ...(l.op === 'DeleteSchedule'
+              ? []
+              : [
+                  {
+                    action: 'iam:PassRole',
+                    resource: env.RELEASE_SCHEDULER_ROLE_ARN,
+                    context: { 'iam:PassedToService': ['scheduler.amazonaws.com'] },
+                  },
+                ]),
+          ],
+        ]),
+      );
     }));
 });
 
@@ -763,17 +884,86 @@ describe('the edge bundle, on the notices the projector bundle queued', () => {
     }));
 });
 
+describe('the release bundle, on EventBridge Scheduler’s payloads', () => {
+  it('releases the embargoed statement once due (the one-time schedule’s payload) and sweeps; the projector bundle then shows it as the local server does', () =>
+    timed('release', async () => {
+      const awsSchedule = [...scheduler.schedules.values()].find((sc) => sc.Target!.Input!.includes(`"${AWS_STORY}"`))!;
+      const payload = JSON.parse(awsSchedule.Target!.Input!) as { storyId: string; updateId: string; releaseAt: string };
+      expect(payload).toEqual(RELEASE.scheduled(AWS_STORY, payload.updateId, releaseAt));
+      // The local server's scheduler releases what its release index holds, and its projector reads
+      // the shared events table: it would release the AWS session's statement too, racing the
+      // function. On AWS that one is the function's: its item leaves the local index.
+      await store.db.send(new DeleteCommand({ TableName: localViews, Key: { pk: 'releases', sk: `${releaseAt}#${AWS_STORY}#${payload.updateId}` } }));
+      expect(Date.now(), 'the phases before the release took longer than RELEASE_DELAY_MS').toBeLessThan(Date.parse(releaseAt));
+      await new Promise((resolve) => setTimeout(resolve, Date.parse(releaseAt) - Date.now() + 50));
+      const release = await lambda('release');
+      expect(await release.invoke(payload)).toEqual({ released: 1, stale: 0 });
+      // Delivered again (at least once): nothing more to release.
+      expect(await release.invoke(payload)).toEqual({ released: 0, stale: 1 });
+      // The local server's own scheduler released the local session's.
+      for (const [story, version] of [
+        [AWS_STORY, awsSession.version + 1],
+        [LOCAL_STORY, localSession.version + 1],
+      ] as const)
+        await until(async () => {
+          const answer = await viaLocal({ method: 'GET', path: `/api/stories/${story}` });
+          return (JSON.parse(answer.body.toString()) as { version: number }).version === version ? true : undefined;
+        }, 20_000);
+      // The sweep finds the local session's item in the function's index, released already: it forgets it.
+      expect(await release.invoke(RELEASE.sweep())).toEqual({ released: 0, stale: 1 });
+      const events = JSON.parse((await viaLocal({ method: 'GET', path: `/api/stories/${AWS_STORY}/events`, headers: [bearer] })).body.toString()) as {
+        events: { type: string; data: { target?: string }; metadata: { version: number } }[];
+      };
+      expect(events.events.filter((e) => e.type === 'UpdateReleased')).toEqual([
+        expect.objectContaining({ data: expect.objectContaining({ target: payload.updateId }) as unknown }),
+      ]);
+
+      // The releases reach the projector bundle by the stream, as the mapping delivers them.
+      const mapping = projectorMapping();
+      const records = (await streamRecords()).filter(mapping.passes);
+      const fresh = records.slice(streamDelivered);
+      expect(fresh.map((r) => r.dynamodb?.Keys?.storyId?.S).sort()).toEqual([AWS_STORY, LOCAL_STORY]);
+      streamDelivered = records.length;
+      const projector = await lambda('projector');
+      expect(await projector.invoke({ Records: fresh })).toEqual({ batchItemFailures: [] });
+      const notPointer = (item: Record<string, unknown>) => !(item.pk === 'meta' && item.sk === 'generation');
+      const [lambdaItems, localItems] = await Promise.all([scanViews(store.tables.views), (await scanViews(localViews)).filter(notPointer)]);
+      expect(lambdaItems).toEqual(localItems);
+      // Released: no schedule was touched by it. Left in the index: each story's items of the first
+      // release time (the moved one's and the withdrawn one's), never due here (a release finding them forgets them).
+      expect(scheduler.log).toHaveLength(10);
+      const pending = lambdaItems.filter((i) => i.pk === 'releases').map((i) => String(i.sk).split('#').slice(0, 2).join('#'));
+      expect(pending.sort()).toEqual([AWS_STORY, AWS_STORY, LOCAL_STORY, LOCAL_STORY].map((story) => `${firstReleaseAt}#${story}`));
+      // Any edge notices of the release, delivered (the stack's edgeFreshness `wait` queues retractions only).
+      expect(dispatched).toEqual([]);
+    }));
+});
+
 describe('the replay bundle', () => {
-  it('rebuilds every story through its fan-out and per-story payloads, and one story in place', () =>
+  it('rebuilds every story through the replay queue as its event source mapping delivers it, until the generation switches; then one story in place', () =>
     timed('replay', async () => {
       const replay = await lambda('replay');
-      const fanOut = await replay.invoke<{ generation: string; invoked: number }>(REPLAY.fanOut);
-      expect(fanOut.invoked).toBe(3);
-      expect(dispatched.map((d) => d.payload)).toEqual(
-        expect.arrayContaining([AWS_STORY, LOCAL_STORY, LONG_STORY].map((storyId) => ({ storyId, generation: fanOut.generation }))),
+      const queue = queueIdOf(environmentOf('replay').REPLAY_QUEUE_URL!);
+      const mapping = mappingOf('replay');
+      expect([Number(mapping.BatchSize), mapping.FunctionResponseTypes]).toEqual([1, ['ReportBatchItemFailures']]);
+      const started = await replay.invoke<{ generation: string; stories: number; enqueued: number }>(REPLAY.fanOut);
+      expect([started.stories, started.enqueued]).toEqual([3, 3]);
+      expect(dispatched.map((d) => [d.fn, queueIdOf(d.target), d.payload])).toEqual(
+        [AWS_STORY, LOCAL_STORY, LONG_STORY].map((storyId) => ['replay', queue, { storyId, generation: started.generation }]),
       );
-      const perStory = (await deliver()) as { switched: boolean }[];
-      expect(perStory.filter((r) => r.switched)).toHaveLength(1);
+      const sends = calls.filter((c) => c.fn === 'replay' && c.service === 'sqs');
+      expect(sends.map((c) => [c.operation, c.status, c.authorizations])).toEqual([
+        ['SendMessageBatch', 200, [{ action: 'sqs:SendMessage', resource: attributes[`${queue}.Arn`] }]],
+      ]);
+      sqsBatches.splice(0);
+      const answers = await deliver();
+      // One message per invocation: the three stories, then the finish the last of them enqueued.
+      expect(sqsBatches.map((b) => [b.fn, b.records.length])).toEqual(Array.from({ length: 4 }, () => ['replay', 1]));
+      expect(sqsBatches.map((b) => JSON.parse(b.records[0]!.body) as unknown).at(-1)).toEqual({ finish: started.generation });
+      expect(answers).toEqual(sqsBatches.map(() => ({ batchItemFailures: [] })));
+      const pointer = (await scanViews(store.tables.views)).find((i) => i.pk === 'meta' && i.sk === 'generation');
+      expect(JSON.stringify(pointer)).toContain(started.generation);
+      expect(bundleOutput.some((l) => l.startsWith('replay: ') && l.includes('"message":"generation switched"'))).toBe(true);
       const inPlace = await replay.invoke<{ storyId: string }>(REPLAY.inPlace(AWS_STORY));
       expect(inPlace.storyId).toBe(AWS_STORY);
     }));
@@ -1003,7 +1193,7 @@ describe('IAM, both ways', () => {
   it('every call each function made is allowed by its role', () => {
     expect(calls.filter((c) => c.service === 'unknown')).toEqual([]);
     expect(reports.flatMap((r) => r.denied.map((d) => `${r.fn}: ${d.action} on ${d.resource} (${d.operations.join(', ')})`))).toEqual([]);
-    for (const name of ['write', 'read', 'projector', 'replay', 'edge'])
+    for (const name of ['write', 'read', 'projector', 'replay', 'edge', 'release'])
       expect(reports.find((r) => r.fn === name)!.used.length, name).toBeGreaterThan(0);
   });
 
@@ -1048,6 +1238,9 @@ function readable(resource: string): string {
     .replace(new RegExp(`^arn:aws:sqs:${PARITY_REGION}:${PARITY_ACCOUNT}:(\\w+)$`), 'the $1 queue')
     .replace(new RegExp(`^arn:aws:cloudfront::${PARITY_ACCOUNT}:distribution/.*$`), 'the distribution')
     .replace(/^the EdgeRefresherQueue\w+ queue$/, 'the edge queue')
+    .replace(/^the ReplayQueue\w+ queue$/, 'the replay queue')
+    .replace(new RegExp(`^arn:aws:scheduler:${PARITY_REGION}:${PARITY_ACCOUNT}:schedule/[^/]+/\\*$`), "the release schedule group's schedules")
+    .replace(new RegExp(`^arn:aws:iam::${PARITY_ACCOUNT}:role/ReleasesSchedulerRole\\w+$`), 'the scheduler role')
     .replace(/^ProjectorDlq\w+ queue$/, 'its DLQ')
     .replace(/^the (\w+Dlq\w*) queue$/, 'its DLQ');
 }

@@ -1,11 +1,11 @@
 /**
  * The AWS side of the parity suite, at the wire: a bundle carries no test hook, so what it asks of
  * AWS is seen where it leaves the process. Each function gets a recording endpoint of its own
- * (`AWS_ENDPOINT_URL_DYNAMODB`, `_SSM`, `_LAMBDA`, `_SQS` and the catch-all `AWS_ENDPOINT_URL`
+ * (`AWS_ENDPOINT_URL_DYNAMODB`, `_SSM`, `_LAMBDA`, `_SQS`, `_CLOUDFRONT`, `_SCHEDULER` and the catch-all `AWS_ENDPOINT_URL`
  * all name it: SDK v3 reads these service-specific endpoint variables itself, so the bundle runs
  * unchanged). It logs every request as the IAM authorizations it needs (service, action, resource
- * ARN; one per table for BatchGetItem/BatchWriteItem, one per item for the transactions) and
- * passes it on:
+ * ARN; one per table for BatchGetItem/BatchWriteItem, one per item for the transactions; the
+ * condition keys it knows, for statements conditioned on them) and passes it on:
  *
  * - DynamoDB (`X-Amz-Target: DynamoDB_20120810.*`) to DynamoDB Local, which checks no IAM;
  * - SSM (`AmazonSSM.*`) to {@link SsmStandIn}, a stand-in that speaks SSM's JSON protocol for
@@ -15,11 +15,15 @@
  *   deliver to the function they were meant for, as Lambda would;
  * - CloudFront's CreateInvalidation and GetInvalidation (REST-XML: `POST` and `GET
  *   /2020-05-31/distribution/{Id}/invalidation[/{Id}]`) by {@link CloudFrontStandIn}, which keeps
- *   the invalidations of the distributions it knows for the test to read.
+ *   the invalidations of the distributions it knows for the test to read;
+ * - EventBridge Scheduler's CreateSchedule/UpdateSchedule/DeleteSchedule (REST-JSON: `POST`, `PUT`,
+ *   `DELETE /schedules/{Name}`) by {@link SchedulerStandIn}, recorded on the schedule's ARN, Create
+ *   and Update also as the iam:PassRole of the target's role (with `iam:PassedToService`).
  *
  * Anything else is recorded as `unknown:<what>` and refused with a 400, which the IAM check then
  * reports: a call the suite does not model is never silently allowed.
  */
+import { createHash } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -31,12 +35,14 @@ export const PARITY_REGION = 'us-east-1';
 export interface Authorization {
   action: string;
   resource: string;
+  /** The request's condition keys IAM evaluates (`iam:PassedToService`, `dynamodb:LeadingKeys`), where the wire knows them. */
+  context?: Record<string, string[]>;
 }
 
 export interface RecordedCall {
   /** The function whose endpoint it came in on. */
   fn: string;
-  /** `dynamodb`, `ssm`, `lambda`, `sqs`, `cloudfront`, or `unknown`. */
+  /** `dynamodb`, `ssm`, `lambda`, `sqs`, `cloudfront`, `scheduler`, or `unknown`. */
   service: string;
   /** The API operation, e.g. `TransactWriteItems`. */
   operation: string;
@@ -59,9 +65,26 @@ const arn = (service: string, resource: string) => `arn:aws:${service}:${PARITY_
 export const tableArn = (table: string) => arn('dynamodb', `table/${table}`);
 
 /** The IAM authorizations of one DynamoDB request (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html). */
-export function dynamoAuthorizations(operation: string, body: Record<string, unknown>): Authorization[] {
+export function dynamoAuthorizations(operation: string, body: Record<string, unknown>, hashKeys: Record<string, string> = {}): Authorization[] {
   const table = (name: unknown, index?: unknown) => tableArn(String(name)) + (index ? `/index/${String(index)}` : '');
   switch (operation) {
+    case 'GetItem':
+    case 'PutItem':
+    case 'UpdateItem':
+    case 'DeleteItem': {
+      // dynamodb:LeadingKeys, the item's partition key value, for a statement conditioned on it
+      // (the release function's ForgetHandledReleases); known for the tables given their hash key.
+      const hashKey = hashKeys[String(body.TableName)];
+      const item = (body.Key ?? body.Item ?? {}) as Record<string, { S?: string; N?: string }>;
+      const leading = hashKey ? (item[hashKey]?.S ?? item[hashKey]?.N) : undefined;
+      return [
+        {
+          action: `dynamodb:${operation}`,
+          resource: table(body.TableName),
+          ...(leading === undefined ? {} : { context: { 'dynamodb:LeadingKeys': [leading] } }),
+        },
+      ];
+    }
     case 'BatchGetItem':
     case 'BatchWriteItem':
       return Object.keys((body.RequestItems ?? {}) as object).map((name) => ({ action: `dynamodb:${operation}`, resource: table(name) }));
@@ -164,6 +187,9 @@ export class RecordingEndpoint {
     private readonly calls: RecordedCall[],
     private readonly dispatched: Dispatched[],
     private readonly cloudFront?: CloudFrontStandIn,
+    private readonly scheduler?: SchedulerStandIn,
+    /** Each table's partition key attribute, for dynamodb:LeadingKeys. */
+    private readonly hashKeys: Record<string, string> = {},
   ) {}
 
   async start(): Promise<this> {
@@ -191,7 +217,7 @@ export class RecordingEndpoint {
     const [prefix, operation = ''] = target.split('.');
     if (prefix === 'DynamoDB_20120810') {
       const status = await forward(req, res, raw, this.targets.dynamodb);
-      return this.record('dynamodb', operation, dynamoAuthorizations(operation, body), status);
+      return this.record('dynamodb', operation, dynamoAuthorizations(operation, body, this.hashKeys), status);
     }
     if (prefix === 'AmazonSSM') {
       const status = await forward(req, res, raw, this.targets.ssm);
@@ -213,10 +239,15 @@ export class RecordingEndpoint {
           payload: JSON.parse(entry.MessageBody),
           delaySeconds: entry.DelaySeconds ?? 0,
         });
+      // The MD5 of each body, as SQS answers it: the SQS client checks it (middleware-sdk-sqs).
+      const md5 = (text: string) => createHash('md5').update(text).digest('hex');
       const answer =
         operation === 'SendMessage'
-          ? { MessageId: `m-${this.dispatched.length}`, MD5OfMessageBody: '' }
-          : { Successful: entries.map((e, i) => ({ Id: e.Id, MessageId: `m-${this.dispatched.length}-${i}`, MD5OfMessageBody: '' })), Failed: [] };
+          ? { MessageId: `m-${this.dispatched.length}`, MD5OfMessageBody: md5(entries[0]!.MessageBody) }
+          : {
+              Successful: entries.map((e, i) => ({ Id: e.Id, MessageId: `m-${this.dispatched.length}-${i}`, MD5OfMessageBody: md5(e.MessageBody) })),
+              Failed: [],
+            };
       // SendMessageBatch is authorized as sqs:SendMessage.
       return this.record('sqs', operation, [{ action: 'sqs:SendMessage', resource: queue }], json(res, 200, answer, 'application/x-amz-json-1.0'));
     }
@@ -230,6 +261,28 @@ export class RecordingEndpoint {
           : this.cloudFront.get(distributionId, decodeURIComponent(invalidation[2]!), res);
       // IAM authorizes both on the distribution (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudfront.html).
       return this.record('cloudfront', operation, [{ action: `cloudfront:${operation}`, resource: distributionArn(distributionId) }], status);
+    }
+    const schedule = /^\/schedules\/([^/?]+)$/.exec(req.url?.split('?')[0] ?? '');
+    const scheduleOperation = { POST: 'CreateSchedule', PUT: 'UpdateSchedule', DELETE: 'DeleteSchedule' }[req.method ?? ''];
+    if (schedule && scheduleOperation && this.scheduler) {
+      const name = decodeURIComponent(schedule[1]!);
+      const input = raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as ScheduleRequest) : ({} as ScheduleRequest);
+      const group =
+        scheduleOperation === 'DeleteSchedule'
+          ? (new URL(req.url!, 'http://x').searchParams.get('groupName') ?? 'default')
+          : (input.GroupName ?? 'default');
+      const status = this.scheduler.handle(this.fn, scheduleOperation, name, group, input, res);
+      // IAM authorizes each on the schedule (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridgescheduler.html);
+      // creating or updating one also passes its target's role to Scheduler (iam:PassRole, with
+      // iam:PassedToService), authorized as part of the call.
+      const authorizations: Authorization[] = [{ action: `scheduler:${scheduleOperation}`, resource: scheduleArn(group, name) }];
+      if (scheduleOperation !== 'DeleteSchedule' && input.Target?.RoleArn)
+        authorizations.push({
+          action: 'iam:PassRole',
+          resource: input.Target.RoleArn,
+          context: { 'iam:PassedToService': ['scheduler.amazonaws.com'] },
+        });
+      return this.record('scheduler', scheduleOperation, authorizations, status);
     }
     const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url?.split('?')[0] ?? '');
     if (req.method === 'POST' && invoke) {
@@ -365,6 +418,66 @@ export class CloudFrontStandIn {
     if (!found) return this.error(res, 404, 'NoSuchInvalidation', 'The specified invalidation does not exist.');
     found.status = 'Completed';
     return this.answer(res, 200, found);
+  }
+}
+
+/** A schedule's ARN: `arn:aws:scheduler:<region>:<account>:schedule/<group>/<name>`. */
+export const scheduleArn = (group: string, name: string) => arn('scheduler', `schedule/${group}/${name}`);
+
+/** The body of a CreateSchedule or UpdateSchedule request (REST-JSON; the name is in the path), as far as the suite reads it. */
+export interface ScheduleRequest {
+  GroupName?: string;
+  ScheduleExpression?: string;
+  ScheduleExpressionTimezone?: string;
+  ActionAfterCompletion?: string;
+  FlexibleTimeWindow?: { Mode: string };
+  Target?: { Arn: string; RoleArn: string; Input?: string };
+}
+
+export interface Schedule extends ScheduleRequest {
+  /** The function that created (or last updated) it. */
+  fn: string;
+  name: string;
+  group: string;
+  arn: string;
+}
+
+/**
+ * The EventBridge Scheduler stand-in, for the three calls the projector makes (REST-JSON): POST
+ * /schedules/{Name} (CreateSchedule: 409 ConflictException if the group has one of that name),
+ * PUT /schedules/{Name} (UpdateSchedule: 404 ResourceNotFoundException if it has none) and DELETE
+ * /schedules/{Name}?groupName= (DeleteSchedule: 404 ResourceNotFoundException if none), each
+ * answering `{ScheduleArn}` (Delete: `{}`) as Scheduler does; errors carry `x-amzn-errortype` and
+ * a `Message`. It keeps the schedules for the test to read; it runs none.
+ */
+export class SchedulerStandIn {
+  readonly schedules = new Map<string, Schedule>();
+  /** Every request it answered, in order: operation, schedule name, status, and the expression asked for (Create, Update). */
+  readonly log: { op: string; name: string; status: number; expression?: string }[] = [];
+
+  private error(res: ServerResponse, status: number, type: string, message: string): number {
+    const text = JSON.stringify({ Message: message });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-amzn-errortype': type });
+    res.end(text);
+    return status;
+  }
+
+  handle(fn: string, op: string, name: string, group: string, input: ScheduleRequest, res: ServerResponse): number {
+    const key = `${group}/${name}`;
+    const existing = this.schedules.get(key);
+    let status: number;
+    if (op === 'CreateSchedule' && existing) status = this.error(res, 409, 'ConflictException', `Schedule ${name} already exists.`);
+    else if (op !== 'CreateSchedule' && !existing) status = this.error(res, 404, 'ResourceNotFoundException', `Schedule ${name} does not exist.`);
+    else if (op === 'DeleteSchedule') {
+      this.schedules.delete(key);
+      status = json(res, 200, {}, 'application/json');
+    } else {
+      const { GroupName: _, ...rest } = input;
+      this.schedules.set(key, { ...rest, fn, name, group, arn: scheduleArn(group, name) });
+      status = json(res, 200, { ScheduleArn: scheduleArn(group, name) }, 'application/json');
+    }
+    this.log.push({ op, name, status, ...(input.ScheduleExpression === undefined ? {} : { expression: input.ScheduleExpression }) });
+    return status;
   }
 }
 

@@ -28,10 +28,15 @@ export const GRANTED_FOR_LAMBDA_ITSELF: Record<string, string> = {
   // on to its DLQ; the edge refresher's polls the edge queue, hands the function each batch, then
   // deletes what it did not report as failed and returns the rest (the suite delivers the batch
   // and checks the function's batchItemFailures answer).
-  'sqs:SendMessage': "the projector's event source mapping sends a batch it gave up on to the projector's DLQ",
-  'sqs:GetQueueAttributes': 'the event source mapping checks the queue it reads (edge) or the DLQ it was given (projector)',
-  'sqs:GetQueueUrl': 'the event source mapping resolves the queue it reads (edge) or the DLQ it was given (projector)',
-  'sqs:ReceiveMessage': "the event source mapping polls the edge queue for the function's batches",
+  // The replay function's mapping polls the replay queue as the edge's does (and the replay
+  // function's own SendMessageBatch to it is a recorded call: its statement counts as used); the
+  // release function's on-failure destination (an asynchronous invocation that failed its retries)
+  // is sent by Lambda with the function's role.
+  'sqs:SendMessage':
+    "Lambda with the role: the projector's event source mapping sends a batch it gave up on to its DLQ; the release function's on-failure destination, a release that failed its retries",
+  'sqs:GetQueueAttributes': 'the event source mapping checks the queue it reads (edge, replay) or Lambda the DLQ it was given (projector, release)',
+  'sqs:GetQueueUrl': 'the event source mapping resolves the queue it reads (edge, replay) or Lambda the DLQ it was given (projector, release)',
+  'sqs:ReceiveMessage': "the event source mapping polls the queue it reads (edge, replay) for the function's batches",
   'sqs:DeleteMessage': 'the event source mapping deletes the messages of a batch the function did not report as failed',
   'sqs:ChangeMessageVisibility': 'the event source mapping returns the messages the function reported as failed (batchItemFailures) to the queue',
 };
@@ -53,7 +58,8 @@ export const NOT_EXERCISED: Record<string, string> = {
     'in Views.grantReadWrite with the other reads; the projector reads views by GetItem (and Query): a candidate to narrow',
   'replay WriteViews dynamodb:BatchGetItem':
     'in Views.grantReadWrite with the other reads; replay reads views by GetItem and Query: a candidate to narrow',
-  'replay WriteViews dynamodb:DeleteItem': "removes an abandoned build's record (shared/application/replay.ts), a path the suite does not run",
+  'release ReadViews dynamodb:BatchGetItem':
+    "in Views.grantRead with the other reads; the release function reads views by GetItem and Query (the writer's decision, the release index): a candidate to narrow",
 };
 
 /** IAM's wildcards in an action or a resource: `*` any run of characters, `?` one. Actions compare case-insensitively. */
@@ -70,6 +76,7 @@ export interface ResolvedStatement {
   sid: string;
   actions: string[];
   resources: string[];
+  conditions?: Record<string, Record<string, string[]>>;
 }
 
 export function resolveStatements(
@@ -80,8 +87,24 @@ export function resolveStatements(
   return statements.map((s) => ({ ...s, resources: s.resources.map((r) => resolveIntrinsics(r, refs, attributes)) }));
 }
 
+/**
+ * A statement's conditions against an authorization's request context: `StringEquals`, the key
+ * present with one of the values; `ForAllValues:StringEquals`, every value of the key among them.
+ * A key the context lacks fails both (stricter than IAM, where ForAllValues of an absent key holds:
+ * the wire gives the keys of the calls it models, so an absent one is a call the suite cannot vouch for).
+ */
+function conditionsHold(s: ResolvedStatement, a: Authorization): boolean {
+  return Object.entries(s.conditions ?? {}).every(([op, keys]) =>
+    Object.entries(keys).every(([key, allowed]) => {
+      const values = a.context?.[key];
+      if (values === undefined || values.length === 0) return false;
+      return op === 'StringEquals' ? values.length === 1 && allowed.includes(values[0]!) : values.every((v) => allowed.includes(v));
+    }),
+  );
+}
+
 export const allows = (s: ResolvedStatement, a: Authorization) =>
-  s.actions.some((p) => matcher(p, true).test(a.action)) && s.resources.some((p) => matcher(p, false).test(a.resource));
+  s.actions.some((p) => matcher(p, true).test(a.action)) && s.resources.some((p) => matcher(p, false).test(a.resource)) && conditionsHold(s, a);
 
 export interface FunctionIamReport {
   fn: string;
@@ -98,7 +121,7 @@ export function checkFunction(fn: StackFunction, statements: ResolvedStatement[]
   const byKey = new Map<string, FunctionIamReport['used'][number]>();
   for (const call of calls.filter((c) => c.fn === fn.name)) {
     for (const a of call.authorizations) {
-      const key = `${a.action} ${a.resource}`;
+      const key = `${a.action} ${a.resource} ${JSON.stringify(a.context ?? {})}`;
       const entry = byKey.get(key) ?? { ...a, operations: [], calls: 0, matched: statements.filter((s) => allows(s, a)).map((s) => s.sid) };
       entry.calls += 1;
       if (!entry.operations.includes(call.operation)) entry.operations.push(call.operation);

@@ -25,7 +25,15 @@ export interface PolicyStatement {
   actions: string[];
   /** Unresolved, as in the template. */
   resources: Json[];
+  /**
+   * The statement's Condition, by operator and key (`StringEquals` and `ForAllValues:StringEquals`
+   * only, the ones the stack writes): a call is allowed only when its authorization's context
+   * (aws-wire.ts) has the key with a value the condition names.
+   */
+  conditions?: Record<string, Record<string, string[]>>;
 }
+
+const MODELLED_CONDITIONS = ['StringEquals', 'ForAllValues:StringEquals'];
 
 export interface StackFunction {
   logicalId: string;
@@ -114,7 +122,8 @@ export function statementsOfRole(template: Template, roleLogicalId: string): Pol
     if (!roles.some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId }))) continue;
     const document = resource.Properties?.PolicyDocument as { Statement: Record<string, Json>[] };
     document.Statement.forEach((s, i) => {
-      if (s.Effect !== 'Allow' || s.Condition !== undefined || 'NotAction' in s || 'NotResource' in s) {
+      const condition = (s.Condition ?? {}) as Record<string, Record<string, Json>>;
+      if (s.Effect !== 'Allow' || Object.keys(condition).some((op) => !MODELLED_CONDITIONS.includes(op)) || 'NotAction' in s || 'NotResource' in s) {
         throw new Error(`${policyId}: a statement the parity suite does not model: ${JSON.stringify(s)}`);
       }
       statements.push({
@@ -122,6 +131,16 @@ export function statementsOfRole(template: Template, roleLogicalId: string): Pol
         sid: typeof s.Sid === 'string' ? s.Sid : `#${i}`,
         actions: ([] as Json[]).concat(s.Action) as string[],
         resources: ([] as Json[]).concat(s.Resource),
+        ...(s.Condition === undefined
+          ? {}
+          : {
+              conditions: Object.fromEntries(
+                Object.entries(condition).map(([op, keys]) => [
+                  op,
+                  Object.fromEntries(Object.entries(keys).map(([k, v]) => [k, ([] as Json[]).concat(v).map(String)])),
+                ]),
+              ),
+            }),
       });
     });
   }
