@@ -13,19 +13,18 @@
  * `published` = its release time; the cancelled one is never public. axe-core finds nothing on the
  * desk with the Scheduled region filled. Screenshot: test-results/screenshots/desk-scheduled.png.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startNewsroom, type Newsroom } from '../../functions/local/server';
 import { launchChromium } from '../support/browser';
+import { axe, watch } from '../support/desk';
 import { parseWithFeedparser } from '../support/feed-parsers';
 import { until } from '../support/until';
 
 const ANNA = 'desk-schedule-anna-token-0123456789';
 const STORY = 'e2e-desk-schedule';
 const SHOTS = new URL('../../test-results/screenshots/', import.meta.url);
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const WAIT = { timeout: 15_000 };
 /** The live page asks for changes every 15 s (and up to 2 s of jitter): it shows a release within that. */
 const LIVE = { timeout: 30_000 };
@@ -64,33 +63,6 @@ async function publicSurfaces(): Promise<Record<string, string>> {
     text(`/api/stories/${STORY}/events?limit=1000`),
   ]);
   return { html, view, atom, log };
-}
-
-/** Records what must never happen on a desk page: dialogs, CSP violations, script errors. */
-async function watch(p: Page): Promise<void> {
-  p.on('dialog', (dialog) => {
-    incidents.push(`dialog: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-  p.on('pageerror', (error) => incidents.push(`error: ${error.message}`));
-  await p.exposeFunction('reportViolation', (t: string) => incidents.push(`csp: ${t}`));
-  await p.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) =>
-      (window as unknown as { reportViolation: (t: string) => void }).reportViolation(`${e.violatedDirective} ${e.blockedURI}`),
-    );
-  });
-}
-
-/** axe-core's findings on the page as it is now. */
-async function axe(p: Page): Promise<string[]> {
-  await p.evaluate(axeSource);
-  const violations = await p.evaluate(async () => {
-    const run = (
-      window as unknown as { axe: { run: () => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
-    ).axe;
-    return (await run.run()).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  return violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.join(', ')}`);
 }
 
 /** An instant as the browser's datetime-local value (its own zone), to the second. */
@@ -143,7 +115,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Asia/Kolkata' });
   page = await context.newPage();
-  await watch(page);
+  await watch(page, incidents);
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
