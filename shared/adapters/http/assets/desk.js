@@ -644,7 +644,7 @@
       const target = item.updateId;
       const prefix = `s${n}`; // ids from the position: an updateId is text from the server, not an id
       const at = new Date(item.releaseAt);
-      const when = Number.isNaN(at.getTime()) ? item.releaseAt : at.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+      const when = Number.isNaN(at.getTime()) ? item.releaseAt : at.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'long' });
       const label = describe(item);
       const kind = item.kind === 'article' ? 'Article' : 'Statement';
       const release = fieldNode(`${prefix}-release-at`, 'Release at', '/releaseAt', 'datetime-local');
