@@ -11,7 +11,9 @@
  * public surface (the page, open live in another tab, the view, the Atom feed, the public event
  * log); after its time the live page shows it without a reload, and the feed has it with
  * `published` = its release time; the cancelled one is never public. axe-core finds nothing on the
- * desk with the Scheduled region filled. Screenshot: test-results/screenshots/desk-scheduled.png.
+ * desk with the Scheduled region filled. A release time in the past is refused beside its field; a
+ * scheduled article is listed by its title (and as a key event) and, cancelled, is never public.
+ * Screenshot: test-results/screenshots/desk-scheduled.png.
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -250,6 +252,28 @@ describe('scheduling from the editor’s desk', { timeout: 90_000 }, () => {
     const errorId = (await field.getAttribute('aria-describedby'))!.split(' ').find((id) => id.endsWith('-error'))!;
     expect(await page.locator(`[id="${errorId}"]`).textContent()).toMatch(/\S/);
     expect((await events(ANNA)).length).toBe(versionBefore);
+    expect(incidents).toEqual([]);
+  });
+  it('lists a scheduled article by its title, and a cancelled one is never public', async () => {
+    const title = 'Bridge inspection report published';
+    await page.getByRole('radio', { name: 'Article' }).check();
+    const form = page.getByRole('form', { name: 'Post an article' });
+    await form.getByLabel('Title', { exact: true }).fill(title);
+    await form.getByLabel('URL', { exact: true }).fill('https://example.org/bridge-report');
+    await form.getByLabel('Outlet', { exact: true }).fill('Example Gazette');
+    await form.getByLabel('Key event', { exact: true }).check();
+    await form.getByLabel('Release at', { exact: true }).fill(await localValue(page, secondsAhead(7_200_000)));
+    await form.getByRole('button', { name: 'Publish' }).click();
+    const item = scheduledItem(page, title);
+    await item.waitFor(WAIT);
+    expect(await item.textContent()).toMatch(/^Article, key event, release at /);
+    const cancel = item.getByRole('form', { name: `Cancel the release of ${title}` });
+    await cancel.getByLabel('Reason', { exact: true }).fill('Held for legal review.');
+    await cancel.getByRole('button', { name: 'Cancel the release' }).click();
+    await scheduled(page).getByText('Nothing is scheduled.').waitFor(WAIT);
+    for (const [surface, body] of Object.entries(await publicSurfaces())) {
+      expect(`${surface}: ${body.includes(title)}`).toBe(`${surface}: false`);
+    }
     expect(incidents).toEqual([]);
   });
 });
