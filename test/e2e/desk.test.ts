@@ -10,12 +10,12 @@
  * retraction, axe-core finding nothing serious, a phone-sized screen. Nothing may break the CSP.
  * Screenshots: test-results/screenshots/desk-*.png (docs/desk.md shows them).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { startNewsroom, type Newsroom } from '../../functions/local/server';
 import { launchChromium } from '../support/browser';
+import { axe, watch } from '../support/desk';
 import { parseWithFeedparser } from '../support/feed-parsers';
 import { until } from '../support/until';
 
@@ -24,7 +24,6 @@ const BEN = 'desk-ben-token-0123456789';
 const STORY = 'e2e-desk-story';
 const HEADLINE = 'Flooding closes the river port';
 const SHOTS = new URL('../../test-results/screenshots/', import.meta.url);
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PHONE = { viewport: { width: 390, height: 720 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const WAIT = { timeout: 15_000 };
 
@@ -45,21 +44,6 @@ async function events(): Promise<LoggedEvent[]> {
   return ((await res.json()) as { events: LoggedEvent[] }).events;
 }
 
-/** Records what must never happen on a desk page: dialogs, CSP violations, script errors. */
-async function watch(p: Page): Promise<void> {
-  p.on('dialog', (dialog) => {
-    incidents.push(`dialog: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-  p.on('pageerror', (error) => incidents.push(`error: ${error.message}`));
-  await p.exposeFunction('reportViolation', (text: string) => incidents.push(`csp: ${text}`));
-  await p.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) =>
-      (window as unknown as { reportViolation: (t: string) => void }).reportViolation(`${e.violatedDirective} ${e.blockedURI}`),
-    );
-  });
-}
-
 async function signIn(p: Page, token = ANNA, editor = 'anna'): Promise<void> {
   await p.getByLabel('Editor token', { exact: true }).fill(token);
   await p.getByRole('button', { name: 'Sign in' }).click();
@@ -67,19 +51,6 @@ async function signIn(p: Page, token = ANNA, editor = 'anna'): Promise<void> {
 }
 
 const signedIn = (p: Page, editor = 'anna') => p.getByText(`Signed in as ${editor}`, { exact: true }).waitFor(WAIT);
-
-/** axe-core's serious and critical findings on the page as it is now. */
-async function axe(p: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol, which the page's CSP does not govern.
-  await p.evaluate(axeSource);
-  const violations = await p.evaluate(async () => {
-    const run = (
-      window as unknown as { axe: { run: () => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
-    ).axe;
-    return (await run.run()).violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  return violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.join(', ')}`);
-}
 
 const statementForm = (p: Page) => p.getByRole('form', { name: 'Post a statement' });
 const entry = (p: Page, text: string): Locator => p.locator('#desk-timeline').getByRole('listitem').filter({ hasText: text });
@@ -103,7 +74,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
-  await watch(page);
+  await watch(page, incidents);
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
@@ -308,7 +279,7 @@ describe('the editor’s desk', { timeout: 60_000 }, () => {
   it('works on a phone, in light and dark: nothing wider than the screen, signed in, publishes', async () => {
     const phone = await browser.newContext(PHONE);
     const p = await phone.newPage();
-    await watch(p);
+    await watch(p, incidents);
     await p.goto(`${newsroom.url}/desk/stories/${STORY}`);
     expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await signIn(p, BEN, 'ben');

@@ -74,7 +74,7 @@ ${fields}
 </form>`;
 }
 
-const RELEASE_HINT = 'Leave empty to publish now. Your time zone; at most 30 days ahead.';
+const RELEASE_HINT = 'Leave empty to publish now. Your time zone, to the second; at most 30 days ahead.';
 const WHEN_HINT = 'A date (2010-04-07), or a date and time with its zone (2010-04-07T14:00:00+06:00).';
 
 /** What every desk page shows first: the sign-in form, and who is signed in once they are. */
@@ -221,7 +221,15 @@ function postingExtras(prefix: string, kind: string): string[] {
         ]
       : []),
     fieldHtml({ id: `${prefix}-key-event`, label: 'Key event', pointer: '/keyEvent', type: 'checkbox' }),
-    fieldHtml({ id: `${prefix}-release-at`, label: 'Release at', pointer: '/releaseAt', type: 'datetime-local', hint: RELEASE_HINT }),
+    // step="1": the field names seconds too (minutes only by default), so a release can be set to the second.
+    fieldHtml({
+      id: `${prefix}-release-at`,
+      label: 'Release at',
+      pointer: '/releaseAt',
+      type: 'datetime-local',
+      hint: RELEASE_HINT,
+      attrs: ' step="1"',
+    }),
   ];
 }
 

@@ -13,8 +13,10 @@
  * - After a write, the story's desk page is fetched again (it is answered no-store) until it shows
  *   the new version, and its head and timeline are put in place; a timeline item the editor has not
  *   changed keeps its node, so a correction being typed elsewhere is not lost.
- * - "Scheduled" lists `GET /api/stories/{id}/scheduled`, with reschedule and cancel; where the
- *   server has no such route (404) it says that scheduling is not available.
+ * - "Scheduled" lists `GET /api/stories/{id}/scheduled` (each labelled by its title, or its speaker
+ *   and words), with "Reschedule" (a `reschedule` of it) and "Cancel the release" (a retraction of
+ *   it before its release, which cancels it). When the soonest is due, the list and the timeline are
+ *   read again, so the editor sees it leave the list and join the timeline.
  * All text from the server is put in the page as text, or as HTML the server rendered and escaped.
  */
 (() => {
@@ -576,47 +578,87 @@
     );
   }
 
-  /** What the scheduled list says of an item: its title, or its speaker and words. */
+  /** What the scheduled list says of an item (`content` as corrected so far): an article's title, a statement's speaker and words. */
   function describe(item) {
-    const c = item.content || item.data || item;
-    if (c.title) return c.title;
+    const c = item.content || {};
+    if (item.kind === 'article' && c.title) return c.title;
     const speaker = c.speaker && c.speaker.name ? `${c.speaker.name}: ` : '';
-    return c.quote ? `${speaker}“${c.quote}”` : 'An update';
+    if (c.quote) return `${speaker}“${c.quote}”`;
+    return c.title || (item.kind === 'article' ? 'An article' : 'A statement');
   }
 
+  /** An instant as a datetime-local value in the editor's zone, to the second (the field has step="1"). */
+  function localValue(at) {
+    return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}`;
+  }
+
+  /** Armed on the soonest release listed: when it is due, the list and the timeline are read again. */
+  let nextRelease;
+
+  function watchRelease(items) {
+    clearTimeout(nextRelease);
+    const due = items.filter((item) => !Number.isNaN(Date.parse(item.releaseAt)));
+    if (due.length === 0) return;
+    const soonest = due.reduce((a, b) => (Date.parse(b.releaseAt) < Date.parse(a.releaseAt) ? b : a));
+    // A little after its time, to give the server's scheduler time to record the release; while it
+    // is still listed, the list is read again every 1.5 s.
+    const delay = Math.min(2 ** 31 - 1, Math.max(0, Date.parse(soonest.releaseAt) - Date.now()) + 1500);
+    nextRelease = setTimeout(() => void refreshAfterRelease(soonest.updateId), delay);
+  }
+
+  async function refreshAfterRelease(updateId) {
+    if (!token) return;
+    const before = seenVersion();
+    const items = await loadScheduled();
+    // Released (or cancelled elsewhere): a new version, which the timeline catches up with.
+    if (items && !items.some((item) => item.updateId === updateId)) {
+      if (await reload(before + 1)) say(`Released: version ${seenVersion()}.`);
+    }
+  }
+
+  /**
+   * Lists `GET /api/stories/{id}/scheduled`: `{storyId, scheduled: [{updateId, releaseAt, kind,
+   * content, keyEvent, version, recordedAt, recordedBy}]}`, soonest first. Returns what is listed,
+   * or null when the list could not be read.
+   */
   async function loadScheduled() {
     const box = document.getElementById('scheduled-body');
-    if (!box || !storyId || !token) return;
+    if (!box || !storyId || !token) return null;
     const res = await call('GET', `/api/stories/${encodeURIComponent(storyId)}/scheduled`);
-    if (res.status === 401) return signOut('Your editor token was not accepted. Sign in again.');
-    if (res.status === 404) return box.replaceChildren(el('p', { class: 'small' }, 'Scheduling is not available.'));
-    if (res.status !== 200 || !res.data) return box.replaceChildren(el('p', { class: 'small' }, 'What is scheduled could not be loaded.'));
-    const data = res.data;
-    const items = Array.isArray(data) ? data : data.scheduled || data.updates || data.items || [];
-    if (items.length === 0) return box.replaceChildren(el('p', { class: 'small' }, 'Nothing is scheduled.'));
+    if (res.status === 401) {
+      signOut('Your editor token was not accepted. Sign in again.');
+      return null;
+    }
+    if (res.status !== 200 || !res.data || !Array.isArray(res.data.scheduled)) {
+      box.replaceChildren(el('p', { class: 'small' }, 'What is scheduled could not be loaded. Reload the page in a moment.'));
+      return null;
+    }
+    const items = res.data.scheduled.filter((item) => item && typeof item.updateId === 'string' && typeof item.releaseAt === 'string');
+    watchRelease(items);
+    if (items.length === 0) {
+      box.replaceChildren(el('p', { class: 'small' }, 'Nothing is scheduled.'));
+      return items;
+    }
     const list = el('ul', { class: 'desk-scheduled' });
-    for (const item of items) {
-      const target = item.updateId || item.target || (item.metadata && item.metadata.updateId);
-      const releaseAt = item.releaseAt || (item.data && item.data.releaseAt);
-      if (!target) continue;
-      const prefix = `s-${target}`;
-      const at = new Date(releaseAt);
-      const when = Number.isNaN(at.getTime()) ? String(releaseAt) : at.toLocaleString();
+    items.forEach((item, n) => {
+      const target = item.updateId;
+      const prefix = `s${n}`; // ids from the position: an updateId is text from the server, not an id
+      const at = new Date(item.releaseAt);
+      const when = Number.isNaN(at.getTime()) ? item.releaseAt : at.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'long' });
       const label = describe(item);
+      const kind = item.kind === 'article' ? 'Article' : 'Statement';
+      const release = fieldNode(`${prefix}-release-at`, 'Release at', '/releaseAt', 'datetime-local');
+      const input = release.querySelector('input');
+      input.step = '1';
+      if (!Number.isNaN(at.getTime())) input.value = localValue(at);
       list.append(
         el(
           'li',
-          { id: `scheduled-${target}` },
-          el('p', {}, el('strong', {}, 'Release at '), el('time', { datetime: String(releaseAt) }, when)),
+          { 'data-update-id': target },
+          el('p', {}, el('strong', {}, `${kind}${item.keyEvent ? ', key event' : ''}, release at `), el('time', { datetime: item.releaseAt }, when)),
           el('p', { dir: 'auto' }, label),
           el('h3', { id: `${prefix}-reschedule-title`, class: 'visually-hidden' }, `Reschedule ${label}`),
-          scheduledForm(
-            'reschedule',
-            target,
-            `${prefix}-reschedule-title`,
-            [fieldNode(`${prefix}-release-at`, 'Release at', '/releaseAt', 'datetime-local')],
-            'Reschedule',
-          ),
+          scheduledForm('reschedule', target, `${prefix}-reschedule-title`, [release], 'Reschedule'),
           el('h3', { id: `${prefix}-cancel-title`, class: 'visually-hidden' }, `Cancel the release of ${label}`),
           scheduledForm(
             'cancel',
@@ -627,8 +669,9 @@
           ),
         ),
       );
-    }
+    });
     box.replaceChildren(list);
+    return items;
   }
 
   // ── Signing in and out ─────────────────────────────────────────────────────
@@ -653,6 +696,7 @@
 
   function signOut(message) {
     token = null;
+    clearTimeout(nextRelease);
     keep(null);
     work.hidden = true;
     signedIn.hidden = true;
