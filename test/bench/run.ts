@@ -27,6 +27,9 @@ if (process.argv[2] === '--one') {
 }
 
 const rows: BenchResult[] = [];
+// A bench that crashes is recorded as a failed row and the run goes on: the others' figures are
+// still written (and the run exits 1).
+const crashed: string[] = [];
 for (const file of files) {
   console.log(`▶ ${file.replace('.bench.ts', '')}`);
   const child = spawnSync(process.execPath, ['--import', 'tsx', new URL('run.ts', dir).pathname, '--one', file], {
@@ -34,7 +37,11 @@ for (const file of files) {
     encoding: 'utf8',
     maxBuffer: 16 * 1024 * 1024,
   });
-  if (child.status !== 0) throw new Error(`${file} failed (exit ${child.status ?? child.signal})`);
+  if (child.status !== 0) {
+    console.log(`  ✗ ${file} crashed (exit ${child.status ?? child.signal}): its figures are not recorded`);
+    crashed.push(file);
+    continue;
+  }
   const results = JSON.parse(String(child.output[3])) as BenchResult[];
   for (const r of results) {
     console.log(`  ${r.pass ? '✓' : '✗'} ${r.bar}: ${r.measured} vs ${r.baseline} → ${r.ratio.toFixed(2)} (target ${r.target})`);
@@ -55,6 +62,7 @@ const table = [
   ...rows.map(
     (r) => `| ${r.bar} | ${r.measured} | ${r.baseline} | ${r.ratio.toFixed(2)} | ${r.target} | ${r.pass ? 'yes' : '**no**'} | ${r.method} |`,
   ),
+  ...crashed.map((file) => `| ${file.replace('.bench.ts', '')} | crashed: not measured | | | | **no** | see the run's output |`),
   '',
 ].join('\n');
 writeFileSync(out, `${header}\n${table}\n${previous.trimStart()}`);
@@ -66,6 +74,7 @@ const record: Record<string, unknown> = {
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'cpu', node: process.version },
   ...(only.length ? { only } : {}),
+  ...(crashed.length ? { crashed } : {}),
   append: null,
   feed: null,
   page: null,
@@ -92,4 +101,4 @@ const rounded = (_key: string, value: unknown) => (typeof value === 'number' && 
 writeFileSync(new URL('latest.json', results), `${JSON.stringify(record, rounded, 2)}\n`);
 appendFileSync(new URL('history.ndjson', results), `${JSON.stringify(record, rounded)}\n`);
 console.log(`\nRecorded in docs/benchmarks.md`);
-if (rows.some((r) => !r.pass)) process.exitCode = 1;
+if (crashed.length > 0 || rows.some((r) => !r.pass)) process.exitCode = 1;
