@@ -90,13 +90,17 @@ export class StoryWriter<Companion = unknown> {
 
   recordUpdate(storyId: string, update: UpdateInput, ctx: WriteContext): Promise<WriteResult> {
     const command = (metadata: CommandMetadata): StoryCommand => ({ type: 'RecordUpdate', data: { storyId, update }, metadata });
+    const needs = stateNeeded(update);
     return this.run(
       storyId,
       update,
       ctx,
-      async (metadata, raced) => ({ state: await this.loadState(storyId, update, ctx.expectedVersion, raced), command: command(metadata) }),
+      async (metadata, raced) => ({
+        state: await this.loadState(storyId, needs, ctx.expectedVersion, raced),
+        command: command(metadata),
+      }),
       // Decided on the head version alone (loadState reads nothing more): it may share a group commit.
-      plain(update) ? command : undefined,
+      needs === undefined ? command : undefined,
     );
   }
 
@@ -109,7 +113,7 @@ export class StoryWriter<Companion = unknown> {
     return this.inLane(storyId, {
       ctx: { editor },
       prepare: async (metadata, raced) => ({
-        state: await this.loadState(storyId, { type: 'pin', target }, undefined, raced),
+        state: await this.loadState(storyId, { target }, undefined, raced),
         command: { type: 'ReleaseUpdate', data: { storyId, target }, metadata },
       }),
     });
@@ -319,12 +323,10 @@ export class StoryWriter<Companion = unknown> {
     return head;
   }
 
-  private async loadState(storyId: string, update: UpdateInput, expected: number | undefined, fresh: boolean): Promise<StoryState> {
+  private async loadState(storyId: string, needs: StateNeeds | undefined, expected: number | undefined, fresh: boolean): Promise<StoryState> {
     let head = await this.headOf(storyId, fresh, expected);
-    const targetId = 'target' in update ? update.target : undefined;
-    if (targetId === undefined && update.type !== 'unpin') {
-      return { storyId, version: head, updates: new Map() };
-    }
+    if (needs === undefined) return { storyId, version: head, updates: new Map() };
+    const targetId = needs.target;
     // Start from the projected status of the target (and the pin), then fold what the projection has
     // not seen. The head is read before the entry, never alongside it: an entry read first could
     // predate a retraction that the head already counts, and the fold after the head would then miss it.
@@ -386,9 +388,19 @@ interface Ticket<Companion> {
 /** The most appends one group commit takes from a lane (the store may write fewer at once: EventLog.appendAll). */
 const GROUP_LIMIT = 100;
 
-/** An update decided without reading the story beyond its head: no target to find (loadState). */
-function plain(update: UpdateInput): boolean {
-  return ('target' in update ? update.target : undefined) === undefined && update.type !== 'unpin';
+/** What a decision reads beyond the head version (loadState): a target's state and the pin, or the pin alone. */
+interface StateNeeds {
+  target?: string;
+}
+
+/**
+ * What deciding `update` needs beyond the head version: its target (and the pin), the pin alone
+ * (unpin), or undefined for an update decided on the head alone, which may share a group commit.
+ */
+function stateNeeded(update: UpdateInput): StateNeeds | undefined {
+  const target = 'target' in update ? update.target : undefined;
+  if (target !== undefined) return { target };
+  return update.type === 'unpin' ? {} : undefined;
 }
 
 function resultOf(storyId: string, version: number, pending: PendingEvent[]): WriteResult {
