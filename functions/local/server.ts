@@ -14,7 +14,7 @@ import { problems } from '../../shared/adapters/http/problem';
 import { feedChangeNotifier } from '../../shared/adapters/websub';
 import { readApp } from '../../shared/adapters/http/read-app';
 import { writeApp } from '../../shared/adapters/http/write-app';
-import { unmatched } from '../../shared/adapters/http/methods';
+import { notFound } from '../../shared/adapters/http/base';
 import { tokensFromPlain, type TokenTable } from '../../shared/adapters/http/auth';
 import { tablesFromEnv } from '../../shared/adapters/dynamodb/client';
 import { PROJECTION_VERSION } from '../../shared/domain/projection/story-view';
@@ -358,7 +358,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     const app = new Hono();
     // The mounted apps' routes come here; what none of them matches gets this app's fallback,
     // the same 404/405 problem+json as on Lambda.
-    app.notFound(unmatched);
+    app.notFound(notFound);
     if (local) app.use(storeOutage(local.dynamo));
     app.route('/', writeApp({ writer, tokens: () => tokens.table, log: logger, onWrite: () => poller.nudge() }));
     app.route(

@@ -2,7 +2,7 @@
  * What every Hono app of the API shares: correlation ids, problem+json errors, logging.
  * The same apps run on Lambda (hono/aws-lambda) and locally (@hono/node-server).
  */
-import { Hono } from 'hono';
+import { Hono, type Context, type NotFoundHandler } from 'hono';
 import type { Log } from '../../application/ports';
 import { hasCorrelationId, hasPublicReadHeaders, noteCorrelationId } from './conditional';
 import { PUBLIC_READ_HEADERS, unmatched } from './methods';
@@ -21,32 +21,62 @@ function causeOf(error: Error): string | undefined {
   return [cause.name, cause.code, cause.message].filter(Boolean).join(': ');
 }
 
+/**
+ * The request's correlation id (its own X-Correlation-Id, or a new one), set once: the first step
+ * of every route (serve.ts) and of the fallbacks. Representations (conditional.ts) put it among
+ * the headers they build.
+ */
+export function correlate(c: Context<Env>): string {
+  let id = c.get('correlationId');
+  if (id === undefined) {
+    // One id per request, also when apps are mounted in one (the local server).
+    id = c.req.header('x-correlation-id')?.slice(0, 100) || crypto.randomUUID();
+    c.set('correlationId', id);
+    noteCorrelationId(c.req.raw, id);
+  }
+  return id;
+}
+
+function setHeader(res: Response, name: string, value: string): Response {
+  try {
+    res.headers.set(name, value);
+    return res;
+  } catch {
+    // Immutable headers (e.g. a fetched Response): the same answer around a copy of them.
+    const copy = new Response(res.body, res);
+    copy.headers.set(name, value);
+    return copy;
+  }
+}
+
+/**
+ * What every answer carries, whoever made it (a route, a refusal, the error handler, the 404/405
+ * fallback): its request's X-Correlation-Id, and on a GET or HEAD of anything but an editor's route
+ * the CORS headers of a public read (methods.ts). Representations (conditional.ts) carry both
+ * from the start, so that cached bytes keep the fast path of @hono/node-server (a Response whose
+ * headers are touched is rebuilt around a stream of its body).
+ *
+ * Applied per route (serve.ts), not as a `*` middleware: a middleware makes every request of
+ * the app compose an async chain, which measured about 20 µs of CPU of a cached feed GET's 80
+ * (docs/benchmarks.md), while a route whose steps are all synchronous checks runs as one handler.
+ */
+export function framed(c: Context<Env>, res: Response): Response {
+  const id = correlate(c);
+  if (!hasCorrelationId(res)) res = setHeader(res, 'X-Correlation-Id', id);
+  const method = c.req.method;
+  if ((method === 'GET' || method === 'HEAD') && !c.get('editorRoute') && !hasPublicReadHeaders(res)) {
+    for (const [name, value] of Object.entries(PUBLIC_READ_HEADERS)) res = setHeader(res, name, value);
+  }
+  return res;
+}
+
+/** The fallback of every app (and of the local server's, which mounts them): 404, or 405 with Allow (methods.ts). */
+export const notFound: NotFoundHandler = (c) => framed(c as Context<Env>, unmatched(c));
+
 export function baseApp(log: Log): Hono<Env> {
   const app = new Hono<Env>();
-  app.use('*', async (c, next) => {
-    // One id per request, also when apps are mounted in one (the local server): the outer one's.
-    const correlationId = c.get('correlationId') ?? (c.req.header('x-correlation-id')?.slice(0, 100) || crypto.randomUUID());
-    c.set('correlationId', correlationId);
-    // Representations (conditional.ts) put it among the headers they build.
-    noteCorrelationId(c.req.raw, correlationId);
-    await next();
-    // On the response itself: c.header() after the handler re-creates the Response around a
-    // stream of its body, which costs cached bytes (feeds) the fast path of @hono/node-server.
-    if (!hasCorrelationId(c.res)) {
-      try {
-        c.res.headers.set('X-Correlation-Id', correlationId);
-      } catch {
-        c.header('X-Correlation-Id', correlationId); // immutable headers (e.g. a fetched Response)
-      }
-    }
-    // Any origin may read what a GET or HEAD of anything but an editor's route answers (methods.ts);
-    // representations (conditional.ts) carry the headers from the start.
-    const method = c.req.method;
-    if ((method === 'GET' || method === 'HEAD') && !c.get('editorRoute') && !hasPublicReadHeaders(c.res)) {
-      for (const [name, value] of Object.entries(PUBLIC_READ_HEADERS)) c.header(name, value);
-    }
-  });
   app.onError((error, c) => {
+    correlate(c);
     const p = problemFor(error);
     if (p.status === 503) {
       // A store that is down or throttling is an operating condition, not a bug: no stack, a warning.
@@ -59,9 +89,8 @@ export function baseApp(log: Log): Hono<Env> {
         stack: error instanceof Error ? error.stack : undefined,
       });
     }
-    return problemAt(c, p, problemHeadersFor(error));
+    return framed(c, problemAt(c, p, problemHeadersFor(error)));
   });
-  // 404, or 405 with Allow for a path of the route table (methods.ts).
-  app.notFound(unmatched);
+  app.notFound(notFound);
   return app;
 }

@@ -1,6 +1,6 @@
 /** Feed routes: per-story feeds, their RFC 5005 archive pages, the key-events feeds, and the all-stories feeds. */
 import type { Context } from 'hono';
-import { FEED_FORMATS, type FeedFormat } from '../../domain/feeds/urls';
+import type { FeedFormat } from '../../domain/feeds/urls';
 import type { StoryReader } from '../../application/story-reader';
 import type { Representation } from '../../application/representation';
 import type { Env } from './base';
@@ -8,23 +8,19 @@ import { respond } from './conditional';
 import { problemResponse, problems } from './problem';
 import type { Handlers } from './serve';
 
-// One handler serves every format of a route (its path ends in `:file{feed\.[a-z]+}` or
-// `:file{key-events\.[a-z]+}`, see routes.ts), so that `feed.xml` is answered as no such format
-// rather than no such path.
-const formatOf = (c: Context<Env>): FeedFormat | undefined => {
-  const file = c.req.param('file')!;
-  const format = file.slice(file.lastIndexOf('.') + 1);
-  return (FEED_FORMATS as readonly string[]).includes(format) ? (format as FeedFormat) : undefined;
+// One handler serves every format of a route, registered at one path per format (routes.ts
+// honoPaths): the format is the path's extension. Any other extension (`feed.xml`) matches no
+// route, and the fallback answers it as no such format (methods.ts).
+const formatOf = (c: Context<Env>): FeedFormat => {
+  const path = c.req.path;
+  return path.slice(path.lastIndexOf('.') + 1) as FeedFormat;
 };
-
-const noFormat = (c: Context<Env>) => problemResponse(c, problems.noSuchFeedFormat());
 
 /** A feed of one story, in the format its path names: the story's updates, or its key events only. */
 const perStory =
   (feedOf: (storyId: string, format: FeedFormat) => Promise<Representation | undefined>) =>
   async (c: Context<Env>): Promise<Response> => {
     const format = formatOf(c);
-    if (!format) return noFormat(c);
     const storyId = c.req.param('id')!;
     const rep = await feedOf(storyId, format);
     if (!rep) return problemResponse(c, problems.storyNotFound(storyId, 'none'));
@@ -39,16 +35,11 @@ export function feedHandlers(reader: StoryReader): Pick<Handlers<'read'>, 'story
 
     storyArchiveFeed: async (c) => {
       const format = formatOf(c);
-      if (!format) return noFormat(c);
       const rep = await reader.archive(c.req.param('id')!, c.req.param('range')!, format);
       if (!rep) return problemResponse(c, problems.noSuchArchivePage(reader.feedSize));
       return respond(c.req.raw, rep);
     },
 
-    allFeed: async (c) => {
-      const format = formatOf(c);
-      if (!format) return noFormat(c);
-      return respond(c.req.raw, await reader.allStoriesFeed(format));
-    },
+    allFeed: async (c) => respond(c.req.raw, await reader.allStoriesFeed(formatOf(c))),
   };
 }

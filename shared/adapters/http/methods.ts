@@ -4,6 +4,7 @@
  * fallback this is too, see functions/local/server.ts):
  *
  * - a path of the table with another method: 405 with `Allow` (problem+json); OPTIONS: 204 with `Allow`;
+ * - a GET of a feed's path in a format there is none of (`feed.xml`): 404, no such feed format;
  * - any other path: 404 (problem+json).
  *
  * CORS: public reads are for everyone, browser-based readers included: every GET/HEAD answer of a
@@ -16,7 +17,8 @@
  * site's script.
  */
 import type { Context } from 'hono';
-import { problemAt, problems } from './problem';
+import { FEED_FORMATS } from '../../domain/feeds/urls';
+import { problemAt, problemResponse, problems } from './problem';
 import { routes, type Route } from './routes';
 
 /** Response headers a cross-origin script may read besides the CORS-safelisted ones. */
@@ -38,6 +40,8 @@ function pattern(path: string): RegExp {
 
 const table = (Object.values(routes) as Route[]).map((route) => ({ route, pattern: pattern(route.path) }));
 
+const hasFeedFormat = (path: string) => (FEED_FORMATS as readonly string[]).includes(path.slice(path.lastIndexOf('.') + 1));
+
 /** The routes of the table at `path`, whatever their method. */
 const routesAt = (path: string) => table.filter((t) => t.pattern.test(path)).map((t) => t.route);
 
@@ -52,6 +56,10 @@ export function unmatched(c: Context): Response {
   const at = routesAt(c.req.path);
   // GET and HEAD answers get the CORS headers of public reads from base.ts, as every route's do.
   if (at.length === 0) return problemAt(c, problems.noSuchResource());
+  // A feed's path in a format there is none of (`feed.xml`): each format has a path of its own (routes.ts honoPaths).
+  if ((method === 'GET' || method === 'HEAD') && at.some((r) => r.method === 'get' && r.path.endsWith('.{format}')) && !hasFeedFormat(c.req.path)) {
+    return problemResponse(c, problems.noSuchFeedFormat());
+  }
   const allow = allowOf(at);
   if (method === 'OPTIONS') {
     const headers: Record<string, string> = { Allow: allow, 'Cache-Control': 'public, max-age=86400' };

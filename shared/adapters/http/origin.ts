@@ -10,7 +10,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { authenticate, type TokenTable } from './auth';
-import type { Env } from './base';
+import { framed, type Env } from './base';
 import { problemResponse, problems } from './problem';
 
 /** The header CloudFront sends the origin (lower case, as Hono reads it). */
@@ -29,7 +29,7 @@ export function fromCdnOnly(secret: string, tokens?: () => Promise<TokenTable> |
     if (given === undefined || !same(given, expected)) {
       const authorization = c.req.header('authorization');
       const editor = authorization !== undefined && tokens !== undefined && authenticate(authorization, await tokens()).ok;
-      if (!editor) return problemResponse(c, problems.notThroughCdn());
+      if (!editor) return framed(c, problemResponse(c, problems.notThroughCdn()));
     }
     await next();
   };

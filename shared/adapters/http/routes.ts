@@ -7,6 +7,7 @@
 import type * as core from 'zod/v4/core';
 import type { Bodies } from './bodies';
 import { MAX_BODY_BYTES } from './limits';
+import { FEED_FORMATS } from '../../domain/feeds/urls';
 import {
   changesQuery,
   deskQuery,
@@ -70,8 +71,15 @@ export const TRACKING_PARAMETER = /^(?:utm_[a-z_]+|fbclid|gclid|msclkid|mc_cid|m
 /** Answers an HTML page (a reader's browser), rather than data for a program. */
 export const isPage = (route: Route) => route.responses[200]?.body === 'html';
 
-/** The table's path in the form Hono routes by. */
-export const honoPath = (path: string) => path.replace(/([a-z-]+)\.\{format\}/, ':file{$1\\.[a-z]+}').replace(/\{(\w+)\}/g, ':$1');
+/**
+ * The table's path in the forms Hono routes by: a feed's path (`….{format}`) as one static path per
+ * format, so that every path is one Hono's RegExpRouter takes (two routes with different patterns
+ * in one segment, `:file{feed\\.[a-z]+}` and `:file{key-events\\.[a-z]+}`, sent every request to
+ * its slower TrieRouter). Another format (`feed.xml`) matches no route: the fallback answers it
+ * (methods.ts).
+ */
+export const honoPaths = (path: string): string[] =>
+  (path.includes('.{format}') ? FEED_FORMATS.map((format) => path.replace('{format}', format)) : [path]).map((p) => p.replace(/\{(\w+)\}/g, ':$1'));
 
 const conditionalGet: Record<string, HeaderDoc> = {
   ETag: { description: 'Strong validator of the bytes.', schema: { type: 'string' } },

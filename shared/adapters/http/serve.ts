@@ -7,11 +7,11 @@
  */
 import type { Context, Hono, Handler as HonoHandler, MiddlewareHandler } from 'hono';
 import * as core from 'zod/v4/core';
-import { storyIdSchema } from '../../domain/story/story-id';
+import { isStoryId } from '../../domain/story/story-id';
 import type { Bodies } from './bodies';
-import type { Env } from './base';
+import { correlate, framed, type Env } from './base';
 import { problemAt, problemResponse, problems } from './problem';
-import { honoPath, isPage, queryParameters, routes, TRACKING_PARAMETER, type Route, type RouteId, type Routes } from './routes';
+import { honoPaths, isPage, queryParameters, routes, TRACKING_PARAMETER, type Route, type RouteId, type Routes } from './routes';
 
 /** The request's validated query and JSON body, typed by the route's schemas. */
 export interface Input<R> {
@@ -34,10 +34,13 @@ export interface Edge {
   bodies: Bodies;
 }
 
-function validated(schema: core.$ZodType, from: 'query' | 'body', refuse?: (c: Context<Env>) => Response | undefined): MiddlewareHandler<Env> {
+/** A synchronous step before a handler: an answer that ends the request, or undefined to go on. */
+type Check = (c: Context<Env>) => Response | undefined;
+
+function validated(schema: core.$ZodType, from: 'query' | 'body', refuse?: Check): Check {
   // Most reads come without a query string (a page, a feed poll): their answer is parsed once.
   let noQuery: ReturnType<typeof core.safeParse> | undefined;
-  return async (c, next) => {
+  return (c) => {
     const refused = refuse?.(c);
     if (refused) return refused;
     const input =
@@ -46,7 +49,7 @@ function validated(schema: core.$ZodType, from: 'query' | 'body', refuse?: (c: C
         : core.safeParse(schema, from === 'query' ? c.req.query() : c.get('body'));
     if (!input.success) return from === 'query' ? problemResponse(c, problems.query(input.error)) : problemAt(c, problems.validation(input.error));
     c.set(from, input.data);
-    await next();
+    return undefined;
   };
 }
 
@@ -58,7 +61,7 @@ function validated(schema: core.$ZodType, from: 'query' | 'body', refuse?: (c: C
  * validation), not as a middleware of its own: the common read has no query string (one
  * indexOf), and a feed's chain stays as short as it was (Hono calls a lone handler without composing).
  */
-function unknownQuery(route: Route): ((c: Context<Env>) => Response | undefined) | undefined {
+function unknownQuery(route: Route): Check | undefined {
   if (route.method !== 'get' || route.editor) return undefined;
   const known = queryParameters(route);
   const allowed = new Set(known);
@@ -77,13 +80,32 @@ function unknownQuery(route: Route): ((c: Context<Env>) => Response | undefined)
  * or body is looked at and before any store is asked (an over-long id would break DynamoDB's key
  * limits). The detail does not echo the id back.
  */
-function possibleStoryId(answer: typeof problemAt): MiddlewareHandler<Env> {
-  return async (c, next) => {
+function possibleStoryId(answer: typeof problemAt): Check {
+  return (c) => {
     const storyId = c.req.param('id')!;
-    if (!storyIdSchema.safeParse(storyId).success) return answer(c, problems.storyNotFound(storyId, 'hides-id'));
-    await next();
+    return isStoryId(storyId) ? undefined : answer(c, problems.storyNotFound(storyId, 'hides-id'));
   };
 }
+
+/** A check as a step of a composed chain. */
+const step =
+  (check: Check): MiddlewareHandler<Env> =>
+  async (c, next) => {
+    const refused = check(c);
+    if (refused) return refused;
+    await next();
+  };
+
+/** The first step of a composed chain: the correlation id, and on the way out what every answer carries (base.ts). */
+const frame: MiddlewareHandler<Env> = async (c, next) => {
+  correlate(c);
+  await next();
+  const res = framed(c, c.res);
+  if (res !== c.res) {
+    c.res = undefined; // replace the answer whole (assigning over it would keep the old headers)
+    c.res = res;
+  }
+};
 
 /** Marks an editor's route: its answers carry no CORS headers (base.ts). */
 const editorRoute: MiddlewareHandler<Env> = (c, next) => {
@@ -98,19 +120,40 @@ export function serveRoutes<App extends Route['app']>(app: Hono<Env>, which: App
     const { guards, handle } = typeof serving === 'function' ? { guards: [], handle: serving } : serving;
     const refuse = unknownQuery(route);
     if ((route.editor || route.body) && !edge) throw new Error(`route ${id} needs the write edge`);
-    const chain: (MiddlewareHandler<Env> | HonoHandler<Env>)[] = [
+    // A write's refusals name the request path (`instance`), as the edge's do.
+    const storyId = route.path.includes('{id}') ? [possibleStoryId(route.editor ? problemAt : problemResponse)] : [];
+    const query: Check[] = [
+      ...(route.query ? [validated(route.query, 'query', refuse)] : []),
+      // Without a query schema, the unknown parameters are refused here (with one, by `validated`).
+      ...(refuse && !route.query ? [refuse] : []),
+    ];
+    const input = (c: Context<Env>) => ({ query: c.get('query'), body: c.get('body') }) as Input<Route>;
+    const paths = honoPaths(route.path);
+    if (!route.editor && !route.body && guards.length === 0) {
+      const checks = [...storyId, ...query];
+      // Every step synchronous (a public read): one handler, which Hono calls without composing a chain.
+      const lone: HonoHandler<Env> = (c): Response | Promise<Response> => {
+        correlate(c);
+        for (const check of checks) {
+          const refused = check(c);
+          if (refused) return framed(c, refused);
+        }
+        const res: Response | Promise<Response> = handle(c, input(c));
+        return res instanceof Promise ? res.then((r: Response) => framed(c, r)) : framed(c, res);
+      };
+      app.on(route.method.toUpperCase(), paths, lone);
+      continue;
+    }
+    const chain: MiddlewareHandler<Env>[] = [
+      frame,
       ...(route.editor ? [editorRoute, ...edge!.editor] : []),
       ...(route.body ? [edge!.json] : []),
-      // A write's refusals name the request path (`instance`), as the edge's do.
-      ...(route.path.includes('{id}') ? [possibleStoryId(route.editor ? problemAt : problemResponse)] : []),
+      ...storyId.map(step),
       ...guards,
-      ...(route.query ? [validated(route.query, 'query', refuse)] : []),
-      ...(route.body ? [validated(edge!.bodies[route.body], 'body')] : []),
-      // Without a query schema, the unknown parameters are refused here (with one, by `validated`).
-      refuse && !route.query
-        ? (c: Context<Env>) => refuse(c) ?? handle(c, { query: c.get('query'), body: c.get('body') } as Input<Route>)
-        : (c: Context<Env>) => handle(c, { query: c.get('query'), body: c.get('body') } as Input<Route>),
+      ...query.map(step),
+      ...(route.body ? [step(validated(edge!.bodies[route.body], 'body'))] : []),
     ];
-    app.on(route.method.toUpperCase(), honoPath(route.path), ...(chain as [HonoHandler<Env>, ...HonoHandler<Env>[]]));
+    const last: HonoHandler<Env> = (c) => handle(c, input(c));
+    app.on(route.method.toUpperCase(), paths, ...([...chain, last] as unknown as [HonoHandler<Env>, ...HonoHandler<Env>[]]));
   }
 }

@@ -66,8 +66,7 @@ export function writeApp(deps: WriteDeps): Hono<Env> {
   let openApi: Representation | undefined;
 
   // One structured line per write, with the correlation id and the editor (never the token).
-  app.use('/api/*', async (c, next) => {
-    if (c.req.method !== 'POST') return next();
+  app.on('POST', '/api/*', async (c, next) => {
     const started = performance.now();
     await next();
     deps.log.info('write', {

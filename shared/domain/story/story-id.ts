@@ -5,11 +5,16 @@
 import * as z from 'zod/mini';
 import { LIMITS } from './limits';
 
-// zod's mini API: every route with an {id} checks it, and the read function needs no more of zod than this.
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** The same rule as the schema, without building a parse result: every request with an {id} asks it (serve.ts). */
+export const isStoryId = (id: string): boolean => id.length <= LIMITS.storyId && SLUG.test(id);
+
+// zod's mini API: the request bodies (updates.ts) and the OpenAPI document take the rule from here.
 export const storyIdSchema = z
   .string()
   .check(
     z.maxLength(LIMITS.storyId),
-    z.regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a lowercase slug: letters, digits and single hyphens'),
+    z.regex(SLUG, 'must be a lowercase slug: letters, digits and single hyphens'),
     z.meta({ description: 'A lowercase slug: letters, digits and single hyphens.', examples: ['kyrgyzstan-bakiyev-ouster-2010'] }),
   );

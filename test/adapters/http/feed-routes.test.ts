@@ -156,7 +156,25 @@ describe('HTTP caching of feeds', () => {
       expect(head.headers.get('content-length')).toBe(String(Buffer.byteLength(body)));
       expect(await head.text()).toBe('');
     }
-    expect((await fetch(`${newsroom.url}/stories/${BAKIYEV}/feed.xml`)).status).toBe(404);
+    // Another format is no such feed format (problem+json, with its CORS and correlation id), on
+    // every feed route; another method on a feed's path is still a 405.
+    for (const path of [
+      `/stories/${BAKIYEV}/feed.xml`,
+      `/stories/${BAKIYEV}/key-events.xml`,
+      `/stories/${BAKIYEV}/archive/1-50/feed.xml`,
+      '/feed.xml',
+    ]) {
+      for (const method of ['GET', 'HEAD']) {
+        const res = await fetch(newsroom.url + path, { method, headers: { 'X-Correlation-Id': 'format-check' } });
+        expect(res.status, `${method} ${path}`).toBe(404);
+        expect(res.headers.get('access-control-allow-origin')).toBe('*');
+        expect(res.headers.get('x-correlation-id')).toBe('format-check');
+        if (method === 'GET') expect(await res.json()).toMatchObject({ title: 'No such feed format', status: 404 });
+      }
+    }
+    const post = await fetch(`${newsroom.url}/stories/${BAKIYEV}/feed.atom`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
     expect((await fetch(`${newsroom.url}/stories/no-such-story/feed.atom`)).status).toBe(404);
   });
 });

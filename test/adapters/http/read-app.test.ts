@@ -348,13 +348,12 @@ describe('OpenAPI', () => {
     app.route('/', writeApp({ writer: createWriter(rt), tokens: () => tokensFromPlain(''), log }));
     app.route('/', readApp({ reader: createReader(rt, feedContext()), log, health: async () => true }));
     const served = app.routes
-      .filter((r) => r.method !== 'ALL')
+      // Middleware (every method, or the write log on POST /api/*), not a route.
+      .filter((r) => r.method !== 'ALL' && !r.path.endsWith('/*'))
       .map(
         (r) =>
-          `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)(\{[^}]*\})?/g, (_, name: string, pattern?: string) =>
-            // A feed route's file (`feed`, `key-events`) in one of its formats.
-            name === 'file' ? `${/^\{([a-z-]+)\\\./.exec(pattern ?? '')?.[1]}.atom` : `{${name}}`,
-          )}`,
+          // A feed route is served at one path per format (routes.ts honoPaths), as the document lists it.
+          `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`,
       );
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
     for (const route of served) expect(documented, route).toContain(route);
