@@ -14,6 +14,7 @@ const unit = [
   'test/infra/**/*.test.ts',
   'test/adapters/websub.test.ts',
   'test/adapters/scheduler.test.ts',
+  'test/adapters/update-ids.test.ts',
   'test/bin/newsroom-client.test.ts',
 ];
 const notTests = ['test/bench/**', 'node_modules/**'];

@@ -2,7 +2,7 @@
  * The write side's wiring, apart from functions/runtime.ts so that the projector's and the read
  * function's bundles do not carry the decider and the request schemas.
  */
-import { ulid } from 'ulid';
+import { newUpdateId } from '../shared/adapters/update-ids';
 import { IdempotencyStore } from '../shared/adapters/dynamodb/idempotency-store';
 import { activeReads } from '../shared/adapters/dynamodb/views/reads';
 import type { ViewReader } from '../shared/application/ports';
@@ -20,5 +20,5 @@ export function liveViews(rt: Runtime): ViewReader {
 }
 
 export function createWriter(rt: Runtime, options: { now?: () => string; groupCommit?: boolean } = {}): StoryWriter {
-  return new StoryWriter(rt.events, liveViews(rt), new IdempotencyStore(rt.db, rt.tables.idempotency), { newId: () => ulid(), ...options });
+  return new StoryWriter(rt.events, liveViews(rt), new IdempotencyStore(rt.db, rt.tables.idempotency), { newId: newUpdateId, ...options });
 }

@@ -6,9 +6,9 @@
  */
 import http from 'node:http';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ulid } from 'ulid';
 import { startNewsroom } from '../../functions/local/server';
 import { clientConfig, documentClient, tablesFromEnv } from '../../shared/adapters/dynamodb/client';
+import { newUpdateId } from '../../shared/adapters/update-ids';
 import { toItem } from '../../shared/adapters/dynamodb/event-store';
 import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/domain/story/events';
 import { BARS, ms, percentile, postJson, type Bench, type BenchResult } from './harness';
@@ -51,7 +51,8 @@ export const bench: Bench = {
           metadata: {
             storyId: 'bench-raw',
             version: rawVersion,
-            updateId: ulid(),
+            // Made as the write side makes it (functions/writer.ts).
+            updateId: newUpdateId(),
             schemaVersion: CURRENT_SCHEMA_VERSION,
             recordedAt: new Date().toISOString(),
             recordedBy: 'bench',
