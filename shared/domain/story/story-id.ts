@@ -3,6 +3,7 @@
  * routes that only check an id carry no more of the contract than this.
  */
 import * as z from 'zod/mini';
+import '../validation-messages';
 import { LIMITS } from './limits';
 
 // zod's mini API: every route with an {id} checks it, and the read function needs no more of zod than this.
