@@ -35,12 +35,20 @@ const runtimePackages = [
   '@aws-lambda-powertools/*',
   ...['fs', 'child_process', 'net'].flatMap((m) => [m, `${m}/*`, `node:${m}`, `node:${m}/*`]),
 ];
+// zod's classic API cannot be tree-shaken (each schema carries every method, so every check and
+// schema type comes along): some 50 KB of each Lambda bundle that imports it. shared/ builds its
+// schemas with zod's mini API, and its English messages with them (shared/domain/validation-messages.ts).
+const zodClassic = ['zod', 'zod/v4', 'zod/v4/classic'].map((name) => ({
+  name,
+  message: "Build schemas with 'zod/mini' (types from 'zod/v4/core'): the classic API adds some 50 KB to every Lambda bundle that imports it.",
+}));
 const noRuntimePackages = (layer) => ({
   files: [`shared/${layer}/**/*.ts`],
   rules: {
     'no-restricted-imports': [
       'error',
       {
+        paths: zodClassic,
         patterns: [
           {
             group: runtimePackages,
@@ -82,6 +90,7 @@ export default defineConfig(
   },
   noRuntimePackages('domain'),
   noRuntimePackages('application'),
+  { files: ['shared/adapters/**/*.ts'], rules: { 'no-restricted-imports': ['error', { paths: zodClassic }] } },
   {
     // The pages' static scripts run in the reader's browser, as they are (no build step): a classic script, ES2022.
     files: ['shared/adapters/http/assets/**/*.js'],

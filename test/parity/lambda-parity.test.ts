@@ -696,7 +696,7 @@ describe('the write bundle, through the HTTP API routes of the template', () => 
     ]);
     expect(awsSession.answers[13]!.headers['idempotent-replayed']).toBe('true');
     // Every update type of the write contract was recorded: a new type fails here until the session posts it.
-    expect([...recordedTypes].sort()).toEqual(updateSchema.options.map((o) => o.shape.type.value).sort());
+    expect([...recordedTypes].sort()).toEqual(updateSchema.def.options.map((o) => o.shape.type.def.values[0]).sort());
   });
 });
 

@@ -100,10 +100,24 @@ describe('runtime packages stay out of the pure layers (no-restricted-imports)',
     }
   });
 
-  it('the pure layers may use zod, xmldom and node:crypto', async () => {
-    const code = `import 'zod';\nimport '@xmldom/xmldom';\nimport 'node:crypto';\n`;
+  it('the pure layers may use zod (its mini API), xmldom and node:crypto', async () => {
+    const code = `import 'zod/mini';\nimport type {} from 'zod/v4/core';\nimport '@xmldom/xmldom';\nimport 'node:crypto';\n`;
     expect(await layerFindings('shared/domain/x.ts', code)).toEqual([]);
     expect(await layerFindings('shared/application/x.ts', code)).toEqual([]);
+  });
+});
+
+describe("zod's classic API stays out of shared/ (no-restricted-imports): it would weigh on every bundle", () => {
+  const files = ['shared/domain/story/x.ts', 'shared/application/x.ts', 'shared/adapters/http/x.ts', 'shared/adapters/dynamodb/x.ts'];
+  const cases = files.flatMap((file) => ['zod', 'zod/v4', 'zod/v4/classic'].map((pkg) => [file, pkg] as const));
+  it.each(cases)('%s may not import %s', async (file, pkg) => {
+    expect(await layerFindings(file, `import * as z from '${pkg}';\nexport const s = z.string();\n`)).toEqual([
+      expect.objectContaining({ ruleId: 'no-restricted-imports', message: expect.stringContaining("'zod/mini'") }),
+    ]);
+  });
+
+  it('outside shared/ the rule does not apply (the local scripts use the classic API)', async () => {
+    expect(await layerFindings('functions/local/x.ts', `import * as z from 'zod';\nexport const s = z.string();\n`)).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@
  * `z.toJSONSchema` converts them: OpenAPI 3.1 schemas ARE JSON Schema 2020-12, so no converter
  * library or second copy of the contract is needed. Only the write function imports this file.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type * as core from 'zod/v4/core';
 import { UPDATE_ID_PATTERN } from '../../domain/story/update-id';
 import type { FeedFormat } from '../../domain/feeds/urls';
@@ -54,13 +54,11 @@ const NAMES = new Map(NAMED);
 /** Path parameters by name (the routes check them themselves, each as its 404 has always said). */
 const PATH_PARAMS: Record<string, core.$ZodType> = {
   id: storyIdSchema,
-  range: z
+  range: z.string().check(z.maxLength(41), z.regex(/^[0-9]+-[0-9]+$/), z.meta({ description: 'First and last version of the page, e.g. `1-50`.' })),
+  updateId: z
     .string()
-    .max(41)
-    .regex(/^[0-9]+-[0-9]+$/)
-    .meta({ description: 'First and last version of the page, e.g. `1-50`.' }),
-  updateId: z.string().max(26).regex(UPDATE_ID_PATTERN).meta({ description: 'The updateId of an article or statement (a ULID).' }),
-  asset: z.string().max(100).meta({ description: 'A content-hashed file name, as a page links it.' }),
+    .check(z.maxLength(26), z.regex(UPDATE_ID_PATTERN), z.meta({ description: 'The updateId of an article or statement (a ULID).' })),
+  asset: z.string().check(z.maxLength(100), z.meta({ description: 'A content-hashed file name, as a page links it.' })),
 };
 
 /** The feed formats by name and media type: `<name>.{format}` in a table path is one path per format. */
@@ -85,7 +83,7 @@ function components() {
     ...schemas.Update,
     discriminator: {
       propertyName: 'type',
-      mapping: Object.fromEntries(updateSchema.options.map((kind) => [kind.shape.type.value, ref(kind).$ref])),
+      mapping: Object.fromEntries(updateSchema.def.options.map((kind) => [kind.shape.type.def.values[0], ref(kind).$ref])),
     },
   };
   return schemas;

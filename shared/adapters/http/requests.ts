@@ -4,18 +4,15 @@
  * schemas and the OpenAPI document is generated from them (see routes.ts).
  */
 import * as z from 'zod/mini';
-import en from 'zod/v4/locales/en.js';
+import '../../domain/validation-messages';
 import { MAX_CURSOR_LENGTH, MAX_STORY_PAGE_SIZE, STORY_PAGE_SIZE } from '../../application/ports';
 import { LIMITS } from '../../domain/story/limits';
 import { MAX_IDEMPOTENCY_KEY } from './limits';
 
-// zod's mini API: the read function validates its queries with these, and the classic API would
-// add some 70 KB to its bundle (the write function's bodies keep the classic one).
-// The classic API sets zod's English messages as it loads; the mini API leaves them unset, so the
-// read function alone would answer a bad query with a bare "Invalid input" where the local server
-// (which loads the classic API too) says why, e.g. "expected number, received NaN" (the parity
-// suite, test/parity/lambda-parity.test.ts, found it). The same messages everywhere, for 5 KB.
-z.config(en());
+// zod's mini API, as for every schema of the contract: the classic API would add some 70 KB to the
+// read function's bundle. Its English messages come from validation-messages.ts: without them the
+// read function alone answered a bad query with a bare "Invalid input" where the local server said
+// why, e.g. "expected number, received NaN" (the parity suite, test/parity/lambda-parity.test.ts, found it).
 
 /** A whole number in a query string, from `min` to `max`. */
 const whole = (min: number, max: number, description: string) =>

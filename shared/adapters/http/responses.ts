@@ -4,41 +4,45 @@
  * compiler holds what is sent to what is documented. They are not parsed on the way out, and only
  * the write function (which serves the document) bundles them.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { StoryEventType } from '../../domain/story/events';
 import { storyIdSchema } from '../../domain/story/story-id';
 
-const int = () => z.number().int();
+const int = () => z.number().check(z.int());
 // Documented by format, not by zod's long validating pattern: responses are not parsed.
-const time = () => z.string().meta({ format: 'date-time', description: 'ISO 8601 date-time, UTC.' });
+const time = () => z.string().check(z.meta({ format: 'date-time', description: 'ISO 8601 date-time, UTC.' }));
 /** A date-time with a zone or a calendar date, as the editor gave it. */
-const when = () => z.string().meta({ description: 'ISO 8601: a date-time with a time zone or a calendar date.' });
+const when = () => z.string().check(z.meta({ description: 'ISO 8601: a date-time with a time zone or a calendar date.' }));
 
 const fieldIssue = z.object({
-  pointer: z.string().meta({
-    description:
-      'RFC 6901 pointer to the field at fault in the body ("" is the whole body); header faults are "/headers/<name>", query faults "/query/<name>".',
-  }),
+  pointer: z.string().check(
+    z.meta({
+      description:
+        'RFC 6901 pointer to the field at fault in the body ("" is the whole body); header faults are "/headers/<name>", query faults "/query/<name>".',
+    }),
+  ),
   detail: z.string(),
 });
 
 const problemBody = z
   .looseObject({
-    type: z.string().meta({ format: 'uri' }),
+    type: z.string().check(z.meta({ format: 'uri' })),
     title: z.string(),
     status: int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    errors: z.array(fieldIssue).optional(),
+    detail: z.optional(z.string()),
+    instance: z.optional(z.string()),
+    errors: z.optional(z.array(fieldIssue)),
   })
-  .meta({ description: 'RFC 9457 problem details. Never carries a stack trace or an internal message.' });
+  .check(z.meta({ description: 'RFC 9457 problem details. Never carries a stack trace or an internal message.' }));
 
 const writeResult = z.object({
   storyId: storyIdSchema,
-  updateId: z.string().meta({ description: 'The id of the update (a ULID): the target of a later correction or retraction.' }),
-  version: int().min(1).meta({ description: 'The story version this event holds; send it back as If-Match: "<version>".' }),
+  updateId: z.string().check(z.meta({ description: 'The id of the update (a ULID): the target of a later correction or retraction.' })),
+  version: int().check(z.minimum(1), z.meta({ description: 'The story version this event holds; send it back as If-Match: "<version>".' })),
   recordedAt: time(),
-  releaseAt: time().optional().meta({ description: 'Posted under embargo: when it is released (UTC). Nothing of it is public until then.' }),
+  releaseAt: z
+    .optional(time())
+    .check(z.meta({ description: 'Posted under embargo: when it is released (UTC). Nothing of it is public until then.' })),
 });
 
 /** Every event type of the domain: the `satisfies` fails the build when a type is added there and not here, or the reverse. */
@@ -66,10 +70,10 @@ const eventMetadata = z.object({
   updateId: z.string(),
   schemaVersion: int(),
   recordedAt: time(),
-  recordedBy: z.string().meta({ description: 'The editor who recorded it.' }),
-  occurredAt: z.string().optional(),
-  correlationId: z.string().optional(),
-  idempotencyKey: z.string().optional(),
+  recordedBy: z.string().check(z.meta({ description: 'The editor who recorded it.' })),
+  occurredAt: z.optional(z.string()),
+  correlationId: z.optional(z.string()),
+  idempotencyKey: z.optional(z.string()),
 });
 
 const withheld = z
@@ -80,22 +84,24 @@ const withheld = z
     }),
     z.object({ reason: z.literal('embargoed') }),
   ])
-  .meta({
-    description:
-      'Present on a public read when a retraction withdrew this article or statement (or the update a correction corrects): ' +
-      '`data` is then empty (a correction keeps its `target`). Also on every event about an embargoed update (its creation, ' +
-      'revisions, reschedules, cancellation), before and after its release: a content-free placeholder (`data` empty) that keeps ' +
-      'the log gap-free; the release itself (`UpdateReleased`) is public. An editor token reads the full record.',
-  });
+  .check(
+    z.meta({
+      description:
+        'Present on a public read when a retraction withdrew this article or statement (or the update a correction corrects): ' +
+        '`data` is then empty (a correction keeps its `target`). Also on every event about an embargoed update (its creation, ' +
+        'revisions, reschedules, cancellation), before and after its release: a content-free placeholder (`data` empty) that keeps ' +
+        'the log gap-free; the release itself (`UpdateReleased`) is public. An editor token reads the full record.',
+    }),
+  );
 
 const storyEvent = z
-  .object({ type: z.enum(EVENT_TYPES), data: z.record(z.string(), z.unknown()), metadata: eventMetadata, withheld: withheld.optional() })
-  .meta({ description: 'One immutable event of the story log (upcast to the current schema version).' });
+  .object({ type: z.enum(EVENT_TYPES), data: z.record(z.string(), z.unknown()), metadata: eventMetadata, withheld: z.optional(withheld) })
+  .check(z.meta({ description: 'One immutable event of the story log (upcast to the current schema version).' }));
 
 const eventsPage = z.object({
   storyId: z.string(),
   events: z.array(storyEvent),
-  next: z.string().optional().meta({ description: 'The next page, present while the page came back full.' }),
+  next: z.optional(z.string()).check(z.meta({ description: 'The next page, present while the page came back full.' })),
 });
 
 const status = z.enum(['developing', 'concluded']);
@@ -109,18 +115,18 @@ const storySummary = z.object({
   version: int(),
   openedAt: time(),
   lastEventAt: time(),
-  updateCount: int().meta({ description: 'Articles and statements.' }),
-  correctionCount: int().optional(),
-  retractionCount: int().optional(),
-  lastUpdateAt: time().optional().meta({ description: 'When the latest article or statement was recorded.' }),
+  updateCount: int().check(z.meta({ description: 'Articles and statements.' })),
+  correctionCount: z.optional(int()),
+  retractionCount: z.optional(int()),
+  lastUpdateAt: z.optional(time()).check(z.meta({ description: 'When the latest article or statement was recorded.' })),
 });
 
 const storyList = z.object({
-  stories: z.array(storySummary).meta({ description: 'Newest activity first.' }),
-  next: z.string().optional().meta({ description: 'The `cursor` of the next page (older activity); absent on the last page.' }),
+  stories: z.array(storySummary).check(z.meta({ description: 'Newest activity first.' })),
+  next: z.optional(z.string()).check(z.meta({ description: 'The `cursor` of the next page (older activity); absent on the last page.' })),
 });
 
-const speaker = z.object({ name: z.string(), role: z.string().optional() });
+const speaker = z.object({ name: z.string(), role: z.optional(z.string()) });
 
 const content = z.discriminatedUnion('kind', [
   z.object({
@@ -129,9 +135,9 @@ const content = z.discriminatedUnion('kind', [
     url: z.string(),
     outlet: z.string(),
     publishedAt: when(),
-    summary: z.string().optional(),
-    author: z.string().optional(),
-    titleReconstructed: z.boolean().optional().meta({ description: 'True when the title is the newsroom’s, not the outlet’s own.' }),
+    summary: z.optional(z.string()),
+    author: z.optional(z.string()),
+    titleReconstructed: z.optional(z.boolean()).check(z.meta({ description: 'True when the title is the newsroom’s, not the outlet’s own.' })),
   }),
   z.object({
     kind: z.literal('statement'),
@@ -139,12 +145,14 @@ const content = z.discriminatedUnion('kind', [
     quote: z.string(),
     speech: z
       .enum(['direct', 'reported'])
-      .meta({ description: '`direct`: the speaker’s own words; `reported`: the reporter’s account of them, never shown in quotation marks.' }),
-    saidAt: when().optional(),
-    medium: z.string().optional(),
-    outlet: z.string().optional(),
-    url: z.string().optional(),
-    context: z.string().optional(),
+      .check(
+        z.meta({ description: '`direct`: the speaker’s own words; `reported`: the reporter’s account of them, never shown in quotation marks.' }),
+      ),
+    saidAt: z.optional(when()),
+    medium: z.optional(z.string()),
+    outlet: z.optional(z.string()),
+    url: z.optional(z.string()),
+    context: z.optional(z.string()),
   }),
 ]);
 
@@ -158,28 +166,30 @@ const correctionNote = z.object({
 });
 const retractionNotice = z.object({ version: int(), updateId: z.string(), reason: z.string(), recordedAt: time(), recordedBy: z.string() });
 /** Corrections and retractions are listed with the update they target. */
-const targeting = { target: z.string().meta({ description: 'The updateId of the corrected or retracted update.' }) };
+const targeting = { target: z.string().check(z.meta({ description: 'The updateId of the corrected or retracted update.' })) };
 
 const timelineEntry = z.object({
   storyId: z.string(),
   updateId: z.string(),
   kind: z.enum(['article', 'statement']),
-  version: int().meta({ description: 'The version of the event that recorded the update.' }),
-  changeVersion: int().meta({ description: 'The version of the latest event that changed it.' }),
-  occurredAt: when().optional(),
+  version: int().check(z.meta({ description: 'The version of the event that recorded the update.' })),
+  changeVersion: int().check(z.meta({ description: 'The version of the latest event that changed it.' })),
+  occurredAt: z.optional(when()),
   dateApproximate: z.boolean(),
   recordedAt: time(),
   recordedBy: z.string(),
   updatedAt: time(),
-  content: content.optional().meta({ description: 'The current (corrected) content; absent once the update is retracted.' }),
-  corrections: z.array(correctionNote).meta({ description: 'The latest correction notes, oldest first.' }),
+  content: z.optional(content).check(z.meta({ description: 'The current (corrected) content; absent once the update is retracted.' })),
+  corrections: z.array(correctionNote).check(z.meta({ description: 'The latest correction notes, oldest first.' })),
   correctionCount: int(),
-  retraction: retractionNotice.optional(),
-  retracted: z.literal(true).optional(),
-  keyEvent: z.boolean().meta({
-    description:
-      'Posted or marked as a key event, and not unmarked. A retracted one is a key event no more (not counted in `counts.keyEvents`) but keeps its place among `keyEvents` and in the key-events feeds, with its notice only.',
-  }),
+  retraction: z.optional(retractionNotice),
+  retracted: z.optional(z.literal(true)),
+  keyEvent: z.boolean().check(
+    z.meta({
+      description:
+        'Posted or marked as a key event, and not unmarked. A retracted one is a key event no more (not counted in `counts.keyEvents`) but keeps its place among `keyEvents` and in the key-events feeds, with its notice only.',
+    }),
+  ),
 });
 
 const feedLinks = z.object({ atom: z.string(), rss: z.string(), json: z.string() });
@@ -194,84 +204,90 @@ const storyView = z
     topics: z.array(z.string()),
     version: int(),
     openedAt: time(),
-    firstUpdateAt: time().nullable(),
-    lastUpdateAt: time().nullable(),
+    firstUpdateAt: z.nullable(time()),
+    lastUpdateAt: z.nullable(time()),
     lastEventAt: time(),
     counts: z.object({
       updates: int(),
       corrections: int(),
       retractions: int(),
-      keyEvents: int().meta({ description: 'Key events now (retracted ones are not).' }),
+      keyEvents: int().check(z.meta({ description: 'Key events now (retracted ones are not).' })),
     }),
-    keyPoints: z.array(z.object({ version: int(), at: time(), headline: z.string(), summary: z.string().optional() })),
+    keyPoints: z.array(z.object({ version: int(), at: time(), headline: z.string(), summary: z.optional(z.string()) })),
     people: z.array(z.object({ name: z.string(), roles: z.array(z.string()), statementCount: int() })),
-    sources: z.array(z.object({ outlet: z.string(), updateCount: int(), lastUrl: z.string().optional() })),
-    corrections: z.array(correctionNote.extend(targeting)),
-    retractions: z.array(retractionNotice.extend(targeting)),
+    sources: z.array(z.object({ outlet: z.string(), updateCount: int(), lastUrl: z.optional(z.string()) })),
+    corrections: z.array(z.extend(correctionNote, targeting)),
+    retractions: z.array(z.extend(retractionNotice, targeting)),
     timeline: z.array(timelineEntry),
-    timelineNext: z.string().optional().meta({ description: 'The `cursor` of the next page of the timeline.' }),
-    keyEvents: z.array(timelineEntry).meta({
-      description:
-        'The latest key events (at most 20), newest first by when they happened (occurredAt, then version); all of them are in the key-events feeds. ' +
-        'As it stood at `version`/`asOf` in a past view (a retraction since shows its notice only).',
-    }),
-    pinned: timelineEntry.nullable().meta({
-      description:
-        'The pinned update, shown first; null when none is. A retraction unpins; a past view shows a pinned update retracted since by its notice only.',
-    }),
+    timelineNext: z.optional(z.string()).check(z.meta({ description: 'The `cursor` of the next page of the timeline.' })),
+    keyEvents: z.array(timelineEntry).check(
+      z.meta({
+        description:
+          'The latest key events (at most 20), newest first by when they happened (occurredAt, then version); all of them are in the key-events feeds. ' +
+          'As it stood at `version`/`asOf` in a past view (a retraction since shows its notice only).',
+      }),
+    ),
+    pinned: z.nullable(timelineEntry).check(
+      z.meta({
+        description:
+          'The pinned update, shown first; null when none is. A retraction unpins; a past view shows a pinned update retracted since by its notice only.',
+      }),
+    ),
     links: z.object({
       self: z.string(),
       page: z.string(),
       events: z.string(),
       feeds: feedLinks,
-      keyEventFeeds: feedLinks.meta({ description: "The story's key-events feeds." }),
+      keyEventFeeds: feedLinks.check(z.meta({ description: "The story's key-events feeds." })),
     }),
   })
-  .meta({ description: 'The developing-story view: headline, key points, timeline, people, sources, corrections.' });
+  .check(z.meta({ description: 'The developing-story view: headline, key points, timeline, people, sources, corrections.' }));
 
 const health = z.object({
-  status: z.enum(['ok', 'degraded']).meta({ description: 'degraded: serving, but some stream records are set aside and the views lag the log.' }),
-  projection: z.object({ quarantined: int() }).optional(),
+  status: z
+    .enum(['ok', 'degraded'])
+    .check(z.meta({ description: 'degraded: serving, but some stream records are set aside and the views lag the log.' })),
+  projection: z.optional(z.object({ quarantined: int() })),
 });
 
 const storyChanges = z.object({
   storyId: z.string(),
   since: int(),
-  version: int().meta({ description: 'The last version this answer covers: send it as the next `since`.' }),
-  complete: z.boolean().meta({ description: 'False when more changes follow (ask again at once with since = version).' }),
-  title: z.string().meta({ description: "The page's title now." }),
+  version: int().check(z.meta({ description: 'The last version this answer covers: send it as the next `since`.' })),
+  complete: z.boolean().check(z.meta({ description: 'False when more changes follow (ask again at once with since = version).' })),
+  title: z.string().check(z.meta({ description: "The page's title now." })),
   regions: z
     .record(z.string(), z.string())
-    .meta({ description: 'Page regions to replace, by element id (`story-head`, `headline-history`): HTML escaped by the server.' }),
+    .check(z.meta({ description: 'Page regions to replace, by element id (`story-head`, `headline-history`): HTML escaped by the server.' })),
   updates: z.array(
     z.object({
       updateId: z.string(),
-      version: int().meta({ description: 'The version that recorded the update: above `since` for a new one.' }),
-      changedVersion: int().meta({ description: 'The version of its latest change within this answer.' }),
-      key: z.string().meta({ description: 'Its place in the timeline (occurredAt, then version): the page orders by it.' }),
-      html: z.string().meta({ description: 'The timeline item (`<li id="update-…">`), escaped by the server.' }),
+      version: int().check(z.meta({ description: 'The version that recorded the update: above `since` for a new one.' })),
+      changedVersion: int().check(z.meta({ description: 'The version of its latest change within this answer.' })),
+      key: z.string().check(z.meta({ description: 'Its place in the timeline (occurredAt, then version): the page orders by it.' })),
+      html: z.string().check(z.meta({ description: 'The timeline item (`<li id="update-…">`), escaped by the server.' })),
     }),
   ),
 });
 
-const editor = z.object({ editor: z.string().meta({ description: 'The editor’s name, as events record it (`recordedBy`).' }) });
+const editor = z.object({ editor: z.string().check(z.meta({ description: 'The editor’s name, as events record it (`recordedBy`).' })) });
 
 const scheduledRelease = z.object({
   updateId: z.string(),
-  releaseAt: time().meta({ description: 'When it is due (UTC).' }),
+  releaseAt: time().check(z.meta({ description: 'When it is due (UTC).' })),
   kind: z.enum(['article', 'statement']),
-  content: content.meta({ description: 'Its full content, as corrected so far.' }),
-  keyEvent: z.boolean().meta({ description: 'Released as a key event.' }),
-  version: int().meta({ description: 'The version of the event that recorded it.' }),
+  content: content.check(z.meta({ description: 'Its full content, as corrected so far.' })),
+  keyEvent: z.boolean().check(z.meta({ description: 'Released as a key event.' })),
+  version: int().check(z.meta({ description: 'The version of the event that recorded it.' })),
   recordedAt: time(),
   recordedBy: z.string(),
 });
 
 const scheduledList = z
-  .object({ storyId: z.string(), scheduled: z.array(scheduledRelease).meta({ description: 'Soonest first.' }) })
-  .meta({ description: "The story's pending releases (editors only)." });
+  .object({ storyId: z.string(), scheduled: z.array(scheduledRelease).check(z.meta({ description: 'Soonest first.' })) })
+  .check(z.meta({ description: "The story's pending releases (editors only)." }));
 
-const openApiDocumentBody = z.looseObject({ openapi: z.literal('3.1.0') }).meta({ description: 'This document.' });
+const openApiDocumentBody = z.looseObject({ openapi: z.literal('3.1.0') }).check(z.meta({ description: 'This document.' }));
 
 /**
  * The bodies by the component names the document gives them. The route table names its bodies by

@@ -3,6 +3,7 @@
  * routes that only check an id carry no more of the contract than this.
  */
 import * as z from 'zod/mini';
+import '../validation-messages';
 import { LIMITS } from './limits';
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { Hono } from 'hono';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { LIMITS } from '../../../shared/domain/story/limits';
 import { readApp } from '../../../shared/adapters/http/read-app';
 import { writeApp } from '../../../shared/adapters/http/write-app';
@@ -311,7 +311,7 @@ describe('OpenAPI', () => {
       StoryChanges: storyChanges,
       Health: health,
     } = responseBodies;
-    const exact = (schema: z.ZodType, body: unknown) => expect(schema.parse(body)).toEqual(body);
+    const exact = (schema: z.ZodMiniType, body: unknown) => expect(schema.parse(body)).toEqual(body);
     const story = 'documented-shapes';
     exact(writeResult, await (await api.post('/api/stories', openBody(story))).json());
     const posted = async (body: unknown) => ((await (await api.post(`/api/stories/${story}/updates`, body)).json()) as { updateId: string }).updateId;

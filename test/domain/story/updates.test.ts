@@ -40,6 +40,14 @@ describe('update input validation', () => {
     expect(findXmlForbiddenChar('emoji 😀, Cyrillic Бакиев, Arabic أخبار, bidi \u200F, tab\t')).toBeUndefined();
   });
 
+  it('says why a field is refused, in English, with nothing else of the app loaded (zod mini sets no messages itself)', () => {
+    const out = openStorySchema.safeParse({ id: 'english', headline: 'x'.repeat(LIMITS.headline + 1), summary: 3 });
+    expect(out.success ? [] : out.error.issues.map((i) => `${i.path.join('/')}: ${i.message}`)).toEqual([
+      `headline: Too big: expected string to have <=${LIMITS.headline} characters`,
+      'summary: Invalid input: expected string, received number',
+    ]);
+  });
+
   it('story ids are slugs, language defaults to en', () => {
     expect(openStorySchema.safeParse({ id: 'Bad Id', headline: 'H', summary: 'S' }).success).toBe(false);
     expect(openStorySchema.parse({ id: 'good-id-2010', headline: 'H', summary: 'S' })).toMatchObject({ language: 'en', topics: [] });
