@@ -4,6 +4,9 @@
  * sits behind what its row asks for, in this order: the editor's edge (auth, rate limit) and the
  * JSON body (edge.ts), the story id checked, the route's own guards, the query validated, the body
  * validated. An editor's route is marked first, so that its answers carry no CORS headers (base.ts, methods.ts).
+ * Only the asynchronous steps are composed as Hono middleware; the synchronous checks run in the
+ * route's handler, and a public read, all of whose steps are synchronous, is one handler (which
+ * Hono calls without composing a chain: the feeds' and pages' hot path).
  */
 import type { Context, Hono, Handler as HonoHandler, MiddlewareHandler } from 'hono';
 import * as core from 'zod/v4/core';
@@ -96,22 +99,33 @@ const step =
     await next();
   };
 
-/** The first step of a composed chain: the correlation id, and on the way out what every answer carries (base.ts). */
-const frame: MiddlewareHandler<Env> = async (c, next) => {
-  correlate(c);
-  await next();
-  const res = framed(c, c.res);
-  if (res !== c.res) {
-    c.res = undefined; // replace the answer whole (assigning over it would keep the old headers)
-    c.res = res;
-  }
-};
+/**
+ * The first step of a composed chain: the correlation id (and an editor's route marked, so that
+ * its answers carry no CORS headers), and on the way out what every answer carries (base.ts).
+ */
+const frame =
+  (editor: boolean): MiddlewareHandler<Env> =>
+  async (c, next) => {
+    correlate(c);
+    if (editor) c.set('editorRoute', true);
+    await next();
+    const res = framed(c, c.res);
+    if (res !== c.res) {
+      c.res = undefined; // replace the answer whole (assigning over it would keep the old headers)
+      c.res = res;
+    }
+  };
 
-/** Marks an editor's route: its answers carry no CORS headers (base.ts). */
-const editorRoute: MiddlewareHandler<Env> = (c, next) => {
-  c.set('editorRoute', true);
-  return next();
-};
+/** The route's handler behind its synchronous checks, in order: the first refusal is the answer. */
+function checked<R>(checks: Check[], handle: Handler<R>, input: (c: Context<Env>) => Input<R>) {
+  return (c: Context<Env>): Response | Promise<Response> => {
+    for (const check of checks) {
+      const refused = check(c);
+      if (refused) return refused;
+    }
+    return handle(c, input(c));
+  };
+}
 
 export function serveRoutes<App extends Route['app']>(app: Hono<Env>, which: App, handlers: Handlers<App>, edge?: Edge): void {
   for (const [id, route] of Object.entries(routes) as [RouteId, Route][]) {
@@ -130,30 +144,26 @@ export function serveRoutes<App extends Route['app']>(app: Hono<Env>, which: App
     const input = (c: Context<Env>) => ({ query: c.get('query'), body: c.get('body') }) as Input<Route>;
     const paths = honoPaths(route.path);
     if (!route.editor && !route.body && guards.length === 0) {
-      const checks = [...storyId, ...query];
       // Every step synchronous (a public read): one handler, which Hono calls without composing a chain.
+      const run = checked([...storyId, ...query], handle, input);
       const lone: HonoHandler<Env> = (c): Response | Promise<Response> => {
         correlate(c);
-        for (const check of checks) {
-          const refused = check(c);
-          if (refused) return framed(c, refused);
-        }
-        const res: Response | Promise<Response> = handle(c, input(c));
+        const res = run(c);
         return res instanceof Promise ? res.then((r: Response) => framed(c, r)) : framed(c, res);
       };
       app.on(route.method.toUpperCase(), paths, lone);
       continue;
     }
+    // The asynchronous steps (the editor's edge, the body read, the route's guards) as a chain;
+    // the synchronous checks after the last of them run in its handler.
+    const bodyCheck = route.body ? [validated(edge!.bodies[route.body], 'body')] : [];
     const chain: MiddlewareHandler<Env>[] = [
-      frame,
-      ...(route.editor ? [editorRoute, ...edge!.editor] : []),
+      frame(!!route.editor),
+      ...(route.editor ? edge!.editor : []),
       ...(route.body ? [edge!.json] : []),
-      ...storyId.map(step),
-      ...guards,
-      ...query.map(step),
-      ...(route.body ? [step(validated(edge!.bodies[route.body], 'body'))] : []),
+      ...(guards.length > 0 ? [...storyId.map(step), ...guards] : []),
     ];
-    const last: HonoHandler<Env> = (c) => handle(c, input(c));
+    const last: HonoHandler<Env> = checked([...(guards.length > 0 ? [] : storyId), ...query, ...bodyCheck], handle, input);
     app.on(route.method.toUpperCase(), paths, ...([...chain, last] as unknown as [HonoHandler<Env>, ...HonoHandler<Env>[]]));
   }
 }
