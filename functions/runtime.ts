@@ -1,16 +1,15 @@
 /**
  * Wiring shared by every entry point (Lambda handlers and the local server): clients, stores and
  * configuration from the environment, created once per process. What only one side needs is wired
- * beside it (./writer.ts, ./reader.ts, ./replay/context.ts), so no bundle carries another's code.
+ * beside it (./writer.ts, ./reader.ts, ./replay/context.ts), so no bundle carries another's code;
+ * what needs no AWS SDK (the logger, the feeds' URLs) is in ./context.ts.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DEFAULT_TAG_PREFIX, type FeedContext } from '../shared/domain/feeds/urls';
 import { clientConfig, documentClient, tablesFromEnv, viewsEndpoint, type Tables } from '../shared/adapters/dynamodb/client';
 import { EventLogReader, EventStore } from '../shared/adapters/dynamodb/event-store';
 import { activeGeneration } from '../shared/adapters/dynamodb/views/pointer';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'newsroom' });
+export { feedContext, logger } from './context';
 
 export interface Runtime {
   /** The events and idempotency tables. */
@@ -39,14 +38,6 @@ function clients(env: NodeJS.ProcessEnv): Omit<Runtime, 'events'> {
   const views = viewsEndpoint(env);
   const viewsDb = views === env.DYNAMODB_ENDPOINT ? db : documentClient(clientConfig(views));
   return { db, viewsDb, tables: tablesFromEnv(env) };
-}
-
-export function feedContext(env: NodeJS.ProcessEnv = process.env, fallbackBaseUrl = 'http://127.0.0.1:3000'): FeedContext {
-  return {
-    baseUrl: (env.PUBLIC_BASE_URL ?? fallbackBaseUrl).replace(/\/+$/, ''),
-    tagPrefix: env.NEWSROOM_TAG_PREFIX ?? DEFAULT_TAG_PREFIX,
-    ...(env.WEBSUB_HUB_URL ? { hubUrl: env.WEBSUB_HUB_URL } : {}),
-  };
 }
 
 export async function storeIsReachable(rt: ReadRuntime): Promise<boolean> {

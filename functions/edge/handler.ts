@@ -6,7 +6,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { cloudFrontEdge, parseEdgeNotice, refreshEdge, type StoryChange } from '../../shared/adapters/edge-refresh';
 import { WebSubPublisher } from '../../shared/adapters/websub';
-import { feedContext, logger } from '../runtime';
+import { feedContext, logger } from '../context';
 
 const ctx = feedContext();
 const log = (message: string, extra: Record<string, unknown>) => logger.warn(message, extra);

@@ -49,6 +49,12 @@ describe('Lambda bundles', () => {
     // Outside node's own modules, a bundle imports only the AWS SDK the Lambda runtime provides.
     expect(external.filter((name) => !name.startsWith('node:') && !name.startsWith('@aws-sdk/') && !isNodeBuiltin(name))).toEqual([]);
   });
+
+  it('the edge refresher, which never reads DynamoDB, loads no DynamoDB client at a cold start', async () => {
+    const { external } = await packagesOf(LAMBDA_ENTRIES.edge);
+    expect(external).toContain('@aws-sdk/client-cloudfront');
+    expect(external.filter((name) => name.includes('dynamodb'))).toEqual([]);
+  });
 });
 
 function isNodeBuiltin(name: string): boolean {
