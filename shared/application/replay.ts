@@ -22,12 +22,13 @@
  * This module is the orchestration: what replay keeps in the views table goes through the
  * BuildLog and Generations ports declared below (implemented by the DynamoDB replay store).
  */
-import { forEachLimit, mapLimit, readAhead } from './async';
+import { forEachLimit, mapLimit, pagesPatiently, readAhead } from './async';
 import type { EventReader, StoredView, ViewWriter } from './ports';
 import { projectStory } from './project-story';
 import { StaleHeadError } from './errors';
 import { StoryRebuild, type TimeTravelSnapshot } from '../domain/projection/rebuild';
 import { PROJECTION_VERSION, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
+import type { StoryEvent } from '../domain/story/events';
 
 export interface BuildRecord {
   generation: string;
@@ -231,6 +232,8 @@ export function newGenerationName(now: Date): string {
   return `p${PROJECTION_VERSION}-${now.getTime().toString(36)}`;
 }
 
+const version = (event: StoryEvent) => event.metadata.version;
+
 /** Resumes the unfinished build of this projection version, or begins a new one. */
 export async function openBuild(ctx: ReplayContext, now = new Date()): Promise<{ build: BuildRecord; resumed: boolean }> {
   for (const build of await ctx.builds.list()) {
@@ -336,8 +339,13 @@ export async function rebuildStory(
     return version;
   };
   let events = 0;
-  const from = { ...(resumedFrom ? { after: resumedFrom } : {}), ...(options.pageSize ? { pageSize: options.pageSize } : {}) };
-  for await (const page of readAhead(ctx.events.stream(storyId, from))) {
+  // A page the store did not answer (it timed out past the SDK's attempts) is read again, from the version folded.
+  const pages = pagesPatiently(
+    (after) => ctx.events.stream(storyId, { after, ...(options.pageSize ? { pageSize: options.pageSize } : {}) }),
+    resumedFrom,
+    version,
+  );
+  for await (const page of readAhead(pages)) {
     const changes = fold.add(page);
     events += page.length;
     options.progress?.read?.(page.length);
@@ -427,7 +435,7 @@ export async function catchUp(ctx: ReplayContext, generation: string, storyIds: 
   await forEachLimit(storyIds, concurrency, async (storyId) => {
     const head = await views.head(storyId, true);
     const tail = [];
-    for await (const page of ctx.events.stream(storyId, { after: head?.version ?? 0 })) tail.push(...page);
+    for await (const page of pagesPatiently((after) => ctx.events.stream(storyId, { after }), head?.version ?? 0, version)) tail.push(...page);
     if (tail.length === 0) return;
     // Not `applied += await …`: that reads `applied` before the await and loses concurrent counts.
     const out = await projectStory(storyId, tail, views, ctx.events);

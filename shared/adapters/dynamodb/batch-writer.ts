@@ -4,8 +4,12 @@
  * to calls (they wait while every call slot is busy), so a producer that reads while it writes, like replay,
  * is held back instead of queueing without bound. `flush` sends the rest and waits for all. With a
  * WriteBudget, each call first takes the write units its items cost (retries of unprocessed items too).
+ * A call that found the store unavailable after the SDK's own attempts (every one timed out, say,
+ * on a DynamoDB Local stalled on a loaded machine) is sent again after a pause (`patiently`, about
+ * 30 s in all) instead of failing the whole job.
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { patiently } from '../../application/async';
 import { writeUnits, type WriteBudget } from './write-budget';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -73,7 +77,8 @@ export class BatchWriter {
       if (attempt >= MAX_ATTEMPTS)
         throw new Error(`BatchWriteItem on ${this.table} left ${pending.length} items unprocessed after ${MAX_ATTEMPTS} attempts`);
       if (this.budget) await this.budget.take(pending.reduce((units, r) => units + ('PutRequest' in r ? writeUnits(r.PutRequest.Item) : 1), 0));
-      const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+      // A call the store did not answer in time is sent again as it is: puts and deletes of whole items are idempotent.
+      const out = await patiently(() => this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } })));
       pending = (out.UnprocessedItems?.[this.table] ?? []) as WriteRequest[];
       if (pending.length > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
     }
