@@ -5,7 +5,7 @@
  * The story is written straight into the events table by the fixture generator (story-generator.ts).
  */
 import { prepareTables, startLocalStores } from '../../functions/local/stores';
-import { replayAll } from '../../shared/application/replay';
+import { DEFAULT_STORY_CONCURRENCY, replayAll } from '../../shared/application/replay';
 import { DEFAULT_WRITE_CONCURRENCY } from '../../shared/adapters/dynamodb/views/replay-store';
 import { clientConfig, documentClient } from '../../shared/adapters/dynamodb/client';
 import { EventStore } from '../../shared/adapters/dynamodb/event-store';
@@ -124,7 +124,7 @@ export const bench: Bench = {
         }),
         row(
           `Replay 100k events as ${MANY} stories`,
-          `${MANY} generated stories of ${perStory} events (2 at once, replayAll's default; read one after another)`,
+          `${MANY} generated stories of ${perStory} events (${DEFAULT_STORY_CONCURRENCY} at once, replayAll's default; read one after another)`,
           many,
           {
             many_stories: { stories: MANY, seconds: many.summary.seconds, read_seconds: many.readSeconds, ratio: many.ratio },
