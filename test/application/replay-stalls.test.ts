@@ -10,7 +10,7 @@ import { clientConfig, documentClient, sdkTimeouts } from '../../shared/adapters
 import { EventStore } from '../../shared/adapters/dynamodb/event-store';
 import { replayStores } from '../../shared/adapters/dynamodb/views/replay-store';
 import { BatchWriter } from '../../shared/adapters/dynamodb/batch-writer';
-import { pagesPatiently, patiently } from '../../shared/application/async';
+import { pagesPatiently, patiently, UNAVAILABLE_PAUSES_MS } from '../../shared/application/async';
 import { StoreUnavailableError } from '../../shared/application/errors';
 import { replayAll } from '../../shared/application/replay';
 import type { StoryEvent } from '../../shared/domain/story/events';
@@ -105,10 +105,17 @@ describe('replay on a store that stalls', () => {
     await expect(patiently(unavailable, [1, 1])).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(calls).toBe(3);
     // A batch write DynamoDB Local refuses (no such table) is not sent again.
-    const writer = new BatchWriter(slow, 'no-such-table', 1);
+    const writer = new BatchWriter(slow, 'no-such-table', 1, undefined, undefined, UNAVAILABLE_PAUSES_MS);
     const before = proxy.requests('BatchWriteItem');
     await writer.put([{ pk: 'a', sk: 'b' }]);
     await expect(writer.flush()).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     expect(proxy.requests('BatchWriteItem')).toBe(before + 1);
+  });
+
+  it('a BatchWriter without pauses (the live projector, within its Lambda timeout) fails on a stalled call', async () => {
+    proxy.stall({ operation: 'BatchWriteItem', calls: 1 });
+    const writer = new BatchWriter(slow, store.tables.views, 1);
+    await writer.put([{ pk: 'stalled#story#x', sk: 'head', version: 1 }]);
+    await expect(writer.flush()).rejects.toBeInstanceOf(StoreUnavailableError);
   });
 });

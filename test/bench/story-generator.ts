@@ -5,6 +5,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchWriter } from '../../shared/adapters/dynamodb/batch-writer';
+import { UNAVAILABLE_PAUSES_MS } from '../../shared/application/async';
 import { toItem } from '../../shared/adapters/dynamodb/event-store';
 import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/domain/story/events';
 
@@ -117,7 +118,7 @@ export async function writeEvents(
   eventAt: (index: number) => StoryEvent,
   concurrency = 8,
 ): Promise<void> {
-  const writer = new BatchWriter(db, table, concurrency);
+  const writer = new BatchWriter(db, table, concurrency, undefined, undefined, UNAVAILABLE_PAUSES_MS);
   for (let from = 0; from < count; from += 1_000) {
     await writer.put(Array.from({ length: Math.min(1_000, count - from) }, (_, i) => toItem(eventAt(from + i))));
   }
