@@ -3,7 +3,9 @@
  * BatchWriteItem. It bypasses the write API on purpose (100,000 appends through it would measure
  * the write path, not replay); the items have exactly the shape EventStore.append stores.
  */
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriter } from '../../shared/adapters/dynamodb/batch-writer';
+import { UNAVAILABLE_PAUSES_MS } from '../../shared/application/async';
 import { toItem } from '../../shared/adapters/dynamodb/event-store';
 import { CURRENT_SCHEMA_VERSION, type StoryEvent } from '../../shared/domain/story/events';
 
@@ -104,7 +106,11 @@ export function writeGeneratedStory(db: DynamoDBDocumentClient, table: string, s
   return writeEvents(db, table, count, (i) => generatedEvent(storyId, i + 1), concurrency);
 }
 
-/** Writes `count` events (`eventAt(0..count-1)`) into the events table as EventStore stores them, with BatchWriteItem. */
+/**
+ * Writes `count` events (`eventAt(0..count-1)`) into the events table as EventStore stores them, with
+ * BatchWriteItem (the replay's BatchWriter: unprocessed items, and calls the store did not answer in
+ * time, are sent again; a put of an event is the same item however often it is sent).
+ */
 export async function writeEvents(
   db: DynamoDBDocumentClient,
   table: string,
@@ -112,17 +118,9 @@ export async function writeEvents(
   eventAt: (index: number) => StoryEvent,
   concurrency = 8,
 ): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const from = next;
-      next = Math.min(count, next + 25);
-      let pending = Array.from({ length: next - from }, (_, i) => ({ PutRequest: { Item: toItem(eventAt(from + i)) } }));
-      while (pending.length > 0) {
-        const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-        pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  const writer = new BatchWriter(db, table, concurrency, undefined, undefined, UNAVAILABLE_PAUSES_MS);
+  for (let from = 0; from < count; from += 1_000) {
+    await writer.put(Array.from({ length: Math.min(1_000, count - from) }, (_, i) => toItem(eventAt(from + i))));
+  }
+  await writer.flush();
 }

@@ -4,8 +4,13 @@
  * to calls (they wait while every call slot is busy), so a producer that reads while it writes, like replay,
  * is held back instead of queueing without bound. `flush` sends the rest and waits for all. With a
  * WriteBudget, each call first takes the write units its items cost (retries of unprocessed items too).
+ * With `pauses` (long jobs: replay, bulk loads), a call that found the store unavailable after the
+ * SDK's own attempts (every one timed out, say, on a DynamoDB Local stalled on a loaded machine) is
+ * sent again after each pause (`patiently`; UNAVAILABLE_PAUSES_MS, about 30 s in all) instead of
+ * failing the whole job. Without (the live projector, within its Lambda's timeout), it fails.
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { patiently } from '../../application/async';
 import { writeUnits, type WriteBudget } from './write-budget';
 
 type Item = Record<string, NativeAttributeValue>;
@@ -27,6 +32,8 @@ export class BatchWriter {
     /** Called with the number of requests of each call once DynamoDB has processed all of them. */
     private readonly onWritten?: (n: number) => void,
     private readonly budget?: WriteBudget,
+    /** Pauses before sending again a call that found the store unavailable (none: it fails). */
+    private readonly pauses: readonly number[] = [],
   ) {}
 
   put(items: Iterable<Item>): Promise<void> {
@@ -73,7 +80,8 @@ export class BatchWriter {
       if (attempt >= MAX_ATTEMPTS)
         throw new Error(`BatchWriteItem on ${this.table} left ${pending.length} items unprocessed after ${MAX_ATTEMPTS} attempts`);
       if (this.budget) await this.budget.take(pending.reduce((units, r) => units + ('PutRequest' in r ? writeUnits(r.PutRequest.Item) : 1), 0));
-      const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+      // A call the store did not answer in time is sent again as it is: puts and deletes of whole items are idempotent.
+      const out = await patiently(() => this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } })), this.pauses);
       pending = (out.UnprocessedItems?.[this.table] ?? []) as WriteRequest[];
       if (pending.length > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 20 * 2 ** attempt)));
     }

@@ -105,8 +105,8 @@ export class ViewStore extends ViewReads implements ViewWriter {
     await this.batchPut(this.layout.snapshotItems(snapshot));
   }
 
-  async deleteKeys(keys: { pk: string; sk: string }[], concurrency = 4): Promise<void> {
-    const writer = this.writer(concurrency);
+  async deleteKeys(keys: { pk: string; sk: string }[], concurrency = 4, pauses: readonly number[] = []): Promise<void> {
+    const writer = this.writer(concurrency, undefined, pauses);
     await writer.delete(keys);
     await writer.flush();
   }
@@ -115,13 +115,13 @@ export class ViewStore extends ViewReads implements ViewWriter {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
   }
 
-  /** A BatchWriteItem writer for this table. */
-  writer(concurrency = 4, onWritten?: (n: number) => void): BatchWriter {
-    return new BatchWriter(this.db, this.table, concurrency, onWritten);
+  /** A BatchWriteItem writer for this table (`pauses`: see BatchWriter; none, it fails when the store is unavailable). */
+  writer(concurrency = 4, onWritten?: (n: number) => void, pauses: readonly number[] = []): BatchWriter {
+    return new BatchWriter(this.db, this.table, concurrency, onWritten, undefined, pauses);
   }
 
-  async batchPut(items: Item[], concurrency = 4, onWritten?: (n: number) => void): Promise<void> {
-    const writer = this.writer(concurrency, onWritten);
+  async batchPut(items: Item[], concurrency = 4, onWritten?: (n: number) => void, pauses: readonly number[] = []): Promise<void> {
+    const writer = this.writer(concurrency, onWritten, pauses);
     await writer.put(items);
     await writer.flush();
   }
