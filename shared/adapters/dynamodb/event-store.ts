@@ -86,6 +86,15 @@ export function fromItem(item: Item): StoryEvent {
   });
 }
 
+/**
+ * The events of a page when a story is read through (replay, time travel, a fold). Without a
+ * `Limit`, DynamoDB Local answers a Query page (1 MB, some 3,000 events) at a cost in proportion
+ * to what is left of the partition, which makes reading a story of N events O(N²) on it (a page
+ * from the start of a 100,000-event story: 1.2 s; with a Limit of 300: 11–37 ms wherever it starts;
+ * docs/benchmarks.md). DynamoDB pages by the same 1 MB either way, so a bounded page costs it nothing.
+ */
+export const STREAM_PAGE_EVENTS = 1_000;
+
 /** Reading the events table: all the read function needs (its bundle carries no append). */
 export class EventLogReader implements EventReader {
   constructor(
@@ -130,14 +139,17 @@ export class EventLogReader implements EventReader {
     return { events, ...(out.LastEvaluatedKey && last !== undefined ? { nextAfter: last } : {}) };
   }
 
-  /** Every event of a story after `after` (and up to `upTo`), page by page. */
+  /**
+   * Every event of a story after `after` (and up to `upTo`), page by page: STREAM_PAGE_EVENTS a
+   * page unless told otherwise.
+   */
   async *stream(storyId: string, options: Omit<ReadOptions, 'limit'> & { pageSize?: number } = {}): AsyncGenerator<StoryEvent[]> {
     let after: number | undefined = options.after ?? 0;
     while (after !== undefined) {
       const page: EventPage = await this.read(storyId, {
         after,
         ...(options.upTo === undefined ? {} : { upTo: options.upTo }),
-        ...(options.pageSize === undefined ? {} : { limit: options.pageSize }),
+        limit: options.pageSize ?? STREAM_PAGE_EVENTS,
       });
       if (page.events.length > 0) yield page.events;
       after = page.nextAfter;

@@ -5,7 +5,9 @@ import { ConcurrencyError, ConflictError, NotFoundError } from '../../../shared/
 import { StoryWriter } from '../../../shared/application/story-writer';
 import { IdempotencyStore } from '../../../shared/adapters/dynamodb/idempotency-store';
 import { CURRENT_SCHEMA_VERSION, type PendingEvent } from '../../../shared/domain/story/events';
-import { EventStore } from '../../../shared/adapters/dynamodb/event-store';
+import { EventStore, STREAM_PAGE_EVENTS } from '../../../shared/adapters/dynamodb/event-store';
+import { writeEvents } from '../../bench/story-generator';
+import { generatedStory } from '../../support/feeds';
 import { createTestStore, type TestStore } from '../../support/dynamo';
 import { inject, putConflict, transactionConflict } from '../../support/faults';
 import { TransactionConflictError } from '../../../shared/application/errors';
@@ -91,6 +93,24 @@ describe('event store', () => {
     const middle = await store.events.read('paged', { after: 10, upTo: 12 });
     expect(middle.events.map((e) => e.metadata.version)).toEqual([11, 12]);
     expect(await store.events.listStoryIds()).toContain('paged');
+  });
+
+  it('streams a long story in bounded pages, every event once and in order', async () => {
+    const events = generatedStory('long-paged', 2 * STREAM_PAGE_EVENTS + 500).events;
+    await writeEvents(store.db, store.tables.events, events.length, (i) => events[i]!);
+    const pages: number[][] = [];
+    for await (const page of store.events.stream('long-paged')) pages.push(page.map((e) => e.metadata.version));
+    const full = Math.floor(events.length / STREAM_PAGE_EVENTS);
+    expect(full).toBeGreaterThanOrEqual(2);
+    expect(pages.map((p) => p.length)).toEqual([...Array.from({ length: full }, () => STREAM_PAGE_EVENTS), events.length % STREAM_PAGE_EVENTS]);
+    expect(pages.flat()).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));
+    // Told a page size, it keeps to it; after and upTo bound it as before.
+    const bounded: number[] = [];
+    for await (const page of store.events.stream('long-paged', { after: 100, upTo: 350, pageSize: 100 })) {
+      expect(page.length).toBeLessThanOrEqual(100);
+      bounded.push(...page.map((e) => e.metadata.version));
+    }
+    expect(bounded).toEqual(Array.from({ length: 250 }, (_, i) => i + 101));
   });
 
   it('an Idempotency-Key retry returns the first response and records nothing new', async () => {
