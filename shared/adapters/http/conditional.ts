@@ -28,6 +28,12 @@ export const noteCorrelationId = (request: Request, id: string) => void correlat
 const withCorrelationId = new WeakSet<Response>();
 export const hasCorrelationId = (res: Response) => withCorrelationId.has(res);
 
+/** A response built with its request's X-Correlation-Id already among its headers (an editor's: no CORS headers to add). */
+export function withHeadersOf(res: Response): Response {
+  withCorrelationId.add(res);
+  return res;
+}
+
 function etagMatches(header: string, etag: string): boolean {
   if (header.trim() === '*') return true;
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);

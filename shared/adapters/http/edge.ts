@@ -70,6 +70,9 @@ export function editorRateLimit(limit: RateLimit): MiddlewareHandler<Env> {
 }
 
 /** `application/json`, optionally with `charset=utf-8`: the only body this API reads. */
+/** Stateless for a whole-buffer decode (no `stream` option): one for every request. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const JSON_MEDIA_TYPE = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
 /** Reads the body as JSON of at most `maxBytes` bytes into `c.var.body`. */
@@ -82,7 +85,7 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<Env> {
     if (!bytes) return problemAt(c, problems.payloadTooLarge(maxBytes));
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      text = UTF8.decode(bytes);
     } catch {
       return problemAt(c, problems.notUtf8());
     }
