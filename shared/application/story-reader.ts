@@ -168,6 +168,24 @@ export class StoryReader {
     return this.generation.store;
   }
 
+  /**
+   * The story feed or key-events feed `feed`/`keyEventsFeed` would answer now, when it is at hand
+   * without a read or a wait: the head checked within its TTL and the feed rendered at that
+   * version. Undefined otherwise (then ask `feed`). A cached feed GET answers synchronously, which
+   * spares it three promises and @hono/node-server's asynchronous path.
+   */
+  cachedFeed(storyId: string, format: FeedFormat, keyEvents = false): Representation | undefined {
+    const cached = this.heads.get(storyId);
+    if (!cached?.head || Date.now() - cached.checkedAt > (this.options.headTtlMs ?? 1_000)) return undefined;
+    const key = keyEvents ? `${storyId}\u0000key-events\u0000${format}` : `${storyId}\u0000${format}`;
+    const rendered = this.rendered.get(key);
+    if (!rendered || rendered.version !== cached.head.version) return undefined;
+    // Most recently used, as rendering() keeps it.
+    this.rendered.delete(key);
+    this.rendered.set(key, rendered);
+    return rendered.rep;
+  }
+
   async head(storyId: string): Promise<StoryHead | undefined> {
     const ttl = this.options.headTtlMs ?? 1_000;
     const cached = this.heads.get(storyId);

@@ -71,4 +71,42 @@ describe('feed reads', () => {
     expect(events.walks).toBe(3);
     for (const feed of after) expect(feed).toContain(last.metadata.updateId);
   });
+
+  it('answers a feed from its cache at once only while the head is fresh and the feed rendered at it', async () => {
+    const reader = new StoryReader(activeViews(store.db, store.tables.views), new EventLogReader(store.db, store.tables.events), {
+      feed: { baseUrl: 'https://n.example', tagPrefix: 'tag:n.example,2026:' },
+      feedSize: 50,
+      headTtlMs: 60_000,
+    });
+    // Nothing read yet: nothing at hand, whatever the story.
+    expect(reader.cachedFeed(STORY, 'atom')).toBeUndefined();
+    expect(reader.cachedFeed('no-such-story', 'atom')).toBeUndefined();
+    const atom = await reader.feed(STORY, 'atom');
+    const keyEvents = await reader.keyEventsFeed(STORY, 'rss');
+    expect(atom).toBeDefined();
+    expect(reader.cachedFeed(STORY, 'atom')).toBe(atom);
+    expect(reader.cachedFeed(STORY, 'rss', true)).toBe(keyEvents);
+    // Another format, or the key events in another format, was never rendered.
+    expect(reader.cachedFeed(STORY, 'json')).toBeUndefined();
+    expect(reader.cachedFeed(STORY, 'atom', true)).toBeUndefined();
+    // A story that changed is read again.
+    reader.invalidate(STORY);
+    expect(reader.cachedFeed(STORY, 'atom')).toBeUndefined();
+    expect(await reader.feed(STORY, 'atom')).toEqual(atom);
+    expect(reader.cachedFeed(STORY, 'atom')).toBeDefined();
+    // No story: never from the cache (the read answers 404).
+    expect(await reader.feed('no-such-story', 'atom')).toBeUndefined();
+    expect(reader.cachedFeed('no-such-story', 'atom')).toBeUndefined();
+  });
+
+  it('does not answer from the cache once the head is older than its time to live', async () => {
+    const reader = new StoryReader(activeViews(store.db, store.tables.views), new EventLogReader(store.db, store.tables.events), {
+      feed: { baseUrl: 'https://n.example', tagPrefix: 'tag:n.example,2026:' },
+      feedSize: 50,
+      headTtlMs: 50,
+    });
+    expect(await reader.feed(STORY, 'atom')).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(reader.cachedFeed(STORY, 'atom')).toBeUndefined();
+  });
 });

@@ -16,22 +16,34 @@ const formatOf = (c: Context<Env>): FeedFormat => {
   return path.slice(path.lastIndexOf('.') + 1) as FeedFormat;
 };
 
-/** A feed of one story, in the format its path names: the story's updates, or its key events only. */
+/**
+ * A feed of one story, in the format its path names: the story's updates, or its key events only.
+ * From the reader's cache at once when it is at hand (a feed poll between two changes), else read.
+ */
 const perStory =
-  (feedOf: (storyId: string, format: FeedFormat) => Promise<Representation | undefined>) =>
-  async (c: Context<Env>): Promise<Response> => {
+  (
+    cachedOf: (storyId: string, format: FeedFormat) => Representation | undefined,
+    feedOf: (storyId: string, format: FeedFormat) => Promise<Representation | undefined>,
+  ) =>
+  (c: Context<Env>): Response | Promise<Response> => {
     const format = formatOf(c);
     const storyId = c.req.param('id')!;
-    const rep = await feedOf(storyId, format);
-    if (!rep) return problemResponse(c, problems.storyNotFound(storyId, 'none'));
-    return respond(c.req.raw, rep);
+    const cached = cachedOf(storyId, format);
+    if (cached) return respond(c.req.raw, cached);
+    return feedOf(storyId, format).then((rep) => (rep ? respond(c.req.raw, rep) : problemResponse(c, problems.storyNotFound(storyId, 'none'))));
   };
 
 // Hono answers HEAD with these GET handlers; respond() sends the headers without the body.
 export function feedHandlers(reader: StoryReader): Pick<Handlers<'read'>, 'storyFeed' | 'keyEventsFeed' | 'storyArchiveFeed' | 'allFeed'> {
   return {
-    storyFeed: perStory((storyId, format) => reader.feed(storyId, format)),
-    keyEventsFeed: perStory((storyId, format) => reader.keyEventsFeed(storyId, format)),
+    storyFeed: perStory(
+      (storyId, format) => reader.cachedFeed(storyId, format),
+      (storyId, format) => reader.feed(storyId, format),
+    ),
+    keyEventsFeed: perStory(
+      (storyId, format) => reader.cachedFeed(storyId, format, true),
+      (storyId, format) => reader.keyEventsFeed(storyId, format),
+    ),
 
     storyArchiveFeed: async (c) => {
       const format = formatOf(c);
