@@ -28,6 +28,10 @@ import { viewAtVersion, versionAsOf, type PastView } from './time-travel';
 
 const NUL = '\u0000';
 
+/** The key a story's feed (or key-events feed) is rendered under, for `rendering` and `cachedFeed` alike. */
+const feedKey = (storyId: string, format: FeedFormat, keyEvents = false) =>
+  keyEvents ? `${storyId}${NUL}key-events${NUL}${format}` : `${storyId}${NUL}${format}`;
+
 /** Rendered feeds and pages kept in memory (least recently used dropped first). */
 const MAX_RENDERED = 1_000;
 
@@ -177,7 +181,7 @@ export class StoryReader {
   cachedFeed(storyId: string, format: FeedFormat, keyEvents = false): Representation | undefined {
     const cached = this.heads.get(storyId);
     if (!cached?.head || Date.now() - cached.checkedAt > (this.options.headTtlMs ?? 1_000)) return undefined;
-    const key = keyEvents ? `${storyId}\u0000key-events\u0000${format}` : `${storyId}\u0000${format}`;
+    const key = feedKey(storyId, format, keyEvents);
     const rendered = this.rendered.get(key);
     if (!rendered || rendered.version !== cached.head.version) return undefined;
     // Most recently used, as rendering() keeps it.
@@ -226,7 +230,7 @@ export class StoryReader {
   async feed(storyId: string, format: FeedFormat): Promise<Representation | undefined> {
     const head = await this.head(storyId);
     if (!head) return undefined;
-    return this.rendering(`${storyId}\u0000${format}`, head.version, async () => {
+    return this.rendering(feedKey(storyId, format), head.version, async () => {
       const items = [...(await this.latestChangesAt(await this.views(), storyId, head.version))];
       // By the last version readers saw: an embargoed append completes no archive page (feeds' bytes stay).
       const prevArchive = newestCompleteArchive(head.publicVersion ?? head.version, this.feedSize);
@@ -266,7 +270,7 @@ export class StoryReader {
   async keyEventsFeed(storyId: string, format: FeedFormat): Promise<Representation | undefined> {
     const head = await this.head(storyId);
     if (!head) return undefined;
-    return this.rendering(`${storyId}\u0000key-events\u0000${format}`, head.version, async () => {
+    return this.rendering(feedKey(storyId, format, true), head.version, async () => {
       const items = await (await this.views()).keyEvents(storyId, this.feedSize);
       const body = renderWithin((clip) => keyEventsFeed(head, clip(items), this.options.feed, format), format);
       return represent(body, FEED_MEDIA_TYPES[format], head.lastEventAt);
