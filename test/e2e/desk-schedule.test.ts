@@ -15,18 +15,15 @@
  * scheduled article is listed by its title (and as a key event) and, cancelled, is never public.
  * Screenshot: test-results/screenshots/desk-scheduled.png.
  */
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { startNewsroom, type Newsroom } from '../../functions/local/server';
-import { launchChromium } from '../support/browser';
-import { axe, watch } from '../support/desk';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
+import type { Newsroom } from '../../functions/local/server';
+import { axe, SHOTS, startDeskSession, type DeskSession } from '../support/desk';
 import { parseWithFeedparser } from '../support/feed-parsers';
 import { until } from '../support/until';
 
 const ANNA = 'desk-schedule-anna-token-0123456789';
 const STORY = 'e2e-desk-schedule';
-const SHOTS = new URL('../../test-results/screenshots/', import.meta.url);
 const WAIT = { timeout: 15_000 };
 /** The live page asks for changes every 15 s (and up to 2 s of jitter): it shows a release within that. */
 const LIVE = { timeout: 30_000 };
@@ -36,7 +33,6 @@ const MOVED = 'Ferries resume once the bridge is open.';
 const DROPPED = 'The minister will visit the port tomorrow.';
 
 let newsroom: Newsroom;
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 const incidents: string[] = [];
@@ -109,20 +105,12 @@ const shownLive = (p: Page, quote: string): Promise<number> =>
 const shownOnPage = (quote: string): Promise<number> =>
   until(async () => ((await text(`/stories/${STORY}`)).includes(quote) ? Date.now() : undefined), 30_000);
 
+let session: DeskSession | undefined;
 beforeAll(async () => {
-  [newsroom, browser] = await Promise.all([
-    startNewsroom({ inMemory: true, port: 0, seed: false, editorTokens: `anna:${ANNA}`, quiet: true, log: () => {} }),
-    launchChromium(),
-  ]);
-  mkdirSync(SHOTS, { recursive: true });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Asia/Kolkata' });
-  page = await context.newPage();
-  await watch(page, incidents);
+  session = await startDeskSession(`anna:${ANNA}`, incidents, { timezoneId: 'Asia/Kolkata' });
+  ({ newsroom, context, page } = session);
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await newsroom?.stop();
-});
+afterAll(() => session?.stop());
 
 describe('scheduling from the editor’s desk', { timeout: 90_000 }, () => {
   it('schedules, reschedules and cancels from the desk; nothing is public before its time, and the live page shows it after', async () => {

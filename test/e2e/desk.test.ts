@@ -10,12 +10,10 @@
  * retraction, axe-core finding nothing serious, a phone-sized screen. Nothing may break the CSP.
  * Screenshots: test-results/screenshots/desk-*.png (docs/desk.md shows them).
  */
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { startNewsroom, type Newsroom } from '../../functions/local/server';
-import { launchChromium } from '../support/browser';
-import { axe, watch } from '../support/desk';
+import type { Newsroom } from '../../functions/local/server';
+import { axe, SHOTS, startDeskSession, watch, type DeskSession } from '../support/desk';
 import { parseWithFeedparser } from '../support/feed-parsers';
 import { until } from '../support/until';
 
@@ -23,7 +21,6 @@ const ANNA = 'desk-anna-token-0123456789';
 const BEN = 'desk-ben-token-0123456789';
 const STORY = 'e2e-desk-story';
 const HEADLINE = 'Flooding closes the river port';
-const SHOTS = new URL('../../test-results/screenshots/', import.meta.url);
 const PHONE = { viewport: { width: 390, height: 720 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const WAIT = { timeout: 15_000 };
 
@@ -66,20 +63,12 @@ async function postStatement(p: Page, quote: string, fields: Record<string, stri
   await form.getByRole('button', { name: 'Publish' }).click();
 }
 
+let session: DeskSession | undefined;
 beforeAll(async () => {
-  [newsroom, browser] = await Promise.all([
-    startNewsroom({ inMemory: true, port: 0, seed: false, editorTokens: `anna:${ANNA},ben:${BEN}`, quiet: true, log: () => {} }),
-    launchChromium(),
-  ]);
-  mkdirSync(SHOTS, { recursive: true });
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  await watch(page, incidents);
+  session = await startDeskSession(`anna:${ANNA},ben:${BEN}`, incidents);
+  ({ newsroom, browser, context, page } = session);
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await newsroom?.stop();
-});
+afterAll(() => session?.stop());
 
 describe('the editor’s desk', { timeout: 60_000 }, () => {
   it('signs in with an editor token kept in the tab only (a wrong one refused beside its field), and opens a new story', async () => {
