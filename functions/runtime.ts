@@ -4,7 +4,7 @@
  * beside it (./writer.ts, ./reader.ts, ./replay/context.ts), so no bundle carries another's code;
  * what needs no AWS SDK (the logger, the feeds' URLs) is in ./context.ts.
  */
-import { clientConfig, documentClient, tablesFromEnv, viewsEndpoint, type Tables } from '../shared/adapters/dynamodb/client';
+import { clientConfig, documentClient, durableTransactions, tablesFromEnv, viewsEndpoint, type Tables } from '../shared/adapters/dynamodb/client';
 import { EventLogReader, EventStore } from '../shared/adapters/dynamodb/event-store';
 import { activeGeneration } from '../shared/adapters/dynamodb/views/pointer';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -34,10 +34,15 @@ export function createReadRuntime(env: NodeJS.ProcessEnv = process.env): ReadRun
 }
 
 function clients(env: NodeJS.ProcessEnv): Omit<Runtime, 'events'> {
+  const tables = tablesFromEnv(env);
   const db = documentClient(clientConfig(env.DYNAMODB_ENDPOINT));
   const views = viewsEndpoint(env);
   const viewsDb = views === env.DYNAMODB_ENDPOINT ? db : documentClient(clientConfig(views));
-  return { db, viewsDb, tables: tablesFromEnv(env) };
+  // DynamoDB Local: a transaction is answered only once it is on disk (client.ts), each database
+  // probed at a key of no item in one of its tables.
+  if (env.DYNAMODB_ENDPOINT) durableTransactions(db, { TableName: tables.idempotency, Key: { id: '#durability-probe' } });
+  if (views !== undefined && viewsDb !== db) durableTransactions(viewsDb, { TableName: tables.views, Key: { pk: '#durability', sk: 'probe' } });
+  return { db, viewsDb, tables };
 }
 
 export async function storeIsReachable(rt: ReadRuntime): Promise<boolean> {
