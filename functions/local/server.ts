@@ -309,9 +309,10 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     const feeds = feedContext();
     const reader = createReader(rt, feeds, { headTtlMs: Number.POSITIVE_INFINITY });
     const feedHub = feedChangeNotifier(feeds, { log: (message, extra) => logger.warn(message, extra) });
-    // No group commit on DynamoDB Local: it acknowledges a transaction before it is durable, and a
-    // power cut must not lose an acknowledged update (StoryWriter's groupCommit; the lanes remain).
-    const writer = createWriter(rt, { groupCommit: false });
+    // Group commit as on Lambda: the runtime's clients answer a transaction on DynamoDB Local only
+    // once it is on disk (durableTransactions in shared/adapters/dynamodb/client.ts), so a power cut
+    // loses no acknowledged group.
+    const writer = createWriter(rt);
     // Stories whose projected events changed what readers see (embargo events do not): pinged below.
     const publicChanges = new Set<string>();
     const scheduler = new ReleaseScheduler({

@@ -51,10 +51,10 @@ export interface WriterOptions {
   maxRaces?: number;
   /**
    * Whether the plain appends queued in a story's lane are written together in one transaction
-   * (default true). Off where a transaction is not as durable as a single write: DynamoDB Local
-   * acknowledges a TransactWriteItems before it is on disk, so a power cut (SIGKILL) can lose an
-   * acknowledged group (measured: 3 of 150 acknowledged items gone in 1 of 3 runs), while its
-   * PutItem is durable. DynamoDB's transactions are durable when acknowledged.
+   * (default true). Only as durable as the store's transactions: DynamoDB's are durable when
+   * acknowledged; DynamoDB Local's are made so by the clients the runtime gives it
+   * (durableTransactions in adapters/dynamodb/client.ts: without it a SIGKILL lost acknowledged
+   * groups, 3 of 150 items in 1 of 3 runs).
    */
   groupCommit?: boolean;
 }
