@@ -15,15 +15,17 @@
  *   sources and marks its entry retracted, so the past view never shows what was withdrawn since.
  *   Each such target outside the timeline page costs the reads of `entryBefore`.
  * - The pin is the head's, as folded; the pinned entry as it stood (one `entryBefore` when the fold
- *   did not hold it). Key events are those among the folded entries, as they stood: the whole story
- *   when the fold started at version 1 (no snapshot below `version − TIMELINE_WINDOW`), else the
- *   key events created or changed since that snapshot.
+ *   did not hold it). Key events are the latest VIEW_KEY_EVENTS by timeline order among those the
+ *   fold holds as they stood and those the snapshot lists (every key event at its version, by id
+ *   and timeline key) that the fold did not touch: each of the latter that makes the list costs the
+ *   reads of `entryBefore`. A snapshot written before it listed key events gives the fold's only.
  */
 import type { StoryEvent } from '../domain/story/events';
 import {
   applyStep,
   createdEntry,
   createsEntry,
+  isListedKeyEvent,
   pendingTargetOf,
   project,
   targetOf,
@@ -33,6 +35,7 @@ import {
   type StoryView,
   type TimelineEntry,
 } from '../domain/projection/story-view';
+import type { TimeTravelSnapshot } from '../domain/projection/rebuild';
 import type { EventReader, StoryViews } from './ports';
 
 /** Versions of history, before the requested one, that the timeline page always covers. */
@@ -110,10 +113,7 @@ export async function viewAtVersion(views: StoryViews, events: EventReader, stor
     pinnedThen && !pinnedThen.retraction && retractedSince.has(pinnedThen.updateId)
       ? { ...pinnedThen, retraction: retractedSince.get(pinnedThen.updateId)! }
       : pinnedThen;
-  const keyEvents = [...view.entries.values()]
-    .filter((entry) => entry.keyEvent)
-    .sort((a, b) => timelineKey(b).localeCompare(timelineKey(a)))
-    .slice(0, VIEW_KEY_EVENTS);
+  const keyEvents = await keyEventsAt(views, events, storyId, view, snapshot, retractedSince);
   const changedAt = [view.head.lastEventAt, ...later.map((l) => l.retraction.recordedAt)].sort().at(-1)!;
   // Listed by key, as the live view's people and sources are, with fields in one order whatever
   // order the stored snapshot returned them in (DynamoDB maps are unordered).
@@ -135,6 +135,41 @@ export async function viewAtVersion(views: StoryViews, events: EventReader, stor
   const page = withinBytes(newest.slice(0, TIMELINE_PAGE), TIMELINE_PAGE_BYTES);
   if (page.length < view.entries.size) view.entries = new Map(page.map((e) => [e.updateId, e]));
   return { ...view, changedAt, keyEvents, ...(pinned ? { pinned } : {}) };
+}
+
+/**
+ * The key events listed at the view's version, newest first by timeline order, at most
+ * VIEW_KEY_EVENTS, as they stood (a retraction since: marked retracted). Those the fold created or
+ * changed are in its entries as they stood; the snapshot's list (every key event at its version)
+ * names the rest, which nothing changed between the snapshot and the version (else the fold would
+ * hold them): their timeline keys still hold, and the few that make the list are read as they stood
+ * (`entryBefore`). Without a snapshot the fold started at version 1 and holds every entry; a
+ * snapshot written before the list was kept gives only the fold's.
+ */
+async function keyEventsAt(
+  views: StoryViews,
+  events: EventReader,
+  storyId: string,
+  view: StoryView,
+  snapshot: TimeTravelSnapshot | undefined,
+  retractedSince: ReadonlyMap<string, TimelineEntry['retraction'] & object>,
+): Promise<TimelineEntry[]> {
+  const candidates: { key: string; updateId: string; entry?: TimelineEntry }[] = [...view.entries.values()]
+    .filter(isListedKeyEvent)
+    .map((entry) => ({ key: timelineKey(entry), updateId: entry.updateId, entry }));
+  for (const [updateId, key] of snapshot?.keyEvents ?? []) if (!view.entries.has(updateId)) candidates.push({ key, updateId });
+  const listed = candidates.sort((a, b) => b.key.localeCompare(a.key)).slice(0, VIEW_KEY_EVENTS);
+  const at = view.head.version;
+  const entries = await Promise.all(
+    listed.map(async ({ updateId, entry }) => {
+      if (entry) return entry;
+      // Never missing (the snapshot lists entries of the story); left out rather than failing a public read if it were.
+      const then = await entryBefore(views, events, storyId, updateId, at + 1);
+      const retraction = retractedSince.get(updateId);
+      return then && retraction && !then.retraction ? { ...then, retraction } : then;
+    }),
+  );
+  return entries.filter((entry): entry is TimelineEntry => entry !== undefined);
 }
 
 /** The entry `updateId` as it stood just before the event at `version`. */

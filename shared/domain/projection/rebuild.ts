@@ -7,10 +7,12 @@
 import type { StoryEvent } from '../story/events';
 import {
   applyStep,
+  isListedKeyEvent,
   isRevision,
   project,
   readsFor,
   SNAPSHOT_INTERVAL,
+  timelineKey,
   type PersonCount,
   type Source,
   type StoryHead,
@@ -23,6 +25,17 @@ export interface TimeTravelSnapshot {
   head: StoryHead;
   people: [key: string, person: PersonCount][];
   sources: [key: string, source: Source][];
+  /**
+   * Every key event listed at the head's version, by update id with its timeline key, newest first
+   * (keyEventsNewestFirst): time travel lists the latest of them as they stood, not only those its
+   * fold after the snapshot touched. Absent from snapshots written before it was kept.
+   */
+  keyEvents?: [updateId: string, timelineKey: string][];
+}
+
+/** Key events by timeline key, newest first, in the byte order DynamoDB sorts keys in (live and replayed snapshots list them alike). */
+export function keyEventsNewestFirst(list: [updateId: string, timelineKey: string][]): [updateId: string, timelineKey: string][] {
+  return [...list].sort(([, a], [, b]) => (a < b ? 1 : a > b ? -1 : 0));
 }
 
 /** What one `add` changed: the entries it created or changed, and the revisions and snapshots it made. */
@@ -68,5 +81,6 @@ export function snapshotOf(view: StoryView): TimeTravelSnapshot {
     head: view.head,
     people: [...view.people].map(([k, p]) => [k, { ...p, roleCounts: { ...p.roleCounts } }]),
     sources: [...view.sources].map(([k, s]) => [k, { ...s }]),
+    keyEvents: keyEventsNewestFirst([...view.entries.values()].filter(isListedKeyEvent).map((e) => [e.updateId, timelineKey(e)])),
   };
 }

@@ -18,7 +18,8 @@
  *                                             withdrew (time travel hides what was retracted
  *                                             after the version it shows)
  *                          sk `s#<version>#<n>`  time-travel snapshot every SNAPSHOT_INTERVAL
- *                                             versions: head, people, sources, in bounded chunks
+ *                                             versions: head, people, sources and every key
+ *                                             event (id, timeline key), in bounded chunks
  *                          sk `q#<updateId>`  a pending (embargoed) update, as corrected so far,
  *                                             with its `releaseAt`; no timelineKey and no public
  *                                             read: deleted at its release; a cancelled one stays,
@@ -245,19 +246,22 @@ export class ViewLayout {
   snapshotItems(snapshot: TimeTravelSnapshot): Item[] {
     const prefix = `s#${changeKey(snapshot.head.version)}#`;
     const pk = this.storyPk(snapshot.head.storyId);
-    // People first, then sources, cut by bytes: reading the chunks in key order and concatenating
-    // (reads.ts snapshotAt) gives both lists back in order.
-    const chunks: { people: TimeTravelSnapshot['people']; sources: TimeTravelSnapshot['sources']; bytes: number }[] = [
-      { people: [], sources: [], bytes: jsonBytes(snapshot.head) },
-    ];
-    const add = (kind: 'people' | 'sources', value: unknown) => {
+    // People, then sources, then key events, cut by bytes: reading the chunks in key order and
+    // concatenating (reads.ts snapshotAt) gives each list back in order. Chunk 0 carries the key
+    // events' list even when it is empty: a snapshot without one was written before it was kept.
+    type Chunk = {
+      people: TimeTravelSnapshot['people'];
+      sources: TimeTravelSnapshot['sources'];
+      keyEvents: NonNullable<TimeTravelSnapshot['keyEvents']>;
+      bytes: number;
+    };
+    const chunks: Chunk[] = [{ people: [], sources: [], keyEvents: [], bytes: jsonBytes(snapshot.head) }];
+    const add = (kind: 'people' | 'sources' | 'keyEvents', value: unknown) => {
       const bytes = jsonBytes(value) + 1;
       let chunk = chunks.at(-1)!;
-      if (
-        chunk.people.length + chunk.sources.length > 0 &&
-        (chunk.bytes + bytes > SNAPSHOT_CHUNK_BYTES || chunk.people.length + chunk.sources.length >= SNAPSHOT_CHUNK_COUNT)
-      ) {
-        chunk = { people: [], sources: [], bytes: 0 };
+      const count = chunk.people.length + chunk.sources.length + chunk.keyEvents.length;
+      if (count > 0 && (chunk.bytes + bytes > SNAPSHOT_CHUNK_BYTES || count >= SNAPSHOT_CHUNK_COUNT)) {
+        chunk = { people: [], sources: [], keyEvents: [], bytes: 0 };
         chunks.push(chunk);
       }
       (chunk[kind] as unknown[]).push(value);
@@ -265,12 +269,14 @@ export class ViewLayout {
     };
     for (const person of snapshot.people) add('people', person);
     for (const source of snapshot.sources) add('sources', source);
+    for (const keyEvent of snapshot.keyEvents ?? []) add('keyEvents', keyEvent);
     return chunks.map((chunk, n) => ({
       pk,
       sk: `${prefix}${String(n).padStart(4, '0')}`,
       ...(n === 0 ? { head: snapshot.head } : {}),
       people: chunk.people,
       sources: chunk.sources,
+      ...((n === 0 && snapshot.keyEvents) || chunk.keyEvents.length > 0 ? { keyEvents: chunk.keyEvents } : {}),
     }));
   }
 

@@ -297,6 +297,9 @@ export class ViewReads implements GenerationViews {
         ),
       ),
       sources: chunks.flatMap((c) => (c.sources ?? []) as TimeTravelSnapshot['sources']),
+      ...(chunks.some((c) => c.keyEvents)
+        ? { keyEvents: chunks.flatMap((c) => (c.keyEvents ?? []) as NonNullable<TimeTravelSnapshot['keyEvents']>) }
+        : {}),
     };
   }
 

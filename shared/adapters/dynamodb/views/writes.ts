@@ -19,7 +19,7 @@ import {
   type TimelineEntry,
   type ViewStep,
 } from '../../../domain/projection/story-view';
-import type { TimeTravelSnapshot } from '../../../domain/projection/rebuild';
+import { keyEventsNewestFirst, type TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import { StaleHeadError } from '../../../application/errors';
 import type { ViewWriter } from '../../../application/ports';
 import type { StoredView } from '../../../application/ports';
@@ -96,11 +96,16 @@ export class ViewStore extends ViewReads implements ViewWriter {
 
   /** Records the story-wide parts at the head's version for time travel (the projector calls it at each SNAPSHOT_INTERVAL). */
   async writeTimeTravelSnapshot(head: StoryHead): Promise<void> {
-    const [people, sources] = await Promise.all([this.allOf<Item>(head.storyId, 'p#'), this.allOf<Item>(head.storyId, 'o#')]);
+    const [people, sources, keyEvents] = await Promise.all([
+      this.allOf<Item>(head.storyId, 'p#'),
+      this.allOf<Item>(head.storyId, 'o#'),
+      this.allOf<Item>(head.storyId, 'e#'),
+    ]);
     const snapshot: TimeTravelSnapshot = {
       head,
       people: people.map((item) => [String(item.sk).slice(2), personCountOf(item)]),
       sources: sources.map(({ pk: _pk, sk, ...s }) => [String(sk).slice(2), s as Source]),
+      keyEvents: keyEventsNewestFirst(keyEvents.map((item) => [String(item.updateId), String(item.sk).slice(2)])),
     };
     await this.batchPut(this.layout.snapshotItems(snapshot));
   }

@@ -58,6 +58,24 @@ describe('time-travel snapshot items', { timeout: 60_000 }, () => {
     expect(read?.people.every(([, p]) => Object.keys(p.roleCounts).length === 2)).toBe(true);
   });
 
+  it('carry every key event of the story, across items, and read back in order; a snapshot from before the list reads back without one', async () => {
+    const keyEvents: [string, string][] = Array.from({ length: 2_000 }, (_, i) => [
+      `01KEY${String(i).padStart(21, '0')}`,
+      `2010-04-${String(7 + (i % 20)).padStart(2, '0')}T00:00:00.000Z#${String(i).padStart(12, '0')}`,
+    ]);
+    const withList = { ...head, version: head.version + 1_000 };
+    const items = store.views.layout.snapshotItems({ head: withList, people: [], sources: [], keyEvents });
+    expect(items.length).toBeGreaterThan(3);
+    await store.views.batchPut(items);
+    expect((await store.views.snapshotAt('maximal', withList.version))?.keyEvents).toEqual(keyEvents);
+
+    const before = { ...head, version: head.version + 2_000 };
+    await store.views.batchPut(store.views.layout.snapshotItems({ head: before, people: [], sources: [] }));
+    const read = await store.views.snapshotAt('maximal', before.version);
+    expect(read?.head).toEqual(before);
+    expect(read).not.toHaveProperty('keyEvents');
+  });
+
   it('a small story is one item, its head in it', () => {
     const items = store.views.layout.snapshotItems({ head, people: [], sources: [['o', { outlet: 'O', updateCount: 1 }]] });
     expect(items).toHaveLength(1);
