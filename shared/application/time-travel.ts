@@ -23,6 +23,7 @@
 import type { StoryEvent } from '../domain/story/events';
 import {
   applyStep,
+  compareTimelineKeys,
   createdEntry,
   createsEntry,
   isListedKeyEvent,
@@ -158,7 +159,7 @@ async function keyEventsAt(
     .filter(isListedKeyEvent)
     .map((entry) => ({ key: timelineKey(entry), updateId: entry.updateId, entry }));
   for (const [updateId, key] of snapshot?.keyEvents ?? []) if (!view.entries.has(updateId)) candidates.push({ key, updateId });
-  const listed = candidates.sort((a, b) => b.key.localeCompare(a.key)).slice(0, VIEW_KEY_EVENTS);
+  const listed = candidates.sort((a, b) => compareTimelineKeys(b.key, a.key)).slice(0, VIEW_KEY_EVENTS);
   const at = view.head.version;
   const entries = await Promise.all(
     listed.map(async ({ updateId, entry }) => {

@@ -11,7 +11,8 @@ import { replayAll } from '../../shared/application/replay';
 import { TIMELINE_WINDOW, VIEW_KEY_EVENTS, viewAtVersion } from '../../shared/application/time-travel';
 import { activeGeneration } from '../../shared/adapters/dynamodb/views/pointer';
 import { ViewStore } from '../../shared/adapters/dynamodb/views/writes';
-import { foldStory, SNAPSHOT_INTERVAL, timelineKey } from '../../shared/domain/projection/story-view';
+import { compareTimelineKeys, foldStory, SNAPSHOT_INTERVAL, timelineKey } from '../../shared/domain/projection/story-view';
+import { snapshotOf } from '../../shared/domain/projection/rebuild';
 import type { StatementRecorded, StoryEvent } from '../../shared/domain/story/events';
 import { writeEvents } from '../bench/story-generator';
 import { createTestStore, type TestStore } from '../support/dynamo';
@@ -45,7 +46,11 @@ beforeAll(async () => {
   expect(SHOWN - TIMELINE_WINDOW, 'the version shown folds from a snapshot after every key event was posted').toBeGreaterThan(2 * SNAPSHOT_INTERVAL);
   events = [opened(STORY)];
   // Key events on ten days of April 2010, so that timeline order is not posting order.
-  for (let v = 2; v <= EARLY + 1; v++) events.push(statement(v, `2010-04-${String(10 + (v % 10)).padStart(2, '0')}`, true));
+  // Two of them at one instant written two ways, which byte order (the stored indexes') and
+  // localeCompare put in opposite orders: time travel lists them as the live view does.
+  const saidAt = (v: number) =>
+    v === 5 ? '2010-04-19T14:00:00+06:00' : v === 6 ? '2010-04-19T14:00:00.000+06:00' : `2010-04-${String(10 + (v % 10)).padStart(2, '0')}`;
+  for (let v = 2; v <= EARLY + 1; v++) events.push(statement(v, saidAt(v), true));
   const id = (version: number) => events[version - 1]!.metadata.updateId;
   while (events.length < SHOWN) {
     const n = events.length + 1;
@@ -73,12 +78,19 @@ async function expectKeyEventsAsFolded() {
   const then = foldStory(events.slice(0, SHOWN))!;
   const expected = [...then.entries.values()]
     .filter((e) => e.keyEvent)
-    .sort((a, b) => timelineKey(b).localeCompare(timelineKey(a)))
+    .sort((a, b) => compareTimelineKeys(timelineKey(b), timelineKey(a)))
     .slice(0, VIEW_KEY_EVENTS);
   expect(expected).toHaveLength(VIEW_KEY_EVENTS);
-  expect(shown.keyEvents.map((e) => e.updateId)).toEqual(expected.map((e) => e.updateId));
-  // As they stood: the corrected one with its new date, the unmarked one gone, the one marked in the window there.
   const ids = (version: number) => events[version - 1]!.metadata.updateId;
+  expect(shown.keyEvents.map((e) => e.updateId)).toEqual(expected.map((e) => e.updateId));
+  const [five, six] = [ids(5), ids(6)].map((id) => shown.keyEvents.findIndex((e) => e.updateId === id));
+  expect(five, 'byte order: "…14:00:00+06:00" before "…14:00:00.000+06:00", so newest first after it').toBeGreaterThan(six!);
+  // The snapshot it folded from lists every key event of that version, as a fold of the story does.
+  const snapshot = await views.snapshotAt(STORY, 2 * SNAPSHOT_INTERVAL);
+  expect(snapshot?.head.version).toBe(2 * SNAPSHOT_INTERVAL);
+  expect(snapshot?.keyEvents).toEqual(snapshotOf(foldStory(events.slice(0, 2 * SNAPSHOT_INTERVAL))!).keyEvents);
+  expect(snapshot?.keyEvents).toHaveLength(EARLY);
+  // As they stood: the corrected one with its new date, the unmarked one gone, the one marked in the window there.
   expect(shown.keyEvents[0]).toMatchObject({ updateId: ids(4), occurredAt: '2010-04-30' });
   expect(shown.keyEvents.map((e) => e.updateId)).not.toContain(ids(19));
   expect(shown.keyEvents.map((e) => e.updateId)).toContain(ids(MARKED));

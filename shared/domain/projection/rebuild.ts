@@ -7,6 +7,7 @@
 import type { StoryEvent } from '../story/events';
 import {
   applyStep,
+  compareTimelineKeys,
   isListedKeyEvent,
   isRevision,
   project,
@@ -35,7 +36,7 @@ export interface TimeTravelSnapshot {
 
 /** Key events by timeline key, newest first, in the byte order DynamoDB sorts keys in (live and replayed snapshots list them alike). */
 export function keyEventsNewestFirst(list: [updateId: string, timelineKey: string][]): [updateId: string, timelineKey: string][] {
-  return [...list].sort(([, a], [, b]) => (a < b ? 1 : a > b ? -1 : 0));
+  return [...list].sort(([, a], [, b]) => compareTimelineKeys(b, a));
 }
 
 /** What one `add` changed: the entries it created or changed, and the revisions and snapshots it made. */

@@ -321,6 +321,16 @@ export function timelineKey(entry: Pick<TimelineEntry, 'occurredAt' | 'recordedA
   return `${entry.occurredAt ?? entry.recordedAt}#${String(entry.version).padStart(12, '0')}`;
 }
 
+/**
+ * Timeline keys in the order DynamoDB keeps them (byte order: the timeline index, the key-events
+ * index), so that views folded in memory (time travel) list entries as the stored indexes do. Not
+ * localeCompare: the same instant written with and without milliseconds, or in two offsets, sorts
+ * differently there.
+ */
+export function compareTimelineKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export function changeKey(version: number): string {
   return String(version).padStart(12, '0');
 }
