@@ -38,12 +38,18 @@ function clients(env: NodeJS.ProcessEnv): Omit<Runtime, 'events'> {
   const db = documentClient(clientConfig(env.DYNAMODB_ENDPOINT));
   const views = viewsEndpoint(env);
   const viewsDb = views === env.DYNAMODB_ENDPOINT ? db : documentClient(clientConfig(views));
-  // DynamoDB Local: a transaction is answered only once it is on disk (client.ts), each database
-  // probed at a key of no item in one of its tables.
-  if (env.DYNAMODB_ENDPOINT) durableTransactions(db, { TableName: tables.idempotency, Key: { id: '#durability-probe' } });
-  if (views !== undefined && viewsDb !== db) durableTransactions(viewsDb, { TableName: tables.views, Key: { pk: '#durability', sk: 'probe' } });
+  // DynamoDB Local: a transaction is answered only once it is written (client.ts), each database
+  // probed at a key of no item in the table every use of it has (a read: no stream sees it).
+  if (env.DYNAMODB_ENDPOINT) durableTransactions(db, { TableName: tables.events, Key: DURABILITY_PROBE.events });
+  if (views && viewsDb !== db) durableTransactions(viewsDb, { TableName: tables.views, Key: DURABILITY_PROBE.views });
   return { db, viewsDb, tables };
 }
+
+/** The keys of no item that `durableTransactions` reads after each transaction on DynamoDB Local. */
+export const DURABILITY_PROBE = {
+  events: { storyId: '#durability-probe', version: 0 },
+  views: { pk: '#durability', sk: 'probe' },
+} as const;
 
 export async function storeIsReachable(rt: ReadRuntime): Promise<boolean> {
   await Promise.all([activeGeneration(rt.viewsDb, rt.tables.views), rt.events.headVersion('health-check')]);

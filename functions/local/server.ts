@@ -310,7 +310,7 @@ export async function startNewsroom(options: NewsroomOptions = {}): Promise<News
     const reader = createReader(rt, feeds, { headTtlMs: Number.POSITIVE_INFINITY });
     const feedHub = feedChangeNotifier(feeds, { log: (message, extra) => logger.warn(message, extra) });
     // Group commit as on Lambda: the runtime's clients answer a transaction on DynamoDB Local only
-    // once it is on disk (durableTransactions in shared/adapters/dynamodb/client.ts), so a power cut
+    // once it is written (durableTransactions in shared/adapters/dynamodb/client.ts), so a SIGKILL
     // loses no acknowledged group.
     const writer = createWriter(rt);
     // Stories whose projected events changed what readers see (embargo events do not): pinged below.

@@ -118,28 +118,36 @@ export function documentClient(config: DynamoDBClientConfig = clientConfig()): D
 }
 
 /**
- * DynamoDB Local answers a TransactWriteItems before its writes are on disk, and writes them a
- * moment later: killed in between (SIGKILL, a power cut), it comes back without them, whole. A
- * keyed append (its event and idempotency record), a group commit and the projector's view
- * writes are transactions. Measured (docs/benchmarks.md, 2026-12-02): a transaction of 100 items
- * of 30 KB, DynamoDB Local killed as soon as it answered, was gone after the restart 5 times in 5;
- * two-item transactions under load lost the last one answered in 5 of 16 kills. A request it
- * answers after the transaction is answered only once the transaction is on disk (one SQLite
- * connection serves a database's requests in turn): with a read after each transaction, and the
- * transaction answered only then, none was lost (8 kills of the large one, and
- * test/reliability/durable-transactions.test.ts). So a client of DynamoDB Local reads `probe`, a
- * key of no item in a table of the same database, after every transaction: nothing is written,
- * and no stream or scan sees it. DynamoDB's own transactions are durable when answered: on AWS
- * this is not used.
+ * DynamoDB Local answers a TransactWriteItems before it is on disk, and writes it a moment later:
+ * killed in between (SIGKILL), it comes back without it, whole. A keyed append (its event and
+ * idempotency record), a group commit and the projector's view writes are transactions. Measured
+ * (docs/benchmarks.md, 2026-12-02): a transaction of 100 items of 30 KB, DynamoDB Local killed as
+ * soon as it answered, was gone after the restart 5 times in 5; two-item transactions under load
+ * lost the last one answered in 5 of 16 kills. (Its PutItem and BatchWriteItem were there after
+ * every kill: a 750 KB batch 4 times in 4.) A request it answers after the transaction is answered
+ * only once the transaction is written (one SQLite connection serves a database's requests in
+ * turn): with a read after each transaction, and the transaction answered only then, none was lost
+ * (8 kills of the large one, and test/reliability/durable-transactions.test.ts). So a client of
+ * DynamoDB Local reads `probe`, a key of no item in a table of the same database, after every
+ * transaction: nothing is written, and no stream or scan sees it. Only a process kill was tested:
+ * what DynamoDB Local syncs to disk before a power cut is its own. DynamoDB's transactions are
+ * durable when answered: on AWS this is not used.
  */
 export function durableTransactions(db: DynamoDBDocumentClient, probe: { TableName: string; Key: Record<string, NativeAttributeValue> }): void {
   db.middlewareStack.add(
     (next, context) => async (args) => {
       const output = await next(args);
-      if (context.commandName === 'TransactWriteItemsCommand') await db.send(new GetCommand({ ...probe, ConsistentRead: true }));
+      if (context.commandName === 'TransactWriteItemsCommand') {
+        try {
+          await db.send(new GetCommand({ ...probe, ConsistentRead: true }));
+        } catch (error) {
+          // The transaction went through, but whether it is on disk is not known: not an acknowledgement.
+          throw error instanceof StoreUnavailableError ? error : new StoreUnavailableError('DynamoDB', { cause: error });
+        }
+      }
       return output;
     },
-    // Inside storeUnavailable: a probe that fails is the transaction's failure (503), not an acknowledgement.
+    // Inside storeUnavailable (its priority is high): the probe's failure is this call's.
     { step: 'initialize', name: 'durableTransactions' },
   );
 }
