@@ -104,11 +104,12 @@ async function measure(stores: Stores, tablePrefix: string, storyIds: string[], 
 }
 
 /**
- * The store's floor for a replay that writes `items` items: as many items of keys alone (no index
+ * A reference cost for a replay that stores `items` items: as many items of keys alone (no index
  * keys, nothing to marshal but two strings) put with BatchWriteItem into the same views table,
- * DEFAULT_WRITE_CONCURRENCY calls in flight, as replay sends them; deleted again afterwards. DynamoDB
- * Local spends about the same time on an item whatever its size (about 120 µs of its writer on this
- * machine, measured 2026-12-02), so no replay writing this many items can take less.
+ * DEFAULT_WRITE_CONCURRENCY calls in flight (replay's per story; the many-story replay runs
+ * DEFAULT_STORY_CONCURRENCY stories at once), after the replay, and deleted again. DynamoDB Local
+ * spends about the same time on an item whatever its size (about 120 µs on this machine, measured
+ * 2026-12-02), so this is about what writing that many items costs here, whatever they hold.
  */
 async function writeFloor(db: DynamoDBDocumentClient, table: string, items: number): Promise<number> {
   const key = (i: number) => ({ pk: 'bench#write-floor', sk: String(i).padStart(7, '0') });
@@ -156,8 +157,8 @@ export const bench: Bench = {
       const floorRow = (bar: string, m: typeof one): BenchResult => ({
         bar,
         method:
-          `${m.summary.items} items of keys alone (as many as the replay wrote) put with BatchWriteItem, ${DEFAULT_WRITE_CONCURRENCY} calls in flight, ` +
-          `into the same views table, vs the same read: no replay writing that many items can take less on this store`,
+          `${m.summary.items} items of keys alone (as many as the replay stored) put with BatchWriteItem, ${DEFAULT_WRITE_CONCURRENCY} calls in flight, ` +
+          `into the same views table after the replay, vs the same read: what writing that many items costs on this store, whatever they hold`,
         measured: `${m.floorSeconds.toFixed(1)} s (${(m.summary.items / m.floorSeconds).toFixed(0)} items/s)`,
         baseline: `${m.readSeconds.toFixed(1)} s read`,
         ratio: m.floorSeconds / m.readSeconds,
