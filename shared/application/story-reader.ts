@@ -16,7 +16,15 @@ import { isComplete, newestCompleteArchive, nextArchive, parseArchiveRange, prev
 import { allStoriesFeed, clippedEntry, keyEventsFeed, storyFeed, type FeedDocument } from '../domain/feeds/model';
 import { FEED_MEDIA_TYPES, renderFeed } from '../domain/feeds/render';
 import type { FeedContext, FeedFormat } from '../domain/feeds/urls';
-import { compareTimelineKeys, createdEntryOf, targetOf, timelineKey, type StoryHead, type StoryView, type TimelineEntry } from '../domain/projection/story-view';
+import {
+  compareTimelineKeys,
+  createdEntryOf,
+  targetOf,
+  timelineKey,
+  type StoryHead,
+  type StoryView,
+  type TimelineEntry,
+} from '../domain/projection/story-view';
 import { maskWithdrawn, retractionsIn, withdrawableUpdateOf, type PublicEvent } from '../domain/projection/public-log';
 import type { StoryEvent } from '../domain/story/events';
 import type { StorySummary } from '../domain/projection/story-summary';

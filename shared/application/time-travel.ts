@@ -16,8 +16,8 @@
  *   Each such target outside the timeline page costs the reads of `entryBefore`.
  * - The pin is the head's, as folded; the pinned entry as it stood (one `entryBefore` when the fold
  *   did not hold it). Key events are the latest VIEW_KEY_EVENTS by timeline order among those the
- *   fold holds as they stood and those the snapshot lists (every key event at its version, by id
- *   and timeline key) that the fold did not touch: each of the latter that makes the list costs the
+ *   fold holds as they stood and those the snapshot lists (the newest SNAPSHOT_KEY_EVENTS key events
+ *   at its version, by id and timeline key) that the fold did not touch: each of the latter that makes the list costs the
  *   reads of `entryBefore`. A snapshot written before it listed key events gives the fold's only.
  */
 import type { StoryEvent } from '../domain/story/events';

@@ -12,7 +12,7 @@ import { TIMELINE_WINDOW, VIEW_KEY_EVENTS, viewAtVersion } from '../../shared/ap
 import { activeGeneration } from '../../shared/adapters/dynamodb/views/pointer';
 import { ViewStore } from '../../shared/adapters/dynamodb/views/writes';
 import { compareTimelineKeys, foldStory, SNAPSHOT_INTERVAL, timelineKey } from '../../shared/domain/projection/story-view';
-import { snapshotOf } from '../../shared/domain/projection/rebuild';
+import { snapshotOf, SNAPSHOT_KEY_EVENTS } from '../../shared/domain/projection/rebuild';
 import type { StatementRecorded, StoryEvent } from '../../shared/domain/story/events';
 import { writeEvents } from '../bench/story-generator';
 import { createTestStore, type TestStore } from '../support/dynamo';
@@ -44,6 +44,8 @@ const statement = (version: number, saidAt: string, keyEvent: boolean): Statemen
 beforeAll(async () => {
   store = await createTestStore();
   expect(SHOWN - TIMELINE_WINDOW, 'the version shown folds from a snapshot after every key event was posted').toBeGreaterThan(2 * SNAPSHOT_INTERVAL);
+  // Each event folded past the snapshot can take at most one key event off the list: the snapshot keeps enough.
+  expect(SNAPSHOT_KEY_EVENTS).toBeGreaterThanOrEqual(VIEW_KEY_EVENTS + SNAPSHOT_INTERVAL + TIMELINE_WINDOW);
   events = [opened(STORY)];
   // Key events on ten days of April 2010, so that timeline order is not posting order.
   // Two of them at one instant written two ways, which byte order (the stored indexes') and

@@ -27,12 +27,23 @@ export interface TimeTravelSnapshot {
   people: [key: string, person: PersonCount][];
   sources: [key: string, source: Source][];
   /**
-   * Every key event listed at the head's version, by update id with its timeline key, newest first
-   * (keyEventsNewestFirst): time travel lists the latest of them as they stood, not only those its
-   * fold after the snapshot touched. Absent from snapshots written before it was kept.
+   * The newest SNAPSHOT_KEY_EVENTS key events listed at the head's version, by update id with its
+   * timeline key, newest first (keyEventsNewestFirst): time travel lists the latest of them as they
+   * stood, not only those its fold after the snapshot touched. Absent from snapshots written before
+   * it was kept.
    */
   keyEvents?: [updateId: string, timelineKey: string][];
 }
+
+/**
+ * How many of the newest key events a snapshot keeps, so that it stays bounded whatever the story
+ * marks. Time travel lists 20 (VIEW_KEY_EVENTS) after folding at most SNAPSHOT_INTERVAL + 200
+ * events past the snapshot (TIMELINE_WINDOW, application/time-travel.ts), and each of those can
+ * take at most one key event off the list (an unmark, or a correction that moves one back in
+ * time): 1,220 always suffice then, and 1,500 leave room (about 90 KB; a snapshot that was not
+ * written, so that the fold starts one further back, could in theory need more).
+ */
+export const SNAPSHOT_KEY_EVENTS = 1_500;
 
 /** Key events by timeline key, newest first, in the byte order DynamoDB sorts keys in (live and replayed snapshots list them alike). */
 export function keyEventsNewestFirst(list: [updateId: string, timelineKey: string][]): [updateId: string, timelineKey: string][] {
@@ -82,6 +93,9 @@ export function snapshotOf(view: StoryView): TimeTravelSnapshot {
     head: view.head,
     people: [...view.people].map(([k, p]) => [k, { ...p, roleCounts: { ...p.roleCounts } }]),
     sources: [...view.sources].map(([k, s]) => [k, { ...s }]),
-    keyEvents: keyEventsNewestFirst([...view.entries.values()].filter(isListedKeyEvent).map((e) => [e.updateId, timelineKey(e)])),
+    keyEvents: keyEventsNewestFirst([...view.entries.values()].filter(isListedKeyEvent).map((e) => [e.updateId, timelineKey(e)])).slice(
+      0,
+      SNAPSHOT_KEY_EVENTS,
+    ),
   };
 }

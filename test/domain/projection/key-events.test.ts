@@ -1,6 +1,7 @@
 /** Key events and the pin in the view as a fold: entry flags, head count and pin, and the steps' key-events index changes. */
 import { describe, expect, it } from 'vitest';
 import { applyStep, foldStory, project, timelineKey, type StoryView, type ViewStep } from '../../../shared/domain/projection/story-view';
+import { snapshotOf, SNAPSHOT_KEY_EVENTS } from '../../../shared/domain/projection/rebuild';
 import type { StoryEvent } from '../../../shared/domain/story/events';
 import { article, opened, statement, stored } from '../../support/events';
 
@@ -114,5 +115,23 @@ describe('the pin in the view', () => {
     expect(
       foldStory([...base, stored('UpdateRetracted', { target: a.metadata.updateId, reason: 'r' }, { version: 5 })])!.head.pinned,
     ).toBeUndefined();
+  });
+});
+
+describe('key events in a time-travel snapshot', () => {
+  it('are the newest SNAPSHOT_KEY_EVENTS listed ones, by id and timeline key, newest first in byte order (retracted ones stay listed)', () => {
+    const count = SNAPSHOT_KEY_EVENTS + 50;
+    const events: StoryEvent[] = [opened()];
+    for (let v = 2; v <= count + 1; v++) events.push(keyArticle(v));
+    const retracted = events[count - 5]!.metadata.updateId;
+    events.push(stored('UpdateRetracted', { target: retracted, reason: 'Wrong' }, { version: count + 2 }));
+    const view = foldStory(events)!;
+    const { keyEvents } = snapshotOf(view);
+    const all = [...view.entries.values()].filter((e) => e.keyEvent).map((e) => [e.updateId, timelineKey(e)] as [string, string]);
+    expect(all).toHaveLength(count);
+    const newestFirst = all.sort(([, a], [, b]) => (a < b ? 1 : -1));
+    expect(keyEvents).toEqual(newestFirst.slice(0, SNAPSHOT_KEY_EVENTS));
+    expect(keyEvents!.map(([id]) => id)).not.toContain(events[1]!.metadata.updateId); // the oldest fell off
+    expect(keyEvents!.map(([id]) => id)).toContain(retracted);
   });
 });

@@ -18,8 +18,8 @@
  *                                             withdrew (time travel hides what was retracted
  *                                             after the version it shows)
  *                          sk `s#<version>#<n>`  time-travel snapshot every SNAPSHOT_INTERVAL
- *                                             versions: head, people, sources and every key
- *                                             event (id, timeline key), in bounded chunks
+ *                                             versions: head, people, sources and the newest
+ *                                             key events (id, timeline key), in bounded chunks
  *                          sk `q#<updateId>`  a pending (embargoed) update, as corrected so far,
  *                                             with its `releaseAt`; no timelineKey and no public
  *                                             read: deleted at its release; a cancelled one stays,

@@ -257,6 +257,30 @@ export class ViewReads implements GenerationViews {
     return { items: (out.Items ?? []).map((item) => decode(item)!), ...(next ? { next } : {}) };
   }
 
+  /**
+   * The newest `limit` entries of the key-events index, as [updateId, timelineKey], newest first:
+   * consistent reads, for a snapshot written right after the transaction that made its version.
+   */
+  protected async newestKeyEvents(storyId: string, limit: number): Promise<[updateId: string, timelineKey: string][]> {
+    const out: [string, string][] = [];
+    const pages = paginateQuery(
+      { client: this.db, pageSize: Math.min(limit, 1_000) },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': this.layout.storyPk(storyId), ':prefix': 'e#' },
+        ProjectionExpression: 'sk, updateId',
+        ScanIndexForward: false,
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
+      for (const item of page.Items ?? []) out.push([String(item.updateId), String(item.sk).slice(2)]);
+      if (out.length >= limit) break;
+    }
+    return out.slice(0, limit);
+  }
+
   /** The latest time-travel snapshot at or below `version`. */
   async snapshotAt(storyId: string, version: number): Promise<TimeTravelSnapshot | undefined> {
     const pk = this.layout.storyPk(storyId);

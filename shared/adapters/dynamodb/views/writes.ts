@@ -19,7 +19,7 @@ import {
   type TimelineEntry,
   type ViewStep,
 } from '../../../domain/projection/story-view';
-import { keyEventsNewestFirst, type TimeTravelSnapshot } from '../../../domain/projection/rebuild';
+import { keyEventsNewestFirst, SNAPSHOT_KEY_EVENTS, type TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import { StaleHeadError } from '../../../application/errors';
 import type { ViewWriter } from '../../../application/ports';
 import type { StoredView } from '../../../application/ports';
@@ -99,13 +99,14 @@ export class ViewStore extends ViewReads implements ViewWriter {
     const [people, sources, keyEvents] = await Promise.all([
       this.allOf<Item>(head.storyId, 'p#'),
       this.allOf<Item>(head.storyId, 'o#'),
-      this.allOf<Item>(head.storyId, 'e#'),
+      this.newestKeyEvents(head.storyId, SNAPSHOT_KEY_EVENTS),
     ]);
     const snapshot: TimeTravelSnapshot = {
       head,
       people: people.map((item) => [String(item.sk).slice(2), personCountOf(item)]),
       sources: sources.map(({ pk: _pk, sk, ...s }) => [String(sk).slice(2), s as Source]),
-      keyEvents: keyEventsNewestFirst(keyEvents.map((item) => [String(item.updateId), String(item.sk).slice(2)])),
+      // Newest first by key already; sorted as replay sorts its own, so both write the same items.
+      keyEvents: keyEventsNewestFirst(keyEvents),
     };
     await this.batchPut(this.layout.snapshotItems(snapshot));
   }
