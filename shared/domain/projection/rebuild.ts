@@ -14,6 +14,7 @@ import {
   readsFor,
   SNAPSHOT_INTERVAL,
   timelineKey,
+  type KeyEventChange,
   type PersonCount,
   type Source,
   type StoryHead,
@@ -57,11 +58,63 @@ export interface RebuildChanges {
   snapshots: TimeTravelSnapshot[];
 }
 
+/**
+ * A fold's listed key events in timeline order, kept step by step from the steps' key-events index
+ * changes (what the live projector writes to the `e#` index), so that a snapshot takes the newest
+ * SNAPSHOT_KEY_EVENTS at once: collecting and sorting them from every entry at each snapshot cost
+ * a replay of 100,000 events (14,000 key events) about 1.7 s.
+ */
+class KeyEventIndex {
+  /** Timeline keys, ascending in byte order (unique: a key ends with the entry's version). */
+  private readonly keys: string[] = [];
+  private readonly ids = new Map<string, string>();
+
+  constructor(readonly view: StoryView) {
+    const listed = [...view.entries.values()].filter(isListedKeyEvent).map((e) => [timelineKey(e), e.updateId] as const);
+    for (const [key, id] of listed) this.ids.set(key, id);
+    this.keys = [...this.ids.keys()].sort(compareTimelineKeys);
+  }
+
+  apply(changes: readonly KeyEventChange[] | undefined): void {
+    for (const { key, updateId, listed } of changes ?? []) {
+      const at = this.position(key);
+      const present = this.keys[at] === key;
+      if (listed) {
+        if (!present) this.keys.splice(at, 0, key);
+        this.ids.set(key, updateId);
+      } else if (present) {
+        this.keys.splice(at, 1);
+        this.ids.delete(key);
+      }
+    }
+  }
+
+  newest(limit: number): [updateId: string, timelineKey: string][] {
+    return this.keys
+      .slice(-limit)
+      .reverse()
+      .map((key) => [this.ids.get(key)!, key]);
+  }
+
+  /** The first index whose key is not below `key`. */
+  private position(key: string): number {
+    let [lo, hi] = [0, this.keys.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareTimelineKeys(this.keys[mid]!, key) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
 export class StoryRebuild {
   view?: StoryView;
   readonly revisions: TimelineEntry[] = [];
   readonly snapshots: TimeTravelSnapshot[] = [];
   events = 0;
+  /** Built from the view the first time it is needed (a rebuild resumed from a checkpoint is given its view). */
+  private keyEvents?: KeyEventIndex;
 
   constructor(private readonly interval = SNAPSHOT_INTERVAL) {}
 
@@ -72,13 +125,15 @@ export class StoryRebuild {
       const step = project(event, readsFor(event, view));
       this.view = applyStep(view, step);
       this.events++;
+      if (this.keyEvents?.view === this.view) this.keyEvents.apply(step.keyEvents);
+      else this.keyEvents = new KeyEventIndex(this.view);
       if (step.entry) changes.entries.add(step.entry.updateId);
       if (isRevision(step)) {
         this.revisions.push(step.entry!);
         changes.revisions.push(step.entry!);
       }
       if (step.head.version % this.interval === 0) {
-        const snapshot = snapshotOf(this.view);
+        const snapshot = snapshotOf(this.view, this.keyEvents.newest(SNAPSHOT_KEY_EVENTS));
         this.snapshots.push(snapshot);
         changes.snapshots.push(snapshot);
       }
@@ -87,15 +142,18 @@ export class StoryRebuild {
   }
 }
 
-export function snapshotOf(view: StoryView): TimeTravelSnapshot {
+/** The snapshot of a view; `keyEvents`, its newest key events if the caller keeps them (StoryRebuild), else collected from its entries. */
+export function snapshotOf(view: StoryView, keyEvents?: [updateId: string, timelineKey: string][]): TimeTravelSnapshot {
   // Copies: the fold goes on mutating the maps' values.
   return {
     head: view.head,
     people: [...view.people].map(([k, p]) => [k, { ...p, roleCounts: { ...p.roleCounts } }]),
     sources: [...view.sources].map(([k, s]) => [k, { ...s }]),
-    keyEvents: keyEventsNewestFirst([...view.entries.values()].filter(isListedKeyEvent).map((e) => [e.updateId, timelineKey(e)])).slice(
-      0,
-      SNAPSHOT_KEY_EVENTS,
-    ),
+    keyEvents:
+      keyEvents ??
+      keyEventsNewestFirst([...view.entries.values()].filter(isListedKeyEvent).map((e) => [e.updateId, timelineKey(e)])).slice(
+        0,
+        SNAPSHOT_KEY_EVENTS,
+      ),
   };
 }

@@ -1,7 +1,8 @@
 /** Key events and the pin in the view as a fold: entry flags, head count and pin, and the steps' key-events index changes. */
 import { describe, expect, it } from 'vitest';
 import { applyStep, foldStory, project, timelineKey, type StoryView, type ViewStep } from '../../../shared/domain/projection/story-view';
-import { snapshotOf, SNAPSHOT_KEY_EVENTS } from '../../../shared/domain/projection/rebuild';
+import { snapshotOf, SNAPSHOT_KEY_EVENTS, StoryRebuild } from '../../../shared/domain/projection/rebuild';
+import { generatedEvent } from '../../bench/story-generator';
 import type { StoryEvent } from '../../../shared/domain/story/events';
 import { article, opened, statement, stored } from '../../support/events';
 
@@ -133,5 +134,25 @@ describe('key events in a time-travel snapshot', () => {
     expect(keyEvents).toEqual(newestFirst.slice(0, SNAPSHOT_KEY_EVENTS));
     expect(keyEvents!.map(([id]) => id)).not.toContain(events[1]!.metadata.updateId); // the oldest fell off
     expect(keyEvents!.map(([id]) => id)).toContain(retracted);
+  });
+});
+
+describe('key events in the snapshots a rebuild takes as it folds', () => {
+  it('are those a fold to each snapshot’s version lists, through marks, unmarks, moves in time and retractions, also after resuming', () => {
+    const events = Array.from({ length: 1_200 }, (_, i) => generatedEvent('rebuilt', i + 1));
+    const rebuild = new StoryRebuild(100);
+    rebuild.add(events.slice(0, 550));
+    // A rebuild resumed from a checkpoint is given the view it had (replay.ts): the index is built from it.
+    const resumed = new StoryRebuild(100);
+    resumed.view = foldStory(events.slice(0, 550));
+    for (const r of [rebuild, resumed]) r.add(events.slice(550));
+    const changes = events.filter((e) => e.type === 'KeyEventMarked' || e.type === 'KeyEventUnmarked' || e.type === 'UpdateCorrected');
+    expect(changes.length, 'the generated story marks, unmarks and corrects').toBeGreaterThan(20);
+    for (const r of [rebuild, resumed]) {
+      const taken = r.snapshots.filter((s) => s.head.version > 550);
+      expect(taken.map((s) => s.head.version)).toEqual([600, 700, 800, 900, 1_000, 1_100, 1_200]);
+      for (const snapshot of taken) expect(snapshot.keyEvents).toEqual(snapshotOf(foldStory(events.slice(0, snapshot.head.version))!).keyEvents);
+    }
+    expect(rebuild.snapshots.at(-1)!.keyEvents!.length).toBeGreaterThan(100);
   });
 });
