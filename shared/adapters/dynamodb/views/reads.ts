@@ -262,23 +262,8 @@ export class ViewReads implements GenerationViews {
    * consistent reads, for a snapshot written right after the transaction that made its version.
    */
   protected async newestKeyEvents(storyId: string, limit: number): Promise<[updateId: string, timelineKey: string][]> {
-    const out: [string, string][] = [];
-    const pages = paginateQuery(
-      { client: this.db, pageSize: Math.min(limit, 1_000) },
-      {
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': this.layout.storyPk(storyId), ':prefix': 'e#' },
-        ProjectionExpression: 'sk, updateId',
-        ScanIndexForward: false,
-        ConsistentRead: true,
-      },
-    );
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) out.push([String(item.updateId), String(item.sk).slice(2)]);
-      if (out.length >= limit) break;
-    }
-    return out.slice(0, limit);
+    const items = await this.allOf<Item>(storyId, 'e#', 'sk, updateId', { limit, newestFirst: true });
+    return items.map((item) => [String(item.updateId), String(item.sk).slice(2)]);
   }
 
   /** The latest time-travel snapshot at or below `version`. */
@@ -379,19 +364,29 @@ export class ViewReads implements GenerationViews {
     return (await this.allOf<Item>(storyId, '', 'sk')).map((item) => String(item.sk));
   }
 
-  protected async allOf<T>(storyId: string, prefix: string, projection?: string): Promise<T[]> {
+  /** A story's items under `prefix`, read consistently: all of them, or the first `limit` (newest first: by key, descending). */
+  protected async allOf<T>(
+    storyId: string,
+    prefix: string,
+    projection?: string,
+    { limit, newestFirst = false }: { limit?: number; newestFirst?: boolean } = {},
+  ): Promise<T[]> {
     const out: T[] = [];
     const pages = paginateQuery(
-      { client: this.db },
+      { client: this.db, ...(limit === undefined ? {} : { pageSize: Math.min(limit, 1_000) }) },
       {
         TableName: this.table,
         KeyConditionExpression: prefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
         ExpressionAttributeValues: { ':pk': this.layout.storyPk(storyId), ...(prefix ? { ':prefix': prefix } : {}) },
         ConsistentRead: true,
+        ScanIndexForward: !newestFirst,
         ...(projection ? { ProjectionExpression: projection } : {}),
       },
     );
-    for await (const page of pages) out.push(...((page.Items ?? []) as T[]));
+    for await (const page of pages) {
+      out.push(...((page.Items ?? []) as T[]));
+      if (limit !== undefined && out.length >= limit) return out.slice(0, limit);
+    }
     return out;
   }
 }
