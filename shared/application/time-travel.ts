@@ -16,9 +16,9 @@
  *   Each such target outside the timeline page costs the reads of `entryBefore`.
  * - The pin is the head's, as folded; the pinned entry as it stood (one `entryBefore` when the fold
  *   did not hold it). Key events are the latest VIEW_KEY_EVENTS by timeline order among those the
- *   fold holds as they stood and those the snapshot lists (the newest SNAPSHOT_KEY_EVENTS key events
- *   at its version, by id and timeline key) that the fold did not touch: each of the latter that makes the list costs the
- *   reads of `entryBefore`. A snapshot written before it listed key events gives the fold's only.
+ *   fold holds as they stood and those the snapshot lists (its newest SNAPSHOT_KEY_EVENTS, by id
+ *   and timeline key) that the fold did not touch: each of the latter that makes the list costs
+ *   the reads of `entryBefore`. A snapshot written before it listed key events gives the fold's only.
  */
 import type { StoryEvent } from '../domain/story/events';
 import {
@@ -141,8 +141,8 @@ export async function viewAtVersion(views: StoryViews, events: EventReader, stor
 /**
  * The key events listed at the view's version, newest first by timeline order, at most
  * VIEW_KEY_EVENTS, as they stood (a retraction since: marked retracted). Those the fold created or
- * changed are in its entries as they stood; the snapshot's list (every key event at its version)
- * names the rest, which nothing changed between the snapshot and the version (else the fold would
+ * changed are in its entries as they stood; the snapshot's list (the newest key events at its
+ * version, enough for this list whatever the fold did: rebuild.ts SNAPSHOT_KEY_EVENTS) names the rest, which nothing changed between the snapshot and the version (else the fold would
  * hold them): their timeline keys still hold, and the few that make the list are read as they stood
  * (`entryBefore`). Without a snapshot the fold started at version 1 and holds every entry; a
  * snapshot written before the list was kept gives only the fold's.

@@ -29,7 +29,7 @@ export interface TimeTravelSnapshot {
   sources: [key: string, source: Source][];
   /**
    * The newest SNAPSHOT_KEY_EVENTS key events listed at the head's version, by update id with its
-   * timeline key, newest first (keyEventsNewestFirst): time travel lists the latest of them as they
+   * timeline key, newest first in byte order (compareTimelineKeys, as the `e#` index is read): time travel lists the latest of them as they
    * stood, not only those its fold after the snapshot touched. Absent from snapshots written before
    * it was kept.
    */
@@ -46,11 +46,6 @@ export interface TimeTravelSnapshot {
  */
 export const SNAPSHOT_KEY_EVENTS = 1_500;
 
-/** Key events by timeline key, newest first, in the byte order DynamoDB sorts keys in (live and replayed snapshots list them alike). */
-export function keyEventsNewestFirst(list: [updateId: string, timelineKey: string][]): [updateId: string, timelineKey: string][] {
-  return [...list].sort(([, a], [, b]) => compareTimelineKeys(b, a));
-}
-
 /** What one `add` changed: the entries it created or changed, and the revisions and snapshots it made. */
 export interface RebuildChanges {
   entries: Set<string>;
@@ -66,7 +61,7 @@ export interface RebuildChanges {
  */
 class KeyEventIndex {
   /** Timeline keys, ascending in byte order (unique: a key ends with the entry's version). */
-  private readonly keys: string[] = [];
+  private readonly keys: string[];
   private readonly ids = new Map<string, string>();
 
   constructor(readonly view: StoryView) {
@@ -149,11 +144,6 @@ export function snapshotOf(view: StoryView, keyEvents?: [updateId: string, timel
     head: view.head,
     people: [...view.people].map(([k, p]) => [k, { ...p, roleCounts: { ...p.roleCounts } }]),
     sources: [...view.sources].map(([k, s]) => [k, { ...s }]),
-    keyEvents:
-      keyEvents ??
-      keyEventsNewestFirst([...view.entries.values()].filter(isListedKeyEvent).map((e) => [e.updateId, timelineKey(e)])).slice(
-        0,
-        SNAPSHOT_KEY_EVENTS,
-      ),
+    keyEvents: keyEvents ?? new KeyEventIndex(view).newest(SNAPSHOT_KEY_EVENTS),
   };
 }

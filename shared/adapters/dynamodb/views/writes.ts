@@ -19,7 +19,7 @@ import {
   type TimelineEntry,
   type ViewStep,
 } from '../../../domain/projection/story-view';
-import { keyEventsNewestFirst, SNAPSHOT_KEY_EVENTS, type TimeTravelSnapshot } from '../../../domain/projection/rebuild';
+import { SNAPSHOT_KEY_EVENTS, type TimeTravelSnapshot } from '../../../domain/projection/rebuild';
 import { StaleHeadError } from '../../../application/errors';
 import type { ViewWriter } from '../../../application/ports';
 import type { StoredView } from '../../../application/ports';
@@ -105,8 +105,8 @@ export class ViewStore extends ViewReads implements ViewWriter {
       head,
       people: people.map((item) => [String(item.sk).slice(2), personCountOf(item)]),
       sources: sources.map(({ pk: _pk, sk, ...s }) => [String(sk).slice(2), s as Source]),
-      // Newest first by key already; sorted as replay sorts its own, so both write the same items.
-      keyEvents: keyEventsNewestFirst(keyEvents),
+      // Newest first in the index's byte order: as replay's KeyEventIndex lists them, so both write the same items.
+      keyEvents,
     };
     await this.batchPut(this.layout.snapshotItems(snapshot));
   }
