@@ -16,7 +16,7 @@ import { replayAll } from '../../shared/application/replay';
 import type { StoryEvent } from '../../shared/domain/story/events';
 import { writeGeneratedStory } from '../bench/story-generator';
 import { createTestStore, type TestStore } from '../support/dynamo';
-import { generationItems, keyEventItems, projectLive, served } from '../support/replay';
+import { generationItems, keyEventItems, projectLive, replayContextOf, served } from '../support/replay';
 import { stallingStore, type StallingStore } from '../support/stalling-store';
 
 const STORY = 'stalled-story';
@@ -94,6 +94,32 @@ describe('replay on a store that stalls', () => {
     expect(await served(store, STORY, 400)).toEqual(live);
     expect(await keyEventItems(store, summary.generation)).toEqual(liveKeyEvents);
     expect(await generationItems(store, 'v1')).toBe(0);
+  });
+
+  it('deletes the old generation through a stalled page of its keys, after the readers were switched', async () => {
+    // A generation to replace, built without stalls.
+    await replayAll(replayContextOf(store), { cleanupDelayMs: 0 });
+    const previous = await replayStores(store.db, store.tables.views).generations.active();
+    const items = await generationItems(store, previous);
+    expect(items).toBeGreaterThan(EVENTS);
+    const live = await served(store, STORY, 400);
+
+    // The cleanup's first page of the story's keys in the old generation: every attempt held past the timeout.
+    const storyPk = `"${previous}#story#${STORY}"`;
+    proxy.stall({
+      operation: 'Query',
+      match: (body) => body.includes(storyPk) && body.includes('"ProjectionExpression":"pk, sk"') && !body.includes('begins_with'),
+      calls: 1,
+    });
+    const before = proxy.stalled;
+    const summary = await replayAll(
+      { events: new EventStore(slow, store.tables.events), ...replayStores(slow, store.tables.views) },
+      { cleanupDelayMs: 0 },
+    );
+    expect(proxy.stalled - before).toBe(TIMEOUTS.maxAttempts);
+    expect(summary).toMatchObject({ previous, deleted: items });
+    expect(await generationItems(store, previous)).toBe(0);
+    expect(await served(store, STORY, 400)).toEqual(live);
   });
 
   it('gives up after its pauses, and at once on an error that is not the store being unavailable', async () => {

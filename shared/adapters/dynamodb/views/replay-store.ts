@@ -13,9 +13,10 @@ import {
   UpdateCommand,
   paginateQuery,
   type DynamoDBDocumentClient,
+  type QueryCommandInput,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { forEachLimit, readAhead, UNAVAILABLE_PAUSES_MS } from '../../../application/async';
+import { forEachLimit, patiently, UNAVAILABLE_PAUSES_MS } from '../../../application/async';
 import { StaleHeadError } from '../../../application/errors';
 import {
   FINISH_STEP,
@@ -493,17 +494,52 @@ async function deleteKeys(db: DynamoDBDocumentClient, table: string, keys: Item[
   await writer.flush();
 }
 
+/**
+ * Deletes every item of a partition: replay's cleanup of the old generation, its progress and its
+ * checkpoints. Both sides ride out a store stalled for seconds (UNAVAILABLE_PAUSES_MS): the batch
+ * deletes, and the pages of keys, each asked for again from where the one before ended. A cleanup
+ * of 115,000 items on a loaded machine has had a page of keys time out at every attempt, after the
+ * readers were switched (docs/benchmarks.md, session 24).
+ */
 async function deletePartition(db: DynamoDBDocumentClient, table: string, pk: string): Promise<number> {
   const writer = new BatchWriter(db, table, DEFAULT_WRITE_CONCURRENCY, undefined, undefined, UNAVAILABLE_PAUSES_MS);
   let deleted = 0;
-  const pages = paginateQuery(
-    { client: db },
-    { TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ProjectionExpression: 'pk, sk' },
-  );
-  for await (const page of readAhead(pages)) {
-    await writer.delete(page.Items ?? []);
-    deleted += page.Items?.length ?? 0;
+  const pages = queryPatiently(db, {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk },
+    ProjectionExpression: 'pk, sk',
+  });
+  for await (const items of pages) {
+    await writer.delete(items);
+    deleted += items.length;
   }
   await writer.flush();
   return deleted;
+}
+
+/**
+ * The items of a Query, page by page, the next page fetched while the caller works on this one;
+ * a page the store does not answer (StoreUnavailableError) is asked for again, from the key the
+ * page before it ended at, after each of `pauses`.
+ */
+export async function* queryPatiently(
+  db: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+  pauses: readonly number[] = UNAVAILABLE_PAUSES_MS,
+): AsyncGenerator<Item[]> {
+  const page = (start: Item | undefined) =>
+    patiently(() => db.send(new QueryCommand(start ? { ...input, ExclusiveStartKey: start } : input)), pauses);
+  let next = page(undefined);
+  for (;;) {
+    const current = await next;
+    const more = current.LastEvaluatedKey;
+    if (more) {
+      next = page(more);
+      // If the consumer stops early (a delete failed), the fetch in flight must not go unhandled.
+      next.catch(() => undefined);
+    }
+    yield current.Items ?? [];
+    if (!more) return;
+  }
 }
