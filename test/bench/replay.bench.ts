@@ -58,17 +58,18 @@ async function measure(stores: Stores, tablePrefix: string, storyIds: string[], 
   for (const id of storyIds) await writeGeneratedStory(eventsDb, tables.events, id, eventsPerStory);
   console.log(`  generated ${storyIds.length} × ${eventsPerStory} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
-  /** Node's own CPU (this process: DynamoDB Local is another), in µs an event, of the last read and of the replay's rebuild. */
-  const cpu = { read: 0, rebuild: 0 };
+  /** Seconds, and Node's own CPU in µs an event (this process: DynamoDB Local is another). */
+  const cpuPerEvent = (since: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(since);
+    return (used.user + used.system) / total;
+  };
   const readAll = async () => {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     let read = 0;
     for (const id of storyIds) for await (const page of events.stream(id)) read += page.length;
     if (read !== total) throw new Error(`read ${read} events, expected ${total}`);
-    const used = process.cpuUsage(cpu0);
-    cpu.read = (used.user + used.system) / total;
-    return (performance.now() - t0) / 1000;
+    return { seconds: (performance.now() - t0) / 1000, cpu: cpuPerEvent(cpu0) };
   };
   // The live projection a real replay replaces (and deletes after the switch); its build also warms up the JVM.
   const ctx = { events, ...replayStores(db, tables.views) };
@@ -76,19 +77,16 @@ async function measure(stores: Stores, tablePrefix: string, storyIds: string[], 
   console.log(`  live generation: ${live.items} items in ${live.seconds.toFixed(1)} s`);
   for (let i = 0; i < 2; i++) await readAll();
 
-  const before = await readAll();
-  const readCpu = [cpu.read];
+  const readBefore = await readAll();
   const cpu0 = process.cpuUsage();
-  const summary = await replayAll(ctx, {
-    cleanupDelayMs: 0,
-    onRebuilt: () => {
-      const used = process.cpuUsage(cpu0);
-      cpu.rebuild = (used.user + used.system) / total;
-    },
-  });
-  const after = await readAll();
-  readCpu.push(cpu.read);
+  let rebuildCpuPerEvent = 0;
+  const summary = await replayAll(ctx, { cleanupDelayMs: 0, onRebuilt: () => (rebuildCpuPerEvent = cpuPerEvent(cpu0)) });
+  const readAfter = await readAll();
+  const before = readBefore.seconds;
+  const after = readAfter.seconds;
   const readSeconds = Math.min(before, after);
+  // The read's CPU: the faster read's (the baseline's).
+  const readCpuPerEvent = before <= after ? readBefore.cpu : readAfter.cpu;
   const floorSeconds = await writeFloor(db, tables.views, summary.items);
 
   // It serves: the feed and a time-travel view of a rebuilt story.
@@ -114,8 +112,6 @@ async function measure(stores: Stores, tablePrefix: string, storyIds: string[], 
   );
   db.destroy();
   eventsDb.destroy();
-  // The read's CPU of the faster read (the baseline's).
-  const readCpuPerEvent = before <= after ? readCpu[0]! : readCpu[1]!;
   return {
     total,
     live,
@@ -125,7 +121,7 @@ async function measure(stores: Stores, tablePrefix: string, storyIds: string[], 
     readSeconds,
     ratio: summary.seconds / readSeconds,
     floorSeconds,
-    rebuildCpuPerEvent: cpu.rebuild,
+    rebuildCpuPerEvent,
     readCpuPerEvent,
   };
 }

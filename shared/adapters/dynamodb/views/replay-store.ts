@@ -16,7 +16,7 @@ import {
   type QueryCommandInput,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { forEachLimit, patiently, UNAVAILABLE_PAUSES_MS } from '../../../application/async';
+import { forEachLimit, patiently, readAhead, UNAVAILABLE_PAUSES_MS } from '../../../application/async';
 import { StaleHeadError } from '../../../application/errors';
 import {
   FINISH_STEP,
@@ -498,8 +498,8 @@ async function deleteKeys(db: DynamoDBDocumentClient, table: string, keys: Item[
  * Deletes every item of a partition: replay's cleanup of the old generation, its progress and its
  * checkpoints. Both sides ride out a store stalled for seconds (UNAVAILABLE_PAUSES_MS): the batch
  * deletes, and the pages of keys, each asked for again from where the one before ended. A cleanup
- * of 115,000 items on a loaded machine has had a page of keys time out at every attempt, after the
- * readers were switched (docs/benchmarks.md, session 24).
+ * of 115,000 items on this 2-core machine has had a page of keys time out at every attempt, after
+ * the readers were switched (docs/benchmarks.md, session 24).
  */
 async function deletePartition(db: DynamoDBDocumentClient, table: string, pk: string): Promise<number> {
   const writer = new BatchWriter(db, table, DEFAULT_WRITE_CONCURRENCY, undefined, undefined, UNAVAILABLE_PAUSES_MS);
@@ -510,7 +510,8 @@ async function deletePartition(db: DynamoDBDocumentClient, table: string, pk: st
     ExpressionAttributeValues: { ':pk': pk },
     ProjectionExpression: 'pk, sk',
   });
-  for await (const items of pages) {
+  // The next page of keys is read while this one is deleted.
+  for await (const items of readAhead(pages)) {
     await writer.delete(items);
     deleted += items.length;
   }
@@ -519,27 +520,15 @@ async function deletePartition(db: DynamoDBDocumentClient, table: string, pk: st
 }
 
 /**
- * The items of a Query, page by page, the next page fetched while the caller works on this one;
- * a page the store does not answer (StoreUnavailableError) is asked for again, from the key the
- * page before it ended at, after each of `pauses`.
+ * The items of a Query, page by page; a page the store does not answer (StoreUnavailableError) is
+ * asked for again, from the key the page before it ended at, after each of UNAVAILABLE_PAUSES_MS.
  */
-export async function* queryPatiently(
-  db: DynamoDBDocumentClient,
-  input: QueryCommandInput,
-  pauses: readonly number[] = UNAVAILABLE_PAUSES_MS,
-): AsyncGenerator<Item[]> {
-  const page = (start: Item | undefined) =>
-    patiently(() => db.send(new QueryCommand(start ? { ...input, ExclusiveStartKey: start } : input)), pauses);
-  let next = page(undefined);
-  for (;;) {
-    const current = await next;
-    const more = current.LastEvaluatedKey;
-    if (more) {
-      next = page(more);
-      // If the consumer stops early (a delete failed), the fetch in flight must not go unhandled.
-      next.catch(() => undefined);
-    }
-    yield current.Items ?? [];
-    if (!more) return;
-  }
+async function* queryPatiently(db: DynamoDBDocumentClient, input: QueryCommandInput): AsyncGenerator<Item[]> {
+  let start: Item | undefined;
+  do {
+    const from = start;
+    const page = await patiently(() => db.send(new QueryCommand(from ? { ...input, ExclusiveStartKey: from } : input)));
+    start = page.LastEvaluatedKey;
+    yield page.Items ?? [];
+  } while (start);
 }
