@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { LAMBDA_ENTRIES } from '../../infra/bundling';
 import { buildLambdaBundle } from '../support/lambda-bundle';
-import { BARS, ms, type Bench, type BenchResult } from './harness';
+import { BARS, ms, percentile, type Bench, type BenchResult } from './harness';
 
 const root = new URL('../../', import.meta.url);
 const out = new URL('.tmp/cold-start/', root);
@@ -27,7 +27,6 @@ function importOnce(file: string): number {
 }
 
 const RUNS = 15;
-const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 
 /**
  * Medians of `RUNS` imports of the bundle and of the baseline, alternating (ABBA), so that each
@@ -38,12 +37,9 @@ const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(
 function importTimes(file: string, baseline: string): { t: number; base: number } {
   const t: number[] = [];
   const base: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    for (const which of i % 2 === 0 ? (['bundle', 'base'] as const) : (['base', 'bundle'] as const)) {
-      (which === 'bundle' ? t : base).push(importOnce(which === 'bundle' ? file : baseline));
-    }
-  }
-  return { t: median(t), base: median(base) };
+  const pair = [() => t.push(importOnce(file)), () => base.push(importOnce(baseline))];
+  for (let i = 0; i < RUNS; i++) for (const run of i % 2 === 0 ? pair : [...pair].reverse()) run();
+  return { t: percentile(t, 50), base: percentile(base, 50) };
 }
 
 export const bench: Bench = {
@@ -51,13 +47,13 @@ export const bench: Bench = {
   async run() {
     mkdirSync(out, { recursive: true });
     const results: BenchResult[] = [];
-    // Baseline: an empty module that imports the SDK clients the handlers use.
+    // Baseline: an empty module that imports the SDK clients the handlers use (@aws-sdk/* resolved
+    // from the checkout, as the Lambda runtime resolves it from its own copy).
     const baseline = new URL('baseline.mjs', out).pathname;
     writeFileSync(
       baseline,
       "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';\nexport const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));\n",
     );
-    // Resolve @aws-sdk/* from the checkout, as the Lambda runtime resolves it from its own copy.
     for (const [name, entry] of Object.entries(LAMBDA_ENTRIES)) {
       if (!existsSync(new URL(entry, root))) continue;
       const file = await buildLambdaBundle(name as keyof typeof LAMBDA_ENTRIES, new URL(`${name}/`, out));
